@@ -1,0 +1,21 @@
+"""loyaltyscope — survey-based customer loyalty measurement.
+
+Public API (everything a user, the CLI or a notebook calls lives here):
+
+- SEM / CFA (lavaan-compatible): :func:`sem`, :func:`cfa`
+- Psychometrics (psych / semTools-compatible): reliability, EFA, retention, polychoric
+- Survey front door: instruments, reading and validating responses, screening, scoring
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from loyaltyscope.datasets import load_dataset
+
+# --- SEM engine -------------------------------------------------------------
+from loyaltyscope.sem import sem, cfa, SemResult, ModelSyntaxError, parse_model
+
+# --- psychometrics (section owned by the psychometrics modules) -------------
+
+# --- survey front door (section owned by the survey modules) ----------------
