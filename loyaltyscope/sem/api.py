@@ -1,0 +1,486 @@
+"""``ls.sem()``: the named stages of a fit, from model text to a frozen result.
+
+Stages (as lavaan's ``lavaan()``): options -> parse -> parameter table -> sample statistics ->
+data checks -> constraints -> start values -> optimise -> vcov -> tests and fit measures ->
+standardized solution -> diagnostics. Each stage is a function of the previous ones' outputs.
+
+R equivalent: ``lavaan::sem(model, data, ...)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from loyaltyscope.sem import fit_indices as fi
+from loyaltyscope.sem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
+from loyaltyscope.sem.expressions import numeric_jacobian
+from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable
+from loyaltyscope.sem.ram import implied, make_layout
+from loyaltyscope.sem.results import SemResult
+from loyaltyscope.sem.samplestats import DataError, SampleStats, from_data, from_moments
+from loyaltyscope.sem.standardize import standardize_rows
+from loyaltyscope.sem.start import start_values
+from loyaltyscope.sem.syntax import parse_model
+
+__all__ = ["sem", "cfa"]
+
+_Z975 = stats.norm.ppf(0.975)
+
+
+def _check_options(estimator, missing, se, ordered, data, sample_cov):
+    est = str(estimator).upper()
+    if est not in ("ML", "MLR", "MLM", "WLSMV", "DWLS"):
+        raise ValueError(f"estimator={estimator!r} is not known; expected ML, MLR, MLM or WLSMV")
+    if est != "ML":
+        raise NotImplementedError(f"estimator={estimator!r} is not implemented yet; use estimator='ML'")
+    if str(missing).lower() not in ("listwise", "fiml", "ml"):
+        raise ValueError(f"missing={missing!r} is not known; expected 'listwise' or 'fiml'")
+    if str(missing).lower() != "listwise":
+        raise NotImplementedError(f"missing={missing!r} is not implemented yet; use missing='listwise'")
+    if se not in ("standard", "bootstrap", "none"):
+        raise ValueError(f"se={se!r} is not known; expected 'standard', 'bootstrap' or 'none'")
+    if se == "bootstrap":
+        raise NotImplementedError("se='bootstrap' is not implemented yet; use se='standard'")
+    if ordered:
+        raise NotImplementedError("ordered= (ordinal items, WLSMV) is not implemented yet")
+    if data is None and sample_cov is None:
+        raise ValueError("give either data= or sample_cov= with sample_nobs=")
+    return est
+
+
+def _data_checks(spec: ModelSpec, ss: SampleStats):
+    problems = []
+    for g, (n, S) in enumerate(zip(ss.nobs, ss.cov)):
+        gname = f" in group {ss.group_labels[g]!r}" if ss.ngroups > 1 else ""
+        if n < 2:
+            problems.append(f"only {n} complete row(s){gname}; at least 2 are needed")
+            continue
+        var = np.diag(S)
+        for j, v in enumerate(spec.ov_names):
+            if not var[j] > 0:
+                problems.append(f"column {v!r} has zero variance{gname} (constant value "
+                                f"{ss.mean[g][j]:.6g}); it cannot be analysed")
+    if problems:
+        raise DataError("cannot fit the model:\n  - " + "\n  - ".join(problems))
+    for g, S in enumerate(ss.cov):
+        vals, vecs = np.linalg.eigh(S / np.sqrt(np.outer(np.diag(S), np.diag(S))))
+        if vals[0] < 1e-10:
+            involved = [spec.ov_names[j] for j in np.flatnonzero(np.abs(vecs[:, 0]) > 0.1)]
+            gname = f" in group {ss.group_labels[g]!r}" if ss.ngroups > 1 else ""
+            raise DataError(f"the sample covariance matrix{gname} is not positive definite "
+                            f"(smallest eigenvalue {vals[0]:.2e}); these variables are linearly "
+                            f"dependent: {', '.join(involved)}")
+
+
+def _fill_exo(table: pd.DataFrame, spec: ModelSpec, ss: SampleStats):
+    pos = {v: i for i, v in enumerate(spec.ov_names)}
+    ust = table["ustart"].to_numpy(dtype=float).copy()
+    for k in np.flatnonzero(table["exo"].to_numpy() == 1):
+        g = table["group"].iat[k] - 1
+        lhs, op, rhs = table["lhs"].iat[k], table["op"].iat[k], table["rhs"].iat[k]
+        if op == "~~":
+            ust[k] = ss.cov[g][pos[lhs], pos[rhs]]
+        elif op == "~1":
+            ust[k] = ss.mean[g][pos[lhs]]
+    table["ustart"] = ust
+
+
+def _label_map(table: pd.DataFrame):
+    """label -> row index of its (first) row."""
+    out = {}
+    for k, lab in enumerate(table["label"]):
+        if lab and lab not in out:
+            out[lab] = k
+    return out
+
+
+def _constraint_functions(spec: ModelSpec, table: pd.DataFrame, ntheta: int):
+    labels = _label_map(table)
+    free = table["free"].to_numpy() - 1
+    ustart = table["ustart"].to_numpy(dtype=float)
+
+    def values_of(theta):
+        vals = {}
+        for lab, k in labels.items():
+            vals[lab] = theta[free[k]] if free[k] >= 0 else ustart[k]
+        for name, expr in spec.definitions:
+            vals[name] = expr.evaluate(vals)
+        return vals
+
+    eqs = [(l, r) for l, op, r in spec.constraints if op == "=="]
+    ineqs = [(l, op, r) for l, op, r in spec.constraints if op != "=="]
+
+    def h(theta):
+        v = values_of(theta)
+        return np.array([l.evaluate(v) - r.evaluate(v) for l, r in eqs])
+
+    def ineq(theta):
+        v = values_of(theta)
+        return np.array([(l.evaluate(v) - r.evaluate(v)) if op == ">" else (r.evaluate(v) - l.evaluate(v))
+                         for l, op, r in ineqs])
+
+    return values_of, (h if eqs else None), (ineq if ineqs else None)
+
+
+def _linear_reparam(h, ntheta, rng):
+    """If h(theta) = J theta + c is linear, return (K, theta0) with theta = theta0 + K phi."""
+    if h is None:
+        return np.eye(ntheta), np.zeros(ntheta), True
+    x1, x2 = rng.normal(size=ntheta), rng.normal(size=ntheta)
+    J1, J2 = numeric_jacobian(h, x1), numeric_jacobian(h, x2)
+    if not np.allclose(J1, J2, atol=1e-6):
+        return np.eye(ntheta), np.zeros(ntheta), False
+    c = h(np.zeros(ntheta))
+    U, s, Vt = np.linalg.svd(J1)
+    rank = int((s > 1e-8 * max(1.0, s.max() if s.size else 1.0)).sum())
+    K = Vt[rank:].T
+    theta0 = -np.linalg.pinv(J1) @ c
+    return K, theta0, True
+
+
+def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
+        missing: str = "listwise", group: str | None = None, group_equal=None, group_partial=None,
+        ordered=None, std_lv: bool = False, se: str = "standard", bootstrap: int = 1000,
+        seed: int | None = None, sample_cov=None, sample_nobs=None, sample_mean=None,
+        meanstructure: bool | None = None, fixed_x: bool = True) -> SemResult:
+    """Fit a structural equation / confirmatory factor model by maximum likelihood.
+
+    Parameters
+    ----------
+    model : lavaan model syntax (``=~ ~ ~~ ~1 := == < >``, labels and modifiers).
+    data : DataFrame with the observed variables (and ``group``).
+    estimator : ``"ML"``.
+    missing : ``"listwise"`` (rows with any missing model variable are dropped and listed in
+        ``result.dropped``).
+    group : column whose values define groups (labels in order of first appearance).
+    group_equal : kinds of parameters held equal across groups (``"loadings"``,
+        ``"intercepts"``, ``"means"``, ``"residuals"``, ``"residual.covariances"``,
+        ``"lv.variances"``, ``"lv.covariances"``, ``"regressions"``).
+    group_partial : parameters exempt from ``group_equal``, e.g. ``["visual =~ x2"]``.
+    std_lv : identify latent variables by fixing their variances to 1 (all loadings free).
+    sample_cov, sample_nobs, sample_mean : fit from moments instead of raw data (the
+        covariance matrix is taken as unbiased and rescaled by (N-1)/N, as lavaan does).
+    meanstructure : add intercepts/means (default: with groups or ``~ 1`` in the model).
+    fixed_x : treat exogenous observed covariates as fixed (lavaan's ``fixed.x = TRUE``).
+
+    Returns
+    -------
+    SemResult
+
+    Notes
+    -----
+    Follows lavaan 0.6 (``sem()``/``cfa()`` defaults; ``likelihood = "normal"``;
+    ``information = "expected"``). R: ``lavaan::sem(model, data, std.lv = ...)``.
+    """
+    est_name = _check_options(estimator, missing, se, ordered, data, sample_cov)
+    if isinstance(group_equal, str):
+        group_equal = [group_equal]
+    group_equal = tuple(group_equal or ())
+    formulas = parse_model(model)
+    if sample_cov is not None:
+        ngroups = len(sample_cov) if isinstance(sample_cov, (list, tuple)) else 1
+        columns = None
+        if isinstance(sample_cov, pd.DataFrame):
+            columns = list(sample_cov.columns)
+        elif isinstance(sample_cov, (list, tuple)) and isinstance(sample_cov[0], pd.DataFrame):
+            columns = list(sample_cov[0].columns)
+    else:
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+        if group is not None and group not in data.columns:
+            raise DataError(f"group column {group!r} not found in the data; columns: {list(data.columns)}")
+        ngroups = 1 if group is None else int(data[group].dropna().nunique())
+        columns = list(data.columns)
+    has_int = any(f.op == "~1" for f in formulas)
+    ms = bool(meanstructure) if meanstructure is not None else (ngroups > 1 or has_int)
+    spec = build_partable(formulas, data_columns=columns, ngroups=ngroups, std_lv=std_lv,
+                          meanstructure=ms, fixed_x=fixed_x, group_equal=group_equal,
+                          group_partial=group_partial)
+    if sample_cov is not None:
+        if sample_nobs is None:
+            raise ValueError("sample_cov= needs sample_nobs=")
+        ss = from_moments(sample_cov, sample_nobs, spec.ov_names, sample_mean)
+        if ms and sample_mean is None:
+            raise ValueError("a model with a mean structure fitted from moments needs sample_mean=")
+    else:
+        ss = from_data(data, spec.ov_names, group, missing)
+    _data_checks(spec, ss)
+    table = spec.table.copy()
+    _fill_exo(table, spec, ss)
+    return _fit(spec, table, ss, est_name, dict(std_lv=std_lv, group=group, group_equal=group_equal,
+                                                missing=missing, estimator=est_name, seed=seed))
+
+
+def cfa(model: str, data: pd.DataFrame | None = None, **kwargs) -> SemResult:
+    """Confirmatory factor analysis: :func:`sem` with the same defaults (R: ``lavaan::cfa``)."""
+    return sem(model, data, **kwargs)
+
+
+def _problem(spec, table, ss, K, theta0) -> MLProblem:
+    layouts = tuple(make_layout(table, g + 1, spec.ov_names, spec.lv_names) for g in range(ss.ngroups))
+    base = table["ustart"].to_numpy(dtype=float).copy()
+    base[~np.isfinite(base)] = 0.0
+    return MLProblem(layouts, base, table["free"].to_numpy() - 1, ss.cov, ss.mean, ss.nobs,
+                     spec.meanstructure, K, theta0)
+
+
+def _fit(spec: ModelSpec, table: pd.DataFrame, ss: SampleStats, est_name: str, options: dict) -> SemResult:
+    warnings: list[str] = []
+    ntheta = spec.npar_free
+    free = table["free"].to_numpy() - 1
+    values_of, h, ineq = _constraint_functions(spec, table, ntheta)
+    rng = np.random.default_rng(0)
+    K, theta0, linear = _linear_reparam(h, ntheta, rng) if ineq is None else (np.eye(ntheta), np.zeros(ntheta), False)
+    nonlinear = None if (linear and ineq is None) else (h, ineq)
+    if nonlinear is not None:
+        K, theta0 = np.eye(ntheta), np.zeros(ntheta)
+    problem = _problem(spec, table, ss, K, theta0)
+
+    n_eq = 0 if h is None else len(h(np.zeros(ntheta)))
+    npar = K.shape[1] if nonlinear is None else ntheta - n_eq
+    p = len(spec.ov_names)
+    nx = len(spec.ov_x)
+    moments_g = p * (p + 1) // 2 + (p if spec.meanstructure else 0)
+    fixed_x_g = nx * (nx + 1) // 2 + (nx if spec.meanstructure else 0)
+    df = ss.ngroups * (moments_g - fixed_x_g) - npar
+    if df < 0:
+        raise ModelSpecError(f"the model has more free parameters ({npar}) than sample moments "
+                             f"({ss.ngroups * (moments_g - fixed_x_g)}): it is not identified (df = {df})")
+
+    starts = []
+    for strat in ("moments", "simple", "jitter"):
+        sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, strat)
+        th = np.zeros(ntheta)
+        th[free[free >= 0]] = sv[free >= 0]
+        starts.append((strat, th))
+    fit = fit_ml(problem, starts, nonlinear)
+    theta = fit.theta
+    if not fit.converged:
+        warnings.append("the optimiser did not converge (tried start strategies: moments, simple, "
+                        "jitter); estimates are not trustworthy")
+
+    N = ss.ntotal
+    F, grad, info = ml_gradient_information(problem, theta)
+    vcov_theta, ident_msgs = _vcov(problem, info, N, theta, h, ineq, nonlinear is not None, table, free)
+    warnings.extend(ident_msgs)
+
+    vals = row_values(problem, theta)
+    table["est"] = vals
+    se_rows = np.zeros(len(table))
+    fr = free >= 0
+    se_rows[fr] = np.sqrt(np.clip(np.diag(vcov_theta)[free[fr]], 0, None)) if vcov_theta is not None else np.nan
+    # fixed rows that share a label with nothing keep se = 0, as lavaan prints
+    # rows fixed by linear constraints: delta method through K
+    table["se"] = se_rows
+
+    sigmas, mus, Cs = [], [], []
+    for lay in problem.layouts:
+        Sig, mu, C, *_ = implied(lay, vals)
+        sigmas.append(Sig), mus.append(mu), Cs.append(C)
+
+    fm = _fit_measures(spec, ss, sigmas, mus, F, df, npar, N)
+    params = _params_table(spec, table, vals, vcov_theta, theta, free, Cs, problem, values_of, ss)
+    warnings.extend(_diagnostics(spec, table, sigmas, Cs, ss))
+    if len(ss.dropped):
+        warnings.insert(0, f"{len(ss.dropped)} of {ss.n_input_rows} rows excluded by listwise deletion "
+                           "(missing values); see result.dropped")
+    r2 = _r2(spec, table, Cs, ss)
+    names = list(spec.ov_names)
+    imp = {ss.group_labels[g]: pd.DataFrame(sigmas[g], index=names, columns=names) for g in range(ss.ngroups)}
+    res = {ss.group_labels[g]: pd.DataFrame(ss.cov[g] - sigmas[g], index=names, columns=names)
+           for g in range(ss.ngroups)}
+    pnames = _theta_names(table, free, ntheta)
+    vcov_df = pd.DataFrame(vcov_theta if vcov_theta is not None else np.full((ntheta, ntheta), np.nan),
+                           index=pnames, columns=pnames)
+    from loyaltyscope import __version__
+    from loyaltyscope.sem.modindices import modification_indices
+
+    def mi():
+        return modification_indices(spec, table, ss, Cs)
+
+    opts = dict(options, version=__version__)
+    return SemResult(params=params, fit_measures=fm, r2=r2, implied=imp, residuals=res, vcov=vcov_df,
+                     warnings=tuple(warnings), converged=fit.converged, iterations=fit.iterations,
+                     nobs=ss.nobs, group_labels=ss.group_labels, estimator=est_name, options=opts,
+                     dropped=ss.dropped, partable=table, _modindices=mi,
+                     extra=dict(start_strategy=fit.strategy, fmin=F / 2))
+
+
+def _theta_names(table, free, ntheta):
+    names = [""] * ntheta
+    for k in range(len(table)):
+        j = free[k]
+        if j >= 0 and not names[j]:
+            lab = table["label"].iat[k]
+            base = f"{table['lhs'].iat[k]}{table['op'].iat[k]}{table['rhs'].iat[k]}"
+            g = table["group"].iat[k]
+            names[j] = lab or (base if g == 1 else f"{base}.g{g}")
+    return names
+
+
+def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
+    msgs = []
+    K = problem.K
+    if used_slsqp:
+        rows = []
+        if h is not None:
+            rows.append(numeric_jacobian(h, theta))
+        if ineq is not None:
+            act = np.abs(ineq(theta)) < 1e-6
+            if act.any():
+                rows.append(numeric_jacobian(ineq, theta)[act])
+        if rows:
+            J = np.vstack(rows)
+            U, s, Vt = np.linalg.svd(J)
+            rank = int((s > 1e-8).sum())
+            K = Vt[rank:].T
+    Iphi = K.T @ info @ K
+    if Iphi.size == 0:
+        return np.zeros((len(theta), len(theta))), msgs
+    evals, evecs = np.linalg.eigh(Iphi)
+    if evals[0] <= 1e-10 * max(evals[-1], 1e-300):
+        null = K @ evecs[:, evals <= 1e-10 * max(evals[-1], 1e-300)]
+        involved = np.flatnonzero(np.abs(null).max(axis=1) > 1e-3)
+        names = _theta_names(table, free, len(theta))
+        msgs.append("the model is not identified: the information matrix is singular; these "
+                    "parameters cannot be separated: " + ", ".join(names[j] for j in involved)
+                    + ". Standard errors are not available.")
+        return None, msgs
+    V = K @ np.linalg.inv(Iphi) @ K.T / N
+    return V, msgs
+
+
+def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N):
+    G = ss.ngroups
+    chisq = N * F
+    p = len(spec.ov_names)
+    ms = spec.meanstructure
+    xi = [spec.ov_names.index(v) for v in spec.ov_x]
+    # baseline: independent variables (exogenous covariates kept at their sample moments)
+    bchisq = 0.0
+    for S, n in zip(ss.cov, ss.nobs):
+        D = np.diag(np.diag(S))
+        if xi:
+            D[np.ix_(xi, xi)] = S[np.ix_(xi, xi)]
+        bchisq += n * (np.linalg.slogdet(D)[1] - np.linalg.slogdet(S)[1])
+    nx = len(xi)
+    moments_g = p * (p + 1) // 2 + (p if ms else 0)
+    fixed_x_g = nx * (nx + 1) // 2 + (nx if ms else 0)
+    bdf = G * (moments_g - fixed_x_g - (p - nx) * (2 if ms else 1))
+    logl = sum(fi.loglik(S, m, Sig, mu if ms else m, n, True)
+               for S, m, Sig, mu, n in zip(ss.cov, ss.mean, sigmas, mus, ss.nobs))
+    ulogl = sum(fi.loglik(S, m, S, m, n, True) for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
+    lo, hi = fi.rmsea_ci(chisq, df, N, G)
+    out = {
+        "npar": float(npar), "fmin": F / 2, "chisq": chisq, "df": float(df),
+        "pvalue": fi.chisq_pvalue(chisq, df),
+        "baseline.chisq": bchisq, "baseline.df": float(bdf), "baseline.pvalue": fi.chisq_pvalue(bchisq, bdf),
+        "cfi": fi.cfi(chisq, df, bchisq, bdf), "tli": fi.tli(chisq, df, bchisq, bdf),
+        "logl": logl, "unrestricted.logl": ulogl,
+        "aic": -2 * logl + 2 * npar, "bic": -2 * logl + np.log(N) * npar,
+        "bic2": -2 * logl + np.log((N + 2) / 24) * npar,
+        "ntotal": float(N),
+        "rmsea": fi.rmsea(chisq, df, N, G), "rmsea.ci.lower": lo, "rmsea.ci.upper": hi,
+        "rmsea.pvalue": fi.rmsea_pvalue(chisq, df, N, G),
+        "srmr": fi.srmr_bentler(ss.cov, ss.mean, sigmas, mus, ss.nobs, ms),
+    }
+    return out
+
+
+def _params_table(spec, table, vals, vcov, theta, free, Cs, problem, values_of, ss):
+    ops = table["op"].to_numpy()
+    model_rows = np.isin(ops, ["=~", "~", "~~", "~1", "|"])
+    lhs, rhs = table["lhs"].to_numpy(), table["rhs"].to_numpy()
+    grp = table["group"].to_numpy()
+    names = list(spec.ov_names) + list(spec.lv_names)
+    sd = {g + 1: dict(zip(names, np.sqrt(np.clip(np.diag(Cs[g]), 0, None)))) for g in range(len(Cs))}
+    std_lv = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.lv")
+    std_all = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.all")
+    se = table["se"].to_numpy(dtype=float)
+    df = pd.DataFrame({"lhs": lhs, "op": ops, "rhs": rhs, "group": grp, "label": table["label"].to_numpy(),
+                       "est": vals, "se": se, "std_lv": std_lv, "std_all": std_all})[model_rows]
+    # defined parameters: delta method over theta
+    if spec.definitions:
+        labels = _label_map(table)
+
+        def defs(th, std=None):
+            v = values_of(th)
+            if std is not None:
+                v = {lab: std[k] for lab, k in labels.items()}
+                for name, expr in spec.definitions:
+                    v[name] = expr.evaluate(v)
+            return np.array([v[name] for name, _ in spec.definitions])
+
+        est_d = defs(theta)
+        if vcov is not None:
+            J = numeric_jacobian(defs, theta)
+            se_d = np.sqrt(np.clip(np.diag(J @ vcov @ J.T), 0, None))
+        else:
+            se_d = np.full(len(est_d), np.nan)
+        stdlv_d, stdall_d = defs(theta, std_lv), defs(theta, std_all)
+        extra = pd.DataFrame({"lhs": [n for n, _ in spec.definitions], "op": ":=",
+                              "rhs": [e.text.replace(" ", "") for _, e in spec.definitions], "group": 0,
+                              "label": [n for n, _ in spec.definitions], "est": est_d, "se": se_d,
+                              "std_lv": stdlv_d, "std_all": stdall_d})
+        df = pd.concat([df, extra], ignore_index=True)
+    df = df.reset_index(drop=True)
+    fixed = df["se"].to_numpy() == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(fixed, np.nan, df["est"] / df["se"])
+    df.insert(df.columns.get_loc("se") + 1, "z", z)
+    df.insert(df.columns.get_loc("z") + 1, "pvalue", 2 * stats.norm.sf(np.abs(z)))
+    df.insert(df.columns.get_loc("pvalue") + 1, "ci_lower", df["est"] - _Z975 * df["se"])
+    df.insert(df.columns.get_loc("ci_lower") + 1, "ci_upper", df["est"] + _Z975 * df["se"])
+    if ss.ngroups == 1:
+        df = df.drop(columns="group")
+    return df
+
+
+def _diagnostics(spec, table, sigmas, Cs, ss):
+    msgs = []
+    lv = set(spec.lv_names)
+    ops, lhs, rhs, grp = (table[c].to_numpy() for c in ("op", "lhs", "rhs", "group"))
+    est = table["est"].to_numpy()
+    gname = (lambda g: f" (group {ss.group_labels[g - 1]})") if ss.ngroups > 1 else (lambda g: "")
+    for k in np.flatnonzero((ops == "~~") & (lhs == rhs)):
+        if est[k] < 0:
+            kind = "latent" if lhs[k] in lv else "residual"
+            msgs.append(f"Heywood case: negative {kind} variance {lhs[k]} ~~ {lhs[k]} = {est[k]:.4g}{gname(grp[k])}")
+    names = list(spec.ov_names) + list(spec.lv_names)
+    nov = len(spec.ov_names)
+    for g in range(ss.ngroups):
+        sel = grp == g + 1
+        m = len(names)
+        S_full = np.zeros((m, m))
+        pos = {n: i for i, n in enumerate(names)}
+        for k in np.flatnonzero(sel & (ops == "~~")):
+            i, j = pos[lhs[k]], pos[rhs[k]]
+            S_full[i, j] = S_full[j, i] = est[k]
+        for block, label in ((slice(nov, m), "latent (residual) covariance matrix"),
+                             (slice(0, nov), "residual covariance matrix of the observed variables")):
+            B = S_full[block, block]
+            if B.size and np.linalg.eigvalsh(B)[0] < -1e-10:
+                msgs.append(f"the {label} is not positive definite{gname(g + 1)}")
+        if np.linalg.eigvalsh(sigmas[g])[0] <= 0:
+            msgs.append(f"the model-implied covariance matrix is not positive definite{gname(g + 1)}")
+    return msgs
+
+
+def _r2(spec, table, Cs, ss):
+    ops, lhs, rhs, grp = (table[c].to_numpy() for c in ("op", "lhs", "rhs", "group"))
+    est = table["est"].to_numpy()
+    endo = set(rhs[ops == "=~"]) | set(lhs[ops == "~"])
+    names = list(spec.ov_names) + list(spec.lv_names)
+    rows = []
+    for g in range(ss.ngroups):
+        for v in names:
+            if v not in endo:
+                continue
+            k = np.flatnonzero((ops == "~~") & (lhs == v) & (rhs == v) & (grp == g + 1))
+            if not len(k):
+                continue
+            total = Cs[g][names.index(v), names.index(v)]
+            rows.append((ss.group_labels[g], v, 1 - est[k[0]] / total if total > 0 else np.nan))
+    return pd.DataFrame(rows, columns=["group", "variable", "r2"])

@@ -1,0 +1,264 @@
+"""Maximum-likelihood estimation: the discrepancy function, its gradient, the expected
+information, and the optimiser.
+
+Discrepancy (lavaan's ``fmin`` is half of F; Joreskog, 1969; Bollen, 1989, ch. 4)::
+
+    F_g = log|Sigma_g| + tr(S_g Sigma_g^-1) - log|S_g| - p + (ybar_g - mu_g)' Sigma_g^-1 (ybar_g - mu_g)
+    F   = sum_g (N_g / N) F_g          chisq = N F
+
+with S_g divided by N_g. Gradient and expected (Fisher) information per case::
+
+    dF/dtheta_a = tr(W dSigma_a) - 2 dmu_a' Sigma^-1 (ybar - mu),  W = Sigma^-1 - Sigma^-1 S* Sigma^-1,
+                  S* = S + (ybar - mu)(ybar - mu)'
+    I_ab        = 1/2 tr(Sigma^-1 dSigma_a Sigma^-1 dSigma_b) + dmu_a' Sigma^-1 dmu_b
+
+The optimiser is Fisher scoring (theta += I^-1 (-dF/2)) with step halving, from several
+start strategies before giving up; the standard errors use the same expected information,
+``vcov = (N I)^-1`` — lavaan's ``information = "expected"``.
+
+Linear equality constraints (shared labels, ``a == 2*b``) are handled by
+reparametrisation theta = theta0 + K phi; non-linear equalities and inequalities by SLSQP.
+
+R equivalent: ``lavaan:::lav_model_estimate`` (nlminb on the same objective).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+from loyaltyscope.sem.ram import RamLayout, implied, implied_with_derivatives
+
+__all__ = ["MLProblem", "ml_objective", "ml_gradient_information", "fit_ml", "row_values"]
+
+
+@dataclass(frozen=True)
+class MLProblem:
+    """Arrays that define one ML estimation problem (no pandas, no names)."""
+
+    layouts: tuple[RamLayout, ...]
+    base_values: np.ndarray         # table-row values, fixed ones filled in
+    free_index: np.ndarray          # per table row: index into theta, or -1
+    covs: tuple[np.ndarray, ...]
+    means: tuple[np.ndarray, ...]
+    nobs: tuple[int, ...]
+    meanstructure: bool
+    K: np.ndarray                   # theta = theta0 + K phi
+    theta0: np.ndarray
+
+    @property
+    def weights(self) -> np.ndarray:
+        n = np.asarray(self.nobs, float)
+        return n / n.sum()
+
+    @property
+    def ntheta(self) -> int:
+        return self.K.shape[0]
+
+    def theta(self, phi: np.ndarray) -> np.ndarray:
+        return self.theta0 + self.K @ phi
+
+
+def row_values(problem: MLProblem, theta: np.ndarray) -> np.ndarray:
+    v = problem.base_values.copy()
+    free = problem.free_index >= 0
+    v[free] = theta[problem.free_index[free]]
+    return v
+
+
+def _group_F(Sigma, mu, S, ybar, meanstructure):
+    try:
+        L = np.linalg.cholesky(Sigma)
+    except np.linalg.LinAlgError:
+        return np.inf
+    logdet = 2.0 * np.log(np.diag(L)).sum()
+    Sinv = np.linalg.inv(Sigma)
+    p = S.shape[0]
+    sign, logdet_s = np.linalg.slogdet(S)
+    F = logdet + np.trace(S @ Sinv) - logdet_s - p
+    if meanstructure:
+        d = ybar - mu
+        F += d @ Sinv @ d
+    return F
+
+
+def ml_objective(problem: MLProblem, theta: np.ndarray) -> float:
+    """F(theta) = sum_g w_g F_g (see the module docstring)."""
+    v = row_values(problem, theta)
+    total = 0.0
+    for lay, S, ybar, w in zip(problem.layouts, problem.covs, problem.means, problem.weights):
+        Sigma, mu, *_ = implied(lay, v)
+        Fg = _group_F(Sigma, mu, S, ybar, problem.meanstructure)
+        if not np.isfinite(Fg):
+            return np.inf
+        total += w * Fg
+    return float(total)
+
+
+def _free_row_maps(problem: MLProblem, lay: RamLayout):
+    fi = problem.free_index[lay.rows]
+    pos = np.flatnonzero(fi >= 0)
+    M = np.zeros((len(pos), problem.ntheta))
+    M[np.arange(len(pos)), fi[pos]] = 1.0
+    return pos, M
+
+
+def group_derivatives(problem: MLProblem, theta: np.ndarray):
+    """Per group: (Sigma, mu, dSigma/dtheta (q, p, p), dmu/dtheta (q, p))."""
+    v = row_values(problem, theta)
+    out = []
+    for lay in problem.layouts:
+        pos, M = _free_row_maps(problem, lay)
+        Sigma, mu, dS, dmu, C, B = implied_with_derivatives(lay, v, pos)
+        p = lay.p
+        dS_t = (M.T @ dS.reshape(len(pos), -1)).reshape(-1, p, p)
+        dmu_t = M.T @ dmu
+        out.append((Sigma, mu, dS_t, dmu_t))
+    return out
+
+
+def ml_gradient_information(problem: MLProblem, theta: np.ndarray):
+    """Return (F, dF/dtheta, unit expected information I) at theta (w.r.t. theta)."""
+    F = 0.0
+    q = problem.ntheta
+    grad = np.zeros(q)
+    info = np.zeros((q, q))
+    for (Sigma, mu, dS, dmu), S, ybar, w in zip(group_derivatives(problem, theta), problem.covs,
+                                                problem.means, problem.weights):
+        Fg = _group_F(Sigma, mu, S, ybar, problem.meanstructure)
+        if not np.isfinite(Fg):
+            return np.inf, None, None
+        F += w * Fg
+        Sinv = np.linalg.inv(Sigma)
+        Sstar = S
+        if problem.meanstructure:
+            d = ybar - mu
+            Sstar = S + np.outer(d, d)
+        W = Sinv - Sinv @ Sstar @ Sinv
+        g = np.einsum("ij,kij->k", W, dS)
+        X = Sinv @ dS                                  # (q, p, p)
+        I = 0.5 * np.einsum("aij,bji->ab", X, X)
+        if problem.meanstructure:
+            g -= 2.0 * dmu @ (Sinv @ d)
+            I += dmu @ Sinv @ dmu.T
+        grad += w * g
+        info += w * I
+    return F, grad, info
+
+
+def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, tol: float = 1e-10):
+    K = problem.K
+    F_old = None
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):
+        theta = problem.theta(phi)
+        F, g, I = ml_gradient_information(problem, theta)
+        if not np.isfinite(F):
+            return phi, np.inf, False, it
+        gphi = K.T @ g
+        Iphi = K.T @ I @ K
+        try:
+            step = np.linalg.solve(Iphi, -0.5 * gphi)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(Iphi, -0.5 * gphi, rcond=None)[0]
+        if np.max(np.abs(gphi)) < tol and np.max(np.abs(step)) < 1e-7 * (1 + np.max(np.abs(phi))):
+            converged = True
+            F_old = F
+            break
+        t = 1.0
+        for _ in range(30):
+            cand = phi + t * step
+            Fc = ml_objective(problem, problem.theta(cand))
+            if np.isfinite(Fc) and Fc <= F + 1e-14 * max(1.0, abs(F)):
+                break
+            t *= 0.5
+        else:
+            F_old = F
+            # no decrease possible along the scoring direction: converged if the gradient is tiny
+            converged = np.max(np.abs(gphi)) < 1e-6
+            break
+        phi = cand
+        if F_old is not None and abs(F_old - Fc) < 1e-15 and np.max(np.abs(gphi)) < 1e-7:
+            F_old = Fc
+            converged = True
+            break
+        F_old = Fc
+    return phi, (F_old if F_old is not None else np.inf), converged, it
+
+
+def _quasi_newton(problem: MLProblem, phi: np.ndarray):
+    K = problem.K
+
+    def fun(x):
+        th = problem.theta(x)
+        F, g, _ = ml_gradient_information(problem, th)
+        if not np.isfinite(F):
+            return 1e10, np.zeros_like(x)
+        return F, K.T @ g
+
+    res = optimize.minimize(fun, phi, jac=True, method="L-BFGS-B",
+                            options=dict(maxiter=5000, ftol=1e-15, gtol=1e-9))
+    F, g, _ = ml_gradient_information(problem, problem.theta(res.x))
+    ok = np.isfinite(F) and np.max(np.abs(K.T @ g)) < 1e-5
+    return res.x, F, bool(ok), int(res.nit)
+
+
+@dataclass(frozen=True)
+class MLFit:
+    theta: np.ndarray
+    F: float
+    converged: bool
+    iterations: int
+    strategy: str
+
+
+def fit_ml(problem: MLProblem, starts: list[tuple[str, np.ndarray]], nonlinear=None) -> MLFit:
+    """Minimise F from each start in turn until one converges.
+
+    Parameters
+    ----------
+    starts : list of (strategy name, theta start).
+    nonlinear : optional (eq_fun, ineq_fun) of theta for SLSQP (non-linear constraints).
+    """
+    best = None
+    for name, theta_start in starts:
+        phi0 = np.linalg.lstsq(problem.K, theta_start - problem.theta0, rcond=None)[0]
+        if nonlinear is not None:
+            fit = _slsqp(problem, theta_start, *nonlinear)
+            fit = MLFit(fit[0], fit[1], fit[2], fit[3], name + "+slsqp")
+        else:
+            phi, F, ok, it = _fisher_scoring(problem, phi0)
+            if not ok:
+                phi2, F2, ok2, it2 = _quasi_newton(problem, phi if np.isfinite(F) else phi0)
+                if np.isfinite(F2) and (ok2 or not np.isfinite(F) or F2 < F):
+                    phi, F, ok, it = phi2, F2, ok2, it + it2
+                if ok:
+                    phi, F, ok3, it3 = _fisher_scoring(problem, phi)
+                    ok = ok or ok3
+            fit = MLFit(problem.theta(phi), F, ok, it, name)
+        if fit.converged:
+            return fit
+        if best is None or (np.isfinite(fit.F) and fit.F < best.F):
+            best = fit
+    return best
+
+
+def _slsqp(problem: MLProblem, theta_start, eq_fun, ineq_fun):
+    def fun(th):
+        F, g, _ = ml_gradient_information(problem, th)
+        if not np.isfinite(F):
+            return 1e10, np.zeros_like(th)
+        return F, g
+
+    cons = []
+    if eq_fun is not None:
+        cons.append({"type": "eq", "fun": eq_fun})
+    if ineq_fun is not None:
+        cons.append({"type": "ineq", "fun": ineq_fun})
+    res = optimize.minimize(fun, theta_start, jac=True, method="SLSQP", constraints=cons,
+                            options=dict(maxiter=2000, ftol=1e-14))
+    F = ml_objective(problem, res.x)
+    return res.x, F, bool(res.success), int(res.nit)

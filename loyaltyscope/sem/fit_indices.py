@@ -1,0 +1,111 @@
+"""Fit measures: pure formulas, numbers in and number out (lavaan's ``lav_fit_*.R``).
+
+Names are lavaan's ``fitMeasures`` names. N is the total sample size, G the number of
+groups, X2 the model chi-square (N F_ML), X2_0 / df_0 those of the baseline
+(independence) model.
+
+- CFI  = 1 - max(X2 - df, 0) / max(X2 - df, X2_0 - df_0, 0)      (Bentler, 1990)
+- TLI  = (X2_0/df_0 - X2/df) / (X2_0/df_0 - 1)                    (Tucker & Lewis, 1973)
+- RMSEA = sqrt(max(X2/N/df - 1/N, 0)) * sqrt(G)                   (Steiger, 1990), its 90 % CI
+  from the non-central chi-square (lambda with P(X2; df, lambda) = .95 / .05), and the
+  p-value of close fit H0: RMSEA <= .05.
+- SRMR (Bentler): per group, residuals of S - Sigma (and ybar - mu with a mean structure)
+  scaled by the observed standard deviations, root mean square over the p(p+1)/2 (+ p)
+  moments; groups weighted by N_g / N.
+- logl = -N/2 (p log 2 pi + log|Sigma| + tr(S Sigma^-1) + (ybar - mu)' Sigma^-1 (ybar - mu)),
+  AIC = -2 logl + 2 npar, BIC = -2 logl + log(N) npar, BIC2 with (N + 2) / 24.
+
+R equivalent: ``lavaan::fitMeasures(fit)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+
+__all__ = ["cfi", "tli", "rmsea", "rmsea_ci", "rmsea_pvalue", "srmr_bentler", "loglik", "chisq_pvalue"]
+
+
+def chisq_pvalue(chisq: float, df: float) -> float:
+    if df <= 0:
+        return np.nan
+    return float(stats.chi2.sf(chisq, df))
+
+
+def cfi(chisq, df, base_chisq, base_df) -> float:
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, base_chisq - base_df, 0.0)
+    if t1 == 0 and t2 == 0:
+        return 1.0
+    return float(1.0 - t1 / t2)
+
+
+def tli(chisq, df, base_chisq, base_df) -> float:
+    if df <= 0 or base_df <= 0:
+        return 1.0 if df == 0 else np.nan
+    t1 = base_chisq / base_df - chisq / df
+    t2 = base_chisq / base_df - 1.0
+    return float(t1 / t2) if t2 != 0 else np.nan
+
+
+def rmsea(chisq, df, n, ngroups=1) -> float:
+    if df <= 0:
+        return 0.0 if df == 0 else np.nan
+    return float(np.sqrt(max(chisq / n / df - 1.0 / n, 0.0)) * np.sqrt(ngroups))
+
+
+def _ncp_for(chisq, df, prob):
+    """lambda such that P(X <= chisq; df, lambda) = prob (0 if none)."""
+    f = lambda lam: stats.ncx2.cdf(chisq, df, lam) - prob if lam > 0 else stats.chi2.cdf(chisq, df) - prob
+    if f(0.0) < 0:
+        return 0.0
+    hi = max(chisq, 1.0)
+    while f(hi) > 0:
+        hi *= 2.0
+        if hi > 1e8:
+            return np.nan
+    return optimize.brentq(f, 0.0, hi, xtol=1e-10)
+
+
+def rmsea_ci(chisq, df, n, ngroups=1, level=0.90) -> tuple[float, float]:
+    if df <= 0:
+        return (np.nan, np.nan)
+    a = (1 - level) / 2
+    lo = _ncp_for(chisq, df, 1 - a)
+    hi = _ncp_for(chisq, df, a)
+    return (float(np.sqrt(lo / (n * df)) * np.sqrt(ngroups)),
+            float(np.sqrt(hi / (n * df)) * np.sqrt(ngroups)))
+
+
+def rmsea_pvalue(chisq, df, n, ngroups=1, h0=0.05) -> float:
+    if df <= 0:
+        return np.nan
+    ncp = n * df * h0 ** 2 / ngroups
+    return float(stats.ncx2.sf(chisq, df, ncp))
+
+
+def srmr_bentler(covs, means, sigmas, mus, nobs, meanstructure: bool) -> float:
+    total = 0.0
+    n = float(sum(nobs))
+    for S, ybar, Sig, mu, ng in zip(covs, means, sigmas, mus, nobs):
+        sd = np.sqrt(np.diag(S))
+        R = (S - Sig) / np.outer(sd, sd)
+        iu = np.tril_indices_from(R)
+        ss = np.sum(R[iu] ** 2)
+        k = len(iu[0])
+        if meanstructure:
+            ss += np.sum(((ybar - mu) / sd) ** 2)
+            k += len(sd)
+        total += ng / n * np.sqrt(ss / k)
+    return float(total)
+
+
+def loglik(S, ybar, Sigma, mu, n, meanstructure=True) -> float:
+    p = S.shape[0]
+    sign, logdet = np.linalg.slogdet(Sigma)
+    Sinv = np.linalg.inv(Sigma)
+    q = np.trace(S @ Sinv)
+    if meanstructure:
+        d = ybar - mu
+        q += d @ Sinv @ d
+    return float(-n / 2 * (p * np.log(2 * np.pi) + logdet + q))

@@ -1,0 +1,132 @@
+"""Model-implied moments and their derivatives in the RAM (reticular action model) form.
+
+All variables, observed first then latent, sit in one vector v = A v + e, with
+``A`` the directed paths (``=~`` loadings and ``~`` regressions), ``S = cov(e)`` the
+(residual) variances and covariances (``~~``), ``m`` the intercepts (``~1``) and ``F`` the
+filter that keeps the observed ones (McArdle & McDonald, 1984). With B = (I - A)^-1::
+
+    Sigma = F B S B' F'        mu = F B m
+
+Derivatives (used for the gradient, the expected information and the delta method), with
+U = F B and G = F B S B' (observed rows of the full implied covariance C):
+
+    dSigma/dA_ij = U[:, i] G[:, j]' + G[:, j] U[:, i]'      dmu/dA_ij = U[:, i] (B m)_j
+    dSigma/dS_ij = U[:, i] U[:, j]' + U[:, j] U[:, i]'      dmu/dm_i  = U[:, i]
+
+The numbers equal lavaan's LISREL-form matrices (Lambda, Theta, Psi, Beta, nu, alpha):
+both are exact representations of the same moment structure.
+
+Pure functions over arrays; :class:`RamLayout` records where each table row goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["RamLayout", "make_layout", "implied", "implied_with_derivatives"]
+
+
+@dataclass(frozen=True)
+class RamLayout:
+    """Positions of one group's parameter-table rows in the RAM matrices.
+
+    ``rows`` are positions in the full table; each ``*_idx`` array indexes ``rows``.
+    ``names`` = observed then latent variable names; ``p`` observed, ``m`` total.
+    """
+
+    names: tuple[str, ...]
+    p: int
+    rows: np.ndarray           # table row positions of this group (A, S, M rows concatenated)
+    kind: np.ndarray           # 0 = A, 1 = S, 2 = m
+    r: np.ndarray              # matrix row (A: dependent, S: lhs, m: variable)
+    c: np.ndarray              # matrix column (A: predictor, S: rhs, m: unused 0)
+
+    @property
+    def m(self) -> int:
+        return len(self.names)
+
+
+def make_layout(table, group: int, ov_names, lv_names) -> RamLayout:
+    """Layout of ``group``'s rows (ops ``=~ ~ ~~ ~1``) of a parameter table."""
+    names = tuple(ov_names) + tuple(lv_names)
+    pos = {n: i for i, n in enumerate(names)}
+    rows, kind, r, c = [], [], [], []
+    g = table["group"].to_numpy()
+    for k, (lhs, op, rhs) in enumerate(zip(table["lhs"], table["op"], table["rhs"])):
+        if g[k] != group:
+            continue
+        if op == "=~":
+            rows.append(k), kind.append(0), r.append(pos[rhs]), c.append(pos[lhs])
+        elif op == "~":
+            rows.append(k), kind.append(0), r.append(pos[lhs]), c.append(pos[rhs])
+        elif op == "~~":
+            rows.append(k), kind.append(1), r.append(pos[lhs]), c.append(pos[rhs])
+        elif op == "~1":
+            rows.append(k), kind.append(2), r.append(pos[lhs]), c.append(0)
+    return RamLayout(names, len(ov_names), np.array(rows, int), np.array(kind, int),
+                     np.array(r, int), np.array(c, int))
+
+
+def _matrices(layout: RamLayout, values: np.ndarray):
+    m = layout.m
+    A = np.zeros((m, m))
+    S = np.zeros((m, m))
+    M = np.zeros(m)
+    v = values[layout.rows]
+    ka, ks, km = layout.kind == 0, layout.kind == 1, layout.kind == 2
+    A[layout.r[ka], layout.c[ka]] = v[ka]
+    S[layout.r[ks], layout.c[ks]] = v[ks]
+    S[layout.c[ks], layout.r[ks]] = v[ks]
+    M[layout.r[km]] = v[km]
+    return A, S, M
+
+
+def implied(layout: RamLayout, values: np.ndarray):
+    """Return (Sigma, mu, C_full, B) for the row values ``values`` of the whole table."""
+    A, S, M = _matrices(layout, values)
+    B = np.linalg.inv(np.eye(layout.m) - A)
+    C = B @ S @ B.T
+    p = layout.p
+    return C[:p, :p], (B @ M)[:p], C, B, M
+
+
+def implied_with_derivatives(layout: RamLayout, values: np.ndarray, free_rows: np.ndarray):
+    """Implied moments and their derivatives with respect to the given table rows.
+
+    Parameters
+    ----------
+    free_rows : positions in ``layout.rows`` (0..len(rows)-1) to differentiate.
+
+    Returns
+    -------
+    Sigma (p, p), mu (p,), dSigma (k, p, p), dmu (k, p), C (m, m), B (m, m)
+    """
+    Sigma, mu, C, B, M = implied(layout, values)
+    p = layout.p
+    U = B[:p, :]
+    G = C[:p, :]
+    bm = B @ M
+    kind = layout.kind[free_rows]
+    r = layout.r[free_rows]
+    c = layout.c[free_rows]
+    k = len(free_rows)
+    dS = np.zeros((k, p, p))
+    dmu = np.zeros((k, p))
+    a = kind == 0
+    if a.any():
+        Ui, Gj = U[:, r[a]].T, G[:, c[a]].T            # (ka, p)
+        outer = Ui[:, :, None] * Gj[:, None, :]
+        dS[a] = outer + outer.transpose(0, 2, 1)
+        dmu[a] = Ui * bm[c[a]][:, None]
+    s = kind == 1
+    if s.any():
+        Ui, Uj = U[:, r[s]].T, U[:, c[s]].T
+        outer = Ui[:, :, None] * Uj[:, None, :]
+        diag = (r[s] == c[s])[:, None, None]
+        dS[s] = np.where(diag, outer, outer + outer.transpose(0, 2, 1))
+    mm = kind == 2
+    if mm.any():
+        dmu[mm] = U[:, r[mm]].T
+    return Sigma, mu, dS, dmu, C, B

@@ -1,0 +1,215 @@
+"""The frozen result of a SEM/CFA fit: tidy tables, ``summary()`` text laid out like
+lavaan's, and ``_repr_html_()``.
+
+R equivalent: ``summary(fit, fit.measures = TRUE, standardized = TRUE, rsquare = TRUE)``,
+``parameterEstimates``, ``fitMeasures``, ``inspect(fit, "rsquare")``, ``fitted``,
+``residuals``, ``modindices``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SemResult"]
+
+_SECTION = {"=~": "Latent Variables", "~": "Regressions", "~~": "Covariances", "~1": "Intercepts",
+            "|": "Thresholds", ":=": "Defined Parameters"}
+
+
+@dataclass(frozen=True, eq=False)
+class SemResult:
+    """Result of :func:`loyaltyscope.sem`.
+
+    Attributes
+    ----------
+    params : DataFrame ``lhs, op, rhs, [group], label, est, se, z, pvalue, ci_lower, ci_upper,
+        std_lv, std_all`` (lavaan's ``parameterEstimates(standardized = TRUE)``).
+    fit_measures : read-only mapping keyed by lavaan's ``fitMeasures`` names.
+    r2 : DataFrame ``group, variable, r2`` for endogenous variables.
+    implied, residuals : {group label: DataFrame} model-implied and residual (S - Sigma)
+        covariance matrices.
+    warnings : tuple of messages about improper solutions or data handling (also printed by
+        :meth:`summary`).
+    converged : whether the optimiser converged.
+    """
+
+    params: pd.DataFrame
+    fit_measures: Mapping[str, float]
+    r2: pd.DataFrame
+    implied: Mapping[Any, pd.DataFrame]
+    residuals: Mapping[Any, pd.DataFrame]
+    vcov: pd.DataFrame
+    warnings: tuple[str, ...]
+    converged: bool
+    iterations: int
+    nobs: tuple[int, ...]
+    group_labels: tuple
+    estimator: str
+    options: Mapping[str, Any]
+    dropped: pd.DataFrame
+    partable: pd.DataFrame
+    _modindices: Callable[[], pd.DataFrame] = field(repr=False, default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "fit_measures", MappingProxyType(dict(self.fit_measures)))
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+
+    @property
+    def ngroups(self) -> int:
+        return len(self.nobs)
+
+    @cached_property
+    def modindices_table(self) -> pd.DataFrame:
+        return self._modindices() if self._modindices is not None else pd.DataFrame()
+
+    def modindices(self, minimum: float = 0.0, sort: bool = True) -> pd.DataFrame:
+        """Modification indices with expected parameter change (``mi, epc, sepc_all``).
+
+        R equivalent: ``modindices(fit, minimum.value = minimum, sort. = sort)``.
+        """
+        mi = self.modindices_table
+        if mi.empty:
+            return mi
+        mi = mi[mi["mi"] >= minimum]
+        return mi.sort_values("mi", ascending=False).reset_index(drop=True) if sort else mi
+
+    # ------------------------------------------------------------------ text
+    def summary(self, digits: int = 3) -> str:
+        fm = self.fit_measures
+        w = 54
+        out = []
+        status = "ended normally" if self.converged else "did NOT converge"
+        out.append(f"loyaltyscope {self.options.get('version', '')} {status} after {self.iterations} iterations")
+        out.append("")
+        out.append(f"  {'Estimator':<{w - 12}}{self.estimator:>12}")
+        out.append(f"  {'Number of model parameters':<{w - 12}}{int(fm.get('npar', 0)):>12}")
+        if self.ngroups > 1:
+            out.append(f"  {'Number of observations per group:':<{w}}")
+            for lab, n in zip(self.group_labels, self.nobs):
+                out.append(f"    {str(lab):<{w - 14}}{n:>12}")
+        else:
+            out.append(f"  {'Number of observations':<{w - 12}}{self.nobs[0]:>12}")
+        if len(self.dropped):
+            out.append(f"  {'Rows excluded (see .dropped)':<{w - 12}}{len(self.dropped):>12}")
+        out.append("")
+        if "chisq" in fm:
+            out.append("Model Test User Model:")
+            out.append(f"  {'Test statistic':<{w - 12}}{fm['chisq']:>12.{digits}f}")
+            out.append(f"  {'Degrees of freedom':<{w - 12}}{fm['df']:>12.0f}")
+            if fm["df"] > 0:
+                out.append(f"  {'P-value (Chi-square)':<{w - 12}}{fm['pvalue']:>12.{digits}f}")
+            if "chisq.scaled" in fm:
+                out.append(f"  {'Scaled test statistic':<{w - 12}}{fm['chisq.scaled']:>12.{digits}f}")
+                out.append(f"  {'Scaling correction factor':<{w - 12}}{fm['chisq.scaling.factor']:>12.{digits}f}")
+            out.append("")
+            rows = [("Comparative Fit Index (CFI)", "cfi"), ("Tucker-Lewis Index (TLI)", "tli"),
+                    ("Loglikelihood user model (H0)", "logl"),
+                    ("Loglikelihood unrestricted model (H1)", "unrestricted.logl"),
+                    ("Akaike (AIC)", "aic"), ("Bayesian (BIC)", "bic"), ("RMSEA", "rmsea"),
+                    ("90 Percent confidence interval - lower", "rmsea.ci.lower"),
+                    ("90 Percent confidence interval - upper", "rmsea.ci.upper"),
+                    ("P-value H_0: RMSEA <= 0.050", "rmsea.pvalue"), ("SRMR", "srmr")]
+            out.append("Fit Measures:")
+            for name, key in rows:
+                if key in fm and fm[key] is not None and np.isfinite(fm[key]):
+                    out.append(f"  {name:<{w - 12}}{fm[key]:>12.{digits}f}")
+            out.append("")
+        if self.warnings:
+            out.append("Warnings:")
+            for msg in self.warnings:
+                out.append(f"  ! {msg}")
+            out.append("")
+        out.append("Parameter Estimates:")
+        out.extend(self._param_lines(digits))
+        if len(self.r2):
+            out.append("")
+            out.append("R-Square:")
+            for g, sub in self.r2.groupby("group", sort=False):
+                if self.ngroups > 1:
+                    out.append(f"  [{g}]")
+                for _, r in sub.iterrows():
+                    out.append(f"    {r['variable']:<20}{r['r2']:>10.{digits}f}")
+        return "\n".join(out)
+
+    def _param_lines(self, digits):
+        p = self.params
+        lines = []
+        groups = p["group"].unique() if "group" in p.columns else [None]
+        for g in groups:
+            sub = p[p["group"] == g] if g is not None else p
+            if g is not None and self.ngroups > 1:
+                lines.append("")
+                lines.append(f"Group {g} [{self.group_labels[int(g) - 1]}]:")
+            for op in ("=~", "~", "~~", "~1", "|", ":="):
+                s = sub[sub["op"] == op]
+                if s.empty:
+                    continue
+                lines.append("")
+                lines.append(f"{_SECTION[op]}:")
+                lines.append(f"{'':<22}{'Estimate':>10}{'Std.Err':>10}{'z-value':>10}{'P(>|z|)':>10}"
+                             f"{'Std.lv':>10}{'Std.all':>10}")
+                last = None
+                for _, r in s.iterrows():
+                    if op in ("=~", "~") and r["lhs"] != last:
+                        lines.append(f"  {r['lhs']} {op}")
+                        last = r["lhs"]
+                    if op in ("=~", "~"):
+                        name = f"    {r['rhs']}"
+                    elif op == "~~":
+                        name = f"    {r['lhs']}" if r["lhs"] == r["rhs"] else f"    {r['lhs']} ~~ {r['rhs']}"
+                    elif op == "|":
+                        name = f"    {r['lhs']}|{r['rhs']}"
+                    else:
+                        name = f"    {r['lhs']}"
+                    if r.get("label"):
+                        name += f" ({r['label']})"
+                    lines.append(f"{name:<22}{_fmt(r['est'], digits)}{_fmt(r['se'], digits, blank0=True)}"
+                                 f"{_fmt(r['z'], digits)}{_fmt(r['pvalue'], digits)}"
+                                 f"{_fmt(r['std_lv'], digits)}{_fmt(r['std_all'], digits)}")
+        return lines
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        fm = self.fit_measures
+        esc = html.escape
+        keys = [k for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+                if k in fm]
+        head = "".join(f"<th>{esc(k)}</th>" for k in keys)
+        vals = "".join(f"<td>{fm[k]:.3f}</td>" for k in keys)
+        warn = "".join(f"<li>{esc(w)}</li>" for w in self.warnings)
+        cols = [c for c in ("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "std_all")
+                if c in self.params.columns]
+        body = []
+        for _, r in self.params[cols].iterrows():
+            cells = []
+            for c in cols:
+                v = r[c]
+                cells.append(f"<td>{v:.3f}</td>" if isinstance(v, float) else f"<td>{esc(str(v))}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        status = "converged" if self.converged else "did NOT converge"
+        return (f"<div><p><b>loyaltyscope SEM</b> ({esc(self.estimator)}, N = {sum(self.nobs)}, {status})</p>"
+                f"<table><tr>{head}</tr><tr>{vals}</tr></table>"
+                + (f"<p><b>Warnings</b></p><ul>{warn}</ul>" if warn else "")
+                + "<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>"
+                + "".join(body) + "</table></div>")
+
+
+def _fmt(x, digits, blank0=False):
+    try:
+        if x is None or not np.isfinite(x):
+            return f"{'':>10}"
+    except TypeError:
+        return f"{'':>10}"
+    if blank0 and x == 0:
+        return f"{'':>10}"
+    return f"{x:>10.{digits}f}"
