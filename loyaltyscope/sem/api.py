@@ -9,14 +9,18 @@ R equivalent: ``lavaan::sem(model, data, ...)``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from loyaltyscope import __version__
 from loyaltyscope.sem import fit_indices as fi
 from loyaltyscope.sem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
 from loyaltyscope.sem.expressions import numeric_jacobian
 from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable
+from loyaltyscope.sem.modindices import modification_indices
 from loyaltyscope.sem.ram import implied, make_layout
 from loyaltyscope.sem.results import SemResult
 from loyaltyscope.sem.samplestats import DataError, SampleStats, from_data, from_moments
@@ -27,6 +31,21 @@ from loyaltyscope.sem.syntax import parse_model
 __all__ = ["sem", "cfa"]
 
 _Z975 = stats.norm.ppf(0.975)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_cached(model: str):
+    return tuple(parse_model(model))
+
+
+@functools.lru_cache(maxsize=64)
+def _spec_cached(model, columns, ngroups, std_lv, meanstructure, fixed_x, group_equal, group_partial) -> ModelSpec:
+    """Parse + parameter table, memoised: both are pure functions of these arguments, and
+    refitting one model to many data sets (waves, groups, simulations) should not redo them.
+    The table is never mutated afterwards (``_fit`` works on copies of its columns)."""
+    return build_partable(list(_parse_cached(model)), data_columns=columns, ngroups=ngroups, std_lv=std_lv,
+                          meanstructure=meanstructure, fixed_x=fixed_x, group_equal=group_equal,
+                          group_partial=group_partial)
 
 
 def _check_options(estimator, missing, se, ordered, data, sample_cov):
@@ -76,10 +95,10 @@ def _data_checks(spec: ModelSpec, ss: SampleStats):
 
 def _fill_exo(table: pd.DataFrame, spec: ModelSpec, ss: SampleStats):
     pos = {v: i for i, v in enumerate(spec.ov_names)}
-    ust = table["ustart"].to_numpy(dtype=float).copy()
-    for k in np.flatnonzero(table["exo"].to_numpy() == 1):
-        g = table["group"].iat[k] - 1
-        lhs, op, rhs = table["lhs"].iat[k], table["op"].iat[k], table["rhs"].iat[k]
+    ust = np.asarray(table["ustart"], dtype=float).copy()
+    for k in np.flatnonzero(np.asarray(table["exo"]) == 1):
+        g = table["group"][k] - 1
+        lhs, op, rhs = table["lhs"][k], table["op"][k], table["rhs"][k]
         if op == "~~":
             ust[k] = ss.cov[g][pos[lhs], pos[rhs]]
         elif op == "~1":
@@ -98,8 +117,8 @@ def _label_map(table: pd.DataFrame):
 
 def _constraint_functions(spec: ModelSpec, table: pd.DataFrame, ntheta: int):
     labels = _label_map(table)
-    free = table["free"].to_numpy() - 1
-    ustart = table["ustart"].to_numpy(dtype=float)
+    free = np.asarray(table["free"]) - 1
+    ustart = np.asarray(table["ustart"], dtype=float)
 
     def values_of(theta):
         vals = {}
@@ -178,7 +197,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     if isinstance(group_equal, str):
         group_equal = [group_equal]
     group_equal = tuple(group_equal or ())
-    formulas = parse_model(model)
+    formulas = _parse_cached(model)
     if sample_cov is not None:
         ngroups = len(sample_cov) if isinstance(sample_cov, (list, tuple)) else 1
         columns = None
@@ -195,9 +214,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
         columns = list(data.columns)
     has_int = any(f.op == "~1" for f in formulas)
     ms = bool(meanstructure) if meanstructure is not None else (ngroups > 1 or has_int)
-    spec = build_partable(formulas, data_columns=columns, ngroups=ngroups, std_lv=std_lv,
-                          meanstructure=ms, fixed_x=fixed_x, group_equal=group_equal,
-                          group_partial=group_partial)
+    spec = _spec_cached(model, None if columns is None else tuple(columns), ngroups, bool(std_lv), ms,
+                        bool(fixed_x), group_equal, tuple(group_partial or ()))
     if sample_cov is not None:
         if sample_nobs is None:
             raise ValueError("sample_cov= needs sample_nobs=")
@@ -207,7 +225,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     else:
         ss = from_data(data, spec.ov_names, group, missing)
     _data_checks(spec, ss)
-    table = spec.table.copy()
+    table = {c: v.copy() for c, v in spec.columns.items()}
     _fill_exo(table, spec, ss)
     return _fit(spec, table, ss, est_name, dict(std_lv=std_lv, group=group, group_equal=group_equal,
                                                 missing=missing, estimator=est_name, seed=seed))
@@ -220,16 +238,17 @@ def cfa(model: str, data: pd.DataFrame | None = None, **kwargs) -> SemResult:
 
 def _problem(spec, table, ss, K, theta0) -> MLProblem:
     layouts = tuple(make_layout(table, g + 1, spec.ov_names, spec.lv_names) for g in range(ss.ngroups))
-    base = table["ustart"].to_numpy(dtype=float).copy()
+    base = np.asarray(table["ustart"], dtype=float).copy()
     base[~np.isfinite(base)] = 0.0
-    return MLProblem(layouts, base, table["free"].to_numpy() - 1, ss.cov, ss.mean, ss.nobs,
+    return MLProblem(layouts, base, np.asarray(table["free"]) - 1, ss.cov, ss.mean, ss.nobs,
                      spec.meanstructure, K, theta0)
 
 
-def _fit(spec: ModelSpec, table: pd.DataFrame, ss: SampleStats, est_name: str, options: dict) -> SemResult:
+def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: dict) -> SemResult:
+    """Estimate and summarise; ``table`` is the parameter table as a dict of numpy columns."""
     warnings: list[str] = []
     ntheta = spec.npar_free
-    free = table["free"].to_numpy() - 1
+    free = np.asarray(table["free"]) - 1
     values_of, h, ineq = _constraint_functions(spec, table, ntheta)
     rng = np.random.default_rng(0)
     K, theta0, linear = _linear_reparam(h, ntheta, rng) if ineq is None else (np.eye(ntheta), np.zeros(ntheta), False)
@@ -249,13 +268,13 @@ def _fit(spec: ModelSpec, table: pd.DataFrame, ss: SampleStats, est_name: str, o
         raise ModelSpecError(f"the model has more free parameters ({npar}) than sample moments "
                              f"({ss.ngroups * (moments_g - fixed_x_g)}): it is not identified (df = {df})")
 
-    starts = []
-    for strat in ("moments", "simple", "jitter"):
-        sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, strat)
-        th = np.zeros(ntheta)
-        th[free[free >= 0]] = sv[free >= 0]
-        starts.append((strat, th))
-    fit = fit_ml(problem, starts, nonlinear)
+    def starts():
+        for strat in ("moments", "simple", "jitter"):
+            sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, strat)
+            th = np.zeros(ntheta)
+            th[free[free >= 0]] = sv[free >= 0]
+            yield strat, th
+    fit = fit_ml(problem, starts(), nonlinear)
     theta = fit.theta
     if not fit.converged:
         warnings.append("the optimiser did not converge (tried start strategies: moments, simple, "
@@ -268,11 +287,9 @@ def _fit(spec: ModelSpec, table: pd.DataFrame, ss: SampleStats, est_name: str, o
 
     vals = row_values(problem, theta)
     table["est"] = vals
-    se_rows = np.zeros(len(table))
+    se_rows = np.zeros(len(vals))
     fr = free >= 0
     se_rows[fr] = np.sqrt(np.clip(np.diag(vcov_theta)[free[fr]], 0, None)) if vcov_theta is not None else np.nan
-    # fixed rows that share a label with nothing keep se = 0, as lavaan prints
-    # rows fixed by linear constraints: delta method through K
     table["se"] = se_rows
 
     sigmas, mus, Cs = [], [], []
@@ -280,43 +297,35 @@ def _fit(spec: ModelSpec, table: pd.DataFrame, ss: SampleStats, est_name: str, o
         Sig, mu, C, *_ = implied(lay, vals)
         sigmas.append(Sig), mus.append(mu), Cs.append(C)
 
-    fm = _fit_measures(spec, ss, sigmas, mus, F, df, npar, N)
-    params = _params_table(spec, table, vals, vcov_theta, theta, free, Cs, problem, values_of, ss)
     warnings.extend(_diagnostics(spec, table, sigmas, Cs, ss))
-    if len(ss.dropped):
-        warnings.insert(0, f"{len(ss.dropped)} of {ss.n_input_rows} rows excluded by listwise deletion "
+    if ss.dropped_rows:
+        warnings.insert(0, f"{len(ss.dropped_rows)} of {ss.n_input_rows} rows excluded by listwise deletion "
                            "(missing values); see result.dropped")
-    r2 = _r2(spec, table, Cs, ss)
-    names = list(spec.ov_names)
-    imp = {ss.group_labels[g]: pd.DataFrame(sigmas[g], index=names, columns=names) for g in range(ss.ngroups)}
-    res = {ss.group_labels[g]: pd.DataFrame(ss.cov[g] - sigmas[g], index=names, columns=names)
-           for g in range(ss.ngroups)}
     pnames = _theta_names(table, free, ntheta)
-    vcov_df = pd.DataFrame(vcov_theta if vcov_theta is not None else np.full((ntheta, ntheta), np.nan),
-                           index=pnames, columns=pnames)
-    from loyaltyscope import __version__
-    from loyaltyscope.sem.modindices import modification_indices
 
     def mi():
-        return modification_indices(spec, table, ss, Cs)
+        return modification_indices(spec, pd.DataFrame(table), ss, Cs)
 
+    lazy = {"fit_measures": lambda: _fit_measures(spec, ss, sigmas, mus, F, df, npar, N),
+            "params": lambda: _params_table(spec, table, vals, vcov_theta, theta, free, Cs, problem, values_of, ss),
+            "r2": lambda: _r2(spec, table, Cs, ss)}
     opts = dict(options, version=__version__)
-    return SemResult(params=params, fit_measures=fm, r2=r2, implied=imp, residuals=res, vcov=vcov_df,
-                     warnings=tuple(warnings), converged=fit.converged, iterations=fit.iterations,
-                     nobs=ss.nobs, group_labels=ss.group_labels, estimator=est_name, options=opts,
-                     dropped=ss.dropped, partable=table, _modindices=mi,
+    return SemResult(lazy=lazy, warnings=tuple(warnings), converged=fit.converged,
+                     iterations=fit.iterations, nobs=ss.nobs, group_labels=ss.group_labels,
+                     estimator=est_name, options=opts, dropped_rows=ss.dropped_rows, table=table,
+                     ov_names=spec.ov_names, sample_covs=ss.cov, implied_covs=tuple(sigmas),
+                     vcov_theta=vcov_theta, theta_names=tuple(pnames), _modindices=mi,
                      extra=dict(start_strategy=fit.strategy, fmin=F / 2))
 
 
 def _theta_names(table, free, ntheta):
+    """A readable name per free parameter: its label, else ``lhs op rhs`` (``.gK`` for group K)."""
     names = [""] * ntheta
-    for k in range(len(table)):
-        j = free[k]
-        if j >= 0 and not names[j]:
-            lab = table["label"].iat[k]
-            base = f"{table['lhs'].iat[k]}{table['op'].iat[k]}{table['rhs'].iat[k]}"
-            g = table["group"].iat[k]
-            names[j] = lab or (base if g == 1 else f"{base}.g{g}")
+    lhs, op, rhs = np.asarray(table["lhs"]), np.asarray(table["op"]), np.asarray(table["rhs"])
+    lab, grp = np.asarray(table["label"]), np.asarray(table["group"])
+    for k in np.flatnonzero(free >= 0)[::-1]:       # first row of a parameter wins
+        base = f"{lhs[k]}{op[k]}{rhs[k]}"
+        names[free[k]] = lab[k] or (base if grp[k] == 1 else f"{base}.g{grp[k]}")
     return names
 
 
@@ -390,25 +399,24 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N):
 
 
 def _params_table(spec, table, vals, vcov, theta, free, Cs, problem, values_of, ss):
-    ops = table["op"].to_numpy()
-    model_rows = np.isin(ops, ["=~", "~", "~~", "~1", "|"])
-    lhs, rhs = table["lhs"].to_numpy(), table["rhs"].to_numpy()
-    grp = table["group"].to_numpy()
+    ops = np.asarray(table["op"])
+    lhs, rhs = np.asarray(table["lhs"]), np.asarray(table["rhs"])
+    grp, lab = np.asarray(table["group"]), np.asarray(table["label"])
     names = list(spec.ov_names) + list(spec.lv_names)
     sd = {g + 1: dict(zip(names, np.sqrt(np.clip(np.diag(Cs[g]), 0, None)))) for g in range(len(Cs))}
     std_lv = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.lv")
     std_all = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.all")
-    se = table["se"].to_numpy(dtype=float)
-    df = pd.DataFrame({"lhs": lhs, "op": ops, "rhs": rhs, "group": grp, "label": table["label"].to_numpy(),
-                       "est": vals, "se": se, "std_lv": std_lv, "std_all": std_all})[model_rows]
-    # defined parameters: delta method over theta
-    if spec.definitions:
+    se = np.asarray(table["se"], dtype=float)
+    keep = np.isin(ops, ["=~", "~", "~~", "~1", "|"])
+    cols = {"lhs": lhs[keep], "op": ops[keep], "rhs": rhs[keep], "group": grp[keep], "label": lab[keep],
+            "est": vals[keep], "se": se[keep], "std_lv": std_lv[keep], "std_all": std_all[keep]}
+    if spec.definitions:        # defined parameters: delta method over theta
         labels = _label_map(table)
 
         def defs(th, std=None):
             v = values_of(th)
             if std is not None:
-                v = {lab: std[k] for lab, k in labels.items()}
+                v = {name: std[k] for name, k in labels.items()}
                 for name, expr in spec.definitions:
                     v[name] = expr.evaluate(v)
             return np.array([v[name] for name, _ in spec.definitions])
@@ -419,30 +427,28 @@ def _params_table(spec, table, vals, vcov, theta, free, Cs, problem, values_of, 
             se_d = np.sqrt(np.clip(np.diag(J @ vcov @ J.T), 0, None))
         else:
             se_d = np.full(len(est_d), np.nan)
-        stdlv_d, stdall_d = defs(theta, std_lv), defs(theta, std_all)
-        extra = pd.DataFrame({"lhs": [n for n, _ in spec.definitions], "op": ":=",
-                              "rhs": [e.text.replace(" ", "") for _, e in spec.definitions], "group": 0,
-                              "label": [n for n, _ in spec.definitions], "est": est_d, "se": se_d,
-                              "std_lv": stdlv_d, "std_all": stdall_d})
-        df = pd.concat([df, extra], ignore_index=True)
-    df = df.reset_index(drop=True)
-    fixed = df["se"].to_numpy() == 0
+        dnames = np.array([n for n, _ in spec.definitions], dtype=object)
+        extra = {"lhs": dnames, "op": np.array([":="] * len(dnames), dtype=object),
+                 "rhs": np.array([e.text.replace(" ", "") for _, e in spec.definitions], dtype=object),
+                 "group": np.zeros(len(dnames), int), "label": dnames, "est": est_d, "se": se_d,
+                 "std_lv": defs(theta, std_lv), "std_all": defs(theta, std_all)}
+        cols = {c: np.concatenate([cols[c], extra[c]]) for c in cols}
+    est, se = cols["est"], cols["se"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(fixed, np.nan, df["est"] / df["se"])
-    df.insert(df.columns.get_loc("se") + 1, "z", z)
-    df.insert(df.columns.get_loc("z") + 1, "pvalue", 2 * stats.norm.sf(np.abs(z)))
-    df.insert(df.columns.get_loc("pvalue") + 1, "ci_lower", df["est"] - _Z975 * df["se"])
-    df.insert(df.columns.get_loc("ci_lower") + 1, "ci_upper", df["est"] + _Z975 * df["se"])
+        z = np.where(se == 0, np.nan, est / se)
+    out = {c: cols[c] for c in ("lhs", "op", "rhs", "group", "label", "est", "se")}
+    out.update(z=z, pvalue=2 * stats.norm.sf(np.abs(z)), ci_lower=est - _Z975 * se, ci_upper=est + _Z975 * se,
+               std_lv=cols["std_lv"], std_all=cols["std_all"])
     if ss.ngroups == 1:
-        df = df.drop(columns="group")
-    return df
+        del out["group"]
+    return pd.DataFrame(out)
 
 
 def _diagnostics(spec, table, sigmas, Cs, ss):
     msgs = []
     lv = set(spec.lv_names)
-    ops, lhs, rhs, grp = (table[c].to_numpy() for c in ("op", "lhs", "rhs", "group"))
-    est = table["est"].to_numpy()
+    ops, lhs, rhs, grp = (np.asarray(table[c]) for c in ("op", "lhs", "rhs", "group"))
+    est = np.asarray(table["est"])
     gname = (lambda g: f" (group {ss.group_labels[g - 1]})") if ss.ngroups > 1 else (lambda g: "")
     for k in np.flatnonzero((ops == "~~") & (lhs == rhs)):
         if est[k] < 0:
@@ -469,8 +475,8 @@ def _diagnostics(spec, table, sigmas, Cs, ss):
 
 
 def _r2(spec, table, Cs, ss):
-    ops, lhs, rhs, grp = (table[c].to_numpy() for c in ("op", "lhs", "rhs", "group"))
-    est = table["est"].to_numpy()
+    ops, lhs, rhs, grp = (np.asarray(table[c]) for c in ("op", "lhs", "rhs", "group"))
+    est = np.asarray(table["est"])
     endo = set(rhs[ops == "=~"]) | set(lhs[ops == "~"])
     names = list(spec.ov_names) + list(spec.lv_names)
     rows = []

@@ -24,12 +24,12 @@ R equivalent: ``lavaan:::lav_model_estimate`` (nlminb on the same objective).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
 
-from loyaltyscope.sem.ram import RamLayout, implied, implied_with_derivatives
+from loyaltyscope.sem.ram import RamLayout, derivative_plan, implied, implied_with_derivatives
 
 __all__ = ["MLProblem", "ml_objective", "ml_gradient_information", "fit_ml", "row_values"]
 
@@ -47,6 +47,20 @@ class MLProblem:
     meanstructure: bool
     K: np.ndarray                   # theta = theta0 + K phi
     theta0: np.ndarray
+    logdet_covs: tuple = field(init=False, repr=False)
+
+    row_maps: tuple = field(init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "logdet_covs", tuple(float(np.linalg.slogdet(S)[1]) for S in self.covs))
+        maps = []
+        for lay in self.layouts:
+            fi = self.free_index[lay.rows]
+            pos = np.flatnonzero(fi >= 0)
+            M = np.zeros((len(pos), self.K.shape[0]))
+            M[np.arange(len(pos)), fi[pos]] = 1.0
+            maps.append((pos, M, derivative_plan(lay, pos)))
+        object.__setattr__(self, "row_maps", tuple(maps))
 
     @property
     def weights(self) -> np.ndarray:
@@ -68,16 +82,18 @@ def row_values(problem: MLProblem, theta: np.ndarray) -> np.ndarray:
     return v
 
 
-def _group_F(Sigma, mu, S, ybar, meanstructure):
+def _group_F(Sigma, mu, S, ybar, meanstructure, logdet_s, Sinv_out=None):
+    """F_g; returns inf when Sigma is not positive definite."""
     try:
         L = np.linalg.cholesky(Sigma)
     except np.linalg.LinAlgError:
         return np.inf
     logdet = 2.0 * np.log(np.diag(L)).sum()
-    Sinv = np.linalg.inv(Sigma)
-    p = S.shape[0]
-    sign, logdet_s = np.linalg.slogdet(S)
-    F = logdet + np.trace(S @ Sinv) - logdet_s - p
+    Linv = np.linalg.inv(L)
+    Sinv = Linv.T @ Linv
+    if Sinv_out is not None:
+        Sinv_out.append(Sinv)
+    F = logdet + np.sum(S * Sinv) - logdet_s - S.shape[0]
     if meanstructure:
         d = ybar - mu
         F += d @ Sinv @ d
@@ -88,30 +104,22 @@ def ml_objective(problem: MLProblem, theta: np.ndarray) -> float:
     """F(theta) = sum_g w_g F_g (see the module docstring)."""
     v = row_values(problem, theta)
     total = 0.0
-    for lay, S, ybar, w in zip(problem.layouts, problem.covs, problem.means, problem.weights):
+    for lay, S, ybar, w, ld in zip(problem.layouts, problem.covs, problem.means, problem.weights,
+                                   problem.logdet_covs):
         Sigma, mu, *_ = implied(lay, v)
-        Fg = _group_F(Sigma, mu, S, ybar, problem.meanstructure)
+        Fg = _group_F(Sigma, mu, S, ybar, problem.meanstructure, ld)
         if not np.isfinite(Fg):
             return np.inf
         total += w * Fg
     return float(total)
 
 
-def _free_row_maps(problem: MLProblem, lay: RamLayout):
-    fi = problem.free_index[lay.rows]
-    pos = np.flatnonzero(fi >= 0)
-    M = np.zeros((len(pos), problem.ntheta))
-    M[np.arange(len(pos)), fi[pos]] = 1.0
-    return pos, M
-
-
 def group_derivatives(problem: MLProblem, theta: np.ndarray):
     """Per group: (Sigma, mu, dSigma/dtheta (q, p, p), dmu/dtheta (q, p))."""
     v = row_values(problem, theta)
     out = []
-    for lay in problem.layouts:
-        pos, M = _free_row_maps(problem, lay)
-        Sigma, mu, dS, dmu, C, B = implied_with_derivatives(lay, v, pos)
+    for lay, (pos, M, plan) in zip(problem.layouts, problem.row_maps):
+        Sigma, mu, dS, dmu, C, B = implied_with_derivatives(lay, v, pos, plan)
         p = lay.p
         dS_t = (M.T @ dS.reshape(len(pos), -1)).reshape(-1, p, p)
         dmu_t = M.T @ dmu
@@ -119,74 +127,91 @@ def group_derivatives(problem: MLProblem, theta: np.ndarray):
     return out
 
 
-def ml_gradient_information(problem: MLProblem, theta: np.ndarray):
-    """Return (F, dF/dtheta, unit expected information I) at theta (w.r.t. theta)."""
+def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bool = True):
+    """Return (F, dF/dtheta, unit expected information I or None) at theta (w.r.t. theta)."""
     F = 0.0
     q = problem.ntheta
     grad = np.zeros(q)
-    info = np.zeros((q, q))
-    for (Sigma, mu, dS, dmu), S, ybar, w in zip(group_derivatives(problem, theta), problem.covs,
-                                                problem.means, problem.weights):
-        Fg = _group_F(Sigma, mu, S, ybar, problem.meanstructure)
+    info = np.zeros((q, q)) if with_info else None
+    for (Sigma, mu, dS, dmu), S, ybar, w, ld in zip(group_derivatives(problem, theta), problem.covs,
+                                                    problem.means, problem.weights, problem.logdet_covs):
+        holder = []
+        Fg = _group_F(Sigma, mu, S, ybar, problem.meanstructure, ld, holder)
         if not np.isfinite(Fg):
             return np.inf, None, None
         F += w * Fg
-        Sinv = np.linalg.inv(Sigma)
+        Sinv = holder[0]
         Sstar = S
         if problem.meanstructure:
             d = ybar - mu
             Sstar = S + np.outer(d, d)
         W = Sinv - Sinv @ Sstar @ Sinv
         g = np.einsum("ij,kij->k", W, dS)
-        X = Sinv @ dS                                  # (q, p, p)
-        I = 0.5 * np.einsum("aij,bji->ab", X, X)
         if problem.meanstructure:
             g -= 2.0 * dmu @ (Sinv @ d)
-            I += dmu @ Sinv @ dmu.T
         grad += w * g
-        info += w * I
+        if with_info:
+            X = Sinv @ dS                                  # (q, p, p)
+            I = 0.5 * np.einsum("aij,bji->ab", X, X)
+            if problem.meanstructure:
+                I += dmu @ Sinv @ dmu.T
+            info += w * I
     return F, grad, info
 
 
-def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, tol: float = 1e-10):
+def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, tol: float = 1e-8):
+    """Fisher scoring while far from the optimum, then BFGS updates of the Hessian
+    (started from 2 I, the expected Hessian of F) for superlinear convergence near it:
+    Fisher scoring alone converges only linearly when the model misfits."""
     K = problem.K
-    F_old = None
+    theta = problem.theta(phi)
+    F, g, I = ml_gradient_information(problem, theta)
+    if not np.isfinite(F):
+        return phi, np.inf, False, 0
+    gphi = K.T @ g
+    H = 2.0 * (K.T @ I @ K)
+    fisher_phase = True
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
-        theta = problem.theta(phi)
-        F, g, I = ml_gradient_information(problem, theta)
-        if not np.isfinite(F):
-            return phi, np.inf, False, it
-        gphi = K.T @ g
-        Iphi = K.T @ I @ K
         try:
-            step = np.linalg.solve(Iphi, -0.5 * gphi)
+            step = np.linalg.solve(H, -gphi)
         except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(Iphi, -0.5 * gphi, rcond=None)[0]
-        if np.max(np.abs(gphi)) < tol and np.max(np.abs(step)) < 1e-7 * (1 + np.max(np.abs(phi))):
-            converged = True
-            F_old = F
+            step = np.linalg.lstsq(H, -gphi, rcond=None)[0]
+        gmax = np.max(np.abs(gphi))
+        if gmax < tol or (gmax < 1e-5 and np.max(np.abs(step)) < 1e-7 * (1 + np.max(np.abs(phi)))):
+            converged = True      # gradient zero, or the Newton step to the optimum negligible
             break
+        fisher_phase = fisher_phase and np.max(np.abs(gphi)) > 1e-1
         t = 1.0
-        for _ in range(30):
-            cand = phi + t * step
-            Fc = ml_objective(problem, problem.theta(cand))
-            if np.isfinite(Fc) and Fc <= F + 1e-14 * max(1.0, abs(F)):
+        slope = gphi @ step
+        cand = phi + step
+        Fn, gn, In = ml_gradient_information(problem, problem.theta(cand), with_info=fisher_phase)
+        if not (np.isfinite(Fn) and Fn <= F + 1e-4 * min(slope, 0.0) + 1e-15 * max(1.0, abs(F))):
+            for _ in range(40):
+                t *= 0.5
+                cand = phi + t * step
+                Fc = ml_objective(problem, problem.theta(cand))
+                if np.isfinite(Fc) and Fc <= F + 1e-4 * t * min(slope, 0.0) + 1e-15 * max(1.0, abs(F)):
+                    break
+            else:
+                converged = np.max(np.abs(gphi)) < 1e-6
                 break
-            t *= 0.5
-        else:
-            F_old = F
-            # no decrease possible along the scoring direction: converged if the gradient is tiny
-            converged = np.max(np.abs(gphi)) < 1e-6
-            break
-        phi = cand
-        if F_old is not None and abs(F_old - Fc) < 1e-15 and np.max(np.abs(gphi)) < 1e-7:
-            F_old = Fc
+            Fn, gn, In = ml_gradient_information(problem, problem.theta(cand), with_info=fisher_phase)
+        if np.max(np.abs(t * step)) < 1e-12 * (1 + np.max(np.abs(phi))) and np.max(np.abs(gphi)) < 1e-6:
             converged = True
             break
-        F_old = Fc
-    return phi, (F_old if F_old is not None else np.inf), converged, it
+        gn_phi = K.T @ gn
+        if fisher_phase:
+            H = 2.0 * (K.T @ In @ K)
+        else:
+            s_, y_ = cand - phi, gn_phi - gphi
+            sy = s_ @ y_
+            if sy > 1e-300:
+                Hs = H @ s_
+                H = H - np.outer(Hs, Hs) / (s_ @ Hs) + np.outer(y_, y_) / sy
+        phi, F, gphi = cand, Fn, gn_phi
+    return phi, F, converged, it
 
 
 def _quasi_newton(problem: MLProblem, phi: np.ndarray):

@@ -21,7 +21,7 @@ R equivalent: ``lavaan::fitMeasures(fit)``.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import special, stats
 
 __all__ = ["cfi", "tli", "rmsea", "rmsea_ci", "rmsea_pvalue", "srmr_bentler", "loglik", "chisq_pvalue"]
 
@@ -55,16 +55,10 @@ def rmsea(chisq, df, n, ngroups=1) -> float:
 
 
 def _ncp_for(chisq, df, prob):
-    """lambda such that P(X <= chisq; df, lambda) = prob (0 if none)."""
-    f = lambda lam: stats.ncx2.cdf(chisq, df, lam) - prob if lam > 0 else stats.chi2.cdf(chisq, df) - prob
-    if f(0.0) < 0:
+    """lambda such that P(X <= chisq; df, lambda) = prob (0 if even lambda = 0 is below prob)."""
+    if stats.chi2.cdf(chisq, df) < prob:
         return 0.0
-    hi = max(chisq, 1.0)
-    while f(hi) > 0:
-        hi *= 2.0
-        if hi > 1e8:
-            return np.nan
-    return optimize.brentq(f, 0.0, hi, xtol=1e-10)
+    return float(special.chndtrinc(chisq, df, prob))
 
 
 def rmsea_ci(chisq, df, n, ngroups=1, level=0.90) -> tuple[float, float]:

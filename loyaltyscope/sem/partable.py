@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import combinations
 
 import numpy as np
@@ -71,6 +72,11 @@ class ModelSpec:
     std_lv: bool
     definitions: tuple
     constraints: tuple
+
+    @cached_property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The table as numpy columns (what the estimator works on; copy before changing)."""
+        return {c: self.table[c].to_numpy() for c in self.table.columns}
 
     @property
     def npar_free(self) -> int:
@@ -169,8 +175,6 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
         user_rows.append(f)
 
     defaults: list[tuple[str, str, str]] = []
-    for v in ordered:
-        pass  # thresholds are added from the data by the ordinal estimator
     for v in ov_nox + lv:
         defaults.append((v, "~~", v))
     for a, b in combinations(lv_x, 2):
@@ -226,13 +230,9 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
             if op == "~1" and lhs in ordered:
                 row.update(free=0, ustart=0.0)
             rows.append(row)
-    if std_lv:
-        for row in rows:
-            if row["op"] == "~~" and row["lhs"] == row["rhs"] and row["lhs"] in lv and row["user"] == 1 \
-                    and np.isnan(row["ustart"]) and row["free"]:
-                pass  # a user-written latent variance keeps what the user said
-    table = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "user", "group", "free", "ustart",
-                                        "label", "exo"])
+    cols = ["lhs", "op", "rhs", "user", "group", "free", "ustart", "label", "exo"]
+    table = pd.DataFrame({c: pd.array([r[c] for r in rows], dtype=object) if c in ("lhs", "op", "rhs", "label")
+                          else np.array([r[c] for r in rows]) for c in cols})
     table.insert(0, "id", np.arange(1, len(table) + 1))
 
     _apply_group_equal(table, lv, ov, ngroups, group_equal, group_partial)
@@ -295,7 +295,7 @@ def _apply_group_equal(table, lv, ov, ngroups, group_equal, group_partial):
 
 
 def _definitions_and_constraints(formulas, table):
-    labels = set(table["label"][table["label"] != ""])
+    labels = {lab for lab in table["label"].to_numpy() if lab}
     definitions, constraints = [], []
     for f in formulas:
         if f.op == ":=":

@@ -53,7 +53,7 @@ def make_layout(table, group: int, ov_names, lv_names) -> RamLayout:
     names = tuple(ov_names) + tuple(lv_names)
     pos = {n: i for i, n in enumerate(names)}
     rows, kind, r, c = [], [], [], []
-    g = table["group"].to_numpy()
+    g = np.asarray(table["group"])
     for k, (lhs, op, rhs) in enumerate(zip(table["lhs"], table["op"], table["rhs"])):
         if g[k] != group:
             continue
@@ -92,41 +92,47 @@ def implied(layout: RamLayout, values: np.ndarray):
     return C[:p, :p], (B @ M)[:p], C, B, M
 
 
-def implied_with_derivatives(layout: RamLayout, values: np.ndarray, free_rows: np.ndarray):
+def derivative_plan(layout: RamLayout, free_rows: np.ndarray):
+    """Index arrays for :func:`implied_with_derivatives`, computed once per layout."""
+    kind, r, c = layout.kind[free_rows], layout.r[free_rows], layout.c[free_rows]
+    a, s, mm = kind == 0, kind == 1, kind == 2
+    return dict(a=a, s=s, m=mm, ra=r[a], ca=c[a], rs=r[s], cs=c[s], rm=r[mm],
+                sdiag=(r[s] == c[s])[:, None, None], any_a=bool(a.any()), any_s=bool(s.any()),
+                any_m=bool(mm.any()), k=len(free_rows))
+
+
+def implied_with_derivatives(layout: RamLayout, values: np.ndarray, free_rows: np.ndarray, plan=None):
     """Implied moments and their derivatives with respect to the given table rows.
 
     Parameters
     ----------
     free_rows : positions in ``layout.rows`` (0..len(rows)-1) to differentiate.
+    plan : :func:`derivative_plan` of (layout, free_rows), to skip recomputing index arrays.
 
     Returns
     -------
     Sigma (p, p), mu (p,), dSigma (k, p, p), dmu (k, p), C (m, m), B (m, m)
     """
+    if plan is None:
+        plan = derivative_plan(layout, free_rows)
     Sigma, mu, C, B, M = implied(layout, values)
     p = layout.p
     U = B[:p, :]
     G = C[:p, :]
-    bm = B @ M
-    kind = layout.kind[free_rows]
-    r = layout.r[free_rows]
-    c = layout.c[free_rows]
-    k = len(free_rows)
-    dS = np.zeros((k, p, p))
+    k = plan["k"]
+    dS = np.empty((k, p, p))
     dmu = np.zeros((k, p))
-    a = kind == 0
-    if a.any():
-        Ui, Gj = U[:, r[a]].T, G[:, c[a]].T            # (ka, p)
+    if plan["any_a"]:
+        a = plan["a"]
+        Ui, Gj = U[:, plan["ra"]].T, G[:, plan["ca"]].T            # (ka, p)
         outer = Ui[:, :, None] * Gj[:, None, :]
         dS[a] = outer + outer.transpose(0, 2, 1)
-        dmu[a] = Ui * bm[c[a]][:, None]
-    s = kind == 1
-    if s.any():
-        Ui, Uj = U[:, r[s]].T, U[:, c[s]].T
+        dmu[a] = Ui * (B @ M)[plan["ca"]][:, None]
+    if plan["any_s"]:
+        Ui, Uj = U[:, plan["rs"]].T, U[:, plan["cs"]].T
         outer = Ui[:, :, None] * Uj[:, None, :]
-        diag = (r[s] == c[s])[:, None, None]
-        dS[s] = np.where(diag, outer, outer + outer.transpose(0, 2, 1))
-    mm = kind == 2
-    if mm.any():
-        dmu[mm] = U[:, r[mm]].T
+        dS[plan["s"]] = np.where(plan["sdiag"], outer, outer + outer.transpose(0, 2, 1))
+    if plan["any_m"]:
+        dS[plan["m"]] = 0.0
+        dmu[plan["m"]] = U[:, plan["rm"]].T
     return Sigma, mu, dS, dmu, C, B

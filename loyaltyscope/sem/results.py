@@ -29,6 +29,8 @@ class SemResult:
 
     Attributes
     ----------
+    lazy : how to make ``params``, ``fit_measures`` and ``r2`` (values, or callables run once on
+        first access).
     params : DataFrame ``lhs, op, rhs, [group], label, est, se, z, pvalue, ci_lower, ci_upper,
         std_lv, std_all`` (lavaan's ``parameterEstimates(standardized = TRUE)``).
     fit_measures : read-only mapping keyed by lavaan's ``fitMeasures`` names.
@@ -40,12 +42,7 @@ class SemResult:
     converged : whether the optimiser converged.
     """
 
-    params: pd.DataFrame
-    fit_measures: Mapping[str, float]
-    r2: pd.DataFrame
-    implied: Mapping[Any, pd.DataFrame]
-    residuals: Mapping[Any, pd.DataFrame]
-    vcov: pd.DataFrame
+    lazy: Mapping[str, Any]          # "params", "fit_measures", "r2": a value or a callable making it
     warnings: tuple[str, ...]
     converged: bool
     iterations: int
@@ -53,14 +50,70 @@ class SemResult:
     group_labels: tuple
     estimator: str
     options: Mapping[str, Any]
-    dropped: pd.DataFrame
-    partable: pd.DataFrame
+    dropped_rows: tuple
+    table: Mapping[str, np.ndarray]
+    ov_names: tuple[str, ...] = ()
+    sample_covs: tuple = ()
+    implied_covs: tuple = ()
+    vcov_theta: Any = None
+    theta_names: tuple[str, ...] = ()
     _modindices: Callable[[], pd.DataFrame] = field(repr=False, default=None)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
-        object.__setattr__(self, "fit_measures", MappingProxyType(dict(self.fit_measures)))
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+
+    def _lazy_value(self, name):
+        v = self.lazy[name]
+        return v() if callable(v) else v
+
+    # Statistics are computed on first access (as statsmodels' results and lavaan's
+    # fitMeasures()/standardizedSolution() do); the object never changes once made.
+    @cached_property
+    def params(self) -> pd.DataFrame:
+        """Parameter estimates (R: ``parameterEstimates(fit, standardized = TRUE)``)."""
+        return self._lazy_value("params")
+
+    @cached_property
+    def fit_measures(self) -> Mapping[str, float]:
+        """Fit measures keyed by lavaan's names (R: ``fitMeasures(fit)``)."""
+        return MappingProxyType({k: float(v) for k, v in dict(self._lazy_value("fit_measures")).items()})
+
+    @cached_property
+    def r2(self) -> pd.DataFrame:
+        """R-square of endogenous variables (R: ``inspect(fit, "rsquare")``)."""
+        return self._lazy_value("r2")
+
+    @cached_property
+    def dropped(self) -> pd.DataFrame:
+        """Input rows excluded from the analysis, with the reason (``row, group, reason``)."""
+        return pd.DataFrame(list(self.dropped_rows), columns=["row", "group", "reason"])
+
+    @cached_property
+    def partable(self) -> pd.DataFrame:
+        """The full parameter table with estimates (R: ``parTable(fit)``)."""
+        return pd.DataFrame(dict(self.table))
+
+    @cached_property
+    def implied(self) -> Mapping[Any, pd.DataFrame]:
+        """Model-implied covariance matrix per group (R: ``fitted(fit)$cov``)."""
+        n = list(self.ov_names)
+        return MappingProxyType({lab: pd.DataFrame(S, index=n, columns=n)
+                                 for lab, S in zip(self.group_labels, self.implied_covs)})
+
+    @cached_property
+    def residuals(self) -> Mapping[Any, pd.DataFrame]:
+        """Sample minus implied covariance per group (R: ``resid(fit)$cov``)."""
+        n = list(self.ov_names)
+        return MappingProxyType({lab: pd.DataFrame(S - Sig, index=n, columns=n)
+                                 for lab, S, Sig in zip(self.group_labels, self.sample_covs, self.implied_covs)})
+
+    @cached_property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the free parameters (R: ``vcov(fit)``); NaN if not identified."""
+        q = len(self.theta_names)
+        V = self.vcov_theta if self.vcov_theta is not None else np.full((q, q), np.nan)
+        return pd.DataFrame(V, index=list(self.theta_names), columns=list(self.theta_names))
 
     @property
     def ngroups(self) -> int:
@@ -97,8 +150,8 @@ class SemResult:
                 out.append(f"    {str(lab):<{w - 14}}{n:>12}")
         else:
             out.append(f"  {'Number of observations':<{w - 12}}{self.nobs[0]:>12}")
-        if len(self.dropped):
-            out.append(f"  {'Rows excluded (see .dropped)':<{w - 12}}{len(self.dropped):>12}")
+        if self.dropped_rows:
+            out.append(f"  {'Rows excluded (see .dropped)':<{w - 12}}{len(self.dropped_rows):>12}")
         out.append("")
         if "chisq" in fm:
             out.append("Model Test User Model:")

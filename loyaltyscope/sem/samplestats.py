@@ -12,7 +12,7 @@ R equivalent: ``lavInspect(fit, "sampstat")``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -33,8 +33,12 @@ class SampleStats:
     cov: tuple[np.ndarray, ...]
     mean: tuple[np.ndarray, ...]
     data: tuple[np.ndarray | None, ...]           # complete-case data per group (None if moments only)
-    dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "group", "reason"]))
+    dropped_rows: tuple = ()                      # (row label, group, reason) per excluded row
     n_input_rows: int = 0
+
+    @property
+    def dropped(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.dropped_rows), columns=["row", "group", "reason"])
 
     @property
     def ntotal(self) -> int:
@@ -64,12 +68,16 @@ def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(df).__name__}")
     ov_names = list(ov_names)
-    problems = _check_numeric(df, ov_names)
+    numeric = all(pd.api.types.is_numeric_dtype(df[c].dtype) for c in ov_names)
+    problems = [] if numeric else _check_numeric(df, ov_names)
     if group is not None and group not in df.columns:
         problems.append(f"group column {group!r} not found in the data")
     if problems:
         raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
-    X = df[ov_names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if numeric:
+        X = np.column_stack([df[c].to_numpy(dtype=float, na_value=np.nan) for c in ov_names])
+    else:
+        X = df[ov_names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if group is None:
         labels = ("",)
         gidx = np.zeros(len(df), dtype=int)
@@ -82,14 +90,13 @@ def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str
         gidx = np.array([lookup.get(v, -1) for v in gcol], dtype=int)
     incomplete = np.isnan(X).any(axis=1)
     dropped_rows = []
-    for i in np.flatnonzero(incomplete | gmiss):
+    for i in np.flatnonzero(incomplete | gmiss) if (incomplete.any() or gmiss.any()) else ():
         miss = [ov_names[j] for j in np.flatnonzero(np.isnan(X[i]))]
         if gmiss[i]:
             reason = f"missing group ({group})"
         else:
             reason = "listwise deletion: missing " + ", ".join(miss)
         dropped_rows.append((df.index[i], labels[gidx[i]] if gidx[i] >= 0 else None, reason))
-    dropped = pd.DataFrame(dropped_rows, columns=["row", "group", "reason"])
     keep = ~(incomplete | gmiss) if missing == "listwise" else ~gmiss
     covs, means, datas, nobs = [], [], [], []
     for g in range(len(labels)):
@@ -105,7 +112,7 @@ def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str
         d = Xg - mu
         covs.append(d.T @ d / n)
         means.append(mu)
-    return SampleStats(labels, tuple(nobs), tuple(covs), tuple(means), tuple(datas), dropped, len(df))
+    return SampleStats(labels, tuple(nobs), tuple(covs), tuple(means), tuple(datas), tuple(dropped_rows), len(df))
 
 
 def from_moments(sample_cov, sample_nobs, ov_names, sample_mean=None, rescale: bool = True) -> SampleStats:
