@@ -163,7 +163,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
         missing: str = "listwise", group: str | None = None, group_equal=None, group_partial=None,
         ordered=None, std_lv: bool = False, se: str = "standard", bootstrap: int = 1000,
         seed: int | None = None, sample_cov=None, sample_nobs=None, sample_mean=None,
-        meanstructure: bool | None = None, fixed_x: bool = True) -> SemResult:
+        meanstructure: bool | None = None, fixed_x: bool = True, max_iter: int = 500) -> SemResult:
     """Fit a structural equation / confirmatory factor model by maximum likelihood.
 
     Parameters
@@ -183,6 +183,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
         covariance matrix is taken as unbiased and rescaled by (N-1)/N, as lavaan does).
     meanstructure : add intercepts/means (default: with groups or ``~ 1`` in the model).
     fixed_x : treat exogenous observed covariates as fixed (lavaan's ``fixed.x = TRUE``).
+    max_iter : iterations allowed to the optimiser per start (lavaan: ``control = list(iter.max = )``).
 
     Returns
     -------
@@ -228,7 +229,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     table = {c: v.copy() for c, v in spec.columns.items()}
     _fill_exo(table, spec, ss)
     return _fit(spec, table, ss, est_name, dict(std_lv=std_lv, group=group, group_equal=group_equal,
-                                                missing=missing, estimator=est_name, seed=seed))
+                                                missing=missing, estimator=est_name, seed=seed,
+                                                max_iter=int(max_iter)))
 
 
 def cfa(model: str, data: pd.DataFrame | None = None, **kwargs) -> SemResult:
@@ -274,7 +276,7 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
             th = np.zeros(ntheta)
             th[free[free >= 0]] = sv[free >= 0]
             yield strat, th
-    fit = fit_ml(problem, starts(), nonlinear)
+    fit = fit_ml(problem, starts(), nonlinear, max_iter=options.get("max_iter", 500))
     theta = fit.theta
     if not fit.converged:
         warnings.append("the optimiser did not converge (tried start strategies: moments, simple, "

@@ -214,7 +214,7 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
     return phi, F, converged, it
 
 
-def _quasi_newton(problem: MLProblem, phi: np.ndarray):
+def _quasi_newton(problem: MLProblem, phi: np.ndarray, max_iter: int = 5000):
     K = problem.K
 
     def fun(x):
@@ -225,7 +225,7 @@ def _quasi_newton(problem: MLProblem, phi: np.ndarray):
         return F, K.T @ g
 
     res = optimize.minimize(fun, phi, jac=True, method="L-BFGS-B",
-                            options=dict(maxiter=5000, ftol=1e-15, gtol=1e-9))
+                            options=dict(maxiter=max_iter, ftol=1e-15, gtol=1e-9))
     F, g, _ = ml_gradient_information(problem, problem.theta(res.x))
     ok = np.isfinite(F) and np.max(np.abs(K.T @ g)) < 1e-5
     return res.x, F, bool(ok), int(res.nit)
@@ -240,28 +240,33 @@ class MLFit:
     strategy: str
 
 
-def fit_ml(problem: MLProblem, starts: list[tuple[str, np.ndarray]], nonlinear=None) -> MLFit:
+def fit_ml(problem: MLProblem, starts, nonlinear=None, max_iter: int = 500) -> MLFit:
     """Minimise F from each start in turn until one converges.
 
     Parameters
     ----------
-    starts : list of (strategy name, theta start).
+    starts : iterable of (strategy name, theta start).
     nonlinear : optional (eq_fun, ineq_fun) of theta for SLSQP (non-linear constraints).
+    max_iter : iterations allowed per start and optimiser (lavaan: ``control = list(iter.max = )``).
     """
     best = None
+    square = problem.K.shape[0] == problem.K.shape[1] and not problem.theta0.any()
     for name, theta_start in starts:
-        phi0 = np.linalg.lstsq(problem.K, theta_start - problem.theta0, rcond=None)[0]
+        if square:          # no linear constraints: K is the identity
+            phi0 = theta_start.copy()
+        else:
+            phi0 = np.linalg.lstsq(problem.K, theta_start - problem.theta0, rcond=None)[0]
         if nonlinear is not None:
-            fit = _slsqp(problem, theta_start, *nonlinear)
+            fit = _slsqp(problem, theta_start, *nonlinear, max_iter=max_iter)
             fit = MLFit(fit[0], fit[1], fit[2], fit[3], name + "+slsqp")
         else:
-            phi, F, ok, it = _fisher_scoring(problem, phi0)
+            phi, F, ok, it = _fisher_scoring(problem, phi0, max_iter=max_iter)
             if not ok:
-                phi2, F2, ok2, it2 = _quasi_newton(problem, phi if np.isfinite(F) else phi0)
+                phi2, F2, ok2, it2 = _quasi_newton(problem, phi if np.isfinite(F) else phi0, max_iter)
                 if np.isfinite(F2) and (ok2 or not np.isfinite(F) or F2 < F):
                     phi, F, ok, it = phi2, F2, ok2, it + it2
                 if ok:
-                    phi, F, ok3, it3 = _fisher_scoring(problem, phi)
+                    phi, F, ok3, it3 = _fisher_scoring(problem, phi, max_iter=max_iter)
                     ok = ok or ok3
             fit = MLFit(problem.theta(phi), F, ok, it, name)
         if fit.converged:
@@ -271,7 +276,7 @@ def fit_ml(problem: MLProblem, starts: list[tuple[str, np.ndarray]], nonlinear=N
     return best
 
 
-def _slsqp(problem: MLProblem, theta_start, eq_fun, ineq_fun):
+def _slsqp(problem: MLProblem, theta_start, eq_fun, ineq_fun, max_iter: int = 2000):
     def fun(th):
         F, g, _ = ml_gradient_information(problem, th)
         if not np.isfinite(F):
@@ -284,6 +289,6 @@ def _slsqp(problem: MLProblem, theta_start, eq_fun, ineq_fun):
     if ineq_fun is not None:
         cons.append({"type": "ineq", "fun": ineq_fun})
     res = optimize.minimize(fun, theta_start, jac=True, method="SLSQP", constraints=cons,
-                            options=dict(maxiter=2000, ftol=1e-14))
+                            options=dict(maxiter=max_iter, ftol=1e-14))
     F = ml_objective(problem, res.x)
     return res.x, F, bool(res.success), int(res.nit)

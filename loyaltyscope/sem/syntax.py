@@ -254,7 +254,8 @@ def parse_model(text: str) -> list[Formula]:
         for term in terms:
             term = term.strip()
             if not term:
-                err(f"expected a term after '+' in {rhs_txt!r}", rhs_txt)
+                col = raw.rstrip().rfind("+") + 2
+                raise ModelSyntaxError(f"expected a term after '+' in {rhs_txt!r}", lineno, col, raw.rstrip())
             parts = _split_top(term, "*")
             var = parts[-1].strip()
             mod = _parse_modifier(parts[:-1], err) if len(parts) > 1 else Modifier()
