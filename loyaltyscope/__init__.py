@@ -15,6 +15,7 @@ from loyaltyscope.datasets import load_dataset
 
 # --- SEM engine -------------------------------------------------------------
 from loyaltyscope.sem import sem, cfa, SemResult, ModelSyntaxError, parse_model
+from loyaltyscope.simulate import simulate, population_moments
 
 # --- psychometrics (section owned by the psychometrics modules) -------------
 

@@ -1,0 +1,39 @@
+"""The command line calls the public API and reports bad input clearly."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REF = Path(__file__).parent / "reference"
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "loyaltyscope.cli", *args], capture_output=True, text=True)
+
+
+def test_sem_json_matches_api(tmp_path):
+    model = tmp_path / "m.lav"
+    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n")
+    out = run("sem", str(model), str(REF / "data" / "holzinger_swineford_1939.csv"), "--json")
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    case = json.loads((REF / "cases" / "hs_cfa_ml.json").read_text())
+    assert res["fit_measures"]["df"] == case["fit"]["df"]
+    assert abs(res["fit_measures"]["chisq"] - case["fit"]["chisq"]) < 1e-3 * case["fit"]["chisq"]
+
+
+def test_missing_file_is_named(tmp_path):
+    model = tmp_path / "m.lav"
+    model.write_text("f =~ x1 + x2 + x3\n")
+    out = run("sem", str(model), str(tmp_path / "nope.csv"))
+    assert out.returncode != 0
+    assert "nope.csv" in out.stderr and "does not exist" in out.stderr
+
+
+def test_syntax_error_is_reported_without_traceback(tmp_path):
+    model = tmp_path / "m.lav"
+    model.write_text("visual =~ x1 + x2 +\n")
+    out = run("sem", str(model), str(REF / "data" / "holzinger_swineford_1939.csv"))
+    assert out.returncode != 0
+    assert "line 1, column" in out.stderr and "Traceback" not in out.stderr
