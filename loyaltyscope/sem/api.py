@@ -22,6 +22,7 @@ from loyaltyscope.sem.expressions import numeric_jacobian
 from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable
 from loyaltyscope.sem.modindices import modification_indices
 from loyaltyscope.sem.ram import implied, make_layout
+from loyaltyscope.sem.robust import robust_ml
 from loyaltyscope.sem.results import SemResult
 from loyaltyscope.sem.samplestats import DataError, SampleStats, from_data, from_moments
 from loyaltyscope.sem.standardize import standardize_rows
@@ -52,8 +53,11 @@ def _check_options(estimator, missing, se, ordered, data, sample_cov):
     est = str(estimator).upper()
     if est not in ("ML", "MLR", "MLM", "WLSMV", "DWLS"):
         raise ValueError(f"estimator={estimator!r} is not known; expected ML, MLR, MLM or WLSMV")
-    if est != "ML":
-        raise NotImplementedError(f"estimator={estimator!r} is not implemented yet; use estimator='ML'")
+    if est in ("WLSMV", "DWLS"):
+        raise NotImplementedError(f"estimator={estimator!r} is not implemented yet")
+    if est == "MLM" and str(missing).lower() != "listwise":
+        raise ValueError("estimator='MLM' (Satorra-Bentler) needs complete data; use missing='listwise' "
+                         "or estimator='MLR' with missing='fiml'")
     if str(missing).lower() not in ("listwise", "fiml", "ml"):
         raise ValueError(f"missing={missing!r} is not known; expected 'listwise' or 'fiml'")
     if str(missing).lower() != "listwise":
@@ -286,6 +290,13 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     F, grad, info = ml_gradient_information(problem, theta)
     vcov_theta, ident_msgs = _vcov(problem, info, N, theta, h, ineq, nonlinear is not None, table, free)
     warnings.extend(ident_msgs)
+    robust = None
+    if est_name in ("MLR", "MLM") and vcov_theta is not None:
+        if nonlinear is not None:
+            raise NotImplementedError(f"estimator={est_name!r} with non-linear or inequality constraints "
+                                      "is not implemented yet")
+        vcov_theta, c_hat, _ = robust_ml(problem, theta, ss.data, est_name, df)
+        robust = {"kind": est_name, "c_hat": c_hat}
 
     vals = row_values(problem, theta)
     table["est"] = vals
@@ -308,7 +319,7 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     def mi():
         return modification_indices(spec, pd.DataFrame(table), ss, Cs)
 
-    lazy = {"fit_measures": lambda: _fit_measures(spec, ss, sigmas, mus, F, df, npar, N),
+    lazy = {"fit_measures": lambda: _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust),
             "params": lambda: _params_table(spec, table, vals, vcov_theta, theta, free, Cs, problem, values_of, ss),
             "r2": lambda: _r2(spec, table, Cs, ss)}
     opts = dict(options, version=__version__)
@@ -363,7 +374,26 @@ def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
     return V, msgs
 
 
-def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N):
+def _baseline_scaling(spec, ss, kind, bdf):
+    """Scaling factor of the robust test of the baseline (independence) model, whose ML
+    estimates are the sample variances (and means)."""
+    ov = list(spec.ov_names)
+    text = "\n".join(f"{v} ~~ {v}" for v in ov)
+    bspec = build_partable(parse_model(text), ngroups=ss.ngroups, meanstructure=spec.meanstructure)
+    t = bspec.columns
+    free = t["free"] - 1
+    theta = np.zeros(int(free.max()) + 1)
+    pos = {v: i for i, v in enumerate(ov)}
+    for k in np.flatnonzero(free >= 0):
+        g = t["group"][k] - 1
+        j = pos[t["lhs"][k]]
+        theta[free[k]] = ss.cov[g][j, j] if t["op"][k] == "~~" else ss.mean[g][j]
+    q = len(theta)
+    prob = _problem(bspec, t, ss, np.eye(q), np.zeros(q))
+    return robust_ml(prob, theta, ss.data, kind, bdf)[1]
+
+
+def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None):
     G = ss.ngroups
     chisq = N * F
     p = len(spec.ov_names)
@@ -397,6 +427,21 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N):
         "rmsea.pvalue": fi.rmsea_pvalue(chisq, df, N, G),
         "srmr": fi.srmr_bentler(ss.cov, ss.mean, sigmas, mus, ss.nobs, ms),
     }
+    if robust is not None:
+        c, c0 = robust["c_hat"], _baseline_scaling(spec, ss, robust["kind"], bdf)
+        xs, bxs = chisq / c, bchisq / c0
+        lo_s, hi_s = fi.rmsea_ci(xs, df, N, G)
+        out.update({
+            "chisq.scaled": xs, "df.scaled": float(df), "pvalue.scaled": fi.chisq_pvalue(xs, df),
+            "chisq.scaling.factor": c,
+            "baseline.chisq.scaled": bxs, "baseline.df.scaled": float(bdf),
+            "baseline.pvalue.scaled": fi.chisq_pvalue(bxs, bdf), "baseline.chisq.scaling.factor": c0,
+            "cfi.scaled": fi.cfi(xs, df, bxs, bdf), "tli.scaled": fi.tli(xs, df, bxs, bdf),
+            "cfi.robust": fi.cfi(chisq, df, bchisq, bdf, c, c0), "tli.robust": fi.tli(chisq, df, bchisq, bdf, c, c0),
+            "rmsea.scaled": fi.rmsea(xs, df, N, G), "rmsea.ci.lower.scaled": lo_s, "rmsea.ci.upper.scaled": hi_s,
+            "rmsea.pvalue.scaled": fi.rmsea_pvalue(xs, df, N, G),
+            "rmsea.robust": fi.rmsea(chisq, df, N, G, c_hat=c),
+        })
     return out
 
 

@@ -32,7 +32,13 @@ def chisq_pvalue(chisq: float, df: float) -> float:
     return float(stats.chi2.sf(chisq, df))
 
 
-def cfi(chisq, df, base_chisq, base_df) -> float:
+def cfi(chisq, df, base_chisq, base_df, c_hat=1.0, c_hat_null=1.0) -> float:
+    """CFI; with scaling factors c_hat (model) and c_hat_null (baseline) the robust CFI
+    of Brosseau-Liard & Savalei (2014): the non-centralities become X2 - c_hat * df."""
+    if not (np.isfinite(c_hat) and np.isfinite(c_hat_null)):
+        return np.nan
+    if df > 0 and c_hat != 1 and c_hat_null != 1:
+        df, base_df = c_hat * df, c_hat_null * base_df
     t1 = max(chisq - df, 0.0)
     t2 = max(chisq - df, base_chisq - base_df, 0.0)
     if t1 == 0 and t2 == 0:
@@ -40,18 +46,25 @@ def cfi(chisq, df, base_chisq, base_df) -> float:
     return float(1.0 - t1 / t2)
 
 
-def tli(chisq, df, base_chisq, base_df) -> float:
+def tli(chisq, df, base_chisq, base_df, c_hat=1.0, c_hat_null=1.0) -> float:
+    """TLI = 1 - (X2 - c df) df_0 / ((X2_0 - c_0 df_0) df); c = c_0 = 1 gives the usual TLI."""
+    if not (np.isfinite(c_hat) and np.isfinite(c_hat_null)):
+        return np.nan
     if df <= 0 or base_df <= 0:
         return 1.0 if df == 0 else np.nan
-    t1 = base_chisq / base_df - chisq / df
-    t2 = base_chisq / base_df - 1.0
-    return float(t1 / t2) if t2 != 0 else np.nan
+    if not (c_hat != 1 and c_hat_null != 1):
+        c_hat = c_hat_null = 1.0
+    t1 = (chisq - c_hat * df) * base_df
+    t2 = (base_chisq - c_hat_null * base_df) * df
+    return float(1 - t1 / t2) if t2 != 0 else np.nan
 
 
-def rmsea(chisq, df, n, ngroups=1) -> float:
+def rmsea(chisq, df, n, ngroups=1, c_hat=1.0) -> float:
+    """RMSEA; with the scaling factor c_hat of a robust test, the robust RMSEA
+    sqrt(max(X2 / N / df - c_hat / N, 0)) * sqrt(G) (Brosseau-Liard, Savalei & Li, 2012)."""
     if df <= 0:
         return 0.0 if df == 0 else np.nan
-    return float(np.sqrt(max(chisq / n / df - 1.0 / n, 0.0)) * np.sqrt(ngroups))
+    return float(np.sqrt(max(chisq / n / df - c_hat / n, 0.0)) * np.sqrt(ngroups))
 
 
 def _ncp_for(chisq, df, prob):
