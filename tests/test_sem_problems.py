@@ -170,3 +170,42 @@ def test_options_not_yet_available_raise_clearly():
     hs = ls.load_dataset("holzinger_swineford")
     with pytest.raises(ValueError, match="estimator"):
         ls.sem("visual =~ x1 + x2 + x3", hs, estimator="XYZ")
+
+
+# ---------------------------------------------------------------- FIML bad input and reports
+HS3 = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def test_fiml_reports_patterns_and_coverage():
+    hs = ls.load_dataset("holzinger_swineford_missing")
+    fit = ls.sem(HS3, hs, missing="fiml")
+    pats = fit.extra["missing_patterns"]
+    assert pats["n"].sum() == len(hs)
+    cov = fit.extra["coverage"]
+    x = [f"x{i}" for i in range(1, 10)]
+    expected = hs[x].notna().astype(float)
+    assert np.allclose(cov.to_numpy(), expected.T @ expected / len(hs))
+
+
+def test_fiml_all_missing_rows_are_logged_not_dropped_silently():
+    hs = ls.load_dataset("holzinger_swineford_missing")
+    x = [f"x{i}" for i in range(1, 10)]
+    hs.loc[[3, 10], x] = np.nan
+    fit = ls.sem(HS3, hs, missing="fiml")
+    assert fit.nobs[0] == len(hs) - 2
+    assert list(fit.dropped["row"]) == [3, 10]
+    assert fit.dropped["reason"].str.contains("all model variables missing").all()
+
+
+def test_fiml_all_missing_column_in_a_group_is_named():
+    hs = ls.load_dataset("holzinger_swineford_missing")
+    hs.loc[hs["school"] == "Grant-White", "x4"] = np.nan
+    with pytest.raises(DataError, match="'x4' have no observed value in group 'Grant-White'"):
+        ls.sem(HS3, hs, missing="fiml", group="school")
+
+
+def test_group_too_small_is_named():
+    hs = ls.load_dataset("holzinger_swineford")
+    hs.loc[0, "school"] = "Tiny"
+    with pytest.raises(DataError, match="group 'Tiny'"):
+        ls.sem(HS3, hs, group="school")

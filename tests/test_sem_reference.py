@@ -5,7 +5,7 @@ import pytest
 import loyaltyscope as ls
 from reference import compare_sem, load_case, load_data, sem_kwargs
 
-ML_CASES = ["hs_cfa_ml", "hs_cfa_stdlv", "pd_sem_ml", "hs_invariance_configural", "hs_invariance_metric",
+ML_CASES = ["hs_cfa_ml", "hs_cfa_stdlv", "pd_sem_ml", "hs_invariance_configural", "hs_invariance_metric", "hs_cfa_fiml",
             "hs_invariance_scalar", "hs_invariance_strict", "hs_cfa_mlr"]
 
 

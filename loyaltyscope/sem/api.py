@@ -22,7 +22,7 @@ from loyaltyscope.sem.expressions import numeric_jacobian
 from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable
 from loyaltyscope.sem.modindices import modification_indices
 from loyaltyscope.sem.ram import implied, make_layout
-from loyaltyscope.sem.robust import robust_ml
+from loyaltyscope.sem.robust import fiml_corrected, observed_information, robust_ml
 from loyaltyscope.sem.results import SemResult
 from loyaltyscope.sem.samplestats import DataError, SampleStats, from_data, from_moments
 from loyaltyscope.sem.standardize import standardize_rows
@@ -60,8 +60,6 @@ def _check_options(estimator, missing, se, ordered, data, sample_cov):
                          "or estimator='MLR' with missing='fiml'")
     if str(missing).lower() not in ("listwise", "fiml", "ml"):
         raise ValueError(f"missing={missing!r} is not known; expected 'listwise' or 'fiml'")
-    if str(missing).lower() != "listwise":
-        raise NotImplementedError(f"missing={missing!r} is not implemented yet; use missing='listwise'")
     if se not in ("standard", "bootstrap", "none"):
         raise ValueError(f"se={se!r} is not known; expected 'standard', 'bootstrap' or 'none'")
     if se == "bootstrap":
@@ -218,7 +216,13 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
         ngroups = 1 if group is None else int(data[group].dropna().nunique())
         columns = list(data.columns)
     has_int = any(f.op == "~1" for f in formulas)
-    ms = bool(meanstructure) if meanstructure is not None else (ngroups > 1 or has_int)
+    fiml = str(missing).lower() in ("fiml", "ml")
+    if fiml and str(estimator).upper() == "MLM":
+        raise ValueError("estimator='MLM' (Satorra-Bentler) needs complete data; use estimator='MLR' with "
+                         "missing='fiml'")
+    if fiml and sample_cov is not None:
+        raise ValueError("missing='fiml' needs the raw data, not sample_cov=")
+    ms = True if fiml else (bool(meanstructure) if meanstructure is not None else (ngroups > 1 or has_int))
     spec = _spec_cached(model, None if columns is None else tuple(columns), ngroups, bool(std_lv), ms,
                         bool(fixed_x), group_equal, tuple(group_partial or ()))
     if sample_cov is not None:
@@ -228,7 +232,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
         if ms and sample_mean is None:
             raise ValueError("a model with a mean structure fitted from moments needs sample_mean=")
     else:
-        ss = from_data(data, spec.ov_names, group, missing)
+        ss = from_data(data, spec.ov_names, group, "fiml" if fiml else "listwise")
     _data_checks(spec, ss)
     table = {c: v.copy() for c, v in spec.columns.items()}
     _fill_exo(table, spec, ss)
@@ -246,8 +250,11 @@ def _problem(spec, table, ss, K, theta0) -> MLProblem:
     layouts = tuple(make_layout(table, g + 1, spec.ov_names, spec.lv_names) for g in range(ss.ngroups))
     base = np.asarray(table["ustart"], dtype=float).copy()
     base[~np.isfinite(base)] = 0.0
+    patterns = None
+    if ss.patterns is not None:
+        patterns = tuple(tuple((o, n, S, y) for o, _rows, n, S, y in pg) for pg in ss.patterns)
     return MLProblem(layouts, base, np.asarray(table["free"]) - 1, ss.cov, ss.mean, ss.nobs,
-                     spec.meanstructure, K, theta0)
+                     spec.meanstructure, K, theta0, patterns)
 
 
 def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: dict) -> SemResult:
@@ -291,6 +298,10 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     vcov_theta, ident_msgs = _vcov(problem, info, N, theta, h, ineq, nonlinear is not None, table, free)
     warnings.extend(ident_msgs)
     robust = None
+    if ss.patterns is not None and est_name == "ML" and vcov_theta is not None:
+        # lavaan: missing = "ml" uses the observed information (the Hessian) for standard errors
+        Hphi = problem.K.T @ observed_information(problem, theta) @ problem.K
+        vcov_theta = problem.K @ np.linalg.inv(N * Hphi) @ problem.K.T
     if est_name in ("MLR", "MLM") and vcov_theta is not None:
         if nonlinear is not None:
             raise NotImplementedError(f"estimator={est_name!r} with non-linear or inequality constraints "
@@ -319,7 +330,13 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     def mi():
         return modification_indices(spec, pd.DataFrame(table), ss, Cs)
 
-    lazy = {"fit_measures": lambda: _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust),
+    extra = dict(start_strategy=fit.strategy, fmin=F / 2)
+    if ss.patterns is not None:
+        extra.update(_missing_report(spec, ss))
+        n_pat = sum(len(p) for p in ss.patterns)
+        warnings.append(f"FIML over {n_pat} missing-data pattern(s); see result.extra['missing_patterns'] "
+                        "and result.extra['coverage']")
+    lazy = {"fit_measures": lambda: _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust, problem, theta),
             "params": lambda: _params_table(spec, table, vals, vcov_theta, theta, free, Cs, problem, values_of, ss),
             "r2": lambda: _r2(spec, table, Cs, ss)}
     opts = dict(options, version=__version__)
@@ -328,7 +345,24 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
                      estimator=est_name, options=opts, dropped_rows=ss.dropped_rows, table=table,
                      ov_names=spec.ov_names, sample_covs=ss.cov, implied_covs=tuple(sigmas),
                      vcov_theta=vcov_theta, theta_names=tuple(pnames), _modindices=mi,
-                     extra=dict(start_strategy=fit.strategy, fmin=F / 2))
+                     extra=extra)
+
+
+def _missing_report(spec, ss):
+    """Missing-data patterns (1 = observed) with their counts, and pairwise coverage, per group."""
+    from loyaltyscope.sem.fiml import coverage
+    rows, cov = [], {}
+    names = list(spec.ov_names)
+    for g, (pg, X) in enumerate(zip(ss.patterns, ss.data)):
+        for o, _r, n, _S, _y in pg:
+            flags = np.zeros(len(names), int)
+            flags[o] = 1
+            rows.append({"group": ss.group_labels[g], "n": n, **dict(zip(names, flags))})
+        cov[ss.group_labels[g]] = pd.DataFrame(coverage(X), index=names, columns=names)
+    pats = pd.DataFrame(rows)
+    if ss.ngroups == 1:
+        pats = pats.drop(columns="group")
+    return {"missing_patterns": pats, "coverage": cov if ss.ngroups > 1 else cov[ss.group_labels[0]]}
 
 
 def _theta_names(table, free, ntheta):
@@ -374,9 +408,9 @@ def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
     return V, msgs
 
 
-def _baseline_scaling(spec, ss, kind, bdf):
-    """Scaling factor of the robust test of the baseline (independence) model, whose ML
-    estimates are the sample variances (and means)."""
+def _baseline_problem(spec, ss):
+    """The baseline (independence) model and its ML estimates: the variances and means of
+    each variable (from its observed values under FIML)."""
     ov = list(spec.ov_names)
     text = "\n".join(f"{v} ~~ {v}" for v in ov)
     bspec = build_partable(parse_model(text), ngroups=ss.ngroups, meanstructure=spec.meanstructure)
@@ -387,15 +421,43 @@ def _baseline_scaling(spec, ss, kind, bdf):
     for k in np.flatnonzero(free >= 0):
         g = t["group"][k] - 1
         j = pos[t["lhs"][k]]
-        theta[free[k]] = ss.cov[g][j, j] if t["op"][k] == "~~" else ss.mean[g][j]
+        x = ss.data[g][:, j]
+        x = x[~np.isnan(x)]
+        theta[free[k]] = x.var() if t["op"][k] == "~~" else x.mean()
     q = len(theta)
-    prob = _problem(bspec, t, ss, np.eye(q), np.zeros(q))
+    return _problem(bspec, t, ss, np.eye(q), np.zeros(q)), theta
+
+
+def _baseline_scaling(spec, ss, kind, bdf):
+    """Scaling factor of the robust test of the baseline model."""
+    prob, theta = _baseline_problem(spec, ss)
     return robust_ml(prob, theta, ss.data, kind, bdf)[1]
 
 
-def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None):
+def _fiml_logl(problem, F):
+    """H0 log-likelihood from the FIML discrepancy (F = -2 logl / N - sum_b w_b |o_b| log 2 pi)."""
+    const = sum(w * S.shape[0] for _, _, w, S, _, _ in problem.blocks) * np.log(2 * np.pi)
+    N = float(sum(problem.nobs))
+    return -N / 2 * (F + const)
+
+
+def _fiml_baseline_logl(ss):
+    """Independence model under FIML: each variable's ML mean and variance from its observed values."""
+    total = 0.0
+    for X in ss.data:
+        for j in range(X.shape[1]):
+            x = X[:, j][~np.isnan(X[:, j])]
+            total += -len(x) / 2 * (np.log(2 * np.pi) + np.log(x.var()) + 1)
+    return total
+
+
+def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=None, theta=None):
     G = ss.ngroups
     chisq = N * F
+    fiml = ss.patterns is not None
+    if fiml:
+        logl_h0 = _fiml_logl(problem, F)
+        chisq = 2 * (sum(ss.h1_logl) - logl_h0)
     p = len(spec.ov_names)
     ms = spec.meanstructure
     xi = [spec.ov_names.index(v) for v in spec.ov_x]
@@ -410,9 +472,17 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None):
     moments_g = p * (p + 1) // 2 + (p if ms else 0)
     fixed_x_g = nx * (nx + 1) // 2 + (nx if ms else 0)
     bdf = G * (moments_g - fixed_x_g - (p - nx) * (2 if ms else 1))
+    if fiml:
+        bchisq = 2 * (sum(ss.h1_logl) - _fiml_baseline_logl(ss))
     logl = sum(fi.loglik(S, m, Sig, mu if ms else m, n, True)
                for S, m, Sig, mu, n in zip(ss.cov, ss.mean, sigmas, mus, ss.nobs))
     ulogl = sum(fi.loglik(S, m, S, m, n, True) for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
+    if fiml:
+        logl, ulogl = logl_h0, float(sum(ss.h1_logl))
+    if xi:  # fixed.x: lavaan reports the likelihood conditional on the exogenous covariates
+        lx = sum(fi.loglik(S[np.ix_(xi, xi)], m[xi], S[np.ix_(xi, xi)], m[xi], n, True)
+                 for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
+        logl, ulogl = logl - lx, ulogl - lx
     lo, hi = fi.rmsea_ci(chisq, df, N, G)
     out = {
         "npar": float(npar), "fmin": F / 2, "chisq": chisq, "df": float(df),
@@ -442,6 +512,16 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None):
             "rmsea.pvalue.scaled": fi.rmsea_pvalue(xs, df, N, G),
             "rmsea.robust": fi.rmsea(chisq, df, N, G, c_hat=c),
         })
+    if fiml and df > 0:
+        version = "V3" if robust is not None else "V6"
+        xx3, k = fiml_corrected(problem, theta, ss.data,
+                                version=version)
+        bprob, btheta = _baseline_problem(spec, ss)
+        xx3_0, k0 = fiml_corrected(bprob, btheta, ss.data, version=version)
+        c3, c30 = k / df, k0 / bdf
+        out.update({"cfi.robust": fi.cfi(xx3, df, xx3_0, bdf, c3, c30),
+                    "tli.robust": fi.tli(xx3, df, xx3_0, bdf, c3, c30),
+                    "rmsea.robust": fi.rmsea(xx3, df, N, G, c_hat=c3)})
     return out
 
 

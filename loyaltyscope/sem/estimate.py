@@ -47,12 +47,22 @@ class MLProblem:
     meanstructure: bool
     K: np.ndarray                   # theta = theta0 + K phi
     theta0: np.ndarray
-    logdet_covs: tuple = field(init=False, repr=False)
-
+    patterns: tuple | None = None   # FIML: per group, tuple of (observed index, n, S_p, ybar_p)
+    blocks: tuple = field(init=False, repr=False)
     row_maps: tuple = field(init=False, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "logdet_covs", tuple(float(np.linalg.slogdet(S)[1]) for S in self.covs))
+        n_total = float(sum(self.nobs))
+        blocks = []
+        for g, (S, ybar, n) in enumerate(zip(self.covs, self.means, self.nobs)):
+            if self.patterns is None:
+                const = float(np.linalg.slogdet(S)[1]) + S.shape[0]
+                blocks.append((g, None, n / n_total, S, ybar, const))
+            else:
+                for obs, n_p, S_p, y_p in self.patterns[g]:
+                    full = len(obs) == S.shape[0]
+                    blocks.append((g, None if full else np.asarray(obs), n_p / n_total, S_p, y_p, 0.0))
+        object.__setattr__(self, "blocks", tuple(blocks))
         maps = []
         for lay in self.layouts:
             fi = self.free_index[lay.rows]
@@ -61,6 +71,10 @@ class MLProblem:
             M[np.arange(len(pos)), fi[pos]] = 1.0
             maps.append((pos, M, derivative_plan(lay, pos)))
         object.__setattr__(self, "row_maps", tuple(maps))
+
+    @property
+    def logdet_covs(self) -> tuple:
+        return tuple(b[5] - b[3].shape[0] for b in self.blocks) if self.patterns is None else ()
 
     @property
     def weights(self) -> np.ndarray:
@@ -82,8 +96,9 @@ def row_values(problem: MLProblem, theta: np.ndarray) -> np.ndarray:
     return v
 
 
-def _group_F(Sigma, mu, S, ybar, meanstructure, logdet_s, Sinv_out=None):
-    """F_g; returns inf when Sigma is not positive definite."""
+def _group_F(Sigma, mu, S, ybar, meanstructure, const, Sinv_out=None):
+    """F_b = log|Sigma| + tr(S Sigma^-1) + (ybar - mu)' Sigma^-1 (ybar - mu) - const
+    (const = log|S| + p for complete data); inf when Sigma is not positive definite."""
     try:
         L = np.linalg.cholesky(Sigma)
     except np.linalg.LinAlgError:
@@ -93,7 +108,7 @@ def _group_F(Sigma, mu, S, ybar, meanstructure, logdet_s, Sinv_out=None):
     Sinv = Linv.T @ Linv
     if Sinv_out is not None:
         Sinv_out.append(Sinv)
-    F = logdet + np.sum(S * Sinv) - logdet_s - S.shape[0]
+    F = logdet + np.sum(S * Sinv) - const
     if meanstructure:
         d = ybar - mu
         F += d @ Sinv @ d
@@ -101,16 +116,18 @@ def _group_F(Sigma, mu, S, ybar, meanstructure, logdet_s, Sinv_out=None):
 
 
 def ml_objective(problem: MLProblem, theta: np.ndarray) -> float:
-    """F(theta) = sum_g w_g F_g (see the module docstring)."""
+    """F(theta) = sum over blocks (groups, or missing-data patterns) of w_b F_b."""
     v = row_values(problem, theta)
+    implied_g = [implied(lay, v)[:2] for lay in problem.layouts]
     total = 0.0
-    for lay, S, ybar, w, ld in zip(problem.layouts, problem.covs, problem.means, problem.weights,
-                                   problem.logdet_covs):
-        Sigma, mu, *_ = implied(lay, v)
-        Fg = _group_F(Sigma, mu, S, ybar, problem.meanstructure, ld)
-        if not np.isfinite(Fg):
+    for g, obs, w, S, ybar, const in problem.blocks:
+        Sigma, mu = implied_g[g]
+        if obs is not None:
+            Sigma, mu = Sigma[np.ix_(obs, obs)], mu[obs]
+        Fb = _group_F(Sigma, mu, S, ybar, problem.meanstructure, const)
+        if not np.isfinite(Fb):
             return np.inf
-        total += w * Fg
+        total += w * Fb
     return float(total)
 
 
@@ -133,27 +150,32 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
     q = problem.ntheta
     grad = np.zeros(q)
     info = np.zeros((q, q)) if with_info else None
-    for (Sigma, mu, dS, dmu), S, ybar, w, ld in zip(group_derivatives(problem, theta), problem.covs,
-                                                    problem.means, problem.weights, problem.logdet_covs):
+    derivs = group_derivatives(problem, theta)
+    ms = problem.meanstructure
+    for g, obs, w, S, ybar, const in problem.blocks:
+        Sigma, mu, dS, dmu = derivs[g]
+        if obs is not None:
+            Sigma, mu = Sigma[np.ix_(obs, obs)], mu[obs]
+            dS, dmu = dS[:, obs][:, :, obs], dmu[:, obs]
         holder = []
-        Fg = _group_F(Sigma, mu, S, ybar, problem.meanstructure, ld, holder)
-        if not np.isfinite(Fg):
+        Fb = _group_F(Sigma, mu, S, ybar, ms, const, holder)
+        if not np.isfinite(Fb):
             return np.inf, None, None
-        F += w * Fg
+        F += w * Fb
         Sinv = holder[0]
         Sstar = S
-        if problem.meanstructure:
+        if ms:
             d = ybar - mu
             Sstar = S + np.outer(d, d)
         W = Sinv - Sinv @ Sstar @ Sinv
-        g = np.einsum("ij,kij->k", W, dS)
-        if problem.meanstructure:
-            g -= 2.0 * dmu @ (Sinv @ d)
-        grad += w * g
+        gb = np.einsum("ij,kij->k", W, dS)
+        if ms:
+            gb -= 2.0 * dmu @ (Sinv @ d)
+        grad += w * gb
         if with_info:
             X = Sinv @ dS                                  # (q, p, p)
             I = 0.5 * np.einsum("aij,bji->ab", X, X)
-            if problem.meanstructure:
+            if ms:
                 I += dmu @ Sinv @ dmu.T
             info += w * I
     return F, grad, info

@@ -35,10 +35,11 @@ R equivalent: ``sem(..., estimator = "MLR")`` / ``"MLM"``.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from loyaltyscope.sem.estimate import MLProblem, group_derivatives, ml_gradient_information
 
-__all__ = ["observed_information", "robust_ml"]
+__all__ = ["observed_information", "robust_ml", "fiml_corrected"]
 
 
 def _vech_idx(p):
@@ -55,6 +56,53 @@ def _h1_scores(X, Sigma0, mu0, meanstructure):
     half = np.where(r == c, 0.5, 1.0)
     s_sigma = (Z[:, r] * Z[:, c] - Sinv[r, c]) * half
     return np.hstack([Z, s_sigma]) if meanstructure else s_sigma
+
+
+def _h1_scores_missing(X, Sigma0, mu0):
+    """Casewise h1 scores (N, p + p*) under missing data: each case contributes through its
+    observed variables only (zeros elsewhere)."""
+    n, p = X.shape
+    r, c = _vech_idx(p)
+    half = np.where(r == c, 0.5, 1.0)
+    out = np.zeros((n, p + len(r)))
+    obs = ~np.isnan(X)
+    keys, inverse = np.unique(obs, axis=0, return_inverse=True)
+    pos = {(a, b): k for k, (a, b) in enumerate(zip(r, c))}
+    for k, key in enumerate(keys):
+        rows = np.flatnonzero(inverse.ravel() == k)
+        o = np.flatnonzero(key)
+        Sinv = np.linalg.inv(Sigma0[np.ix_(o, o)])
+        Z = (X[np.ix_(rows, o)] - mu0[o]) @ Sinv
+        out[np.ix_(rows, o)] = Z
+        ro, co = np.tril_indices(len(o))
+        cols = p + np.array([pos[(o[a], o[b])] for a, b in zip(ro, co)], dtype=int)
+        out[np.ix_(rows, cols)] = (Z[:, ro] * Z[:, co] - Sinv[ro, co]) * half[cols - p]
+    return out
+
+
+def _h1_observed_info_missing(X, Sigma0, mu0):
+    """Observed information of the saturated model under missing data (per case), by central
+    differences of the mean casewise score in the (mu, vech Sigma) parametrisation."""
+    p = X.shape[1]
+    r, c = _vech_idx(p)
+    x0 = np.concatenate([mu0, Sigma0[r, c]])
+
+    def mean_score(x):
+        mu = x[:p]
+        S = np.zeros((p, p))
+        S[r, c] = x[p:]
+        S[c, r] = x[p:]
+        return _h1_scores_missing(X, S, mu).mean(axis=0)
+
+    k = len(x0)
+    H = np.zeros((k, k))
+    for j in range(k):
+        h = 1e-5 * max(1.0, abs(x0[j]))
+        xp, xm = x0.copy(), x0.copy()
+        xp[j] += h
+        xm[j] -= h
+        H[:, j] = -(mean_score(xp) - mean_score(xm)) / (2 * h)
+    return (H + H.T) / 2
 
 
 def _h1_expected_info(Sigma0, meanstructure):
@@ -131,7 +179,15 @@ def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float
         f = n / N
         Delta = _delta(dS, dmu, ms) @ K                       # (ndat, q_phi)
         mu_model = mu if ms else ybar
-        if kind == "MLR":
+        if kind == "MLR" and problem.patterns is not None:     # FIML: S, ybar are the EM (h1) moments
+            s_model = _h1_scores_missing(X, Sigma, mu_model) @ Delta
+            B0 = s_model.T @ s_model / n
+            meat += f * B0
+            s_h1 = _h1_scores_missing(X, S, ybar)
+            B1 = s_h1.T @ s_h1 / n
+            A1 = _h1_observed_info_missing(X, S, ybar)
+            trace += np.sum(B1 * _inv(A1).T) - f * np.sum(B0 * Einv.T)
+        elif kind == "MLR":
             s_model = _h1_scores(X, Sigma, mu_model, ms) @ Delta
             B0 = s_model.T @ s_model / n
             meat += f * B0
@@ -156,3 +212,51 @@ def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float
     V = K @ V_phi @ K.T
     c = trace / df if df > 0 else np.nan
     return V, c, trace
+
+
+def fiml_corrected(problem: MLProblem, theta: np.ndarray, datas, K=None, version: str = "V6"):
+    """FIML-corrected statistic for robust CFI/TLI/RMSEA under missing data (Zhang & Savalei;
+    lavaan 0.6-14 ``lav_fit_fiml_corrected``): V6 with plain ML, V3 with a scaled (MLR) test.
+
+    XX3 = N F_ML(Sigma(theta_hat), mu(theta_hat); EM moments taken as complete-data moments).
+    With, over groups stacked block-diagonally with f_g = N_g / N, Wm = f Wm_g (observed h1
+    information under missing data, at the EM moments), Wc = f Wc_g (complete-data h1
+    information at the EM moments), Jm_g the first-order h1 information, Delta the model
+    Jacobian and E = Delta' Wm Delta::
+
+        U  = Wm - Wm Delta E^-1 Delta' Wm
+        V6: k = tr(Wc Wm^-1 U Wm^-1)
+        V3: k = tr(U Wm^-1 Wc Wm^-1 U Gamma),  Gamma = blockdiag(Wm_g^-1 Jm_g Wm_g^-1 / f_g)
+
+    Returns (XX3, k); the scaling factor is k / df.
+    """
+    K = problem.K if K is None else K
+    N = float(sum(problem.nobs))
+    derivs = group_derivatives(problem, theta)
+    xx3 = 0.0
+    Wc_b, Wm_b, Wmi_b, G_b, Deltas = [], [], [], [], []
+    for (Sigma, mu, dS, dmu), X, n, S, ybar in zip(derivs, datas, problem.nobs, problem.covs, problem.means):
+        f = n / N
+        Sinv = np.linalg.inv(Sigma)
+        d = ybar - mu
+        xx3 += n * (np.linalg.slogdet(Sigma)[1] + np.sum(S * Sinv) - np.linalg.slogdet(S)[1] - S.shape[0]
+                    + d @ Sinv @ d)
+        Wm = _h1_observed_info_missing(X, S, ybar)
+        Wmi = _inv(Wm)
+        Wc_b.append(f * _h1_expected_info(S, True))
+        Wm_b.append(f * Wm)
+        Wmi_b.append(Wmi / f)
+        if version == "V3":
+            sc = _h1_scores_missing(X, S, ybar)
+            G_b.append(Wmi @ (sc.T @ sc / n) @ Wmi / f)
+        Deltas.append(_delta(dS, dmu, True) @ K)
+    Wc, Wm, Wmi = block_diag(*Wc_b), block_diag(*Wm_b), block_diag(*Wmi_b)
+    Delta = np.vstack(Deltas)
+    E = Delta.T @ Wm @ Delta
+    WmD = Wm @ Delta
+    U = Wm - WmD @ _inv(E) @ WmD.T
+    if version == "V6":
+        k = np.trace(Wc @ Wmi @ U @ Wmi)
+    else:
+        k = np.trace(U @ Wmi @ Wc @ Wmi @ U @ block_diag(*G_b))
+    return xx3, float(k)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from loyaltyscope.sem.fiml import em_saturated, missing_patterns
+
 __all__ = ["SampleStats", "DataError", "from_data", "from_moments"]
 
 
@@ -35,6 +37,8 @@ class SampleStats:
     data: tuple[np.ndarray | None, ...]           # complete-case data per group (None if moments only)
     dropped_rows: tuple = ()                      # (row label, group, reason) per excluded row
     n_input_rows: int = 0
+    patterns: tuple | None = None                 # FIML: per group, fiml.missing_patterns(...)
+    h1_logl: tuple | None = None                  # FIML: per group, EM log-likelihood of the saturated model
 
     @property
     def dropped(self) -> pd.DataFrame:
@@ -64,7 +68,12 @@ def _check_numeric(df: pd.DataFrame, cols) -> list[str]:
 
 
 def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str = "listwise") -> SampleStats:
-    """Compute per-group moments from a data frame, deleting incomplete rows listwise."""
+    """Compute per-group moments from a data frame.
+
+    ``missing="listwise"`` deletes incomplete rows (each one logged in ``dropped_rows``);
+    ``missing="fiml"`` keeps every row with at least one observed model variable and computes
+    the missing-data patterns and the EM (H1) moments per group.
+    """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(df).__name__}")
     ov_names = list(ov_names)
@@ -88,22 +97,41 @@ def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str
         labels = tuple(pd.unique(gcol[~gcol.isna()]))  # order of first appearance, as lavaan
         lookup = {lab: i for i, lab in enumerate(labels)}
         gidx = np.array([lookup.get(v, -1) for v in gcol], dtype=int)
-    incomplete = np.isnan(X).any(axis=1)
+    fiml = missing in ("fiml", "ml")
+    allmiss = np.isnan(X).all(axis=1)
+    incomplete = allmiss if fiml else np.isnan(X).any(axis=1)
     dropped_rows = []
     for i in np.flatnonzero(incomplete | gmiss) if (incomplete.any() or gmiss.any()) else ():
         miss = [ov_names[j] for j in np.flatnonzero(np.isnan(X[i]))]
         if gmiss[i]:
             reason = f"missing group ({group})"
+        elif fiml:
+            reason = "all model variables missing: the row carries no information for FIML"
         else:
             reason = "listwise deletion: missing " + ", ".join(miss)
         dropped_rows.append((df.index[i], labels[gidx[i]] if gidx[i] >= 0 else None, reason))
-    keep = ~(incomplete | gmiss) if missing == "listwise" else ~gmiss
-    covs, means, datas, nobs = [], [], [], []
+    keep = ~(incomplete | gmiss)
+    covs, means, datas, nobs, pats, h1 = [], [], [], [], [], []
+    problems = []
     for g in range(len(labels)):
         Xg = X[keep & (gidx == g)]
         n = Xg.shape[0]
         nobs.append(n)
         datas.append(Xg)
+        gname = f" in group {labels[g]!r}" if group is not None else ""
+        if fiml and n > 0:
+            empty = [ov_names[j] for j in np.flatnonzero(np.isnan(Xg).all(axis=0))]
+            if empty:
+                problems.append(f"column(s) {', '.join(map(repr, empty))} have no observed value{gname}; "
+                                "FIML cannot estimate their moments")
+                covs.append(None), means.append(None), pats.append(()), h1.append(np.nan)
+                continue
+            pg = missing_patterns(Xg)
+            Sigma, mu, ll, it, ok = em_saturated(Xg, pg)
+            if not ok:
+                problems.append(f"the EM algorithm for the unrestricted model did not converge{gname}")
+            covs.append(Sigma), means.append(mu), pats.append(tuple(pg)), h1.append(ll)
+            continue
         if n == 0:
             covs.append(np.full((len(ov_names), len(ov_names)), np.nan))
             means.append(np.full(len(ov_names), np.nan))
@@ -112,7 +140,10 @@ def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str
         d = Xg - mu
         covs.append(d.T @ d / n)
         means.append(mu)
-    return SampleStats(labels, tuple(nobs), tuple(covs), tuple(means), tuple(datas), tuple(dropped_rows), len(df))
+    if problems:
+        raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
+    return SampleStats(labels, tuple(nobs), tuple(covs), tuple(means), tuple(datas), tuple(dropped_rows), len(df),
+                       patterns=tuple(pats) if fiml else None, h1_logl=tuple(h1) if fiml else None)
 
 
 def from_moments(sample_cov, sample_nobs, ov_names, sample_mean=None, rescale: bool = True) -> SampleStats:
