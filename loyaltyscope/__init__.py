@@ -16,6 +16,7 @@ from loyaltyscope.datasets import load_dataset
 # --- SEM engine -------------------------------------------------------------
 from loyaltyscope.sem import sem, cfa, SemResult, ModelSyntaxError, parse_model
 from loyaltyscope.simulate import simulate, population_moments
+from loyaltyscope.invariance import invariance, InvarianceResult
 
 # --- psychometrics (section owned by the psychometrics modules) -------------
 

@@ -165,7 +165,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
         missing: str = "listwise", group: str | None = None, group_equal=None, group_partial=None,
         ordered=None, std_lv: bool = False, se: str = "standard", bootstrap: int = 1000,
         seed: int | None = None, sample_cov=None, sample_nobs=None, sample_mean=None,
-        meanstructure: bool | None = None, fixed_x: bool = True, max_iter: int = 500) -> SemResult:
+        meanstructure: bool | None = None, fixed_x: bool = True, max_iter: int = 500,
+        start: SemResult | None = None) -> SemResult:
     """Fit a structural equation / confirmatory factor model by maximum likelihood.
 
     Parameters
@@ -186,6 +187,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     meanstructure : add intercepts/means (default: with groups or ``~ 1`` in the model).
     fixed_x : treat exogenous observed covariates as fixed (lavaan's ``fixed.x = TRUE``).
     max_iter : iterations allowed to the optimiser per start (lavaan: ``control = list(iter.max = )``).
+    start : a previous fit whose estimates start this one (lavaan: ``start = fit``), e.g. the
+        freer model of a nested sequence; the usual start values remain the fallback.
 
     Returns
     -------
@@ -238,7 +241,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     _fill_exo(table, spec, ss)
     return _fit(spec, table, ss, est_name, dict(std_lv=std_lv, group=group, group_equal=group_equal,
                                                 missing=missing, estimator=est_name, seed=seed,
-                                                max_iter=int(max_iter)))
+                                                max_iter=int(max_iter), start=start))
 
 
 def cfa(model: str, data: pd.DataFrame | None = None, **kwargs) -> SemResult:
@@ -282,6 +285,12 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
                              f"({ss.ngroups * (moments_g - fixed_x_g)}): it is not identified (df = {df})")
 
     def starts():
+        previous = options.get("start")
+        if previous is not None:
+            sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, "simple")
+            th = np.zeros(ntheta)
+            th[free[free >= 0]] = sv[free >= 0]
+            yield "previous fit", _start_from_fit(previous, table, free, th)
         for strat in ("moments", "simple", "jitter"):
             sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, strat)
             th = np.zeros(ntheta)
@@ -339,7 +348,8 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     lazy = {"fit_measures": lambda: _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust, problem, theta),
             "params": lambda: _params_table(spec, table, vals, vcov_theta, theta, free, Cs, problem, values_of, ss),
             "r2": lambda: _r2(spec, table, Cs, ss)}
-    opts = dict(options, version=__version__)
+    opts = {k: v for k, v in options.items() if k != "start"}
+    opts["version"] = __version__
     return SemResult(lazy=lazy, warnings=tuple(warnings), converged=fit.converged,
                      iterations=fit.iterations, nobs=ss.nobs, group_labels=ss.group_labels,
                      estimator=est_name, options=opts, dropped_rows=ss.dropped_rows, table=table,
@@ -363,6 +373,23 @@ def _missing_report(spec, ss):
     if ss.ngroups == 1:
         pats = pats.drop(columns="group")
     return {"missing_patterns": pats, "coverage": cov if ss.ngroups > 1 else cov[ss.group_labels[0]]}
+
+
+def _start_from_fit(previous: SemResult, table, free, theta):
+    """Start values taken from a previous fit for every (lhs, op, rhs, group) it has; a
+    parameter shared by several rows (equality) starts at the mean of their previous values."""
+    old = previous.table
+    lookup = {(a, o, b, g): v for a, o, b, g, v in zip(old["lhs"], old["op"], old["rhs"], old["group"], old["est"])}
+    sums = np.zeros(len(theta))
+    counts = np.zeros(len(theta))
+    for k in np.flatnonzero(free >= 0):
+        key = (table["lhs"][k], table["op"][k], table["rhs"][k], table["group"][k])
+        if key in lookup:
+            sums[free[k]] += lookup[key]
+            counts[free[k]] += 1
+    out = theta.copy()
+    out[counts > 0] = sums[counts > 0] / counts[counts > 0]
+    return out
 
 
 def _theta_names(table, free, ntheta):

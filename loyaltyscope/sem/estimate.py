@@ -145,15 +145,26 @@ def group_derivatives(problem: MLProblem, theta: np.ndarray):
 
 
 def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bool = True):
-    """Return (F, dF/dtheta, unit expected information I or None) at theta (w.r.t. theta)."""
+    """Return (F, dF/dtheta, unit expected information I or None) at theta (w.r.t. theta).
+
+    Derivatives are taken per group with respect to that group's free table rows and then
+    summed into theta (rows sharing a parameter add up), so a group costs what its own
+    parameters cost.
+    """
     F = 0.0
     q = problem.ntheta
     grad = np.zeros(q)
     info = np.zeros((q, q)) if with_info else None
-    derivs = group_derivatives(problem, theta)
+    v = row_values(problem, theta)
     ms = problem.meanstructure
+    per_group = []
+    for lay, (pos, M, plan) in zip(problem.layouts, problem.row_maps):
+        Sigma, mu, dS, dmu, _C, _B = implied_with_derivatives(lay, v, pos, plan)
+        per_group.append((Sigma, mu, dS, dmu, M))
+    g_rows = [np.zeros(len(pg[4])) for pg in per_group]
+    I_rows = [np.zeros((len(pg[4]), len(pg[4]))) for pg in per_group] if with_info else None
     for g, obs, w, S, ybar, const in problem.blocks:
-        Sigma, mu, dS, dmu = derivs[g]
+        Sigma, mu, dS, dmu, _M = per_group[g]
         if obs is not None:
             Sigma, mu = Sigma[np.ix_(obs, obs)], mu[obs]
             dS, dmu = dS[:, obs][:, :, obs], dmu[:, obs]
@@ -171,17 +182,21 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
         gb = np.einsum("ij,kij->k", W, dS)
         if ms:
             gb -= 2.0 * dmu @ (Sinv @ d)
-        grad += w * gb
+        g_rows[g] += w * gb
         if with_info:
-            X = Sinv @ dS                                  # (q, p, p)
+            X = Sinv @ dS                                  # (k, p, p)
             I = 0.5 * np.einsum("aij,bji->ab", X, X)
             if ms:
                 I += dmu @ Sinv @ dmu.T
-            info += w * I
+            I_rows[g] += w * I
+    for g, (_S, _m, _dS, _dmu, M) in enumerate(per_group):
+        grad += M.T @ g_rows[g]
+        if with_info:
+            info += M.T @ I_rows[g] @ M
     return F, grad, info
 
 
-def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, tol: float = 1e-8):
+def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, tol: float = 1e-6):
     """Fisher scoring while far from the optimum, then BFGS updates of the Hessian
     (started from 2 I, the expected Hessian of F) for superlinear convergence near it:
     Fisher scoring alone converges only linearly when the model misfits."""
@@ -201,7 +216,7 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(H, -gphi, rcond=None)[0]
         gmax = np.max(np.abs(gphi))
-        if gmax < tol or (gmax < 1e-5 and np.max(np.abs(step)) < 1e-7 * (1 + np.max(np.abs(phi)))):
+        if gmax < tol or (gmax < 1e-4 and np.max(np.abs(step)) < 1e-6 * (1 + np.max(np.abs(phi)))):
             converged = True      # gradient zero, or the Newton step to the optimum negligible
             break
         fisher_phase = fisher_phase and np.max(np.abs(gphi)) > 1e-1
