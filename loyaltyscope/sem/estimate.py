@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from loyaltyscope.sem.ram import RamLayout, derivative_plan, implied, implied_with_derivatives
+from loyaltyscope.sem.ram import (RamLayout, _matrices, derivative_plan, implied, implied_with_derivatives,
+                                  second_order_traces)
 
 __all__ = ["MLProblem", "ml_objective", "ml_gradient_information", "fit_ml", "row_values"]
 
@@ -179,13 +180,14 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
             d = ybar - mu
             Sstar = S + np.outer(d, d)
         W = Sinv - Sinv @ Sstar @ Sinv
-        gb = np.einsum("ij,kij->k", W, dS)
+        kq = dS.shape[0]
+        gb = dS.reshape(kq, -1) @ W.ravel()
         if ms:
             gb -= 2.0 * dmu @ (Sinv @ d)
         g_rows[g] += w * gb
         if with_info:
             X = Sinv @ dS                                  # (k, p, p)
-            I = 0.5 * np.einsum("aij,bji->ab", X, X)
+            I = 0.5 * (X.reshape(kq, -1) @ X.transpose(0, 2, 1).reshape(kq, -1).T)
             if ms:
                 I += dmu @ Sinv @ dmu.T
             I_rows[g] += w * I
@@ -196,17 +198,76 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
     return F, grad, info
 
 
+def ml_hessian(problem: MLProblem, theta: np.ndarray):
+    """(F, dF/dtheta, Hessian of F) for complete data (one block per group), analytically::
+
+        H_ab = tr(W Sigma_ab) - tr(X_a X_b) + 2 tr(X_a Y X_b) + 2 (R_ab + R_ba)
+               + 2 mu_a' Sigma^-1 mu_b - 2 mu_ab' z
+
+    with X_a = Sigma^-1 Sigma_a, Y = Sigma^-1 S*, z = Sigma^-1 (ybar - mu),
+    R_ab = mu_a' Sigma^-1 Sigma_b z (the second-derivative terms come from
+    :func:`loyaltyscope.sem.ram.second_order_traces`). The observed information is H / 2.
+    """
+    if problem.patterns is not None:
+        raise ValueError("ml_hessian handles complete data; use robust.observed_information for FIML")
+    q = problem.ntheta
+    v = row_values(problem, theta)
+    ms = problem.meanstructure
+    F = 0.0
+    grad = np.zeros(q)
+    hess = np.zeros((q, q))
+    for (g, obs, w, S, ybar, const), lay, (pos, M, plan) in zip(problem.blocks, problem.layouts, problem.row_maps):
+        Sigma, mu, dS, dmu, C, B = implied_with_derivatives(lay, v, pos, plan)
+        holder = []
+        Fb = _group_F(Sigma, mu, S, ybar, ms, const, holder)
+        if not np.isfinite(Fb):
+            return np.inf, None, None
+        F += w * Fb
+        Sinv = holder[0]
+        kq, p = dS.shape[0], dS.shape[1]
+        Sstar, z = S, None
+        if ms:
+            d = ybar - mu
+            Sstar = S + np.outer(d, d)
+            z = Sinv @ d
+        Y = Sinv @ Sstar
+        W = Sinv - Y @ Sinv
+        gb = dS.reshape(kq, -1) @ W.ravel()
+        X = Sinv @ dS
+        Xr = X.reshape(kq, -1)
+        # tr(X_a X_b) and tr(X_a Y X_b) as matrix products (X_b transposed, flattened)
+        Hb = Xr @ (2 * (Y @ X) - X).transpose(0, 2, 1).reshape(kq, -1).T
+        if ms:
+            gb -= 2.0 * dmu @ z
+            R = (dmu @ Sinv) @ (dS @ z).T
+            Hb += 2 * (R + R.T) + 2 * dmu @ Sinv @ dmu.T
+        Hb += second_order_traces(lay, plan, W, z, B, C, _matrices(lay, v)[2])
+        grad += w * (M.T @ gb)
+        hess += w * (M.T @ Hb @ M)
+    return F, grad, hess
+
+
+def _evaluate(problem: MLProblem, theta: np.ndarray, mode: str):
+    """(F, gradient, curvature) with curvature = 2 I (``"fisher"``), the exact Hessian
+    (``"newton"``, complete data only) or None (``"gradient"``)."""
+    if mode == "newton":
+        return ml_hessian(problem, theta)
+    F, g, I = ml_gradient_information(problem, theta, with_info=(mode == "fisher"))
+    return F, g, (None if I is None else 2.0 * I)
+
+
 def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, tol: float = 1e-6):
-    """Fisher scoring while far from the optimum, then BFGS updates of the Hessian
-    (started from 2 I, the expected Hessian of F) for superlinear convergence near it:
-    Fisher scoring alone converges only linearly when the model misfits."""
+    """Minimise F: Fisher scoring while far from the optimum (robust: 2 I is positive
+    definite), then Newton steps with the analytic Hessian (complete data; quadratic
+    convergence) or BFGS updates started from 2 I (missing-data patterns), falling back to
+    Fisher scoring whenever the Hessian is not positive definite. Step halving throughout."""
     K = problem.K
-    theta = problem.theta(phi)
-    F, g, I = ml_gradient_information(problem, theta)
+    newton_ok = problem.patterns is None
+    F, g, H = _evaluate(problem, problem.theta(phi), "fisher")
     if not np.isfinite(F):
         return phi, np.inf, False, 0
     gphi = K.T @ g
-    H = 2.0 * (K.T @ I @ K)
+    H = K.T @ H @ K
     fisher_phase = True
     converged = False
     it = 0
@@ -219,11 +280,17 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
         if gmax < tol or (gmax < 1e-4 and np.max(np.abs(step)) < 1e-6 * (1 + np.max(np.abs(phi)))):
             converged = True      # gradient zero, or the Newton step to the optimum negligible
             break
-        fisher_phase = fisher_phase and np.max(np.abs(gphi)) > 1e-1
+        fisher_phase = fisher_phase and gmax > 1e-1
+        mode = "fisher" if fisher_phase else ("newton" if newton_ok else "gradient")
         t = 1.0
         slope = gphi @ step
+        if slope >= 0:            # not a descent direction (indefinite curvature): Fisher step
+            Fi, gi, Hi = _evaluate(problem, problem.theta(phi), "fisher")
+            H = K.T @ Hi @ K
+            step = np.linalg.lstsq(H, -gphi, rcond=None)[0]
+            slope = gphi @ step
         cand = phi + step
-        Fn, gn, In = ml_gradient_information(problem, problem.theta(cand), with_info=fisher_phase)
+        Fn, gn, Hn = _evaluate(problem, problem.theta(cand), mode)
         if not (np.isfinite(Fn) and Fn <= F + 1e-4 * min(slope, 0.0) + 1e-15 * max(1.0, abs(F))):
             for _ in range(40):
                 t *= 0.5
@@ -232,15 +299,21 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
                 if np.isfinite(Fc) and Fc <= F + 1e-4 * t * min(slope, 0.0) + 1e-15 * max(1.0, abs(F)):
                     break
             else:
-                converged = np.max(np.abs(gphi)) < 1e-6
+                converged = gmax < 1e-6
                 break
-            Fn, gn, In = ml_gradient_information(problem, problem.theta(cand), with_info=fisher_phase)
-        if np.max(np.abs(t * step)) < 1e-12 * (1 + np.max(np.abs(phi))) and np.max(np.abs(gphi)) < 1e-6:
+            Fn, gn, Hn = _evaluate(problem, problem.theta(cand), mode)
+        if np.max(np.abs(t * step)) < 1e-12 * (1 + np.max(np.abs(phi))) and gmax < 1e-6:
             converged = True
             break
         gn_phi = K.T @ gn
-        if fisher_phase:
-            H = 2.0 * (K.T @ In @ K)
+        if Hn is not None:
+            Hn = K.T @ Hn @ K
+            if mode == "newton":
+                try:
+                    np.linalg.cholesky(Hn)
+                except np.linalg.LinAlgError:      # indefinite away from the optimum
+                    Hn = K.T @ _evaluate(problem, problem.theta(cand), "fisher")[2] @ K
+            H = Hn
         else:
             s_, y_ = cand - phi, gn_phi - gphi
             sy = s_ @ y_

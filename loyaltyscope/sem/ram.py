@@ -136,3 +136,48 @@ def implied_with_derivatives(layout: RamLayout, values: np.ndarray, free_rows: n
         dS[plan["m"]] = 0.0
         dmu[plan["m"]] = U[:, plan["rm"]].T
     return Sigma, mu, dS, dmu, C, B
+
+
+def second_order_traces(layout: RamLayout, plan, W: np.ndarray, z: np.ndarray | None, B, C, M):
+    """The part of the Hessian of F that needs second derivatives of the implied moments:
+    ``H2[a, b] = tr(W d2Sigma/da db) - 2 (d2mu/da db)' z`` for the free rows of ``plan``
+    (W = Sigma^-1 - Sigma^-1 S* Sigma^-1, z = Sigma^-1 (ybar - mu), or None without means;
+    B = (I - A)^-1, C = B S B', M the intercept vector, from :func:`implied`).
+
+    With U = F B, G = F C (C = B S B'), P = U' W U, Q = G' W U, u = U' z, b = B m, for rows
+    a = A[i, j], b = A[k, l], S[k, l], m[k]::
+
+        AA: 2 (B_li Q_jk + C_lj P_ki + B_jk Q_li) - 2 (B_li b_j u_k + B_jk b_l u_i)
+        AS: 2 (B_jk P_li + B_jl P_ki) (halved when k = l)
+        Am: -2 B_jk u_i;   SS, Sm, mm: 0
+    """
+    p = layout.p
+    U = B[:p, :]
+    G = C[:p, :]
+    P = U.T @ W @ U
+    Q = G.T @ W @ U
+    k = plan["k"]
+    H = np.zeros((k, k))
+    a, s, mm = plan["a"], plan["s"], plan["m"]
+    ri, ci = plan["ra"], plan["ca"]
+    if plan["any_a"]:
+        Bci = B[np.ix_(ci, ri)]
+        Qci = Q[np.ix_(ci, ri)]
+        HAA = 2 * (Bci.T * Qci + C[np.ix_(ci, ci)] * P[np.ix_(ri, ri)] + Bci * Qci.T)
+        if z is not None:
+            u = U.T @ z
+            bm = B @ M
+            HAA -= 2 * (Bci.T * (bm[ci][:, None] * u[ri][None, :]) + Bci * (u[ri][:, None] * bm[ci][None, :]))
+        H[np.ix_(a, a)] = HAA
+        if plan["any_s"]:
+            rs, cs = plan["rs"], plan["cs"]
+            HAS = 2 * (B[np.ix_(ci, rs)] * P[np.ix_(ri, cs)] + B[np.ix_(ci, cs)] * P[np.ix_(ri, rs)])
+            HAS *= np.where(rs == cs, 0.5, 1.0)[None, :]
+            H[np.ix_(a, s)] = HAS
+            H[np.ix_(s, a)] = HAS.T
+        if plan["any_m"] and z is not None:
+            u = U.T @ z
+            HAm = -2 * B[np.ix_(ci, plan["rm"])] * u[ri][:, None]
+            H[np.ix_(a, mm)] = HAm
+            H[np.ix_(mm, a)] = HAm.T
+    return H

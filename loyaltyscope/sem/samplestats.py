@@ -92,11 +92,10 @@ def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str
         gidx = np.zeros(len(df), dtype=int)
         gmiss = np.zeros(len(df), dtype=bool)
     else:
-        gcol = df[group]
-        gmiss = gcol.isna().to_numpy()
-        labels = tuple(pd.unique(gcol[~gcol.isna()]))  # order of first appearance, as lavaan
-        lookup = {lab: i for i, lab in enumerate(labels)}
-        gidx = np.array([lookup.get(v, -1) for v in gcol], dtype=int)
+        codes, uniques = pd.factorize(df[group], sort=False)   # order of first appearance, as lavaan
+        gidx = np.asarray(codes, dtype=int)                       # -1 = missing group
+        gmiss = gidx < 0
+        labels = tuple(uniques)
     fiml = missing in ("fiml", "ml")
     allmiss = np.isnan(X).all(axis=1)
     incomplete = allmiss if fiml else np.isnan(X).any(axis=1)
