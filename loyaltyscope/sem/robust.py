@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import block_diag
 
-from loyaltyscope.sem.estimate import MLProblem, group_derivatives, ml_gradient_information
+from loyaltyscope.sem.estimate import MLProblem, group_derivatives, ml_gradient_information, ml_hessian
 
 __all__ = ["observed_information", "robust_ml", "fiml_corrected"]
 
@@ -130,8 +130,10 @@ def _delta(dS, dmu, meanstructure):
 
 
 def observed_information(problem: MLProblem, theta: np.ndarray) -> np.ndarray:
-    """Hessian of -loglik / N = F / 2 by central differences of the analytic gradient
-    (lavaan: ``observed.information = "hessian"``)."""
+    """Hessian of -loglik / N = F / 2 (lavaan: ``observed.information = "hessian"``): analytic
+    for complete data, central differences of the analytic gradient under missing data."""
+    if problem.patterns is None:
+        return ml_hessian(problem, theta)[2] / 2.0
     q = len(theta)
     H = np.zeros((q, q))
     for j in range(q):
