@@ -209,3 +209,41 @@ def test_group_too_small_is_named():
     hs.loc[0, "school"] = "Tiny"
     with pytest.raises(DataError, match="group 'Tiny'"):
         ls.sem(HS3, hs, group="school")
+
+
+def test_constraints_match_lavaan_and_active_bounds_are_flagged():
+    # lavaan 0.6-14: cfa(model, HolzingerSwineford1939) gives a = 0.70, b = 0.98,
+    # chisq 88.81 on 25 df with npar 20, and NA standard errors for a and b.
+    hs = ls.load_dataset("holzinger_swineford")
+    fit = ls.sem("visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+                 "a > 0.7\nb == 2*a^2", hs)
+    p = fit.params.set_index("label")
+    assert p.loc["a", "est"] == pytest.approx(0.70, abs=1e-4)
+    assert p.loc["b", "est"] == pytest.approx(0.98, abs=1e-4)
+    assert np.isnan(p.loc["a", "se"]) and np.isnan(p.loc["b", "se"])
+    assert fit.fit_measures["df"] == 25 and fit.fit_measures["npar"] == 20
+    assert fit.fit_measures["chisq"] == pytest.approx(88.81, abs=0.01)
+    assert any("is active" in w for w in fit.warnings)
+
+
+def test_modification_indices_match_lavaan():
+    # lavaan 0.6-14 modindices(cfa(HS model)), largest: visual =~ x9 36.411 (epc 0.577, sepc.all 0.515)
+    hs = ls.load_dataset("holzinger_swineford")
+    mi = ls.sem(HS3, hs).modindices()
+    assert len(mi) == 54
+    top = mi.iloc[0]
+    assert (top["lhs"], top["op"], top["rhs"]) == ("visual", "=~", "x9")
+    assert top["mi"] == pytest.approx(36.411, abs=1e-3)
+    assert top["epc"] == pytest.approx(0.577, abs=1e-3)
+    assert top["sepc_all"] == pytest.approx(0.515, abs=1e-3)
+    row = mi[(mi["lhs"] == "x7") & (mi["rhs"] == "x8")].iloc[0]
+    assert row["mi"] == pytest.approx(34.145, abs=1e-3)
+
+
+def test_fit_from_moments_equals_fit_from_data():
+    hs = ls.load_dataset("holzinger_swineford")
+    x = [f"x{i}" for i in range(1, 10)]
+    raw = ls.sem(HS3, hs)
+    mom = ls.sem(HS3, sample_cov=hs[x].cov(), sample_nobs=len(hs))
+    assert np.allclose(raw.params["est"], mom.params["est"], atol=1e-6)
+    assert mom.fit_measures["chisq"] == pytest.approx(raw.fit_measures["chisq"], rel=1e-8)

@@ -323,6 +323,16 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     se_rows = np.zeros(len(vals))
     fr = free >= 0
     se_rows[fr] = np.sqrt(np.clip(np.diag(vcov_theta)[free[fr]], 0, None)) if vcov_theta is not None else np.nan
+    if nonlinear is not None and vcov_theta is not None:
+        # parameters pinned by active constraints have no sampling variance here: NA, as lavaan
+        pinned = np.diag(vcov_theta) <= 1e-14 * max(1.0, float(np.abs(np.diag(vcov_theta)).max()))
+        se_rows[fr & pinned[np.clip(free, 0, None)]] = np.nan
+        if ineq is not None:
+            active = np.abs(ineq(theta)) < 1e-6
+            for (lhs_e, op_e, rhs_e), act in zip([c for c in spec.constraints if c[1] != "=="], active):
+                if act:
+                    warnings.append(f"the constraint {lhs_e.text} {op_e} {rhs_e.text} is active: the estimate lies "
+                                    "on its boundary; standard errors of the parameters it pins are not available")
     table["se"] = se_rows
 
     sigmas, mus, Cs = [], [], []
