@@ -17,6 +17,7 @@ from loyaltyscope.datasets import load_dataset
 from loyaltyscope.sem import sem, cfa, SemResult, ModelSyntaxError, parse_model
 from loyaltyscope.simulate import simulate, population_moments
 from loyaltyscope.invariance import invariance, InvarianceResult
+from loyaltyscope.report import Section, write_report
 
 # --- psychometrics (section owned by the psychometrics modules) -------------
 

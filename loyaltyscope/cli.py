@@ -96,6 +96,7 @@ def cmd_sem(args) -> int:
 
 def cmd_demo(args) -> int:
     print("loyaltyscope demo: lavaan-compatible SEM on the bundled example data\n")
+    sections = []
     for title, (dataset, model, opts) in DEMO_MODELS.items():
         fit = ls.sem(model, ls.load_dataset(dataset), **opts)
         print("=" * 78)
@@ -103,6 +104,13 @@ def cmd_demo(args) -> int:
         print("=" * 78)
         print(fit.summary())
         print()
+        sections.append(ls.Section(title, fit))
+    inv = ls.invariance(DEMO_MODELS[next(iter(DEMO_MODELS))][1], ls.load_dataset("holzinger_swineford"), "school")
+    print("=" * 78)
+    print(inv.summary())
+    sections.append(ls.Section("Measurement invariance across schools", inv))
+    out = ls.write_report(sections, args.out, title="loyaltyscope demo study")
+    print(f"\nreport written to {out}")
     return 0
 
 
