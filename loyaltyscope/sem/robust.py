@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import block_diag
 
+from loyaltyscope.sem.expressions import numeric_jacobian
 from loyaltyscope.sem.estimate import MLProblem, group_derivatives, ml_gradient_information, ml_hessian
 
 __all__ = ["observed_information", "robust_ml", "fiml_corrected"]
@@ -94,14 +95,7 @@ def _h1_observed_info_missing(X, Sigma0, mu0):
         S[c, r] = x[p:]
         return _h1_scores_missing(X, S, mu).mean(axis=0)
 
-    k = len(x0)
-    H = np.zeros((k, k))
-    for j in range(k):
-        h = 1e-5 * max(1.0, abs(x0[j]))
-        xp, xm = x0.copy(), x0.copy()
-        xp[j] += h
-        xm[j] -= h
-        H[:, j] = -(mean_score(xp) - mean_score(xm)) / (2 * h)
+    H = -numeric_jacobian(mean_score, x0)
     return (H + H.T) / 2
 
 
@@ -134,18 +128,8 @@ def observed_information(problem: MLProblem, theta: np.ndarray) -> np.ndarray:
     for complete data, central differences of the analytic gradient under missing data."""
     if problem.patterns is None:
         return ml_hessian(problem, theta)[2] / 2.0
-    q = len(theta)
-    H = np.zeros((q, q))
-    for j in range(q):
-        h = 1e-5 * max(1.0, abs(theta[j]))
-        tp, tm = theta.copy(), theta.copy()
-        tp[j] += h
-        tm[j] -= h
-        gp = ml_gradient_information(problem, tp, with_info=False)[1]
-        gm = ml_gradient_information(problem, tm, with_info=False)[1]
-        H[:, j] = (gp - gm) / (2 * h)
-    H = (H + H.T) / 2
-    return H / 2.0
+    H = numeric_jacobian(lambda th: ml_gradient_information(problem, th, with_info=False)[1], theta)
+    return (H + H.T) / 4.0
 
 
 def _inv(M):
