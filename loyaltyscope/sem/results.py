@@ -154,27 +154,7 @@ class SemResult:
             out.append(f"  {'Rows excluded (see .dropped)':<{w - 12}}{len(self.dropped_rows):>12}")
         out.append("")
         if "chisq" in fm:
-            out.append("Model Test User Model:")
-            out.append(f"  {'Test statistic':<{w - 12}}{fm['chisq']:>12.{digits}f}")
-            out.append(f"  {'Degrees of freedom':<{w - 12}}{fm['df']:>12.0f}")
-            if fm["df"] > 0:
-                out.append(f"  {'P-value (Chi-square)':<{w - 12}}{fm['pvalue']:>12.{digits}f}")
-            if "chisq.scaled" in fm:
-                out.append(f"  {'Scaled test statistic':<{w - 12}}{fm['chisq.scaled']:>12.{digits}f}")
-                out.append(f"  {'Scaling correction factor':<{w - 12}}{fm['chisq.scaling.factor']:>12.{digits}f}")
-            out.append("")
-            rows = [("Comparative Fit Index (CFI)", "cfi"), ("Tucker-Lewis Index (TLI)", "tli"),
-                    ("Loglikelihood user model (H0)", "logl"),
-                    ("Loglikelihood unrestricted model (H1)", "unrestricted.logl"),
-                    ("Akaike (AIC)", "aic"), ("Bayesian (BIC)", "bic"), ("RMSEA", "rmsea"),
-                    ("90 Percent confidence interval - lower", "rmsea.ci.lower"),
-                    ("90 Percent confidence interval - upper", "rmsea.ci.upper"),
-                    ("P-value H_0: RMSEA <= 0.050", "rmsea.pvalue"), ("SRMR", "srmr")]
-            out.append("Fit Measures:")
-            for name, key in rows:
-                if key in fm and fm[key] is not None and np.isfinite(fm[key]):
-                    out.append(f"  {name:<{w - 12}}{fm[key]:>12.{digits}f}")
-            out.append("")
+            out.extend(_fit_lines(fm, w, digits))
         if self.warnings:
             out.append("Warnings:")
             for msg in self.warnings:
@@ -255,6 +235,57 @@ class SemResult:
                 + (f"<p><b>Warnings</b></p><ul>{warn}</ul>" if warn else "")
                 + "<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>"
                 + "".join(body) + "</table></div>")
+
+
+def _fit_lines(fm, w, digits):
+    """The test and fit-measure block, with a second (scaled) column for robust estimators,
+    laid out as lavaan's ``summary(fit, fit.measures = TRUE)``."""
+    robust = "chisq.scaled" in fm
+
+    def line(name, key, key_scaled=None, fmt="f"):
+        if key not in fm or fm[key] is None or not np.isfinite(fm[key]):
+            return None
+        left = f"{fm[key]:>12.0f}" if fmt == "d" else f"{fm[key]:>12.{digits}f}"
+        right = ""
+        if robust and key_scaled and key_scaled in fm and np.isfinite(fm[key_scaled]):
+            right = f"{fm[key_scaled]:>12.0f}" if fmt == "d" else f"{fm[key_scaled]:>12.{digits}f}"
+        return f"  {name:<{w - 12}}{left}{right}"
+
+    blocks = [
+        ("Model Test User Model:", [("Test statistic", "chisq", "chisq.scaled"),
+                                    ("Degrees of freedom", "df", "df.scaled", "d"),
+                                    ("P-value (Chi-square)", "pvalue", "pvalue.scaled"),
+                                    ("Scaling correction factor", "chisq.scaling.factor")]),
+        ("Model Test Baseline Model:", [("Test statistic", "baseline.chisq", "baseline.chisq.scaled"),
+                                        ("Degrees of freedom", "baseline.df", "baseline.df.scaled", "d")]),
+        ("User Model versus Baseline Model:", [("Comparative Fit Index (CFI)", "cfi", "cfi.scaled"),
+                                               ("Tucker-Lewis Index (TLI)", "tli", "tli.scaled"),
+                                               ("Robust Comparative Fit Index (CFI)", "cfi.robust"),
+                                               ("Robust Tucker-Lewis Index (TLI)", "tli.robust")]),
+        ("Loglikelihood and Information Criteria:", [("Loglikelihood user model (H0)", "logl"),
+                                                     ("Loglikelihood unrestricted model (H1)", "unrestricted.logl"),
+                                                     ("Akaike (AIC)", "aic"), ("Bayesian (BIC)", "bic")]),
+        ("Root Mean Square Error of Approximation:", [("RMSEA", "rmsea", "rmsea.scaled"),
+                                                      ("90 Percent confidence interval - lower", "rmsea.ci.lower",
+                                                       "rmsea.ci.lower.scaled"),
+                                                      ("90 Percent confidence interval - upper", "rmsea.ci.upper",
+                                                       "rmsea.ci.upper.scaled"),
+                                                      ("P-value H_0: RMSEA <= 0.050", "rmsea.pvalue",
+                                                       "rmsea.pvalue.scaled"),
+                                                      ("Robust RMSEA", "rmsea.robust")]),
+        ("Standardized Root Mean Square Residual:", [("SRMR", "srmr")]),
+    ]
+    out = []
+    for title, rows in blocks:
+        lines = [line(r[0], r[1], r[2] if len(r) > 2 else None, r[3] if len(r) > 3 else "f") for r in rows]
+        lines = [x for x in lines if x]
+        if not lines:
+            continue
+        head = title
+        if robust and title.startswith("Model Test"):
+            head = f"{title:<{w - 10}}{'Standard':>12}{'Scaled':>12}"
+        out += [head] + lines + [""]
+    return out
 
 
 def _fmt(x, digits, blank0=False):
