@@ -36,7 +36,8 @@ def sem_kwargs(case: dict) -> dict:
     if opts.get("std.lv"):
         kw["std_lv"] = True
     for src, dst in (("estimator", "estimator"), ("missing", "missing"), ("group", "group"),
-                     ("group.equal", "group_equal"), ("ordered", "ordered"), ("se", "se"),
+                     ("group.equal", "group_equal"), ("group.partial", "group_partial"),
+                     ("ordered", "ordered"), ("se", "se"),
                      ("bootstrap", "bootstrap")):
         if src in opts:
             kw[dst] = opts[src]

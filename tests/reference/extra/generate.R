@@ -8,7 +8,17 @@ HS <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
 PD <- 'ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\ndem60 ~ a*ind60\ndem65 ~ c*ind60 + b*dem60\ny1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8\nindirect := a*b\ntotal := c + a*b'
 # a regression with observed covariates (fixed.x), labels and an equality constraint
 REG <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ b1*ageyr + grade\ntextual ~ b2*ageyr\nb1 == b2'
+HO <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ng =~ visual + textual + speed'
+PATH <- 'x4 ~ x1 + x2\nx5 ~ x4 + x3\nx6 ~ x5'
+MIMIC <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ sex + ageyr\nx1 ~ 1\nvisual ~ 0.5*1'
 cases <- list(
+  list(name = "hs_higher_order", data = "holzinger_swineford_1939.csv", d = hs, model = HO, options = list()),
+  list(name = "hs_path_observed", data = "holzinger_swineford_1939.csv", d = hs, model = PATH, options = list()),
+  list(name = "hs_mimic_means", data = "holzinger_swineford_1939.csv", d = hs, model = MIMIC, options = list()),
+  list(name = "hs_partial_strict_stdlv", data = "holzinger_swineford_1939.csv", d = hs, model = HS,
+       options = list(group = "school", group.equal = c("loadings", "intercepts", "residuals", "lv.variances"),
+                      group.partial = c("visual =~ x2", "x3 ~ 1"), std.lv = TRUE)),
+
   list(name = "hs_cfa_mlm", data = "holzinger_swineford_1939.csv", d = hs, model = HS, options = list(estimator = "MLM")),
   list(name = "pd_sem_mlr", data = "political_democracy.csv", d = pd, model = PD, options = list(estimator = "MLR")),
   list(name = "pd_sem_stdlv", data = "political_democracy.csv", d = pd, model = PD, options = list(std.lv = TRUE)),
