@@ -241,7 +241,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     _fill_exo(table, spec, ss)
     return _fit(spec, table, ss, est_name, dict(std_lv=std_lv, group=group, group_equal=group_equal,
                                                 missing=missing, estimator=est_name, seed=seed,
-                                                max_iter=int(max_iter), start=start))
+                                                max_iter=int(max_iter), start=start, se=se))
 
 
 def cfa(model: str, data: pd.DataFrame | None = None, **kwargs) -> SemResult:
@@ -306,6 +306,8 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     F, grad, info = ml_gradient_information(problem, theta)
     vcov_theta, ident_msgs = _vcov(problem, info, N, theta, h, ineq, nonlinear is not None, table, free)
     warnings.extend(ident_msgs)
+    if options.get("se") == "none":
+        vcov_theta = None        # asked for no standard errors (the identification check still ran)
     robust = None
     if ss.patterns is not None and est_name == "ML" and vcov_theta is not None:
         # lavaan: missing = "ml" uses the observed information (the Hessian) for standard errors
