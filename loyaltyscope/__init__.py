@@ -22,3 +22,8 @@ from loyaltyscope.report import Section, write_report
 # --- psychometrics (section owned by the psychometrics modules) -------------
 
 # --- survey front door (section owned by the survey modules) ----------------
+from loyaltyscope.instrument import Instrument, InstrumentError, load_instrument, list_instruments
+from loyaltyscope.responses import Responses, ValidationError, read_responses
+from loyaltyscope.screening import Screening, screen
+from loyaltyscope.scoring import NPSResult, Scores, nps, reverse_score, score, standardize
+from loyaltyscope.exports import export, neutralize_formulas
