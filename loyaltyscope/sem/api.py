@@ -62,8 +62,8 @@ def _check_options(estimator, missing, se, ordered, data, sample_cov):
         raise ValueError(f"missing={missing!r} is not known; expected 'listwise' or 'fiml'")
     if se not in ("standard", "bootstrap", "none"):
         raise ValueError(f"se={se!r} is not known; expected 'standard', 'bootstrap' or 'none'")
-    if se == "bootstrap":
-        raise NotImplementedError("se='bootstrap' is not implemented yet; use se='standard'")
+    if se == "bootstrap" and data is None:
+        raise ValueError("se='bootstrap' resamples rows of the data: give data=, not sample_cov=")
     if ordered:
         raise NotImplementedError("ordered= (ordinal items, WLSMV) is not implemented yet")
     if data is None and sample_cov is None:
@@ -166,7 +166,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
         ordered=None, std_lv: bool = False, se: str = "standard", bootstrap: int = 1000,
         seed: int | None = None, sample_cov=None, sample_nobs=None, sample_mean=None,
         meanstructure: bool | None = None, fixed_x: bool = True, max_iter: int = 500,
-        start: SemResult | None = None) -> SemResult:
+        start: SemResult | None = None, boot_ci: str = "perc", bollen_stine: bool = False,
+        workers: int | None = None, progress: bool | None = None) -> SemResult:
     """Fit a structural equation / confirmatory factor model by maximum likelihood.
 
     Parameters
@@ -189,6 +190,15 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     max_iter : iterations allowed to the optimiser per start (lavaan: ``control = list(iter.max = )``).
     start : a previous fit whose estimates start this one (lavaan: ``start = fit``), e.g. the
         freer model of a nested sequence; the usual start values remain the fallback.
+    se : ``"standard"``, ``"none"``, or ``"bootstrap"``: ``bootstrap`` nonparametric resamples
+        (reproducible with ``seed``, in ``workers`` processes, default all cores; a progress
+        bar when ``progress`` or stderr is a terminal) give ``se``, ``z``, ``pvalue`` and the
+        ``boot_ci`` interval (``"perc"``, ``"bca"``, ``"bca.simple"``, ``"norm"``, ``"basic"``)
+        of every parameter, defined ones included; ``result.extra["bootstrap"]`` holds the
+        resample estimates, counts of failed resamples and ``.ci(kind)``
+        (:mod:`loyaltyscope.sem.bootstrap`). R: ``se = "bootstrap", bootstrap = 1000``.
+    bollen_stine : also the Bollen-Stine bootstrap p-value of the model test
+        (``result.extra["bollen_stine"]``; R: ``test = "bollen.stine"``).
 
     Returns
     -------
@@ -241,7 +251,10 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     _fill_exo(table, spec, ss)
     return _fit(spec, table, ss, est_name, dict(std_lv=std_lv, group=group, group_equal=group_equal,
                                                 missing=missing, estimator=est_name, seed=seed,
-                                                max_iter=int(max_iter), start=start, se=se))
+                                                max_iter=int(max_iter), start=start, se=se,
+                                                bootstrap=int(bootstrap), boot_ci=boot_ci,
+                                                bollen_stine=bool(bollen_stine), workers=workers,
+                                                progress=progress))
 
 
 def cfa(model: str, data: pd.DataFrame | None = None, **kwargs) -> SemResult:
@@ -319,6 +332,14 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
                                       "is not implemented yet")
         vcov_theta, c_hat, _ = robust_ml(problem, theta, ss.data, est_name, df)
         robust = {"kind": est_name, "c_hat": c_hat}
+    boot = None
+    if options.get("se") == "bootstrap" or options.get("bollen_stine"):
+        from loyaltyscope.sem.bootstrap import bootstrap_fit
+        boot, boot_msgs = bootstrap_fit(problem, theta, F, ss, table, spec, values_of, nonlinear, options,
+                                        _theta_names(table, free, ntheta))
+        warnings.extend(boot_msgs)
+        if options.get("se") == "bootstrap" and vcov_theta is not None:
+            vcov_theta = boot.vcov_theta
 
     vals = row_values(problem, theta)
     table["est"] = vals
@@ -360,6 +381,13 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     lazy = {"fit_measures": lambda: _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust, problem, theta),
             "params": lambda: _params_table(spec, table, vals, vcov_theta, theta, free, Cs, problem, values_of, ss),
             "r2": lambda: _r2(spec, table, Cs, ss)}
+    if boot is not None:
+        extra["bootstrap"] = boot
+        if boot.bollen_stine is not None:
+            extra["bollen_stine"] = boot.bollen_stine
+        if options.get("se") == "bootstrap" and vcov_theta is not None:
+            _params = lazy["params"]
+            lazy["params"] = lambda: boot.apply_to_params(_params())
     opts = {k: v for k, v in options.items() if k != "start"}
     opts["version"] = __version__
     return SemResult(lazy=lazy, warnings=tuple(warnings), converged=fit.converged,
