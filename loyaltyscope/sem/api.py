@@ -54,7 +54,7 @@ def _check_options(estimator, missing, se, ordered, data, sample_cov):
     if est not in ("ML", "MLR", "MLM", "WLSMV", "DWLS"):
         raise ValueError(f"estimator={estimator!r} is not known; expected ML, MLR, MLM or WLSMV")
     if est in ("WLSMV", "DWLS"):
-        raise NotImplementedError(f"estimator={estimator!r} is not implemented yet")
+        raise ValueError(f"estimator={estimator!r} is for ordinal items: give ordered=[...] as well")
     if est == "MLM" and str(missing).lower() != "listwise":
         raise ValueError("estimator='MLM' (Satorra-Bentler) needs complete data; use missing='listwise' "
                          "or estimator='MLR' with missing='fiml'")
@@ -64,8 +64,6 @@ def _check_options(estimator, missing, se, ordered, data, sample_cov):
         raise ValueError(f"se={se!r} is not known; expected 'standard', 'bootstrap' or 'none'")
     if se == "bootstrap" and data is None:
         raise ValueError("se='bootstrap' resamples rows of the data: give data=, not sample_cov=")
-    if ordered:
-        raise NotImplementedError("ordered= (ordinal items, WLSMV) is not implemented yet")
     if data is None and sample_cov is None:
         raise ValueError("give either data= or sample_cov= with sample_nobs=")
     return est
@@ -182,6 +180,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
         ``"intercepts"``, ``"means"``, ``"residuals"``, ``"residual.covariances"``,
         ``"lv.variances"``, ``"lv.covariances"``, ``"regressions"``).
     group_partial : parameters exempt from ``group_equal``, e.g. ``["visual =~ x2"]``.
+    ordered : ordinal (Likert) items: polychoric correlations, thresholds as ``|`` rows, WLSMV
+        (:mod:`loyaltyscope.sem.ordinal`; R: ``ordered = c(...)``).
     std_lv : identify latent variables by fixing their variances to 1 (all loadings free).
     sample_cov, sample_nobs, sample_mean : fit from moments instead of raw data (the
         covariance matrix is taken as unbiased and rescaled by (N-1)/N, as lavaan does).
@@ -209,6 +209,11 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     Follows lavaan 0.6 (``sem()``/``cfa()`` defaults; ``likelihood = "normal"``;
     ``information = "expected"``). R: ``lavaan::sem(model, data, std.lv = ...)``.
     """
+    if ordered:  # ordinal items: DWLS + robust SEs + scaled-shifted test (WLSMV), lavaan 0.6-14
+        from loyaltyscope.sem.ordinal import fit_ordinal
+        return fit_ordinal(model, data, ordered=ordered, estimator=estimator, group=group, group_equal=group_equal,
+                           group_partial=group_partial, std_lv=std_lv, missing=missing, se=se,
+                           max_iter=max_iter, sample_cov=sample_cov)
     est_name = _check_options(estimator, missing, se, ordered, data, sample_cov)
     if isinstance(group_equal, str):
         group_equal = [group_equal]
