@@ -152,6 +152,15 @@ class SemResult:
             out.append(f"  {'Number of observations':<{w - 12}}{self.nobs[0]:>12}")
         if self.dropped_rows:
             out.append(f"  {'Rows excluded (see .dropped)':<{w - 12}}{len(self.dropped_rows):>12}")
+        boot = self.extra.get("bootstrap")
+        if boot is not None:
+            out.append(f"  {'Standard errors':<{w - 12}}{'Bootstrap':>12}")
+            out.append(f"  {'Number of requested bootstrap draws':<{w - 12}}{boot.n_requested:>12}")
+            out.append(f"  {'Number of successful bootstrap draws':<{w - 12}}{boot.n_ok:>12}")
+            out.append(f"  {'Confidence intervals':<{w - 12}}{boot.ci_kind:>12}")
+        bs = self.extra.get("bollen_stine")
+        if bs:
+            out.append(f"  {'Bollen-Stine bootstrap p-value':<{w - 12}}{bs['pvalue']:>12.{digits}f}")
         out.append("")
         if "chisq" in fm:
             out.extend(_fit_lines(fm, w, digits))
