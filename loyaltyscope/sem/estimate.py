@@ -311,8 +311,12 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
             if mode == "newton":
                 try:
                     np.linalg.cholesky(Hn)
-                except np.linalg.LinAlgError:      # indefinite away from the optimum
-                    Hn = K.T @ _evaluate(problem, problem.theta(cand), "fisher")[2] @ K
+                except np.linalg.LinAlgError:
+                    # indefinite (e.g. near a saddle point): modified Newton, |eigenvalues| with a
+                    # floor, which keeps the curvature information and gives a descent direction
+                    ev, V = np.linalg.eigh(Hn)
+                    floor = 1e-6 * max(1.0, float(np.abs(ev).max()))
+                    Hn = (V * np.maximum(np.abs(ev), floor)) @ V.T
             H = Hn
         else:
             s_, y_ = cand - phi, gn_phi - gphi
