@@ -9,6 +9,7 @@ with every such text cell prefixed by ``'``, so it shows as text and never runs.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,8 @@ def export(obj, path, table: str | None = None, index: bool | None = None) -> Pa
         raise TypeError(f"cannot export a {type(obj).__name__}")
     if suffix == ".csv":
         (df, idx), = sheets.values()
-        neutralize_formulas(df).to_csv(path, index=idx, encoding="utf-8-sig")
+        # every text cell quoted, so a carriage return inside a cell cannot split a row
+        neutralize_formulas(df).to_csv(path, index=idx, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
     else:
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
             for name, (df, idx) in sheets.items():

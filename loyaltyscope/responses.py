@@ -708,7 +708,7 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
     for t in g_texts:
         missing_labels[t] = np.nan
     for colname in per_col:
-        if find(colname) is None:
+        if colname not in raw.names and find(colname) is None:
             raise ValueError(f"{label}: missing_codes names column {colname!r}, which is not in the source")
     checks_cache: dict[tuple, _ScaleCheck] = {}
 
