@@ -20,6 +20,13 @@ from loyaltyscope.invariance import invariance, InvarianceResult
 from loyaltyscope.report import Section, write_report
 
 # --- psychometrics (section owned by the psychometrics modules) -------------
+from loyaltyscope.reliability import (alpha, omega, reliability, htmt, htmt_intervals, fornell_larcker,
+                                      AlphaResult, OmegaResult)
+from loyaltyscope.efa import efa, EFAResult
+from loyaltyscope.retention import (kmo, bartlett, parallel_analysis, velicer_map, KMOResult, BartlettResult,
+                                    ParallelAnalysisResult, MAPResult)
+from loyaltyscope.polychoric import polychoric, PolychoricResult
+from loyaltyscope.itemdata import ItemDataError, PsychometricWarning, HeywoodWarning
 
 # --- survey front door (section owned by the survey modules) ----------------
 from loyaltyscope.instrument import Instrument, InstrumentError, load_instrument, list_instruments

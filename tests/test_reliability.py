@@ -1,0 +1,171 @@
+"""Alpha, omega, composite reliability, AVE, HTMT against psych and semTools
+(bfi_reliability and extra_psych/reliability)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import loyaltyscope as ls
+from psych_reference import (TOL_ALPHA, TOL_OMEGA, as_matrix, bfi_reversed, load_case, load_data, load_extra,
+                             max_abs_diff)
+
+CASE = load_case("bfi_reliability")
+EXTRA = load_extra("reliability")
+BFI = load_data("bfi.csv")
+BFIR = bfi_reversed()
+HS = load_data("holzinger_swineford_1939.csv")
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ls.PsychometricWarning)
+        yield
+
+
+def test_reversal_matches_case():
+    assert sorted(CASE["reversed_items"]) == sorted(["A1", "C4", "C5", "E1", "E2", "O2", "O5"])
+
+
+@pytest.mark.parametrize("scale", list(CASE["scales"]))
+def test_alpha_equals_psych(scale):
+    d = CASE["scales"][scale]
+    a = ls.alpha(BFIR[d["items"]])
+    assert abs(a.raw_alpha - d["raw_alpha"]) < TOL_ALPHA
+    assert abs(a.std_alpha - d["std_alpha"]) < TOL_ALPHA
+    assert abs(a.average_r - d["average_r"]) < TOL_ALPHA
+    assert list(a.item_stats.index) == d["items"]
+    assert max_abs_diff(a.item_stats["r_drop"], [d["r_drop"][i] for i in d["items"]]) < TOL_ALPHA
+    assert max_abs_diff(a.item_stats["alpha_if_deleted"], [d["alpha_if_deleted"][i] for i in d["items"]]) < TOL_ALPHA
+    assert {"r_drop", "alpha_if_deleted", "std_alpha_if_deleted", "mean", "sd", "n"} <= set(a.item_stats.columns)
+
+
+@pytest.mark.parametrize("scale", list(CASE["scales"]))
+def test_alpha_with_reverse_argument_equals_prereversed(scale):
+    d = CASE["scales"][scale]
+    a = ls.alpha(BFI[d["items"]], reverse=d["reversed"])
+    assert abs(a.raw_alpha - d["raw_alpha"]) < TOL_ALPHA
+
+
+def test_reliability_table_equals_semtools():
+    t = ls.reliability(CASE["cfa_model"], BFIR)
+    assert list(t.index) == list(CASE["omega"])
+    assert {"alpha", "omega", "ave"} <= set(t.columns)
+    assert max_abs_diff(t["omega"], list(CASE["omega"].values())) < TOL_OMEGA
+    assert max_abs_diff(t["ave"], list(CASE["ave"].values())) < TOL_OMEGA
+    assert max_abs_diff(t["alpha"], [CASE["scales"][c]["raw_alpha"] for c in t.index]) < TOL_ALPHA
+
+
+def test_htmt_equals_semtools():
+    h = ls.htmt(CASE["cfa_model"], BFIR)
+    assert list(h.index) == CASE["htmt_names"] == list(h.columns)
+    assert max_abs_diff(h, as_matrix(CASE["htmt"], 5)) < TOL_OMEGA
+
+
+def test_htmt_bootstrap_intervals_reproducible():
+    model = "A =~ A1 + A2 + A3 + A4 + A5\nE =~ E1 + E2 + E3 + E4 + E5\nN =~ N1 + N2 + N3 + N4 + N5"
+    h1 = ls.htmt(model, BFIR, n_boot=40, seed=3)
+    h2 = ls.htmt(model, BFIR, n_boot=40, seed=3)
+    iv = h1.attrs["intervals"]
+    pd.testing.assert_frame_equal(iv, h2.attrs["intervals"])
+    assert len(iv) == 3 and ((iv["lower"] <= iv["htmt"]) & (iv["htmt"] <= iv["upper"])).all()
+    assert h1.attrs["lower"].loc["A", "E"] == iv.loc[0, "lower"]
+
+
+def test_fornell_larcker():
+    t = ls.fornell_larcker(CASE["cfa_model"], BFIR)
+    assert np.allclose(np.diag(t.to_numpy()), np.sqrt(list(CASE["ave"].values())), atol=TOL_OMEGA)
+    assert np.allclose(t.to_numpy(), t.to_numpy().T)
+    assert set(t.attrs["satisfied"].index) == set(CASE["omega"])
+
+
+SRC = {"hs_visual": HS, "hs_all": HS, "bfi_N": BFIR, "bfi_unreversed_A": BFI, "bfi_all_reversed": BFIR}
+
+
+@pytest.mark.parametrize("name", list(EXTRA["alpha"]))
+def test_extra_alpha_all_statistics(name):
+    cs = EXTRA["alpha"][name]
+    a = ls.alpha(SRC[name][cs["items"]])
+    for ours, ref in [(a.raw_alpha, "raw_alpha"), (a.std_alpha, "std_alpha"), (a.g6, "g6"), (a.average_r, "average_r"),
+                      (a.s_n, "s_n"), (a.ase, "ase"), (a.mean, "mean"), (a.sd, "sd"), (a.median_r, "median_r")]:
+        assert abs(ours - cs[ref]) < TOL_ALPHA, ref
+    assert abs(a.feldt[0] - cs["feldt"]["lower"]) < TOL_ALPHA and abs(a.feldt[1] - cs["feldt"]["upper"]) < TOL_ALPHA
+    for col in ("n", "raw_r", "std_r", "r_cor", "r_drop", "mean", "sd"):
+        assert max_abs_diff(a.item_stats[col], list(cs["item_stats"][col].values())) < TOL_ALPHA, col
+    for ref, col in (("raw_alpha", "alpha_if_deleted"), ("std_alpha", "std_alpha_if_deleted"),
+                     ("average_r", "average_r_if_deleted")):
+        assert max_abs_diff(a.item_stats[col], list(cs["alpha_drop"][ref].values())) < TOL_ALPHA, col
+
+
+def test_negative_item_rest_correlation_is_named():
+    with pytest.warns(ls.PsychometricWarning, match="A1"):
+        a = ls.alpha(BFI[[f"A{i}" for i in range(1, 6)]])
+    assert any("A1" in w and "reverse" in w for w in a.warnings)
+
+
+def test_alpha_bootstrap_interval_reproducible():
+    x = BFIR[[f"N{i}" for i in range(1, 6)]]
+    a = ls.alpha(x, n_boot=200, seed=1)
+    b = ls.alpha(x, n_boot=200, seed=1)
+    assert a.bootstrap == b.bootstrap
+    lo, hi = a.bootstrap
+    assert lo < a.raw_alpha < hi
+    assert abs(lo - a.feldt[0]) < 0.02 and abs(hi - a.feldt[1]) < 0.02
+
+
+def test_alpha_listwise_uses_complete_rows():
+    x = BFIR[[f"C{i}" for i in range(1, 6)]]
+    a = ls.alpha(x, use="listwise")
+    b = ls.alpha(x.dropna())
+    assert a.raw_alpha == pytest.approx(b.raw_alpha, abs=1e-12) and a.n_obs == len(x.dropna())
+
+
+@pytest.mark.parametrize("name", list(EXTRA["omega"]))
+def test_omega_equals_psych(name):
+    cs = EXTRA["omega"][name]
+    data = HS if name.startswith("hs") else BFIR
+    o = ls.omega(data[cs["items"]], cs["n_factors"], method=cs["fm"])
+    assert abs(o.omega_h - cs["omega_h"]) < TOL_OMEGA
+    assert abs(o.omega_total - cs["omega_tot"]) < TOL_OMEGA
+    assert abs(o.alpha - cs["alpha"]) < TOL_OMEGA
+    assert abs(o.omega_limit - cs["omega_lim"]) < TOL_OMEGA
+    assert abs(o.g6 - cs["g6"]) < TOL_OMEGA
+    assert abs(o.ecv - cs["ecv"]) < TOL_OMEGA
+    assert max_abs_diff(o.loadings["g"], cs["g_loadings"]) < 1e-2
+    assert max_abs_diff(o.loadings["h2"], cs["h2"]) < 1e-2
+
+
+def test_extra_cfa_reliability_htmt():
+    cs = EXTRA["cfa_hs"]
+    t = ls.reliability(cs["model"], HS)
+    assert max_abs_diff(t["omega"], list(cs["omega"].values())) < TOL_OMEGA
+    assert max_abs_diff(t["ave"], list(cs["ave"].values())) < TOL_OMEGA
+    assert max_abs_diff(ls.htmt(cs["model"], HS), as_matrix(cs["htmt"], 3)) < TOL_OMEGA
+    assert max_abs_diff(ls.htmt(cs["model"], HS, htmt2=False), as_matrix(cs["htmt_arith"], 3)) < TOL_OMEGA
+    m3 = "A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5\nN =~ N1 + N2 + N3 + N4 + N5"
+    assert max_abs_diff(ls.htmt(m3, BFIR, use="pairwise"), as_matrix(cs["htmt_pairwise_bfi"], 3)) < TOL_OMEGA
+
+
+def test_results_render_and_escape():
+    x = BFIR[[f"N{i}" for i in range(1, 6)]].rename(columns={"N1": "<i>N1</i>"})
+    a = ls.alpha(x)
+    assert "<i>N1</i>" in a.summary()
+    assert "&lt;i&gt;N1&lt;/i&gt;" in a._repr_html_() and "<i>N1</i>" not in a._repr_html_()
+    o = ls.omega(HS[[f"x{i}" for i in range(1, 10)]])
+    assert "omega_h" in o.summary() and o._repr_html_().startswith("<div>")
+
+
+def test_alpha_from_a_correlation_matrix_equals_psych():
+    cs = EXTRA["alpha_matrix"]
+    a = ls.alpha(BFIR[cs["items"]].corr(), n_obs=cs["n_obs"])
+    assert abs(a.raw_alpha - cs["raw_alpha"]) < TOL_ALPHA and abs(a.std_alpha - cs["std_alpha"]) < TOL_ALPHA
+    assert abs(a.ase - cs["ase"]) < TOL_ALPHA
+    assert max_abs_diff(a.item_stats["r_drop"], cs["r_drop"]) < TOL_ALPHA
+    assert max_abs_diff(a.item_stats["alpha_if_deleted"], cs["alpha_if_deleted"]) < TOL_ALPHA
+    # psych's Feldt interval for matrix input uses the matrix's row count as n (a psych slip); ours uses n_obs
+    lo, hi = a.feldt
+    assert lo < a.raw_alpha < hi and hi - lo < 0.03
