@@ -488,8 +488,8 @@ class EFAResult:
                          f"[{f['rmsea_lower']:.4f}, {f['rmsea_upper']:.4f}]; BIC = {f['bic']:.2f}")
         if self.rotation_info is not None and self.rotation_info.n_starts > 1:
             ri = self.rotation_info
-            lines.append(f"Rotation: {ri.n_starts} starts, best start {ri.best_start} (0 = identity), "
-                         f"criterion {ri.criterion:.6g}")
+            lines.append(f"Rotation: {ri.n_starts} starts (0 = identity, psych's), lowest criterion at start "
+                         f"{ri.best_start}; reported solution's criterion {ri.criterion:.6g}")
         if self.warnings:
             lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -514,7 +514,8 @@ class EFAResult:
 @corr.small_blas
 def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minres", *, cor: str = "pearson",
         use: str = "pairwise", n_obs: float | None = None, scores: str | None = None, n_starts: int | None = None,
-        seed: int | None = None, heywood: str = "bound", min_err: float = 0.001, max_iter: int = 50) -> EFAResult:
+        seed: int | None = 1, keep: str = "identity", heywood: str = "bound", min_err: float = 0.001,
+        max_iter: int = 50) -> EFAResult:
     """Exploratory factor analysis equal to ``psych::fa``.
 
     Parameters
@@ -538,8 +539,15 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
     scores : {None, "regression", "bartlett"}
         Factor scores to compute (raw data only).
     n_starts : int, optional
-        Rotation starts (identity first, then random with ``seed``); default 1 (psych) except
-        geomin, whose criterion has local optima: 10.
+        Rotation starts (identity first, then random orthogonal matrices drawn with ``seed``);
+        default 1 (psych's single identity start) except geomin, whose criterion often has
+        local optima: 10.
+    seed : int
+        Seed of the random starts (default 1: the same call gives the same numbers).
+    keep : {"identity", "best"}
+        Which rotation start to report: ``identity`` (default) is psych's solution — if a
+        random start reaches a lower criterion, a warning gives both values; ``best`` reports
+        the lowest criterion found.
     heywood : {"bound", "free"}
         ``bound`` keeps uniquenesses ≥ 0.005 as psych and warns naming the items at the bound;
         ``free`` lets minres uniquenesses go below (ML keeps 1e-6, its likelihood needs ψ > 0).
@@ -564,6 +572,8 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
         raise ValueError(f"rotation={rotation!r}: expected one of {', '.join(ROTATIONS)} (or 'geomin')")
     if scores not in (None, "regression", "bartlett"):
         raise ValueError(f"scores={scores!r}: expected None, 'regression' or 'bartlett'")
+    if keep not in ("identity", "best"):
+        raise ValueError(f"keep={keep!r}: expected 'identity' or 'best'")
     if heywood not in ("bound", "free"):
         raise ValueError(f"heywood={heywood!r}: expected 'bound' or 'free'")
     ci = prepare_correlations(data, cor=cor, use=use, n_obs=n_obs, context="efa",
@@ -614,7 +624,7 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
     phi = None
     L = L0
     if rotation != "none" and k > 1:
-        rot_info = rotate(L0, rotation, n_starts=n_starts, seed=seed)
+        rot_info = rotate(L0, rotation, n_starts=n_starts, seed=seed, keep=keep)
         L = rot_info.loadings
         oblique = not rot_info.orthogonal
         phi = rot_info.phi if oblique else None
@@ -623,9 +633,15 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
                          f"(GPArotation's limit); the loadings are those of the last iteration")
         if rot_info.n_starts > 1 and rot_info.best_start != 0:
             c0 = rot_info.start_criteria[0]
-            warns.append(f"{rotation}: random start {rot_info.best_start} reached a lower criterion "
-                         f"({rot_info.criterion:.6g}) than the identity start psych uses ({c0:.6g}); the "
-                         f"lower one is reported, psych would report the other local optimum")
+            cb = rot_info.start_criteria[rot_info.best_start]
+            if keep == "identity":
+                warns.append(f"{rotation}: a random start reached a lower criterion ({cb:.6g}) than the identity "
+                             f"start psych uses ({c0:.6g}); psych's (identity-start) solution is reported, a local "
+                             f"optimum — keep='best' reports the better one")
+            else:
+                warns.append(f"{rotation}: random start {rot_info.best_start} reached a lower criterion ({cb:.6g}) "
+                             f"than the identity start psych uses ({c0:.6g}); the lower one is reported, psych "
+                             f"reports the other local optimum")
     sg = np.sign(L.sum(axis=0))
     sg[sg == 0] = 1
     L = L * sg
@@ -668,31 +684,33 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
         if ci.x is None:
             warns.append("factor scores need raw data; a correlation matrix was given, so no scores were computed")
         else:
-            rs = corr.pairwise_cor(ci.x)[0]
+            # psych's factor.scores uses Pearson correlations of the raw data (also after cor = "poly")
+            rs = ci.r if ci.cor == "pearson" else corr.pairwise_cor(ci.x)[0]
             W = factor_score_weights(rs, L, phi_full, scores)
             x = ci.x
             mu = np.nanmean(x, axis=0)
             sd = np.nanstd(x, axis=0, ddof=1)
             z = (x - mu) / sd
-            sc_df = pd.DataFrame(z @ W, columns=fnames,
+            sc_df = pd.DataFrame(z @ W, columns=pd.Index(fnames),
                                  index=(data.index if isinstance(data, pd.DataFrame) and ci.use == "pairwise"
                                         else None))
             w_df = pd.DataFrame(W, index=names, columns=fnames)
     warns_t = tuple(emit([w], HeywoodWarning if w.startswith("Heywood") else PsychometricWarning)[0]
                     for w in warns)
     resid = R - L @ phi_full @ L.T
+    iidx, fidx = pd.Index(names), pd.Index(fnames)
     return EFAResult(
-        loadings=pd.DataFrame(L, index=names, columns=fnames),
-        structure=pd.DataFrame(L @ phi_full, index=names, columns=fnames),
-        communalities=pd.Series(h2, index=names, name="communality"),
-        uniquenesses=pd.Series(np.diag(R) - h2, index=names, name="uniqueness"),
-        phi=pd.DataFrame(phi_full, index=fnames, columns=fnames),
+        loadings=pd.DataFrame(L, index=iidx, columns=fidx),
+        structure=pd.DataFrame(L @ phi_full, index=iidx, columns=fidx),
+        communalities=pd.Series(h2, index=iidx, name="communality"),
+        uniquenesses=pd.Series(np.diag(R) - h2, index=iidx, name="uniqueness"),
+        phi=pd.DataFrame(phi_full, index=fidx, columns=fidx),
         variance=var,
         fit=pd.Series(st, name="fit"),
         eigenvalues=pd.DataFrame({"correlation": np.linalg.eigvalsh(R)[::-1], "reduced": values},
                                  index=pd.RangeIndex(1, p + 1, name="number")),
-        correlation=pd.DataFrame(R, index=names, columns=names),
-        residuals=pd.DataFrame(resid, index=names, columns=names),
+        correlation=pd.DataFrame(R, index=iidx, columns=iidx),
+        residuals=pd.DataFrame(resid, index=iidx, columns=iidx),
         scores=sc_df, score_weights=w_df, n_factors=k, method=method, rotation=rotation, oblique=oblique,
         n_obs=ci.n_obs, cor=ci.cor, use=ci.use, converged=bool(conv), iterations=int(its), rotation_info=rot_info,
         heywood=tuple(hey), warnings=warns_t)

@@ -37,7 +37,12 @@ checks them against GPArotation's numbers through psych's reference solutions (a
 Random starts (``n_starts > 1``): start 0 is the identity (psych's), the others are random
 orthogonal matrices (Q of the QR decomposition of a standard normal matrix, as
 ``GPArotation::Random.Start``) from ``numpy.random.default_rng(seed)``; the solution with the
-smallest criterion among the converged ones is kept, the identity start winning ties.
+smallest criterion among the converged ones is the best, the identity start winning ties
+(criteria within 1e-6 relative count as equal). Local optima are real: on the 25 bfi items
+geominQ with 8 factors and geominT with 6 have random starts reaching lower criteria than the
+identity start that psych uses. :func:`loyaltyscope.efa` by default reports psych's
+(identity-start) solution and warns, with both criterion values, when another start is
+better; ``keep="best"`` reports the better one.
 
 References: Bernaards, C. A. & Jennrich, R. I. (2005), Gradient projection algorithms and
 software for arbitrary rotation criteria in factor analysis, *Educational and Psychological
@@ -244,8 +249,9 @@ class RotationResult:
 
     ``loadings`` = pattern matrix; ``phi`` = factor correlations (identity for orthogonal
     rotations); ``rotmat`` = T (orthogonal: L = A T; oblique GPA: L = A (T⁻¹)ᵀ, Phi = TᵀT;
-    promax: L = A U); ``criterion`` at the solution; ``start_criteria`` per start (start 0 is
-    the identity, psych's only start); ``best_start`` the start kept.
+    promax: L = A U); ``criterion`` at the returned solution; ``start_criteria`` per start
+    (start 0 is the identity, psych's only start); ``best_start`` the start with the lowest
+    criterion (returned unless ``keep="identity"``).
     """
 
     method: str
@@ -267,7 +273,7 @@ def _random_orthogonal(rng, k):
 
 
 def rotate(A: np.ndarray, method: str = "oblimin", *, n_starts: int = 1, seed: int | None = None,
-           eps: float = 1e-5, maxit: int = 1000, delta: float = 0.01) -> RotationResult:
+           keep: str = "best", eps: float = 1e-5, maxit: int = 1000, delta: float = 0.01) -> RotationResult:
     """Rotate an unrotated loading matrix ``A`` (p × k) as psych::fa would.
 
     Parameters
@@ -279,6 +285,10 @@ def rotate(A: np.ndarray, method: str = "oblimin", *, n_starts: int = 1, seed: i
     n_starts : int
         Number of starts; the first is the identity (psych), the rest random orthogonal
         matrices drawn with ``seed``. Not used by ``none`` and ``promax`` (deterministic).
+    keep : {"best", "identity"}
+        Which start's solution to return: the lowest criterion, or the identity start's
+        (psych's) — the other starts then only diagnose local optima (``start_criteria``,
+        ``best_start``).
     eps, maxit, delta
         GPArotation's convergence tolerance, iteration limit and geomin delta.
 
@@ -311,8 +321,11 @@ def rotate(A: np.ndarray, method: str = "oblimin", *, n_starts: int = 1, seed: i
     best = 0
     for i, r in enumerate(results):
         ok_best = results[best][3]
-        if (r[3] and not ok_best) or (r[3] == ok_best and r[2] < results[best][2] - 1e-9 * max(1.0, abs(results[best][2]))):
+        # a lower criterion counts only beyond the convergence noise of GPA (eps = 1e-5 on the gradient)
+        if (r[3] and not ok_best) or (r[3] == ok_best and r[2] < results[best][2] - 1e-6 * max(1.0, abs(results[best][2]))):
             best = i
-    L, T, f, conv, its = results[best]
+    if keep not in ("best", "identity"):
+        raise ValueError(f"keep={keep!r}: expected 'best' or 'identity'")
+    L, T, f, conv, its = results[best if keep == "best" else 0]
     phi = eye if orth else T.T @ T
     return RotationResult(method, orth, L, phi, T, float(f), conv, its, len(starts), best, crits)

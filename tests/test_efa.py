@@ -217,3 +217,20 @@ def test_unknown_rotation_and_method_are_clear_errors():
         ls.efa(BFI[CASE["items"]], 2, rotation="simplimax")
     with pytest.raises(ValueError, match="method"):
         ls.efa(BFI[CASE["items"]], 2, method="principal")
+
+
+def test_geomin_local_optimum_psych_solution_by_default_and_warned():
+    cs = EXTRA["bfi_minres_geominQ_8f"]
+    x = BFI[cs["items"]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        e = ls.efa(x, 8, rotation="geominQ")
+    ref = as_matrix(cs["loadings"], 25)
+    assert max_abs_diff(align_factors(ref, e.loadings.to_numpy())[0], ref) < TOL_LOADING     # psych's solution
+    ri = e.rotation_info
+    assert ri.n_starts == 10 and ri.best_start != 0
+    assert min(ri.start_criteria) < ri.start_criteria[0] - 1e-3
+    assert any("lower criterion" in str(w.message) for w in caught)
+    best = ls.efa(x, 8, rotation="geominQ", keep="best")
+    assert best.rotation_info.criterion == pytest.approx(min(ri.start_criteria))
+    assert max_abs_diff(align_factors(ref, best.loadings.to_numpy())[0], ref) > 0.05

@@ -38,6 +38,8 @@ for (rot in c("none", "varimax", "quartimax", "equamax", "promax", "oblimin", "q
 for (rot in c("none", "varimax", "quartimax", "equamax", "promax", "oblimin", "quartimin", "geominT", "geominQ"))
   efa[[paste("bfi", "minres", rot, sep = "_")]] <- efa_case(bfi[, B25], 5, "minres", rot, "bfi.csv", B25)
 efa[["bfi_ml_oblimin"]] <- efa_case(bfi[, B25], 5, "ml", "oblimin", "bfi.csv", B25)
+# geominQ with 8 factors: psych's single (identity) start ends in a local optimum of the criterion
+efa[["bfi_minres_geominQ_8f"]] <- efa_case(bfi[, B25], 8, "minres", "geominQ", "bfi.csv", B25)
 efa[["bfi_pa_varimax"]] <- efa_case(bfi[, B25], 5, "pa", "varimax", "bfi.csv", B25)
 efa[["bfi_minres_oblimin_3f_bartlett"]] <- efa_case(bfi[, B25], 3, "minres", "oblimin", "bfi.csv", B25, scores = "Bartlett")
 efa[["bfi_minres_1f"]] <- efa_case(bfir[, paste0("N",1:5)], 1, "minres", "oblimin", "bfi.csv", paste0("N",1:5))
