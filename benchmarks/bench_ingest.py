@@ -2,7 +2,8 @@
 
 Generates (in a temporary folder) a CSV and a Parquet file with an id column and 40 items on
 a 7-point scale, with a few blanks, declared missing codes (-99) and out-of-range values,
-then times
+then times (median of ``--repeat`` runs after one untimed warm-up run each, which also
+warms the page cache; the cold first-run times are printed as well)
 
 - ``pandas.read_csv(path)`` (the baseline),
 - ``ls.read_responses(csv_path, instrument)`` (detection, parsing, full validation, logs),
@@ -73,13 +74,22 @@ def make_files(folder: Path, n: int, seed: int = 1) -> tuple[Path, Path, int]:
     return csv_path, pq_path, n_bad
 
 
-def median_time(fn, repeat):
+def median_time(fn, repeat, warmup=1):
+    """Median wall time of ``repeat`` calls after ``warmup`` untimed calls (as
+    ``_common.median_time``); each call's result is dropped before the next call (as a
+    program reading one file would), the last one is returned. The first (cold) call's time
+    is returned too."""
     times, out = [], None
+    t = time.perf_counter()
+    for _ in range(warmup):
+        fn()
+    cold = time.perf_counter() - t if warmup else float("nan")
     for _ in range(repeat):
+        out = None
         t = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), out
+    return statistics.median(times), out, {"cold": round(cold, 3), "warm": [round(x, 3) for x in times]}
 
 
 def main(argv=None):
@@ -90,10 +100,10 @@ def main(argv=None):
     inst = make_instrument()
     with tempfile.TemporaryDirectory() as d:
         csv_path, pq_path, n_bad = make_files(Path(d), args.rows)
-        pd.read_csv(csv_path)  # warm the page cache
-        t_pandas, df = median_time(lambda: pd.read_csv(csv_path), args.repeat)
-        t_csv, r_csv = median_time(lambda: ls.read_responses(csv_path, inst), args.repeat)
-        t_pq, r_pq = median_time(lambda: ls.read_responses(pq_path, inst), args.repeat)
+        t_pandas, df, runs_pandas = median_time(lambda: pd.read_csv(csv_path), args.repeat)
+        del df
+        t_csv, r_csv, runs_csv = median_time(lambda: ls.read_responses(csv_path, inst), args.repeat)
+        t_pq, r_pq, runs_pq = median_time(lambda: ls.read_responses(pq_path, inst), args.repeat)
         same = bool(r_csv.data.equals(r_pq.data))
         res = {
             "rows": args.rows,
@@ -102,6 +112,8 @@ def main(argv=None):
             "pandas_read_csv_s": round(t_pandas, 3),
             "read_responses_csv_s": round(t_csv, 3),
             "read_responses_parquet_s": round(t_pq, 3),
+            "runs_s": {"pandas_read_csv": runs_pandas, "read_responses_csv": runs_csv,
+                       "read_responses_parquet": runs_pq},
             "ratio_csv": round(t_csv / t_pandas, 2),
             "ratio_parquet": round(t_pq / t_pandas, 2),
             "target_ratio": 3.0,

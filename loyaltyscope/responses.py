@@ -138,9 +138,13 @@ class Responses:
                 f"row accounting broken for {self.source}: {len(self.data)} kept + "
                 f"{len(self.excluded)} excluded != {self.n_rows} rows read"
             )
-        kept = set(self.rows.tolist())
-        gone = self.excluded["row"].tolist()
-        if len(kept) != len(self.rows) or len(set(gone)) != len(gone) or kept.intersection(gone):
+        kept = self.rows.to_numpy()
+        gone = self.excluded["row"].to_numpy(dtype=np.int64)
+        if len(kept) > 1 and not np.all(np.diff(kept) > 0):
+            kept = np.sort(kept)
+            if not np.all(np.diff(kept) > 0):
+                raise RuntimeError(f"row accounting broken for {self.source}: a source row is kept twice")
+        if len(np.unique(gone)) != len(gone) or np.isin(gone, kept).any():
             raise RuntimeError(f"row accounting broken for {self.source}: a source row is kept or excluded twice")
 
     # -- derived views ------------------------------------------------------------------
@@ -341,73 +345,83 @@ class _ScaleCheck:
 
 
 def _check_column(col: Column, chk: _ScaleCheck, extra_declared: list[tuple[float, float]],
-                  recode: dict[float, float] | None):
-    """Validate one item column.
+                  recode: dict[float, float] | None, out: np.ndarray):
+    """Validate one item column, writing its values into ``out`` (NaN for anything that is
+    not a valid answer).
 
-    Returns (values with NaN for anything not valid, bad indices, their status codes,
-    per-code counts of declared missing values, whether text was involved).
+    Whole-column work is a few NumPy comparisons; only the cells that fail them (empty,
+    declared missing, invalid — normally few) are looked at further.
+
+    Returns (bad indices, their status codes, per-code counts of declared missing values).
     """
+    counts: dict[str, int] = {}
+    text_bad = text_st = None
+    integral = False
     if col.is_text:
         uv = np.empty(len(col.uniques) + 1)
         us = np.empty(len(col.uniques) + 1, dtype=np.int8)
         for k, u in enumerate(col.uniques):
             uv[k], us[k] = chk.classify(u)
         uv[-1], us[-1] = np.nan, _BLANK
-        vals = uv[col.codes]
-        status = us[col.codes]
+        np.take(uv, col.codes, out=out)
+        if (us >= _NONNUM).any() or (us == _DECLARED).any():
+            st = us[col.codes]
+            text_bad = np.flatnonzero(st >= _NONNUM)
+            text_st = st[text_bad]
+            n_decl = int(np.count_nonzero(st == _DECLARED))
+            if n_decl:
+                counts["missing labels"] = n_decl
     else:
-        vals = col.values
-        if vals.dtype.kind in "iu" and not extra_declared and not recode:
-            # fast path: integer column without holes
-            if len(vals) == 0 or (chk.contiguous and vals.min() >= chk.lo and vals.max() <= chk.hi):
-                return vals.astype(np.float64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), {}
-        vals = vals.astype(np.float64, copy=False)
-        if not extra_declared and not recode and chk.contiguous and len(vals):
-            nan = np.isnan(vals)
-            if nan.all():
-                return vals, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), {}
-            if np.nanmin(vals) >= chk.lo and np.nanmax(vals) <= chk.hi and not np.any(np.mod(vals, 1.0) > 0):
-                return vals, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8), {}
-        status = np.where(np.isnan(vals), _BLANK, _OK).astype(np.int8)
-    ok = status == _OK
+        col.fill_float(out)
+        integral = col.integral
     if recode:
-        src = vals.copy()
+        src = out.copy()
         for a, b in recode.items():
-            vals = np.where(ok & (src == a), b, vals)
-    counts: dict[str, int] = {}
-    if col.is_text:
-        # text labels of missing codes
-        n_decl_text = int(np.count_nonzero(status == _DECLARED))
-        if n_decl_text:
-            counts["missing labels"] = n_decl_text
-    decl = np.zeros(len(vals), dtype=bool)
+            out[src == a] = b
+    with np.errstate(invalid="ignore"):
+        cand = ~((out >= chk.lo) & (out <= chk.hi))  # NaN is a candidate too
+        if not integral:
+            cand |= np.mod(out, 1.0) != 0
+        if not chk.contiguous:
+            cand |= ~np.isin(out, chk.values)
+        inside = [(lo, hi) for lo, hi in extra_declared if hi >= chk.lo and lo <= chk.hi]
+        for lo, hi in inside:
+            cand |= (out >= lo) & (out <= hi)
+    idx = np.flatnonzero(cand)
+    v = out[idx]
+    isnan = np.isnan(v)
+    st = np.full(len(idx), _OK, dtype=np.int8)
+    st[isnan] = _BLANK
+    live = ~isnan
     for code in chk.declared:
-        m = ok & (vals == code)
+        m = live & (v == code)
         c = int(np.count_nonzero(m))
         if c:
             counts[_fmt_code(code)] = counts.get(_fmt_code(code), 0) + c
-            decl |= m
+            st[m] = _DECLARED
+            live &= ~m
     for lo, hi in extra_declared:
-        m = ok & (vals >= lo) & (vals <= hi) & ~decl
+        m = live & (v >= lo) & (v <= hi)
         c = int(np.count_nonzero(m))
         if c:
             key = _fmt_code(lo) if lo == hi else f"{_fmt_code(lo)}..{_fmt_code(hi)}"
             counts[key] = counts.get(key, 0) + c
-            decl |= m
-    status[decl] = _DECLARED
-    ok &= ~decl
+            st[m] = _DECLARED
+            live &= ~m
     with np.errstate(invalid="ignore"):
-        inrange = (vals >= chk.lo) & (vals <= chk.hi)
-        if chk.contiguous:
-            valid = inrange & (np.mod(vals, 1.0) == 0)
-        else:
-            valid = np.isin(vals, chk.values)
-    bad = ok & ~valid
-    status[bad & ~inrange] = _OUT
-    status[bad & inrange] = _NOTVAL
-    out = np.where(status == _OK, vals, np.nan)
-    bad_idx = np.flatnonzero(status >= _NONNUM)
-    return out, bad_idx, status[bad_idx], counts
+        inrange = (v >= chk.lo) & (v <= chk.hi)
+        valid = inrange & ((np.mod(v, 1.0) == 0) if chk.contiguous else np.isin(v, chk.values))
+    st[live & ~inrange] = _OUT
+    st[live & inrange & ~valid] = _NOTVAL
+    out[idx[st != _OK]] = np.nan
+    sel = st >= _NONNUM
+    bad_idx, bad_st = idx[sel], st[sel]
+    if text_bad is not None and len(text_bad):
+        bad_idx = np.concatenate([bad_idx, text_bad])
+        bad_st = np.concatenate([bad_st, text_st])
+        order = np.argsort(bad_idx, kind="stable")
+        bad_idx, bad_st = bad_idx[order], bad_st[order]
+    return bad_idx, bad_st, counts
 
 
 def _value_label_recode(labels: dict, chk: _ScaleCheck) -> dict[float, float]:
@@ -786,7 +800,7 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
 
     # ---- items ------------------------------------------------------------------------
     k_items = len(inst.item_ids)
-    M = np.full((n, k_items), np.nan, order="F")
+    M = _matrix(n, k_items)  # every column is written below
     missing_found: dict[str, int] = {}
     text_answers = 0
 
@@ -804,8 +818,7 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
                         "recoded by value labels",
                         f"file codes with the instrument's labels ({chk.scale.describe()})",
                         "recoded through the file's value labels")
-        vals, bad, st, counts = _check_column(col, chk, extra_decl, recode)
-        target[:, j_target] = vals
+        bad, st, counts = _check_column(col, chk, extra_decl, recode, target[:, j_target])
         for key, c in counts.items():
             missing_found[key] = missing_found.get(key, 0) + c
         if col.is_text:
@@ -820,6 +833,8 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
         j = item_pos[iid]
         if j is not None:
             validate_into(M, t, iid, j)
+        else:
+            M[:, t] = np.nan
     C = np.full((n, len(inst.check_ids)), np.nan, order="F")
     for t, cid in enumerate(inst.check_ids):
         j = check_pos[cid]
@@ -838,10 +853,12 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
         return np.where(np.isnan(A), np.inf, A)
 
     if id_pos is not None:
-        act_idx = np.flatnonzero(active)
-        s = pd.Series(ids[act_idx])
-        dmask = s.duplicated(keep=False).to_numpy()
-        cand = act_idx[dmask]
+        if ids.dtype.kind in "iu" and len(ids) > 1 and np.all(np.diff(ids) > 0):
+            cand = np.zeros(0, dtype=np.int64)  # strictly increasing ids: all distinct
+        else:
+            act_idx = np.flatnonzero(active)
+            dmask = pd.Series(ids[act_idx]).duplicated(keep=False).to_numpy()
+            cand = act_idx[dmask]
         if len(cand):
             FK = full_keys(cand)
             AK = answer_keys(cand)
@@ -934,7 +951,9 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
     all_kept = bool(keep.all())
     kidx = np.flatnonzero(keep)
     index = pd.Index(ids if all_kept else ids[kidx], name=id_name)
-    data = pd.DataFrame(M if all_kept else M[kidx], index=index, columns=list(inst.item_ids))
+    if not all_kept:
+        M = np.take(M, kidx, axis=0, out=_matrix(len(kidx), k_items))
+    data = pd.DataFrame(M, index=index, columns=list(inst.item_ids), copy=False)
     checks = pd.DataFrame(C if all_kept else C[kidx], index=index, columns=list(inst.check_ids))
     other = pd.DataFrame(
         {names[j] if names[j] else f"(unnamed column {j + 1})": raw.columns[j].as_series().to_numpy()[kidx]
@@ -998,6 +1017,21 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
         weight_column=names[w_pos] if w_pos is not None else None,
         duration_column=(names[d_pos] or f"(unnamed column {d_pos + 1})") if d_pos is not None else None,
     )
+
+
+def _matrix(n: int, k: int) -> np.ndarray:
+    """An uninitialised n x k float64 matrix in column-major order.
+
+    Large matrices come from pyarrow's memory pool (mimalloc), which reuses memory between
+    reads instead of returning it to the system and faulting it in again; the array keeps the
+    buffer alive.
+    """
+    if n * k < 1 << 16:
+        return np.empty((n, k), order="F")
+    import pyarrow as pa
+
+    buf = pa.allocate_buffer(n * k * 8)
+    return np.frombuffer(buf, dtype=np.float64).reshape((k, n)).T
 
 
 def _col_rank(c, names):

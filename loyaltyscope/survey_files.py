@@ -34,6 +34,16 @@ import pandas as pd
 
 __all__ = ["Column", "RawTable", "read_table", "QUALTRICS_METADATA"]
 
+_FLOAT_IDS: set = set()
+
+
+def _float_ids() -> set:
+    import pyarrow as pa
+
+    if not _FLOAT_IDS:
+        _FLOAT_IDS.update({pa.float64().id, pa.float32().id, pa.float16().id})
+    return _FLOAT_IDS
+
 #: Qualtrics metadata columns: expected in Qualtrics exports, never reported as unexpected.
 QUALTRICS_METADATA = frozenset(
     s.casefold()
@@ -54,26 +64,102 @@ _DELIMITERS = [",", ";", "\t", "|"]
 # --------------------------------------------------------------------------- containers
 
 
-@dataclass
 class Column:
-    """One column as read: numbers (``values``) or text codes (``codes`` into ``uniques``).
+    """One column as read: numbers or text codes (``codes`` into ``uniques``).
 
+    Numbers are a NumPy array (``values``) or, straight from pyarrow, a list of numeric arrow
+    chunks that :meth:`fill_float` copies into a caller's buffer without intermediate copies.
     ``codes`` use -1 for an empty cell; ``uniques`` are the distinct non-empty values as read
-    (``str`` for text files; any Python scalar for spreadsheets and DataFrames).
+    (``str`` for text files; any Python scalar for spreadsheets and DataFrames). ``integral``
+    says the numbers are integers by type (no fractional check needed).
     """
 
-    name: str
-    values: np.ndarray | None = None
-    codes: np.ndarray | None = None
-    uniques: list | None = None
-    _null: np.ndarray | None = field(default=None, repr=False)
+    def __init__(self, name, values=None, codes=None, uniques=None, chunks=None, integral=None):
+        self.name = name
+        self._values = values
+        self.codes = codes
+        self.uniques = uniques
+        self.chunks = chunks
+        if integral is None:
+            integral = values is not None and values.dtype.kind in "iub"
+        self.integral = integral
+        self._null = None
+
+    def __repr__(self) -> str:
+        kind = "text" if self.is_text else "numbers"
+        return f"<Column {self.name!r}: {len(self)} {kind}>"
 
     @property
     def is_text(self) -> bool:
         return self.codes is not None
 
     def __len__(self) -> int:
-        return len(self.codes) if self.is_text else len(self.values)
+        if self.is_text:
+            return len(self.codes)
+        if self._values is not None:
+            return len(self._values)
+        return sum(len(c) for c in self.chunks)
+
+    @property
+    def values(self) -> np.ndarray:
+        """The numbers (NaN when empty) as one array."""
+        if self._values is None and self.chunks is not None:
+            out = np.empty(len(self), dtype=np.float64)
+            self.fill_float(out)
+            self._values = out
+        return self._values
+
+    def has_nulls(self) -> bool:
+        if self.chunks is not None and self._values is None:
+            return any(c.null_count for c in self.chunks)
+        return bool(self.null_mask().any())
+
+    def _chunk_views(self):
+        """(start, zero-copy NumPy view of the numbers, arrow chunk) per chunk."""
+        pos = 0
+        for c in self.chunks:
+            k = len(c)
+            if k:
+                width = c.type.bit_width // 8
+                raw = np.frombuffer(c.buffers()[1], dtype=np.dtype(f"{'f' if c.type.id in _float_ids() else 'i'}{width}"),
+                                    count=c.offset + k)[c.offset:]
+                yield pos, raw, c
+            pos += k
+
+    def take_float(self, idx: np.ndarray) -> np.ndarray:
+        """The numbers at ``idx`` (NaN when empty), without building the whole column."""
+        if self.chunks is None or self._values is not None:
+            return self.values[idx].astype(np.float64)
+        out = np.full(len(idx), np.nan)
+        for start, raw, c in self._chunk_views():
+            sel = np.flatnonzero((idx >= start) & (idx < start + len(raw)))
+            if not len(sel):
+                continue
+            local = idx[sel] - start
+            vals = raw[local].astype(np.float64)
+            if c.null_count:
+                vals[c.is_null().to_numpy(zero_copy_only=False)[local]] = np.nan
+            out[sel] = vals
+        return out
+
+    def fill_float(self, out: np.ndarray) -> None:
+        """Write the numbers into ``out`` (float64, NaN for empty cells)."""
+        if self.chunks is None or self._values is not None:
+            np.copyto(out, self.values, casting="unsafe")
+            return
+        pos = 0
+        for c in self.chunks:
+            k = len(c)
+            if k:
+                buf = c.buffers()[1]
+                width = c.type.bit_width // 8
+                raw = np.frombuffer(buf, dtype=np.dtype(f"{'f' if c.type.id in _float_ids() else 'i'}{width}"),
+                                    count=c.offset + k)[c.offset:]
+                np.copyto(out[pos:pos + k], raw, casting="unsafe")
+                if c.null_count:
+                    nulls = c.is_null().to_numpy(zero_copy_only=False)
+                    out[pos:pos + k][nulls] = np.nan
+            pos += k
 
     def blank_uniques(self) -> np.ndarray:
         """For text columns: which distinct values are blank (whitespace only), plus a final
@@ -89,10 +175,21 @@ class Column:
         if self._null is None:
             if self.is_text:
                 self._null = self.blank_uniques()[self.codes]
-            elif self.values.dtype.kind == "f":
-                self._null = np.isnan(self.values)
+            elif self._values is None and self.chunks is not None:
+                if not any(c.null_count for c in self.chunks):
+                    self._null = np.zeros(len(self), dtype=bool)
+                else:
+                    parts = []
+                    for _, raw, c in self._chunk_views():
+                        m = c.is_null().to_numpy(zero_copy_only=False)
+                        if raw.dtype.kind == "f":
+                            m = m | np.isnan(raw)
+                        parts.append(m)
+                    self._null = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+            elif self._values.dtype.kind == "f":
+                self._null = np.isnan(self._values)
             else:
-                self._null = np.zeros(len(self.values), dtype=bool)
+                self._null = np.zeros(len(self._values), dtype=bool)
         return self._null
 
     def key(self) -> np.ndarray:
@@ -113,7 +210,7 @@ class Column:
         if self.is_text:
             u = np.array([_display(x) for x in self.uniques] + [""], dtype=object)
             return u[self.codes[idx]]
-        v = self.values[idx]
+        v = self.take_float(idx) if self.chunks is not None else self.values[idx]
         return np.array([_display(x) for x in v.tolist()], dtype=object)
 
     def as_objects(self) -> np.ndarray:
@@ -190,20 +287,26 @@ def _column_from_arrow(name: str, arr) -> Column:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     t = arr.type
     if pa.types.is_dictionary(t):
-        arr = arr.cast(t.value_type)
-        t = arr.type
-    if pa.types.is_integer(t) and arr.null_count == 0:
-        return Column(name, values=arr.to_numpy(zero_copy_only=False).astype(np.int64, copy=False))
+        arr = pa.chunked_array([c.cast(t.value_type) for c in chunks], type=t.value_type)
+        return _column_from_arrow(name, arr)
+    if pa.types.is_integer(t) and t.bit_width == 64 and sum(c.null_count for c in chunks) == 0:
+        if len(chunks) == 1:
+            return Column(name, values=chunks[0].to_numpy(zero_copy_only=False).astype(np.int64, copy=False))
+        return Column(name, values=np.concatenate([c.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int64, copy=False))
+    if (pa.types.is_integer(t) and not pa.types.is_unsigned_integer(t)) or pa.types.is_float64(t) or pa.types.is_float32(t):
+        return Column(name, chunks=list(chunks), integral=pa.types.is_integer(t))
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        return Column(name, values=pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False))
+        cast = [pc.cast(c, pa.float64()) for c in chunks]
+        return Column(name, chunks=cast, integral=pa.types.is_integer(t))
     if pa.types.is_null(t):
         return Column(name, values=np.full(len(arr), np.nan))
+    full = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
-        arr = pc.cast(arr, pa.string()) if not pa.types.is_boolean(t) else pc.if_else(arr, "true", "false")
-    enc = pc.dictionary_encode(arr)
+        full = pc.cast(full, pa.string()) if not pa.types.is_boolean(t) else pc.if_else(full, "true", "false")
+    enc = pc.dictionary_encode(full)
     codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     return Column(name, codes=codes, uniques=enc.dictionary.to_pylist())
 
@@ -329,13 +432,56 @@ def _is_import_id_row(rec: list[str]) -> bool:
     return hits > 0 and hits >= 0.5 * sum(1 for c in rec if c.strip())
 
 
-def read_csv_bytes(raw: bytes, label: str = "<csv>") -> RawTable:
-    """Read delimited text: detect encoding/BOM, delimiter and Qualtrics header rows."""
-    data, encoding, bom = _decode(raw)
-    stripped = data.rstrip(b"\r\n")
-    trailing_blank = max(data[len(stripped):].count(b"\n"), data[len(stripped):].count(b"\r")) - 1
-    data = stripped + b"\n" if stripped else b""
-    sample = data[:65536].decode("utf-8", errors="ignore")
+def _utf8_head(head: bytes) -> bool:
+    """The first bytes are UTF-8 (a character cut at the end of the sample is fine)."""
+    for cut in range(4):
+        try:
+            head[: len(head) - cut].decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            if len(head) - cut <= 0:
+                break
+    return False
+
+
+def read_csv_bytes(raw, label: str = "<csv>") -> RawTable:
+    """Read delimited text: detect encoding/BOM, delimiter and Qualtrics header rows.
+
+    ``raw`` is ``bytes`` or a read-only ``mmap`` of the file. UTF-8 files (with or without a
+    BOM) are handed to pyarrow without copying; anything else, and any file pyarrow cannot
+    read as is, is decoded in full and read again (by pyarrow, else by the csv module).
+    """
+    head = bytes(raw[:65536])
+    if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _utf8_head(head):
+        bom = "UTF-8" if head.startswith(codecs.BOM_UTF8) else None
+        t = _parse_delimited(raw, 3 if bom else 0, "utf-8", bom, label, fast_only=True)
+        if t is not None:
+            return t
+    data, encoding, bom = _decode(bytes(raw))
+    return _parse_delimited(data, 0, encoding, bom, label, fast_only=False)
+
+
+def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only: bool,
+                     file: tuple | None = None) -> RawTable | None:
+    """Detect delimiter and header rows from ``buf`` and read the data with pyarrow, else
+    (unless ``fast_only``) with the csv module. With ``file=(path, scan)``, ``buf`` is only
+    the head of the file and pyarrow reads the file itself."""
+    if file is not None:
+        path, scan = file
+        end = min(len(buf), scan["last_content"] + 1)
+        trailing_blank = 0
+        if scan["size"] - scan["last_content"] - 1 > 0:
+            with open(path, "rb") as fh:
+                fh.seek(scan["last_content"] + 1)
+                tail = fh.read()
+            trailing_blank = max(tail.count(b"\n"), tail.count(b"\r")) - 1
+    else:
+        end = len(buf)
+        while end > start and buf[end - 1] in (10, 13):
+            end -= 1
+        tail = bytes(buf[end:])
+        trailing_blank = max(tail.count(b"\n"), tail.count(b"\r")) - 1
+    sample = bytes(buf[start:min(end, start + 65536)]).decode("utf-8", errors="ignore")
     delimiter = _sniff_delimiter(sample)
     recs, lines = _header_records(sample, delimiter)
     info = {
@@ -361,32 +507,65 @@ def read_csv_bytes(raw: bytes, label: str = "<csv>") -> RawTable:
         info["format"] = "qualtrics csv"
     names = [c.strip() for c in recs[0]]
     header_lines = lines[header_rows - 1]
-    # Leading blank lines before the header shift the spreadsheet rows.
+    # Leading blank lines before the header shift the spreadsheet rows: csv module path.
     lead = len(sample) - len(sample.lstrip("\r\n"))
+    if file is not None:
+        has_blank_lines = False  # checked after parsing, only if there are all-empty rows
+    else:
+        has_blank_lines = any(buf.find(p, start, end) != -1 for p in (b"\n\n", b"\n\r\n", b"\r\r"))
     table = None
-    has_blank_lines = b"\n\n" in data or b"\n\r\n" in data or b"\r\r" in data
     if not has_blank_lines and lead == 0 and names and len(set(names)) == len(names):
-        table = _read_csv_arrow(data, names, header_lines, delimiter)
+        if file is not None:
+            table = _read_csv_arrow(str(path), names, header_lines, delimiter, scan["quote"])
+            if table is not None and trailing_blank > 0:
+                table = table.slice(0, max(table.num_rows - trailing_blank, 0))
+            if table is not None and _has_all_null_row(table):
+                # a row of empty cells, or a blank line? only a scan for blank lines tells
+                again = _scan_file(path, blank_lines=True)
+                if 0 <= again["first_blank"] < again["last_content"]:
+                    table = None
+        else:
+            quoted = buf.find(b'"', start, end) != -1
+            table = _read_csv_arrow(memoryview(buf)[start:end], names, header_lines, delimiter, quoted)
     if table is not None:
         info["reader"] = "pyarrow"
         cols = [_column_from_arrow(n, table.column(j)) for j, n in enumerate(names)]
         rows = np.arange(table.num_rows, dtype=np.int64) + header_rows + 1
         return RawTable(names=names, columns=cols, rows=rows, info=info)
+    if fast_only:
+        return None
     info["reader"] = "python csv"
-    return _read_csv_python(data, delimiter, header_rows, info)
+    return _read_csv_python(bytes(buf[start:end]) + b"\n", delimiter, header_rows, info)
 
 
-def _read_csv_arrow(data: bytes, names: list[str], header_lines: int, delimiter: str):
+def _has_all_null_row(table) -> bool:
+    if table.num_rows == 0 or any(c.null_count == 0 for c in table.columns):
+        return False
+    mask = None
+    for c in table.columns:
+        m = c.is_null().to_numpy(zero_copy_only=False) if hasattr(c, "is_null") else None
+        if m is None:
+            import pyarrow.compute as pc
+
+            m = pc.is_null(c).to_numpy(zero_copy_only=False)
+        mask = m if mask is None else (mask & m)
+        if not mask.any():
+            return False
+    return True
+
+
+def _read_csv_arrow(data, names: list[str], header_lines: int, delimiter: str, quoted: bool,
+                    ignore_empty: bool = False):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     try:
         return pacsv.read_csv(
-            pa.BufferReader(data),
+            data if isinstance(data, str) else pa.BufferReader(pa.py_buffer(data)),
             read_options=pacsv.ReadOptions(column_names=[f"c{j}" for j in range(len(names))],
                                            skip_rows=header_lines, use_threads=True),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=b'"' in data,
-                                             ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
+                                             ignore_empty_lines=ignore_empty),
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
@@ -598,9 +777,62 @@ def read_table(source, sheet=None) -> tuple[RawTable, str]:
     elif fmt == "xls":
         raise ValueError(f"{label}: old binary Excel (.xls) files are not read; save it as .xlsx or CSV")
     else:
-        t = read_csv_bytes(path.read_bytes(), label)
+        t = _read_csv_path(path, label)
     t.info["source"] = label
     return t, label
+
+
+def _scan_file(path: Path, chunk: int = 8 << 20, blank_lines: bool = False) -> dict:
+    """One pass over a text file in a reused buffer: its first 64 KiB, whether it has a
+    double quote, where its content ends (trailing newlines excluded) and, with
+    ``blank_lines``, where the first blank line is (-1: none)."""
+    buf = bytearray(chunk)
+    head = b""
+    quote = False
+    first_blank = -1
+    last_content = -1
+    pos = 0
+    prev = b""
+    with open(path, "rb") as fh:
+        while True:
+            n = fh.readinto(buf)
+            if not n:
+                break
+            if not head:
+                head = bytes(buf[: min(n, 65536)])
+            if not quote and buf.find(b'"', 0, n) != -1:
+                quote = True
+            if blank_lines and first_blank < 0:
+                joint = prev + bytes(buf[: min(n, 2)])
+                for pat in (b"\n\n", b"\n\r\n", b"\r\r"):
+                    k = joint.find(pat)
+                    if k != -1:
+                        first_blank = pos - len(prev) + k if first_blank < 0 else min(first_blank, pos - len(prev) + k)
+                    k = buf.find(pat, 0, n)
+                    if k != -1:
+                        first_blank = pos + k if first_blank < 0 else min(first_blank, pos + k)
+            end = n
+            while end > 0 and buf[end - 1] in (10, 13):
+                end -= 1
+            if end > 0:
+                last_content = pos + end - 1
+            prev = bytes(buf[max(0, n - 2): n])
+            pos += n
+    return {"head": head, "quote": quote, "first_blank": first_blank, "last_content": last_content, "size": pos}
+
+
+def _read_csv_path(path: Path, label: str) -> RawTable:
+    """UTF-8 files that pyarrow can read as they are: parsed straight from the file (no copy
+    of the file in memory); anything else through :func:`read_csv_bytes`."""
+    sc = _scan_file(path)
+    head = sc["head"]
+    if sc["size"] and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _utf8_head(head):
+        bom = "UTF-8" if head.startswith(codecs.BOM_UTF8) else None
+        t = _parse_delimited(head, 3 if bom else 0, "utf-8", bom, label, fast_only=True,
+                             file=(path, sc))
+        if t is not None:
+            return t
+    return read_csv_bytes(path.read_bytes(), label)
 
 
 def _read_bytes(raw: bytes, label: str, suffix: str, sheet=None) -> RawTable:
