@@ -54,7 +54,8 @@ def main():
     warnings.simplefilter("ignore", ls.PsychometricWarning)
     ours = {
         "polychoric": median_time(lambda: ls.polychoric(x), repeat=args.repeat),
-        "parallel_100": median_time(lambda: ls.parallel_analysis(x, n_iter=100, seed=1), repeat=max(5, args.repeat // 2)),
+        "parallel_100": median_time(lambda: ls.parallel_analysis(x, n_iter=100, seed=1),
+                                    repeat=max(5, args.repeat // 2)),
         "efa_5_oblimin": median_time(lambda: ls.efa(x, 5, rotation="oblimin", method="minres", scores="regression"),
                                      repeat=args.repeat * 2),
     }

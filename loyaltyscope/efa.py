@@ -66,7 +66,7 @@ from loyaltyscope import correlations as corr
 from loyaltyscope.itemdata import (HeywoodWarning, ItemDataError, PsychometricWarning, correlation_input, emit,
                                    item_matrix, nonpositive_definite_items, require_variance)
 from loyaltyscope.result_display import frame_html, frame_text, para_html
-from loyaltyscope.rotation import OBLIQUE, ROTATIONS, RotationResult, rotate
+from loyaltyscope.rotation import ROTATIONS, RotationResult, canonical_rotation, rotate
 
 __all__ = ["efa", "EFAResult", "CorrelationInput", "prepare_correlations", "extract_minres", "extract_ml",
            "extract_pa", "fa_stats", "factor_score_weights", "METHODS"]
@@ -94,6 +94,7 @@ class CorrelationInput:
     cor: str
     use: str
     warnings: tuple[str, ...] = ()
+    rows: np.ndarray | None = None      # positions of the rows of ``x`` in the input data
 
 
 def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", n_obs=None,
@@ -125,8 +126,10 @@ def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", n
     m = item_matrix(data, context=context)
     require_variance(m, context)
     x = m.x
+    rows = np.arange(x.shape[0])
     if use == "listwise":
-        x = corr.listwise(x)
+        rows = np.nonzero(~np.isnan(x).any(axis=1))[0]
+        x = x[rows]
         if x.shape[0] < 2:
             raise ItemDataError([(None, f"only {x.shape[0]} complete row(s) for listwise deletion")], context)
     n = float(x.shape[0]) if n_obs is None else float(n_obs)
@@ -161,7 +164,7 @@ def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", n
                 raise ItemDataError([(None, f"{msg}, so {purpose} cannot be computed")], context)
             warns.append(msg)
     np_obs = counts if use == "pairwise" else None
-    return CorrelationInput(r, m.names, n, np_obs, x, cor, use, tuple(warns))
+    return CorrelationInput(r, m.names, n, np_obs, x, cor, use, tuple(warns), rows)
 
 
 # ---- extraction ----------------------------------------------------------------------------------------
@@ -502,7 +505,8 @@ class EFAResult:
         t["h2"] = self.communalities
         t["u2"] = self.uniquenesses
         parts = [para_html(f"Exploratory factor analysis ({self.method}, {self.rotation}, {self.n_factors} factors)",
-                           bold=True), frame_html(t, "Pattern loadings"), frame_html(self.variance, "Variance accounted for")]
+                           bold=True), frame_html(t, "Pattern loadings"),
+                 frame_html(self.variance, "Variance accounted for")]
         if self.oblique:
             parts.append(frame_html(self.phi, "Factor correlations"))
         parts.append(frame_html(self.fit.to_frame("value"), "Fit"))
@@ -566,8 +570,7 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
     """
     if method not in METHODS:
         raise ValueError(f"method={method!r}: expected one of {', '.join(METHODS)}")
-    from loyaltyscope.rotation import _ALIASES
-    rotation = _ALIASES.get(rotation, rotation)
+    rotation = canonical_rotation(rotation)
     if rotation not in ROTATIONS:
         raise ValueError(f"rotation={rotation!r}: expected one of {', '.join(ROTATIONS)} (or 'geomin')")
     if scores not in (None, "regression", "bartlett"):
@@ -692,8 +695,7 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
             sd = np.nanstd(x, axis=0, ddof=1)
             z = (x - mu) / sd
             sc_df = pd.DataFrame(z @ W, columns=pd.Index(fnames),
-                                 index=(data.index if isinstance(data, pd.DataFrame) and ci.use == "pairwise"
-                                        else None))
+                                 index=data.index[ci.rows] if isinstance(data, pd.DataFrame) else None)
             w_df = pd.DataFrame(W, index=names, columns=fnames)
     warns_t = tuple(emit([w], HeywoodWarning if w.startswith("Heywood") else PsychometricWarning)[0]
                     for w in warns)

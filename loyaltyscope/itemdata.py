@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "ItemMatrix", "item_matrix", "correlation_input", "require_variance",
+__all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "ItemMatrix", "item_matrix",
+           "correlation_input", "require_variance",
            "require_more_rows_than_items", "nonpositive_definite_items"]
 
 

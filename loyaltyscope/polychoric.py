@@ -103,7 +103,8 @@ def _bvnu(h, k, r):
             c = (4 - hk1) / 8
             d = (12 - hk1) / 16
             asr = -(bs / as_ + hk1) / 2
-            b1 = np.where(asr > -100, a * np.exp(asr) * (1 - c * (bs - as_) * (1 - d * bs / 5) / 3 + c * d * as_ * as_ / 5), 0.0)
+            b1 = np.where(asr > -100,
+                          a * np.exp(asr) * (1 - c * (bs - as_) * (1 - d * bs / 5) / 3 + c * d * as_ * as_ / 5), 0.0)
             b = np.sqrt(bs)
             t2 = np.exp(-hk1 / 2) * np.sqrt(_TWOPI) * _phi(-b / a) * b * (1 - c * bs * (1 - d * bs / 5) / 3)
             b1 = b1 - np.where(-hk1 < 100, t2, 0.0)
@@ -329,7 +330,8 @@ class PolychoricResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        parts = [para_html("Polychoric correlations", bold=True), frame_html(self.rho), frame_html(self.tau, "Thresholds")]
+        parts = [para_html("Polychoric correlations", bold=True), frame_html(self.rho),
+                 frame_html(self.tau, "Thresholds")]
         if len(self.empty_categories):
             parts.append(frame_html(self.empty_categories, "Empty categories", index=False))
         for w in self.warnings:
@@ -390,10 +392,10 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True, global_thresh
     nvalues = int(gmax - gmin + 1)
     if nvalues > max_cat:
         too = [nm for j, nm in enumerate(nk) if np.nanmax(xk[:, j]) - np.nanmin(xk[:, j]) + 1 > max_cat] or nk
+        lo_, hi_ = np.nanmin(xk, axis=0), np.nanmax(xk, axis=0)
         raise ItemDataError([(nm, f"item {nm!r} spans more than max_cat={max_cat} categories (codes "
-                                  f"{np.nanmin(xk[:, nk.index(nm)]):g}..{np.nanmax(xk[:, nk.index(nm)]):g}); polychoric "
-                                  f"correlations are meant for ordinal items with few categories") for nm in too],
-                            "polychoric")
+                                  f"{lo_[nk.index(nm)]:g}..{hi_[nk.index(nm)]:g}); polychoric correlations are meant "
+                                  f"for ordinal items with few categories") for nm in too], "polychoric")
     codes = np.where(np.isnan(xk), -1, xk - gmin).astype(int)   # 0..K-1, -1 missing
     K = nvalues
     p = len(nk)

@@ -252,7 +252,7 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
     raw_r = []
     for i in range(k):
         ok = ~np.isnan(total) & ~np.isnan(xk[:, i])
-        raw_r.append(np.corrcoef(total[ok], xk[ok, i])[0, 1] if use == "pairwise" else np.corrcoef(total, xk[:, i])[0, 1])
+        raw_r.append(np.corrcoef(total[ok], xk[ok, i])[0, 1])
     stats_k = pd.DataFrame({
         "n": (~np.isnan(xk)).sum(axis=0), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor, "r_drop": r_drop,
         "mean": np.nanmean(xk, axis=0), "sd": np.nanstd(xk, axis=0, ddof=1),
@@ -306,8 +306,10 @@ def _alpha_from_matrix(r, n_obs, reverse, ci) -> AlphaResult:
     drops = []
     for i in range(k):
         s_ = np.delete(np.arange(k), i)
-        d = alpha_from_cov(C[np.ix_(s_, s_)], C[np.ix_(s_, s_)]) if k > 2 else {"raw_alpha": C[0, 1], "std_alpha": C[0, 1],
-                                                                               "average_r": C[0, 1]}
+        if k > 2:
+            d = alpha_from_cov(C[np.ix_(s_, s_)], C[np.ix_(s_, s_)])
+        else:
+            d = {"raw_alpha": C[0, 1], "std_alpha": C[0, 1], "average_r": C[0, 1]}
         drops.append((d["raw_alpha"], d["std_alpha"], d["average_r"]))
     RC = C.copy()
     np.fill_diagonal(RC, corr.smc(C))

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ROTATIONS", "ORTHOGONAL", "OBLIQUE", "RotationResult", "rotate", "gpa_orthogonal", "gpa_oblique",
+__all__ = ["ROTATIONS", "ORTHOGONAL", "OBLIQUE", "RotationResult", "rotate", "canonical_rotation", "gpa_orthogonal", "gpa_oblique",
            "varimax_kaiser", "promax_kaiser", "criterion"]
 
 ORTHOGONAL = ("varimax", "quartimax", "equamax", "geominT")
@@ -65,6 +65,11 @@ OBLIQUE = ("promax", "oblimin", "quartimin", "geominQ")
 ROTATIONS = ("none",) + ORTHOGONAL + OBLIQUE
 _ALIASES = {"geomin": "geominQ", "geomint": "geominT", "geominq": "geominQ", "Varimax": "varimax",
             "Promax": "promax", "Quartimax": "quartimax"}
+
+
+def canonical_rotation(name: str) -> str:
+    """The rotation name as psych spells it (``geomin`` → ``geominQ``, ``Varimax`` → ``varimax``)."""
+    return _ALIASES.get(name, name)
 
 
 # ---- criteria: (f, dQ/dL) --------------------------------------------------------------------
@@ -322,7 +327,8 @@ def rotate(A: np.ndarray, method: str = "oblimin", *, n_starts: int = 1, seed: i
     for i, r in enumerate(results):
         ok_best = results[best][3]
         # a lower criterion counts only beyond the convergence noise of GPA (eps = 1e-5 on the gradient)
-        if (r[3] and not ok_best) or (r[3] == ok_best and r[2] < results[best][2] - 1e-6 * max(1.0, abs(results[best][2]))):
+        margin = 1e-6 * max(1.0, abs(results[best][2]))
+        if (r[3] and not ok_best) or (r[3] == ok_best and r[2] < results[best][2] - margin):
             best = i
     if keep not in ("best", "identity"):
         raise ValueError(f"keep={keep!r}: expected 'best' or 'identity'")

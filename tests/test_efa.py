@@ -234,3 +234,9 @@ def test_geomin_local_optimum_psych_solution_by_default_and_warned():
     best = ls.efa(x, 8, rotation="geominQ", keep="best")
     assert best.rotation_info.criterion == pytest.approx(min(ri.start_criteria))
     assert max_abs_diff(align_factors(ref, best.loadings.to_numpy())[0], ref) > 0.05
+
+
+def test_listwise_scores_keep_the_row_labels_of_complete_rows():
+    x = BFI[CASE["items"]]
+    e = ls.efa(x, 2, use="listwise", scores="regression")
+    assert e.scores.index.equals(x.dropna().index)

@@ -6,7 +6,6 @@ import importlib
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.stats import multivariate_normal
 
