@@ -328,7 +328,7 @@ class _ScaleCheck:
         if _DECIMAL_COMMA.fullmatch(s):
             return float(s.replace(",", ".")), _OK
         key = normalize_label(s)
-        if key in ("nan", "na", "n/a", "null", "none", "#n/a"):
+        if key in ("nan", "na", "n/a", "null", "none", "#n/a", "."):
             return np.nan, _BLANK
         if key in self.labels:
             return float(self.labels[key]), _OK
@@ -341,7 +341,10 @@ class _ScaleCheck:
                 return code, _OK
             if self.missing_labels.get(lab) == code:
                 return np.nan, _DECLARED
-        return np.nan, (_UNKNOWN if self.has_labels else _NONNUM)
+        # words on a labelled scale: an unknown label; anything else (a malformed number
+        # such as "3..5" or "4/5", a symbol) is non-numeric
+        wordy = any(ch.isalpha() for ch in s)
+        return np.nan, (_UNKNOWN if (self.has_labels and wordy) else _NONNUM)
 
 
 def _check_column(col: Column, chk: _ScaleCheck, extra_declared: list[tuple[float, float]],
@@ -573,7 +576,6 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
 
     # problem log pieces: lists of equal-length arrays
     P: dict[str, list] = {k: [] for k in PROBLEM_COLUMNS}
-    P_order: list = []  # (sort key arrays)
 
     def log(rows_idx, column, values, problem, expected, action):
         k = len(rows_idx)

@@ -447,7 +447,7 @@ def _utf8_head(head: bytes) -> bool:
 def read_csv_bytes(raw, label: str = "<csv>") -> RawTable:
     """Read delimited text: detect encoding/BOM, delimiter and Qualtrics header rows.
 
-    ``raw`` is ``bytes`` or a read-only ``mmap`` of the file. UTF-8 files (with or without a
+    ``raw`` is ``bytes`` (or any buffer with ``find``). UTF-8 files (with or without a
     BOM) are handed to pyarrow without copying; anything else, and any file pyarrow cannot
     read as is, is decoded in full and read again (by pyarrow, else by the csv module).
     """
