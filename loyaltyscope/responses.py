@@ -557,7 +557,8 @@ def read_responses(
     >>> r.data.head(); r.problems; r.excluded; print(r.summary())    # doctest: +SKIP
     """
     inst = load_instrument(instrument)
-    raw, label = read_table(source, sheet=sheet)
+    expect = {_norm_name(i) for i in (*inst.item_ids, *inst.check_ids, *(columns or {}))}
+    raw, label = read_table(source, sheet=sheet, expect=expect)
     return _validate_table(raw, inst, label, id_column=id_column, missing_codes=missing_codes,
                            strict=strict, columns=columns, weight_column=weight_column,
                            duration_column=duration_column, other_columns=other_columns)

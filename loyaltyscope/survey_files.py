@@ -407,9 +407,8 @@ def _header_records(sample: str, delimiter: str, n: int = 4) -> tuple[list[list[
     recs, lines = [], []
     try:
         for rec in reader:
-            if not rec or all(not c.strip() for c in rec):
-                if not recs:
-                    continue
+            if not rec or (len(rec) <= 1 and all(not c.strip() for c in rec)):
+                continue  # blank lines are not records (as in the csv-module reader below)
             recs.append(rec)
             lines.append(reader.line_num)
             if len(recs) >= n:
@@ -417,6 +416,23 @@ def _header_records(sample: str, delimiter: str, n: int = 4) -> tuple[list[list[
     except csv.Error:
         pass
     return recs, lines
+
+
+def _norm(s) -> str:
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", "" if s is None else str(s)).casefold().split())
+
+
+def _header_index(recs: list, expect) -> int:
+    """Which of the first records is the header: the first one, unless it names none of the
+    expected columns and a later one (title or note rows above the header) names some."""
+    if not expect or not recs:
+        return 0
+    counts = [sum(_norm(c) in expect for c in rec) for rec in recs[:12]]
+    if counts[0] == 0 and max(counts) > 0:
+        return counts.index(max(counts))
+    return 0
 
 
 def _is_import_id_row(rec: list[str]) -> bool:
@@ -444,7 +460,7 @@ def _utf8_head(head: bytes) -> bool:
     return False
 
 
-def read_csv_bytes(raw, label: str = "<csv>") -> RawTable:
+def read_csv_bytes(raw, label: str = "<csv>", expect=None) -> RawTable:
     """Read delimited text: detect encoding/BOM, delimiter and Qualtrics header rows.
 
     ``raw`` is ``bytes`` (or any buffer with ``find``). UTF-8 files (with or without a
@@ -454,15 +470,15 @@ def read_csv_bytes(raw, label: str = "<csv>") -> RawTable:
     head = bytes(raw[:65536])
     if not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _utf8_head(head):
         bom = "UTF-8" if head.startswith(codecs.BOM_UTF8) else None
-        t = _parse_delimited(raw, 3 if bom else 0, "utf-8", bom, label, fast_only=True)
+        t = _parse_delimited(raw, 3 if bom else 0, "utf-8", bom, label, fast_only=True, expect=expect)
         if t is not None:
             return t
     data, encoding, bom = _decode(bytes(raw))
-    return _parse_delimited(data, 0, encoding, bom, label, fast_only=False)
+    return _parse_delimited(data, 0, encoding, bom, label, fast_only=False, expect=expect)
 
 
 def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only: bool,
-                     file: tuple | None = None) -> RawTable | None:
+                     file: tuple | None = None, expect=None) -> RawTable | None:
     """Detect delimiter and header rows from ``buf`` and read the data with pyarrow, else
     (unless ``fast_only``) with the csv module. With ``file=(path, scan)``, ``buf`` is only
     the head of the file and pyarrow reads the file itself."""
@@ -483,7 +499,7 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
         trailing_blank = max(tail.count(b"\n"), tail.count(b"\r")) - 1
     sample = bytes(buf[start:min(end, start + 65536)]).decode("utf-8", errors="ignore")
     delimiter = _sniff_delimiter(sample)
-    recs, lines = _header_records(sample, delimiter)
+    recs, lines = _header_records(sample, delimiter, n=14)
     info = {
         "format": "csv",
         "encoding": encoding,
@@ -496,16 +512,19 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
     }
     if not recs:
         return RawTable(names=[], columns=[], rows=np.zeros(0, dtype=np.int64), info=info)
-    header_rows = 1
+    h = _header_index(recs, expect)
+    if h:
+        info["title_rows_skipped"] = h
+    header_rows = h + 1
     for k in (2, 1):  # ImportId row as 3rd record (current exports) or 2nd
-        if len(recs) > k and _is_import_id_row(recs[k]):
-            header_rows = k + 1
+        if len(recs) > h + k and _is_import_id_row(recs[h + k]):
+            header_rows = h + k + 1
             info["qualtrics"] = True
             break
     info["header_rows"] = header_rows
     if info["qualtrics"]:
         info["format"] = "qualtrics csv"
-    names = [c.strip() for c in recs[0]]
+    names = [c.strip() for c in recs[h]]
     header_lines = lines[header_rows - 1]
     # Leading blank lines before the header shift the spreadsheet rows: csv module path.
     lead = len(sample) - len(sample.lstrip("\r\n"))
@@ -535,7 +554,7 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
     if fast_only:
         return None
     info["reader"] = "python csv"
-    return _read_csv_python(bytes(buf[start:end]) + b"\n", delimiter, header_rows, info)
+    return _read_csv_python(bytes(buf[start:end]) + b"\n", delimiter, header_rows, info, name_record=h)
 
 
 def _has_all_null_row(table) -> bool:
@@ -572,7 +591,7 @@ def _read_csv_arrow(data, names: list[str], header_lines: int, delimiter: str, q
         return None
 
 
-def _read_csv_python(data: bytes, delimiter: str, header_rows: int, info: dict) -> RawTable:
+def _read_csv_python(data: bytes, delimiter: str, header_rows: int, info: dict, name_record: int = 0) -> RawTable:
     text = data.decode("utf-8", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     names: list[str] | None = None
@@ -590,7 +609,7 @@ def _read_csv_python(data: bytes, delimiter: str, header_rows: int, info: dict) 
                     blank += 1
                 continue
             if headers_seen < header_rows:
-                if headers_seen == 0:
+                if headers_seen == name_record:
                     names = [c.strip() for c in rec]
                 headers_seen += 1
                 continue
@@ -626,7 +645,7 @@ def _read_csv_python(data: bytes, delimiter: str, header_rows: int, info: dict) 
 # --------------------------------------------------------------------------- XLSX
 
 
-def read_xlsx(source, sheet=None) -> RawTable:
+def read_xlsx(source, sheet=None, expect=None) -> RawTable:
     from openpyxl import load_workbook
 
     wb = load_workbook(source, read_only=True, data_only=True)
@@ -646,15 +665,18 @@ def read_xlsx(source, sheet=None) -> RawTable:
     nonblank = [(r, v) for r, v in all_rows if not blank(v)]
     if not nonblank:
         return RawTable(names=[], columns=[], rows=np.zeros(0, dtype=np.int64), info=info)
-    header_rows = 1
+    h = _header_index([list(v) for _, v in nonblank[:12]], expect)
+    if h:
+        info["title_rows_skipped"] = h
+    header_rows = h + 1
     for k in (2, 1):
-        if len(nonblank) > k and _is_import_id_row(["" if c is None else str(c) for c in nonblank[k][1]]):
-            header_rows = k + 1
+        if len(nonblank) > h + k and _is_import_id_row(["" if c is None else str(c) for c in nonblank[h + k][1]]):
+            header_rows = h + k + 1
             info["qualtrics"] = True
             info["format"] = "qualtrics xlsx"
             break
     info["header_rows"] = header_rows
-    head_row = nonblank[0][1]
+    head_row = nonblank[h][1]
     last_header_r = nonblank[header_rows - 1][0]
     data = [(r, v) for r, v in all_rows if r > last_header_r]
     width = len(head_row)
@@ -749,8 +771,11 @@ def _sniff_format(head: bytes, suffix: str) -> str:
     return "csv"
 
 
-def read_table(source, sheet=None) -> tuple[RawTable, str]:
-    """Read any supported source; returns the table and a label naming the source."""
+def read_table(source, sheet=None, expect=None) -> tuple[RawTable, str]:
+    """Read any supported source; returns the table and a label naming the source.
+
+    ``expect``: normalized names of the columns looked for (item ids); lets text and sheet
+    readers find a header row below title rows."""
     if isinstance(source, pd.DataFrame):
         return read_frame(source), "DataFrame"
     if hasattr(source, "read"):
@@ -758,7 +783,7 @@ def read_table(source, sheet=None) -> tuple[RawTable, str]:
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
         label = getattr(source, "name", None) or "<stream>"
-        return _read_bytes(raw, str(label), "", sheet), str(label)
+        return _read_bytes(raw, str(label), "", sheet, expect), str(label)
     path = Path(os.fspath(source))
     if not path.is_file():
         raise FileNotFoundError(f"survey file {str(path)!r} not found")
@@ -773,11 +798,11 @@ def read_table(source, sheet=None) -> tuple[RawTable, str]:
     elif fmt == "parquet":
         t = read_parquet(path)
     elif fmt == "xlsx":
-        t = read_xlsx(path, sheet)
+        t = read_xlsx(path, sheet, expect)
     elif fmt == "xls":
         raise ValueError(f"{label}: old binary Excel (.xls) files are not read; save it as .xlsx or CSV")
     else:
-        t = _read_csv_path(path, label)
+        t = _read_csv_path(path, label, expect)
     t.info["source"] = label
     return t, label
 
@@ -821,7 +846,7 @@ def _scan_file(path: Path, chunk: int = 8 << 20, blank_lines: bool = False) -> d
     return {"head": head, "quote": quote, "first_blank": first_blank, "last_content": last_content, "size": pos}
 
 
-def _read_csv_path(path: Path, label: str) -> RawTable:
+def _read_csv_path(path: Path, label: str, expect=None) -> RawTable:
     """UTF-8 files that pyarrow can read as they are: parsed straight from the file (no copy
     of the file in memory); anything else through :func:`read_csv_bytes`."""
     sc = _scan_file(path)
@@ -829,16 +854,16 @@ def _read_csv_path(path: Path, label: str) -> RawTable:
     if sc["size"] and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _utf8_head(head):
         bom = "UTF-8" if head.startswith(codecs.BOM_UTF8) else None
         t = _parse_delimited(head, 3 if bom else 0, "utf-8", bom, label, fast_only=True,
-                             file=(path, sc))
+                             file=(path, sc), expect=expect)
         if t is not None:
             return t
-    return read_csv_bytes(path.read_bytes(), label)
+    return read_csv_bytes(path.read_bytes(), label, expect)
 
 
-def _read_bytes(raw: bytes, label: str, suffix: str, sheet=None) -> RawTable:
+def _read_bytes(raw: bytes, label: str, suffix: str, sheet=None, expect=None) -> RawTable:
     fmt = _sniff_format(raw[:16], suffix)
     if fmt == "xlsx":
-        t = read_xlsx(io.BytesIO(raw), sheet)
+        t = read_xlsx(io.BytesIO(raw), sheet, expect)
     elif fmt == "parquet":
         t = read_parquet(io.BytesIO(raw))
     elif fmt in ("sav", "dta"):
@@ -849,6 +874,6 @@ def _read_bytes(raw: bytes, label: str, suffix: str, sheet=None) -> RawTable:
     elif fmt == "xls":
         raise ValueError(f"{label}: old binary Excel (.xls) files are not read; save it as .xlsx or CSV")
     else:
-        t = read_csv_bytes(raw, label)
+        t = read_csv_bytes(raw, label, expect)
     t.info["source"] = label
     return t

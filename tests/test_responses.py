@@ -323,3 +323,13 @@ def test_large_file_takes_the_vectorised_path(tmp_path):
     assert (r.problems["problem"] == "out of range").sum() == n // 1000
     assert r.problems["row"].tolist()[:2] == [2, 1002]
     assert len(r.data) == n  # identical answer patterns without id: reported, not excluded
+
+
+def test_title_rows_above_the_header_are_skipped(tmp_path):
+    text = "Channel survey export,,\nDownloaded 2024-05-01,,\nrespondent_id,catalog,direct_mail\n1,2,3\n2,Like,5\n"
+    (tmp_path / "t.csv").write_text(text, encoding="utf-8")
+    r = ls.read_responses(tmp_path / "t.csv", INST)
+    assert r.info["title_rows_skipped"] == 2
+    assert r.rows.tolist() == [4, 5]
+    assert r.data.loc[2, "catalog"] == 4.0
+    assert len(r.data) + len(r.excluded) == r.n_rows == 2

@@ -217,6 +217,16 @@ def main(out: Path) -> None:
     ws.append([5] + r[4])                                         # row 7
     wb.save(out / "survey.xlsx")
 
+    # 15b. XLSX with a title row and a note row above the header
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Relationship-marketing channel survey"])
+    ws.append(["exported 2024-05-02; codes 1-5"])
+    ws.append(head)                                               # row 3: the header
+    for i, x in enumerate(answers(151, 3)):
+        ws.append([i + 1] + x)                                    # rows 4-6
+    wb.save(out / "title_rows.xlsx")
+
     # 16. SPSS: user-missing values, a column coded 0-4 with labels, an undeclared 6
     import pyreadstat
 
