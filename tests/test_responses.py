@@ -333,3 +333,9 @@ def test_title_rows_above_the_header_are_skipped(tmp_path):
     assert r.rows.tolist() == [4, 5]
     assert r.data.loc[2, "catalog"] == 4.0
     assert len(r.data) + len(r.excluded) == r.n_rows == 2
+
+
+def test_xlsx_reading_is_protected_against_xml_bombs():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML, "defusedxml (a declared dependency) guards openpyxl against XML bombs"
