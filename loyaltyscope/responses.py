@@ -849,7 +849,20 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
     only_items = all(used.get(j) in ("item", "check") for j in range(len(names))) and not other_pos
 
     def full_keys(idx: np.ndarray) -> np.ndarray:
-        return np.stack([c.key()[idx] for c in raw.columns], axis=1) if raw.columns else np.zeros((len(idx), 0), np.uint64)
+        return np.stack([c.key_at(idx) for c in raw.columns], axis=1) if raw.columns else np.zeros((len(idx), 0), np.uint64)
+
+    item_col = {j: t for t, iid in enumerate(inst.item_ids) if (j := item_pos[iid]) is not None}
+    check_col = {j: t for t, cid in enumerate(inst.check_ids) if (j := check_pos[cid]) is not None}
+
+    def hash_key(j: int) -> np.ndarray:
+        """Cheap per-cell key for hashing rows: the validated value for items and checks
+        (equal cells give equal values), the raw cell for other columns. Candidates are
+        then compared exactly with :func:`full_keys`."""
+        if j in item_col:
+            return M[:, item_col[j]].view(np.uint64)
+        if j in check_col:
+            return C[:, check_col[j]].view(np.uint64)
+        return raw.columns[j].key()
 
     def answer_keys(idx: np.ndarray) -> np.ndarray:
         A = np.concatenate([M[idx], C[idx]], axis=1)
@@ -900,10 +913,13 @@ def _validate_table(raw: RawTable, inst: Instrument, label: str, *, id_column, m
                             f"row excluded (rows {rows_txt} share this id with different answers)")
     elif n > 1 and raw.columns:
         act_idx = np.flatnonzero(active)
+        every = len(act_idx) == n
         h = np.full(len(act_idx), np.uint64(14695981039346656037))
         prime = np.uint64(1099511628211)
-        for c in raw.columns:
-            h = (h ^ c.key()[act_idx]) * prime
+        for j in range(len(raw.columns)):
+            kj = hash_key(j)
+            h ^= kj if every else kj[act_idx]
+            h *= prime
             h ^= h >> np.uint64(29)
         dmask = pd.Series(h).duplicated(keep=False).to_numpy()
         cand = act_idx[dmask]

@@ -205,6 +205,21 @@ class Column:
         v = np.where(np.isnan(v), np.nan, v) + 0.0  # one NaN bit pattern, -0.0 -> 0.0
         return v.view(np.uint64)
 
+    def key_at(self, idx: np.ndarray) -> np.ndarray:
+        """:meth:`key` of the cells at ``idx`` only."""
+        if self.is_text:
+            blank = self.blank_uniques()
+            c = self.codes[idx]
+            return np.where(blank[c], -1, c).astype(np.int64).view(np.uint64)
+        if self.chunks is not None and self._values is None:
+            v = self.take_float(idx)
+        else:
+            v = self._values[idx]
+            if v.dtype.kind in "iu":
+                return v.astype(np.int64).view(np.uint64)
+        v = np.where(np.isnan(v), np.nan, v.astype(np.float64)) + 0.0
+        return v.view(np.uint64)
+
     def cell_text(self, idx: np.ndarray) -> np.ndarray:
         """The cells at ``idx`` as display text (object array)."""
         if self.is_text:
