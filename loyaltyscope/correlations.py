@@ -23,7 +23,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["small_blas", "pairwise_cor", "pairwise_cov", "pairwise_count", "listwise", "smc", "cor_smooth", "pinv",
+__all__ = ["small_blas", "pairwise_cor", "pairwise_cor_masked", "pairwise_cov", "pairwise_count", "listwise", "smc", "cor_smooth", "pinv",
            "cov2cor", "is_correlation_matrix"]
 
 
@@ -71,14 +71,23 @@ def _pairwise_sums(x: np.ndarray):
     so only one full-size matrix product is needed.
     """
     nanm = np.isnan(x)
-    N, p = x.shape
     qf = nanm.astype(float)                          # 1 where missing
-    ones = np.ones(N)
-    miss = ones @ qf
     x0 = np.where(nanm, 0.0, x)
-    mu = np.where(miss < N, (ones @ x0) / np.maximum(N - miss, 1), 0.0)
+    miss = qf.sum(axis=0)
+    N = x.shape[0]
+    mu = np.where(miss < N, x0.sum(axis=0) / np.maximum(N - miss, 1), 0.0)
     x0 -= mu
     x0[nanm] = 0.0
+    return _masked_sums(x0, qf)
+
+
+def _masked_sums(x0: np.ndarray, qf: np.ndarray):
+    """The sums of :func:`_pairwise_sums` from zero-filled (ideally centred) data ``x0`` and the
+    missing-value indicator ``qf`` (1.0 = missing). Any centring constant gives the same
+    correlations; centring only keeps the sums well conditioned."""
+    N, p = x0.shape
+    ones = np.ones(N)
+    miss = ones @ qf
     sxy = x0.T @ x0
     colsum = ones @ x0
     colsq = ones @ (x0 * x0)
@@ -119,7 +128,16 @@ def pairwise_cor(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     R equivalent: ``cor(x, use = "pairwise")``. NaN where a pair has fewer than two rows or a
     zero variance within its rows.
     """
-    n, sx, sxx, sxy = _pairwise_sums(x)
+    return _cor_from_sums(*_pairwise_sums(x))
+
+
+def pairwise_cor_masked(x0: np.ndarray, qf: np.ndarray) -> np.ndarray:
+    """:func:`pairwise_cor` of data given as zero-filled values ``x0`` and a missing indicator
+    ``qf`` (1.0 where missing) — for resampling loops that gather both with one index."""
+    return _cor_from_sums(*_masked_sums(x0, qf))[0]
+
+
+def _cor_from_sums(n, sx, sxx, sxy):
     with np.errstate(invalid="ignore", divide="ignore"):
         cxy = sxy - sx * sx.T / n
         vx = sxx - sx * sx / n           # variance of i within the rows shared with j

@@ -195,11 +195,13 @@ def _uls_f(psi, R, k):
 
 
 def extract_minres(R: np.ndarray, k: int, *, lower: float = PSI_LOWER, upper: float = 1.0,
-                   start: np.ndarray | None = None):
+                   start: np.ndarray | None = None, ftol: float = 1e-15, gtol: float = 1e-10):
     """Minres loadings of a correlation matrix (psych ``fm = "minres"``).
 
     Returns ``(loadings, psi, converged, iterations)``; ``loadings`` are the k leading
     eigenvectors of R - diag(ψ) times sqrt(max(eigenvalue, 0)) (psych's ``FAout.wls``).
+    ``ftol``/``gtol`` are L-BFGS-B's tolerances (psych's ``optim`` stops at a relative change
+    of about 2e-9, far looser than the defaults here).
     """
     s = corr.smc(R)
     x0 = np.diag(R) - s if start is None else np.asarray(start, float)
@@ -207,7 +209,7 @@ def extract_minres(R: np.ndarray, k: int, *, lower: float = PSI_LOWER, upper: fl
     x0 = np.clip(x0, lo if np.isfinite(lo) else -10, upper)
     res = optimize.minimize(_uls_f, x0, args=(R, k), jac=True, method="L-BFGS-B",
                             bounds=[(None if not np.isfinite(lo) else lo, upper)] * len(x0),
-                            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000, "maxcor": 20})
+                            options={"ftol": ftol, "gtol": gtol, "maxiter": 5000, "maxcor": 20})
     psi = res.x
     w, v = _leading(R - np.diag(psi), k)
     L = v * np.sqrt(np.maximum(w, 0.0))

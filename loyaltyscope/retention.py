@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.linalg import lapack
 
 from loyaltyscope import correlations as corr
 from loyaltyscope.efa import PSI_LOWER, extract_minres, prepare_correlations
@@ -96,24 +97,25 @@ def minres_one_factor_values(rs: np.ndarray, tol: float = 1e-10, max_iter: int =
     smc = np.clip(1 - 1 / np.einsum("bii->bi", inv), 0, 1)
     start = rs.copy()
     start[:, eye] = smc
-    w, v = np.linalg.eigh(start)
-    l = v[:, :, -1] * np.sqrt(np.maximum(w[:, -1], 0))[:, None]
+    l = _leading_loadings(start)
     for _ in range(warm):          # principal-axis steps: monotone descent that stays in the start's basin
         start[:, eye] = l * l
-        w, v = np.linalg.eigh(start)
-        l = v[:, :, -1] * np.sqrt(np.maximum(w[:, -1], 0))[:, None]
-    off = ~eye
-    f = _offdiag_loss(rs, l, off)
+        l = _leading_loadings(start)
+    dR = np.einsum("bii->bi", rs)
+    c0 = (rs * rs).sum(axis=(1, 2)) - (dR * dR).sum(axis=1)      # Σ_{i≠j} r_ij²
+    f = _offdiag_loss(rs, dR, c0, l)
     active = np.ones(B, bool)
     for _ in range(max_iter):
         idx = np.nonzero(active)[0]
         if idx.size == 0:
             break
-        L, R, fi = l[idx], rs[idx], f[idx]
-        ll = L[:, :, None] * L[:, None, :]
-        g = -(((R - ll) * off) * L[:, None, :]).sum(axis=2)
-        H = -R + 2 * ll
-        H[:, eye] = (L * L).sum(axis=1, keepdims=True) - L * L
+        L, R, fi, dRi, c0i = l[idx], rs[idx], f[idx], dR[idx], c0[idx]
+        L2 = L * L
+        s2 = L2.sum(axis=1, keepdims=True)
+        # gradient of ¼Σ_{i≠j}(r_ij - l_i l_j)²: -Σ_{j≠i}(r_ij - l_i l_j) l_j
+        g = -(np.einsum("bij,bj->bi", R, L) - dRi * L - L * (s2 - L2))
+        H = 2 * (L[:, :, None] * L[:, None, :]) - R
+        H[:, eye] = s2 - L2
         try:
             step = -np.linalg.solve(H, g[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
@@ -129,14 +131,15 @@ def minres_one_factor_values(rs: np.ndarray, tol: float = 1e-10, max_iter: int =
         t = np.ones(idx.size)
         for _h in range(40):
             new = L + t[:, None] * step
-            fn = _offdiag_loss(R, new, off)
+            fn = _offdiag_loss(R, dRi, c0i, new)
             worse = fn > fi + 1e-13 * (1 + np.abs(fi))
             if not worse.any():
                 break
             t = np.where(worse, t / 2, t)
-        moved = np.abs(t[:, None] * step).max(axis=1)
-        l[idx] = np.where((fn <= fi)[:, None], new, L)
-        f[idx] = np.minimum(fn, fi)
+        ok = ~worse                                   # accepted steps (no increase beyond rounding)
+        moved = np.where(ok, np.abs(t[:, None] * step).max(axis=1), 0.0)
+        l[idx] = np.where(ok[:, None], new, L)
+        f[idx] = np.where(ok, fn, fi)
         # converged, or heading for a Heywood case (communality > 1): that one is redone below with
         # psych's bounded routine, so there is no point iterating further
         done = (moved < tol) | (np.abs(g).max(axis=1) < tol) | ((l[idx] ** 2).max(axis=1) > 1.0)
@@ -144,16 +147,32 @@ def minres_one_factor_values(rs: np.ndarray, tol: float = 1e-10, max_iter: int =
     h2 = l * l
     # Heywood cases (psych's bound 0.005 is active) and the rare slow Newton runs: psych's exact routine
     for b in np.nonzero((h2.max(axis=1) > 1 - PSI_LOWER) | active)[0]:
-        Lb = extract_minres(rs[b], 1)[0]
+        Lb = extract_minres(rs[b], 1, ftol=1e-11, gtol=1e-7)[0]     # still tighter than psych's optim
         h2[b] = (Lb * Lb).sum(axis=1)
     S = rs.copy()
     S[:, eye] = h2
     return np.linalg.eigvalsh(S)[:, ::-1]
 
 
-def _offdiag_loss(rs, l, off):
-    res = rs - l[:, :, None] * l[:, None, :]
-    return 0.25 * (res * res * off).sum(axis=(1, 2))
+def _leading_loadings(a: np.ndarray) -> np.ndarray:
+    """sqrt(λ₁) v₁ of each matrix of a batch (LAPACK dsyevr for the top eigenpair only: about
+    twice as fast as a full batched eigen decomposition at 25 × 25)."""
+    B, p, _ = a.shape
+    out = np.empty((B, p))
+    for b in range(B):
+        w, v, _m, _isuppz, info = lapack.dsyevr(a[b], range="I", il=p, iu=p, compute_v=1)
+        if info != 0:
+            ww, vv = np.linalg.eigh(a[b])
+            w, v = ww[-1:], vv[:, -1:]
+        out[b] = v[:, 0] * np.sqrt(max(w[0], 0.0))
+    return out
+
+
+def _offdiag_loss(rs, dr, c0, l):
+    """¼ Σ_{i≠j}(r_ij - l_i l_j)² = ¼ (Σ_{i≠j} r²_ij - 2(lᵀRl - Σ r_ii l_i²) + (Σl²)² - Σl⁴)."""
+    l2 = l * l
+    cross = np.einsum("bi,bij,bj->b", l, rs, l) - (dr * l2).sum(axis=1)
+    return 0.25 * (c0 - 2 * cross + l2.sum(axis=1) ** 2 - (l2 * l2).sum(axis=1))
 
 
 def map_values(r: np.ndarray, n: int = 8, power: int = 2) -> np.ndarray:
@@ -413,15 +432,21 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float = 0.95, seed: int
     if resample and ci.x is not None:
         x = ci.x
         n = x.shape[0]
-        xt = np.ascontiguousarray(x.T).ravel()          # column-major copy: column j at j*n .. j*n + n-1
+        # column-major copies (column j at j*n .. j*n + n - 1) of the centred, zero-filled data and
+        # of the missing-value indicator, gathered with the same index in every resample
+        nanm = np.isnan(x)
+        x0 = np.where(nanm, 0.0, x - np.nanmean(x, axis=0))
+        x0t = np.ascontiguousarray(x0.T).ravel()
+        qt = np.ascontiguousarray(nanm.T.astype(float)).ravel()
+        xt = np.ascontiguousarray(x.T).ravel()
         offsets = (np.arange(p) * n)[None, :]
         res = []
         while len(res) < int(n_iter):
             # psych: each column resampled with replacement on its own (correlations ~ 0)
-            flat = rng.integers(0, n, size=(n, p))
+            flat = rng.integers(0, n, size=(n, p), dtype=np.int32 if n * p < 2 ** 31 else np.int64)
             flat += offsets
-            xs = np.take(xt, flat)
             if cor == "poly":
+                xs = np.take(xt, flat)
                 import warnings as _w
 
                 from loyaltyscope.polychoric import polychoric as _poly
@@ -429,7 +454,7 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float = 0.95, seed: int
                     _w.simplefilter("ignore")
                     c = _poly(xs).rho.to_numpy()
             else:
-                c = corr.pairwise_cor(xs)[0]
+                c = corr.pairwise_cor_masked(np.take(x0t, flat), np.take(qt, flat))
             if not np.isnan(c).any():
                 res.append(c)
         res = np.stack(res)
