@@ -38,7 +38,14 @@ the likelihood-ratio objective tr(Σ̂⁻¹R) - log|Σ̂⁻¹R| - p with Bartlet
 (n - 1 - (2p + 5)/6 - 2k/3), Tucker–Lewis index, RMSEA with its 90% interval, BIC.
 
 Factor scores: ``regression`` (Thurstone, W = R⁻¹ΛΦ) or ``bartlett``
-(W = U⁻²Λ(ΛᵀU⁻²Λ)⁻¹), applied to the standardised data as ``psych::factor.scores``.
+(W = U⁻²Λ(ΛᵀU⁻²Λ)⁻¹), applied to the standardised data as ``psych::factor.scores`` (which,
+after ``cor = "poly"``, takes R for the weights from the Pearson correlations of the raw data;
+reproduced here). Rows with a missing answer get missing scores, as in psych.
+
+Missing data: ``use="pairwise"`` is psych's default (pairwise-complete correlations, n = all
+rows, residuals weighted by the pairwise counts in the RMSR). ``use="listwise"`` analyses the
+complete rows only, i.e. ``fa(na.omit(x))`` — not psych's ``fa(x, use = "complete")``, which
+keeps n = all rows.
 
 Why not ``factor_analyzer.FactorAnalyzer``: its ``fit`` crashes with scikit-learn ≥ 1.8, its
 minres starts and bounds differ from psych's, its ``principal`` method is not psych's
