@@ -391,7 +391,7 @@ def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list):
     if nf == 1:
         fload, phi = orth, np.eye(1)
         gload = np.array([1.0])
-        warns.append("omega_h is not meaningful with one factor (it equals omega_total)")
+        warns.append("omega_h is not meaningful with one factor; report omega_total (psych says the same)")
     else:
         rr = rotate(orth, rotation)
         fload, phi = rr.loadings, rr.phi
