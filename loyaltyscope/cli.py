@@ -94,23 +94,80 @@ def cmd_sem(args) -> int:
     return 0 if fit.converged else 1
 
 
+LOYALTY_MODEL = "attitudinal =~ al1 + al2 + al3\npurchase =~ bl1 + bl2 + bl3"
+
+
+def _population(instrument) -> str:
+    """A population model for every construct of the instrument: loadings 1, .9, .8, ...,
+    factor variances 1, factor correlations .5, residual variances .6 (the known truth)."""
+    lines = []
+    constructs = list(instrument.constructs)
+    for c in constructs:
+        items = instrument.items_of(c)
+        lines.append(f"{c} =~ " + " + ".join(f"{1 - 0.1 * i:.1f}*{it}" for i, it in enumerate(items)))
+        lines.append(f"{c} ~~ 1*{c}")
+        lines += [f"{it} ~~ 0.6*{it}" for it in items]
+    for i, a in enumerate(constructs):
+        lines += [f"{a} ~~ 0.5*{b}" for b in constructs[i + 1:]]
+    return "\n".join(lines)
+
+
+def _demo_survey_export(folder: Path) -> Path:
+    """A simulated two-wave export of the brand-loyalty questionnaire (7-point items), with the
+    problems real exports have: a declared missing code, an out-of-range answer, a text label,
+    a duplicated row and an empty row. The truth is :func:`_population`."""
+    population = _population(ls.load_instrument("brand_loyalty"))
+    waves = []
+    for k, wave in enumerate(("2025", "2026")):
+        d = ls.simulate(population, 300, seed=100 + k, ordinal_levels=7).astype(object)
+        d.insert(0, "respondent", [f"W{wave[-2:]}-{i:04d}" for i in range(len(d))])
+        d["wave"] = wave
+        waves.append(d)
+    df = pd.concat(waves, ignore_index=True)
+    df.loc[3, "al2"] = -99            # declared "no answer"
+    df.loc[10, "bl1"] = 9             # out of range on a 1-7 scale
+    df.loc[11, "al3"] = "Agree"       # a text label instead of its code
+    df.loc[12, [c for c in df.columns if c not in ("respondent", "wave")]] = None   # an empty row
+    df = pd.concat([df, df.iloc[[20]]], ignore_index=True)         # an exact duplicate
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "brand_loyalty_export.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
 def cmd_demo(args) -> int:
-    print("loyaltyscope demo: lavaan-compatible SEM on the bundled example data\n")
+    out_dir = Path(args.out)
+    print("loyaltyscope demo: a two-wave brand-loyalty study on simulated data, then the classic")
+    print("lavaan examples on the bundled data sets\n")
     sections = []
-    for title, (dataset, model, opts) in DEMO_MODELS.items():
-        fit = ls.sem(model, ls.load_dataset(dataset), **opts)
+
+    def show(title, result, note=""):
         print("=" * 78)
         print(title)
         print("=" * 78)
-        print(fit.summary())
+        print(result.summary() if hasattr(result, "summary") else result.to_string())
         print()
-        sections.append(ls.Section(title, fit))
-    inv = ls.invariance(DEMO_MODELS[next(iter(DEMO_MODELS))][1], ls.load_dataset("holzinger_swineford"), "school")
-    print("=" * 78)
-    print(inv.summary())
-    sections.append(ls.Section("Measurement invariance across schools", inv))
-    out = ls.write_report(sections, args.out, title="loyaltyscope demo study")
-    print(f"\nreport written to {out}")
+        sections.append(ls.Section(title, result, note))
+
+    export = _demo_survey_export(out_dir)
+    instrument = ls.load_instrument("brand_loyalty")
+    responses = ls.read_responses(export, instrument, id_column="respondent", other_columns=["wave"])
+    show("1. Reading the raw export against the questionnaire", responses,
+         "Every input row ends in the analysis set or in the exclusion log.")
+    screening = ls.screen(responses)
+    show("2. Careless-responding screen (flags only, nothing excluded)", screening)
+    full_model = instrument.to_model()
+    show("3. Reliability per construct (alpha, omega, AVE)", ls.reliability(full_model, responses.data))
+    show("4. Discriminant validity: HTMT", ls.htmt(full_model, responses.data))
+    data = responses.data.join(responses.other[["wave"]])
+    fit = ls.sem(LOYALTY_MODEL, data, estimator="MLR", missing="fiml")
+    show("5. CFA: attitudinal vs purchase loyalty (MLR, FIML)", fit)
+    inv = ls.invariance(LOYALTY_MODEL, data.dropna(), "wave", estimator="MLR")
+    show("6. Is the scale the same in both waves? Measurement invariance", inv)
+    for i, (title, (dataset, model, opts)) in enumerate(DEMO_MODELS.items(), start=7):
+        show(f"{i}. {title}", ls.sem(model, ls.load_dataset(dataset), **opts))
+    out = ls.write_report(sections, out_dir, title="loyaltyscope demo study")
+    print(f"report written to {out}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """A study report assembled from results' sections, written as one self-contained HTML file.
 
-Each section is a title, the result's ``summary()`` text and its ``_repr_html_()`` table. The
+Each section is a title, the result's ``summary()`` text and its ``_repr_html_()`` table (a
+plain DataFrame, e.g. a reliability table, is shown with ``to_string``/``to_html``). The
 template is rendered by jinja2 with autoescaping on, so every user string (titles, variable
 names, labels) is escaped; result HTML is produced by the results themselves, which escape
 their own strings, and is inserted as markup.
@@ -46,6 +47,16 @@ class Section:
     note: str = ""
 
 
+def _text(result) -> str:
+    return result.summary() if hasattr(result, "summary") else result.to_string()
+
+
+def _html(result) -> str:
+    if hasattr(result, "_repr_html_") and not hasattr(result, "to_html"):
+        return result._repr_html_()
+    return result.to_html(escape=True, float_format=lambda v: f"{v:.3f}")   # DataFrames
+
+
 def write_report(sections: list[Section], path: str | Path, title: str = "loyaltyscope report") -> Path:
     """Render the sections to ``path`` (a folder gets ``index.html``); return the file written."""
     from loyaltyscope import __version__
@@ -57,8 +68,8 @@ def write_report(sections: list[Section], path: str | Path, title: str = "loyalt
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
     env = Environment(autoescape=True)
-    rendered = [dict(title=s.title, note=s.note, text=s.result.summary(),
-                     html=Markup(s.result._repr_html_())) for s in sections]
+    rendered = [dict(title=s.title, note=s.note, text=_text(s.result), html=Markup(_html(s.result)))
+                for s in sections]
     html = env.from_string(_TEMPLATE).render(title=title, version=__version__, sections=rendered,
                                              when=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
     path.write_text(html, encoding="utf-8")

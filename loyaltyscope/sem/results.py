@@ -19,9 +19,6 @@ import pandas as pd
 
 __all__ = ["SemResult"]
 
-_SECTION = {"=~": "Latent Variables", "~": "Regressions", "~~": "Covariances", "~1": "Intercepts",
-            "|": "Thresholds", ":=": "Defined Parameters"}
-
 
 @dataclass(frozen=True, eq=False)
 class SemResult:
@@ -190,23 +187,27 @@ class SemResult:
             if g is not None and self.ngroups > 1:
                 lines.append("")
                 lines.append(f"Group {g} [{self.group_labels[int(g) - 1]}]:")
-            for op in ("=~", "~", "~~", "~1", "|", ":="):
-                s = sub[sub["op"] == op]
+            cov = (sub["op"] == "~~") & (sub["lhs"] != sub["rhs"])
+            var = (sub["op"] == "~~") & (sub["lhs"] == sub["rhs"])
+            sections = [("Latent Variables", sub["op"] == "=~", "=~"), ("Regressions", sub["op"] == "~", "~"),
+                        ("Covariances", cov, "~~"), ("Intercepts", sub["op"] == "~1", "~1"),
+                        ("Thresholds", sub["op"] == "|", "|"), ("Variances", var, "var"),
+                        ("Scales y*", sub["op"] == "~*~", "~*~"), ("Defined Parameters", sub["op"] == ":=", ":=")]
+            for title, mask, op in sections:
+                s = sub[mask]
                 if s.empty:
                     continue
                 lines.append("")
-                lines.append(f"{_SECTION[op]}:")
+                lines.append(f"{title}:")
                 lines.append(f"{'':<22}{'Estimate':>10}{'Std.Err':>10}{'z-value':>10}{'P(>|z|)':>10}"
                              f"{'Std.lv':>10}{'Std.all':>10}")
                 last = None
                 for _, r in s.iterrows():
-                    if op in ("=~", "~") and r["lhs"] != last:
+                    if op in ("=~", "~", "~~") and r["lhs"] != last:      # lavaan: header per lhs
                         lines.append(f"  {r['lhs']} {op}")
                         last = r["lhs"]
-                    if op in ("=~", "~"):
+                    if op in ("=~", "~", "~~"):
                         name = f"    {r['rhs']}"
-                    elif op == "~~":
-                        name = f"    {r['lhs']}" if r["lhs"] == r["rhs"] else f"    {r['lhs']} ~~ {r['rhs']}"
                     elif op == "|":
                         name = f"    {r['lhs']}|{r['rhs']}"
                     else:
