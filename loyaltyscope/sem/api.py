@@ -13,10 +13,10 @@ import functools
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from loyaltyscope import __version__
 from loyaltyscope.sem import fit_indices as fi
+from loyaltyscope.sem.estimates import label_rows, parameter_estimates, theta_names
 from loyaltyscope.sem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
 from loyaltyscope.sem.expressions import numeric_jacobian
 from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable
@@ -31,7 +31,6 @@ from loyaltyscope.sem.syntax import parse_model
 
 __all__ = ["sem", "cfa"]
 
-_Z975 = stats.norm.ppf(0.975)
 
 
 @functools.lru_cache(maxsize=64)
@@ -106,17 +105,8 @@ def _fill_exo(table: pd.DataFrame, spec: ModelSpec, ss: SampleStats):
     table["ustart"] = ust
 
 
-def _label_map(table: pd.DataFrame):
-    """label -> row index of its (first) row."""
-    out = {}
-    for k, lab in enumerate(table["label"]):
-        if lab and lab not in out:
-            out[lab] = k
-    return out
-
-
 def _constraint_functions(spec: ModelSpec, table: pd.DataFrame, ntheta: int):
-    labels = _label_map(table)
+    labels = label_rows(table)
     free = np.asarray(table["free"]) - 1
     ustart = np.asarray(table["ustart"], dtype=float)
 
@@ -341,7 +331,7 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     if options.get("se") == "bootstrap" or options.get("bollen_stine"):
         from loyaltyscope.sem.bootstrap import bootstrap_fit
         boot, boot_msgs = bootstrap_fit(problem, theta, F, ss, table, spec, values_of, nonlinear, options,
-                                        _theta_names(table, free, ntheta))
+                                        theta_names(table, free, ntheta))
         warnings.extend(boot_msgs)
         if options.get("se") == "bootstrap" and vcov_theta is not None:
             vcov_theta = boot.vcov_theta
@@ -372,7 +362,7 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     if ss.dropped_rows:
         warnings.insert(0, f"{len(ss.dropped_rows)} of {ss.n_input_rows} rows excluded by listwise deletion "
                            "(missing values); see result.dropped")
-    pnames = _theta_names(table, free, ntheta)
+    pnames = theta_names(table, free, ntheta)
 
     def mi():
         return modification_indices(spec, pd.DataFrame(table), ss, Cs)
@@ -437,17 +427,6 @@ def _start_from_fit(previous: SemResult, table, free, theta):
     return out
 
 
-def _theta_names(table, free, ntheta):
-    """A readable name per free parameter: its label, else ``lhs op rhs`` (``.gK`` for group K)."""
-    names = [""] * ntheta
-    lhs, op, rhs = np.asarray(table["lhs"]), np.asarray(table["op"]), np.asarray(table["rhs"])
-    lab, grp = np.asarray(table["label"]), np.asarray(table["group"])
-    for k in np.flatnonzero(free >= 0)[::-1]:       # first row of a parameter wins
-        base = f"{lhs[k]}{op[k]}{rhs[k]}"
-        names[free[k]] = lab[k] or (base if grp[k] == 1 else f"{base}.g{grp[k]}")
-    return names
-
-
 def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
     msgs = []
     K = problem.K
@@ -471,7 +450,7 @@ def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
     if evals[0] <= 1e-10 * max(evals[-1], 1e-300):
         null = K @ evecs[:, evals <= 1e-10 * max(evals[-1], 1e-300)]
         involved = np.flatnonzero(np.abs(null).max(axis=1) > 1e-3)
-        names = _theta_names(table, free, len(theta))
+        names = theta_names(table, free, len(theta))
         msgs.append("the model is not identified: the information matrix is singular; these "
                     "parameters cannot be separated: " + ", ".join(names[j] for j in involved)
                     + ". Standard errors are not available.")
@@ -599,48 +578,14 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
 
 def _params_table(spec, table, vals, vcov, theta, free, Cs, problem, values_of, ss):
     ops = np.asarray(table["op"])
-    lhs, rhs = np.asarray(table["lhs"]), np.asarray(table["rhs"])
-    grp, lab = np.asarray(table["group"]), np.asarray(table["label"])
+    lhs, rhs, grp = np.asarray(table["lhs"]), np.asarray(table["rhs"]), np.asarray(table["group"])
     names = list(spec.ov_names) + list(spec.lv_names)
     sd = {g + 1: dict(zip(names, np.sqrt(np.clip(np.diag(Cs[g]), 0, None)))) for g in range(len(Cs))}
     std_lv = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.lv")
     std_all = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.all")
-    se = np.asarray(table["se"], dtype=float)
-    keep = np.isin(ops, ["=~", "~", "~~", "~1", "|"])
-    cols = {"lhs": lhs[keep], "op": ops[keep], "rhs": rhs[keep], "group": grp[keep], "label": lab[keep],
-            "est": vals[keep], "se": se[keep], "std_lv": std_lv[keep], "std_all": std_all[keep]}
-    if spec.definitions:        # defined parameters: delta method over theta
-        labels = _label_map(table)
-
-        def defs(th, std=None):
-            v = values_of(th)
-            if std is not None:
-                v = {name: std[k] for name, k in labels.items()}
-                for name, expr in spec.definitions:
-                    v[name] = expr.evaluate(v)
-            return np.array([v[name] for name, _ in spec.definitions])
-
-        est_d = defs(theta)
-        if vcov is not None:
-            J = numeric_jacobian(defs, theta)
-            se_d = np.sqrt(np.clip(np.diag(J @ vcov @ J.T), 0, None))
-        else:
-            se_d = np.full(len(est_d), np.nan)
-        dnames = np.array([n for n, _ in spec.definitions], dtype=object)
-        extra = {"lhs": dnames, "op": np.array([":="] * len(dnames), dtype=object),
-                 "rhs": np.array([e.text.replace(" ", "") for _, e in spec.definitions], dtype=object),
-                 "group": np.zeros(len(dnames), int), "label": dnames, "est": est_d, "se": se_d,
-                 "std_lv": defs(theta, std_lv), "std_all": defs(theta, std_all)}
-        cols = {c: np.concatenate([cols[c], extra[c]]) for c in cols}
-    est, se = cols["est"], cols["se"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se == 0, np.nan, est / se)
-    out = {c: cols[c] for c in ("lhs", "op", "rhs", "group", "label", "est", "se")}
-    out.update(z=z, pvalue=2 * stats.norm.sf(np.abs(z)), ci_lower=est - _Z975 * se, ci_upper=est + _Z975 * se,
-               std_lv=cols["std_lv"], std_all=cols["std_all"])
-    if ss.ngroups == 1:
-        del out["group"]
-    return pd.DataFrame(out)
+    return parameter_estimates(table, vals, np.asarray(table["se"], dtype=float), std_lv, std_all,
+                               definitions=spec.definitions, values_of=values_of, theta=theta, vcov=vcov,
+                               ngroups=ss.ngroups)
 
 
 def _diagnostics(spec, table, sigmas, Cs, ss):

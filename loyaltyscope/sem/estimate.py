@@ -224,7 +224,7 @@ def ml_hessian(problem: MLProblem, theta: np.ndarray):
             return np.inf, None, None
         F += w * Fb
         Sinv = holder[0]
-        kq, p = dS.shape[0], dS.shape[1]
+        kq = dS.shape[0]
         Sstar, z = S, None
         if ms:
             d = ybar - mu

@@ -20,7 +20,6 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import block_diag
 
 from loyaltyscope.sem.estimate import MLProblem, ml_gradient_information
 from loyaltyscope.sem.ram import make_layout

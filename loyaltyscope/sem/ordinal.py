@@ -63,6 +63,7 @@ import pandas as pd
 from scipy import special, stats
 
 from loyaltyscope.sem import fit_indices as fi
+from loyaltyscope.sem.estimates import parameter_estimates, theta_names
 from loyaltyscope.sem.expressions import numeric_jacobian
 from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable
 from loyaltyscope.sem.ram import derivative_plan, implied, implied_with_derivatives, make_layout
@@ -75,7 +76,6 @@ __all__ = ["bvn_cdf", "bvn_pdf", "univariate_thresholds", "polychoric_pairs", "m
 
 _SQRT_EPS = sqrt(np.finfo(float).eps)
 _BIG = 40.0                       # stands in for +/- infinity in thresholds (Phi(40) == 1 in double)
-_Z975 = stats.norm.ppf(0.975)
 _GL = {n: np.polynomial.legendre.leggauss(n) for n in (6, 12, 20)}
 
 
@@ -1055,7 +1055,6 @@ def _fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, npar_catm
         xs, c, shift = chisq, np.nan, np.nan
     # baseline model: free thresholds per group; its Jacobian picks the threshold rows
     bj = []
-    off = 0
     for g in range(G):
         J = np.zeros((T + P, G * T))
         J[np.arange(T), g * T + np.arange(T)] = 1.0
@@ -1202,7 +1201,7 @@ def _fit_ordinal_core(spec, data, group, group_equal, group_partial, std_lv, est
     def start(strategy):
         sv = start_values(table, spec.ov_names, spec.lv_names, list(ss.cor),
                           [np.zeros(mdl.p)] * ss.ngroups, strategy)
-        ops, grp = table["op"], table["group"]
+        ops = table["op"]
         for g in range(ss.ngroups):
             rows = mdl.groups[g]["th_rows"]
             sv[rows] = np.where(free[rows] >= 0, ss.th[g], sv[rows])
@@ -1265,7 +1264,7 @@ def _fit_ordinal_core(spec, data, group, group_equal, group_partial, std_lv, est
     if ss.dropped_rows:
         warnings.insert(0, f"{len(ss.dropped_rows)} of {ss.n_input_rows} rows excluded by listwise deletion "
                            "(missing values); see result.dropped")
-    names = _theta_names(table, free, mdl.ntheta)
+    names = theta_names(table, free, mdl.ntheta)
 
     def values_of(th):
         v = mdl.values(th)
@@ -1325,21 +1324,11 @@ def _th_names(ov_names, nlevels):
     return [f"{v}|t{k}" for v, K in zip(ov_names, nlevels) for k in range(1, K)]
 
 
-def _theta_names(table, free, ntheta):
-    names = [""] * ntheta
-    lhs, op, rhs = np.asarray(table["lhs"]), np.asarray(table["op"]), np.asarray(table["rhs"])
-    lab, grp = np.asarray(table["label"]), np.asarray(table["group"])
-    for k in np.flatnonzero(free >= 0)[::-1]:
-        base = f"{lhs[k]}{op[k]}{rhs[k]}"
-        names[free[k]] = lab[k] or (base if grp[k] == 1 else f"{base}.g{grp[k]}")
-    return names
-
-
 def _params_table(spec, table, vals, vcov, theta, Cs, ss, values_of):
     """lavaan's ``parameterEstimates(fit, standardized = TRUE)`` incl. ``|`` and ``~*~`` rows."""
     ops = np.asarray(table["op"])
     lhs, rhs = np.asarray(table["lhs"]), np.asarray(table["rhs"])
-    grp, lab = np.asarray(table["group"]), np.asarray(table["label"])
+    grp = np.asarray(table["group"])
     names = list(spec.ov_names) + list(spec.lv_names)
     sd = {g + 1: dict(zip(names, np.sqrt(np.clip(np.diag(C), 0, None)))) for g, C in enumerate(Cs)}
     std_lv = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.lv")
@@ -1347,45 +1336,9 @@ def _params_table(spec, table, vals, vcov, theta, Cs, ss, values_of):
     dl = ops == "~*~"
     std_lv[dl] = vals[dl]
     std_all[dl] = [vals[k] * sd[grp[k]][lhs[k]] for k in np.flatnonzero(dl)]
-    se = np.asarray(table["se"], float)
-    keep = np.isin(ops, ["=~", "~", "~~", "~1", "|", "~*~"])
-    cols = {"lhs": lhs[keep], "op": ops[keep], "rhs": rhs[keep], "group": grp[keep], "label": lab[keep],
-            "est": vals[keep], "se": se[keep], "std_lv": std_lv[keep], "std_all": std_all[keep]}
-    if spec.definitions:
-        first = {}
-        for k, l in enumerate(lab):
-            if l and l not in first:
-                first[l] = k
-
-        def defs(th, std=None):
-            v = values_of(th)
-            if std is not None:
-                v = {name: std[k] for name, k in first.items()}
-                for name, expr in spec.definitions:
-                    v[name] = expr.evaluate(v)
-            return np.array([v[name] for name, _ in spec.definitions])
-
-        est_d = defs(theta)
-        if vcov is not None:
-            Jd = numeric_jacobian(defs, theta)
-            se_d = np.sqrt(np.clip(np.diag(Jd @ vcov @ Jd.T), 0, None))
-        else:
-            se_d = np.full(len(est_d), np.nan)
-        dn = np.array([n for n, _ in spec.definitions], dtype=object)
-        extra = {"lhs": dn, "op": np.array([":="] * len(dn), dtype=object),
-                 "rhs": np.array([e.text.replace(" ", "") for _, e in spec.definitions], dtype=object),
-                 "group": np.zeros(len(dn), int), "label": dn, "est": est_d, "se": se_d,
-                 "std_lv": defs(theta, std_lv), "std_all": defs(theta, std_all)}
-        cols = {c: np.concatenate([cols[c], extra[c]]) for c in cols}
-    est, se = cols["est"], cols["se"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se == 0, np.nan, est / se)
-    out = {c: cols[c] for c in ("lhs", "op", "rhs", "group", "label", "est", "se")}
-    out.update(z=z, pvalue=2 * special.ndtr(-np.abs(z)), ci_lower=est - _Z975 * se, ci_upper=est + _Z975 * se,
-               std_lv=cols["std_lv"], std_all=cols["std_all"])
-    if ss.ngroups == 1:
-        del out["group"]
-    return pd.DataFrame(out)
+    return parameter_estimates(table, vals, np.asarray(table["se"], float), std_lv, std_all,
+                               definitions=spec.definitions, values_of=values_of, theta=theta, vcov=vcov,
+                               ngroups=ss.ngroups, ops=("=~", "~", "~~", "~1", "|", "~*~"))
 
 
 def _r2(spec, table, Cs, ss):
