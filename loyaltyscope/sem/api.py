@@ -16,7 +16,7 @@ import pandas as pd
 
 from loyaltyscope import __version__
 from loyaltyscope.sem import fit_indices as fi
-from loyaltyscope.sem.estimates import label_rows, parameter_estimates, theta_names
+from loyaltyscope.sem.estimates import label_rows, parameter_estimates, r_square, theta_names
 from loyaltyscope.sem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
 from loyaltyscope.sem.expressions import numeric_jacobian
 from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable
@@ -375,7 +375,7 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
                         "and result.extra['coverage']")
     lazy = {"fit_measures": lambda: _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust, problem, theta),
             "params": lambda: _params_table(spec, table, vals, vcov_theta, theta, free, Cs, problem, values_of, ss),
-            "r2": lambda: _r2(spec, table, Cs, ss)}
+            "r2": lambda: r_square(spec, table, Cs, ss)}
     if boot is not None:
         extra["bootstrap"] = boot
         if boot.bollen_stine is not None:
@@ -616,21 +616,3 @@ def _diagnostics(spec, table, sigmas, Cs, ss):
         if np.linalg.eigvalsh(sigmas[g])[0] <= 0:
             msgs.append(f"the model-implied covariance matrix is not positive definite{gname(g + 1)}")
     return msgs
-
-
-def _r2(spec, table, Cs, ss):
-    ops, lhs, rhs, grp = (np.asarray(table[c]) for c in ("op", "lhs", "rhs", "group"))
-    est = np.asarray(table["est"])
-    endo = set(rhs[ops == "=~"]) | set(lhs[ops == "~"])
-    names = list(spec.ov_names) + list(spec.lv_names)
-    rows = []
-    for g in range(ss.ngroups):
-        for v in names:
-            if v not in endo:
-                continue
-            k = np.flatnonzero((ops == "~~") & (lhs == v) & (rhs == v) & (grp == g + 1))
-            if not len(k):
-                continue
-            total = Cs[g][names.index(v), names.index(v)]
-            rows.append((ss.group_labels[g], v, 1 - est[k[0]] / total if total > 0 else np.nan))
-    return pd.DataFrame(rows, columns=["group", "variable", "r2"])

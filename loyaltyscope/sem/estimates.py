@@ -17,7 +17,7 @@ from scipy import stats
 
 from loyaltyscope.sem.expressions import numeric_jacobian
 
-__all__ = ["parameter_estimates", "label_rows", "theta_names"]
+__all__ = ["parameter_estimates", "label_rows", "theta_names", "r_square"]
 
 _Z975 = stats.norm.ppf(0.975)
 
@@ -91,3 +91,23 @@ def parameter_estimates(table, vals, se, std_lv, std_all, *, definitions, values
     if ngroups == 1:
         del out["group"]
     return pd.DataFrame(out)
+
+
+def r_square(spec, table, Cs, ss):
+    """R-square of endogenous variables: 1 - residual variance / implied variance (for an
+    ordinal item, of its latent response y*)."""
+    ops, lhs, rhs, grp = (np.asarray(table[c]) for c in ("op", "lhs", "rhs", "group"))
+    est = np.asarray(table["est"])
+    endo = set(rhs[ops == "=~"]) | set(lhs[ops == "~"])
+    names = list(spec.ov_names) + list(spec.lv_names)
+    rows = []
+    for g in range(ss.ngroups):
+        for v in names:
+            if v not in endo:
+                continue
+            k = np.flatnonzero((ops == "~~") & (lhs == v) & (rhs == v) & (grp == g + 1))
+            if not len(k):
+                continue
+            total = Cs[g][names.index(v), names.index(v)]
+            rows.append((ss.group_labels[g], v, 1 - est[k[0]] / total if total > 0 else np.nan))
+    return pd.DataFrame(rows, columns=["group", "variable", "r2"])

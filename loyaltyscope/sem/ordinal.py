@@ -63,7 +63,7 @@ import pandas as pd
 from scipy import special, stats
 
 from loyaltyscope.sem import fit_indices as fi
-from loyaltyscope.sem.estimates import parameter_estimates, theta_names
+from loyaltyscope.sem.estimates import parameter_estimates, r_square, theta_names
 from loyaltyscope.sem.expressions import numeric_jacobian
 from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable
 from loyaltyscope.sem.ram import derivative_plan, implied, implied_with_derivatives, make_layout
@@ -1280,7 +1280,7 @@ def _fit_ordinal_core(spec, data, group, group_equal, group_partial, std_lv, est
         "fit_measures": _single_threaded(lambda: _fit_measures(mdl, ss, mom, chisq, df, npar, Einv,
                                                                est_name == "WLSMV", npar_catml, catml_ok)),
         "params": _single_threaded(lambda: _params_table(spec, table, vals, vcov, theta, Cs, ss, values_of)),
-        "r2": lambda: _r2(spec, table, Cs, ss),
+        "r2": lambda: r_square(spec, table, Cs, ss),
     }
     opts = dict(std_lv=std_lv, group=group, group_equal=group_equal, missing=missing, estimator=est_name,
                 ordered=tuple(spec.ordered), se=se, max_iter=int(max_iter), version=__version__,
@@ -1341,21 +1341,3 @@ def _params_table(spec, table, vals, vcov, theta, Cs, ss, values_of):
                                ngroups=ss.ngroups, ops=("=~", "~", "~~", "~1", "|", "~*~"))
 
 
-def _r2(spec, table, Cs, ss):
-    """R-square of endogenous variables: 1 - residual variance / implied variance (for an
-    ordinal item, of its latent response y*)."""
-    ops, lhs, rhs, grp = (np.asarray(table[c]) for c in ("op", "lhs", "rhs", "group"))
-    est = np.asarray(table["est"])
-    endo = set(rhs[ops == "=~"]) | set(lhs[ops == "~"])
-    names = list(spec.ov_names) + list(spec.lv_names)
-    rows = []
-    for g in range(ss.ngroups):
-        for v in names:
-            if v not in endo:
-                continue
-            k = np.flatnonzero((ops == "~~") & (lhs == v) & (rhs == v) & (grp == g + 1))
-            if not len(k):
-                continue
-            total = Cs[g][names.index(v), names.index(v)]
-            rows.append((ss.group_labels[g], v, 1 - est[k[0]] / total if total > 0 else np.nan))
-    return pd.DataFrame(rows, columns=["group", "variable", "r2"])
