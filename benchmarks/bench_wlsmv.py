@@ -73,10 +73,11 @@ def main():
         r = run_r(R_TEMPLATE.format(path=DATA, model=MODEL, items=items, repeat=args.repeat))
         out["lavaan_s"] = r["median"]
         out["lavaan_with_fit_measures_s"] = r["median_with_fit_measures"]
-        # conservative: lavaan's fit alone against ours with params, fit measures, no parse cache
-        out["ratio"] = r["median"] / ours_cold
-        out["ratio_fit_only"] = r["median"] / ours
+        # like for like, as bench_sem.py: one fit against one fit
+        out["ratio"] = r["median"] / ours
         out["ratio_with_fit_measures"] = r["median_with_fit_measures"] / ours_full
+        # conservative: lavaan's fit alone against ours with params, fit measures, no parse cache
+        out["ratio_conservative"] = r["median"] / ours_cold
         out["target_ratio"] = 10
         out["meets_target"] = out["ratio"] >= 10
     report(out)
