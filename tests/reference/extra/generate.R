@@ -12,6 +12,8 @@ HO <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ng
 PATH <- 'x4 ~ x1 + x2\nx5 ~ x4 + x3\nx6 ~ x5'
 MIMIC <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ sex + ageyr\nx1 ~ 1\nvisual ~ 0.5*1'
 cases <- list(
+  list(name = "hs_metric_fiml_mlr", data = "holzinger_swineford_1939_missing.csv", d = hsm, model = HS,
+       options = list(group = "school", group.equal = "loadings", missing = "fiml", estimator = "MLR")),
   list(name = "hs_higher_order", data = "holzinger_swineford_1939.csv", d = hs, model = HO, options = list()),
   list(name = "hs_path_observed", data = "holzinger_swineford_1939.csv", d = hs, model = PATH, options = list()),
   list(name = "hs_mimic_means", data = "holzinger_swineford_1939.csv", d = hs, model = MIMIC, options = list()),
