@@ -65,7 +65,7 @@ from scipy import special, stats
 from loyaltyscope.sem import fit_indices as fi
 from loyaltyscope.sem.estimates import parameter_estimates, r_square, theta_names
 from loyaltyscope.sem.expressions import numeric_jacobian
-from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable
+from loyaltyscope.sem.partable import ModelSpec, ModelSpecError, build_partable, number_free_rows
 from loyaltyscope.sem.ram import derivative_plan, implied, implied_with_derivatives, make_layout
 from loyaltyscope.sem.samplestats import DataError
 from loyaltyscope.sem.standardize import standardize_rows
@@ -698,30 +698,8 @@ def ordinal_partable(spec: ModelSpec, nlevels: dict, group_equal=(), group_parti
             for s_ in np.flatnonzero((op == "|") & (lhs == lhs[k]) & (rhs == rhs[k])):
                 if free[s_] and not (grp[s_] > 1 and lab[s_]):
                     lab[s_] = name
-    table["free"] = _number_free_rows(free, lab)
+    table["free"] = number_free_rows(free, lab)
     return table
-
-
-def _number_free_rows(free, labels) -> np.ndarray:
-    """Number free rows 1..k in table order; rows sharing a label share a number (as
-    ``partable._number_free``)."""
-    out = np.zeros(len(free), dtype=int)
-    by_label: dict = {}
-    k = 0
-    for i in np.flatnonzero(free):
-        lab = labels[i]
-        if lab and lab in by_label:
-            out[i] = by_label[lab]
-            continue
-        k += 1
-        out[i] = k
-        if lab:
-            by_label[lab] = k
-    fixed_labels = {labels[i] for i in np.flatnonzero(free == 0) if labels[i]}
-    clash = sorted(lab for lab in fixed_labels if lab in by_label)
-    if clash:
-        raise ModelSpecError(f"label(s) {clash} are given to both a fixed and a free parameter")
-    return out
 
 
 # ---------------------------------------------------------------------------- the model

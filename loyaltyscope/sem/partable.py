@@ -316,26 +316,29 @@ def _definitions_and_constraints(formulas, table):
     return definitions, constraints
 
 
-def _number_free(table):
-    """Number free parameters 1..k; rows with the same label share one number."""
-    free = np.zeros(len(table), dtype=int)
+def number_free_rows(free, labels) -> np.ndarray:
+    """Number free rows 1..k in table order; rows sharing a label share one number. A label
+    given to both a fixed and a free row is an error."""
+    free = np.asarray(free)
+    out = np.zeros(len(free), dtype=int)
     by_label: dict[str, int] = {}
     k = 0
-    labels = table["label"].to_numpy()
-    for i, is_free in enumerate(table["free"].to_numpy()):
-        if not is_free:
-            continue
+    for i in np.flatnonzero(free):
         lab = labels[i]
         if lab and lab in by_label:
-            free[i] = by_label[lab]
+            out[i] = by_label[lab]
             continue
         k += 1
-        free[i] = k
+        out[i] = k
         if lab:
             by_label[lab] = k
-    # a label on a fixed row and a free row: lavaan treats the label as naming the fixed value
-    fixed_labels = set(labels[(table["free"].to_numpy() == 0) & (labels != "")])
+    fixed_labels = {labels[i] for i in np.flatnonzero(free == 0) if labels[i]}
     clash = sorted(lab for lab in fixed_labels if lab in by_label)
     if clash:
         raise ModelSpecError(f"label(s) {clash} are given to both a fixed and a free parameter")
-    table["free"] = free
+    return out
+
+
+def _number_free(table):
+    """Number free parameters 1..k; rows with the same label share one number."""
+    table["free"] = number_free_rows(table["free"].to_numpy(), table["label"].to_numpy())
