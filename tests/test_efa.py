@@ -18,11 +18,7 @@ EXTRA = load_extra("efa")
 BFI = load_data("bfi.csv")
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ls.PsychometricWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_psychometric_warnings")
 
 
 @pytest.mark.parametrize("sol", CASE["solutions"], ids=lambda s: f"{s['fm']}-{s['rotate']}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import warnings
 
 import numpy as np
 import pytest
@@ -19,11 +18,7 @@ EXTRA = load_extra("polychoric")
 BFI = load_data("bfi.csv")
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ls.PsychometricWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_psychometric_warnings")
 
 
 def test_bfi_polychoric_equals_psych():

@@ -3,7 +3,6 @@ once, and what can still be computed is computed with the rest marked."""
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -18,11 +17,7 @@ def _items(n=200, k=6, seed=0):
     return pd.DataFrame({f"q{i}": np.clip(np.round(3 + f + rng.normal(size=n)), 1, 5) for i in range(1, k + 1)})
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ls.PsychometricWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_psychometric_warnings")
 
 
 def test_non_numeric_columns_all_named_with_value_and_row():

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -20,11 +19,7 @@ BFIR = bfi_reversed()
 HS = load_data("holzinger_swineford_1939.csv")
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ls.PsychometricWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_psychometric_warnings")
 
 
 def test_reversal_matches_case():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -19,11 +18,7 @@ HS = load_data("holzinger_swineford_1939.csv")
 DATA = {"bfi": BFI, "hs": HS}
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ls.PsychometricWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_psychometric_warnings")
 
 
 def test_kmo_equals_psych():
