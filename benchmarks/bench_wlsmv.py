@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 import loyaltyscope as ls
-from loyaltyscope.sem import ordinal
+from loyaltyscope.cbsem import ordinal
 
 from _common import median_time, r_available, report, run_r
 

@@ -1,0 +1,408 @@
+"""Maximum-likelihood estimation: the discrepancy function, its gradient, the expected
+information, and the optimiser.
+
+Discrepancy (lavaan's ``fmin`` is half of F; Joreskog, 1969; Bollen, 1989, ch. 4)::
+
+    F_g = log|Sigma_g| + tr(S_g Sigma_g^-1) - log|S_g| - p + (ybar_g - mu_g)' Sigma_g^-1 (ybar_g - mu_g)
+    F   = sum_g (N_g / N) F_g          chisq = N F
+
+with S_g divided by N_g. Gradient and expected (Fisher) information per case::
+
+    dF/dtheta_a = tr(W dSigma_a) - 2 dmu_a' Sigma^-1 (ybar - mu),  W = Sigma^-1 - Sigma^-1 S* Sigma^-1,
+                  S* = S + (ybar - mu)(ybar - mu)'
+    I_ab        = 1/2 tr(Sigma^-1 dSigma_a Sigma^-1 dSigma_b) + dmu_a' Sigma^-1 dmu_b
+
+The optimiser is Fisher scoring (theta += I^-1 (-dF/2)) with step halving, from several
+start strategies before giving up; the standard errors use the same expected information,
+``vcov = (N I)^-1`` — lavaan's ``information = "expected"``.
+
+Linear equality constraints (shared labels, ``a == 2*b``) are handled by
+reparametrisation theta = theta0 + K phi; non-linear equalities and inequalities by SLSQP.
+
+R equivalent: ``lavaan:::lav_model_estimate`` (nlminb on the same objective).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import optimize
+
+from loyaltyscope.cbsem.ram import (RamLayout, _matrices, derivative_plan, implied, implied_with_derivatives,
+                                  second_order_traces)
+
+__all__ = ["MLProblem", "ml_objective", "ml_gradient_information", "fit_ml", "row_values"]
+
+
+@dataclass(frozen=True)
+class MLProblem:
+    """Arrays that define one ML estimation problem (no pandas, no names)."""
+
+    layouts: tuple[RamLayout, ...]
+    base_values: np.ndarray         # table-row values, fixed ones filled in
+    free_index: np.ndarray          # per table row: index into theta, or -1
+    covs: tuple[np.ndarray, ...]
+    means: tuple[np.ndarray, ...]
+    nobs: tuple[int, ...]
+    meanstructure: bool
+    K: np.ndarray                   # theta = theta0 + K phi
+    theta0: np.ndarray
+    patterns: tuple | None = None   # FIML: per group, tuple of (observed index, n, S_p, ybar_p)
+    blocks: tuple = field(init=False, repr=False)
+    row_maps: tuple = field(init=False, repr=False)
+
+    def __post_init__(self):
+        n_total = float(sum(self.nobs))
+        blocks = []
+        for g, (S, ybar, n) in enumerate(zip(self.covs, self.means, self.nobs)):
+            if self.patterns is None:
+                const = float(np.linalg.slogdet(S)[1]) + S.shape[0]
+                blocks.append((g, None, n / n_total, S, ybar, const))
+            else:
+                for obs, n_p, S_p, y_p in self.patterns[g]:
+                    full = len(obs) == S.shape[0]
+                    blocks.append((g, None if full else np.asarray(obs), n_p / n_total, S_p, y_p, 0.0))
+        object.__setattr__(self, "blocks", tuple(blocks))
+        maps = []
+        for lay in self.layouts:
+            fi = self.free_index[lay.rows]
+            pos = np.flatnonzero(fi >= 0)
+            M = np.zeros((len(pos), self.K.shape[0]))
+            M[np.arange(len(pos)), fi[pos]] = 1.0
+            maps.append((pos, M, derivative_plan(lay, pos)))
+        object.__setattr__(self, "row_maps", tuple(maps))
+
+    @property
+    def logdet_covs(self) -> tuple:
+        return tuple(b[5] - b[3].shape[0] for b in self.blocks) if self.patterns is None else ()
+
+    @property
+    def weights(self) -> np.ndarray:
+        n = np.asarray(self.nobs, float)
+        return n / n.sum()
+
+    @property
+    def ntheta(self) -> int:
+        return self.K.shape[0]
+
+    def theta(self, phi: np.ndarray) -> np.ndarray:
+        return self.theta0 + self.K @ phi
+
+
+def row_values(problem: MLProblem, theta: np.ndarray) -> np.ndarray:
+    v = problem.base_values.copy()
+    free = problem.free_index >= 0
+    v[free] = theta[problem.free_index[free]]
+    return v
+
+
+def _group_F(Sigma, mu, S, ybar, meanstructure, const, Sinv_out=None):
+    """F_b = log|Sigma| + tr(S Sigma^-1) + (ybar - mu)' Sigma^-1 (ybar - mu) - const
+    (const = log|S| + p for complete data); inf when Sigma is not positive definite."""
+    try:
+        L = np.linalg.cholesky(Sigma)
+    except np.linalg.LinAlgError:
+        return np.inf
+    logdet = 2.0 * np.log(np.diag(L)).sum()
+    Linv = np.linalg.inv(L)
+    Sinv = Linv.T @ Linv
+    if Sinv_out is not None:
+        Sinv_out.append(Sinv)
+    F = logdet + np.sum(S * Sinv) - const
+    if meanstructure:
+        d = ybar - mu
+        F += d @ Sinv @ d
+    return F
+
+
+def ml_objective(problem: MLProblem, theta: np.ndarray) -> float:
+    """F(theta) = sum over blocks (groups, or missing-data patterns) of w_b F_b."""
+    v = row_values(problem, theta)
+    implied_g = [implied(lay, v)[:2] for lay in problem.layouts]
+    total = 0.0
+    for g, obs, w, S, ybar, const in problem.blocks:
+        Sigma, mu = implied_g[g]
+        if obs is not None:
+            Sigma, mu = Sigma[np.ix_(obs, obs)], mu[obs]
+        Fb = _group_F(Sigma, mu, S, ybar, problem.meanstructure, const)
+        if not np.isfinite(Fb):
+            return np.inf
+        total += w * Fb
+    return float(total)
+
+
+def group_derivatives(problem: MLProblem, theta: np.ndarray):
+    """Per group: (Sigma, mu, dSigma/dtheta (q, p, p), dmu/dtheta (q, p))."""
+    v = row_values(problem, theta)
+    out = []
+    for lay, (pos, M, plan) in zip(problem.layouts, problem.row_maps):
+        Sigma, mu, dS, dmu, C, B = implied_with_derivatives(lay, v, pos, plan)
+        p = lay.p
+        dS_t = (M.T @ dS.reshape(len(pos), -1)).reshape(-1, p, p)
+        dmu_t = M.T @ dmu
+        out.append((Sigma, mu, dS_t, dmu_t))
+    return out
+
+
+def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bool = True):
+    """Return (F, dF/dtheta, unit expected information I or None) at theta (w.r.t. theta).
+
+    Derivatives are taken per group with respect to that group's free table rows and then
+    summed into theta (rows sharing a parameter add up), so a group costs what its own
+    parameters cost.
+    """
+    F = 0.0
+    q = problem.ntheta
+    grad = np.zeros(q)
+    info = np.zeros((q, q)) if with_info else None
+    v = row_values(problem, theta)
+    ms = problem.meanstructure
+    per_group = []
+    for lay, (pos, M, plan) in zip(problem.layouts, problem.row_maps):
+        Sigma, mu, dS, dmu, _C, _B = implied_with_derivatives(lay, v, pos, plan)
+        per_group.append((Sigma, mu, dS, dmu, M))
+    g_rows = [np.zeros(len(pg[4])) for pg in per_group]
+    I_rows = [np.zeros((len(pg[4]), len(pg[4]))) for pg in per_group] if with_info else None
+    for g, obs, w, S, ybar, const in problem.blocks:
+        Sigma, mu, dS, dmu, _M = per_group[g]
+        if obs is not None:
+            Sigma, mu = Sigma[np.ix_(obs, obs)], mu[obs]
+            dS, dmu = dS[:, obs][:, :, obs], dmu[:, obs]
+        holder = []
+        Fb = _group_F(Sigma, mu, S, ybar, ms, const, holder)
+        if not np.isfinite(Fb):
+            return np.inf, None, None
+        F += w * Fb
+        Sinv = holder[0]
+        Sstar = S
+        if ms:
+            d = ybar - mu
+            Sstar = S + np.outer(d, d)
+        W = Sinv - Sinv @ Sstar @ Sinv
+        kq = dS.shape[0]
+        gb = dS.reshape(kq, -1) @ W.ravel()
+        if ms:
+            gb -= 2.0 * dmu @ (Sinv @ d)
+        g_rows[g] += w * gb
+        if with_info:
+            X = Sinv @ dS                                  # (k, p, p)
+            I = 0.5 * (X.reshape(kq, -1) @ X.transpose(0, 2, 1).reshape(kq, -1).T)
+            if ms:
+                I += dmu @ Sinv @ dmu.T
+            I_rows[g] += w * I
+    for g, (_S, _m, _dS, _dmu, M) in enumerate(per_group):
+        grad += M.T @ g_rows[g]
+        if with_info:
+            info += M.T @ I_rows[g] @ M
+    return F, grad, info
+
+
+def ml_hessian(problem: MLProblem, theta: np.ndarray):
+    """(F, dF/dtheta, Hessian of F) for complete data (one block per group), analytically::
+
+        H_ab = tr(W Sigma_ab) - tr(X_a X_b) + 2 tr(X_a Y X_b) + 2 (R_ab + R_ba)
+               + 2 mu_a' Sigma^-1 mu_b - 2 mu_ab' z
+
+    with X_a = Sigma^-1 Sigma_a, Y = Sigma^-1 S*, z = Sigma^-1 (ybar - mu),
+    R_ab = mu_a' Sigma^-1 Sigma_b z (the second-derivative terms come from
+    :func:`loyaltyscope.cbsem.ram.second_order_traces`). The observed information is H / 2.
+    """
+    if problem.patterns is not None:
+        raise ValueError("ml_hessian handles complete data; use robust.observed_information for FIML")
+    q = problem.ntheta
+    v = row_values(problem, theta)
+    ms = problem.meanstructure
+    F = 0.0
+    grad = np.zeros(q)
+    hess = np.zeros((q, q))
+    for (g, obs, w, S, ybar, const), lay, (pos, M, plan) in zip(problem.blocks, problem.layouts, problem.row_maps):
+        Sigma, mu, dS, dmu, C, B = implied_with_derivatives(lay, v, pos, plan)
+        holder = []
+        Fb = _group_F(Sigma, mu, S, ybar, ms, const, holder)
+        if not np.isfinite(Fb):
+            return np.inf, None, None
+        F += w * Fb
+        Sinv = holder[0]
+        kq = dS.shape[0]
+        Sstar, z = S, None
+        if ms:
+            d = ybar - mu
+            Sstar = S + np.outer(d, d)
+            z = Sinv @ d
+        Y = Sinv @ Sstar
+        W = Sinv - Y @ Sinv
+        gb = dS.reshape(kq, -1) @ W.ravel()
+        X = Sinv @ dS
+        Xr = X.reshape(kq, -1)
+        # tr(X_a X_b) and tr(X_a Y X_b) as matrix products (X_b transposed, flattened)
+        Hb = Xr @ (2 * (Y @ X) - X).transpose(0, 2, 1).reshape(kq, -1).T
+        if ms:
+            gb -= 2.0 * dmu @ z
+            R = (dmu @ Sinv) @ (dS @ z).T
+            Hb += 2 * (R + R.T) + 2 * dmu @ Sinv @ dmu.T
+        Hb += second_order_traces(lay, plan, W, z, B, C, _matrices(lay, v)[2])
+        grad += w * (M.T @ gb)
+        hess += w * (M.T @ Hb @ M)
+    return F, grad, hess
+
+
+def _evaluate(problem: MLProblem, theta: np.ndarray, mode: str):
+    """(F, gradient, curvature) with curvature = 2 I (``"fisher"``), the exact Hessian
+    (``"newton"``, complete data only) or None (``"gradient"``)."""
+    if mode == "newton":
+        return ml_hessian(problem, theta)
+    F, g, I = ml_gradient_information(problem, theta, with_info=(mode == "fisher"))
+    return F, g, (None if I is None else 2.0 * I)
+
+
+def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, tol: float = 1e-6):
+    """Minimise F: Fisher scoring while far from the optimum (robust: 2 I is positive
+    definite), then Newton steps with the analytic Hessian (complete data; quadratic
+    convergence) or BFGS updates started from 2 I (missing-data patterns), falling back to
+    Fisher scoring whenever the Hessian is not positive definite. Step halving throughout."""
+    K = problem.K
+    newton_ok = problem.patterns is None
+    F, g, H = _evaluate(problem, problem.theta(phi), "fisher")
+    if not np.isfinite(F):
+        return phi, np.inf, False, 0
+    gphi = K.T @ g
+    H = K.T @ H @ K
+    fisher_phase = True
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):
+        try:
+            step = np.linalg.solve(H, -gphi)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(H, -gphi, rcond=None)[0]
+        gmax = np.max(np.abs(gphi))
+        if gmax < tol or (gmax < 1e-4 and np.max(np.abs(step)) < 1e-6 * (1 + np.max(np.abs(phi)))):
+            converged = True      # gradient zero, or the Newton step to the optimum negligible
+            break
+        fisher_phase = fisher_phase and gmax > 1e-1
+        mode = "fisher" if fisher_phase else ("newton" if newton_ok else "gradient")
+        t = 1.0
+        slope = gphi @ step
+        if slope >= 0:            # not a descent direction (indefinite curvature): Fisher step
+            Fi, gi, Hi = _evaluate(problem, problem.theta(phi), "fisher")
+            H = K.T @ Hi @ K
+            step = np.linalg.lstsq(H, -gphi, rcond=None)[0]
+            slope = gphi @ step
+        cand = phi + step
+        Fn, gn, Hn = _evaluate(problem, problem.theta(cand), mode)
+        if not (np.isfinite(Fn) and Fn <= F + 1e-4 * min(slope, 0.0) + 1e-15 * max(1.0, abs(F))):
+            for _ in range(40):
+                t *= 0.5
+                cand = phi + t * step
+                Fc = ml_objective(problem, problem.theta(cand))
+                if np.isfinite(Fc) and Fc <= F + 1e-4 * t * min(slope, 0.0) + 1e-15 * max(1.0, abs(F)):
+                    break
+            else:
+                converged = gmax < 1e-6
+                break
+            Fn, gn, Hn = _evaluate(problem, problem.theta(cand), mode)
+        if np.max(np.abs(t * step)) < 1e-12 * (1 + np.max(np.abs(phi))) and gmax < 1e-6:
+            converged = True
+            break
+        gn_phi = K.T @ gn
+        if Hn is not None:
+            Hn = K.T @ Hn @ K
+            if mode == "newton":
+                try:
+                    np.linalg.cholesky(Hn)
+                except np.linalg.LinAlgError:
+                    # indefinite (e.g. near a saddle point): modified Newton, |eigenvalues| with a
+                    # floor, which keeps the curvature information and gives a descent direction
+                    ev, V = np.linalg.eigh(Hn)
+                    floor = 1e-6 * max(1.0, float(np.abs(ev).max()))
+                    Hn = (V * np.maximum(np.abs(ev), floor)) @ V.T
+            H = Hn
+        else:
+            s_, y_ = cand - phi, gn_phi - gphi
+            sy = s_ @ y_
+            if sy > 1e-300:
+                Hs = H @ s_
+                H = H - np.outer(Hs, Hs) / (s_ @ Hs) + np.outer(y_, y_) / sy
+        phi, F, gphi = cand, Fn, gn_phi
+    return phi, F, converged, it
+
+
+def _quasi_newton(problem: MLProblem, phi: np.ndarray, max_iter: int = 5000):
+    K = problem.K
+
+    def fun(x):
+        th = problem.theta(x)
+        F, g, _ = ml_gradient_information(problem, th)
+        if not np.isfinite(F):
+            return 1e10, np.zeros_like(x)
+        return F, K.T @ g
+
+    res = optimize.minimize(fun, phi, jac=True, method="L-BFGS-B",
+                            options=dict(maxiter=max_iter, ftol=1e-15, gtol=1e-9))
+    F, g, _ = ml_gradient_information(problem, problem.theta(res.x))
+    ok = np.isfinite(F) and np.max(np.abs(K.T @ g)) < 1e-5
+    return res.x, F, bool(ok), int(res.nit)
+
+
+@dataclass(frozen=True)
+class MLFit:
+    theta: np.ndarray
+    F: float
+    converged: bool
+    iterations: int
+    strategy: str
+
+
+def fit_ml(problem: MLProblem, starts, nonlinear=None, max_iter: int = 500) -> MLFit:
+    """Minimise F from each start in turn until one converges.
+
+    Parameters
+    ----------
+    starts : iterable of (strategy name, theta start).
+    nonlinear : optional (eq_fun, ineq_fun) of theta for SLSQP (non-linear constraints).
+    max_iter : iterations allowed per start and optimiser (lavaan: ``control = list(iter.max = )``).
+    """
+    best = None
+    square = problem.K.shape[0] == problem.K.shape[1] and not problem.theta0.any()
+    for name, theta_start in starts:
+        if square:          # no linear constraints: K is the identity
+            phi0 = theta_start.copy()
+        else:
+            phi0 = np.linalg.lstsq(problem.K, theta_start - problem.theta0, rcond=None)[0]
+        if nonlinear is not None:
+            fit = _slsqp(problem, theta_start, *nonlinear, max_iter=max_iter)
+            fit = MLFit(fit[0], fit[1], fit[2], fit[3], name + "+slsqp")
+        else:
+            phi, F, ok, it = _fisher_scoring(problem, phi0, max_iter=max_iter)
+            if not ok:
+                phi2, F2, ok2, it2 = _quasi_newton(problem, phi if np.isfinite(F) else phi0, max_iter)
+                if np.isfinite(F2) and (ok2 or not np.isfinite(F) or F2 < F):
+                    phi, F, ok, it = phi2, F2, ok2, it + it2
+                if ok:
+                    phi, F, ok3, it3 = _fisher_scoring(problem, phi, max_iter=max_iter)
+                    ok = ok or ok3
+            fit = MLFit(problem.theta(phi), F, ok, it, name)
+        if fit.converged:
+            return fit
+        if best is None or (np.isfinite(fit.F) and fit.F < best.F):
+            best = fit
+    return best
+
+
+def _slsqp(problem: MLProblem, theta_start, eq_fun, ineq_fun, max_iter: int = 2000):
+    def fun(th):
+        F, g, _ = ml_gradient_information(problem, th)
+        if not np.isfinite(F):
+            return 1e10, np.zeros_like(th)
+        return F, g
+
+    cons = []
+    if eq_fun is not None:
+        cons.append({"type": "eq", "fun": eq_fun})
+    if ineq_fun is not None:
+        cons.append({"type": "ineq", "fun": ineq_fun})
+    res = optimize.minimize(fun, theta_start, jac=True, method="SLSQP", constraints=cons,
+                            options=dict(maxiter=max_iter, ftol=1e-14))
+    F = ml_objective(problem, res.x)
+    return res.x, F, bool(res.success), int(res.nit)

@@ -1,0 +1,309 @@
+"""The frozen result of a SEM/CFA fit: tidy tables, ``summary()`` text laid out like
+lavaan's, and ``_repr_html_()``.
+
+R equivalent: ``summary(fit, fit.measures = TRUE, standardized = TRUE, rsquare = TRUE)``,
+``parameterEstimates``, ``fitMeasures``, ``inspect(fit, "rsquare")``, ``fitted``,
+``residuals``, ``modindices``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SemResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class SemResult:
+    """Result of :func:`loyaltyscope.cbsem`.
+
+    Attributes
+    ----------
+    lazy : how to make ``params``, ``fit_measures`` and ``r2`` (values, or callables run once on
+        first access).
+    params : DataFrame ``lhs, op, rhs, [group], label, est, se, z, pvalue, ci_lower, ci_upper,
+        std_lv, std_all`` (lavaan's ``parameterEstimates(standardized = TRUE)``).
+    fit_measures : read-only mapping keyed by lavaan's ``fitMeasures`` names.
+    r2 : DataFrame ``group, variable, r2`` for endogenous variables.
+    implied, residuals : {group label: DataFrame} model-implied and residual (S - Sigma)
+        covariance matrices.
+    warnings : tuple of messages about improper solutions or data handling (also printed by
+        :meth:`summary`).
+    converged : whether the optimiser converged.
+    """
+
+    lazy: Mapping[str, Any]          # "params", "fit_measures", "r2": a value or a callable making it
+    warnings: tuple[str, ...]
+    converged: bool
+    iterations: int
+    nobs: tuple[int, ...]
+    group_labels: tuple
+    estimator: str
+    options: Mapping[str, Any]
+    dropped_rows: tuple
+    table: Mapping[str, np.ndarray]
+    ov_names: tuple[str, ...] = ()
+    sample_covs: tuple = ()
+    implied_covs: tuple = ()
+    vcov_theta: Any = None
+    theta_names: tuple[str, ...] = ()
+    _modindices: Callable[[], pd.DataFrame] = field(repr=False, default=None)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+
+    def _lazy_value(self, name):
+        v = self.lazy[name]
+        return v() if callable(v) else v
+
+    # Statistics are computed on first access (as statsmodels' results and lavaan's
+    # fitMeasures()/standardizedSolution() do); the object never changes once made.
+    @cached_property
+    def params(self) -> pd.DataFrame:
+        """Parameter estimates (R: ``parameterEstimates(fit, standardized = TRUE)``)."""
+        return self._lazy_value("params")
+
+    @cached_property
+    def fit_measures(self) -> Mapping[str, float]:
+        """Fit measures keyed by lavaan's names (R: ``fitMeasures(fit)``)."""
+        return MappingProxyType({k: float(v) for k, v in dict(self._lazy_value("fit_measures")).items()})
+
+    @cached_property
+    def r2(self) -> pd.DataFrame:
+        """R-square of endogenous variables (R: ``inspect(fit, "rsquare")``)."""
+        return self._lazy_value("r2")
+
+    @cached_property
+    def dropped(self) -> pd.DataFrame:
+        """Input rows excluded from the analysis, with the reason (``row, group, reason``)."""
+        return pd.DataFrame(list(self.dropped_rows), columns=["row", "group", "reason"])
+
+    @cached_property
+    def partable(self) -> pd.DataFrame:
+        """The full parameter table with estimates (R: ``parTable(fit)``)."""
+        return pd.DataFrame(dict(self.table))
+
+    @cached_property
+    def implied(self) -> Mapping[Any, pd.DataFrame]:
+        """Model-implied covariance matrix per group (R: ``fitted(fit)$cov``)."""
+        n = list(self.ov_names)
+        return MappingProxyType({lab: pd.DataFrame(S, index=n, columns=n)
+                                 for lab, S in zip(self.group_labels, self.implied_covs)})
+
+    @cached_property
+    def residuals(self) -> Mapping[Any, pd.DataFrame]:
+        """Sample minus implied covariance per group (R: ``resid(fit)$cov``)."""
+        n = list(self.ov_names)
+        return MappingProxyType({lab: pd.DataFrame(S - Sig, index=n, columns=n)
+                                 for lab, S, Sig in zip(self.group_labels, self.sample_covs, self.implied_covs)})
+
+    @cached_property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the free parameters (R: ``vcov(fit)``); NaN if not identified."""
+        q = len(self.theta_names)
+        V = self.vcov_theta if self.vcov_theta is not None else np.full((q, q), np.nan)
+        return pd.DataFrame(V, index=list(self.theta_names), columns=list(self.theta_names))
+
+    @property
+    def ngroups(self) -> int:
+        return len(self.nobs)
+
+    @cached_property
+    def modindices_table(self) -> pd.DataFrame:
+        return self._modindices() if self._modindices is not None else pd.DataFrame()
+
+    def modindices(self, minimum: float = 0.0, sort: bool = True) -> pd.DataFrame:
+        """Modification indices with expected parameter change (``mi, epc, sepc_all``).
+
+        R equivalent: ``modindices(fit, minimum.value = minimum, sort. = sort)``.
+        """
+        mi = self.modindices_table
+        if mi.empty:
+            return mi
+        mi = mi[mi["mi"] >= minimum]
+        return mi.sort_values("mi", ascending=False).reset_index(drop=True) if sort else mi
+
+    # ------------------------------------------------------------------ text
+    def summary(self, digits: int = 3) -> str:
+        fm = self.fit_measures
+        w = 54
+        out = []
+        status = "ended normally" if self.converged else "did NOT converge"
+        out.append(f"loyaltyscope {self.options.get('version', '')} {status} after {self.iterations} iterations")
+        out.append("")
+        out.append(f"  {'Estimator':<{w - 12}}{self.estimator:>12}")
+        out.append(f"  {'Number of model parameters':<{w - 12}}{int(fm.get('npar', 0)):>12}")
+        if self.ngroups > 1:
+            out.append(f"  {'Number of observations per group:':<{w}}")
+            for lab, n in zip(self.group_labels, self.nobs):
+                out.append(f"    {str(lab):<{w - 14}}{n:>12}")
+        else:
+            out.append(f"  {'Number of observations':<{w - 12}}{self.nobs[0]:>12}")
+        if self.dropped_rows:
+            out.append(f"  {'Rows excluded (see .dropped)':<{w - 12}}{len(self.dropped_rows):>12}")
+        boot = self.extra.get("bootstrap")
+        if boot is not None:
+            out.append(f"  {'Standard errors':<{w - 12}}{'Bootstrap':>12}")
+            out.append(f"  {'Number of requested bootstrap draws':<{w - 12}}{boot.n_requested:>12}")
+            out.append(f"  {'Number of successful bootstrap draws':<{w - 12}}{boot.n_ok:>12}")
+            out.append(f"  {'Confidence intervals':<{w - 12}}{boot.ci_kind:>12}")
+        bs = self.extra.get("bollen_stine")
+        if bs:
+            out.append(f"  {'Bollen-Stine bootstrap p-value':<{w - 12}}{bs['pvalue']:>12.{digits}f}")
+        out.append("")
+        if "chisq" in fm:
+            out.extend(_fit_lines(fm, w, digits))
+        if self.warnings:
+            out.append("Warnings:")
+            for msg in self.warnings:
+                out.append(f"  ! {msg}")
+            out.append("")
+        out.append("Parameter Estimates:")
+        out.extend(self._param_lines(digits))
+        if len(self.r2):
+            out.append("")
+            out.append("R-Square:")
+            for g, sub in self.r2.groupby("group", sort=False):
+                if self.ngroups > 1:
+                    out.append(f"  [{g}]")
+                for _, r in sub.iterrows():
+                    out.append(f"    {r['variable']:<20}{r['r2']:>10.{digits}f}")
+        return "\n".join(out)
+
+    def _param_lines(self, digits):
+        p = self.params
+        lines = []
+        groups = p["group"].unique() if "group" in p.columns else [None]
+        for g in groups:
+            sub = p[p["group"] == g] if g is not None else p
+            if g is not None and self.ngroups > 1:
+                lines.append("")
+                lines.append(f"Group {g} [{self.group_labels[int(g) - 1]}]:")
+            cov = (sub["op"] == "~~") & (sub["lhs"] != sub["rhs"])
+            var = (sub["op"] == "~~") & (sub["lhs"] == sub["rhs"])
+            sections = [("Latent Variables", sub["op"] == "=~", "=~"), ("Regressions", sub["op"] == "~", "~"),
+                        ("Covariances", cov, "~~"), ("Intercepts", sub["op"] == "~1", "~1"),
+                        ("Thresholds", sub["op"] == "|", "|"), ("Variances", var, "var"),
+                        ("Scales y*", sub["op"] == "~*~", "~*~"), ("Defined Parameters", sub["op"] == ":=", ":=")]
+            for title, mask, op in sections:
+                s = sub[mask]
+                if s.empty:
+                    continue
+                lines.append("")
+                lines.append(f"{title}:")
+                lines.append(f"{'':<22}{'Estimate':>10}{'Std.Err':>10}{'z-value':>10}{'P(>|z|)':>10}"
+                             f"{'Std.lv':>10}{'Std.all':>10}")
+                last = None
+                for _, r in s.iterrows():
+                    if op in ("=~", "~", "~~") and r["lhs"] != last:      # lavaan: header per lhs
+                        lines.append(f"  {r['lhs']} {op}")
+                        last = r["lhs"]
+                    if op in ("=~", "~", "~~"):
+                        name = f"    {r['rhs']}"
+                    elif op == "|":
+                        name = f"    {r['lhs']}|{r['rhs']}"
+                    else:
+                        name = f"    {r['lhs']}"
+                    if r.get("label"):
+                        name += f" ({r['label']})"
+                    lines.append(f"{name:<22}{_fmt(r['est'], digits)}{_fmt(r['se'], digits, blank0=True)}"
+                                 f"{_fmt(r['z'], digits)}{_fmt(r['pvalue'], digits)}"
+                                 f"{_fmt(r['std_lv'], digits)}{_fmt(r['std_all'], digits)}")
+        return lines
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        fm = self.fit_measures
+        esc = html.escape
+        keys = [k for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+                if k in fm]
+        head = "".join(f"<th>{esc(k)}</th>" for k in keys)
+        vals = "".join(f"<td>{fm[k]:.3f}</td>" for k in keys)
+        warn = "".join(f"<li>{esc(w)}</li>" for w in self.warnings)
+        cols = [c for c in ("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "std_all")
+                if c in self.params.columns]
+        body = []
+        for _, r in self.params[cols].iterrows():
+            cells = []
+            for c in cols:
+                v = r[c]
+                cells.append(f"<td>{v:.3f}</td>" if isinstance(v, float) else f"<td>{esc(str(v))}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        status = "converged" if self.converged else "did NOT converge"
+        return (f"<div><p><b>loyaltyscope SEM</b> ({esc(self.estimator)}, N = {sum(self.nobs)}, {status})</p>"
+                f"<table><tr>{head}</tr><tr>{vals}</tr></table>"
+                + (f"<p><b>Warnings</b></p><ul>{warn}</ul>" if warn else "")
+                + "<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>"
+                + "".join(body) + "</table></div>")
+
+
+def _fit_lines(fm, w, digits):
+    """The test and fit-measure block, with a second (scaled) column for robust estimators,
+    laid out as lavaan's ``summary(fit, fit.measures = TRUE)``."""
+    robust = "chisq.scaled" in fm
+
+    def line(name, key, key_scaled=None, fmt="f"):
+        if key not in fm or fm[key] is None or not np.isfinite(fm[key]):
+            return None
+        left = f"{fm[key]:>12.0f}" if fmt == "d" else f"{fm[key]:>12.{digits}f}"
+        right = ""
+        if robust and key_scaled and key_scaled in fm and np.isfinite(fm[key_scaled]):
+            right = f"{fm[key_scaled]:>12.0f}" if fmt == "d" else f"{fm[key_scaled]:>12.{digits}f}"
+        return f"  {name:<{w - 12}}{left}{right}"
+
+    blocks = [
+        ("Model Test User Model:", [("Test statistic", "chisq", "chisq.scaled"),
+                                    ("Degrees of freedom", "df", "df.scaled", "d"),
+                                    ("P-value (Chi-square)", "pvalue", "pvalue.scaled"),
+                                    ("Scaling correction factor", "chisq.scaling.factor")]),
+        ("Model Test Baseline Model:", [("Test statistic", "baseline.chisq", "baseline.chisq.scaled"),
+                                        ("Degrees of freedom", "baseline.df", "baseline.df.scaled", "d")]),
+        ("User Model versus Baseline Model:", [("Comparative Fit Index (CFI)", "cfi", "cfi.scaled"),
+                                               ("Tucker-Lewis Index (TLI)", "tli", "tli.scaled"),
+                                               ("Robust Comparative Fit Index (CFI)", "cfi.robust"),
+                                               ("Robust Tucker-Lewis Index (TLI)", "tli.robust")]),
+        ("Loglikelihood and Information Criteria:", [("Loglikelihood user model (H0)", "logl"),
+                                                     ("Loglikelihood unrestricted model (H1)", "unrestricted.logl"),
+                                                     ("Akaike (AIC)", "aic"), ("Bayesian (BIC)", "bic")]),
+        ("Root Mean Square Error of Approximation:", [("RMSEA", "rmsea", "rmsea.scaled"),
+                                                      ("90 Percent confidence interval - lower", "rmsea.ci.lower",
+                                                       "rmsea.ci.lower.scaled"),
+                                                      ("90 Percent confidence interval - upper", "rmsea.ci.upper",
+                                                       "rmsea.ci.upper.scaled"),
+                                                      ("P-value H_0: RMSEA <= 0.050", "rmsea.pvalue",
+                                                       "rmsea.pvalue.scaled"),
+                                                      ("Robust RMSEA", "rmsea.robust")]),
+        ("Standardized Root Mean Square Residual:", [("SRMR", "srmr")]),
+    ]
+    out = []
+    for title, rows in blocks:
+        lines = [line(r[0], r[1], r[2] if len(r) > 2 else None, r[3] if len(r) > 3 else "f") for r in rows]
+        lines = [x for x in lines if x]
+        if not lines:
+            continue
+        head = title
+        if robust and title.startswith("Model Test"):
+            head = f"{title:<{w - 10}}{'Standard':>12}{'Scaled':>12}"
+        out += [head] + lines + [""]
+    return out
+
+
+def _fmt(x, digits, blank0=False):
+    try:
+        if x is None or not np.isfinite(x):
+            return f"{'':>10}"
+    except TypeError:
+        return f"{'':>10}"
+    if blank0 and x == 0:
+        return f"{'':>10}"
+    return f"{x:>10.{digits}f}"

@@ -1,0 +1,135 @@
+"""Text and HTML rendering of tidy tables for the psychometric results' ``summary()`` and
+``_repr_html_()``. Every label and cell that is not a number goes through ``html.escape``;
+numbers are rounded only here, at display time."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["frame_text", "frame_html", "para_html", "ResultProtocol"]
+
+
+def _fmt(v, digits: int) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        if math.isnan(v):
+            return "NA"
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def frame_text(df: pd.DataFrame, digits: int = 3, index: bool = True) -> str:
+    """A fixed-width text table (numbers rounded to ``digits``)."""
+    t = df.copy()
+    cols = [str(c) for c in t.columns]
+    rows = [[_fmt(v, digits) for v in row] for row in t.itertuples(index=False)]
+    idx = [str(i) for i in t.index] if index else []
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
+    iw = max([len(i) for i in idx] + [0]) if index else 0
+    lines = [(" " * iw + "  " if index else "") + "  ".join(c.rjust(w) for c, w in zip(cols, widths))]
+    for k, r in enumerate(rows):
+        lead = (idx[k].ljust(iw) + "  ") if index else ""
+        lines.append(lead + "  ".join(v.rjust(w) for v, w in zip(r, widths)))
+    return "\n".join(lines)
+
+
+def frame_html(df: pd.DataFrame, caption: str = "", digits: int = 3, index: bool = True) -> str:
+    """An HTML table with every label and text cell escaped."""
+    esc = html.escape
+    head = ("<th></th>" if index else "") + "".join(f"<th>{esc(str(c))}</th>" for c in df.columns)
+    body = []
+    for i, row in zip(df.index, df.itertuples(index=False)):
+        cells = "".join(f"<td>{esc(_fmt(v, digits))}</td>" for v in row)
+        lead = f"<th>{esc(str(i))}</th>" if index else ""
+        body.append(f"<tr>{lead}{cells}</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<tr>{head}</tr>{''.join(body)}</table>"
+
+
+def para_html(text: str, bold: bool = False) -> str:
+    t = html.escape(text)
+    return f"<p><b>{t}</b></p>" if bold else f"<p>{t}</p>"
+
+
+class ResultProtocol:
+    """The results protocol every result object follows (mixin for frozen dataclasses).
+
+    A result owns its tables; text, HTML and JSON are renderings of them, written once here.
+    A subclass provides:
+
+    - ``title`` (class attribute or property): a one-line heading;
+    - ``_headline()``: lines of key numbers printed under the heading (may be empty);
+    - ``tables()``: an ordered ``{name: DataFrame}`` of every table the result owns;
+    - a ``warnings`` field (tuple of strings), always present, empty when all is well.
+
+    It then gets ``summary()`` (text), ``__str__``, ``_repr_html_()`` (escaped HTML),
+    ``to_frame(name)`` and ``to_dict()`` (JSON-ready numbers, lavaan's names kept).
+    """
+
+    title: str = "Result"
+    warnings: tuple[str, ...] = ()
+
+    def _headline(self) -> list[str]:
+        return []
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    def to_frame(self, name: str | None = None) -> pd.DataFrame:
+        """The table ``name`` (default: the first table) as a copy."""
+        tabs = self.tables()
+        if not tabs:
+            raise ValueError(f"{type(self).__name__} has no tables")
+        if name is None:
+            return next(iter(tabs.values())).copy()
+        if name not in tabs:
+            raise KeyError(f"{type(self).__name__} has no table {name!r}; tables: {', '.join(tabs)}")
+        return tabs[name].copy()
+
+    def summary(self, digits: int = 3) -> str:
+        lines = [self.title, "=" * min(len(self.title), 78)]
+        lines += self._headline()
+        for name, df in self.tables().items():
+            lines += ["", f"{name}:", frame_text(df, digits)]
+        if self.warnings:
+            lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        parts = [para_html(self.title, bold=True)] + [para_html(h) for h in self._headline()]
+        parts += [frame_html(df, name) for name, df in self.tables().items()]
+        parts += [para_html("Warning: " + w) for w in self.warnings]
+        return "<div class='loyaltyscope-result'>" + "".join(parts) + "</div>"
+
+    def to_dict(self) -> dict:
+        """Every table as a list of records (index kept as a column), plus the warnings."""
+        out = {}
+        for name, df in self.tables().items():
+            t = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
+            out[name] = [{str(k): _jsonable(v) for k, v in rec.items()} for rec in t.to_dict("records")]
+        out["warnings"] = list(self.warnings)
+        return out
+
+
+def _jsonable(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        return None if not math.isfinite(v) else v
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, (pd.Timestamp,)):
+        return v.isoformat()
+    return v

@@ -1,0 +1,255 @@
+"""Checking item data before a psychometric analysis: what is wrong, with which item.
+
+Every psychometric entry point (:func:`loyaltyscope.alpha`, :func:`loyaltyscope.psychometrics.exploratory`,
+:func:`loyaltyscope.psychometrics.polychoric_correlation`, :func:`loyaltyscope.kmo`, ...) passes its input through
+:func:`item_matrix` (raw responses) or :func:`correlation_input` (a correlation matrix).
+Problems are *collected* and reported together, each naming the column, the offending value
+and what was expected, as an :class:`ItemDataError` (a :class:`ValueError`).
+
+Soft problems (a constant item, an item with a single observed category) are not raised here:
+they are returned in :attr:`ItemMatrix.constant` so that each procedure can decide whether
+it can still compute something (alpha drops the item and marks its row, a factor analysis
+cannot and raises through :func:`require_variance`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "ItemMatrix", "item_matrix",
+           "correlation_input", "require_variance",
+           "require_more_rows_than_items", "nonpositive_definite_items"]
+
+
+class ItemDataError(ValueError):
+    """Item data that a psychometric procedure cannot use.
+
+    Attributes
+    ----------
+    problems : list of (item, message)
+        Every problem found, not only the first; ``item`` is ``None`` for problems of the
+        whole data set.
+    """
+
+    def __init__(self, problems: list[tuple[str | None, str]], context: str = "item data"):
+        self.problems = list(problems)
+        lines = [f"  - {m}" for _, m in self.problems]
+        head = f"{context}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        super().__init__(head + "\n" + "\n".join(lines))
+
+
+class PsychometricWarning(UserWarning):
+    """Something a psychometric result should be read with (also kept in ``result.warnings``)."""
+
+
+class HeywoodWarning(PsychometricWarning):
+    """A communality at or above 1 / a uniqueness at its lower bound in a factor solution."""
+
+
+def _caller_stacklevel() -> int:
+    """Stack level of the first frame outside the loyaltyscope package (so a warning points at
+    the user's call)."""
+    import os
+    import sys
+
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    f = sys._getframe(1)
+    level = 1
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(pkg):
+        f = f.f_back
+        level += 1
+    return level
+
+
+def emit(messages, category=PsychometricWarning) -> tuple[str, ...]:
+    """Issue each message as a Python warning (so it is printed, pointing at the user's call)
+    and return them as a tuple (so the result records them)."""
+    import warnings
+
+    out = tuple(messages)
+    if out:
+        level = _caller_stacklevel()
+        for m in out:
+            warnings.warn(m, category, stacklevel=level)
+    return out
+
+
+@dataclass(frozen=True)
+class ItemMatrix:
+    """Numeric item responses as a float array (NaN = missing) with the item names.
+
+    ``constant`` lists items with no variance (one distinct observed value, or fewer than two
+    observations); ``n_rows`` counts all rows including incomplete ones.
+    """
+
+    x: np.ndarray
+    names: tuple[str, ...]
+    constant: tuple[str, ...] = field(default=())
+
+    @property
+    def n_rows(self) -> int:
+        return self.x.shape[0]
+
+
+def _describe(v) -> str:
+    s = repr(v)
+    return s if len(s) <= 40 else s[:37] + "..."
+
+
+def item_matrix(data, *, context: str = "item data", min_items: int = 2) -> ItemMatrix:
+    """Validate raw item responses and return them as a float matrix.
+
+    Accepts a :class:`pandas.DataFrame` (column names are the item names) or a 2-D array
+    (items named ``V1``, ``V2``, ... as R does). Booleans count as 0/1. Raises
+    :class:`ItemDataError` listing every non-numeric column (with the first offending value
+    and its row label), every infinite value and every completely empty column.
+    """
+    problems: list[tuple[str | None, str]] = []
+    if isinstance(data, pd.Series):
+        data = data.to_frame()
+    if isinstance(data, pd.DataFrame):
+        df = data
+    else:
+        arr = np.asarray(data)
+        if arr.ndim != 2:
+            raise ItemDataError([(None, f"expected a 2-D table of item responses (rows = respondents, "
+                                        f"columns = items), got an array with {arr.ndim} dimension(s)")], context)
+        df = pd.DataFrame(arr, columns=[f"V{j + 1}" for j in range(arr.shape[1])])
+    names = [str(c) for c in df.columns]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        problems.append((None, f"duplicated column names {dup}; every item needs a unique name"))
+    if df.shape[1] < min_items:
+        problems.append((None, f"{df.shape[1]} item column(s) given; at least {min_items} are needed"))
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in df.dtypes) and not problems:
+        x = df.to_numpy(dtype=float, na_value=np.nan)
+        if np.isinf(x).any():
+            for j in np.unique(np.nonzero(np.isinf(x))[1]):
+                where = np.nonzero(np.isinf(x[:, j]))[0][0]
+                problems.append((names[j], f"column {names[j]!r} has an infinite value in row {df.index[where]!r} "
+                                           f"(expected finite numbers, NaN for missing)"))
+        cols = None
+    else:
+        cols = []
+    for j, name in enumerate(names if cols is not None else []):
+        col = df.iloc[:, j]
+        if pd.api.types.is_bool_dtype(col.dtype):
+            cols.append(col.astype(float).to_numpy())
+            continue
+        if not pd.api.types.is_numeric_dtype(col.dtype):
+            num = pd.to_numeric(col, errors="coerce")
+            bad = col.notna() & num.isna()
+            if bad.any():
+                where = bad.to_numpy().nonzero()[0][0]
+                problems.append((name, f"column {name!r} is not numeric: value {_describe(col.iloc[where])} in row "
+                                       f"{df.index[where]!r} (expected numbers; code the responses numerically "
+                                       f"or drop the column)"))
+                cols.append(np.full(len(col), np.nan))
+                continue
+            col = num
+        v = col.to_numpy(dtype=float, na_value=np.nan)
+        if np.isinf(v).any():
+            where = np.isinf(v).nonzero()[0][0]
+            problems.append((name, f"column {name!r} has an infinite value in row {df.index[where]!r} "
+                                   f"(expected finite numbers, NaN for missing)"))
+        cols.append(v)
+    if cols is not None:
+        x = np.column_stack(cols) if cols else np.empty((len(df), 0))
+    for j, name in enumerate(names):
+        if any(p[0] == name for p in problems):
+            continue
+        if np.isnan(x[:, j]).all():
+            problems.append((name, f"column {name!r} has no observed values (all missing)"))
+    if problems:
+        raise ItemDataError(problems, context)
+    constant = []
+    for j, name in enumerate(names):
+        v = x[:, j][~np.isnan(x[:, j])]
+        if v.size < 2 or np.ptp(v) == 0:
+            constant.append(name)
+    return ItemMatrix(x=x, names=tuple(names), constant=tuple(constant))
+
+
+def require_variance(m: ItemMatrix, context: str) -> None:
+    """Raise :class:`ItemDataError` naming every item without variance."""
+    if not m.constant:
+        return
+    problems = []
+    for name in m.constant:
+        v = m.x[:, m.names.index(name)]
+        v = v[~np.isnan(v)]
+        what = (f"has a single response category ({_describe(float(v[0]))} for all {v.size} respondents)"
+                if v.size >= 2 else f"has only {v.size} observed value(s)")
+        problems.append((name, f"item {name!r} {what}: its correlations are undefined; drop it before "
+                               f"the analysis"))
+    raise ItemDataError(problems, context)
+
+
+def require_more_rows_than_items(n_obs: int, names, context: str, what: str) -> None:
+    """Raise when there are no more respondents than items (the correlation matrix is singular)."""
+    if n_obs <= len(names):
+        raise ItemDataError([(None, f"{n_obs} respondents but {len(names)} items: with no more respondents "
+                                    f"than items the correlation matrix is singular, so {what} cannot be "
+                                    f"computed (items: {', '.join(names)})")], context)
+
+
+def nonpositive_definite_items(r: np.ndarray, names, tol: float = 1e-8) -> list[str]:
+    """Items carrying the near-linear dependencies of a correlation matrix.
+
+    Returns the names of items with a weight of at least 0.2 in an eigenvector whose
+    eigenvalue is below ``tol`` (an empty list when the matrix is positive definite).
+    """
+    w, v = np.linalg.eigh(r)
+    bad = set()
+    for k in np.nonzero(w < tol)[0]:
+        bad.update(np.nonzero(np.abs(v[:, k]) >= 0.2)[0].tolist())
+    return [names[i] for i in sorted(bad)]
+
+
+def correlation_input(r, *, context: str = "correlation matrix", names=None) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Validate a correlation (or covariance) matrix given instead of raw data.
+
+    A covariance matrix is converted to correlations (as ``stats::cov2cor``). Problems
+    collected: non-square, non-numeric or missing cells, asymmetry, non-positive variances,
+    correlations outside [-1, 1].
+    """
+    problems: list[tuple[str | None, str]] = []
+    if isinstance(r, pd.DataFrame):
+        names = [str(c) for c in r.columns]
+        try:
+            a = r.to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            bad = [str(c) for c in r.columns if not pd.api.types.is_numeric_dtype(r[c].dtype)]
+            raise ItemDataError([(b, f"column {b!r} of the correlation matrix is not numeric") for b in bad],
+                                context) from None
+    else:
+        a = np.asarray(r, dtype=float)
+        if names is None and a.ndim == 2:
+            names = [f"V{j + 1}" for j in range(a.shape[1])]
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ItemDataError([(None, f"expected a square matrix, got shape {a.shape}")], context)
+    names = tuple(str(n) for n in names)
+    if np.isnan(a).any():
+        for j in np.unique(np.nonzero(np.isnan(a))[1]):
+            problems.append((names[j], f"item {names[j]!r} has missing (NaN) correlations"))
+    elif np.abs(a - a.T).max() > 1e-8 * max(1.0, np.abs(a).max()):
+        i, j = np.unravel_index(np.argmax(np.abs(a - a.T)), a.shape)
+        problems.append((None, f"matrix is not symmetric: [{names[i]!r}, {names[j]!r}] = {a[i, j]:.6g} but "
+                               f"[{names[j]!r}, {names[i]!r}] = {a[j, i]:.6g}"))
+    d = np.diag(a)
+    for j in np.nonzero(~(d > 0))[0]:
+        problems.append((names[j], f"item {names[j]!r} has variance {d[j]!r} on the diagonal (expected > 0)"))
+    if problems:
+        raise ItemDataError(problems, context)
+    s = 1.0 / np.sqrt(d)
+    c = a * s[:, None] * s[None, :]
+    c = (c + c.T) / 2
+    np.fill_diagonal(c, 1.0)
+    if np.abs(c).max() > 1 + 1e-8:
+        i, j = np.unravel_index(np.argmax(np.abs(c)), c.shape)
+        raise ItemDataError([(names[i], f"correlation of {names[i]!r} and {names[j]!r} is {c[i, j]:.6g}, outside "
+                                        f"[-1, 1]")], context)
+    return c, names
