@@ -103,6 +103,7 @@ import pandas as pd
 from scipy import stats
 
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, row_values
+from loyaltyscope.numerics.threads import limit_blas_in_worker, one_blas_thread
 from loyaltyscope.cbsem.ram import _matrices, implied
 
 __all__ = ["BootstrapSetup", "BootstrapResult", "CHUNK", "resample_counts", "weighted_moments",
@@ -637,21 +638,10 @@ def _task_counts(setup: BootstrapSetup, task):
 _SETUP: BootstrapSetup | None = None
 
 
-def _one_blas_thread():
-    """Limit BLAS to one thread (threadpoolctl, when installed): the matrices are small, and a
-    multi-threaded BLAS waiting for a busy core is several times slower. Returns the limiter
-    (a context manager) or None."""
-    try:
-        from threadpoolctl import threadpool_limits
-        return threadpool_limits(1)
-    except Exception:            # noqa: BLE001 - optional dependency
-        return None
-
-
 def _init_worker(setup):
     global _SETUP
     _SETUP = setup
-    _one_blas_thread()
+    limit_blas_in_worker()
 
 
 def _run_task(task):
@@ -710,7 +700,6 @@ def run_resamples(setup: BootstrapSetup, tasks: list, workers: int | None = None
                   progress: bool | None = None, desc: str = "bootstrap"):
     """Run tasks (see :func:`_task_counts`) in a process pool; results in task order, identical
     for any number of workers. Returns (results, workers actually used)."""
-    global _SETUP
     total = sum(_task_size(t) for t in tasks)
     if workers is None:
         workers = _cpu_count() if total >= 100 else 1
@@ -725,17 +714,12 @@ def run_resamples(setup: BootstrapSetup, tasks: list, workers: int | None = None
                 workers = 1
                 results = [None] * len(tasks)
         if workers == 1:
-            previous = _SETUP
-            _SETUP = setup
-            limiter = _one_blas_thread()
-            try:
+            # serial: the setup is passed explicitly (no module-level state), so fits bootstrapped
+            # from several threads at once never see each other's data
+            with one_blas_thread():
                 for i, t in enumerate(tasks):
-                    results[i] = _run_task(t)
+                    results[i] = refit_batch(setup, t[1], _task_counts(setup, t))
                     bar.update(_task_size(t))
-            finally:
-                _SETUP = previous
-                if limiter is not None:
-                    limiter.restore_original_limits()
     finally:
         bar.close()
     return results, workers
@@ -744,8 +728,11 @@ def run_resamples(setup: BootstrapSetup, tasks: list, workers: int | None = None
 def _run_pool(setup, tasks, workers, bar):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    import threading
     methods = mp.get_all_start_methods()
-    if "fork" in methods:
+    # fork only from a single-threaded process: forking while another thread holds a lock
+    # (BLAS, the allocator) deadlocks the children; otherwise a fresh interpreter per worker
+    if "fork" in methods and threading.active_count() == 1:
         ctx = mp.get_context("fork")
     else:
         import pickle

@@ -52,7 +52,6 @@ R equivalent: ``lavaan::cfa(model, data, ordered = items)`` (lavaan 0.6-14: esti
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
 from dataclasses import dataclass
@@ -62,6 +61,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from loyaltyscope.numerics.bivariate_normal import bvn_cdf, bvn_pdf, norm_cdf as _ncdf, norm_pdf as _npdf
+from loyaltyscope.numerics.threads import one_blas_thread as _one_blas_thread, single_blas_thread
 from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.estimates import parameter_estimates, r_square, theta_names
 from loyaltyscope.cbsem.expressions import numeric_jacobian
@@ -76,95 +77,6 @@ __all__ = ["bvn_cdf", "bvn_pdf", "univariate_thresholds", "polychoric_pairs", "m
 
 _SQRT_EPS = sqrt(np.finfo(float).eps)
 _BIG = 40.0                       # stands in for +/- infinity in thresholds (Phi(40) == 1 in double)
-_GL = {n: np.polynomial.legendre.leggauss(n) for n in (6, 12, 20)}
-
-
-# ---------------------------------------------------------------------------- bivariate normal
-def _ncdf(x):
-    return special.ndtr(x)
-
-
-def _npdf(x):
-    return np.exp(-0.5 * np.square(x)) / sqrt(2.0 * pi)
-
-
-def bvn_pdf(x, y, rho):
-    """Standard bivariate normal density phi2(x, y; rho) (vectorised)."""
-    r2 = 1.0 - rho * rho
-    return np.exp(-(x * x - 2.0 * rho * x * y + y * y) / (2.0 * r2)) / (2.0 * pi * np.sqrt(r2))
-
-
-def _bvnu(h, k, r):
-    """P(X > h, Y > k) for the standard bivariate normal with correlation r, elementwise.
-
-    Genz's (2004) algorithm BVND (Drezner & Wesolowsky 1990 with Gauss-Legendre rules of 6,
-    12 or 20 points by |r|), vectorised; accurate to about 1e-15.
-    """
-    h, k, r = np.broadcast_arrays(np.asarray(h, float), np.asarray(k, float), np.asarray(r, float))
-    out = np.empty(h.shape)
-    ar = np.abs(r)
-    low = ar < 0.925
-    for n, sel in ((6, low & (ar < 0.3)), (12, low & (ar >= 0.3) & (ar < 0.75)), (20, low & (ar >= 0.75))):
-        if not sel.any():
-            continue
-        x, w = _GL[n]
-        hh, kk, rr = h[sel], k[sel], r[sel]
-        hk = hh * kk
-        hs = (hh * hh + kk * kk) / 2.0
-        asr = np.arcsin(rr)
-        sn = np.sin(asr[:, None] * (1.0 + x[None, :]) / 2.0)
-        terms = np.exp((sn * hk[:, None] - hs[:, None]) / (1.0 - sn * sn))
-        out[sel] = asr * (terms @ w) / (4.0 * pi) + _ncdf(-hh) * _ncdf(-kk)
-    high = ~low
-    if high.any():
-        x, w = _GL[20]
-        hh, kk, rr = h[high], k[high].copy(), r[high]
-        neg = rr < 0
-        kk[neg] = -kk[neg]
-        hk = hh * kk
-        bvn = np.zeros(hh.shape)
-        inner = np.abs(rr) < 1
-        if inner.any():
-            hi, ki, hki, ri = hh[inner], kk[inner], hk[inner], rr[inner]
-            as_ = (1.0 - ri) * (1.0 + ri)
-            a = np.sqrt(as_)
-            bs = (hi - ki) ** 2
-            c = (4.0 - hki) / 8.0
-            d = (12.0 - hki) / 16.0
-            val = a * np.exp(-(bs / as_ + hki) / 2.0) * (1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0
-                                                          + c * d * as_ * as_ / 5.0)
-            b = np.sqrt(bs)
-            tail = np.where(hki > -160.0,
-                            np.exp(-np.minimum(hki, 700.0) / 2.0) * sqrt(2.0 * pi) * _ncdf(-b / a) * b
-                            * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0), 0.0)
-            val = val - tail
-            a2 = a / 2.0
-            xs = (a2[:, None] * (x[None, :] + 1.0)) ** 2
-            rs = np.sqrt(1.0 - xs)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                g = (np.exp(-bs[:, None] / (2.0 * xs) - hki[:, None] / (1.0 + rs)) / rs
-                     - np.exp(-(bs[:, None] / xs + hki[:, None]) / 2.0) * (1.0 + c[:, None] * xs
-                                                                          * (1.0 + d[:, None] * xs)))
-            g = np.where(np.isfinite(g), g, 0.0)
-            val = val + a2 * (g @ w)
-            bvn[inner] = -val / (2.0 * pi)
-        pos = ~neg
-        bvn[pos] = bvn[pos] + _ncdf(-np.maximum(hh[pos], kk[pos]))
-        if neg.any():
-            hn, kn = hh[neg], kk[neg]
-            v = -bvn[neg]
-            add = np.where(kn > hn, np.where(hn < 0, _ncdf(kn) - _ncdf(hn), _ncdf(-hn) - _ncdf(-kn)), 0.0)
-            bvn[neg] = v + add
-        out[high] = bvn
-    return out
-
-
-def bvn_cdf(x, y, rho):
-    """Standard bivariate normal distribution function Phi2(x, y; rho) (vectorised).
-
-    R equivalent: ``pbivnorm::pbivnorm(x, y, rho)`` (which lavaan uses).
-    """
-    return _bvnu(-np.asarray(x, float), -np.asarray(y, float), rho)
 
 
 def _guv(u, v, rho):
@@ -1071,26 +983,10 @@ def _fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, npar_catm
 _ESTIMATORS = {"ML": "WLSMV", "WLSMV": "WLSMV", "DWLS": "DWLS"}
 
 
-_CONTROLLER = []
-
-
-def _one_blas_thread():
-    """The matrices here are small (a few hundred rows): one BLAS thread is fastest and avoids
-    oversubscription when several fits run at once (threadpoolctl, when installed)."""
-    try:
-        if not _CONTROLLER:
-            from threadpoolctl import ThreadpoolController
-            _CONTROLLER.append(ThreadpoolController())
-        return _CONTROLLER[0].limit(limits=1, user_api="blas")
-    except Exception:                                    # pragma: no cover - optional
-        return contextlib.nullcontext()
 
 
 def _single_threaded(fn):
-    def run():
-        with _one_blas_thread():
-            return fn()
-    return run
+    return single_blas_thread(fn)
 
 
 def fit_ordinal(model: str, data: pd.DataFrame, *, ordered, estimator: str = "ML", group: str | None = None,

@@ -18,48 +18,17 @@ its observation mask, so a 2,800 × 25 matrix takes well under a millisecond.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import numpy as np
+
+from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["small_blas", "pairwise_cor", "pairwise_cor_masked", "pairwise_cov", "pairwise_count", "listwise", "smc", "cor_smooth", "pinv",
            "cov2cor", "is_correlation_matrix"]
 
 
-_CONTROLLER = None
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    global _CONTROLLER
-    ctx = contextlib.nullcontext()
-    try:
-        if _CONTROLLER is None:
-            from threadpoolctl import ThreadpoolController
-            _CONTROLLER = ThreadpoolController()
-        ctx = _CONTROLLER.limit(limits=1, user_api="blas")
-    except Exception:  # threadpoolctl missing or unable to inspect the BLAS: run as is
-        pass
-    with ctx:
-        yield
-
-
-def small_blas(fn):
-    """Run ``fn`` with a single BLAS thread.
-
-    The psychometric computations are many small matrix operations (25 × 25, 2,800 × 25), for
-    which OpenBLAS's thread start-up and synchronisation cost more than the arithmetic: on
-    two cores a parallel analysis runs about twice as fast single-threaded. Uses threadpoolctl
-    (installed with scikit-learn) when available; otherwise does nothing.
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with _one_blas_thread():
-            return fn(*args, **kwargs)
-
-    return wrapper
+small_blas = single_blas_thread   # run a function with one BLAS thread (see numerics.threads)
 
 
 def _pairwise_sums(x: np.ndarray):

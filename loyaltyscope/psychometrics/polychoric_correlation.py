@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from loyaltyscope.numerics.bivariate_normal import bvn_cdf, bvn_pdf
 from loyaltyscope.psychometrics import correlations as corr
 from loyaltyscope.psychometrics.itemdata import ItemDataError, PsychometricWarning, emit, item_matrix
 from loyaltyscope.numerics.display import frame_html, frame_text, para_html
@@ -61,101 +62,7 @@ from loyaltyscope.numerics.display import frame_html, frame_text, para_html
 __all__ = ["polychoric", "PolychoricResult", "bvn_cdf", "bvn_pdf", "thresholds", "polychoric_pair",
            "polychoric_pairs"]
 
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(20)
-_GL_X, _GL_W = _GL_X[:10], _GL_W[:10]              # the negative half; used with both signs
-_TWOPI = 2.0 * np.pi
 _RHO_MAX = 1.0 - 1e-9
-
-
-def _phi(x):
-    return special.ndtr(x)
-
-
-def _bvnu(h, k, r):
-    """P(X > h, Y > k) for standard bivariate normal with correlation r (finite h, k), vectorised."""
-    h, k, r = np.broadcast_arrays(np.asarray(h, float), np.asarray(k, float), np.asarray(r, float))
-    out = np.empty(h.shape)
-    hk = h * k
-    small = np.abs(r) < 0.925
-    if small.any():
-        hs_, ks_, rs_ = h[small], k[small], r[small]
-        hk_ = hk[small]
-        hsq = (hs_ * hs_ + ks_ * ks_) / 2
-        asr = np.arcsin(rs_)
-        acc = np.zeros_like(hsq)
-        for sgn in (-1.0, 1.0):
-            sn = np.sin(asr[:, None] * (sgn * _GL_X[None, :] + 1) / 2)
-            acc += (np.exp((sn * hk_[:, None] - hsq[:, None]) / (1 - sn * sn)) * _GL_W[None, :]).sum(axis=1)
-        out[small] = acc * asr / (2 * _TWOPI) + _phi(-hs_) * _phi(-ks_)
-    big = ~small
-    if big.any():
-        hb, kb, rb, hkb = h[big].copy(), k[big].copy(), r[big], hk[big].copy()
-        neg = rb < 0
-        kb[neg] = -kb[neg]
-        hkb[neg] = -hkb[neg]
-        bvn = np.zeros_like(hb)
-        lt1 = np.abs(rb) < 1
-        if lt1.any():
-            h1, k1, hk1, r1 = hb[lt1], kb[lt1], hkb[lt1], rb[lt1]
-            as_ = (1 - r1) * (1 + r1)
-            a = np.sqrt(as_)
-            bs = (h1 - k1) ** 2
-            c = (4 - hk1) / 8
-            d = (12 - hk1) / 16
-            asr = -(bs / as_ + hk1) / 2
-            b1 = np.where(asr > -100,
-                          a * np.exp(asr) * (1 - c * (bs - as_) * (1 - d * bs / 5) / 3 + c * d * as_ * as_ / 5), 0.0)
-            b = np.sqrt(bs)
-            t2 = np.exp(-hk1 / 2) * np.sqrt(_TWOPI) * _phi(-b / a) * b * (1 - c * bs * (1 - d * bs / 5) / 3)
-            b1 = b1 - np.where(-hk1 < 100, t2, 0.0)
-            a2 = a / 2
-            acc = np.zeros_like(b1)
-            for sgn in (-1.0, 1.0):
-                xs = (a2[:, None] * (sgn * _GL_X[None, :] + 1)) ** 2
-                rs = np.sqrt(1 - xs)
-                asr2 = -(bs[:, None] / xs + hk1[:, None]) / 2
-                with np.errstate(over="ignore", invalid="ignore"):
-                    term = np.exp(asr2) * (np.exp(-hk1[:, None] * (1 - rs) / (2 * (1 + rs))) / rs
-                                           - (1 + c[:, None] * xs * (1 + d[:, None] * xs)))
-                acc += np.where(asr2 > -100, a2[:, None] * _GL_W[None, :] * term, 0.0).sum(axis=1)
-            bvn[lt1] = -(b1 + acc) / _TWOPI
-        pos = ~neg
-        bvn[pos] = bvn[pos] + _phi(-np.maximum(hb[pos], kb[pos]))
-        nb = neg
-        hn, kn = hb[nb], kb[nb]
-        adj = np.where(hn < 0, _phi(kn) - _phi(hn), _phi(-hn) - _phi(-kn))
-        bvn[nb] = -bvn[nb] + np.where(kn > hn, adj, 0.0)
-        out[big] = bvn
-    return np.clip(out, 0.0, 1.0)
-
-
-def bvn_cdf(h, k, rho):
-    """Standard bivariate normal CDF Φ₂(h, k; ρ) = P(X ≤ h, Y ≤ k), vectorised, infinite limits allowed.
-
-    Genz's (2004) algorithm; absolute error ~1e-15. R equivalent:
-    ``mnormt::pmnorm(c(h, k), varcov = matrix(c(1, rho, rho, 1), 2))``.
-    """
-    h, k, rho = np.broadcast_arrays(np.asarray(h, float), np.asarray(k, float), np.asarray(rho, float))
-    out = np.empty(h.shape)
-    fin = np.isfinite(h) & np.isfinite(k)
-    out[fin] = _bvnu(-h[fin], -k[fin], rho[fin])
-    nf = ~fin
-    if nf.any():
-        hh, kk = h[nf], k[nf]
-        v = np.where((hh == -np.inf) | (kk == -np.inf), 0.0,
-                     np.where(hh == np.inf, _phi(kk), _phi(hh)))
-        out[nf] = v
-    return out
-
-
-def bvn_pdf(x, y, rho):
-    """Standard bivariate normal density φ₂(x, y; ρ) (0 at infinite arguments)."""
-    x, y, rho = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float), np.asarray(rho, float))
-    fin = np.isfinite(x) & np.isfinite(y)
-    xf, yf = np.where(fin, x, 0.0), np.where(fin, y, 0.0)
-    om = 1 - rho * rho
-    q = (xf * xf - 2 * rho * xf * yf + yf * yf) / om
-    return np.where(fin, np.exp(-q / 2) / (_TWOPI * np.sqrt(om)), 0.0)
 
 
 def thresholds(counts) -> np.ndarray:
