@@ -20,6 +20,7 @@ from loyaltyscope.datasets import load_dataset
 from loyaltyscope.cbsem import (DataError, InvarianceResult, ModelSpecError, ModelSyntaxError, SemResult, cfa,
                                 invariance, parse_model, population_moments, sem, simulate)
 from loyaltyscope.report import Section, write_report
+from loyaltyscope.study import StudyError, StudyResult, StudySpec, load_study, run_study
 
 # --- psychometrics ------------------------------------------------------------
 from loyaltyscope.psychometrics import (AlphaResult, BartlettResult, EFAResult, HeywoodWarning, ItemDataError,
@@ -45,9 +46,10 @@ __all__ = [
     # survey
     "Instrument", "load_instrument", "list_instruments", "Responses", "read_responses", "Screening", "screen",
     "Scores", "NPSResult", "score", "reverse_score", "standardize", "nps", "export", "neutralize_formulas",
-    # report
-    "Section", "write_report",
+    # report and studies
+    "Section", "write_report", "run_study", "load_study", "StudySpec", "StudyResult",
     # errors and warnings
     "ModelSyntaxError", "ModelSpecError", "DataError", "ItemDataError", "InstrumentError", "ValidationError",
+    "StudyError",
     "PsychometricWarning", "HeywoodWarning",
 ]

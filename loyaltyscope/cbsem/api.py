@@ -371,8 +371,8 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     if ss.patterns is not None:
         extra.update(_missing_report(spec, ss))
         n_pat = sum(len(p) for p in ss.patterns)
-        warnings.append(f"FIML over {n_pat} missing-data pattern(s); see result.extra['missing_patterns'] "
-                        "and result.extra['coverage']")
+        warnings.append(f"FIML over {n_pat} missing-data pattern(s) (the patterns and the coverage of each "
+                        "pair of variables are kept with the fit)")
     lazy = {"fit_measures": lambda: _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust, problem, theta),
             "params": lambda: _params_table(spec, table, vals, vcov_theta, theta, free, Cs, problem, values_of, ss),
             "r2": lambda: r_square(spec, table, Cs, ss)}

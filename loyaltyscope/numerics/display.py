@@ -13,7 +13,16 @@ import pandas as pd
 __all__ = ["frame_text", "frame_html", "para_html", "ResultProtocol"]
 
 
-def _fmt(v, digits: int) -> str:
+COUNT_NAMES = frozenset({"npar", "df", "nobs", "n", "ntotal", "delta_df", "baseline.df", "count", "n_obs",
+                         "n_items", "ngroups", "iterations", "n_factors", "rows", "kept", "excluded", "read",
+                         "frequency", "n_iter", "n_boot", "draws", "failed", "dof", "null_dof"})
+
+
+STATISTIC_NAMES = frozenset({"est", "se", "z", "pvalue", "std_all", "std_lv", "std_nox", "ci_lower", "ci_upper",
+                             "value", "mean", "sd", "t"})
+
+
+def _fmt(v, digits: int, integer: bool = False, blank_nan: bool = False) -> str:
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
     if isinstance(v, (int, np.integer)):
@@ -21,16 +30,43 @@ def _fmt(v, digits: int) -> str:
     if isinstance(v, (float, np.floating)):
         v = float(v)
         if math.isnan(v):
-            return "NA"
+            return "" if blank_nan else "NA"
+        if integer and v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
         return f"{v:.{digits}f}"
+    if v is None:
+        return "" if blank_nan else "NA"
     return str(v)
 
 
+def _integer_columns(df: pd.DataFrame) -> list[bool]:
+    """Columns printed as integers: count-like names, integer dtypes, or all values whole."""
+    out = []
+    for c in df.columns:
+        col = df[c]
+        if pd.api.types.is_integer_dtype(col.dtype) or str(c) in COUNT_NAMES:
+            out.append(True)
+            continue
+        whole = False
+        if pd.api.types.is_float_dtype(col.dtype) and str(c) not in STATISTIC_NAMES:
+            v = col.to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            whole = bool(len(v)) and bool(np.all(v == np.round(v))) and bool(np.any(v != 0)) and bool(np.all(np.abs(v) < 1e15))
+        out.append(whole)
+    return out
+
+
+def _integer_rows(df: pd.DataFrame) -> list[bool]:
+    return [str(i) in COUNT_NAMES for i in df.index]
+
+
 def frame_text(df: pd.DataFrame, digits: int = 3, index: bool = True) -> str:
-    """A fixed-width text table (numbers rounded to ``digits``)."""
-    t = df.copy()
+    """A fixed-width text table (numbers rounded to ``digits``, counts as integers)."""
+    t = df
     cols = [str(c) for c in t.columns]
-    rows = [[_fmt(v, digits) for v in row] for row in t.itertuples(index=False)]
+    icol, irow = _integer_columns(t), _integer_rows(t)
+    rows = [[_fmt(v, digits, icol[j] or irow[k]) for j, v in enumerate(row)]
+            for k, row in enumerate(t.itertuples(index=False))]
     idx = [str(i) for i in t.index] if index else []
     widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(cols)]
     iw = max([len(i) for i in idx] + [0]) if index else 0
@@ -42,16 +78,24 @@ def frame_text(df: pd.DataFrame, digits: int = 3, index: bool = True) -> str:
 
 
 def frame_html(df: pd.DataFrame, caption: str = "", digits: int = 3, index: bool = True) -> str:
-    """An HTML table with every label and text cell escaped."""
+    """An HTML table with every label and text cell escaped; missing cells (fixed parameters'
+    standard errors, undefined statistics) are blank; counts print as integers; the table
+    scrolls inside its own box when wider than the page."""
     esc = html.escape
+    icol, irow = _integer_columns(df), _integer_rows(df)
     head = ("<th></th>" if index else "") + "".join(f"<th>{esc(str(c))}</th>" for c in df.columns)
     body = []
-    for i, row in zip(df.index, df.itertuples(index=False)):
-        cells = "".join(f"<td>{esc(_fmt(v, digits))}</td>" for v in row)
+    for k, (i, row) in enumerate(zip(df.index, df.itertuples(index=False))):
+        cells = "".join(f"<td{_cell_class(v)}>{esc(_fmt(v, digits, icol[j] or irow[k], blank_nan=True))}</td>"
+                        for j, v in enumerate(row))
         lead = f"<th>{esc(str(i))}</th>" if index else ""
         body.append(f"<tr>{lead}{cells}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<tr>{head}</tr>{''.join(body)}</table>"
+    return f"<div class='table-wrap'><table>{cap}<tr>{head}</tr>{''.join(body)}</table></div>"
+
+
+def _cell_class(v) -> str:
+    return " class='txt'" if isinstance(v, str) else ""
 
 
 def para_html(text: str, bold: bool = False) -> str:

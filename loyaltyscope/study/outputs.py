@@ -1,0 +1,179 @@
+"""The five files a study writes: ``report.html`` (self-contained), ``results.json`` (every
+number, lavaan's names), ``results.xlsx`` (one sheet per table, formula injection
+neutralised), ``exclusions.csv`` (every excluded row with its reason) and ``methods.md`` (a
+methods paragraph with citations and package versions).
+
+No local path appears in any of them: files are named by their base name only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from loyaltyscope.report.html_report import Section, write_report
+from loyaltyscope.report.i18n import words
+
+__all__ = ["write_outputs", "methods_text"]
+
+_CITATIONS = {
+    "screening": "Careless responding: Curran (2016), Dunn et al. (2018), Meade & Craig (2012), Johnson (2005).",
+    "reliability": "Reliability: Cronbach (1951) alpha; composite reliability and AVE (Fornell & Larcker 1981); "
+                   "HTMT (Henseler, Ringle & Sarstedt 2015), as psych and semTools compute them.",
+    "efa": "Factor structure: parallel analysis (Horn 1965), MAP (Velicer 1976), minimum-residual EFA with "
+           "oblimin rotation, as psych::fa.",
+    "cfa": "Confirmatory factor analysis by maximum likelihood (robust MLR: Yuan & Bentler 2000) with lavaan's "
+           "conventions (Rosseel 2012); fit judged by Hu & Bentler (1999) cut-offs.",
+    "sem": "Structural equation model with lavaan's conventions (Rosseel 2012).",
+    "pls": "PLS path modelling (Wold 1982; Lohmöller 1989), bootstrap inference (Hair et al. 2022), index scores "
+           "as ACSI/ECSI (Fornell et al. 1996), IPMA (Ringle & Sarstedt 2016).",
+    "channel_preferences": "Channel preferences: EFA on polychoric correlations, factors matched by Tucker "
+                           "congruence (Lorenzo-Seva & ten Berge 2006).",
+    "loyalty": "Loyalty: attitudinal vs behavioral loyalty (Chaudhuri & Holbrook 2001), segments after Dick & "
+               "Basu (1994).",
+    "satisfaction_chain": "Satisfaction chain after Spreng, MacKenzie & Olshavsky (1996).",
+    "key_drivers": "Key drivers: Shapley/LMG decomposition of R² (Lindeman, Merenda & Gold 1980; Grömping 2006), "
+                   "relative weights (Johnson 2000), importance–performance analysis (Martilla & James 1977).",
+    "invariance": "Measurement invariance: configural, metric, scalar and strict models compared by (scaled) "
+                  "chi-square difference tests and ΔCFI/ΔRMSEA (Chen 2007).",
+    "compare_waves": "Wave comparison: invariance first, then latent or scale mean differences (Welch ANOVA, "
+                     "Games–Howell).",
+}
+
+_PACKAGES = ("loyaltyscope", "numpy", "scipy", "pandas", "statsmodels", "pingouin", "matplotlib")
+
+
+def _versions() -> dict:
+    out = {}
+    for p in _PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def methods_text(result) -> str:
+    """A methods paragraph (Markdown) with the steps run, citations and package versions."""
+    r = result.rows
+    lines = [f"# Methods: {result.spec.title}", "",
+             f"{r['read']} rows were read from {len(result.spec.data)} file(s) and validated against the "
+             f"instrument '{Path(str(result.spec.instrument)).stem}'; {r['excluded']} were excluded with a logged "
+             f"reason (exclusions.csv) and {r['kept']} analysed.", ""]
+    for name, step in result.steps.items():
+        if name in _CITATIONS:
+            status = " (this step failed: see the report)" if step.failed else ""
+            lines.append(f"- {_CITATIONS[name]}{status}")
+    lines += ["", "Software: " + ", ".join(f"{k} {v}" for k, v in _versions().items()) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items() if not str(k).startswith("_")}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, (np.bool_,)):
+        return bool(obj)
+    if isinstance(obj, (pd.Timestamp,)):
+        return obj.isoformat()
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    return str(obj)
+
+
+def _json(result) -> dict:
+    return _clean({
+        "study": {"title": result.spec.title, "language": result.spec.language,
+                  "instrument": Path(str(result.spec.instrument)).stem,
+                  "files": [{"file": f.path.name, "wave": f.wave} for f in result.spec.data]},
+        "rows": dict(result.rows),
+        "analyses": {name: ({"failed": s.failed} if s.failed else s.numbers) for name, s in result.steps.items()},
+        "warnings": list(result.warnings),
+        "versions": _versions(),
+    })
+
+
+def _tables(result) -> dict[str, pd.DataFrame]:
+    out = {"rows": pd.DataFrame([result.rows])}
+    for name, s in result.steps.items():
+        res = s.result
+        if isinstance(res, pd.DataFrame):
+            out[name] = res
+        elif hasattr(res, "tables"):
+            for tname, t in res.tables().items():
+                out[f"{name} {tname}"] = t
+        elif hasattr(res, "params"):
+            out[f"{name} params"] = res.params
+            out[f"{name} fit"] = pd.Series(dict(res.fit_measures)).to_frame("value")
+    out["exclusions"] = result.exclusions
+    return out
+
+
+def _sheet_name(name: str, used: set) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "sheet"
+    cand, k = base, 2
+    while cand.lower() in used:
+        suffix = f" {k}"
+        cand, k = base[:31 - len(suffix)] + suffix, k + 1
+    used.add(cand.lower())
+    return cand
+
+
+def _write_xlsx(result, path: Path) -> None:
+    from loyaltyscope.survey.exports import neutralize_formulas
+    used: set = set()
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        for name, t in _tables(result).items():
+            t = t.reset_index() if not isinstance(t.index, pd.RangeIndex) else t
+            t = neutralize_formulas(t)
+            t.to_excel(xw, sheet_name=_sheet_name(name, used), index=False)
+
+
+def _sections(result) -> list[Section]:
+    w = words(result.spec.language)
+    r = result.rows
+    secs = [Section(w["data"], pd.DataFrame([r]),
+                    note=f"{r['read']} rows read = {r['kept']} analysed + {r['excluded']} excluded "
+                         "(every excluded row is in exclusions.csv with its reason).", key="data")]
+    order = ["screening", "descriptives"] + [k for k in result.steps if k not in ("screening", "descriptives")]
+    titles = {"descriptives": w["descriptives"], "screening": w["screening"]}
+    for name in order:
+        s = result.steps[name]
+        secs.append(Section(titles.get(name, w.get(name, name)), None if s.failed else s.result, note=s.note,
+                            figures=s.figures, warnings=s.warnings, key=name, failed=s.failed))
+    all_w = pd.DataFrame({"step": [x.split(":", 1)[0] for x in result.warnings],
+                          "warning": [x.split(":", 1)[1].strip() for x in result.warnings]})
+    secs.append(Section(w["all_warnings"], all_w if len(all_w) else w["no_warnings"], key="warnings"))
+    secs.append(Section(w["methods"], methods_text(result), key="methods"))
+    return secs
+
+
+def write_outputs(result, ctx, out_dir: Path) -> dict:
+    """Write the five outputs into ``out_dir``; return {kind: file name}."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    report = write_report(_sections(result), out_dir / "report.html", title=result.spec.title,
+                          language=result.spec.language)
+    files["report"] = report.name
+    (out_dir / "results.json").write_text(json.dumps(_json(result), indent=1, ensure_ascii=False), encoding="utf-8")
+    files["json"] = "results.json"
+    _write_xlsx(result, out_dir / "results.xlsx")
+    files["xlsx"] = "results.xlsx"
+    from loyaltyscope.survey.exports import neutralize_formulas
+    ex = neutralize_formulas(result.exclusions)
+    ex.to_csv(out_dir / "exclusions.csv", index=False)
+    files["exclusions"] = "exclusions.csv"
+    (out_dir / "methods.md").write_text(methods_text(result), encoding="utf-8")
+    files["methods"] = "methods.md"
+    return files

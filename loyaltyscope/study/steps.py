@@ -1,0 +1,279 @@
+"""The steps a study runs, one function each, over the public API only.
+
+Each step takes the study context (instrument, analysis data, kept columns) and the options
+from the study file, and returns a :class:`StepOutput`: the result object, its figures (SVG),
+a note for the report, the step's warnings, and its numbers for results.json. The fit
+verdicts state their cut-offs (Hu & Bentler 1999: CFI and TLI ≥ .95, RMSEA ≤ .06,
+SRMR ≤ .08).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from loyaltyscope.report import figures as fg
+from loyaltyscope.report.path_diagram import path_diagram_svg
+
+__all__ = ["StudyContext", "StepOutput", "STEPS", "FIT_CUTOFFS", "fit_verdict", "screening_step",
+           "descriptives_step"]
+
+FIT_CUTOFFS = {"cfi": (">=", 0.95), "tli": (">=", 0.95), "rmsea": ("<=", 0.06), "srmr": ("<=", 0.08)}
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    result: object = None
+    figures: tuple = ()              # (key, caption, svg)
+    note: str = ""
+    warnings: tuple = ()
+    numbers: dict = field(default_factory=dict)
+    failed: str = ""
+    seconds: float = 0.0
+
+    def with_seconds(self, s: float) -> "StepOutput":
+        return dataclasses.replace(self, seconds=s)
+
+
+@dataclass(frozen=True)
+class StudyContext:
+    spec: object
+    instrument: object
+    responses: tuple                 # (DataFile, Responses) per file, after screening
+    data: pd.DataFrame               # item answers of the analysis set
+    other: pd.DataFrame              # kept columns (+ "wave")
+    exclusions: pd.DataFrame         # file, row, respondent, reason, stage
+    n_read: int
+
+    @classmethod
+    def from_responses(cls, spec, instrument, parts) -> "StudyContext":
+        return cls._assemble(spec, instrument, tuple(parts))
+
+    @classmethod
+    def _assemble(cls, spec, instrument, parts):
+        datas, others, excl = [], [], []
+        for f, r in parts:
+            d = r.data.copy()
+            o = r.other.copy() if r.other is not None else pd.DataFrame(index=d.index)
+            o = o.reindex(d.index)
+            if f.wave is not None:
+                o["wave"] = f.wave
+            datas.append(d)
+            others.append(o)
+            e = r.excluded.copy()
+            e.insert(0, "file", f.path.name)
+            excl.append(e)
+        data = pd.concat(datas)
+        other = pd.concat(others)
+        if data.index.has_duplicates and len(parts) > 1:
+            keys = [f"{f.wave}/{i}" for (f, r) in parts for i in r.data.index]
+            data.index = other.index = pd.Index(keys, name=data.index.name)
+        exclusions = pd.concat(excl, ignore_index=True) if excl else pd.DataFrame()
+        n_read = sum(int(r.n_rows) for _, r in parts)
+        return cls(spec, instrument, parts, data, other, exclusions, n_read)
+
+    def after_screening(self, step: StepOutput) -> "StudyContext":
+        parts = step.numbers.get("_parts")
+        if not parts:
+            return self
+        return self._assemble(self.spec, self.instrument, tuple(parts))
+
+    def row_counts(self) -> dict:
+        kept, excluded = len(self.data), len(self.exclusions)
+        if kept + excluded != self.n_read:
+            raise RuntimeError(f"row accounting broken: {kept} kept + {excluded} excluded != {self.n_read} read")
+        return {"read": self.n_read, "kept": kept, "excluded": excluded}
+
+    def frame(self) -> pd.DataFrame:
+        """Items and kept columns side by side (for models with groups or covariates)."""
+        return self.data.join(self.other.drop(columns=[c for c in self.other if c in self.data]))
+
+    def text(self, item: str) -> str:
+        try:
+            t = self.instrument.item(item).text
+        except (KeyError, ValueError, AttributeError):
+            return item
+        return t.get(self.spec.language) or t.get("en") or item
+
+
+def fit_verdict(fm) -> pd.DataFrame:
+    """One row per index: value, the cut-off used and whether it is met (Hu & Bentler 1999);
+    the robust version of an index is used when the fit has one."""
+    rows = []
+    for key, (op, cut) in FIT_CUTOFFS.items():
+        val = fm.get(f"{key}.robust", np.nan)
+        name = f"{key}.robust"
+        if not np.isfinite(val):
+            val, name = fm.get(key, np.nan), key
+        ok = (val >= cut) if op == ">=" else (val <= cut)
+        rows.append({"index": name, "value": val, "cutoff": f"{op} {cut}",
+                     "verdict": "met" if np.isfinite(val) and ok else ("not met" if np.isfinite(val) else "")})
+    return pd.DataFrame(rows).set_index("index")
+
+
+def _numbers(result) -> dict:
+    """results.json numbers of a result: lavaan's names for SEM fits, tables otherwise."""
+    out = {}
+    if hasattr(result, "fit_measures") and hasattr(result, "params"):
+        fm = result.fit_measures
+        out["fit_measures"] = {str(k): _scalar(v) for k, v in dict(fm).items()}
+        p = result.params
+        out["params"] = [{str(k): _scalar(v) for k, v in rec.items()} for rec in p.to_dict("records")]
+    if hasattr(result, "to_dict"):
+        try:
+            for k, v in result.to_dict().items():
+                out.setdefault(k, v)
+        except (TypeError, ValueError):
+            pass
+    if hasattr(result, "warnings"):
+        out["warnings"] = list(result.warnings)
+    return out
+
+
+def _scalar(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v) if np.isfinite(v) else None
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    return v
+
+
+def _result_figures(result) -> tuple:
+    """Figures an analysis result draws itself (``figures()`` -> {name: Figure} or ``plot()``)."""
+    figs = []
+    if hasattr(result, "figures") and callable(result.figures):
+        for key, fig in (result.figures() or {}).items():
+            figs.append((key, str(key).replace("_", " "), fg.svg(fig)))
+    elif hasattr(result, "plot") and callable(result.plot):
+        figs.append(("plot", type(result).__name__, fg.svg(result.plot())))
+    return tuple(figs)
+
+
+# --------------------------------------------------------------------------------------------- steps
+def screening_step(ctx: StudyContext, opts) -> StepOutput:
+    import loyaltyscope as ls
+    exclude = list(opts.get("exclude") or []) or None
+    parts, screens, warns = [], [], []
+    for f, r in ctx.responses:
+        s = ls.screen(r, exclude=exclude)
+        screens.append(s)
+        parts.append((f, s.responses))
+        warns += list(getattr(s, "warnings", ()) or ())
+    res = screens[0] if len(screens) == 1 else None
+    flags = pd.concat([s.flags for s in screens])
+    table = flags[[c for c in flags.columns if c.endswith("_flag")]].sum().astype(int).rename("flagged").to_frame()
+    table["share"] = table["flagged"] / max(len(flags), 1)
+    note = ("Flags only; nothing is excluded unless the study file lists flags under screening.exclude."
+            if not exclude else f"Respondents flagged by {', '.join(exclude)} are excluded (see exclusions.csv).")
+    return StepOutput(result=res if res is not None else table, note=note, warnings=tuple(warns),
+                      numbers={"flags": {k: int(v) for k, v in table["flagged"].items()}, "_parts": parts})
+
+
+def descriptives_step(ctx: StudyContext, opts) -> StepOutput:
+    d = ctx.data
+    t = pd.DataFrame({"n": d.notna().sum(), "missing": d.isna().sum(), "mean": d.mean(), "sd": d.std(),
+                      "min": d.min(), "max": d.max()})
+    t.insert(0, "wording", [ctx.text(i) for i in d.columns])
+    fig = fg.svg(fg.response_distributions(d))
+    return StepOutput(result=t, figures=(("distributions", "response distributions per item", fig),),
+                      numbers={"items": _records(t)})
+
+
+def _records(t: pd.DataFrame):
+    t = t.reset_index()
+    return [{str(k): _scalar(v) for k, v in r.items()} for r in t.to_dict("records")]
+
+
+def reliability_step(ctx, opts):
+    import loyaltyscope as ls
+    model = ctx.instrument.to_model()
+    rel = ls.reliability(model, ctx.data)
+    out = StepOutput(result=rel, numbers=_numbers(rel) if not isinstance(rel, pd.DataFrame)
+                     else {"reliability": _records(rel)})
+    try:
+        h = ls.htmt(model, ctx.data)
+        h_tab = h if isinstance(h, pd.DataFrame) else h.to_frame()
+        out = dataclasses.replace(out, numbers={**out.numbers, "htmt": _records(h_tab)},
+                                  note="HTMT (Henseler et al. 2015) below .85 supports discriminant validity.")
+    except ValueError:
+        pass
+    return out
+
+
+def efa_step(ctx, opts):
+    import loyaltyscope as ls
+    items = ctx.data.dropna(axis=1, how="all")
+    pa = ls.parallel_analysis(items, n_iter=50, seed=opts.get("seed", 1))
+    k = opts.get("n_factors") or pa.n_factors or 1
+    e = ls.efa(items, int(k), rotation=opts.get("rotation", "oblimin"), method=opts.get("method", "minres"))
+    ev = pa.eigenvalues
+    obs = ev.iloc[:, 0]
+    sim = next((ev[c] for c in ev.columns if "sim" in str(c).lower() or "random" in str(c).lower()), None)
+    figs = (("scree", f"scree plot with the parallel-analysis curve ({int(k)} factors retained)",
+             fg.svg(fg.scree_plot(obs, sim, int(k)))),
+            ("loadings", "loadings heat map", fg.svg(fg.loadings_heatmap(e.loadings))))
+    return StepOutput(result=e, figures=figs, numbers={**_numbers(e), "n_factors": int(k)},
+                      note=f"Parallel analysis suggests {pa.n_factors} factors; {int(k)} extracted.")
+
+
+def _sem_output(fit, title):
+    verdict = fit_verdict(fit.fit_measures)
+    figs = (("path", f"path diagram of the {title} (standardized estimates)",
+             path_diagram_svg(fit.params, title="")),)
+    nums = _numbers(fit)
+    nums["verdict"] = _records(verdict)
+    note = "Fit verdict: " + "; ".join(f"{i} = {r.value:.3f} ({r.cutoff}: {r.verdict})"
+                                       for i, r in verdict.iterrows() if np.isfinite(r.value)) + \
+        ". Cut-offs: Hu & Bentler (1999)."
+    return StepOutput(result=fit, figures=tuple(f for f in figs if f[2]), note=note, numbers=nums)
+
+
+def cfa_step(ctx, opts):
+    import loyaltyscope as ls
+    model = opts.get("model") or ctx.instrument.to_model()
+    fit = ls.sem(model, ctx.data, estimator=opts.get("estimator", "ML").upper(),
+                 missing=opts.get("missing", "listwise"), std_lv=bool(opts.get("std_lv", False)))
+    return _sem_output(fit, "measurement model")
+
+
+def sem_step(ctx, opts):
+    import loyaltyscope as ls
+    kw = {k: v for k, v in opts.items() if k in ("missing", "std_lv", "se", "bootstrap", "seed")}
+    fit = ls.sem(opts["model"], ctx.frame(), estimator=opts.get("estimator", "ML").upper(), **kw)
+    return _sem_output(fit, "structural model")
+
+
+def invariance_step(ctx, opts):
+    import loyaltyscope as ls
+    model = opts.get("model") or ctx.instrument.to_model()
+    res = ls.invariance(model, ctx.frame().dropna(subset=list(ctx.data.columns)), opts["group"],
+                        estimator=opts.get("estimator", "ML").upper())
+    return StepOutput(result=res, numbers=_numbers(res))
+
+
+def _generic(name):
+    """A step calling the public analysis ``ls.<name>`` with the study's options."""
+
+    def step(ctx, opts):
+        import loyaltyscope as ls
+        fn = getattr(ls, name, None)
+        if fn is None:
+            raise NotImplementedError(f"the analysis {name!r} is not available in this version of loyaltyscope")
+        res = fn(ctx.frame(), **opts)
+        return StepOutput(result=res, figures=_result_figures(res), numbers=_numbers(res))
+
+    step.__name__ = f"{name}_step"
+    return step
+
+
+STEPS = {
+    "reliability": reliability_step, "efa": efa_step, "cfa": cfa_step, "sem": sem_step,
+    "pls": _generic("pls"), "channel_preferences": _generic("channel_preferences"), "loyalty": _generic("loyalty"),
+    "satisfaction_chain": _generic("satisfaction_chain"), "key_drivers": _generic("key_drivers"),
+    "invariance": invariance_step, "compare_waves": _generic("compare_waves"),
+}

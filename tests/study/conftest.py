@@ -1,0 +1,14 @@
+"""One demo run shared by the study and report tests (it is the README's main job)."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "report"
+    proc = subprocess.run([sys.executable, "-m", "loyaltyscope.cli", "demo", "--out", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    return out, proc

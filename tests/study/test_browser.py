@@ -1,0 +1,39 @@
+"""The demo report as a person sees it: rendered by headless Chromium (Debian's ``chromium``,
+installed by .ci/run when absent), screenshotted, every section and figure present in the
+rendered page, no console error."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs it)")
+
+
+def _chromium(tmp_path, *args):
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
+                           "--v=0", *args], capture_output=True, text=True, timeout=180)
+
+
+def test_report_renders_in_chromium(demo_run, tmp_path):
+    out, proc = demo_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    url = (out / "report.html").resolve().as_uri()
+    shot = tmp_path / "report.png"
+    r = _chromium(tmp_path, "--window-size=1280,4000", f"--screenshot={shot}", url)
+    assert shot.is_file() and shot.stat().st_size > 50_000, r.stderr[-2000:]
+    console = [ln for ln in r.stderr.splitlines() if "CONSOLE" in ln]
+    assert not console, console
+    dom = _chromium(tmp_path, "--dump-dom", url).stdout
+    sections = re.findall(r'data-key="([a-z_]+)"', dom)
+    for key in ("data", "screening", "descriptives", "reliability", "efa", "cfa", "sem", "invariance", "warnings",
+                "methods"):
+        assert key in sections, f"section {key} missing from the rendered report"
+    figures = set(re.findall(r'data-figure="([a-z_]+)"', dom))
+    assert {"distributions", "scree", "loadings", "path"} <= figures, figures
+    assert dom.count("<svg") >= 5

@@ -1,0 +1,59 @@
+"""Reports: every user string escaped; sections render any result type or fail naming the
+section; the demo writes all five outputs."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import loyaltyscope as ls
+
+
+def test_html_escapes_user_strings(tmp_path):
+    hs = ls.load_dataset("holzinger_swineford")
+    hs["school"] = np.where(hs["school"] == "Pasteur", "<script>alert(1)</script>", "A&B")
+    fit = ls.sem("visual =~ x1 + x2 + x3", hs, group="school")
+    html = fit._repr_html_()
+    assert "<script>" not in html
+    out = ls.write_report([ls.Section("<b>title</b>", fit, note="<img src=x>")], tmp_path)
+    text = out.read_text()
+    assert "<script>alert" not in text and "<img src=x>" not in text and "<b>title</b>" not in text
+    assert "&lt;b&gt;title&lt;/b&gt;" in text
+
+
+@pytest.mark.parametrize("value", ["plain <i>text</i>", pd.Series([1.0, 2.0], index=["a", "<b>"]),
+                                   {"npar": 19.0, "<x>": 0.5}, None, pd.DataFrame({"n": [3.0], "df": [4.0]})])
+def test_sections_render_plain_values(tmp_path, value):
+    out = ls.write_report([ls.Section("s", value)], tmp_path / "r.html").read_text()
+    assert "<i>text</i>" not in out and "<b>" not in out.split("<body>")[1].replace("<b>Warnings", "")
+
+
+def test_counts_print_as_integers_and_missing_as_blank(tmp_path):
+    out = ls.write_report([ls.Section("s", {"npar": 19.0, "chisq": 85.3})], tmp_path / "r.html").read_text()
+    assert ">19<" in out and "19.000" not in out
+    df = pd.DataFrame({"est": [1.0, 0.5], "se": [np.nan, 0.1]})
+    out = ls.write_report([ls.Section("s", df)], tmp_path / "r2.html").read_text()
+    assert "nan" not in out.lower().replace("nano", "") and "<td></td>" in out
+
+
+def test_a_section_that_cannot_render_is_named(tmp_path):
+    with pytest.raises(TypeError, match="'odd section'"):
+        ls.write_report([ls.Section("odd section", object())], tmp_path)
+
+
+def test_demo_writes_five_outputs(demo_run):
+    out, proc = demo_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("report.html", "results.json", "results.xlsx", "exclusions.csv", "methods.md"):
+        assert (out / name).is_file(), name
+    res = json.loads((out / "results.json").read_text())
+    assert res["rows"]["read"] == res["rows"]["kept"] + res["rows"]["excluded"]
+    cfa = res["analyses"]["cfa"]
+    assert {"chisq", "df", "cfi", "tli", "rmsea", "srmr"} <= set(cfa["fit_measures"])
+    assert {"lhs", "op", "rhs", "est", "se"} <= set(cfa["params"][0])
+    html = (out / "report.html").read_text()
+    assert str(out) not in html and "/tmp" not in html, "a local path leaked into the report"
+    assert "result.extra" not in html, "a Python hint leaked into the report"
+    excl = pd.read_csv(out / "exclusions.csv")
+    assert len(excl) == res["rows"]["excluded"] and excl["reason"].notna().all()
