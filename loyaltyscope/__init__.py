@@ -20,7 +20,7 @@ from loyaltyscope.datasets import load_dataset
 from loyaltyscope.cbsem import (DataError, InvarianceResult, ModelSpecError, ModelSyntaxError, SemResult, cfa,
                                 invariance, parse_model, population_moments, sem, simulate)
 from loyaltyscope.report import Section, write_report
-from loyaltyscope.study import StudyError, StudyResult, StudySpec, load_study, run_study
+from loyaltyscope.study import StudyError, StudyResult, StudySpec, load_study, run_study, study_from_dict
 
 # --- psychometrics ------------------------------------------------------------
 from loyaltyscope.psychometrics import (AlphaResult, BartlettResult, EFAResult, HeywoodWarning, ItemDataError,
@@ -47,7 +47,7 @@ __all__ = [
     "Instrument", "load_instrument", "list_instruments", "Responses", "read_responses", "Screening", "screen",
     "Scores", "NPSResult", "score", "reverse_score", "standardize", "nps", "export", "neutralize_formulas",
     # report and studies
-    "Section", "write_report", "run_study", "load_study", "StudySpec", "StudyResult",
+    "Section", "write_report", "run_study", "load_study", "study_from_dict", "StudySpec", "StudyResult",
     # errors and warnings
     "ModelSyntaxError", "ModelSpecError", "DataError", "ItemDataError", "InstrumentError", "ValidationError",
     "StudyError",
