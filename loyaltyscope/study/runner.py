@@ -10,8 +10,10 @@ either in the analysis set or in ``exclusions.csv`` with its reason and stage; t
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -124,10 +126,16 @@ def run_study(study, out_dir: str | Path | None = None, *, progress: bool | None
 
 
 def _timed(fn) -> StepOutput:
+    """Run a step: its time, the warnings Python emitted during it (kept with the step, not
+    lost on stderr), and any failure as a message."""
     t0 = time.perf_counter()
-    try:
-        out = fn()
-    except Exception as exc:  # noqa: BLE001 - a failing analysis is reported, the others still run
-        msg = f"{type(exc).__name__}: {exc}"
-        out = StepOutput(failed=msg[:2000])
-    return out.with_seconds(time.perf_counter() - t0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = fn()
+        except Exception as exc:  # noqa: BLE001 - a failing analysis is reported, the others still run
+            msg = f"{type(exc).__name__}: {exc}"
+            out = StepOutput(failed=msg[:2000])
+    emitted = [str(w.message) for w in caught]
+    merged = tuple(dict.fromkeys(list(out.warnings) + emitted))
+    return dataclasses.replace(out, warnings=merged).with_seconds(time.perf_counter() - t0)
