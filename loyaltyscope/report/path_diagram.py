@@ -103,7 +103,7 @@ def _graphviz_svg(latents, edges, title):
         if kind == "cov":
             attrs.update(dir="both", constraint="false", color="#777777")
         g.edge(graphviz.escape(s), graphviz.escape(d), **attrs)
-    out = g.pipe(format="svg").decode("utf-8")
+    out = g.pipe(format="svg", quiet=True).decode("utf-8")
     start = out.find("<svg")
     return out[start:] if start >= 0 else out
 

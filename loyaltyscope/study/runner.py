@@ -137,5 +137,6 @@ def _timed(fn) -> StepOutput:
             msg = f"{type(exc).__name__}: {exc}"
             out = StepOutput(failed=msg[:2000])
     emitted = [str(w.message) for w in caught]
-    merged = tuple(dict.fromkeys(list(out.warnings) + emitted))
+    own = list(getattr(out.result, "warnings", ()) or ()) if out.result is not None else []
+    merged = tuple(dict.fromkeys(own + list(out.warnings) + emitted))
     return dataclasses.replace(out, warnings=merged).with_seconds(time.perf_counter() - t0)
