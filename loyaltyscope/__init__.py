@@ -51,3 +51,8 @@ __all__ = [
     "ModelSyntaxError", "ModelSpecError", "DataError", "ItemDataError", "InstrumentError", "ValidationError",
     "PsychometricWarning", "HeywoodWarning",
 ]
+
+# --- PLS-SEM (room plspm, issue 10) -------------------------------------------
+from loyaltyscope.plspm import PLSResult, pls  # noqa: E402
+
+__all__ += ["pls", "PLSResult"]
