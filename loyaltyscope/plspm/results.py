@@ -95,10 +95,10 @@ class PLSResult(ResultProtocol):
         from loyaltyscope.plspm.index_scores import importance_performance
         return importance_performance(self, target, scale_min, scale_max, weights)
 
-    def predict(self, k: int = 10, repeats: int = 10, seed: int | None = None):
+    def predict(self, k: int = 10, repeats: int = 10, seed: int | None = None, technique: str = "DA"):
         """PLSpredict (Shmueli et al. 2016); see :mod:`loyaltyscope.plspm.prediction`."""
         from loyaltyscope.plspm.prediction import pls_predict
-        return pls_predict(self, k=k, repeats=repeats, seed=seed)
+        return pls_predict(self, k=k, repeats=repeats, seed=seed, technique=technique)
 
     def weights_vector(self) -> np.ndarray:
         return self._est.weights[0].copy()

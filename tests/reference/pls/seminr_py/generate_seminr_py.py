@@ -1,0 +1,52 @@
+"""Reference values from the seminr Python package (PyPI seminr 0.2.1, a port of R seminr that
+is checked against R's fixtures). Run with the peers' interpreter, never in the project venv:
+
+    /work/venv-peers/bin/python tests/reference/pls/seminr_py/generate_seminr_py.py
+
+Writes seminr_py_reference.json: PLSpredict item metrics (ECSI on mobi, 10 folds, seed 123,
+predict_DA and predict_EA) and the PLS-MGA of the ECSI model on mobi split by CUEX1 < 8.
+"""
+
+import json
+import importlib.metadata as md
+from pathlib import Path
+
+import numpy as np
+from seminr import (bootstrap_model, composite, constructs, estimate_pls, estimate_pls_mga, multi_items,
+                    path_weighting, paths, relationships, single_item)
+from seminr.datasets import load_mobi
+from seminr.predict.metrics import item_metrics
+from seminr.predict.predict_pls import predict_pls
+from seminr.predict.techniques import predict_DA, predict_EA
+
+mobi = load_mobi()
+mm = constructs(
+    composite("Image", multi_items("IMAG", range(1, 6))),
+    composite("Expectation", multi_items("CUEX", range(1, 4))),
+    composite("Quality", multi_items("PERQ", range(1, 8))),
+    composite("Value", multi_items("PERV", range(1, 3))),
+    composite("Satisfaction", multi_items("CUSA", range(1, 4))),
+    composite("Complaints", single_item("CUSCO")),
+    composite("Loyalty", multi_items("CUSL", range(1, 4))))
+sm = relationships(
+    paths(from_="Image", to=["Expectation", "Satisfaction", "Loyalty"]),
+    paths(from_="Expectation", to=["Quality", "Value", "Satisfaction"]),
+    paths(from_="Quality", to=["Value", "Satisfaction"]),
+    paths(from_="Value", to="Satisfaction"),
+    paths(from_="Satisfaction", to=["Complaints", "Loyalty"]),
+    paths(from_="Complaints", to="Loyalty"))
+model = estimate_pls(mobi, mm, sm, inner_weights=path_weighting)
+out = {"seminr_version": md.version("seminr"), "model": "ECSI on mobi, path weighting", "predict": {}}
+for name, tech in [("DA", predict_DA), ("EA", predict_EA)]:
+    pred = predict_pls(model, technique=tech, no_folds=10, seed=123)
+    met = item_metrics(pred)
+    rec = {}
+    for key, nm in [("pls_out_of_sample", "pls"), ("lm_out_of_sample", "lm")]:
+        m = getattr(met, key)
+        for j, item in enumerate(m.cols):
+            rec.setdefault(item, {})[f"{nm}_rmse"] = float(m.values[0, j])
+            rec.setdefault(item, {})[f"{nm}_mae"] = float(m.values[1, j])
+    out["predict"][name] = {"call": f"predict_pls(model, technique=predict_{name}, no_folds=10, seed=123)",
+                            "items": rec}
+Path(__file__).with_name("seminr_py_reference.json").write_text(json.dumps(out, indent=1))
+print("written")
