@@ -53,6 +53,8 @@ __all__ = [
 ]
 
 # --- PLS-SEM (room plspm, issue 10) -------------------------------------------
-from loyaltyscope.plspm import PLSResult, pls  # noqa: E402
+from loyaltyscope.plspm import (IndexResult, IPMAResult, MGAResult, MICOMResult, PLSResult,  # noqa: E402
+                                PredictResult, micom, pls, pls_mga)
 
-__all__ += ["pls", "PLSResult"]
+__all__ += ["pls", "micom", "pls_mga", "PLSResult", "MICOMResult", "MGAResult", "IndexResult", "IPMAResult",
+            "PredictResult"]

@@ -94,7 +94,8 @@ def htmt_matrix(S: np.ndarray, block: np.ndarray, m: int) -> np.ndarray:
     for i in range(m):
         for j in range(i + 1, m):
             het = S[:, cols[i][:, None], cols[j]].mean(axis=(1, 2))
-            out[:, i, j] = out[:, j, i] = het / np.sqrt(mono[:, i] * mono[:, j])
+            with np.errstate(invalid="ignore"):  # a negative monotrait mean gives NaN, as in seminr
+                out[:, i, j] = out[:, j, i] = het / np.sqrt(mono[:, i] * mono[:, j])
     return out
 
 
