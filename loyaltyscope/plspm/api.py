@@ -17,6 +17,7 @@ import pandas as pd
 
 from loyaltyscope.plspm.algorithm import SCHEMES
 from loyaltyscope.plspm.estimates import estimate_stack
+from loyaltyscope.plspm.higher_order import fit_higher_order, higher_order_constructs
 from loyaltyscope.plspm.indicator_data import DataError, prepare_indicators
 from loyaltyscope.plspm.resampling import CI_METHODS, BootstrapDraws, bootstrap_stack, jackknife_stack
 from loyaltyscope.plspm.results import PLSResult
@@ -46,7 +47,8 @@ def _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level):
 
 def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = "listwise", bootstrap: int = 0,
         seed: int | None = None, boot_ci: str = "percentile", consistent: bool = False, max_iter: int = 300,
-        tol: float = 1e-7, level: float = 0.95, workers: int = 1) -> PLSResult:
+        tol: float = 1e-7, level: float = 0.95, workers: int = 1,
+        higher_order: str = "two_stage") -> PLSResult:
     """Fit a PLS path model.
 
     Parameters
@@ -61,6 +63,8 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
     consistent : PLSc (Dijkstra & Henseler 2015) for the multi-item Mode A blocks.
     max_iter, tol : stop when the sum of absolute weight changes is below ``tol``.
     workers : threads for the bootstrap (results are identical for any number).
+    higher_order : for blocks of constructs (``HOC =~ A + B``): "two_stage" (seminr's default)
+        or "repeated_indicators"; see :mod:`loyaltyscope.plspm.higher_order`.
 
     Returns
     -------
@@ -76,9 +80,11 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
     """
     _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level)
     spec = specify(model)
-    return fit_spec(spec, data, scheme=scheme, missing=missing, bootstrap=int(bootstrap), seed=seed,
-                    boot_ci=boot_ci, consistent=consistent, max_iter=max_iter, tol=tol, level=level,
-                    workers=workers)
+    kw = dict(scheme=scheme, missing=missing, bootstrap=int(bootstrap), seed=seed, boot_ci=boot_ci,
+              consistent=consistent, max_iter=max_iter, tol=tol, level=level, workers=workers)
+    if higher_order_constructs(spec):
+        return fit_higher_order(spec, data, higher_order, fit_spec, **kw)
+    return fit_spec(spec, data, **kw)
 
 
 def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing: str = "listwise",
