@@ -12,12 +12,15 @@ inner_weights = path_weighting, missing = mean_replacement)`` followed by
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
 from loyaltyscope.plspm.algorithm import SCHEMES
 from loyaltyscope.plspm.estimates import estimate_stack
 from loyaltyscope.plspm.higher_order import fit_higher_order, higher_order_constructs
+from loyaltyscope.plspm.interactions import fit_with_interactions
 from loyaltyscope.plspm.indicator_data import DataError, prepare_indicators
 from loyaltyscope.plspm.resampling import CI_METHODS, BootstrapDraws, bootstrap_stack, jackknife_stack
 from loyaltyscope.plspm.results import PLSResult
@@ -48,7 +51,7 @@ def _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level):
 def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = "listwise", bootstrap: int = 0,
         seed: int | None = None, boot_ci: str = "percentile", consistent: bool = False, max_iter: int = 300,
         tol: float = 1e-7, level: float = 0.95, workers: int = 1,
-        higher_order: str = "two_stage") -> PLSResult:
+        higher_order: str = "two_stage", interaction: str = "two_stage") -> PLSResult:
     """Fit a PLS path model.
 
     Parameters
@@ -65,6 +68,8 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
     workers : threads for the bootstrap (results are identical for any number).
     higher_order : for blocks of constructs (``HOC =~ A + B``): "two_stage" (seminr's default)
         or "repeated_indicators"; see :mod:`loyaltyscope.plspm.higher_order`.
+    interaction : for interaction terms ``y ~ A + B + A:B``: "two_stage" (seminr's
+        recommendation), "product_indicator" or "orthogonal"; see :mod:`loyaltyscope.plspm.interactions`.
 
     Returns
     -------
@@ -82,8 +87,15 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
     spec = specify(model)
     kw = dict(scheme=scheme, missing=missing, bootstrap=int(bootstrap), seed=seed, boot_ci=boot_ci,
               consistent=consistent, max_iter=max_iter, tol=tol, level=level, workers=workers)
+    fit = partial(_fit_with_terms, interaction=interaction)
     if higher_order_constructs(spec):
-        return fit_higher_order(spec, data, higher_order, fit_spec, **kw)
+        return fit_higher_order(spec, data, higher_order, fit, **kw)
+    return fit(spec, data, **kw)
+
+
+def _fit_with_terms(spec: PLSSpec, data: pd.DataFrame, *, interaction: str, **kw) -> PLSResult:
+    if any(name not in spec.blocks for name in spec.interactions):
+        return fit_with_interactions(spec, data, interaction, fit_spec, **kw)
     return fit_spec(spec, data, **kw)
 
 
@@ -101,7 +113,8 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
     Z = ind.z
     Sq = np.corrcoef(Z, rowvar=False)
     S = Sq[np.ix_(pos, pos)]
-    est = estimate_stack(S, spec, scheme, consistent, max_iter, tol)
+    item_sd = ind.sd if spec.interactions else None
+    est = estimate_stack(S, spec, scheme, consistent, max_iter, tol, None if item_sd is None else item_sd[pos][None])
     warnings = []
     if ind.dropped:
         shown = ", ".join(map(str, ind.dropped[:10])) + (" ..." if len(ind.dropped) > 10 else "")
@@ -113,9 +126,11 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
         warnings.append(f"the PLS algorithm did not converge in {max_iter} iterations (tol {tol})")
     boot = None
     if bootstrap:
-        boot = bootstrap_stack(Z, pos, spec, bootstrap, seed, scheme, consistent, max_iter, tol, workers=workers)
+        boot = bootstrap_stack(Z, pos, spec, bootstrap, seed, scheme, consistent, max_iter, tol, workers=workers,
+                               item_sd=item_sd)
         if boot_ci == "bca":
-            boot = BootstrapDraws(boot.draws, jackknife_stack(Z, pos, spec, scheme, consistent, max_iter, tol),
+            jack = jackknife_stack(Z, pos, spec, scheme, consistent, max_iter, tol, item_sd)
+            boot = BootstrapDraws(boot.draws, jack,
                                   boot.n_boot, boot.n_failed, boot.seed)
         if boot.n_failed:
             warnings.append(f"{boot.n_failed} of {bootstrap} bootstrap resamples failed (no convergence or "

@@ -40,8 +40,14 @@ class StackEstimates:
 
 
 def estimate_stack(S: np.ndarray, spec: PLSSpec, scheme: str = "path", consistent: bool = False,
-                   max_iter: int = 300, tol: float = 1e-7) -> StackEstimates:
-    """All statistics for each correlation matrix in ``S`` (B, p, p), columns as ``spec.items``."""
+                   max_iter: int = 300, tol: float = 1e-7, item_sd: np.ndarray | None = None) -> StackEstimates:
+    """All statistics for each correlation matrix in ``S`` (B, p, p), columns as ``spec.items``.
+
+    ``item_sd`` (B, p): the indicators' standard deviations, used only for interaction terms:
+    as seminr (``adjust_interaction``), an interaction construct's score is rescaled by
+    ``Σ sd_k |λ_k| / Σ |λ_k|`` over its indicators, which divides its path coefficients by
+    that factor (R² is unchanged).
+    """
     S = np.asarray(S, dtype=float)
     S = S if S.ndim == 3 else S[None]
     block, D, m = spec.item_block, spec.adjacency, len(spec.constructs)
@@ -60,6 +66,13 @@ def estimate_stack(S: np.ndarray, spec: PLSSpec, scheme: str = "path", consisten
         lam_c = consistent_loadings(w, block, qq, reflective)
         lam = np.where(np.isnan(lam_c), lam, lam_c)
     beta, r2 = path_coefficients(R, D)
+    if spec.interactions and item_sd is not None:
+        for name in spec.interactions:
+            j = spec.constructs.index(name)
+            cols = block == j
+            a = np.abs(lam[:, cols])
+            scale = (np.asarray(item_sd)[:, cols] * a).sum(axis=1) / a.sum(axis=1)
+            beta[:, j, :] /= scale[:, None]
     return StackEstimates(weights=w, loadings=lam, cross_loadings=cross, lv_cor=R, paths=beta, r2=r2,
                           total=total_effects(beta), htmt=htmt_matrix(S, block, m), rho_a=q,
                           iterations=core.iterations, converged=core.converged)

@@ -34,7 +34,7 @@ HIGHER_ORDER_METHODS = ("two_stage", "repeated_indicators")
 def higher_order_constructs(spec: PLSSpec) -> dict:
     """HOC -> tuple of its dimensions (blocks whose indicators are constructs)."""
     out = {}
-    for c in spec.constructs:
+    for c in spec.blocks:
         names = [x for x in spec.blocks[c] if x in spec.blocks]
         if names and len(names) != len(spec.blocks[c]):
             raise ModelSpecError(f"block {c!r} mixes constructs and indicators: {', '.join(spec.blocks[c])}")
@@ -55,7 +55,7 @@ def repeated_indicator_spec(spec: PLSSpec, hocs: dict) -> PLSSpec:
         blocks[h] = tuple(x for d in dims for x in spec.blocks[d])
         for d in dims:
             paths.append((h, d) if spec.modes[h] == "A" else (d, h))
-    return PLSSpec(spec.constructs, blocks, dict(spec.modes), tuple(paths))
+    return dataclasses.replace(spec, blocks=blocks, paths=tuple(paths))
 
 
 def two_stage_specs(spec: PLSSpec, hocs: dict) -> tuple[PLSSpec, PLSSpec]:
@@ -67,14 +67,16 @@ def two_stage_specs(spec: PLSSpec, hocs: dict) -> tuple[PLSSpec, PLSSpec]:
         raise ModelSpecError(f"dimension(s) {', '.join(clash)} of a higher-order construct also take part in "
                              "structural paths; use higher_order='repeated_indicators'")
     paths = []
-    for a, b in spec.paths:
+    main = spec.main_effects()
+    for a, b in main.paths:
         srcs = hocs.get(a, (a,))
         dsts = hocs.get(b, (b,))
         paths += [(s, t) for t in dsts for s in srcs]
-    c1 = tuple(c for c in spec.constructs if c not in hocs)
+    c1 = tuple(c for c in main.constructs if c not in hocs)
     stage1 = PLSSpec(c1, {c: spec.blocks[c] for c in c1}, {c: spec.modes[c] for c in c1}, tuple(paths))
     c2 = tuple(c for c in spec.constructs if c not in dims_all)
-    stage2 = PLSSpec(c2, {c: spec.blocks[c] for c in c2}, {c: spec.modes[c] for c in c2}, spec.paths)
+    stage2 = PLSSpec(c2, {c: spec.blocks[c] for c in c2 if c in spec.blocks},
+                     {c: spec.modes[c] for c in c2 if c in spec.modes}, spec.paths, dict(spec.interactions))
     return stage1, stage2
 
 

@@ -68,11 +68,18 @@ def _fields(est: StackEstimates) -> dict:
     return {f: getattr(est, f) for f in _FIELDS}
 
 
-def _chunk(Z, pos, spec, rows, scheme, consistent, max_iter, tol):
+def resample_sd(Z: np.ndarray, rows: np.ndarray, pos: np.ndarray, item_sd: np.ndarray | None):
+    """Indicator SDs (B, p) within each row set, from the full-sample SDs ``item_sd`` (q,)."""
+    if item_sd is None:
+        return None
+    return (Z[rows].std(axis=1, ddof=1) * item_sd)[:, pos]
+
+
+def _chunk(Z, pos, spec, rows, scheme, consistent, max_iter, tol, item_sd=None):
     S = _expand(correlation_stack(Z, rows), pos)
     ok = np.isfinite(S).all(axis=(1, 2))
     S = np.where(ok[:, None, None], S, np.eye(S.shape[1]))
-    est = estimate_stack(S, spec, scheme, consistent, max_iter, tol)
+    est = estimate_stack(S, spec, scheme, consistent, max_iter, tol, resample_sd(Z, rows, pos, item_sd))
     out = _fields(est)
     good = ok & est.converged
     for f in ("weights", "loadings", "paths", "r2", "total"):
@@ -82,7 +89,8 @@ def _chunk(Z, pos, spec, rows, scheme, consistent, max_iter, tol):
 
 def bootstrap_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, n_boot: int, seed: int | None,
                     scheme: str, consistent: bool, max_iter: int, tol: float, chunk: int = 250,
-                    workers: int = 1, progress: bool | None = None) -> BootstrapDraws:
+                    workers: int = 1, progress: bool | None = None, item_sd: np.ndarray | None = None
+                    ) -> BootstrapDraws:
     """Bootstrap draws of every statistic. ``Z`` (n, q) standardized unique indicators,
     ``pos`` the column of ``Z`` behind each block indicator."""
     n = Z.shape[0]
@@ -93,7 +101,7 @@ def bootstrap_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, n_boot: int, 
         progress = n_boot >= 2000 and sys.stderr.isatty()
 
     def run(s):
-        return _chunk(Z, pos, spec, rows[s:s + chunk], scheme, consistent, max_iter, tol)
+        return _chunk(Z, pos, spec, rows[s:s + chunk], scheme, consistent, max_iter, tol, item_sd)
 
     if workers > 1:
         with ThreadPoolExecutor(workers) as ex:
@@ -116,14 +124,14 @@ def bootstrap_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, n_boot: int, 
 
 
 def jackknife_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, scheme: str, consistent: bool,
-                    max_iter: int, tol: float) -> dict:
+                    max_iter: int, tol: float, item_sd: np.ndarray | None = None) -> dict:
     """Leave-one-out estimates of every statistic (n, ...), for the BCa acceleration."""
     n = Z.shape[0]
     rows = np.array([np.delete(np.arange(n), i) for i in range(n)])
     out: dict = {f: [] for f in _FIELDS}
     for s in range(0, n, 250):
         S = _expand(correlation_stack(Z, rows[s:s + 250]), pos)
-        est = estimate_stack(S, spec, scheme, consistent, max_iter, tol)
+        est = estimate_stack(S, spec, scheme, consistent, max_iter, tol, resample_sd(Z, rows[s:s + 250], pos, item_sd))
         for f in _FIELDS:
             out[f].append(getattr(est, f))
     return {f: np.concatenate(v) for f, v in out.items()}

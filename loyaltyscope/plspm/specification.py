@@ -8,13 +8,17 @@ other constructs is a higher-order construct (see :mod:`loyaltyscope.plspm.highe
 The parser is the project's lavaan parser (:func:`loyaltyscope.cbsem.syntax.parse_model`
 with ``formative=True``); this module only turns its records into blocks and paths.
 
+An interaction term is written ``A:B`` on the right of ``~`` (lavaan's notation), with A and B
+constructs; :mod:`loyaltyscope.plspm.interactions` builds its block.
+
 R equivalent: seminr's ``constructs(composite(..., weights = mode_A / mode_B))`` +
 ``relationships(paths(from, to))``; semPLS's ``plsm(data, strucmod, measuremod)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +45,7 @@ class PLSSpec:
     blocks: dict
     modes: dict
     paths: tuple[tuple[str, str], ...]
+    interactions: dict = field(default_factory=dict)  # "A:B" -> ("A", "B")
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -77,8 +82,11 @@ class PLSSpec:
     def predecessors(self, construct: str) -> tuple[str, ...]:
         return tuple(a for a, b in self.paths if b == construct)
 
-    def with_blocks(self, blocks: dict, modes: dict | None = None) -> "PLSSpec":
-        return PLSSpec(self.constructs, dict(blocks), dict(modes or self.modes), self.paths)
+    def main_effects(self) -> "PLSSpec":
+        """The model without its interaction terms (constructs, blocks and paths)."""
+        keep = tuple(c for c in self.constructs if c not in self.interactions)
+        return PLSSpec(keep, {c: self.blocks[c] for c in keep}, {c: self.modes[c] for c in keep},
+                       tuple(p for p in self.paths if p[0] not in self.interactions))
 
 
 def specify(model: str) -> PLSSpec:
@@ -88,7 +96,10 @@ def specify(model: str) -> PLSSpec:
     a construct defined twice, paths between names that are not constructs, a construct
     without a block, a structural model with a cycle.
     """
-    formulas = parse_model(model, formative=True)
+    if not isinstance(model, str):
+        raise TypeError(f"model must be a string of lavaan-style syntax, got {type(model).__name__}")
+    text = _INTERACTION_RE.sub(lambda mt: f"{mt.group(1)}{_X}{mt.group(2)}", model)
+    formulas = parse_model(text, formative=True)
     blocks: dict = {}
     modes: dict = {}
     paths: list = []
@@ -105,7 +116,7 @@ def specify(model: str) -> PLSSpec:
                 problems.append(f"line {f.line}: indicator {f.rhs!r} appears twice in block {f.lhs!r}")
             items.append(f.rhs)
         elif f.op == "~":
-            paths.append((f.rhs, f.lhs, f.line))
+            paths.append((f.rhs.replace(_X, ":"), f.lhs, f.line))
         else:
             problems.append(f"line {f.line}: operator {f.op!r} is not part of a PLS path model "
                             "(use =~, <~ and ~)")
@@ -113,8 +124,15 @@ def specify(model: str) -> PLSSpec:
     for f in formulas:
         if f.op in ("=~", "<~"):
             order.setdefault(f.lhs, None)
+    interactions = {}
     for a, b, line in paths:
-        for name in (a, b):
+        if ":" in a:
+            parts = tuple(a.split(":"))
+            bad = [x for x in parts if x not in blocks]
+            if len(parts) != 2 or bad:
+                problems.append(f"line {line}: interaction {a!r} must join two constructs (A:B)")
+            interactions[a] = parts
+        for name in (a, b) if ":" not in a else (b,):
             if name not in blocks:
                 problems.append(f"line {line}: {name!r} in the path {a} -> {b} is not a construct "
                                 "(define it with =~ or <~; a single item is 'Name =~ item')")
@@ -127,13 +145,18 @@ def specify(model: str) -> PLSSpec:
             problems.append(f"line {line}: {a} cannot predict itself")
         seen.add((a, b))
         clean_paths.append((a, b))
-    if not problems and _has_cycle(tuple(order), clean_paths):
+    if not problems and _has_cycle(tuple(order), [p for p in clean_paths if p[0] not in interactions]):
         problems.append("the structural model has a cycle; PLS path models must be recursive")
     if not blocks:
         problems.append("the model defines no constructs (use 'Construct =~ item1 + item2')")
     if problems:
         raise ModelSpecError("invalid PLS model:\n  " + "\n  ".join(problems))
-    return PLSSpec(tuple(order), {k: tuple(v) for k, v in blocks.items()}, modes, tuple(clean_paths))
+    constructs = tuple(order) + tuple(interactions)
+    return PLSSpec(constructs, {k: tuple(v) for k, v in blocks.items()}, modes, tuple(clean_paths), interactions)
+
+
+_X = "__x__"
+_INTERACTION_RE = re.compile(r"([A-Za-z_.][A-Za-z0-9_.]*)\s*:\s*([A-Za-z_.][A-Za-z0-9_.]*)")
 
 
 def _has_cycle(nodes: tuple, paths: list) -> bool:
