@@ -89,13 +89,15 @@ def _chunk(Z, pos, spec, rows, scheme, consistent, max_iter, tol, item_sd=None):
 
 def bootstrap_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, n_boot: int, seed: int | None,
                     scheme: str, consistent: bool, max_iter: int, tol: float, chunk: int = 250,
-                    workers: int = 1, progress: bool | None = None, item_sd: np.ndarray | None = None
-                    ) -> BootstrapDraws:
+                    workers: int = 1, progress: bool | None = None, item_sd: np.ndarray | None = None,
+                    rows: np.ndarray | None = None) -> BootstrapDraws:
     """Bootstrap draws of every statistic. ``Z`` (n, q) standardized unique indicators,
-    ``pos`` the column of ``Z`` behind each block indicator."""
+    ``pos`` the column of ``Z`` behind each block indicator; ``rows`` (n_boot, n) replays
+    given resamples instead of drawing them (e.g. another program's, for a parity check)."""
     n = Z.shape[0]
-    children = np.random.SeedSequence(seed).spawn(n_boot)
-    rows = np.stack([np.random.default_rng(c).integers(0, n, size=n) for c in children])
+    if rows is None:
+        children = np.random.SeedSequence(seed).spawn(n_boot)
+        rows = np.stack([np.random.default_rng(c).integers(0, n, size=n) for c in children])
     starts = list(range(0, n_boot, chunk))
     if progress is None:
         progress = n_boot >= 2000 and sys.stderr.isatty()

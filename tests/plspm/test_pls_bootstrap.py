@@ -72,3 +72,45 @@ def test_effects_r2_and_bca():
     np.testing.assert_allclose(fit.params["se"], perc.params["se"])
     assert not np.allclose(fit.params["ci_lower"], perc.params["ci_lower"])
     assert "bca" in fit.summary()
+
+
+def _replay(consistent, scheme):
+    """Our bootstrap on the row indices seminr (PyPI 0.2.1) drew with seed 123."""
+    from loyaltyscope.plspm.resampling import interval
+    spec = specify(MOBI4)
+    d = load_mobi()[list(spec.unique_items)].to_numpy(float)
+    Z = (d - d.mean(0)) / d.std(0, ddof=1)
+    pos = np.array([spec.unique_items.index(x) for x in spec.items])
+    gen = np.random.Generator(np.random.PCG64(123))
+    rows = np.stack([gen.integers(0, 250, size=250, dtype=np.intp) for _ in range(200)])
+    boot = bootstrap_stack(Z, pos, spec, 200, None, scheme, consistent, 300, 1e-7, rows=rows)
+    return spec, boot, interval
+
+
+@pytest.mark.parametrize("case, consistent, scheme", [("pls_path", False, "path"),
+                                                      ("plsc_factorial", True, "factorial")])
+def test_bootstrap_replayed_equals_seminr_py(case, consistent, scheme):
+    """Same resamples as the seminr Python package -> the same percentile intervals (2e-3),
+    for PLS and PLSc (seminr_py_reference.json, generator beside it)."""
+    import json
+    from pls_reference import PLS_REF
+    ref = json.loads((PLS_REF / "seminr_py" / "seminr_py_reference.json").read_text())["bootstrap"][case]
+    spec, boot, interval = _replay(consistent, scheme)
+    assert len(boot.draws["paths"]) == ref["boots"] == 200
+    C = spec.constructs
+    for key, v in ref["paths"].items():
+        a, b = (s.strip() for s in key.split("->"))
+        d = boot.draws["paths"][:, C.index(a), C.index(b)]
+        lo, hi = interval(d[:, None], np.array([0.0]), 0.95, "percentile")
+        assert d.mean() == pytest.approx(v["mean"], abs=2e-3)
+        assert d.std(ddof=1) == pytest.approx(v["sd"], abs=2e-3)
+        assert lo[0] == pytest.approx(v["ci_lower"], abs=2e-3) and hi[0] == pytest.approx(v["ci_upper"], abs=2e-3)
+    items = list(spec.items)
+    for key, v in ref["loadings"].items():
+        item, lv = (s.strip() for s in key.split("->"))
+        d = boot.draws["loadings"][:, items.index(item)]
+        assert d.mean() == pytest.approx(v["mean"], abs=2e-3), key
+    for key, v in ref["htmt"].items():
+        a, b = (s.strip() for s in key.split("->"))
+        d = boot.draws["htmt"][:, C.index(a), C.index(b)]
+        assert d.std(ddof=1) == pytest.approx(v["sd"], abs=2e-3), key
