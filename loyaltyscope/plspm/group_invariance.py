@@ -40,26 +40,26 @@ __all__ = ["MICOMResult", "micom", "compositional_correlation"]
 class MICOMResult(ResultProtocol):
     """MICOM steps 2 and 3 per construct, and the resulting invariance verdict."""
 
+    title = "MICOM: measurement invariance of composites"
+
     compositional: pd.DataFrame
     means: pd.DataFrame
     variances: pd.DataFrame
     verdict: pd.DataFrame
-    groups: tuple
-    nobs: tuple
+    groups: tuple        # group labels, first and second
+    nobs: tuple          # complete rows per group
     n_perm: int
-    seed: int | None
+    seed: int | None     # of the permutations
     warnings: tuple[str, ...] = ()
 
-    title = "MICOM: measurement invariance of composites"
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"compositional": self.compositional, "means": self.means, "variances": self.variances,
+                "verdict": self.verdict}
 
     def _headline(self) -> list[str]:
         return [f"groups {self.groups[0]!s} (n = {self.nobs[0]}) vs {self.groups[1]!s} (n = {self.nobs[1]}); "
                 f"{self.n_perm} permutations",
                 "step 1 (configural invariance): established — same model, indicators and data treatment"]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"compositional": self.compositional, "means": self.means, "variances": self.variances,
-                "verdict": self.verdict}
 
 
 def compositional_correlation(S: np.ndarray, w1: np.ndarray, w2: np.ndarray, block: np.ndarray, m: int) -> np.ndarray:

@@ -43,39 +43,39 @@ class IndexResult(ResultProtocol):
     """0–100 construct indices. ``indices``: construct, index, scale_min, scale_max;
     ``weights``: the rescaled indicator weights; ``scores``: respondents' 0–100 scores."""
 
+    title = "Construct indices (0-100)"
+
     indices: pd.DataFrame
     weights: pd.DataFrame
     scores: pd.DataFrame
     method: str = "unstandardized"
     warnings: tuple[str, ...] = ()
 
-    title = "Construct indices (0-100)"
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"indices": self.indices, "weights": self.weights}
 
     def _headline(self) -> list[str]:
         return [f"weights: {self.method} outer weights rescaled to sum to 1; index = 100 (mean score - min)"
                 " / (max - min)"]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"indices": self.indices, "weights": self.weights}
 
 
 @dataclass(frozen=True)
 class IPMAResult(ResultProtocol):
     """Importance (total effect on ``target``) and performance (index) per construct."""
 
+    title = "Importance-performance map (IPMA)"
+
     target: str
     map: pd.DataFrame
     method: str = "unstandardized"
     warnings: tuple[str, ...] = ()
 
-    title = "Importance-performance map (IPMA)"
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"map": self.map}
 
     def _headline(self) -> list[str]:
         return [f"target: {self.target}; importance = unstandardized total effect on 0-100 scores "
                 "(importance_std: standardized); performance = index"]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"map": self.map}
 
     def plot(self, ax=None):
         """Scatter of importance (x) against performance (y), constructs labelled (matplotlib)."""

@@ -36,24 +36,24 @@ MGA_METHODS = ("permutation", "henseler")
 class MGAResult(ResultProtocol):
     """Per-path estimates in each group, their difference and p-value."""
 
+    title = "PLS multigroup analysis (PLS-MGA)"
+
     paths: pd.DataFrame
-    groups: tuple
-    nobs: tuple
+    groups: tuple           # (label of group 1, label of group 2)
+    nobs: tuple             # rows used per group
     method: str
-    n_resamples: int
+    n_resamples: int        # permutations or bootstrap resamples per group
     seed: int | None
     warnings: tuple[str, ...] = ()
 
-    title = "PLS multigroup analysis (PLS-MGA)"
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"paths": self.paths}
 
     def _headline(self) -> list[str]:
         rule = ("permutation test, two-sided" if self.method == "permutation"
                 else "Henseler's bootstrap PLS-MGA, one-sided (group 1 > group 2)")
         return [f"groups {self.groups[0]!s} (n = {self.nobs[0]}) vs {self.groups[1]!s} (n = {self.nobs[1]}); "
                 f"{rule}; {self.n_resamples} resamples"]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"paths": self.paths}
 
 
 def henseler_p(b1: np.ndarray, b2: np.ndarray) -> np.ndarray:

@@ -43,23 +43,23 @@ class PredictResult(ResultProtocol):
     """Per-indicator out-of-sample errors: indicator, construct, pls_rmse, pls_mae, lm_rmse,
     lm_mae, q2_predict; ``predictions`` holds the averaged PLS and LM predictions."""
 
+    title = "PLSpredict"
+
     metrics: pd.DataFrame
     predictions: pd.DataFrame
-    k: int
-    repeats: int
-    technique: str
+    k: int                # folds
+    repeats: int          # repetitions of the k-fold split
+    technique: str        # "DA" or "EA"
     seed: int | None
     warnings: tuple[str, ...] = ()
 
-    title = "PLSpredict"
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"metrics": self.metrics}
 
     def _headline(self) -> list[str]:
         better = int((self.metrics["pls_rmse"] < self.metrics["lm_rmse"]).sum())
         return [f"{self.k}-fold cross-validation x {self.repeats}, technique {self.technique}; "
                 f"PLS beats the linear benchmark (RMSE) on {better} of {len(self.metrics)} indicators"]
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"metrics": self.metrics}
 
 
 def fold_ids(n: int, k: int) -> np.ndarray:

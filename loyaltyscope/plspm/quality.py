@@ -109,16 +109,19 @@ def outer_vif(S: np.ndarray, block: np.ndarray, m: int) -> np.ndarray:
     return out
 
 
+def _equations(D: np.ndarray):
+    """(j, predecessors of j) for every endogenous construct j."""
+    for j in range(D.shape[0]):
+        pred = np.flatnonzero(D[:, j])
+        if pred.size:
+            yield j, pred
+
+
 def inner_vif(R: np.ndarray, D: np.ndarray) -> np.ndarray:
     """Inner VIF ``V[i, j]`` of predictor i in the equation of j (NaN where no path)."""
-    m = D.shape[0]
-    out = np.full((m, m), np.nan)
-    for j in range(m):
-        pred = np.flatnonzero(D[:, j])
-        if pred.size == 1:
-            out[pred, j] = 1.0
-        elif pred.size > 1:
-            out[pred, j] = np.diag(np.linalg.inv(R[np.ix_(pred, pred)]))
+    out = np.full(D.shape, np.nan)
+    for j, pred in _equations(D):
+        out[pred, j] = np.diag(np.linalg.inv(R[np.ix_(pred, pred)]))
     return out
 
 
@@ -131,12 +134,8 @@ def _r2(R: np.ndarray, pred: np.ndarray, j: int) -> float:
 
 def f_squared(R: np.ndarray, D: np.ndarray) -> np.ndarray:
     """Cohen's f² ``F[i, j]`` of predictor i on j (NaN where no path)."""
-    m = D.shape[0]
-    out = np.full((m, m), np.nan)
-    for j in range(m):
-        pred = np.flatnonzero(D[:, j])
-        if pred.size == 0:
-            continue
+    out = np.full(D.shape, np.nan)
+    for j, pred in _equations(D):
         full = _r2(R, pred, j)
         for i in pred:
             out[i, j] = (full - _r2(R, pred[pred != i], j)) / (1 - full)

@@ -30,6 +30,8 @@ class PLSResult(ResultProtocol):
     nobs, scheme, consistent, iterations, converged, n_boot, n_failed, warnings.
     """
 
+    title = "PLS path model (PLS-SEM)"
+
     spec: PLSSpec
     nobs: int
     scheme: str
@@ -59,7 +61,13 @@ class PLSResult(ResultProtocol):
     _est: StackEstimates | None = field(default=None, repr=False, compare=False)
     _boot: BootstrapDraws | None = field(default=None, repr=False, compare=False)
 
-    title = "PLS path model (PLS-SEM)"
+    def tables(self) -> dict[str, pd.DataFrame]:
+        out = {"params": self.params, "r2": self.r2, "reliability": self.reliability, "htmt": self.htmt,
+               "fornell_larcker": self.fornell_larcker, "vif": self.vif, "f2": self.f2, "effects": self.effects,
+               "cross_loadings": self.cross_loadings}
+        if self.htmt_intervals is not None:
+            out["htmt_intervals"] = self.htmt_intervals
+        return out
 
     def _headline(self) -> list[str]:
         kind = "PLSc (consistent)" if self.consistent else "PLS"
@@ -69,14 +77,6 @@ class PLSResult(ResultProtocol):
         if self.n_boot:
             lines.append(f"bootstrap: {self.n_boot} resamples, {self.n_failed} failed; {self.boot_ci} intervals")
         return lines
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        out = {"params": self.params, "r2": self.r2, "reliability": self.reliability, "htmt": self.htmt,
-               "fornell_larcker": self.fornell_larcker, "vif": self.vif, "f2": self.f2, "effects": self.effects,
-               "cross_loadings": self.cross_loadings}
-        if self.htmt_intervals is not None:
-            out["htmt_intervals"] = self.htmt_intervals
-        return out
 
     @property
     def paths(self) -> pd.DataFrame:

@@ -8,15 +8,8 @@ import pytest
 import loyaltyscope as ls
 from loyaltyscope.plspm.resampling import bootstrap_stack
 from loyaltyscope.plspm.specification import specify
-from pls_reference import load_mobi, seminr_table
+from pls_reference import MOBI4, load_mobi, seminr_table
 
-MOBI4 = """
-Image        =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-Expectation  =~ CUEX1 + CUEX2 + CUEX3
-Value        =~ PERV1 + PERV2
-Satisfaction =~ CUSA1 + CUSA2 + CUSA3
-Satisfaction ~ Image + Expectation + Value
-"""
 
 
 @pytest.fixture(scope="module")

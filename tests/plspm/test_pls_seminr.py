@@ -5,16 +5,9 @@ import numpy as np
 import pytest
 
 import loyaltyscope as ls
-from pls_reference import load_corp_rep, load_mobi, max_abs, seminr_table
+from pls_reference import MOBI4, load_corp_rep, load_mobi, max_abs, seminr_table
 
 TOL = 2e-3
-MOBI4 = """
-Image        =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-Expectation  =~ CUEX1 + CUEX2 + CUEX3
-Value        =~ PERV1 + PERV2
-Satisfaction =~ CUSA1 + CUSA2 + CUSA3
-Satisfaction ~ Image + Expectation + Value
-"""
 ORDER = ["Image", "Expectation", "Value", "Satisfaction"]
 
 

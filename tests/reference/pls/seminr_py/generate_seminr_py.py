@@ -10,35 +10,25 @@ indices can be replayed) of the four-construct mobi model, PLS (composites) and 
 (reflective constructs).
 """
 
-import json
 import importlib.metadata as md
+import json
+import sys
 from pathlib import Path
 
 import numpy as np
 from seminr import (bootstrap_model, composite, constructs, estimate_pls, multi_items, path_factorial,
-                    path_weighting, paths, reflective, relationships, single_item)
+                    path_weighting, paths, reflective, relationships)
 from seminr.bootstrap.bootstrap import boot_percentile_cis
 from seminr.datasets import load_mobi
 from seminr.predict.metrics import item_metrics
 from seminr.predict.predict_pls import predict_pls
 from seminr.predict.techniques import predict_DA, predict_EA
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "benchmarks"))
+from peer_seminr_ecsi import ecsi_measurement, ecsi_structure  # noqa: E402
+
 mobi = load_mobi()
-mm = constructs(
-    composite("Image", multi_items("IMAG", range(1, 6))),
-    composite("Expectation", multi_items("CUEX", range(1, 4))),
-    composite("Quality", multi_items("PERQ", range(1, 8))),
-    composite("Value", multi_items("PERV", range(1, 3))),
-    composite("Satisfaction", multi_items("CUSA", range(1, 4))),
-    composite("Complaints", single_item("CUSCO")),
-    composite("Loyalty", multi_items("CUSL", range(1, 4))))
-sm = relationships(
-    paths(from_="Image", to=["Expectation", "Satisfaction", "Loyalty"]),
-    paths(from_="Expectation", to=["Quality", "Value", "Satisfaction"]),
-    paths(from_="Quality", to=["Value", "Satisfaction"]),
-    paths(from_="Value", to="Satisfaction"),
-    paths(from_="Satisfaction", to=["Complaints", "Loyalty"]),
-    paths(from_="Complaints", to="Loyalty"))
+mm, sm = ecsi_measurement(), ecsi_structure()
 model = estimate_pls(mobi, mm, sm, inner_weights=path_weighting)
 out = {"seminr_version": md.version("seminr"), "model": "ECSI on mobi, path weighting", "predict": {}}
 for name, tech in [("DA", predict_DA), ("EA", predict_EA)]:
