@@ -75,7 +75,7 @@ def test_vif(mobi, fit_path):
 
 
 def test_f2(mobi, fit_path):
-    """seminr's fSquared re-estimates the model without the predictor; we (as SmartPLS) keep
+    """seminr's fSquared re-estimates the model without the predictor; we keep
     the scores fixed, which here differs by about 1e-3."""
     f2 = fit_path.f2.set_index(["from", "to"])["f2"]
     assert f2[("Image", "Satisfaction")] == pytest.approx(seminr_table("fsquared1.csv").iloc[0, 1], abs=TOL)
