@@ -116,3 +116,22 @@ def test_corp_rep_mean_replacement():
     assert fit.nobs == 344 and any("mean" in w for w in fit.warnings)
     listwise = ls.pls(model, load_corp_rep())
     assert listwise.nobs < 344 and any("dropped" in w for w in listwise.warnings)
+
+
+def test_corp_rep_extended_mode_b():
+    """The extended corporate reputation model (four Mode B blocks; Hair et al. 2021 ch. 5) as
+    in seminr's test-bootstrap.R: path_factorial, mean replacement, stopCriterion = 1 (tol 0.1);
+    the 'Original Est.' of missing_cases_paths.csv. Converged (tol 1e-7) it moves < 3e-4."""
+    from loyaltyscope.plspm.demo import CORP_REP_MODEL
+    ref = seminr_table("missing_cases_paths.csv", index_col=0)
+    for tol in (0.1, 1e-7):
+        fit = ls.pls(CORP_REP_MODEL, load_corp_rep(), missing="mean", scheme="factorial", tol=tol)
+        p = fit.paths.set_index(["rhs", "lhs"])["est"]
+        for key, row in ref.iterrows():
+            assert p[tuple(s.strip() for s in key.split("->"))] == pytest.approx(row["Original Est."], abs=TOL)
+    boot = ls.pls(CORP_REP_MODEL, load_corp_rep(), missing="mean", scheme="factorial", bootstrap=1000, seed=4)
+    p = boot.paths.set_index(["rhs", "lhs"])
+    for key, row in ref.iterrows():   # R: 200 resamples, its own RNG -> Monte-Carlo tolerance
+        k = tuple(s.strip() for s in key.split("->"))
+        assert p.loc[k, "se"] == pytest.approx(row["Bootstrap SD"], rel=0.2, abs=0.01)
+        assert p.loc[k, "ci_lower"] == pytest.approx(row["2.5% CI"], abs=0.04)
