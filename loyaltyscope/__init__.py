@@ -53,3 +53,10 @@ __all__ = [
     "StudyError",
     "PsychometricWarning", "HeywoodWarning",
 ]
+
+# --- PLS-SEM (room plspm, issue 10) -------------------------------------------
+from loyaltyscope.plspm import (IndexResult, IPMAResult, MGAResult, MICOMResult, PLSResult,  # noqa: E402
+                                PredictResult, micom, pls, pls_mga)
+
+__all__ += ["pls", "micom", "pls_mga", "PLSResult", "MICOMResult", "MGAResult", "IndexResult", "IPMAResult",
+            "PredictResult"]

@@ -202,12 +202,14 @@ def _parse_modifier(mods: list[str], err) -> Modifier:
     return Modifier(fixed=fixed, label=label, start=start)
 
 
-def parse_model(text: str) -> list[Formula]:
+def parse_model(text: str, *, formative: bool = False) -> list[Formula]:
     """Parse lavaan model syntax into a list of :class:`Formula` records.
 
     Parameters
     ----------
     text : the model, as for ``lavaan::sem(model = ...)``.
+    formative : accept ``<~`` (formative / Mode B composite), as the PLS-SEM room does;
+        the CB-SEM estimator does not.
 
     Raises
     ------
@@ -229,7 +231,7 @@ def parse_model(text: str) -> list[Formula]:
             err("expected an operator (=~, ~, ~~, :=, ==, <, >, |)", stmt)
         op = m.group(1)
         lhs_txt, rhs_txt = stmt[: m.start()].strip(), stmt[m.end():].strip()
-        if op == "<~":
+        if op == "<~" and not formative:
             err("formative indicators (<~) are not supported", "<~")
         if op == "~*~":
             err("scaling factors (~*~) are not supported", "~*~")

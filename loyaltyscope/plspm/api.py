@@ -1,0 +1,151 @@
+"""``pls()``: fit a PLS path model (PLS-SEM) to indicator data.
+
+Stages: syntax -> blocks and paths (:mod:`.specification`) -> checked, standardized data
+(:mod:`.indicator_data`) -> correlation matrix -> PLS algorithm and every statistic
+(:mod:`.estimates`) -> optional bootstrap (:mod:`.resampling`) -> tables (:mod:`.tables`)
+-> :class:`~loyaltyscope.plspm.results.PLSResult`.
+
+R equivalent: ``seminr::estimate_pls(data, measurement_model, structural_model,
+inner_weights = path_weighting, missing = mean_replacement)`` followed by
+``bootstrap_model(model, nboot, seed)``; SmartPLS's "PLS Algorithm" and "Bootstrapping".
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from loyaltyscope.plspm.algorithm import SCHEMES
+from loyaltyscope.plspm.estimates import estimate_stack
+from loyaltyscope.plspm.higher_order import fit_higher_order, higher_order_constructs
+from loyaltyscope.plspm.interactions import fit_with_interactions
+from loyaltyscope.plspm.indicator_data import DataError, prepare_indicators
+from loyaltyscope.plspm.resampling import CI_METHODS, BootstrapDraws, bootstrap_stack, jackknife_stack
+from loyaltyscope.plspm.results import PLSResult
+from loyaltyscope.plspm.specification import ModelSpecError, PLSSpec, specify
+from loyaltyscope.plspm.tables import build_tables
+
+__all__ = ["pls", "fit_spec"]
+
+
+def _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level):
+    problems = []
+    if scheme not in SCHEMES:
+        problems.append(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    if boot_ci not in CI_METHODS:
+        problems.append(f"boot_ci must be one of {CI_METHODS}, got {boot_ci!r}")
+    if not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0 or bootstrap == 1:
+        problems.append(f"bootstrap must be 0 (none) or a number of resamples >= 2, got {bootstrap!r}")
+    if not (isinstance(max_iter, (int, np.integer)) and max_iter >= 1):
+        problems.append(f"max_iter must be a positive integer, got {max_iter!r}")
+    if not (tol > 0):
+        problems.append(f"tol must be positive, got {tol!r}")
+    if not (0 < level < 1):
+        problems.append(f"level must be between 0 and 1, got {level!r}")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = "listwise", bootstrap: int = 0,
+        seed: int | None = None, boot_ci: str = "percentile", consistent: bool = False, max_iter: int = 300,
+        tol: float = 1e-7, level: float = 0.95, workers: int = 1,
+        higher_order: str = "two_stage", interaction: str = "two_stage") -> PLSResult:
+    """Fit a PLS path model.
+
+    Parameters
+    ----------
+    model : lavaan-style syntax: ``C =~ x1 + x2`` Mode A (reflective) block, ``C <~ x1 + x2``
+        Mode B (formative) block, ``y ~ a + b`` structural paths.
+    data : one row per respondent, one numeric column per indicator.
+    scheme : inner weighting, "path" (SmartPLS's default), "centroid" or "factorial".
+    missing : "listwise" (drop incomplete rows, listed in ``warnings``) or "mean" (mean replacement).
+    bootstrap : number of bootstrap resamples (0: none); ``seed`` makes them reproducible.
+    boot_ci : "percentile" or "bca"; ``level`` the confidence level.
+    consistent : PLSc (Dijkstra & Henseler 2015) for the multi-item Mode A blocks.
+    max_iter, tol : stop when the sum of absolute weight changes is below ``tol``.
+    workers : threads for the bootstrap (results are identical for any number).
+    higher_order : for blocks of constructs (``HOC =~ A + B``): "two_stage" (seminr's default)
+        or "repeated_indicators"; see :mod:`loyaltyscope.plspm.higher_order`.
+    interaction : for interaction terms ``y ~ A + B + A:B``: "two_stage" (seminr's
+        recommendation), "product_indicator" or "orthogonal"; see :mod:`loyaltyscope.plspm.interactions`.
+
+    Returns
+    -------
+    PLSResult
+
+    Examples
+    --------
+    >>> import loyaltyscope as ls
+    >>> from loyaltyscope.plspm.demo import ECSI_MOBI_MODEL
+    >>> fit = ls.pls(ECSI_MOBI_MODEL, ls.load_dataset("mobi"))  # doctest: +SKIP
+
+    R: ``seminr::estimate_pls(mobi, mobi_mm, mobi_sm)``.
+    """
+    _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level)
+    spec = specify(model)
+    kw = dict(scheme=scheme, missing=missing, bootstrap=int(bootstrap), seed=seed, boot_ci=boot_ci,
+              consistent=consistent, max_iter=max_iter, tol=tol, level=level, workers=workers)
+    fit = partial(_fit_with_terms, interaction=interaction)
+    if higher_order_constructs(spec):
+        return fit_higher_order(spec, data, higher_order, fit, **kw)
+    return fit(spec, data, **kw)
+
+
+def _fit_with_terms(spec: PLSSpec, data: pd.DataFrame, *, interaction: str, **kw) -> PLSResult:
+    if any(name not in spec.blocks for name in spec.interactions):
+        return fit_with_interactions(spec, data, interaction, fit_spec, **kw)
+    return fit_spec(spec, data, **kw)
+
+
+def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing: str = "listwise",
+             bootstrap: int = 0, seed: int | None = None, boot_ci: str = "percentile", consistent: bool = False,
+             max_iter: int = 300, tol: float = 1e-7, level: float = 0.95, workers: int = 1) -> PLSResult:
+    """:func:`pls` for an already built :class:`PLSSpec` (used by groups and higher-order models)."""
+    isolated = [c for k, c in enumerate(spec.constructs)
+                if spec.adjacency[k].sum() + spec.adjacency[:, k].sum() == 0]
+    if isolated:
+        raise ModelSpecError(f"construct(s) {', '.join(isolated)} take part in no structural path; "
+                             "every construct of a PLS path model needs at least one")
+    ind = prepare_indicators(data, spec.unique_items, missing)
+    pos = np.array([spec.unique_items.index(x) for x in spec.items])
+    Z = ind.z
+    Sq = np.corrcoef(Z, rowvar=False)
+    S = Sq[np.ix_(pos, pos)]
+    item_sd = ind.sd if spec.interactions else None
+    est = estimate_stack(S, spec, scheme, consistent, max_iter, tol, None if item_sd is None else item_sd[pos][None])
+    warnings = []
+    if ind.dropped:
+        shown = ", ".join(map(str, ind.dropped[:10])) + (" ..." if len(ind.dropped) > 10 else "")
+        warnings.append(f"{len(ind.dropped)} row(s) with missing indicator values dropped (listwise): {shown}")
+    if ind.replaced:
+        warnings.append("missing values replaced by the column mean: "
+                        + ", ".join(f"{c} ({k})" for c, k in ind.replaced.items()))
+    if not est.converged[0]:
+        warnings.append(f"the PLS algorithm did not converge in {max_iter} iterations (tol {tol})")
+    boot = None
+    if bootstrap:
+        boot = bootstrap_stack(Z, pos, spec, bootstrap, seed, scheme, consistent, max_iter, tol, workers=workers,
+                               item_sd=item_sd)
+        if boot_ci == "bca":
+            jack = jackknife_stack(Z, pos, spec, scheme, consistent, max_iter, tol, item_sd)
+            boot = BootstrapDraws(boot.draws, jack,
+                                  boot.n_boot, boot.n_failed, boot.seed)
+        if boot.n_failed:
+            warnings.append(f"{boot.n_failed} of {bootstrap} bootstrap resamples failed (no convergence or "
+                            "singular data) and are left out")
+    if consistent:
+        bad = [c for c, q in zip(spec.constructs, est.rho_a[0]) if not (0 < q <= 1)]
+        if bad:
+            warnings.append("PLSc: rho_A outside (0, 1] for " + ", ".join(bad) + " (improper solution)")
+    tabs = build_tables(spec, S, est, ind.nobs, boot, level, boot_ci)
+    block = spec.item_block
+    Wm = np.zeros((len(block), len(spec.constructs)))
+    Wm[np.arange(len(block)), block] = est.weights[0]
+    scores = pd.DataFrame(Z[:, pos] @ Wm, index=ind.rows, columns=list(spec.constructs))
+    return PLSResult(spec=spec, nobs=ind.nobs, scheme=scheme, consistent=consistent,
+                     iterations=int(est.iterations[0]), converged=bool(est.converged[0]), scores=scores,
+                     n_boot=bootstrap, n_failed=boot.n_failed if boot else 0, boot_ci=boot_ci, missing=missing,
+                     max_iter=max_iter, tol=tol, warnings=tuple(warnings), _data=ind, _est=est, _boot=boot,
+                     **tabs)

@@ -1,0 +1,85 @@
+"""Every statistic of a PLS path model computed from a stack of indicator correlation matrices.
+
+One function, :func:`estimate_stack`, serves the point estimate (a stack of one) and the
+bootstrap (a stack of resamples): outer weights (:mod:`.algorithm`), loadings, construct
+correlations, path coefficients, R² and adjusted R², total effects (:mod:`.effects`),
+HTMT and rho_A (:mod:`.quality`), with the PLSc correction (:mod:`.consistent`) when asked.
+Each resample's numbers depend only on its own correlation matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from loyaltyscope.plspm.algorithm import lv_correlations, path_coefficients, pls_core
+from loyaltyscope.plspm.consistent import consistent_loadings, disattenuate
+from loyaltyscope.plspm.effects import total_effects
+from loyaltyscope.plspm.quality import block_loadings, htmt_matrix, rho_a
+from loyaltyscope.plspm.specification import PLSSpec
+
+__all__ = ["StackEstimates", "estimate_stack", "adjusted_r2"]
+
+
+@dataclass(frozen=True)
+class StackEstimates:
+    """Statistics for B correlation matrices (first axis B everywhere)."""
+
+    weights: np.ndarray       # (B, p) outer weights, unit-variance scores
+    loadings: np.ndarray      # (B, p) loading of each indicator on its own construct
+    cross_loadings: np.ndarray  # (B, p, m)
+    lv_cor: np.ndarray        # (B, m, m) construct correlations (PLSc-corrected when consistent)
+    paths: np.ndarray         # (B, m, m) path coefficients, [i, j] = effect of i on j
+    r2: np.ndarray            # (B, m)
+    total: np.ndarray         # (B, m, m) total effects
+    htmt: np.ndarray          # (B, m, m)
+    rho_a: np.ndarray         # (B, m)
+    iterations: np.ndarray    # (B,)
+    converged: np.ndarray     # (B,)
+
+
+def estimate_stack(S: np.ndarray, spec: PLSSpec, scheme: str = "path", consistent: bool = False,
+                   max_iter: int = 300, tol: float = 1e-7, item_sd: np.ndarray | None = None) -> StackEstimates:
+    """All statistics for each correlation matrix in ``S`` (B, p, p), columns as ``spec.items``.
+
+    ``item_sd`` (B, p): the indicators' standard deviations, used only for interaction terms:
+    as seminr (``adjust_interaction``), an interaction construct's score is rescaled by
+    ``Σ sd_k |λ_k| / Σ |λ_k|`` over its indicators, which divides its path coefficients by
+    that factor (R² is unchanged).
+    """
+    S = np.asarray(S, dtype=float)
+    S = S if S.ndim == 3 else S[None]
+    block, D, m = spec.item_block, spec.adjacency, len(spec.constructs)
+    modes = tuple(spec.modes[c] for c in spec.constructs)
+    core = pls_core(S, block, modes, D, scheme, max_iter, tol)
+    w = core.weights
+    cross = block_loadings(S, w, block, m)
+    lam = cross[:, np.arange(len(block)), block]
+    R = lv_correlations(S, w, block, m)
+    q = rho_a(S, w, block, m)
+    if consistent:
+        sizes = np.bincount(block, minlength=m)
+        reflective = np.array([modes[j] == "A" and sizes[j] > 1 for j in range(m)])
+        qq = np.where(reflective[None, :], q, 1.0)
+        R = disattenuate(R, qq)
+        lam_c = consistent_loadings(w, block, qq, reflective)
+        lam = np.where(np.isnan(lam_c), lam, lam_c)
+    beta, r2 = path_coefficients(R, D)
+    if spec.interactions and item_sd is not None:
+        for name in spec.interactions:
+            j = spec.constructs.index(name)
+            cols = block == j
+            a = np.abs(lam[:, cols])
+            scale = (np.asarray(item_sd)[:, cols] * a).sum(axis=1) / a.sum(axis=1)
+            beta[:, j, :] /= scale[:, None]
+    return StackEstimates(weights=w, loadings=lam, cross_loadings=cross, lv_cor=R, paths=beta, r2=r2,
+                          total=total_effects(beta), htmt=htmt_matrix(S, block, m), rho_a=q,
+                          iterations=core.iterations, converged=core.converged)
+
+
+def adjusted_r2(r2: np.ndarray, n: int, k: np.ndarray) -> np.ndarray:
+    """``1 - (1 - R²)(n - 1)/(n - k - 1)`` with k predictors (NaN where k = 0)."""
+    k = np.asarray(k, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(k > 0, 1 - (1 - r2) * (n - 1) / (n - k - 1), np.nan)

@@ -1,0 +1,75 @@
+"""Two-group bookkeeping shared by MICOM and PLS-MGA: the group column, the pooled
+standardized indicators, seeded permutations of the group labels, and the batched fit of
+many row subsets.
+
+A permutation p draws its labels from ``default_rng(SeedSequence(seed).spawn(P)[p])``: its
+numbers depend only on ``(seed, p)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from loyaltyscope.plspm.estimates import StackEstimates, estimate_stack
+from loyaltyscope.plspm.indicator_data import DataError, prepare_indicators
+from loyaltyscope.plspm.resampling import correlation_stack
+from loyaltyscope.plspm.specification import PLSSpec
+
+__all__ = ["TwoGroups", "two_groups", "permuted_masks", "fit_subsets"]
+
+
+@dataclass(frozen=True)
+class TwoGroups:
+    labels: tuple            # (label of group 1, label of group 2)
+    in_first: np.ndarray     # (n,) bool
+    Z: np.ndarray            # (n, q) indicators standardized on the pooled sample
+    pos: np.ndarray          # column of Z behind each block indicator
+    warnings: tuple
+
+
+def two_groups(spec: PLSSpec, data: pd.DataFrame, group, missing: str) -> TwoGroups:
+    """Check the group column (exactly two non-missing values) and prepare pooled indicators."""
+    if isinstance(group, str):
+        if group not in data.columns:
+            raise DataError(f"group column {group!r} is not in the data")
+        g = data[group]
+    else:
+        g = pd.Series(np.asarray(group), index=data.index)
+        if len(g) != len(data):
+            raise DataError(f"group has {len(g)} values but the data have {len(data)} rows")
+    if g.isna().any():
+        rows = data.index[g.isna().to_numpy()][:5].tolist()
+        raise DataError(f"group is missing in {int(g.isna().sum())} row(s) (first: {rows}); "
+                        "drop them or give them a group")
+    levels = list(pd.unique(g))
+    if len(levels) != 2:
+        raise DataError(f"MICOM / PLS-MGA compare exactly two groups; the group has {len(levels)}: {levels[:10]}")
+    ind = prepare_indicators(data, spec.unique_items, missing)
+    first = (g.loc[ind.rows] == levels[0]).to_numpy()
+    small = [str(lv) for lv, k in zip(levels, (first.sum(), (~first).sum())) if k < 10]
+    if small:
+        raise DataError(f"group(s) {', '.join(small)} have fewer than 10 complete rows")
+    warn = (f"{len(ind.dropped)} row(s) with missing indicator values dropped (listwise)",) if ind.dropped else ()
+    pos = np.array([spec.unique_items.index(x) for x in spec.items])
+    return TwoGroups((levels[0], levels[1]), first, ind.z, pos, warn)
+
+
+def permuted_masks(in_first: np.ndarray, n_perm: int, seed: int | None) -> np.ndarray:
+    """(P, n) boolean group-1 masks, each a permutation of ``in_first``."""
+    children = np.random.SeedSequence(seed).spawn(n_perm)
+    return np.stack([np.random.default_rng(c).permutation(in_first) for c in children])
+
+
+def fit_subsets(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, masks: np.ndarray, scheme: str,
+                max_iter: int, tol: float, chunk: int = 250) -> StackEstimates:
+    """PLS estimates on the rows selected by each mask (all masks select the same number of rows)."""
+    rows = np.stack([np.flatnonzero(mk) for mk in masks])
+    parts = []
+    for s in range(0, len(rows), chunk):
+        S = correlation_stack(Z, rows[s:s + chunk])[:, pos[:, None], pos]
+        parts.append(estimate_stack(S, spec, scheme, False, max_iter, tol))
+    return StackEstimates(**{f: np.concatenate([getattr(p, f) for p in parts])
+                             for f in StackEstimates.__dataclass_fields__})
