@@ -51,3 +51,9 @@ __all__ = [
     "ModelSyntaxError", "ModelSpecError", "DataError", "ItemDataError", "InstrumentError", "ValidationError",
     "PsychometricWarning", "HeywoodWarning",
 ]
+
+# --- the mission's analyses (room ``analyses``) ---------------------------------
+from loyaltyscope.analyses import (AnalysisError, IPAResult, KeyDriversResult, NestedComparison, compare, ipa,
+                                   key_drivers)
+
+__all__ += ["key_drivers", "ipa", "compare", "KeyDriversResult", "IPAResult", "NestedComparison", "AnalysisError"]
