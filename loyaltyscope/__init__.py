@@ -53,7 +53,8 @@ __all__ = [
 ]
 
 # --- the mission's analyses (room ``analyses``) ---------------------------------
-from loyaltyscope.analyses import (AnalysisError, IPAResult, KeyDriversResult, NestedComparison, compare, ipa,
-                                   key_drivers)
+from loyaltyscope.analyses import (AnalysisError, IPAResult, KeyDriversResult, NestedComparison,
+                                   SatisfactionChainResult, compare, ipa, key_drivers, satisfaction_chain)
 
-__all__ += ["key_drivers", "ipa", "compare", "KeyDriversResult", "IPAResult", "NestedComparison", "AnalysisError"]
+__all__ += ["key_drivers", "ipa", "compare", "KeyDriversResult", "IPAResult", "NestedComparison", "AnalysisError",
+            "satisfaction_chain", "SatisfactionChainResult"]
