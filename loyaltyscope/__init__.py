@@ -54,7 +54,8 @@ __all__ = [
 
 # --- the mission's analyses (room ``analyses``) ---------------------------------
 from loyaltyscope.analyses import (AnalysisError, IPAResult, KeyDriversResult, NestedComparison,
-                                   SatisfactionChainResult, compare, ipa, key_drivers, satisfaction_chain)
+                                   SatisfactionChainResult, LoyaltyResult, compare, ipa, key_drivers, loyalty,
+                                   satisfaction_chain)
 
 __all__ += ["key_drivers", "ipa", "compare", "KeyDriversResult", "IPAResult", "NestedComparison", "AnalysisError",
-            "satisfaction_chain", "SatisfactionChainResult"]
+            "satisfaction_chain", "SatisfactionChainResult", "loyalty", "LoyaltyResult"]

@@ -7,7 +7,9 @@ from loyaltyscope.analyses.chain import SatisfactionChainResult, satisfaction_ch
 from loyaltyscope.analyses.drivers import KeyDriversResult, key_drivers
 from loyaltyscope.analyses.importance_performance import IPAResult, ipa
 from loyaltyscope.analyses.inputs import AnalysisError
+from loyaltyscope.analyses.loyalty_segments import LoyaltyResult, loyalty
 from loyaltyscope.analyses.nested import NestedComparison, compare
 
 __all__ = ["key_drivers", "KeyDriversResult", "ipa", "IPAResult", "compare", "NestedComparison", "AnalysisError",
-           "satisfaction_chain", "SatisfactionChainResult"]
+           "satisfaction_chain", "SatisfactionChainResult", "loyalty",
+           "LoyaltyResult"]
