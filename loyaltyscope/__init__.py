@@ -53,9 +53,10 @@ __all__ = [
 ]
 
 # --- the mission's analyses (room ``analyses``) ---------------------------------
-from loyaltyscope.analyses import (AnalysisError, IPAResult, KeyDriversResult, NestedComparison,
-                                   SatisfactionChainResult, LoyaltyResult, compare, ipa, key_drivers, loyalty,
-                                   satisfaction_chain)
+from loyaltyscope.analyses import (AnalysisError, ChannelPreferencesResult, IPAResult, KeyDriversResult, NestedComparison,
+                                   SatisfactionChainResult, LoyaltyResult, channel_preferences, compare, ipa,
+                                   key_drivers, loyalty, satisfaction_chain)
 
 __all__ += ["key_drivers", "ipa", "compare", "KeyDriversResult", "IPAResult", "NestedComparison", "AnalysisError",
-            "satisfaction_chain", "SatisfactionChainResult", "loyalty", "LoyaltyResult"]
+            "satisfaction_chain", "SatisfactionChainResult", "loyalty", "LoyaltyResult",
+            "channel_preferences", "ChannelPreferencesResult"]

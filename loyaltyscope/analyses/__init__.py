@@ -3,6 +3,7 @@ loyalty, the satisfaction chain, key drivers and importance–performance, wave 
 Each analysis is a function over the public engine (``cbsem``, ``psychometrics``, ``survey``)
 returning a frozen result that follows the results protocol."""
 
+from loyaltyscope.analyses.channels import ChannelPreferencesResult, channel_preferences
 from loyaltyscope.analyses.chain import SatisfactionChainResult, satisfaction_chain
 from loyaltyscope.analyses.drivers import KeyDriversResult, key_drivers
 from loyaltyscope.analyses.importance_performance import IPAResult, ipa
@@ -12,4 +13,4 @@ from loyaltyscope.analyses.nested import NestedComparison, compare
 
 __all__ = ["key_drivers", "KeyDriversResult", "ipa", "IPAResult", "compare", "NestedComparison", "AnalysisError",
            "satisfaction_chain", "SatisfactionChainResult", "loyalty",
-           "LoyaltyResult"]
+           "LoyaltyResult", "channel_preferences", "ChannelPreferencesResult"]
