@@ -54,9 +54,9 @@ __all__ = [
 
 # --- the mission's analyses (room ``analyses``) ---------------------------------
 from loyaltyscope.analyses import (AnalysisError, ChannelPreferencesResult, IPAResult, KeyDriversResult, NestedComparison,
-                                   SatisfactionChainResult, LoyaltyResult, channel_preferences, compare, ipa,
-                                   key_drivers, loyalty, satisfaction_chain)
+                                   SatisfactionChainResult, LoyaltyResult, WaveComparison, channel_preferences,
+                                   compare, compare_waves, ipa, key_drivers, loyalty, satisfaction_chain)
 
 __all__ += ["key_drivers", "ipa", "compare", "KeyDriversResult", "IPAResult", "NestedComparison", "AnalysisError",
             "satisfaction_chain", "SatisfactionChainResult", "loyalty", "LoyaltyResult",
-            "channel_preferences", "ChannelPreferencesResult"]
+            "channel_preferences", "ChannelPreferencesResult", "compare_waves", "WaveComparison"]

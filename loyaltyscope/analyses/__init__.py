@@ -10,7 +10,9 @@ from loyaltyscope.analyses.importance_performance import IPAResult, ipa
 from loyaltyscope.analyses.inputs import AnalysisError
 from loyaltyscope.analyses.loyalty_segments import LoyaltyResult, loyalty
 from loyaltyscope.analyses.nested import NestedComparison, compare
+from loyaltyscope.analyses.waves import WaveComparison, compare_waves
 
 __all__ = ["key_drivers", "KeyDriversResult", "ipa", "IPAResult", "compare", "NestedComparison", "AnalysisError",
            "satisfaction_chain", "SatisfactionChainResult", "loyalty",
-           "LoyaltyResult", "channel_preferences", "ChannelPreferencesResult"]
+           "LoyaltyResult", "channel_preferences", "ChannelPreferencesResult",
+           "compare_waves", "WaveComparison"]
