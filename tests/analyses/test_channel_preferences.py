@@ -39,6 +39,8 @@ def test_four_channels_every_item_on_its_own(result):
     assert (mc["pvalue_diff"].iloc[1:] < 0.05).all() and list(mc["n_factors"]) == [4, 3, 2, 1]
     assert list(result.profiles.index) == ["40 and over", "under 40"] and result.profiles["n"].sum() == 160
     assert "loyalty_program" in result.assignment.index
+    from matplotlib.figure import Figure
+    assert isinstance(result.plot(), Figure)
 
 
 @pytest.mark.slow
