@@ -51,6 +51,7 @@ class SatisfactionChainResult(ResultProtocol):
     ``ls.sem`` result), ``effects`` (``from, to, direct, indirect, total`` and their ``_se``,
     ``_lower``, ``_upper``, ``_pvalue``, ``_std``), ``r2`` of the constructs, ``comparison``
     with the named alternatives, ``fits`` of the alternatives."""
+    title = "Satisfaction chain (after Spreng, MacKenzie & Olshavsky 1996)"
 
     model: str
     fit: object
@@ -60,7 +61,6 @@ class SatisfactionChainResult(ResultProtocol):
     fits: Mapping[str, object] = field(default_factory=dict)
     interval: str = "delta method"
     warnings: tuple[str, ...] = ()
-    title = "Satisfaction chain (after Spreng, MacKenzie & Olshavsky 1996)"
 
     @property
     def nobs(self) -> int:

@@ -57,6 +57,7 @@ class ChannelPreferencesResult(ResultProtocol):
     (factors × channels); ``model_comparison``; ``scores`` (respondent × channel);
     ``preferred`` (Series respondent → channel); ``profiles`` (by group, or empty);
     ``adequacy`` (KMO, Bartlett, parallel analysis, MAP)."""
+    title = "Channel preferences: exploratory and confirmatory factor analysis (after Sorce 2002)"
 
     n_factors: int
     assignment: pd.Series
@@ -73,7 +74,6 @@ class ChannelPreferencesResult(ResultProtocol):
     efa: object = None
     fits: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
-    title = "Channel preferences: exploratory and confirmatory factor analysis (after Sorce 2002)"
 
     @property
     def nobs(self) -> int:

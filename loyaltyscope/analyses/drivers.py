@@ -45,6 +45,7 @@ class KeyDriversResult(ResultProtocol):
     limits. ``coefficients``: unstandardized OLS ``est``, HC3 ``se``, ``z``, ``pvalue``,
     ``beta``, ``beta_se``, ``vif``.
     """
+    title = "Key drivers: decomposition of R²"
 
     outcome: str
     drivers: tuple[str, ...]
@@ -58,7 +59,6 @@ class KeyDriversResult(ResultProtocol):
     confidence: float = 0.95
     r2_interval: tuple[float, float] | None = None
     warnings: tuple[str, ...] = ()
-    title = "Key drivers: decomposition of R²"
 
     def _headline(self) -> list[str]:
         lines = [f"Outcome {self.outcome!r}; {len(self.drivers)} drivers; N = {self.nobs}; R² = {self.r2:.3f}"

@@ -39,6 +39,7 @@ class IPAResult(ResultProtocol):
     """Result of :func:`ipa`: ``table`` (indexed by driver) with ``importance``,
     ``performance``, ``quadrant``; the crosshair ``cut_importance``, ``cut_performance``
     and how it was chosen (``rule``); ``source`` says where the importances came from."""
+    title = "Importance-performance analysis (Martilla & James 1977)"
 
     table: pd.DataFrame
     cut_importance: float
@@ -46,7 +47,6 @@ class IPAResult(ResultProtocol):
     rule: str
     source: str
     warnings: tuple[str, ...] = ()
-    title = "Importance-performance analysis (Martilla & James 1977)"
 
     def _headline(self) -> list[str]:
         return [f"Importance: {self.source}.",

@@ -54,6 +54,7 @@ class LoyaltyResult(ResultProtocol):
     (attitudinal, behavioral), ``cuts`` and ``split``; ``validity`` (CFA tests, φ, HTMT,
     Fornell–Larcker); ``phases`` (Oliver's profile, empty when absent); ``unmatched`` (ids
     without behavior data and behavior ids without a respondent)."""
+    title = "Attitudinal and behavioral loyalty (Dick & Basu 1994)"
 
     segments: pd.Series
     counts: pd.Series
@@ -66,7 +67,6 @@ class LoyaltyResult(ResultProtocol):
     fits: dict = field(default_factory=dict)
     brand_fit: object = None
     warnings: tuple[str, ...] = ()
-    title = "Attitudinal and behavioral loyalty (Dick & Basu 1994)"
 
     @property
     def nobs(self) -> int:

@@ -45,6 +45,7 @@ class NestedComparison(ResultProtocol):
     ``npar``, ``aic``, ``bic``, ``chisq`` (standard), ``chisq_scaled`` (robust only),
     ``chisq_diff`` (scaled for robust estimators), ``df_diff``, ``pvalue``, ``scaling_diff``.
     ``statistic``, ``df`` and ``pvalue`` are those of the last comparison."""
+    title = "Nested model comparison (as lavTestLRT)"
 
     table: pd.DataFrame
     method: str
@@ -52,7 +53,6 @@ class NestedComparison(ResultProtocol):
     df: float
     pvalue: float
     warnings: tuple[str, ...] = ()
-    title = "Nested model comparison (as lavTestLRT)"
 
     def _headline(self) -> list[str]:
         return [f"Method: {self.method}. Models ordered by df (freest first); each row is tested against "

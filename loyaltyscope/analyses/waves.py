@@ -44,6 +44,7 @@ class WaveComparison(ResultProtocol):
     supported step), ``latent_means`` (scalar model; empty without scalar invariance),
     ``scale_tests`` (Welch ANOVA per construct), ``pairwise`` (Games–Howell), ``nps``
     (per wave and change; empty without an NPS item), ``verdict`` (lines of text)."""
+    title = "Comparison of survey waves"
 
     wave: str
     waves: tuple
@@ -56,7 +57,6 @@ class WaveComparison(ResultProtocol):
     verdict: tuple[str, ...]
     invariance_result: object = None
     warnings: tuple[str, ...] = ()
-    title = "Comparison of survey waves"
 
     def _headline(self) -> list[str]:
         return [f"Waves ({self.wave}): {', '.join(map(str, self.waves))}."] + list(self.verdict)

@@ -34,6 +34,7 @@ def chain():
     return ls.satisfaction_chain(d)
 
 
+@pytest.mark.slow
 def test_paths_recovered_and_effects_are_matrix_totals(chain):
     p = chain.fit.params
     reg = p[p["op"] == "~"]
