@@ -140,3 +140,16 @@ def test_summary_and_html_escape():
     r = ls.key_drivers(d, "x9", ["<b>x1</b>", "x2"])
     assert "<b>x1</b>" not in r._repr_html_() and "&lt;b&gt;" in r._repr_html_()
     assert "R²" in r.summary() and r.to_dict()["importance"][0]["driver"] == "<b>x1</b>"
+
+
+def test_real_data_against_brute_force():
+    """Unseen real data (bfi agreeableness, complete rows): Shapley and relative weights equal
+    the independent implementations above to 1e-6."""
+    d = pd.read_csv(REF / "data" / "bfi.csv")
+    drivers = ["A2", "A3", "A4", "A5", "E3"]
+    sub = d[drivers + ["A1"]].dropna()
+    r = ls.key_drivers(d, "A1", drivers)
+    assert r.nobs == len(sub) and any("left out" in w for w in r.warnings)
+    X, y = sub[drivers].to_numpy(float), sub["A1"].to_numpy(float)
+    np.testing.assert_allclose(r.importance["shapley"], _brute_shapley(X, y), atol=1e-6)
+    np.testing.assert_allclose(r.importance["relative_weight"], _johnson(X, y), atol=1e-6)
