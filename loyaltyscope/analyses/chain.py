@@ -30,7 +30,7 @@ import pandas as pd
 
 from loyaltyscope.analyses.inputs import AnalysisError, as_frame, require_columns, resolve_instrument
 from loyaltyscope.analyses.nested import compare
-from loyaltyscope.analyses.path_effects import effects_syntax, effects_table
+from loyaltyscope.analyses.path_effects import effects_syntax, effects_table, measurement_items
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["satisfaction_chain", "SatisfactionChainResult", "ALTERNATIVES"]
@@ -141,26 +141,25 @@ def satisfaction_chain(data, model: str | None = None, estimator: str = "MLR", b
     elif extra_paths:
         model = model.rstrip() + "\n" + "\n".join(extra_paths) + "\n"
     text, key = effects_syntax(model)
-    if inst is not None:
-        require_columns(df, [i for i in inst.item_ids if i in text.split() or f"+ {i}" in text or f"~ {i}" in text])
+    lv = measurement_items(text)
+    require_columns(df, [i for its in lv.values() for i in its if i not in lv])
     kw = dict(estimator=estimator)
     interval = "delta method"
     if bootstrap:
         kw.update(se="bootstrap", bootstrap=int(bootstrap), seed=seed)
         interval = f"percentile bootstrap ({bootstrap} resamples, seed {seed})"
-    fit = ls_sem(text, df, **kw)
+    fit = _sem(text, df, **kw)
     warns += [f"model: {w}" for w in fit.warnings]
     eff = effects_table(fit.params, key)
-    lv = set(eff["from"]) | set(eff["to"])
-    r2 = fit.r2[fit.r2["variable"].isin(lv)].reset_index(drop=True)
+    constructs = set(eff["from"]) | set(eff["to"])
+    r2 = fit.r2[fit.r2["variable"].isin(constructs)].reset_index(drop=True)
     rows = {"chain": _fit_row(fit)}
     fits = {"chain": fit}
     comp = pd.DataFrame()
-    if alternatives and model is not None and inst is not None and inst.name == "satisfaction_chain" and \
-            not extra_paths and text and _is_default(model, inst):
+    if alternatives and inst is not None and inst.name == "satisfaction_chain" and model == _chain_syntax(inst):
         tests = {}
         for name, spec in ALTERNATIVES.items():
-            alt = ls_sem(_chain_syntax(inst, spec["drop"], spec["add"]), df, estimator=estimator)
+            alt = _sem(_chain_syntax(inst, spec["drop"], spec["add"]), df, estimator=estimator)
             fits[name] = alt
             rows[name] = _fit_row(alt)
             warns += [f"{name}: {w}" for w in alt.warnings]
@@ -182,11 +181,7 @@ def satisfaction_chain(data, model: str | None = None, estimator: str = "MLR", b
     return SatisfactionChainResult(text, fit, eff, r2, comp, fits, interval, tuple(warns))
 
 
-def _is_default(model: str, inst) -> bool:
-    return model == _chain_syntax(inst)
-
-
-def ls_sem(model, data, **kw):
+def _sem(model, data, **kw):
     """``ls.sem`` (imported late: the package imports this module while it loads)."""
     from loyaltyscope import sem
     return sem(model, data, **kw)

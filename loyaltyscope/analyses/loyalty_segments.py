@@ -153,8 +153,7 @@ def _validity(df, att, beh, estimator, fits, warns) -> pd.DataFrame:
 
 
 def _phases(df, inst, segments) -> pd.DataFrame:
-    if inst is None or not all(inst.items_of(ph) for ph in PHASES if ph in inst.constructs) or \
-            not all(ph in inst.constructs for ph in PHASES):
+    if inst is None or not all(ph in inst.constructs and inst.items_of(ph) for ph in PHASES):
         return pd.DataFrame()
     items = {ph: list(inst.items_of(ph)) for ph in PHASES}
     if not all(i in df.columns for its in items.values() for i in its):
@@ -201,7 +200,6 @@ def loyalty(data, attitudinal=None, behavioral=None, split: str = "median", beha
         raise AnalysisError("no attitudinal items: pass attitudinal=[...] or an instrument with them")
     require_columns(df, att, "data (attitudinal items)")
     if id_column is not None:
-        require_columns(df, [], "data")
         if id_column not in df.columns:
             raise AnalysisError(f"id column {id_column!r} not found in data")
     warns: list[str] = []

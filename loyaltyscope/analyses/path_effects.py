@@ -19,7 +19,7 @@ import pandas as pd
 
 from loyaltyscope.analyses.inputs import AnalysisError
 
-__all__ = ["split_structural", "effects_syntax", "effects_table", "effect_matrix"]
+__all__ = ["split_structural", "measurement_items", "effects_syntax", "effects_table", "effect_matrix"]
 
 _IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 
@@ -56,6 +56,16 @@ def split_structural(model: str) -> tuple[list[str], list[tuple[str, str, str | 
             mod, _, var = term.rpartition("*")
             regs.append((lhs, var.strip(), mod.strip() or None))
     return other, regs
+
+
+def measurement_items(model: str) -> dict[str, list[str]]:
+    """``{latent: [indicators]}`` from the ``=~`` statements of a model (modifiers removed)."""
+    out: dict[str, list[str]] = {}
+    for s in split_structural(model)[0]:
+        if "=~" in s:
+            lhs, rhs = s.split("=~", 1)
+            out.setdefault(lhs.strip(), []).extend(t.split("*")[-1].strip() for t in rhs.split("+") if t.strip())
+    return out
 
 
 def _paths(edges: dict[str, list[str]], a: str, b: str) -> list[list[str]]:

@@ -172,12 +172,8 @@ def compare_waves(data, wave: str, model: str | None = None, *, instrument=None,
             raise AnalysisError("none of the instrument's constructs has all its items in data")
         model = "".join(f"{c} =~ {' + '.join(its)}\n" for c, its in groups.items())
     else:
-        from loyaltyscope.analyses.path_effects import split_structural
-        groups = {}
-        for s in split_structural(model)[0]:
-            if "=~" in s:
-                lhs, rhs = s.split("=~", 1)
-                groups[lhs.strip()] = [t.split("*")[-1].strip() for t in rhs.split("+")]
+        from loyaltyscope.analyses.path_effects import measurement_items
+        groups = measurement_items(model)
     require_columns(df, [i for its in groups.values() for i in its])
     warns: list[str] = []
     inv = invariance(model, df, wave, levels=("configural", "metric", "scalar"), estimator=estimator,

@@ -93,3 +93,9 @@ def test_custom_model_bootstrap_intervals():
     assert row["total"] == pytest.approx(T.loc["speed", "visual"], abs=1e-8)
     again = ls.satisfaction_chain(hs, model=model, estimator="ML", bootstrap=100, seed=3, instrument=None)
     pd.testing.assert_frame_equal(r.effects, again.effects)
+
+
+def test_missing_items_named():
+    d = ls.simulate(population(), 50, seed=1).drop(columns=["os3", "dc1"])
+    with pytest.raises(ls.AnalysisError, match="dc1.*os3|os3.*dc1"):
+        ls.satisfaction_chain(d)
