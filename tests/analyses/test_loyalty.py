@@ -98,3 +98,32 @@ def test_brand_level_fit():
     r = ls.loyalty(d, by="brand")
     assert r.brand_fit is not None and r.brand_fit.nobs[0] == 120
     assert any("N = 120" in w for w in r.warnings)
+
+
+def test_brand_level_chaudhuri_holbrook_design():
+    """by="brand" with the Chaudhuri & Holbrook (2001) chain: brand trust and affect ->
+    purchase and attitudinal loyalty -> market share and relative price, fitted at N = brands."""
+    rng = np.random.default_rng(8)
+    nb, per = 150, 20
+    trust, affect = rng.normal(size=nb), rng.normal(size=nb)
+    purchase = 0.6 * trust + 0.2 * affect + 0.6 * rng.normal(size=nb)
+    attitude = 0.2 * trust + 0.6 * affect + 0.6 * rng.normal(size=nb)
+    share = 0.6 * purchase + 0.6 * rng.normal(size=nb)
+    price = 0.6 * attitude + 0.6 * rng.normal(size=nb)
+    brand = np.repeat(np.arange(nb), per)
+    d = pd.DataFrame({"brand": brand, "trust": trust[brand], "affect": affect[brand],
+                      "market_share": share[brand], "relative_price": price[brand]})
+    for i in ATT:
+        d[i] = 4 + 0.9 * attitude[brand] + rng.normal(size=len(d))
+    for i in BEH:
+        d[i] = 4 + 0.9 * purchase[brand] + rng.normal(size=len(d))
+    model = (f"attitudinal =~ {' + '.join(ATT)}\npurchase =~ {' + '.join(BEH)}\n"
+             "purchase ~ trust + affect\nattitudinal ~ trust + affect\n"
+             "market_share ~ purchase\nrelative_price ~ attitudinal\n")
+    r = ls.loyalty(d, by="brand", brand_model=model)
+    assert r.brand_fit.nobs[0] == nb
+    p = r.brand_fit.params
+    reg = p[p["op"] == "~"].set_index(["lhs", "rhs"])
+    for key in [("purchase", "trust"), ("attitudinal", "affect"), ("market_share", "purchase"),
+                ("relative_price", "attitudinal")]:
+        assert reg.loc[key, "est"] > 0 and reg.loc[key, "pvalue"] < 0.01, key

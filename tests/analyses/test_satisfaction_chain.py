@@ -99,3 +99,22 @@ def test_missing_items_named():
     d = ls.simulate(population(), 50, seed=1).drop(columns=["os3", "dc1"])
     with pytest.raises(ls.AnalysisError, match="dc1.*os3|os3.*dc1"):
         ls.satisfaction_chain(d)
+
+
+def test_effects_equal_lavaan_defined_parameters():
+    """Real data (Bollen's political democracy): the indirect and total effect of ind60 on
+    dem65 with delta-method SEs equal lavaan 0.6-14's ``indirect := a*b``, ``total := c + a*b``
+    (tests/reference/cases/pd_sem_ml.json)."""
+    import json
+    from pathlib import Path
+    ref = Path(__file__).parents[1] / "reference"
+    case = json.loads((ref / "cases" / "pd_sem_ml.json").read_text())
+    d = pd.read_csv(ref / "data" / case["data"])
+    r = ls.satisfaction_chain(d, model=case["model"], estimator="ML", instrument=None)
+    want = {p["lhs"]: p for p in case["params"] if p["op"] == ":="}
+    e = r.effects.set_index(["from", "to"]).loc[("ind60", "dem65")]
+    for part in ("indirect", "total"):
+        assert e[part] == pytest.approx(want[part]["est"], rel=1e-3)
+        assert e[f"{part}_se"] == pytest.approx(want[part]["se"], rel=0.01)
+    a = [p for p in case["params"] if p["op"] == "~" and p["lhs"] == "dem60"][0]
+    assert r.effects.set_index(["from", "to"]).loc[("ind60", "dem60"), "direct"] == pytest.approx(a["est"], rel=1e-3)
