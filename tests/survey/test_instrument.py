@@ -22,7 +22,7 @@ BUILTIN_ITEMS = {
         "catalog", "direct_mail", "postcard_offer", "printed_newsletter",
         "email_sale_notice", "email_newsletter", "email_receipt", "email_survey",
         "service_phone_line", "telemarketing_offer", "automated_call", "text_message",
-        "instore_personal_service", "sales_rep_visit", "customer_event", "buyer_video_program",
+        "instore_personal_service", "sales_rep_visit", "customer_event", "loyalty_program",
     ],
     "brand_loyalty": ["al1", "al2", "al3", "bl1", "bl2", "bl3", "cog1", "cog2", "cog3", "aff1", "aff2", "aff3",
                       "con1", "con2", "con3", "act1", "act2", "act3"],
@@ -83,7 +83,7 @@ def test_channel_preferences_model_text():
         "print_mail =~ catalog + direct_mail + postcard_offer + printed_newsletter",
         "email =~ email_sale_notice + email_newsletter + email_receipt + email_survey",
         "telemarketing =~ service_phone_line + telemarketing_offer + automated_call + text_message",
-        "face_to_face =~ instore_personal_service + sales_rep_visit + customer_event + buyer_video_program",
+        "face_to_face =~ instore_personal_service + sales_rep_visit + customer_event + loyalty_program",
     ]
 
 

@@ -25,7 +25,7 @@ ITEMS = [
     "catalog", "direct_mail", "postcard_offer", "printed_newsletter",
     "email_sale_notice", "email_newsletter", "email_receipt", "email_survey",
     "service_phone_line", "telemarketing_offer", "automated_call", "text_message",
-    "instore_personal_service", "sales_rep_visit", "customer_event", "buyer_video_program",
+    "instore_personal_service", "sales_rep_visit", "customer_event", "loyalty_program",
 ]
 EN = {1: "Dislike very much", 2: "Dislike", 3: "Neither like nor dislike", 4: "Like", 5: "Like very much"}
 ZH = {1: "非常不喜欢", 2: "不喜欢", 3: "既不喜欢也不讨厌", 4: "喜欢", 5: "非常喜欢"}

@@ -1,0 +1,197 @@
+"""Key-driver analysis: which drivers matter most for an outcome (``ls.key_drivers``).
+
+Methods (each a column of ``.importance``):
+
+- ``shapley``: the Shapley value / LMG share of R² (Lindeman, Merenda & Gold 1980; Grömping
+  2006) — the average increase in R² when the driver is added, over all orderings; exact over
+  all 2^p subsets up to 15 drivers, a stated Monte Carlo over random orderings beyond.
+  R: ``relaimpo::calc.relimp(lm(y ~ ., d), type = "lmg")``.
+- ``relative_weight``: Johnson's (2000) relative weights (raw R² shares).
+  R: ``rwa::rwa`` (``Raw.RelWeight``).
+- ``beta``: standardized OLS coefficients with heteroskedasticity-consistent HC3 standard
+  errors (MacKinnon & White 1985) from ``statsmodels`` OLS/WLS; ``vif`` from statsmodels.
+  R: ``lm`` + ``sandwich::vcovHC(type = "HC3")``, ``car::vif``.
+- ``performance``: the driver's (weighted) mean on its own scale, for the
+  importance–performance map (:func:`loyaltyscope.ipa`).
+
+Percentage columns are the shares of R² (they sum to 100). With ``bootstrap=B`` rows are
+resampled B times (seeded), every decomposition is recomputed on each resample and the
+percentile intervals of the shares are reported. Rows with a missing outcome or driver are
+left out (listwise) and counted on ``.warnings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from loyaltyscope.analyses import relative_importance as ri
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, require_columns,
+                                          resolve_weights)
+from loyaltyscope.numerics.display import ResultProtocol
+
+__all__ = ["key_drivers", "KeyDriversResult"]
+
+
+@dataclass(frozen=True, eq=False)
+class KeyDriversResult(ResultProtocol):
+    """Result of :func:`key_drivers`.
+
+    ``importance`` (indexed by driver): ``beta``, ``shapley``, ``relative_weight`` (raw R²
+    shares), ``shapley_pct``, ``relative_weight_pct`` (% of R²), ``rank`` (by Shapley),
+    ``performance`` (driver mean) and, with a bootstrap, ``*_lower`` / ``*_upper`` percentile
+    limits. ``coefficients``: unstandardized OLS ``est``, HC3 ``se``, ``z``, ``pvalue``,
+    ``beta``, ``beta_se``, ``vif``.
+    """
+    title = "Key drivers: decomposition of R²"
+
+    outcome: str
+    drivers: tuple[str, ...]
+    r2: float
+    importance: pd.DataFrame
+    coefficients: pd.DataFrame
+    nobs: int
+    method: str
+    bootstrap: int = 0
+    seed: int | None = None
+    confidence: float = 0.95
+    r2_interval: tuple[float, float] | None = None
+    warnings: tuple[str, ...] = ()
+
+    def _headline(self) -> list[str]:
+        lines = [f"Outcome {self.outcome!r}; {len(self.drivers)} drivers; N = {self.nobs}; R² = {self.r2:.3f}"
+                 + (f" ({self.confidence:.0%} bootstrap interval {self.r2_interval[0]:.3f} to "
+                    f"{self.r2_interval[1]:.3f})" if self.r2_interval else ""),
+                 f"Shapley/LMG: {self.method}. Relative weights: Johnson (2000). Betas: OLS with HC3 SEs "
+                 "(statsmodels).",
+                 f"Ranking by Shapley share: {', '.join(self.importance.sort_values('rank').index)}"]
+        if self.bootstrap:
+            lines.append(f"Intervals: percentile, {self.bootstrap} bootstrap resamples of rows (seed {self.seed}).")
+        return lines
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"importance": self.importance, "coefficients": self.coefficients}
+
+    def ipa(self, rule: str = "means", **kwargs):
+        """The importance–performance map of these drivers (:func:`loyaltyscope.ipa`)."""
+        from loyaltyscope.analyses.importance_performance import ipa
+        return ipa(self, rule=rule, **kwargs)
+
+    def plot(self, ax=None):
+        """Bar chart of the R² shares (Shapley and relative weights); returns the Figure."""
+        from loyaltyscope.analyses.figures import drivers_figure
+        return drivers_figure(self, ax=ax)
+
+
+def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -> pd.DataFrame:
+    import statsmodels.api as sm
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+    exog = sm.add_constant(X, has_constant="add")
+    model = sm.OLS(y, exog) if w is None else sm.WLS(y, exog, weights=w)
+    res = model.fit(cov_type="HC3")
+    ww = np.ones(len(y)) if w is None else w
+    def wsd(v):
+        m = np.average(v, weights=ww)
+        return np.sqrt(np.average((v - m) ** 2, weights=ww))
+    sy = wsd(y)
+    sx = np.array([wsd(X[:, j]) for j in range(X.shape[1])])
+    est, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
+    vif = [variance_inflation_factor(exog, j + 1) for j in range(X.shape[1])]
+    return pd.DataFrame({"est": est, "se": se, "z": est / se, "pvalue": np.asarray(res.pvalues)[1:],
+                         "beta": est * sx / sy, "beta_se": se * sx / sy, "vif": vif},
+                        index=pd.Index(names, name="driver"))
+
+
+def key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | None = None, weights=None,
+                confidence: float = 0.95, n_perm: int = 5000) -> KeyDriversResult:
+    """Relative importance of ``drivers`` for ``outcome``: Shapley/LMG, relative weights, betas.
+
+    Parameters
+    ----------
+    data : DataFrame or Responses (with Responses, its survey weights are used by default).
+    outcome : column of the outcome (e.g. overall satisfaction or a loyalty score).
+    drivers : list of driver columns (at least 2).
+    bootstrap : number of bootstrap resamples of rows for percentile intervals (0 = none).
+    seed : seed of the bootstrap (and of the Monte Carlo Shapley beyond 15 drivers).
+    weights : survey weights (column name or array); used as frequency weights in the
+        correlations and as WLS weights for the betas.
+    confidence : level of the bootstrap intervals.
+    n_perm : random orderings for the Monte Carlo Shapley values (more than 15 drivers only).
+
+    Formulas and references: module docstring of :mod:`loyaltyscope.analyses.drivers`.
+    R: ``relaimpo::calc.relimp(..., type = "lmg")``, ``rwa::rwa``, ``lm`` with
+    ``sandwich::vcovHC(type = "HC3")``.
+    """
+    df, _inst, resp_w = as_frame(data)
+    drivers = [drivers] if isinstance(drivers, str) else list(drivers)
+    if len(drivers) < 2:
+        raise AnalysisError(f"key_drivers needs at least 2 drivers, got {drivers}")
+    if outcome in drivers:
+        raise AnalysisError(f"the outcome {outcome!r} is also listed as a driver")
+    dup = sorted({d for d in drivers if drivers.count(d) > 1})
+    if dup:
+        raise AnalysisError(f"drivers listed more than once: {dup}")
+    require_columns(df, drivers + [outcome])
+    w_all = resolve_weights(df, weights, resp_w)
+    if w_all is not None:
+        df = df.assign(__w=w_all)
+    sub, warns = complete_rows(df, drivers + [outcome])
+    n, p = len(sub), len(drivers)
+    if n <= p + 1:
+        raise AnalysisError(f"{n} complete rows for {p} drivers: need more than {p + 1}")
+    X = sub[drivers + [outcome]].to_numpy(dtype=float)
+    sd = X.std(axis=0)
+    const = [c for c, s in zip(drivers + [outcome], sd) if s == 0]
+    if const:
+        raise AnalysisError(f"column(s) {const} are constant in the complete rows; nothing to decompose")
+    w = sub["__w"].to_numpy(dtype=float) if w_all is not None else None
+    R = ri.weighted_correlations(X, np.ones((1, n)) if w is None else w[None, :])
+    if np.linalg.matrix_rank(R[0, :-1, :-1]) < p:
+        raise AnalysisError(f"the drivers {drivers} are linearly dependent (singular correlation matrix)")
+    rng = np.random.default_rng(seed)
+    exact = p <= ri.EXACT_MAX
+    def shap(Rs):
+        if exact:
+            return ri.shapley_from_subsets(ri.subset_r2(Rs), p)
+        return np.array([ri.shapley_sampled(Rb, n_perm, rng) for Rb in Rs])
+    sh = shap(R)[0]
+    rw = ri.relative_weights(R)[0]
+    r2 = float(sh.sum())
+    coef = _ols(X[:, -1], X[:, :-1], drivers, w)
+    perf = (np.average(X[:, :-1], axis=0, weights=w))
+    imp = pd.DataFrame({"beta": coef["beta"].to_numpy(), "shapley": sh, "relative_weight": rw,
+                        "shapley_pct": 100 * sh / r2, "relative_weight_pct": 100 * rw / r2},
+                       index=pd.Index(drivers, name="driver"))
+    imp["rank"] = imp["shapley"].rank(ascending=False, method="min").astype(int)
+    imp["performance"] = perf
+    method = (f"exact over all {1 << p} subsets" if exact else
+              f"Monte Carlo approximation over {n_perm} random orderings (more than {ri.EXACT_MAX} drivers)")
+    r2_int = None
+    if bootstrap:
+        if bootstrap < 10:
+            raise AnalysisError(f"bootstrap must be 0 or at least 10 resamples, got {bootstrap}")
+        counts = ri.bootstrap_counts(n, int(bootstrap), rng)
+        if w is not None:
+            counts = counts * w[None, :]
+        Rb = ri.weighted_correlations(X, counts)
+        ok = np.linalg.matrix_rank(Rb[:, :-1, :-1]) == p
+        if not ok.all():
+            warns.append(f"{int((~ok).sum())} of {bootstrap} bootstrap resamples had singular driver "
+                         "correlations and were left out")
+        Rb = Rb[ok]
+        shb, rwb = shap(Rb), ri.relative_weights(Rb)
+        r2b = shb.sum(axis=1)
+        a = (1 - confidence) / 2
+        for name, vals in (("shapley", shb), ("relative_weight", rwb), ("shapley_pct", 100 * shb / r2b[:, None]),
+                           ("relative_weight_pct", 100 * rwb / r2b[:, None]),
+                           ("beta", ri.standardized_betas(Rb))):
+            imp[f"{name}_lower"] = np.quantile(vals, a, axis=0)
+            imp[f"{name}_upper"] = np.quantile(vals, 1 - a, axis=0)
+        r2_int = (float(np.quantile(r2b, a)), float(np.quantile(r2b, 1 - a)))
+    high_vif = coef.index[coef["vif"] > 5].tolist()
+    if high_vif:
+        warns.append(f"VIF above 5 for {high_vif}: betas are unstable; the R² shares remain interpretable")
+    return KeyDriversResult(outcome, tuple(drivers), r2, imp, coef, n, method, int(bootstrap), seed, confidence,
+                            r2_int, tuple(warns))
