@@ -51,3 +51,8 @@ __all__ = [
     "ModelSyntaxError", "ModelSpecError", "DataError", "ItemDataError", "InstrumentError", "ValidationError",
     "PsychometricWarning", "HeywoodWarning",
 ]
+
+# --- behavioral loyalty (room ``behavior``) ---------------------------------------
+from loyaltyscope.behavior import BehaviorWarning, TransactionError, customer_metrics  # noqa: E402
+
+__all__ += ["customer_metrics", "TransactionError", "BehaviorWarning"]
