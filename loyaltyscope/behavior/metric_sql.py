@@ -60,7 +60,7 @@ def _num(x) -> str:
         raise TypeError("boolean where a number was expected")
     if isinstance(x, int):
         return str(int(x))
-    return repr(float(x))
+    return f"CAST({float(x)!r} AS DOUBLE)"   # Spark reads a bare 2.0 as DECIMAL
 
 
 def _ts_expr(d: Dialect, col: str, kind: str) -> str:
