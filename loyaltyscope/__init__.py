@@ -53,6 +53,9 @@ __all__ = [
 ]
 
 # --- behavioral loyalty (room ``behavior``) ---------------------------------------
-from loyaltyscope.behavior import BehaviorWarning, TransactionError, customer_metrics  # noqa: E402
+from loyaltyscope.behavior import (BehaviorWarning, LoyaltyProfitabilityResult, MomentsResult,  # noqa: E402
+                                   RetentionResult, TransactionError, customer_metrics, loyalty_profitability,
+                                   moments, retention)
 
-__all__ += ["customer_metrics", "TransactionError", "BehaviorWarning"]
+__all__ += ["customer_metrics", "retention", "loyalty_profitability", "moments", "RetentionResult",
+            "LoyaltyProfitabilityResult", "MomentsResult", "TransactionError", "BehaviorWarning"]

@@ -10,7 +10,12 @@
   for ``ls.sem(model, sample_cov=, sample_nobs=, sample_mean=)`` (:mod:`scalable_moments`).
 """
 
+from loyaltyscope.behavior.churn import retention
 from loyaltyscope.behavior.customer_frame import customer_metrics
+from loyaltyscope.behavior.profitability_matrix import loyalty_profitability
+from loyaltyscope.behavior.results import LoyaltyProfitabilityResult, MomentsResult, RetentionResult
+from loyaltyscope.behavior.scalable_moments import moments
 from loyaltyscope.behavior.transaction_checks import BehaviorWarning, TransactionError
 
-__all__ = ["customer_metrics", "TransactionError", "BehaviorWarning"]
+__all__ = ["customer_metrics", "retention", "loyalty_profitability", "moments", "RetentionResult",
+           "LoyaltyProfitabilityResult", "MomentsResult", "TransactionError", "BehaviorWarning"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["Dialect", "DUCKDB", "SPARK", "quote", "validation_sql", "normalized_sql", "metrics_sql", "examples_sql",
-           "duplicate_ids_sql", "duplicate_count_sql",
+           "duplicate_ids_sql", "duplicate_count_sql", "moments_sql",
            "activity_sql", "DAY_US"]
 
 DAY_US = 86_400_000_000
@@ -212,23 +212,41 @@ FROM ranked
 """
 
 
-def activity_sql(tx: str, *, as_of_us: int, period_us: int, n_periods: int, value: str) -> str:
-    """Customer x period activity: purchases and value of each customer in each period.
+def activity_sql(tx: str, *, as_of_us: int, period_us: int, n_periods: int) -> str:
+    """Customer x period activity: purchases, revenue and profit of each customer in each period.
 
     Period k = floor((as_of - ts) / period) counts back from ``as_of`` (k = 0 the newest); only
-    purchases (amount > 0) make a customer active; ``value`` is 'amount' or 'profit' summed over
-    all rows of the period (refunds included). ``first_k`` is the period of the first purchase
-    ever (the acquisition cohort)."""
+    purchases (amount > 0) make a customer active; ``revenue`` and ``profit`` sum all rows of the
+    period (refunds included). ``first_k`` is the period of the first purchase ever (the
+    acquisition cohort; larger than n_periods - 1 for customers acquired before the table)."""
     span = n_periods * period_us
     k = f"CAST(FLOOR(CAST({_num(as_of_us)} - ts_us AS DOUBLE) / {_num(period_us)}) AS BIGINT)"
+    first = f"CAST(FLOOR(CAST({_num(as_of_us)} - MIN(ts_us) AS DOUBLE) / {_num(period_us)}) AS BIGINT)"
     return f"""
 WITH firsts AS (
-  SELECT cid, {k.replace('ts_us', 'MIN(ts_us)')} AS first_k FROM {tx}
+  SELECT cid, {first} AS first_k FROM {tx}
   WHERE amount > 0 AND ts_us <= {_num(as_of_us)} GROUP BY cid
 ), per AS (
-  SELECT cid, {k} AS k, {_count('amount > 0')} AS purchases, SUM({value}) AS value
+  SELECT cid, {k} AS k, {_count('amount > 0')} AS purchases, SUM(amount) AS revenue, SUM(profit) AS profit
   FROM {tx} WHERE ts_us <= {_num(as_of_us)} AND ts_us > {_num(as_of_us - span)} GROUP BY cid, {k}
 )
-SELECT per.cid, per.k, per.purchases, per.value, firsts.first_k
+SELECT per.cid AS cid, per.k AS k, per.purchases AS purchases, per.revenue AS revenue, per.profit AS profit,
+  firsts.first_k AS first_k
 FROM per LEFT JOIN firsts ON per.cid = firsts.cid
 """
+
+
+def moments_sql(d: Dialect, src: str, columns: list, shift: list) -> str:
+    """n, shifted sums and shifted cross-products of complete rows (listwise), in one scan.
+
+    With ``y = x - c`` for a shift ``c`` near the data (the first complete row), the mean is
+    ``c + sum(y) / n`` and the unbiased covariance ``(sum(y_i y_j) - sum(y_i) sum(y_j) / n) / (n - 1)``;
+    the shift keeps the subtraction free of cancellation. Also counts all rows."""
+    q = [quote(d, c) for c in columns]
+    y = [f"(CAST({c} AS DOUBLE) - {_num(float(s))})" for c, s in zip(q, shift)]
+    complete = " AND ".join(f"{c} IS NOT NULL" for c in q)
+    parts = [f"SUM(CASE WHEN {complete} THEN 1 ELSE 0 END) AS n", "COUNT(*) AS n_rows"]
+    parts += [f"SUM(CASE WHEN {complete} THEN {y[i]} END) AS s_{i}" for i in range(len(q))]
+    parts += [f"SUM(CASE WHEN {complete} THEN {y[i]} * {y[j]} END) AS p_{i}_{j}"
+              for i in range(len(q)) for j in range(i, len(q))]
+    return f"SELECT {', '.join(parts)} FROM {src}"

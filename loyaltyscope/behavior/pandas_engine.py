@@ -155,13 +155,14 @@ class PandasEngine:
                                                                          trend_threshold)
         return out
 
-    def activity(self, *, as_of_us, period_us, n_periods, value) -> pd.DataFrame:
+    def activity(self, *, as_of_us, period_us, n_periods) -> pd.DataFrame:
         tx = self.tx[self.tx.ts_us <= as_of_us]
         pur = tx[tx.amount > 0]
         first_k = ((as_of_us - pur.groupby("cid").ts_us.min()) // period_us).rename("first_k")
         recent = tx[tx.ts_us > as_of_us - n_periods * period_us].assign(
             k=lambda t: (as_of_us - t.ts_us) // period_us, p=lambda t: t.amount > 0)
-        per = recent.groupby(["cid", "k"]).agg(purchases=("p", "sum"), value=(value, "sum")).reset_index()
+        per = recent.groupby(["cid", "k"]).agg(purchases=("p", "sum"), revenue=("amount", "sum"),
+                                               profit=("profit", "sum")).reset_index()
         return per.merge(first_k.reset_index(), on="cid", how="left")
 
     def close(self) -> None:
