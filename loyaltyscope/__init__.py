@@ -68,3 +68,10 @@ from loyaltyscope.analyses import (AnalysisError, ChannelPreferencesResult, IPAR
 __all__ += ["key_drivers", "ipa", "compare", "KeyDriversResult", "IPAResult", "NestedComparison", "AnalysisError",
             "satisfaction_chain", "SatisfactionChainResult", "loyalty", "LoyaltyResult",
             "channel_preferences", "ChannelPreferencesResult", "compare_waves", "WaveComparison"]
+# --- behavioral loyalty (room ``behavior``) ---------------------------------------
+from loyaltyscope.behavior import (BehaviorWarning, LoyaltyProfitabilityResult, MomentsResult,  # noqa: E402
+                                   RetentionResult, TransactionError, customer_metrics, loyalty_profitability,
+                                   moments, retention)
+
+__all__ += ["customer_metrics", "retention", "loyalty_profitability", "moments", "RetentionResult",
+            "LoyaltyProfitabilityResult", "MomentsResult", "TransactionError", "BehaviorWarning"]

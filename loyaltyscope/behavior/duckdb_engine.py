@@ -1,0 +1,96 @@
+"""The DuckDB engine: an embedded, multi-threaded, out-of-core SQL engine reading Parquet, CSV
+or a pandas DataFrame in place (nothing is loaded into pandas but the per-customer result).
+
+R equivalent: ``duckdb::dbGetQuery`` on the same SQL. Each call opens its own in-memory
+connection with ``TimeZone`` set to the caller's zone, so naive timestamps are read as local
+times there; instants (``TIMESTAMPTZ``, tz-aware pandas columns) keep their meaning.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from loyaltyscope.behavior.metric_sql import DUCKDB
+from loyaltyscope.behavior.sql_runner import SQLSteps
+from loyaltyscope.behavior.transaction_checks import TransactionError
+
+__all__ = ["DuckDBEngine", "source_kind"]
+
+_NAIVE = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
+
+
+def source_kind(source) -> str:
+    """'parquet' or 'csv' for a path or glob, judged by its extension."""
+    s = str(source).lower()
+    if s.endswith((".parquet", ".pq", ".parquet/*", "/*.parquet")):
+        return "parquet"
+    if s.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
+        return "csv"
+    if os.path.isdir(str(source)):
+        return "parquet-dir"
+    raise TransactionError(f"source {str(source)!r}: expected a .parquet or .csv path or glob, a pandas "
+                           "DataFrame, or (engine='spark') a Spark DataFrame")
+
+
+def _literal(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+class DuckDBEngine(SQLSteps):
+    """A source registered as the view ``raw``; ``query`` runs SQL and returns pandas."""
+
+    dialect = DUCKDB
+
+    def __init__(self, source, tz: str = "UTC", threads: int | None = None):
+        self.con = duckdb.connect()
+        self.con.execute(f"SET TimeZone = {_literal(tz)}")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if isinstance(source, pd.DataFrame):
+            self.name = "the DataFrame"
+            self.con.register("raw_frame", source)
+            self.con.execute("CREATE TEMP VIEW raw AS SELECT * FROM raw_frame")
+        elif isinstance(source, (str, Path)):
+            self.name = str(source)
+            kind = source_kind(source)
+            path = str(source)
+            if kind == "parquet-dir":
+                path = os.path.join(path, "*.parquet")
+            reader = (f"read_csv({_literal(path)}, header = true, all_varchar = true)" if kind == "csv"
+                      else f"read_parquet({_literal(path)})")
+            try:
+                self.con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM {reader}")
+            except duckdb.IOException as e:
+                raise TransactionError(f"source {path!r}: cannot read it ({e})") from None
+        else:
+            raise TransactionError(f"source of type {type(source).__name__}: expected a path, a glob or a pandas "
+                                   "DataFrame (engine='duckdb')")
+        self.types = dict(self.con.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.types)
+
+    def time_kind(self, col: str) -> str:
+        t = self.types[col].upper()
+        if t.startswith("TIMESTAMP WITH TIME ZONE") or t == "TIMESTAMPTZ":
+            return "instant"
+        if t in _NAIVE:
+            return "naive"
+        if t == "VARCHAR":
+            return "text"
+        raise TransactionError(f"{self.name}: column {col!r} has type {self.types[col]}; expected timestamps "
+                               "(or ISO 8601 text)")
+
+    def view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,119 @@
+"""``moments``: n, means and the listwise covariance matrix of survey items in one scan, on
+DuckDB or Spark, so that ``ls.sem(model, sample_cov=, sample_nobs=, sample_mean=)`` fits a CFA
+to tens of millions of responses without loading them into pandas.
+
+One SQL aggregate (:func:`metric_sql.moments_sql`) returns n, the sums of ``y = x - c`` and the
+cross-products ``y_i y_j`` (i <= j) over complete rows, with ``c`` the first complete row (a
+shift near the data keeps ``S = (sum y_i y_j - sum y_i sum y_j / n) / (n - 1)`` free of
+cancellation). The covariance is unbiased (N - 1), as R's ``cov()`` and lavaan's
+``sample.cov`` input expect; ``ls.sem`` rescales it by (N - 1) / N as lavaan does.
+R equivalent: ``cov(na.omit(X))``, ``colMeans(na.omit(X))``, ``nrow(na.omit(X))``.
+Written by hand because neither engine has a one-pass covariance *matrix* aggregate; pairwise
+``covar_samp`` calls are 300 separate aggregates for 24 items and slower.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from loyaltyscope.behavior import metric_sql as q
+from loyaltyscope.behavior.engines import open_engine
+from loyaltyscope.behavior.results import MomentsResult
+from loyaltyscope.behavior.transaction_checks import TransactionError, check_columns, warn_all
+
+__all__ = ["moments", "moments_from_sums"]
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+            "FLOAT", "DOUBLE", "DECIMAL", "REAL", "byte", "short", "integer", "long", "float", "double", "decimal")
+
+
+def moments_from_sums(n: int, shift: np.ndarray, s: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, unbiased covariance) from n, the shift c, sums of y = x - c and the matrix sum y y'."""
+    mean = shift + s / n
+    cov = (p - np.outer(s, s) / n) / (n - 1)
+    return mean, cov
+
+
+def _check_numbers(eng, columns) -> None:
+    text = [c for c in columns if not str(eng.types[c]).upper().startswith(tuple(t.upper() for t in _NUMERIC))]
+    if not text:
+        return
+    d = eng.dialect
+    conds = {c: f"{q.quote(d, c)} IS NOT NULL AND TRY_CAST({q.quote(d, c)} AS DOUBLE) IS NULL" for c in text}
+    counts = eng.query("SELECT " + ", ".join(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}"
+                                             for i, cond in enumerate(conds.values())) + " FROM raw").iloc[0]
+    problems = []
+    for i, (c, cond) in enumerate(conds.items()):
+        if int(counts[f"c{i}"] or 0):
+            ex = eng.query(q.examples_sql(d, "raw", c, cond))["v"].tolist()
+            problems.append(f"column {c!r}: {int(counts[f'c{i}'])} values are not numbers; e.g. {ex}")
+    if problems:
+        raise TransactionError(f"{eng.name}: " + "; ".join(problems))
+
+
+def _sql_moments(eng, columns):
+    check_columns(eng.name, eng.columns, {c: c for c in columns})
+    _check_numbers(eng, columns)
+    d = eng.dialect
+    complete = " AND ".join(f"{q.quote(d, c)} IS NOT NULL" for c in columns)
+    first = eng.query(f"SELECT {', '.join(f'CAST({q.quote(d, c)} AS DOUBLE) AS {q.quote(d, c)}' for c in columns)} "
+                      f"FROM raw WHERE {complete} LIMIT 1")
+    shift = first.iloc[0].to_numpy(float) if len(first) else np.zeros(len(columns))
+    r = eng.query(q.moments_sql(d, "raw", columns, list(shift))).iloc[0]
+    k = len(columns)
+    n = int(r["n"] or 0)
+    s = np.array([float(r[f"s_{i}"] or 0.0) for i in range(k)])
+    p = np.zeros((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            p[i, j] = p[j, i] = float(r[f"p_{i}_{j}"] or 0.0)
+    return n, int(r["n_rows"]), shift, s, p
+
+
+def _pandas_moments(eng, columns):
+    check_columns(eng.name, eng.columns, {c: c for c in columns})
+    f = eng.frame[columns]
+    x = f.apply(pd.to_numeric, errors="coerce")
+    bad = {c: int((f[c].notna() & x[c].isna()).sum()) for c in columns}
+    if any(bad.values()):
+        raise TransactionError(f"{eng.name}: " + "; ".join(f"column {c!r}: {n} values are not numbers"
+                                                            for c, n in bad.items() if n))
+    xc = x.dropna().to_numpy(float)
+    n = len(xc)
+    shift = xc[0] if n else np.zeros(len(columns))
+    y = xc - shift
+    return n, len(f), shift, y.sum(axis=0), y.T @ y
+
+
+def moments(source, columns, *, engine: str = "duckdb", spark=None) -> MomentsResult:
+    """n, means and the listwise unbiased covariance matrix of ``columns`` in one scan.
+
+    Parameters
+    ----------
+    source : Parquet/CSV path or glob, pandas DataFrame, or (engine="spark") Spark DataFrame.
+    columns : the item columns (numeric).
+    engine : "duckdb" (default), "spark" or "pandas".
+
+    Returns a :class:`MomentsResult`; fit with ``ls.sem(model, **m.sem_inputs())`` (that is
+    ``sample_cov=m.cov, sample_nobs=m.nobs, sample_mean=m.mean``). Rows with any missing item are
+    left out (listwise) and counted in ``.warnings``.
+    """
+    columns = [str(c) for c in columns]
+    if len(columns) < 1 or len(set(columns)) != len(columns):
+        raise TransactionError(f"moments: columns must be distinct and non-empty, got {columns}")
+    with open_engine(engine, source, "UTC", spark) as eng:
+        n, n_rows, shift, s, p = (_pandas_moments if engine == "pandas" else _sql_moments)(eng, columns)
+    if n < 2:
+        raise TransactionError(f"moments: {n} complete row(s) of {n_rows}; at least 2 are needed")
+    mean, cov = moments_from_sums(n, shift, s, p)
+    notes = []
+    if n < n_rows:
+        notes.append(f"{n_rows - n} of {n_rows} rows have a missing item and are left out (listwise)")
+    const = [c for c, v in zip(columns, np.diag(cov)) if not v > 0]
+    if const:
+        notes.append(f"items without variance: {const}")
+    warn_all(notes)
+    return MomentsResult(nobs=n, mean=pd.Series(mean, index=columns), cov=pd.DataFrame(cov, index=columns,
+                                                                                        columns=columns),
+                         n_rows=n_rows, engine=engine, warnings=tuple(notes))
