@@ -121,13 +121,19 @@ def cmd_validate(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from loyaltyscope.study.demo_data import write_demo_study
+    from loyaltyscope.study.demo_data import write_demo_study, write_ecsi_study
     out = Path(args.out)
     print("loyaltyscope demo: a two-wave brand-loyalty study on SIMULATED example data "
-          "(written to data/ beside the report), from raw export to report\n", file=sys.stderr)
+          "(written to data/ beside the report), from raw export to report; then the ECSI model "
+          "under PLS on the real mobi survey (ecsi/)\n", file=sys.stderr)
     study = write_demo_study(out / "data", language=args.language)
     result = ls.run_study(study, out, progress=True)
-    return _finish(result, args.json, out)
+    code = _finish(result, args.json, out)
+    ecsi = ls.run_study(write_ecsi_study(out / "ecsi" / "data", language=args.language), out / "ecsi", progress=True)
+    if not args.json:
+        print()
+    code = max(code, _finish(ecsi, args.json, out / "ecsi"))
+    return code
 
 
 def _items(args):

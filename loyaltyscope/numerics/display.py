@@ -151,9 +151,15 @@ class ResultProtocol:
         return self.summary()
 
     def _repr_html_(self) -> str:
+        return self._html(warnings=True)
+
+    def _html(self, warnings: bool = True) -> str:
+        """The HTML rendering; reports pass ``warnings=False`` and list the warnings in the
+        section's own warning box instead."""
         parts = [para_html(self.title, bold=True)] + [para_html(h) for h in self._headline()]
         parts += [frame_html(df, name) for name, df in self.tables().items()]
-        parts += [para_html("Warning: " + w) for w in self.warnings]
+        if warnings:
+            parts += [para_html("Warning: " + w) for w in self.warnings]
         return "<div class='loyaltyscope-result'>" + "".join(parts) + "</div>"
 
     def to_dict(self) -> dict:

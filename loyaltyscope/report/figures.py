@@ -40,8 +40,11 @@ def _pyplot():
 
 
 def svg(fig) -> str:
-    """The figure as an inline SVG element (no XML prolog), and the figure closed."""
+    """The figure (or an Axes' figure) as an inline SVG element (no XML prolog), and the
+    figure closed."""
     plt = _pyplot()
+    if not hasattr(fig, "savefig") and hasattr(fig, "figure"):
+        fig = fig.figure
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     plt.close(fig)

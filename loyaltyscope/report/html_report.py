@@ -104,7 +104,8 @@ def _render_result(title: str, result) -> tuple[str, str]:
         frame = pd.DataFrame({"value": pd.Series(result, dtype=object)})
         return frame_html(frame), frame_text(frame)
     if hasattr(result, "_repr_html_") and hasattr(result, "summary"):
-        return result._repr_html_(), result.summary()
+        html = result._html(warnings=False) if hasattr(result, "_html") else result._repr_html_()
+        return html, result.summary()
     raise TypeError(f"report section {title!r}: cannot render a {type(result).__name__}; give a result object, "
                     "a DataFrame, a Series, a dict, a string or None")
 

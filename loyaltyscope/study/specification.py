@@ -59,14 +59,14 @@ _OPTION_TYPES = {
     "sem": {"model": str, "estimator": str, "missing": str, "std_lv": bool, "se": str, "bootstrap": int,
             "seed": int},
     "pls": {"model": str, "bootstrap": int, "seed": int, "scheme": str, "consistent": bool, "missing": str,
-            "target": str, "scale_min": (int, float), "scale_max": (int, float)},
+            "target": str, "scale_min": (int, float), "scale_max": (int, float), "boot_ci": str},
     "channel_preferences": {"n_factors": (int, type(None)), "rotation": str, "cor": str, "seed": int,
-                            "group": str},
-    "loyalty": {"split": str, "attitudinal": list, "behavioral": list},
-    "satisfaction_chain": {"estimator": str, "bootstrap": int, "seed": int},
+                            "group": str, "estimator": str},
+    "loyalty": {"split": str, "attitudinal": list, "behavioral": list, "estimator": str},
+    "satisfaction_chain": {"estimator": str, "bootstrap": int, "seed": int, "model": str},
     "key_drivers": {"outcome": str, "drivers": list, "bootstrap": int, "seed": int},
     "invariance": {"group": str, "estimator": str, "model": str},
-    "compare_waves": {"model": str},
+    "compare_waves": {"model": str, "estimator": str, "nps_item": str},
 }
 
 

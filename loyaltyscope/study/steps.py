@@ -256,16 +256,72 @@ def invariance_step(ctx, opts):
     return StepOutput(result=res, numbers=_numbers(res))
 
 
-def _generic(name):
-    """A step calling the public analysis ``ls.<name>`` with the study's options."""
+def _with_scores(ctx, names) -> pd.DataFrame:
+    """The analysis frame plus a scale score (mean of the construct's items, reverse keys
+    applied, as ``ls.score``) for every construct named in ``names``."""
+    import loyaltyscope as ls
+    frame = ctx.frame()
+    constructs = [n for n in names if n in ctx.instrument.constructs and n not in frame.columns]
+    if constructs:
+        sc = ls.score(ctx.data, ctx.instrument, constructs=constructs).scores
+        frame = frame.join(sc[constructs])
+    return frame
+
+
+def _figure(key, caption, result, method="plot", *args):
+    fn = getattr(result, method, None)
+    if fn is None:
+        return ()
+    return ((key, caption, fg.svg(fn(*args))),)
+
+
+def pls_step(ctx, opts):
+    import loyaltyscope as ls
+    opts = dict(opts)
+    model = opts.pop("model")
+    target = opts.pop("target", None)
+    lo, hi = opts.pop("scale_min", None), opts.pop("scale_max", None)
+    fit = ls.pls(model, ctx.frame(), **opts)
+    figs = (("path", "PLS path model (standardized path coefficients and loadings)", path_diagram_svg(fit.params)),)
+    nums = _numbers(fit)
+    index = fit.index(scale_min=lo, scale_max=hi)
+    nums["index"] = index.to_dict()
+    tgt = target or list(fit.r2.index)[-1]
+    ipma = fit.ipma(target=tgt, scale_min=lo, scale_max=hi)
+    nums["ipma"] = ipma.to_dict()
+    figs += _figure("ipma", f"importance–performance map for {tgt} (total effects × index scores)", ipma)
+    note = (f"Index scores 0–100 (ACSI/ECSI convention) and IPMA for {tgt}. "
+            + ("Bootstrap: %d resamples." % opts["bootstrap"] if opts.get("bootstrap") else ""))
+    return StepOutput(result=fit, figures=tuple(f for f in figs if f[2]), note=note, numbers=nums,
+                      warnings=tuple(index.warnings) + tuple(ipma.warnings))
+
+
+def key_drivers_step(ctx, opts):
+    import loyaltyscope as ls
+    drivers = list(opts["drivers"])
+    frame = _with_scores(ctx, [opts["outcome"]] + drivers)
+    kd = ls.key_drivers(frame, opts["outcome"], drivers, bootstrap=int(opts.get("bootstrap", 0)),
+                        seed=opts.get("seed"))
+    figs = _figure("drivers", "driver importance (Shapley share of R², relative weights)", kd)
+    figs += _figure("ipa", "importance–performance map", kd.ipa())
+    return StepOutput(result=kd, figures=figs, numbers=_numbers(kd))
+
+
+def _analysis(name, caption, *, instrument=True, wave=False):
+    """A step calling the public analysis ``ls.<name>`` on the analysis frame with the study's
+    options (and the study's instrument / wave column where the analysis takes them)."""
 
     def step(ctx, opts):
         import loyaltyscope as ls
-        fn = getattr(ls, name, None)
-        if fn is None:
-            raise NotImplementedError(f"the analysis {name!r} is not available in this version of loyaltyscope")
-        res = fn(ctx.frame(), **opts)
-        return StepOutput(result=res, figures=_result_figures(res), numbers=_numbers(res))
+        kw = dict(opts)
+        if instrument:
+            kw.setdefault("instrument", ctx.instrument)
+        if wave:
+            if "wave" not in ctx.other:
+                raise ValueError("compare_waves needs data files with wave labels (data[i].wave)")
+            kw.setdefault("wave", "wave")
+        res = getattr(ls, name)(ctx.frame(), **kw)
+        return StepOutput(result=res, figures=_figure(name, caption, res), numbers=_numbers(res))
 
     step.__name__ = f"{name}_step"
     return step
@@ -273,7 +329,9 @@ def _generic(name):
 
 STEPS = {
     "reliability": reliability_step, "efa": efa_step, "cfa": cfa_step, "sem": sem_step,
-    "pls": _generic("pls"), "channel_preferences": _generic("channel_preferences"), "loyalty": _generic("loyalty"),
-    "satisfaction_chain": _generic("satisfaction_chain"), "key_drivers": _generic("key_drivers"),
-    "invariance": invariance_step, "compare_waves": _generic("compare_waves"),
+    "pls": pls_step, "key_drivers": key_drivers_step, "invariance": invariance_step,
+    "channel_preferences": _analysis("channel_preferences", "channel loadings"),
+    "loyalty": _analysis("loyalty", "loyalty segments (Dick & Basu 1994)"),
+    "satisfaction_chain": _analysis("satisfaction_chain", "the satisfaction chain (standardized paths)"),
+    "compare_waves": _analysis("compare_waves", "scale scores by wave", wave=True),
 }

@@ -37,3 +37,10 @@ def test_report_renders_in_chromium(demo_run, tmp_path):
     figures = set(re.findall(r'data-figure="([a-z_]+)"', dom))
     assert {"distributions", "scree", "loadings", "path"} <= figures, figures
     assert dom.count("<svg") >= 5
+    assert {"loyalty", "drivers", "ipa", "compare_waves"} <= figures, figures
+
+
+def test_ecsi_report_has_index_scores_and_ipma(demo_run, tmp_path):
+    out, proc = demo_run
+    dom = _chromium(tmp_path, "--dump-dom", (out / "ecsi" / "report.html").resolve().as_uri()).stdout
+    assert 'data-key="pls"' in dom and 'data-figure="ipma"' in dom and 'data-figure="path"' in dom
