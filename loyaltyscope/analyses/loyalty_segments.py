@@ -78,6 +78,11 @@ class LoyaltyResult(ResultProtocol):
                  f"{self.cuts['attitudinal']:.3f}, behavioral {self.cuts['behavioral']:.3f}); above the cut is high.",
                  "true = high attitude & high behavior; latent = high attitude & low behavior; "
                  "spurious = low attitude & high behavior; no loyalty = low & low."]
+        if not self.phases.empty:
+            lines.append("Phases: Oliver (1999) cognitive -> affective -> conative -> action (item means, alpha).")
+        if "HTMT" in self.validity.index:
+            lines.append("Validity: scaled chi-square difference (Satorra & Bentler 2001), HTMT (Henseler, Ringle & "
+                         "Sarstedt 2015), Fornell & Larcker (1981).")
         if self.unmatched:
             lines.append(f"Behavior joined by id: {len(self.unmatched.get('respondents', []))} respondents without "
                          f"behavior, {len(self.unmatched.get('behavior', []))} behavior ids without a respondent.")
