@@ -30,6 +30,7 @@ import pandas as pd
 from loyaltyscope.analyses import relative_importance as ri
 from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, require_columns,
                                           resolve_weights)
+from loyaltyscope.analyses.figures import drivers_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["key_drivers", "KeyDriversResult"]
@@ -81,7 +82,6 @@ class KeyDriversResult(ResultProtocol):
 
     def plot(self, ax=None):
         """Bar chart of the R² shares (Shapley and relative weights); returns the Figure."""
-        from loyaltyscope.analyses.figures import drivers_figure
         return drivers_figure(self, ax=ax)
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from loyaltyscope.analyses.inputs import AnalysisError, as_frame, construct_items, resolve_instrument
 from loyaltyscope.analyses.path_effects import effect_matrix
+from loyaltyscope.analyses.figures import ipa_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["ipa", "IPAResult", "QUADRANTS"]
@@ -46,7 +47,7 @@ class IPAResult(ResultProtocol):
     cut_importance: float
     cut_performance: float
     rule: str
-    source: str
+    source: str = "importances given"
     warnings: tuple[str, ...] = ()
 
     def _headline(self) -> list[str]:
@@ -61,7 +62,6 @@ class IPAResult(ResultProtocol):
 
     def plot(self, ax=None):
         """The importance–performance map (matplotlib Figure)."""
-        from loyaltyscope.analyses.figures import ipa_figure
         return ipa_figure(self, ax=ax)
 
 

@@ -31,6 +31,7 @@ import pandas as pd
 
 from loyaltyscope.analyses.inputs import AnalysisError, as_frame, fmt_p, require_columns, resolve_instrument
 from loyaltyscope.analyses.nested import compare
+from loyaltyscope.analyses.figures import segments_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["loyalty", "LoyaltyResult", "SEGMENTS", "dick_basu"]
@@ -89,15 +90,12 @@ class LoyaltyResult(ResultProtocol):
         return lines
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        out = {"counts": self.counts.to_frame("n").assign(share=self.counts / max(self.counts.sum(), 1)),
-               "validity": self.validity}
-        if not self.phases.empty:
-            out["phases"] = self.phases
-        return out
+        tabs = {"counts": self.counts.to_frame("n").assign(share=self.counts / max(self.counts.sum(), 1)),
+                "validity": self.validity, "phases": self.phases}
+        return {k: v for k, v in tabs.items() if not v.empty}
 
     def plot(self, ax=None):
         """Scatter of attitudinal against behavioral scores with the cuts (matplotlib Figure)."""
-        from loyaltyscope.analyses.figures import segments_figure
         return segments_figure(self, ax=ax)
 
 

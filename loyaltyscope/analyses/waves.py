@@ -28,6 +28,7 @@ from scipy import stats
 
 from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, fmt_p, require_columns,
                                           resolve_instrument)
+from loyaltyscope.analyses.figures import waves_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["compare_waves", "WaveComparison", "effect_label"]
@@ -74,7 +75,6 @@ class WaveComparison(ResultProtocol):
 
     def plot(self, ax=None):
         """Scale-score means by wave (matplotlib Figure)."""
-        from loyaltyscope.analyses.figures import waves_figure
         return waves_figure(self, ax=ax)
 
 
