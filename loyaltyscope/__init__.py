@@ -53,9 +53,10 @@ __all__ = [
 ]
 
 # --- the mission's analyses (room ``analyses``) ---------------------------------
-from loyaltyscope.analyses import (AnalysisError, ChannelPreferencesResult, IPAResult, KeyDriversResult, NestedComparison,
-                                   SatisfactionChainResult, LoyaltyResult, WaveComparison, channel_preferences,
-                                   compare, compare_waves, ipa, key_drivers, loyalty, satisfaction_chain)
+from loyaltyscope.analyses import (AnalysisError, ChannelPreferencesResult, IPAResult, KeyDriversResult,
+                                   LoyaltyResult, NestedComparison, SatisfactionChainResult, WaveComparison,
+                                   channel_preferences, compare, compare_waves, ipa, key_drivers, loyalty,
+                                   satisfaction_chain)
 
 __all__ += ["key_drivers", "ipa", "compare", "KeyDriversResult", "IPAResult", "NestedComparison", "AnalysisError",
             "satisfaction_chain", "SatisfactionChainResult", "loyalty", "LoyaltyResult",
