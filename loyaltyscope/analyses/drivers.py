@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.analyses import relative_importance as ri
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, require_columns,
-                                          resolve_instrument, resolve_weights)
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, one_blas_thread,
+                                          require_columns, resolve_instrument, resolve_weights)
 from loyaltyscope.analyses.figures import drivers_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
@@ -138,6 +138,12 @@ def key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | Non
     R: ``relaimpo::calc.relimp(..., type = "lmg")``, ``rwa::rwa``, ``lm`` with
     ``sandwich::vcovHC(type = "HC3")``.
     """
+    with one_blas_thread():
+        return _key_drivers(data, outcome, drivers, bootstrap, seed, weights, confidence, n_perm, instrument)
+
+
+def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | None = None, weights=None,
+                confidence: float = 0.95, n_perm: int = 5000, instrument=None) -> KeyDriversResult:
     df, inst_r, resp_w = as_frame(data)
     _inst = resolve_instrument(instrument, inst_r)
     drivers = [drivers] if isinstance(drivers, str) else list(drivers)
