@@ -37,9 +37,10 @@ def _results():
 
 
 @pytest.mark.slow
-def test_protocol():
+def test_protocol(tmp_path):
     seen = set()
-    for r in _results():
+    results = list(_results())
+    for r in results:
         seen.add(type(r).__name__)
         assert dataclasses.is_dataclass(r)
         with pytest.raises(dataclasses.FrozenInstanceError):
@@ -51,3 +52,5 @@ def test_protocol():
         json.dumps(r.to_dict())
         pd.testing.assert_frame_equal(r.to_frame(), next(iter(tabs.values())))
     assert len(seen) == 7
+    page = ls.write_report([ls.Section(type(r).__name__, r) for r in results], tmp_path).read_text()
+    assert "Key drivers" in page and "Dick &amp; Basu" in page
