@@ -2,7 +2,9 @@
 
 1. Discriminant validity of the two loyalties (survey purchase items): a two-factor CFA
    (attitudinal, purchase) against the one-factor model by the (scaled) chi-square
-   difference (``ls.compare``, as lavTestLRT); the Wald test of φ = 1 for the latent
+   difference (``ls.compare``, as lavTestLRT) — for congeneric items this is the
+   likelihood-ratio test of φ = 1, as the one-factor model equals the two-factor model with
+   φ fixed at 1 —; the Wald test of φ = 1 for the latent
    correlation (std_lv fit: ``z = (1 − φ̂) / se(φ̂)``); HTMT (Henseler, Ringle & Sarstedt 2015;
    ``ls.htmt``) and the Fornell–Larcker (1981) criterion (``ls.fornell_larcker``).
 2. Dick & Basu (1994) segments from the two scale scores (item means): each score is split at
