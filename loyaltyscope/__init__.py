@@ -61,9 +61,10 @@ from loyaltyscope.plspm import (IndexResult, IPMAResult, MGAResult, MICOMResult,
 __all__ += ["pls", "micom", "pls_mga", "PLSResult", "MICOMResult", "MGAResult", "IndexResult", "IPMAResult",
             "PredictResult"]
 # --- the mission's analyses (room ``analyses``) ---------------------------------
-from loyaltyscope.analyses import (AnalysisError, ChannelPreferencesResult, IPAResult, KeyDriversResult, NestedComparison,
-                                   SatisfactionChainResult, LoyaltyResult, WaveComparison, channel_preferences,
-                                   compare, compare_waves, ipa, key_drivers, loyalty, satisfaction_chain)
+from loyaltyscope.analyses import (AnalysisError, ChannelPreferencesResult, IPAResult, KeyDriversResult,
+                                   LoyaltyResult, NestedComparison, SatisfactionChainResult, WaveComparison,
+                                   channel_preferences, compare, compare_waves, ipa, key_drivers, loyalty,
+                                   satisfaction_chain)
 
 __all__ += ["key_drivers", "ipa", "compare", "KeyDriversResult", "IPAResult", "NestedComparison", "AnalysisError",
             "satisfaction_chain", "SatisfactionChainResult", "loyalty", "LoyaltyResult",

@@ -31,6 +31,7 @@ import pandas as pd
 from loyaltyscope.analyses.inputs import AnalysisError, as_frame, require_columns, resolve_instrument
 from loyaltyscope.analyses.nested import compare
 from loyaltyscope.analyses.path_effects import effects_syntax, effects_table, measurement_items
+from loyaltyscope.analyses.figures import path_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["satisfaction_chain", "SatisfactionChainResult", "ALTERNATIVES"]
@@ -91,7 +92,6 @@ class SatisfactionChainResult(ResultProtocol):
 
     def plot(self, ax=None):
         """Path diagram of the constructs with standardized coefficients (matplotlib Figure)."""
-        from loyaltyscope.analyses.figures import path_figure
         return path_figure(self.fit, ax=ax)
 
 

@@ -36,6 +36,7 @@ from scipy.optimize import linear_sum_assignment
 from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, require_columns,
                                           resolve_instrument)
 from loyaltyscope.analyses.nested import compare
+from loyaltyscope.analyses.figures import loadings_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["channel_preferences", "ChannelPreferencesResult", "tucker_congruence"]
@@ -94,15 +95,12 @@ class ChannelPreferencesResult(ResultProtocol):
         fac = [c for c in lt.columns if c not in ("channel", "factor", "h2")]
         for c in fac:
             lt[c] = [f"{v:.3f}" if abs(v) >= self.cut else "" for v in lt[c]]
-        out = {"adequacy": self.adequacy, "loadings": lt, "congruence": self.congruence,
-               "model_comparison": self.model_comparison}
-        if not self.profiles.empty:
-            out["profiles"] = self.profiles
-        return out
+        tabs = {"adequacy": self.adequacy, "loadings": lt, "congruence": self.congruence,
+                "model_comparison": self.model_comparison, "profiles": self.profiles}
+        return {k: v for k, v in tabs.items() if not v.empty}
 
     def plot(self, ax=None):
         """Heat map of the sorted loadings (matplotlib Figure)."""
-        from loyaltyscope.analyses.figures import loadings_figure
         return loadings_figure(self, ax=ax)
 
 

@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.analyses import relative_importance as ri
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, require_columns,
-                                          resolve_weights)
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, one_blas_thread,
+                                          require_columns, resolve_instrument, resolve_weights)
+from loyaltyscope.analyses.figures import drivers_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["key_drivers", "KeyDriversResult"]
@@ -81,7 +82,6 @@ class KeyDriversResult(ResultProtocol):
 
     def plot(self, ax=None):
         """Bar chart of the R² shares (Shapley and relative weights); returns the Figure."""
-        from loyaltyscope.analyses.figures import drivers_figure
         return drivers_figure(self, ax=ax)
 
 
@@ -104,27 +104,48 @@ def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -
                         index=pd.Index(names, name="driver"))
 
 
+def _construct_scores(df: pd.DataFrame, inst, names: list[str]) -> pd.DataFrame:
+    """Names that are constructs of the instrument (not columns) become their scale scores
+    (``ls.score``: reverse keys applied, mean of at least half the items)."""
+    todo = [n for n in names if n not in df.columns and inst is not None and n in inst.constructs]
+    if not todo:
+        return df
+    from loyaltyscope import score
+    sc = score(df, inst, constructs=todo)
+    return df.assign(**{n: sc.scores[n].reindex(df.index) for n in todo})
+
+
 def key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | None = None, weights=None,
-                confidence: float = 0.95, n_perm: int = 5000) -> KeyDriversResult:
+                confidence: float = 0.95, n_perm: int = 5000, instrument=None) -> KeyDriversResult:
     """Relative importance of ``drivers`` for ``outcome``: Shapley/LMG, relative weights, betas.
 
     Parameters
     ----------
     data : DataFrame or Responses (with Responses, its survey weights are used by default).
-    outcome : column of the outcome (e.g. overall satisfaction or a loyalty score).
-    drivers : list of driver columns (at least 2).
+    outcome : column of the outcome (e.g. overall satisfaction or a loyalty score), or a
+        construct of the instrument (its scale score, ``ls.score``).
+    drivers : list of driver columns or constructs (at least 2).
     bootstrap : number of bootstrap resamples of rows for percentile intervals (0 = none).
     seed : seed of the bootstrap (and of the Monte Carlo Shapley beyond 15 drivers).
     weights : survey weights (column name or array); used as frequency weights in the
         correlations and as WLS weights for the betas.
     confidence : level of the bootstrap intervals.
     n_perm : random orderings for the Monte Carlo Shapley values (more than 15 drivers only).
+    instrument : name or Instrument whose constructs may be named as drivers/outcome
+        (default: the responses' own instrument).
 
     Formulas and references: module docstring of :mod:`loyaltyscope.analyses.drivers`.
     R: ``relaimpo::calc.relimp(..., type = "lmg")``, ``rwa::rwa``, ``lm`` with
     ``sandwich::vcovHC(type = "HC3")``.
     """
-    df, _inst, resp_w = as_frame(data)
+    with one_blas_thread():
+        return _key_drivers(data, outcome, drivers, bootstrap, seed, weights, confidence, n_perm, instrument)
+
+
+def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | None = None, weights=None,
+                confidence: float = 0.95, n_perm: int = 5000, instrument=None) -> KeyDriversResult:
+    df, inst_r, resp_w = as_frame(data)
+    _inst = resolve_instrument(instrument, inst_r)
     drivers = [drivers] if isinstance(drivers, str) else list(drivers)
     if len(drivers) < 2:
         raise AnalysisError(f"key_drivers needs at least 2 drivers, got {drivers}")
@@ -133,6 +154,7 @@ def key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | Non
     dup = sorted({d for d in drivers if drivers.count(d) > 1})
     if dup:
         raise AnalysisError(f"drivers listed more than once: {dup}")
+    df = _construct_scores(df, _inst, drivers + [outcome])
     require_columns(df, drivers + [outcome])
     w_all = resolve_weights(df, weights, resp_w)
     if w_all is not None:

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.analyses.inputs import AnalysisError, as_frame, construct_items, resolve_instrument
+from loyaltyscope.analyses.path_effects import effect_matrix
+from loyaltyscope.analyses.figures import ipa_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["ipa", "IPAResult", "QUADRANTS"]
@@ -45,7 +47,7 @@ class IPAResult(ResultProtocol):
     cut_importance: float
     cut_performance: float
     rule: str
-    source: str
+    source: str = "importances given"
     warnings: tuple[str, ...] = ()
 
     def _headline(self) -> list[str]:
@@ -60,7 +62,6 @@ class IPAResult(ResultProtocol):
 
     def plot(self, ax=None):
         """The importance–performance map (matplotlib Figure)."""
-        from loyaltyscope.analyses.figures import ipa_figure
         return ipa_figure(self, ax=ax)
 
 
@@ -93,6 +94,10 @@ def _importance(importance, outcome, column):
         return (*_from_effects(importance, outcome), None)
     if hasattr(importance, "effects") and isinstance(importance.effects, pd.DataFrame):
         return (*_from_effects(importance.effects, outcome), None)
+    if hasattr(importance, "params") and isinstance(importance.params, pd.DataFrame):
+        _B, T = effect_matrix(importance.params)      # an ls.sem fit: totals (I - B)^-1 - I
+        long = T.stack().rename("total").reset_index().set_axis(["to", "from", "total"], axis=1)
+        return (*_from_effects(long[long["total"] != 0], outcome), None)
     if isinstance(importance, pd.Series):
         return importance.astype(float), "importances given", None
     raise AnalysisError("importance must be a key_drivers result, a DataFrame with columns from, to, total, a "
@@ -127,7 +132,8 @@ def ipa(importance, performance=None, *, outcome: str | None = None, data=None, 
     Parameters
     ----------
     importance : ``ls.key_drivers`` result; a DataFrame with columns ``from, to, total`` (SEM or
-        PLS effects); a result with ``.effects`` in that shape; or a Series driver → importance.
+        PLS effects); a result with ``.effects`` in that shape; an ``ls.sem`` fit (total effects
+        ``(I − B)⁻¹ − I`` of its regressions); or a Series driver → importance.
     performance : Series driver → performance (default: the key-driver means, or computed
         from ``data``).
     outcome : with effects: the construct whose total effects are the importances (default:

@@ -2,7 +2,9 @@
 
 1. Discriminant validity of the two loyalties (survey purchase items): a two-factor CFA
    (attitudinal, purchase) against the one-factor model by the (scaled) chi-square
-   difference (``ls.compare``, as lavTestLRT); the Wald test of φ = 1 for the latent
+   difference (``ls.compare``, as lavTestLRT) — for congeneric items this is the
+   likelihood-ratio test of φ = 1, as the one-factor model equals the two-factor model with
+   φ fixed at 1 —; the Wald test of φ = 1 for the latent
    correlation (std_lv fit: ``z = (1 − φ̂) / se(φ̂)``); HTMT (Henseler, Ringle & Sarstedt 2015;
    ``ls.htmt``) and the Fornell–Larcker (1981) criterion (``ls.fornell_larcker``).
 2. Dick & Basu (1994) segments from the two scale scores (item means): each score is split at
@@ -31,6 +33,7 @@ import pandas as pd
 
 from loyaltyscope.analyses.inputs import AnalysisError, as_frame, fmt_p, require_columns, resolve_instrument
 from loyaltyscope.analyses.nested import compare
+from loyaltyscope.analyses.figures import segments_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["loyalty", "LoyaltyResult", "SEGMENTS", "dick_basu"]
@@ -78,21 +81,23 @@ class LoyaltyResult(ResultProtocol):
                  f"{self.cuts['attitudinal']:.3f}, behavioral {self.cuts['behavioral']:.3f}); above the cut is high.",
                  "true = high attitude & high behavior; latent = high attitude & low behavior; "
                  "spurious = low attitude & high behavior; no loyalty = low & low."]
+        if not self.phases.empty:
+            lines.append("Phases: Oliver (1999) cognitive -> affective -> conative -> action (item means, alpha).")
+        if "HTMT" in self.validity.index:
+            lines.append("Validity: scaled chi-square difference (Satorra & Bentler 2001), HTMT (Henseler, Ringle & "
+                         "Sarstedt 2015), Fornell & Larcker (1981).")
         if self.unmatched:
             lines.append(f"Behavior joined by id: {len(self.unmatched.get('respondents', []))} respondents without "
                          f"behavior, {len(self.unmatched.get('behavior', []))} behavior ids without a respondent.")
         return lines
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        out = {"counts": self.counts.to_frame("n").assign(share=self.counts / max(self.counts.sum(), 1)),
-               "validity": self.validity}
-        if not self.phases.empty:
-            out["phases"] = self.phases
-        return out
+        tabs = {"counts": self.counts.to_frame("n").assign(share=self.counts / max(self.counts.sum(), 1)),
+                "validity": self.validity, "phases": self.phases}
+        return {k: v for k, v in tabs.items() if not v.empty}
 
     def plot(self, ax=None):
         """Scatter of attitudinal against behavioral scores with the cuts (matplotlib Figure)."""
-        from loyaltyscope.analyses.figures import segments_figure
         return segments_figure(self, ax=ax)
 
 

@@ -36,7 +36,7 @@ def scaled_difference(T0: float, d0: float, c0: float, T1: float, d1: float, c1:
     c0 = 0.0 if d0 == 0 else c0
     c1 = 0.0 if d1 == 0 else c1
     cd = (d0 * c0 - d1 * c1) / (d0 - d1)
-    return ((T0 - T1) / cd if cd > 0 else np.nan), cd
+    return ((T0 - T1) / cd if np.isfinite(cd) and cd > 0 else np.nan), cd
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,8 +120,8 @@ def compare(*fits, names=None, method: str = "default") -> NestedComparison:
             m1 = fm[j]
             d = m["df"] - m1["df"]
             if robust:
-                T, cd = scaled_difference(m["chisq"], m["df"], m["chisq.scaling.factor"], m1["chisq"], m1["df"],
-                                          m1["chisq.scaling.factor"])
+                T, cd = scaled_difference(m["chisq"], m["df"], m.get("chisq.scaling.factor", np.nan), m1["chisq"],
+                                          m1["df"], m1.get("chisq.scaling.factor", np.nan))
                 row["scaling_diff"] = cd
                 if not np.isfinite(T):
                     warns.append(f"{names[i]} vs {names[j]}: the scaling factor of the difference is {cd:.3f} "

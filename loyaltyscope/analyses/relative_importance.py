@@ -57,20 +57,21 @@ def subset_r2(R: np.ndarray) -> np.ndarray:
     R = np.asarray(R, dtype=float)
     B, q, _ = R.shape
     p = q - 1
-    out = np.zeros((B, 1 << p))
-    # stack entries: (mask, A restricted to [candidate drivers..., outcome], candidate driver ids)
-    stack = [(0, R, list(range(p)))]
+    out = np.zeros((1 << p, B))
+    # stack entries: (mask, A over [candidate drivers..., outcome] laid out (q, q, B) so that each
+    # element operation runs over the B matrices contiguously, candidate driver ids); the
+    # candidates after a pivot are the trailing block of A, so every step is a slice.
+    stack = [(0, np.ascontiguousarray(R.transpose(1, 2, 0)), list(range(p)))]
     while stack:
         mask, A, cand = stack.pop()
-        for pos, j in enumerate(cand):
-            keep = list(range(pos + 1, len(cand))) + [len(cand)]
-            col = A[:, keep, pos]
-            Anew = A[:, keep][:, :, keep] - col[:, :, None] * col[:, None, :] / A[:, pos, pos][:, None, None]
-            m = mask | (1 << j)
-            out[:, m] = 1.0 - Anew[:, -1, -1]
-            if len(keep) > 1:
-                stack.append((m, Anew, cand[pos + 1:]))
-    return out
+        k = len(cand)
+        diag = A[np.arange(k), np.arange(k)]
+        masks = [mask | (1 << j) for j in cand]
+        out[masks] = 1.0 - (A[-1, -1] - A[:k, -1] ** 2 / diag)     # R² after sweeping each candidate
+        for pos in range(k - 1):
+            col = A[pos + 1:, pos] / np.sqrt(diag[pos])
+            stack.append((masks[pos], A[pos + 1:, pos + 1:] - col[:, None] * col[None, :], cand[pos + 1:]))
+    return out.T
 
 
 def _shapley_weights(p: int) -> np.ndarray:

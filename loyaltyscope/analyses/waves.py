@@ -28,6 +28,7 @@ from scipy import stats
 
 from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, fmt_p, require_columns,
                                           resolve_instrument)
+from loyaltyscope.analyses.figures import waves_figure
 from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["compare_waves", "WaveComparison", "effect_label"]
@@ -74,7 +75,6 @@ class WaveComparison(ResultProtocol):
 
     def plot(self, ax=None):
         """Scale-score means by wave (matplotlib Figure)."""
-        from loyaltyscope.analyses.figures import waves_figure
         return waves_figure(self, ax=ax)
 
 
@@ -189,7 +189,8 @@ def compare_waves(data, wave: str, model: str | None = None, *, instrument=None,
         nps_item = cand[0] if cand else None
     nps_t = _nps_table(df, nps_item, wave, waves, confidence) if nps_item else pd.DataFrame()
     verdict = [f"Measurement invariance: highest level supported is {level} (a step fails when CFI drops by more "
-               f"than {delta_cfi:.3f} or RMSEA rises by more than {delta_rmsea:.3f})."]
+               f"than {delta_cfi:.3f} (Cheung & Rensvold 2002) or RMSEA rises by more than {delta_rmsea:.3f} "
+               "(Chen 2007))."]
     if not latent.empty:
         verdict.append("Latent means compared in the scalar model (effect d in the first wave's latent SD; "
                        "|d| < 0.2 negligible, < 0.5 small, < 0.8 medium, else large):")

@@ -79,3 +79,14 @@ def test_compare_refuses_what_it_cannot_test():
         ls.compare(fits["three"], ls.sem(case["models"]["equal"], d, estimator="MLR"))
     with pytest.raises(ls.AnalysisError, match="fitted models"):
         ls.compare(fits["three"], "model")
+
+
+def test_ipa_from_a_sem_fit_uses_matrix_totals():
+    d = pd.read_csv(REF / "data" / "holzinger_swineford_1939.csv")
+    fit = ls.sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+                 "textual ~ visual\nspeed ~ textual + visual", d)
+    p = fit.params.set_index(["lhs", "op", "rhs"])["est"]
+    r = ls.ipa(fit, data=d, items={"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]})
+    assert r.table.loc["visual", "importance"] == pytest.approx(
+        p[("speed", "~", "visual")] + p[("textual", "~", "visual")] * p[("speed", "~", "textual")])
+    assert "speed" in r.source

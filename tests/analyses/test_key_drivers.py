@@ -153,3 +153,16 @@ def test_real_data_against_brute_force():
     X, y = sub[drivers].to_numpy(float), sub["A1"].to_numpy(float)
     np.testing.assert_allclose(r.importance["shapley"], _brute_shapley(X, y), atol=1e-6)
     np.testing.assert_allclose(r.importance["relative_weight"], _johnson(X, y), atol=1e-6)
+
+
+def test_constructs_as_drivers_use_scale_scores():
+    inst = ls.load_instrument("satisfaction_chain")
+    pop = "\n".join(f"{c} =~ " + " + ".join(f"0.8*{i}" for i in inst.items_of(c)) for c in inst.constructs)
+    pop += "\noverall_satisfaction ~ 0.6*attribute_satisfaction + 0.2*information_satisfaction"
+    d = ls.simulate(pop, 400, seed=4)
+    r = ls.key_drivers(d, "overall_satisfaction", ["attribute_satisfaction", "information_satisfaction"],
+                       instrument=inst)
+    scores = ls.score(d, inst).scores
+    manual = ls.key_drivers(scores, "overall_satisfaction", ["attribute_satisfaction", "information_satisfaction"])
+    pd.testing.assert_frame_equal(r.importance, manual.importance)
+    assert r.importance["rank"].to_dict() == {"attribute_satisfaction": 1, "information_satisfaction": 2}

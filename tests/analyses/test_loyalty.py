@@ -127,3 +127,20 @@ def test_brand_level_chaudhuri_holbrook_design():
     for key in [("purchase", "trust"), ("attitudinal", "affect"), ("market_share", "purchase"),
                 ("relative_price", "attitudinal")]:
         assert reg.loc[key, "est"] > 0 and reg.loc[key, "pvalue"] < 0.01, key
+
+
+def test_validated_responses_and_behavior_by_respondent_id(tmp_path):
+    """A Responses read from a file: segments are indexed by the respondent ids, and behavior
+    (as from ls.customer_metrics: indexed by customer id, column frequency) joins on them."""
+    d = ls.simulate(_population(0.4), 120, seed=6, ordinal_levels=7).astype(int)
+    d.insert(0, "respondent", [f"c{i:03d}" for i in range(120)])
+    d.to_csv(tmp_path / "wave1.csv", index=False)
+    resp = ls.read_responses(tmp_path / "wave1.csv", "brand_loyalty", id_column="respondent")
+    metrics = pd.DataFrame({"frequency": np.arange(100, dtype=float), "monetary": 1.0},
+                           index=pd.Index([f"c{i:03d}" for i in range(10, 110)], name="customer"))
+    r = ls.loyalty(resp, behavior=metrics)
+    assert list(r.segments.index[:3]) == ["c000", "c001", "c002"]
+    assert r.unmatched["respondents"] == [f"c{i:03d}" for i in list(range(10)) + list(range(110, 120))]
+    assert r.counts.sum() == 100 and r.segments["c100"] in ("true loyalty", "spurious loyalty")
+    assert r.segments["c020"] in ("latent loyalty", "no loyalty")
+    assert r.cuts["behavioral"] == pytest.approx(49.5)
