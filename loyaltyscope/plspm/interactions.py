@@ -59,7 +59,7 @@ def fit_with_interactions(spec: PLSSpec, data: pd.DataFrame, method: str, fit, *
     data2 = data
     notes = [f"interaction terms ({method}): {', '.join(spec.interactions)}"]
     if method == "two_stage":
-        kw1 = {k: v for k, v in kw.items() if k not in ("bootstrap", "boot_ci", "workers")}
+        kw1 = {k: v for k, v in kw.items() if k not in ("bootstrap", "boot_ci", "workers", "progress")}
         first = fit(spec.main_effects(), data, **kw1)
         data2 = data.loc[first.scores.index].copy()
         for name, (a, b) in spec.interactions.items():
