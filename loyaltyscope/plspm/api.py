@@ -142,6 +142,10 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
         bad = [c for c, q in zip(spec.constructs, est.rho_a[0]) if not (0 < q <= 1)]
         if bad:
             warnings.append("PLSc: rho_A outside (0, 1] for " + ", ".join(bad) + " (improper solution)")
+        R = est.lv_cor[0] - np.eye(len(spec.constructs))
+        if (np.abs(R) > 1).any() or (np.abs(est.loadings[0]) > 1).any():
+            warnings.append("PLSc: a corrected construct correlation or loading exceeds 1 in absolute value "
+                            "(improper solution)")
     tabs = build_tables(spec, S, est, ind.nobs, boot, level, boot_ci)
     block = spec.item_block
     Wm = np.zeros((len(block), len(spec.constructs)))
