@@ -122,3 +122,9 @@ def test_interval_rules_equal_r_boot():
     assert lo[0] == pytest.approx(ref["bca"][0], abs=2e-3) and hi[0] == pytest.approx(ref["bca"][1], abs=2e-3)
     lo, hi = interval(t, t0, 0.95, "percentile")
     assert lo[0] == pytest.approx(ref["perc"][0], abs=2e-3) and hi[0] == pytest.approx(ref["perc"][1], abs=2e-3)
+
+
+def test_public_api_same_numbers_for_any_worker_count():
+    a = ls.pls(MOBI4, load_mobi(), bootstrap=120, seed=9)
+    b = ls.pls(MOBI4, load_mobi(), bootstrap=120, seed=9, workers=3)
+    assert a.params.equals(b.params) and a.effects.equals(b.effects) and a.r2.equals(b.r2)
