@@ -51,7 +51,8 @@ def _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level):
 def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = "listwise", bootstrap: int = 0,
         seed: int | None = None, boot_ci: str = "percentile", consistent: bool = False, max_iter: int = 300,
         tol: float = 1e-7, level: float = 0.95, workers: int = 1,
-        higher_order: str = "two_stage", interaction: str = "two_stage") -> PLSResult:
+        higher_order: str = "two_stage", interaction: str = "two_stage",
+        progress: bool | None = None) -> PLSResult:
     """Fit a PLS path model.
 
     Parameters
@@ -66,6 +67,7 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
     consistent : PLSc (Dijkstra & Henseler 2015) for the multi-item Mode A blocks.
     max_iter, tol : stop when the sum of absolute weight changes is below ``tol``.
     workers : threads for the bootstrap (results are identical for any number).
+    progress : bootstrap progress bar (tqdm); ``None``: shown for 2000+ resamples on a terminal.
     higher_order : for blocks of constructs (``HOC =~ A + B``): "two_stage" (seminr's default)
         or "repeated_indicators"; see :mod:`loyaltyscope.plspm.higher_order`.
     interaction : for interaction terms ``y ~ A + B + A:B``: "two_stage" (seminr's
@@ -86,7 +88,7 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
     _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level)
     spec = specify(model)
     kw = dict(scheme=scheme, missing=missing, bootstrap=int(bootstrap), seed=seed, boot_ci=boot_ci,
-              consistent=consistent, max_iter=max_iter, tol=tol, level=level, workers=workers)
+              consistent=consistent, max_iter=max_iter, tol=tol, level=level, workers=workers, progress=progress)
     fit = partial(_fit_with_terms, interaction=interaction)
     if higher_order_constructs(spec):
         return fit_higher_order(spec, data, higher_order, fit, **kw)
@@ -101,7 +103,8 @@ def _fit_with_terms(spec: PLSSpec, data: pd.DataFrame, *, interaction: str, **kw
 
 def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing: str = "listwise",
              bootstrap: int = 0, seed: int | None = None, boot_ci: str = "percentile", consistent: bool = False,
-             max_iter: int = 300, tol: float = 1e-7, level: float = 0.95, workers: int = 1) -> PLSResult:
+             max_iter: int = 300, tol: float = 1e-7, level: float = 0.95, workers: int = 1,
+             progress: bool | None = None) -> PLSResult:
     """:func:`pls` for an already built :class:`PLSSpec` (used by groups and higher-order models)."""
     isolated = [c for k, c in enumerate(spec.constructs)
                 if spec.adjacency[k].sum() + spec.adjacency[:, k].sum() == 0]
@@ -127,7 +130,7 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
     boot = None
     if bootstrap:
         boot = bootstrap_stack(Z, pos, spec, bootstrap, seed, scheme, consistent, max_iter, tol, workers=workers,
-                               item_sd=item_sd)
+                               item_sd=item_sd, progress=progress)
         if boot_ci == "bca":
             jack = jackknife_stack(Z, pos, spec, scheme, consistent, max_iter, tol, item_sd)
             boot = BootstrapDraws(boot.draws, jack,
@@ -139,6 +142,10 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
         bad = [c for c, q in zip(spec.constructs, est.rho_a[0]) if not (0 < q <= 1)]
         if bad:
             warnings.append("PLSc: rho_A outside (0, 1] for " + ", ".join(bad) + " (improper solution)")
+        R = est.lv_cor[0] - np.eye(len(spec.constructs))
+        if (np.abs(R) > 1).any() or (np.abs(est.loadings[0]) > 1).any():
+            warnings.append("PLSc: a corrected construct correlation or loading exceeds 1 in absolute value "
+                            "(improper solution)")
     tabs = build_tables(spec, S, est, ind.nobs, boot, level, boot_ci)
     block = spec.item_block
     Wm = np.zeros((len(block), len(spec.constructs)))

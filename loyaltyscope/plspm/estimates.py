@@ -58,9 +58,11 @@ def estimate_stack(S: np.ndarray, spec: PLSSpec, scheme: str = "path", consisten
     lam = cross[:, np.arange(len(block)), block]
     R = lv_correlations(S, w, block, m)
     q = rho_a(S, w, block, m)
+    inter = np.array([c in spec.interactions for c in spec.constructs])
+    q[:, inter] = 1.0  # seminr's convention: an interaction term is not disattenuated
     if consistent:
         sizes = np.bincount(block, minlength=m)
-        reflective = np.array([modes[j] == "A" and sizes[j] > 1 for j in range(m)])
+        reflective = np.array([modes[j] == "A" and sizes[j] > 1 and not inter[j] for j in range(m)])
         qq = np.where(reflective[None, :], q, 1.0)
         R = disattenuate(R, qq)
         lam_c = consistent_loadings(w, block, qq, reflective)

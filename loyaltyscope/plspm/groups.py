@@ -15,7 +15,7 @@ import pandas as pd
 
 from loyaltyscope.plspm.estimates import StackEstimates, estimate_stack
 from loyaltyscope.plspm.indicator_data import DataError, prepare_indicators
-from loyaltyscope.plspm.resampling import correlation_stack
+from loyaltyscope.plspm.resampling import chunk_size, correlation_stack
 from loyaltyscope.plspm.specification import PLSSpec
 
 __all__ = ["TwoGroups", "two_groups", "permuted_masks", "fit_subsets"]
@@ -64,10 +64,11 @@ def permuted_masks(in_first: np.ndarray, n_perm: int, seed: int | None) -> np.nd
 
 
 def fit_subsets(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, masks: np.ndarray, scheme: str,
-                max_iter: int, tol: float, chunk: int = 250) -> StackEstimates:
+                max_iter: int, tol: float) -> StackEstimates:
     """PLS estimates on the rows selected by each mask (all masks select the same number of rows)."""
     rows = np.stack([np.flatnonzero(mk) for mk in masks])
     parts = []
+    chunk = chunk_size(rows.shape[1], Z.shape[1])
     for s in range(0, len(rows), chunk):
         S = correlation_stack(Z, rows[s:s + chunk])[:, pos[:, None], pos]
         parts.append(estimate_stack(S, spec, scheme, False, max_iter, tol))

@@ -94,7 +94,7 @@ def fit_higher_order(spec: PLSSpec, data: pd.DataFrame, method: str, fit, **kw):
     clash = [d for d in dims if d in data.columns]
     if clash:
         raise ModelSpecError(f"dimension name(s) {', '.join(clash)} are also data columns; rename them")
-    kw1 = {k: v for k, v in kw.items() if k not in ("bootstrap", "boot_ci", "workers")}
+    kw1 = {k: v for k, v in kw.items() if k not in ("bootstrap", "boot_ci", "workers", "progress")}
     first = fit(stage1, data, **kw1)
     data2 = data.loc[first.scores.index].copy()
     for d in dims:

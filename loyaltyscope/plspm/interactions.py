@@ -14,7 +14,9 @@ products, each replaced by its OLS residual on all indicators of A and B.
 
 As seminr (``adjust_interaction``), the interaction construct's score is then rescaled by
 ``Σ sd_k |λ_k| / Σ |λ_k|`` of its items, so its path coefficient is on the scale of the
-product term (see :func:`loyaltyscope.plspm.estimates.estimate_stack`). Product items are
+product term (see :func:`loyaltyscope.plspm.estimates.estimate_stack`); its rho_A is 1 and
+PLSc leaves it uncorrected (seminr's conventions). Its loadings, rho_C and AVE are from the
+correlations (seminr reports covariances with the rescaled score, so those two differ). Product items are
 formed once from the full sample; the bootstrap resamples them as data (seminr recomputes
 them per resample), and for ``two_stage`` it holds the stage-1 scores fixed.
 
@@ -59,7 +61,7 @@ def fit_with_interactions(spec: PLSSpec, data: pd.DataFrame, method: str, fit, *
     data2 = data
     notes = [f"interaction terms ({method}): {', '.join(spec.interactions)}"]
     if method == "two_stage":
-        kw1 = {k: v for k, v in kw.items() if k not in ("bootstrap", "boot_ci", "workers")}
+        kw1 = {k: v for k, v in kw.items() if k not in ("bootstrap", "boot_ci", "workers", "progress")}
         first = fit(spec.main_effects(), data, **kw1)
         data2 = data.loc[first.scores.index].copy()
         for name, (a, b) in spec.interactions.items():

@@ -50,8 +50,13 @@ class BootstrapDraws:
     seed: int | None
 
 
+def chunk_size(n: int, q: int, cap: int = 250) -> int:
+    """Resamples per batch so that a batch's rows (chunk × n × q floats) stay near 32 MB."""
+    return int(max(1, min(cap, 4_000_000 // max(n * q, 1))))
+
+
 def correlation_stack(Z: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Correlation matrices (B, q, q) of the rows ``idx`` (B, n) of ``Z`` (n, q)."""
+    """Correlation matrices (B, q, q) of the rows ``idx`` (B, m) of ``Z`` (n, q)."""
     Xb = Z[idx]
     Xb = Xb - Xb.mean(axis=1, keepdims=True)
     C = np.swapaxes(Xb, 1, 2) @ Xb
@@ -88,7 +93,7 @@ def _chunk(Z, pos, spec, rows, scheme, consistent, max_iter, tol, item_sd=None):
 
 
 def bootstrap_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, n_boot: int, seed: int | None,
-                    scheme: str, consistent: bool, max_iter: int, tol: float, chunk: int = 250,
+                    scheme: str, consistent: bool, max_iter: int, tol: float, chunk: int | None = None,
                     workers: int = 1, progress: bool | None = None, item_sd: np.ndarray | None = None,
                     rows: np.ndarray | None = None) -> BootstrapDraws:
     """Bootstrap draws of every statistic. ``Z`` (n, q) standardized unique indicators,
@@ -98,6 +103,7 @@ def bootstrap_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, n_boot: int, 
     if rows is None:
         children = np.random.SeedSequence(seed).spawn(n_boot)
         rows = np.stack([np.random.default_rng(c).integers(0, n, size=n) for c in children])
+    chunk = chunk or chunk_size(n, Z.shape[1])
     starts = list(range(0, n_boot, chunk))
     if progress is None:
         progress = n_boot >= 2000 and sys.stderr.isatty()
@@ -129,11 +135,12 @@ def jackknife_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, scheme: str, 
                     max_iter: int, tol: float, item_sd: np.ndarray | None = None) -> dict:
     """Leave-one-out estimates of every statistic (n, ...), for the BCa acceleration."""
     n = Z.shape[0]
-    rows = np.array([np.delete(np.arange(n), i) for i in range(n)])
     out: dict = {f: [] for f in _FIELDS}
-    for s in range(0, n, 250):
-        S = _expand(correlation_stack(Z, rows[s:s + 250]), pos)
-        est = estimate_stack(S, spec, scheme, consistent, max_iter, tol, resample_sd(Z, rows[s:s + 250], pos, item_sd))
+    step = chunk_size(n, Z.shape[1])
+    for s in range(0, n, step):
+        rows = np.array([np.delete(np.arange(n), i) for i in range(s, min(s + step, n))])
+        S = _expand(correlation_stack(Z, rows), pos)
+        est = estimate_stack(S, spec, scheme, consistent, max_iter, tol, resample_sd(Z, rows, pos, item_sd))
         for f in _FIELDS:
             out[f].append(getattr(est, f))
     return {f: np.concatenate(v) for f, v in out.items()}

@@ -107,3 +107,24 @@ def test_bootstrap_replayed_equals_seminr_py(case, consistent, scheme):
         a, b = (s.strip() for s in key.split("->"))
         d = boot.draws["htmt"][:, C.index(a), C.index(b)]
         assert d.std(ddof=1) == pytest.approx(v["sd"], abs=2e-3), key
+
+
+def test_interval_rules_equal_r_boot():
+    """BCa and percentile bounds on R's own draws (boot 1.3-28.1, boot.ci with the jackknife
+    influence values; tests/reference/pls/boot_bca). boot interpolates order statistics on the
+    normal scale, we take R's quantile type 7: equal to 2e-3."""
+    import json
+    from loyaltyscope.plspm.resampling import interval
+    from pls_reference import PLS_REF
+    ref = json.loads((PLS_REF / "boot_bca" / "bca_reference.json").read_text())
+    t, t0, jack = np.array(ref["t"])[:, None], np.array([ref["t0"]]), np.array(ref["jack"])[:, None]
+    lo, hi = interval(t, t0, 0.95, "bca", jack)
+    assert lo[0] == pytest.approx(ref["bca"][0], abs=2e-3) and hi[0] == pytest.approx(ref["bca"][1], abs=2e-3)
+    lo, hi = interval(t, t0, 0.95, "percentile")
+    assert lo[0] == pytest.approx(ref["perc"][0], abs=2e-3) and hi[0] == pytest.approx(ref["perc"][1], abs=2e-3)
+
+
+def test_public_api_same_numbers_for_any_worker_count():
+    a = ls.pls(MOBI4, load_mobi(), bootstrap=120, seed=9)
+    b = ls.pls(MOBI4, load_mobi(), bootstrap=120, seed=9, workers=3)
+    assert a.params.equals(b.params) and a.effects.equals(b.effects) and a.r2.equals(b.r2)

@@ -56,3 +56,24 @@ def test_two_stage_bootstrap_and_errors():
         ls.pls(MOD.replace("Image:Value", "Image:Nope"), load_mobi())
     with pytest.raises(ValueError, match="interaction must be"):
         ls.pls(MOD, load_mobi(), interaction="nope")
+
+
+def test_seminr_vignette_documented_output():
+    """seminr's vignette (doc/SEMinR.html, seminr 2.3.0): summary(mobi_pls) for the model with
+    two product-indicator interactions, path weighting, printed to 3 decimals."""
+    fit = ls.pls(MOD, load_mobi(), interaction="product_indicator")
+    tol = 2e-3 + 5e-4  # the issue's tolerance plus the printed rounding
+    documented = {"Image": 0.470, "Expectation": 0.132, "Value": 0.320, "Image:Expectation": -0.140,
+                  "Image:Value": 0.023}
+    p = fit.paths.set_index("rhs")["est"]
+    for name, v in documented.items():
+        assert p[name] == pytest.approx(v, abs=tol), name
+    assert fit.r2.loc["Satisfaction", "r2"] == pytest.approx(0.614, abs=tol)
+    assert fit.r2.loc["Satisfaction", "r2_adj"] == pytest.approx(0.606, abs=tol)
+    rel = {"Image": (0.723, 0.818, 0.478, 0.745), "Expectation": (0.452, 0.733, 0.481, 0.462),
+           "Value": (0.824, 0.918, 0.848, 0.858), "Satisfaction": (0.779, 0.871, 0.693, 0.784)}
+    for lv, vals in rel.items():
+        ours = fit.reliability.loc[lv, ["alpha", "rho_C", "AVE", "rho_A"]].to_numpy()
+        assert ours == pytest.approx(vals, abs=tol), lv
+    assert fit.reliability.loc["Image:Expectation", "alpha"] == pytest.approx(0.802, abs=tol)
+    assert fit.reliability.loc["Image:Value", "rho_A"] == 1.0   # seminr's convention
