@@ -13,22 +13,13 @@ import pandas as pd
 __all__ = ["drivers_figure", "ipa_figure", "path_figure", "segments_figure", "loadings_figure", "waves_figure"]
 
 
-def _canvas(ax, size=(6.4, 4.4)):
-    if ax is not None:
-        return ax.figure, ax
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=size, layout="constrained")
-    return fig, fig.subplots()
-
-
-def _plain(s) -> str:
-    return str(s).replace("$", r"\$")
+from loyaltyscope.report.figures import _plain, new_figure  # noqa: E402  (one figure factory)
 
 
 def drivers_figure(result, ax=None):
     """Horizontal bars of the Shapley and relative-weight shares (% of R²), with bootstrap
     intervals of the Shapley shares when present."""
-    fig, ax = _canvas(ax)
+    fig, ax = new_figure(ax=ax)
     t = result.importance.sort_values("shapley_pct")
     y = np.arange(len(t))
     err = None
@@ -45,7 +36,7 @@ def drivers_figure(result, ax=None):
 
 def ipa_figure(result, ax=None):
     """Importance–performance map with the crosshair and quadrant names."""
-    fig, ax = _canvas(ax)
+    fig, ax = new_figure(ax=ax)
     t = result.table
     ax.scatter(t["performance"], t["importance"])
     for name, r in t.iterrows():
@@ -75,7 +66,7 @@ def path_figure(fit, ax=None):
     out by rank (exogenous left), standardized coefficients on the arrows, arrow width by
     size, dashed when p >= .05."""
     from matplotlib.patches import Ellipse
-    fig, ax = _canvas(ax, (9, 5))
+    fig, ax = new_figure((9, 5), ax)
     p = fit.params
     reg = p[p["op"] == "~"]
     nodes = list(dict.fromkeys(list(reg["rhs"]) + list(reg["lhs"])))
@@ -109,7 +100,7 @@ def path_figure(fit, ax=None):
 
 def segments_figure(result, ax=None):
     """Attitudinal against behavioral scores, coloured by Dick & Basu segment, with the cuts."""
-    fig, ax = _canvas(ax)
+    fig, ax = new_figure(ax=ax)
     s = result.scores
     seg = pd.Series(result.segments.to_numpy(), index=s.index)
     rng = np.random.default_rng(0)   # jitter only for display of tied Likert means
@@ -128,19 +119,14 @@ def segments_figure(result, ax=None):
 
 def loadings_figure(result, ax=None):
     """Heat map of the sorted EFA loadings, factors named by channel."""
-    fig, ax = _canvas(ax, (6, 7))
+    from loyaltyscope.report.figures import loadings_heatmap
     L = result.loadings[[c for c in result.loadings.columns if c not in ("channel", "factor", "h2")]]
-    im = ax.imshow(L.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
-    ax.set_xticks(range(L.shape[1]), [_plain(c) for c in L.columns], rotation=30, ha="right")
-    ax.set_yticks(range(L.shape[0]), [_plain(i) for i in L.index], fontsize=7)
-    fig.colorbar(im, ax=ax, label="loading")
-    ax.set_title("EFA loadings")
-    return fig
+    return loadings_heatmap(L, "EFA loadings", ax=ax)
 
 
 def waves_figure(result, ax=None):
     """Scale-score means by wave, one line per construct."""
-    fig, ax = _canvas(ax)
+    fig, ax = new_figure(ax=ax)
     cols = [c for c in result.scale_tests.columns if c.startswith("mean[")]
     for c, r in result.scale_tests.iterrows():
         ax.plot([x[5:-1] for x in cols], r[cols].to_numpy(dtype=float), marker="o", label=_plain(c))

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["frame_text", "frame_html", "para_html", "ResultProtocol"]
+__all__ = ["frame_text", "frame_html", "para_html", "ResultProtocol", "jsonable"]
 
 
 COUNT_NAMES = frozenset({"npar", "df", "nobs", "n", "ntotal", "delta_df", "baseline.df", "count", "n_obs",
@@ -167,19 +167,27 @@ class ResultProtocol:
         out = {}
         for name, df in self.tables().items():
             t = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
-            out[name] = [{str(k): _jsonable(v) for k, v in rec.items()} for rec in t.to_dict("records")]
+            out[name] = jsonable(t.to_dict("records"))
         out["warnings"] = list(self.warnings)
         return out
 
 
-def _jsonable(v):
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        return None if not math.isfinite(v) else v
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    if isinstance(v, (pd.Timestamp,)):
-        return v.isoformat()
-    return v
+def jsonable(obj):
+    """``obj`` with NumPy scalars as Python numbers, NaN/inf as None, timestamps as ISO text,
+    recursively through dicts, lists and tuples (keys as text; keys starting with ``_`` are
+    internal and left out)."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items() if not str(k).startswith("_")}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, pd.Timestamp):
+        return obj.isoformat()
+    if obj is None or isinstance(obj, str):
+        return obj
+    return str(obj)

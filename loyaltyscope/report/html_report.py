@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html as _html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd

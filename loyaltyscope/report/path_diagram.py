@@ -112,8 +112,7 @@ def _graphviz_svg(latents, edges, title):
 
 
 def _matplotlib_svg(latents, edges, title):
-    from loyaltyscope.report.figures import _pyplot, svg
-    plt = _pyplot()
+    from loyaltyscope.report.figures import new_figure, svg
     nodes, rank = _ranks(latents, edges)
     indicators = {}
     for s, d, kind, _, _ in edges:
@@ -134,7 +133,7 @@ def _matplotlib_svg(latents, edges, title):
             pos[ind] = (x0 - 1.4, y0 + 0.45 * (k - (len(inds) - 1) / 2))
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
-    fig, ax = plt.subplots(figsize=(max(4, 1.2 * (max(xs) - min(xs) + 3)), max(3, 0.9 * (max(ys) - min(ys) + 2))))
+    fig, ax = new_figure((max(4, 1.2 * (max(xs) - min(xs) + 3)), max(3, 0.9 * (max(ys) - min(ys) + 2))))
     for s, d, kind, c, dashed in edges:
         (x1, y1), (x2, y2) = pos[s], pos[d]
         ax.annotate("", xy=(x2, y2), xytext=(x1, y1),

@@ -9,14 +9,13 @@ No local path appears in any of them: files are named by their base name only.
 from __future__ import annotations
 
 import json
-import math
 import re
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from loyaltyscope.numerics.display import jsonable
 from loyaltyscope.report.html_report import Section, write_report
 from loyaltyscope.report.i18n import words
 
@@ -74,26 +73,8 @@ def methods_text(result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _clean(obj):
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items() if not str(k).startswith("_")}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    if isinstance(obj, (pd.Timestamp,)):
-        return obj.isoformat()
-    if obj is None or isinstance(obj, (str, int, bool)):
-        return obj
-    return str(obj)
-
-
 def _json(result) -> dict:
-    return _clean({
+    return jsonable({
         "study": {"title": result.spec.title, "language": result.spec.language,
                   "instrument": Path(str(result.spec.instrument)).stem,
                   "files": [{"file": f.path.name, "wave": f.wave} for f in result.spec.data]},

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from loyaltyscope.numerics.display import jsonable
 from loyaltyscope.report import figures as fg
 from loyaltyscope.report.path_diagram import path_diagram_svg
 
@@ -118,10 +119,8 @@ def _numbers(result) -> dict:
     """results.json numbers of a result: lavaan's names for SEM fits, tables otherwise."""
     out = {}
     if hasattr(result, "fit_measures") and hasattr(result, "params"):
-        fm = result.fit_measures
-        out["fit_measures"] = {str(k): _scalar(v) for k, v in dict(fm).items()}
-        p = result.params
-        out["params"] = [{str(k): _scalar(v) for k, v in rec.items()} for rec in p.to_dict("records")]
+        out["fit_measures"] = jsonable(dict(result.fit_measures))
+        out["params"] = jsonable(result.params.to_dict("records"))
     if hasattr(result, "to_dict"):
         try:
             for k, v in result.to_dict().items():
@@ -131,27 +130,6 @@ def _numbers(result) -> dict:
     if hasattr(result, "warnings"):
         out["warnings"] = list(result.warnings)
     return out
-
-
-def _scalar(v):
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return float(v) if np.isfinite(v) else None
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    return v
-
-
-def _result_figures(result) -> tuple:
-    """Figures an analysis result draws itself (``figures()`` -> {name: Figure} or ``plot()``)."""
-    figs = []
-    if hasattr(result, "figures") and callable(result.figures):
-        for key, fig in (result.figures() or {}).items():
-            figs.append((key, str(key).replace("_", " "), fg.svg(fig)))
-    elif hasattr(result, "plot") and callable(result.plot):
-        figs.append(("plot", type(result).__name__, fg.svg(result.plot())))
-    return tuple(figs)
 
 
 # --------------------------------------------------------------------------------------------- steps
@@ -185,8 +163,7 @@ def descriptives_step(ctx: StudyContext, opts) -> StepOutput:
 
 
 def _records(t: pd.DataFrame):
-    t = t.reset_index()
-    return [{str(k): _scalar(v) for k, v in r.items()} for r in t.to_dict("records")]
+    return jsonable(t.reset_index().to_dict("records"))
 
 
 def reliability_step(ctx, opts):
