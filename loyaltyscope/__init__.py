@@ -51,3 +51,8 @@ __all__ = [
     "ModelSyntaxError", "ModelSpecError", "DataError", "ItemDataError", "InstrumentError", "ValidationError",
     "PsychometricWarning", "HeywoodWarning",
 ]
+
+# --- psychometrics: result classes of reliability(), htmt(), fornell_larcker() ---
+from loyaltyscope.psychometrics import FornellLarckerResult, HTMTResult, ReliabilityResult  # noqa: E402
+
+__all__ += ["ReliabilityResult", "HTMTResult", "FornellLarckerResult"]

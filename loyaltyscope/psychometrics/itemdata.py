@@ -1,10 +1,19 @@
-"""Checking item data before a psychometric analysis: what is wrong, with which item.
+"""Checking item data before a psychometric analysis, and the correlation input of every analysis.
 
 Every psychometric entry point (:func:`loyaltyscope.alpha`, :func:`loyaltyscope.psychometrics.exploratory`,
 :func:`loyaltyscope.psychometrics.polychoric_correlation`, :func:`loyaltyscope.kmo`, ...) passes its input through
 :func:`item_matrix` (raw responses) or :func:`correlation_input` (a correlation matrix).
 Problems are *collected* and reported together, each naming the column, the offending value
 and what was expected, as an :class:`ItemDataError` (a :class:`ValueError`).
+
+Extreme magnitudes are refused up front (:func:`item_matrix`): a value whose distance from its
+column's median exceeds 1/machine-epsilon (4.5e15) times the column's typical distance leaves
+every other value of the column below the rounding error of any sum it enters (one cell of
+1e300 among answers 1..5), so nothing computed from that column would mean anything.
+
+:func:`prepare_correlations` turns raw responses or a correlation matrix into the
+:class:`CorrelationInput` every factor-analytic procedure works on (Pearson pairwise or
+listwise, or polychoric), with its warnings.
 
 Soft problems (a constant item, an item with a single observed category) are not raised here:
 they are returned in :attr:`ItemMatrix.constant` so that each procedure can decide whether
@@ -19,9 +28,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from loyaltyscope.psychometrics import correlations as corr
+
 __all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "ItemMatrix", "item_matrix",
            "correlation_input", "require_variance",
-           "require_more_rows_than_items", "nonpositive_definite_items"]
+           "require_more_rows_than_items", "nonpositive_definite_items", "CorrelationInput",
+           "prepare_correlations", "extreme_values", "EXTREME_RATIO"]
+
+EXTREME_RATIO = 1.0 / np.finfo(float).eps     # 4.5e15: beyond it, the column's other values vanish in sums
 
 
 class ItemDataError(ValueError):
@@ -163,6 +177,7 @@ def item_matrix(data, *, context: str = "item data", min_items: int = 2) -> Item
             continue
         if np.isnan(x[:, j]).all():
             problems.append((name, f"column {name!r} has no observed values (all missing)"))
+    problems += extreme_values(x, names, df.index)
     if problems:
         raise ItemDataError(problems, context)
     constant = []
@@ -171,6 +186,32 @@ def item_matrix(data, *, context: str = "item data", min_items: int = 2) -> Item
         if v.size < 2 or np.ptp(v) == 0:
             constant.append(name)
     return ItemMatrix(x=x, names=tuple(names), constant=tuple(constant))
+
+
+def extreme_values(x: np.ndarray, names, index) -> list[tuple[str, str]]:
+    """Problems for values so far from their column that the column's other values are lost.
+
+    Per column: the distance of each observed value from the column median, against the median
+    of the non-zero distances (the typical distance). A ratio above :data:`EXTREME_RATIO`
+    (1/machine epsilon) is reported with the row, the value and the ratio.
+    """
+    problems = []
+    for j, name in enumerate(names):
+        v = x[:, j]
+        ok = ~np.isnan(v)
+        if ok.sum() < 3:
+            continue
+        s = corr.power_of_two_scales(v[ok, None])[0]            # exact rescaling: no overflow below
+        dist = np.abs(v[ok] / s - np.median(v[ok] / s))
+        typical = np.median(dist[dist > 0]) if (dist > 0).any() else 0.0
+        if typical > 0 and dist.max() > EXTREME_RATIO * typical:
+            k = int(np.argmax(dist))
+            row = index[np.nonzero(ok)[0][k]]
+            problems.append((name, f"column {name!r} has the value {v[ok][k]:.6g} in row {row!r}, "
+                                   f"{dist[k] / typical:.3g} times the column's typical distance from its median: "
+                                   f"beyond 1/machine epsilon every other value of the column is lost to rounding "
+                                   f"(expected values of comparable magnitude; check for a coding error)"))
+    return problems
 
 
 def require_variance(m: ItemMatrix, context: str) -> None:
@@ -253,3 +294,106 @@ def correlation_input(r, *, context: str = "correlation matrix", names=None) -> 
         raise ItemDataError([(names[i], f"correlation of {names[i]!r} and {names[j]!r} is {c[i, j]:.6g}, outside "
                                         f"[-1, 1]")], context)
     return c, names
+
+
+# ---- correlation input ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CorrelationInput:
+    """The correlation matrix an analysis works on, with where it came from.
+
+    ``x`` is the raw data used (None for matrix input), ``np_obs`` the pairwise counts (None for
+    matrix input or listwise data), ``nobs`` the number of respondents (NaN if unknown).
+    """
+
+    r: np.ndarray
+    names: tuple[str, ...]
+    nobs: float
+    np_obs: np.ndarray | None
+    x: np.ndarray | None
+    cor: str
+    use: str
+    warnings: tuple[str, ...] = ()
+    rows: np.ndarray | None = None      # positions of the rows of ``x`` in the input data
+
+
+def _not_pd_message(r, names) -> str:
+    bad = nonpositive_definite_items(r, names)
+    if not bad:
+        return ""
+    return (f"the correlation matrix is not positive definite; the items involved in the "
+            f"(near-)linear dependency are {', '.join(bad)}")
+
+
+def _matrix_input(data, nobs, context, require_pd, purpose) -> CorrelationInput:
+    r, names = correlation_input(data, context=context)
+    n = float(nobs) if nobs is not None else float("nan")
+    msg = _not_pd_message(r, names)
+    if msg and require_pd:
+        raise ItemDataError([(None, f"{msg}, so {purpose} cannot be computed")], context)
+    return CorrelationInput(r, names, n, None, None, "matrix", "matrix", (msg,) if msg else ())
+
+
+def _raw_correlations(x, names, cor, use, context):
+    """Correlations of raw data and their warnings; raises naming a pair without a correlation."""
+    warns = []
+    counts = corr.pairwise_count(x)
+    if cor == "poly":
+        from loyaltyscope.psychometrics.polychoric_correlation import polychoric as _poly
+
+        pc = _poly(pd.DataFrame(x, columns=list(names)))
+        r = pc.rho.to_numpy()
+        warns.extend(pc.warnings)
+    elif use == "pairwise":
+        r, counts = corr.pairwise_cor(x)
+    else:
+        r = corr.listwise_cor(x)
+    if np.isnan(r).any():
+        i, j = np.argwhere(np.isnan(r))[0]
+        raise ItemDataError([(names[i], f"items {names[i]!r} and {names[j]!r} have "
+                                        f"{int(counts[i, j])} row(s) in common and no variance in both within them, "
+                                        f"so their correlation is undefined")], context)
+    return r, counts, warns
+
+
+def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", nobs=None,
+                         context: str = "factor analysis", require_pd: bool = False,
+                         purpose: str = "results that need its inverse") -> CorrelationInput:
+    """Validate input (raw responses or a correlation matrix) and compute the correlations.
+
+    Raw data: Pearson correlations (pairwise-complete as ``cor(x, use = "pairwise")``, or on the
+    complete rows for ``use="listwise"``) or polychoric (``cor="poly"``, psych's two-step
+    estimator). A correlation matrix is recognised as psych's ``isCorrelation`` does (square,
+    symmetric, unit diagonal); give ``nobs`` for the statistics that need a sample size.
+    """
+    if cor not in ("pearson", "poly"):
+        raise ValueError(f"cor={cor!r}: expected 'pearson' or 'poly'")
+    if use not in ("pairwise", "listwise"):
+        raise ValueError(f"use={use!r}: expected 'pairwise' or 'listwise'")
+    if corr.is_correlation_matrix(data):
+        return _matrix_input(data, nobs, context, require_pd, purpose)
+    m = item_matrix(data, context=context)
+    require_variance(m, context)
+    x = m.x
+    rows = np.arange(x.shape[0])
+    if use == "listwise":
+        rows = np.nonzero(~np.isnan(x).any(axis=1))[0]
+        x = x[rows]
+        if x.shape[0] < 3:
+            raise ItemDataError([(None, f"only {x.shape[0]} complete row(s) of {m.n_rows} for listwise deletion "
+                                        f"(at least 3 needed for correlations); use='pairwise' uses every answer")],
+                                context)
+    n = float(x.shape[0]) if nobs is None else float(nobs)
+    r, counts, warns = _raw_correlations(x, m.names, cor, use, context)
+    if x.shape[0] <= x.shape[1]:
+        msg = (f"{x.shape[0]} respondents but {x.shape[1]} items: the correlation matrix is singular, so "
+               f"{purpose} cannot be computed")
+    else:
+        msg = _not_pd_message(r, m.names)
+        msg = f"{msg}, so {purpose} cannot be computed" if (msg and require_pd) else msg
+    if msg and require_pd:
+        raise ItemDataError([(None, msg)], context)
+    if msg:
+        warns.append(msg)
+    np_obs = counts if use == "pairwise" else None
+    return CorrelationInput(r, m.names, n, np_obs, x, cor, use, tuple(warns), rows)
