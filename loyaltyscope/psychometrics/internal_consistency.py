@@ -195,7 +195,8 @@ def _r_drop(cs, d) -> np.ndarray:
     for i in range(k):
         s = np.delete(np.arange(k), i)
         ds = d[s] / d[s].max()
-        out[i] = (cs[i, s] @ ds) / np.sqrt(cs[i, i] * (ds @ cs[np.ix_(s, s)] @ ds))
+        with np.errstate(invalid="ignore"):        # NaN for a non-positive-definite matrix (warned)
+            out[i] = (cs[i, s] @ ds) / np.sqrt(cs[i, i] * (ds @ cs[np.ix_(s, s)] @ ds))
     return out
 
 
@@ -235,8 +236,8 @@ def _not_pd_warning(R, names, what: str) -> list[str]:
     if not bad:
         return []
     return [f"the {what} of the items is not positive definite (no set of respondents could produce it; items "
-            f"involved: {', '.join(bad)}): alpha and the SMC-based statistics (G6, r_cor) come from an impossible "
-            f"matrix — compare with use='listwise'"]
+            f"involved: {', '.join(bad)}): alpha, r_drop and the SMC-based statistics (G6, r_cor) come from an "
+            f"impossible matrix (NaN where a variance of the rest is negative) — compare with use='listwise'"]
 
 
 @corr.small_blas
