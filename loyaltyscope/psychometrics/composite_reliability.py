@@ -43,14 +43,16 @@ class ReliabilityResult(ResultProtocol):
     ``nobs``: rows used by the CFA (listwise).
     """
 
+    title = "Reliability per construct (alpha, composite reliability omega, AVE)"
+
     table: pd.DataFrame
     nobs: int
     warnings: tuple[str, ...] = field(default=())
 
-    title = "Reliability per construct (alpha, composite reliability omega, AVE)"
-
     def _headline(self) -> list[str]:
-        return [f"{len(self.table)} constructs; CFA on n = {self.nobs} complete rows"]
+        single = int((self.table["n_items"] < 2).sum())
+        return [f"{len(self.table)} constructs ({single} with a single indicator); CFA on n = {self.nobs} "
+                f"complete rows"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"reliability": self.table}

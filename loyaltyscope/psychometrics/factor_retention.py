@@ -187,6 +187,8 @@ class ParallelAnalysisResult(ResultProtocol):
     the data of psych's scree plot.
     """
 
+    title = "Parallel analysis"
+
     n_factors: int | None
     n_components: int | None
     eigenvalues: pd.DataFrame
@@ -196,8 +198,6 @@ class ParallelAnalysisResult(ResultProtocol):
     fa: str
     nobs: float
     warnings: tuple[str, ...] = field(default=())
-
-    title = "Parallel analysis"
 
     def _headline(self) -> list[str]:
         return [f"{self.n_iter} iterations, {self.quantile:g} quantile, seed {self.seed}: number of factors = "
@@ -212,16 +212,17 @@ class MAPResult(ResultProtocol):
     """Velicer's minimum average partial: ``map`` indexed by the number of components removed
     (0 = the observed correlations); ``n_factors`` = psych's choice (the minimum over 1..n)."""
 
+    title = "Velicer's minimum average partial (MAP)"
+
     n_factors: int
     map: pd.Series
     power: int
     nobs: float
     warnings: tuple[str, ...] = field(default=())
 
-    title = "Velicer's minimum average partial (MAP)"
-
     def _headline(self) -> list[str]:
-        return [f"power {self.power}: minimum with {self.n_factors} component(s)"]
+        kind = "squared" if self.power == 2 else f"power {self.power}"
+        return [f"{kind} partial correlations: minimum with {self.n_factors} component(s)"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"map": self.map.to_frame("average partial")}

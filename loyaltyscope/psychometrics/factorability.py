@@ -70,12 +70,12 @@ def kaiser_label(v: float) -> str:
 class KMOResult(ResultProtocol):
     """Kaiser–Meyer–Olkin sampling adequacy: ``overall`` MSA and ``per_item`` (Series)."""
 
+    title = "Kaiser-Meyer-Olkin factor adequacy"
+
     overall: float
     per_item: pd.Series
     nobs: float
     warnings: tuple[str, ...] = field(default=())
-
-    title = "Kaiser-Meyer-Olkin factor adequacy"
 
     def _headline(self) -> list[str]:
         return [f"overall MSA = {self.overall:.3f} ({kaiser_label(self.overall)})"]
@@ -90,13 +90,13 @@ class KMOResult(ResultProtocol):
 class BartlettResult(ResultProtocol):
     """Bartlett's test of sphericity: ``chisq``, ``df``, ``pvalue``, ``nobs``."""
 
+    title = "Bartlett's test that the correlation matrix is an identity matrix"
+
     chisq: float
     df: float
     pvalue: float
     nobs: float
     warnings: tuple[str, ...] = field(default=())
-
-    title = "Bartlett's test that the correlation matrix is an identity matrix"
 
     def _headline(self) -> list[str]:
         return [f"chi-square = {self.chisq:.2f}, df = {self.df:.0f}, p = {self.pvalue:.4g} (n = {self.nobs:g})"]

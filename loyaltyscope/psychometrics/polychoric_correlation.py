@@ -208,6 +208,8 @@ class PolychoricResult(ResultProtocol):
     warnings : tuple of str
     """
 
+    title = "Polychoric correlations (two-step, psych::polychoric)"
+
     rho: pd.DataFrame
     tau: pd.DataFrame
     nobs: pd.DataFrame
@@ -218,8 +220,6 @@ class PolychoricResult(ResultProtocol):
     smoothed: bool
     categories: tuple
     warnings: tuple[str, ...] = field(default=())
-
-    title = "Polychoric correlations (two-step, psych::polychoric)"
 
     def _headline(self) -> list[str]:
         n_corr = int(self.zero_cells["corrected"].sum()) if len(self.zero_cells) else 0

@@ -43,6 +43,8 @@ class HTMTResult(ResultProtocol):
     bootstrap, ``intervals`` (one row per pair: ``construct_1``, ``construct_2``, ``htmt``,
     ``lower``, ``upper``, ``n_boot``) and the ``lower``/``upper`` matrices."""
 
+    title = "Heterotrait-monotrait ratio of correlations (HTMT)"
+
     htmt: pd.DataFrame
     nobs: int
     use: str
@@ -53,8 +55,6 @@ class HTMTResult(ResultProtocol):
     n_boot: int = 0
     seed: int | None = None
     warnings: tuple[str, ...] = field(default=())
-
-    title = "Heterotrait-monotrait ratio of correlations (HTMT)"
 
     def _headline(self) -> list[str]:
         kind = "geometric means (HTMT2)" if self.htmt2 else "arithmetic means"
@@ -73,12 +73,12 @@ class FornellLarckerResult(ResultProtocol):
     """Fornell–Larcker table (``table``: sqrt(AVE) on the diagonal, factor correlations
     elsewhere) and ``satisfied`` (Series of booleans per construct)."""
 
+    title = "Fornell-Larcker criterion (sqrt(AVE) on the diagonal, factor correlations below)"
+
     table: pd.DataFrame
     satisfied: pd.Series
     nobs: int
     warnings: tuple[str, ...] = field(default=())
-
-    title = "Fornell-Larcker criterion (sqrt(AVE) on the diagonal, factor correlations below)"
 
     def _headline(self) -> list[str]:
         bad = [str(c) for c, ok in self.satisfied.items() if not ok]
