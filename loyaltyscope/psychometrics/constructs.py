@@ -20,7 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.psychometrics.itemdata import ItemDataError
+from loyaltyscope.psychometrics.itemdata import ItemDataError, item_matrix
+
+_CFA_MAGNITUDE = 1e150      # beyond it (or below its inverse) squared deviations over- or underflow
 
 __all__ = ["constructs_from_model", "first_order_constructs", "measurement_fit", "MeasurementFit", "improper_warnings"]
 
@@ -92,10 +94,30 @@ def _improper_parts(P: pd.DataFrame, first: dict) -> dict[str, list[str]]:
     return out
 
 
-def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list) -> MeasurementFit:
+def _check_cfa_items(data: pd.DataFrame, items: list, context: str) -> None:
+    """The items' data checks (non-numeric, infinite, extreme cells) and magnitudes a covariance
+    matrix can hold: composite reliability and AVE depend on the items' units, so a column
+    recorded in units of 1e300 or 1e-300 cannot be rescaled silently."""
+    m = item_matrix(data[items], context=context)
+    problems = []
+    for j, name in enumerate(m.names):
+        v = m.x[:, j][~np.isnan(m.x[:, j])]
+        dev = np.abs(v - np.median(v)) if v.size else v
+        spread = float(np.median(dev[dev > 0])) if (dev > 0).any() else 0.0
+        if spread > _CFA_MAGNITUDE or 0 < spread < 1 / _CFA_MAGNITUDE:
+            problems.append((name, f"column {name!r} varies by about {spread:.3g}: its variance is beyond double "
+                                   f"precision (expected magnitudes between 1e-150 and 1e150); composite "
+                                   f"reliability and AVE depend on the items' units, so rescale the column"))
+    if problems:
+        raise ItemDataError(problems, context)
+
+
+def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list,
+                    context: str = "reliability") -> MeasurementFit:
     """Fit the CFA of ``model`` to ``data`` and collect λ, φ, S and the improper parts."""
     from loyaltyscope.cbsem import cfa
 
+    _check_cfa_items(data, items, context)
     fit = cfa(model, data, se="none")
     P = fit.params
     if "group" in P.columns and P["group"].notna().any():

@@ -620,6 +620,12 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
     fnames = [f"{_PREFIX[method]}{j + 1}" for j in range(k)]
     phi_full = phi if phi is not None else np.eye(k)
     st = fa_stats(R, L, phi, ci.nobs, ci.np_obs)
+    if st["df"] <= 0:
+        warns.append(f"{k} factor(s) of {p} items leave {st['df']:g} degrees of freedom: the model is saturated or "
+                     f"over-parameterised, so the chi-square, TLI, RMSEA and BIC are undefined (NaN)")
+    elif not np.isfinite(ci.nobs):
+        warns.append("a correlation matrix without nobs: the chi-square, TLI, RMSEA and BIC need the number of "
+                     "respondents and are NaN")
     hey = _heywood_cases(names, psi, h2, heywood == "bound", warns)
     if np.abs(L).max() > 1:
         warns.append("a loading greater than 1 in absolute value was found; examine the loadings carefully")

@@ -404,14 +404,15 @@ def velicer_map(data, n: int = 8, *, power: int = 2, use: str = "pairwise") -> M
     After partialling out the first i principal components, MAP(i) is the mean squared
     off-diagonal partial correlation (``power=4``: O'Connor's revised MAP). The suggested
     number of factors is the i in 1..n with the smallest MAP (psych); MAP(0), the mean squared
-    observed correlation, is reported too.
+    observed correlation, is reported too; with p items at most p - 1 components are removed.
     R equivalent: ``psych::VSS(x, n = 8)$map``.
     """
     ci = prepare_correlations(data, use=use, context="velicer_map")
     if ci.x is not None and ci.x.shape[0] <= len(ci.names):
         raise ItemDataError([(None, f"{ci.x.shape[0]} respondents but {len(ci.names)} items: the partial "
                                     f"correlations are undefined")], "velicer_map")
-    vals = map_values(ci.r, n=n, power=power)
-    s = pd.Series(vals, index=pd.RangeIndex(0, n + 1, name="components"), name="map")
+    n_done = min(int(n), len(ci.names) - 1)          # at most p - 1 components can be partialled out
+    vals = map_values(ci.r, n=n, power=power)[:n_done + 1]
+    s = pd.Series(vals, index=pd.RangeIndex(0, n_done + 1, name="components"), name="map")
     best = int(np.nanargmin(vals[1:]) + 1)
     return MAPResult(best, s, power, ci.nobs, emit(ci.warnings, PsychometricWarning))

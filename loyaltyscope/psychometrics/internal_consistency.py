@@ -174,16 +174,17 @@ def _alpha_items(items, reverse):
     return m, x, rev
 
 
-def _alpha_drops(C, R, d, cs) -> list[tuple[float, float, float]]:
-    """(raw alpha, std alpha, average r) with each item left out (psych's ``alpha.drop``)."""
-    k = C.shape[0]
+def _alpha_drops(cs, d, R) -> list[tuple[float, float, float]]:
+    """(raw alpha, std alpha, average r) with each item left out (psych's ``alpha.drop``), from
+    scaled covariances ``cs`` and scales ``d`` (the rest rescaled to its own largest scale)."""
+    k = cs.shape[0]
     if k == 2:
         return [(cs[0, 1] / cs[1, 1] * (d[0] / d[1]), R[0, 1], R[0, 1]),
                 (cs[0, 1] / cs[0, 0] * (d[1] / d[0]), R[0, 1], R[0, 1])]
     out = []
     for i in range(k):
         s = np.delete(np.arange(k), i)
-        a = alpha_from_cov(C[np.ix_(s, s)], R[np.ix_(s, s)])
+        a = alpha_from_cov(_rebuild(cs[np.ix_(s, s)], d[s] / d[s].max()), R[np.ix_(s, s)])
         out.append((a["raw_alpha"], a["std_alpha"], a["average_r"]))
     return out
 
@@ -200,7 +201,7 @@ def _r_drop(cs, d) -> np.ndarray:
     return out
 
 
-def _item_statistics(xk, cs, d, C, R, names) -> pd.DataFrame:
+def _item_statistics(xk, cs, d, R, names) -> pd.DataFrame:
     k = len(names)
     Vt = R.sum()
     RC = R.copy()
@@ -209,7 +210,7 @@ def _item_statistics(xk, cs, d, C, R, names) -> pd.DataFrame:
         r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
         total = np.nanmean(xk, axis=1)
     raw_r = corr.pairwise_cor(np.column_stack([total, xk]))[0][0, 1:]
-    drops = _alpha_drops(C, R, d, cs)
+    drops = _alpha_drops(cs, d, R)
     return pd.DataFrame({
         "n": (~np.isnan(xk)).sum(axis=0), "raw_r": raw_r, "std_r": R.sum(axis=0) / np.sqrt(Vt), "r_cor": r_cor,
         "r_drop": _r_drop(cs, d), "mean": np.nanmean(xk, axis=0), "sd": _sd(xk),
@@ -305,7 +306,7 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
     if nsub > k:
         warns += _not_pd_warning(R, kept, f"{use} covariance matrix")
     tot = alpha_from_cov(C, R)
-    item_stats = _item_statistics(xk, cs, d, C, R, kept).reindex(names)
+    item_stats = _item_statistics(xk, cs, d, R, kept).reindex(names)
     item_stats["n"] = item_stats["n"].fillna(0).astype(int) if use == "pairwise" else item_stats["n"]
     for nm in m.constant:
         v = x[:, names.index(nm)]
@@ -336,7 +337,7 @@ def _alpha_from_matrix(r, nobs, reverse, ci) -> AlphaResult:
     C = R * np.outer(key, key)
     k = len(names)
     tot = alpha_from_cov(C, C)
-    drops = _alpha_drops(C, C, np.ones(k), C)
+    drops = _alpha_drops(C, np.ones(k), C)
     RC = C.copy()
     np.fill_diagonal(RC, corr.smc(C))
     r_drop = np.array([(C[:, i].sum() - 1) / np.sqrt(np.delete(np.delete(C, i, 0), i, 1).sum()) for i in range(k)])
@@ -405,7 +406,8 @@ class OmegaResult(ResultProtocol):
 
 def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list):
     fa_v = _efa(R, nf, rotation="varimax", method=method)     # psych: fa(m, nfactors, rotate = "varimax")
-    warns.extend(w for w in fa_v.warnings if w not in warns)
+    fit_only = ("a correlation matrix without nobs", "degrees of freedom: the model is saturated")   # not omega's
+    warns.extend(w for w in fa_v.warnings if w not in warns and not any(f in w for f in fit_only))
     orth = fa_v.loadings.to_numpy()
     p = R.shape[0]
     if nf == 1:

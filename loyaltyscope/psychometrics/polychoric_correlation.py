@@ -398,6 +398,11 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True, global_thresh
     counts, tabs, iu, ju = _pair_tables(codes, p, K)
     tau = thresholds(counts)
     empty = [(nk[j], float(gmin + c)) for j in range(p) for c in range(K) if counts[j, c] == 0]
+    if empty:
+        warns.append(f"{len(empty)} response categories were chosen by nobody ("
+                     + ", ".join(f"{i} = {c:g}" for i, c in empty[:8]) + (", ..." if len(empty) > 8 else "")
+                     + "): an empty lowest or highest category gives an infinite threshold, an empty inner one a "
+                       "repeated threshold (psych's arithmetic; see .empty_categories)")
     if use_global:
         tr, tc, fit_tabs, ok, zero_rows = _global_setup(tabs, tau, iu, ju, nk)
     else:

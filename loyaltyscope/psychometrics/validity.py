@@ -247,7 +247,7 @@ def fornell_larcker(model: str, data: pd.DataFrame) -> FornellLarckerResult:
     the same ML CFA; Heywood cases of the CFA are named on ``.warnings``.
     """
     first, items = first_order_constructs(model, data, "fornell_larcker")
-    mf = measurement_fit(model, data, first, items)
+    mf = measurement_fit(model, data, first, items, "fornell_larcker")
     names = list(first)
     k = len(names)
     out = np.full((k, k), np.nan)

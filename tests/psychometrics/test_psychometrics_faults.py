@@ -229,3 +229,46 @@ def test_every_psychometric_result_follows_the_protocol():
         assert not hasattr(r, "__iter__"), name
         fields = {f.name for f in dataclasses.fields(r)}
         assert not fields & {"n_obs", "p", "dof"}, name
+
+
+# ---- pathological data: no silent non-finite numbers ------------------------------------------------------------
+
+def _likert(n=200, k=6, seed=0):
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=n)
+    return pd.DataFrame({f"q{i}": np.clip(np.round(3 + f + rng.normal(size=n)), 1, 5) for i in range(1, k + 1)})
+
+
+def test_alpha_if_deleted_is_finite_next_to_a_huge_column():
+    d = _likert()
+    d["q1"] = d["q1"] * 1e300
+    a = ls.alpha(d)
+    ref = ls.alpha(d.drop(columns="q1"))
+    assert a.item_stats.loc["q1", "alpha_if_deleted"] == pytest.approx(ref.raw_alpha, abs=1e-12)
+    assert np.isfinite(a.item_stats.to_numpy(dtype=float)).all()
+
+
+def test_cfa_based_statistics_refuse_columns_beyond_double_precision():
+    d = _likert()
+    d["q1"] = d["q1"] * 1e300
+    model = "F =~ q1 + q2 + q3\nG =~ q4 + q5 + q6"
+    for fn in (ls.reliability, ls.fornell_larcker):
+        with pytest.raises(ls.ItemDataError, match="'q1' varies by about .*e\\+300.*rescale"):
+            fn(model, d)
+    d = _likert()
+    d.loc[3, "q2"] = 1e300
+    with pytest.raises(ls.ItemDataError, match="'q2' has the value 1e\\+300 in row 3"):
+        ls.reliability(model, d)
+
+
+def test_undefined_numbers_are_explained():
+    d = _likert()
+    m = ls.velicer_map(d)                                  # 6 items: at most 5 components removed
+    assert list(m.map.index) == list(range(6)) and np.isfinite(m.map).all()
+    e = ls.efa(d[["q1", "q2"]], 2)
+    assert not np.isfinite(e.fit_measures["pvalue"]) and any("degrees of freedom" in w for w in e.warnings)
+    e = ls.efa(d.corr(), 2)
+    assert any("without nobs" in w for w in e.warnings)
+    d.loc[d["q3"] == 1, "q3"] = 2                          # nobody answers 1 to q3
+    p = ls.polychoric(d)
+    assert any("chosen by nobody" in w and "q3 = 1" in w for w in p.warnings)
