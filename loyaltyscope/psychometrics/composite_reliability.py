@@ -20,7 +20,6 @@ R equivalent: ``semTools::compRelSEM(cfa(model, data))``, ``semTools::AVE(fit)``
 
 from __future__ import annotations
 
-import warnings as _warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +29,7 @@ from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.psychometrics import correlations as corr
 from loyaltyscope.psychometrics.constructs import first_order_constructs, improper_warnings, measurement_fit
 from loyaltyscope.psychometrics.internal_consistency import alpha
-from loyaltyscope.psychometrics.itemdata import PsychometricWarning, emit
+from loyaltyscope.psychometrics.itemdata import PsychometricWarning, emit, quiet_emission
 
 __all__ = ["reliability", "ReliabilityResult"]
 
@@ -59,8 +58,7 @@ class ReliabilityResult(ResultProtocol):
 
 
 def _alpha_quietly(items: pd.DataFrame) -> tuple[float, tuple[str, ...]]:
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore", PsychometricWarning)
+    with quiet_emission():                       # alpha's messages are issued once, by reliability()
         a = alpha(items)
     return a.raw_alpha, a.warnings
 

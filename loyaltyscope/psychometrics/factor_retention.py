@@ -40,7 +40,8 @@ from scipy.linalg import lapack
 from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.psychometrics import correlations as corr
 from loyaltyscope.psychometrics.exploratory import PSI_LOWER, extract_minres
-from loyaltyscope.psychometrics.itemdata import ItemDataError, PsychometricWarning, emit, prepare_correlations
+from loyaltyscope.psychometrics.itemdata import (ItemDataError, PsychometricWarning, emit, prepare_correlations,
+                                                 quiet_emission)
 
 __all__ = ["parallel_analysis", "velicer_map", "ParallelAnalysisResult", "MAPResult", "minres_one_factor_values",
            "map_values", "MIN_RESAMPLED_PAIR_ROWS"]
@@ -293,11 +294,8 @@ def _resampled_correlations(rng, x: np.ndarray, n_iter: int, cor: str, warns: li
         flat = rng.integers(0, n, size=(n, p), dtype=np.int32 if n * p < 2 ** 31 else np.int64)
         flat += offsets
         if cor == "poly":
-            import warnings as _w
-
             from loyaltyscope.psychometrics.polychoric_correlation import polychoric as _poly
-            with _w.catch_warnings():
-                _w.simplefilter("ignore")
+            with quiet_emission():
                 try:
                     c = _poly(np.take(xt, flat)).rho.to_numpy()
                 except ItemDataError:

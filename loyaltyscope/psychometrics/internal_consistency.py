@@ -42,7 +42,8 @@ from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.psychometrics import correlations as corr
 from loyaltyscope.psychometrics.exploratory import efa as _efa, extract_minres, extract_ml, extract_pa
 from loyaltyscope.psychometrics.itemdata import (ItemDataError, PsychometricWarning, correlation_input, emit,
-                                                 item_matrix, nonpositive_definite_items, prepare_correlations)
+                                                 item_matrix, nonpositive_definite_items, prepare_correlations,
+                                                 quiet_emission)
 from loyaltyscope.psychometrics.rotation import rotate
 
 __all__ = ["alpha", "AlphaResult", "omega", "OmegaResult", "alpha_from_cov", "feldt_interval"]
@@ -405,7 +406,8 @@ class OmegaResult(ResultProtocol):
 
 
 def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list):
-    fa_v = _efa(R, nf, rotation="varimax", method=method)     # psych: fa(m, nfactors, rotate = "varimax")
+    with quiet_emission():                                     # its messages are omega's, issued once by omega
+        fa_v = _efa(R, nf, rotation="varimax", method=method)  # psych: fa(m, nfactors, rotate = "varimax")
     fit_only = ("a correlation matrix without nobs", "degrees of freedom: the model is saturated")   # not omega's
     warns.extend(w for w in fa_v.warnings if w not in warns and not any(f in w for f in fit_only))
     orth = fa_v.loadings.to_numpy()

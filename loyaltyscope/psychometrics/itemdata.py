@@ -23,6 +23,8 @@ cannot and raises through :func:`require_variance`).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +32,7 @@ import pandas as pd
 
 from loyaltyscope.psychometrics import correlations as corr
 
-__all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "ItemMatrix", "item_matrix",
+__all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "quiet_emission", "ItemMatrix", "item_matrix",
            "correlation_input", "require_variance",
            "require_more_rows_than_items", "nonpositive_definite_items", "CorrelationInput",
            "prepare_correlations", "extreme_values", "EXTREME_RATIO"]
@@ -78,13 +80,28 @@ def _caller_stacklevel() -> int:
     return level
 
 
+_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("psychometric_warnings_quiet", default=False)
+
+
+@contextlib.contextmanager
+def quiet_emission():
+    """Inside: :func:`emit` records messages without issuing Python warnings — for a procedure
+    that calls another and reports that one's messages on its own result. A context variable,
+    so other threads keep issuing theirs (``warnings.catch_warnings`` is process-wide)."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
 def emit(messages, category=PsychometricWarning) -> tuple[str, ...]:
     """Issue each message as a Python warning (so it is printed, pointing at the user's call)
     and return them as a tuple (so the result records them)."""
     import warnings
 
     out = tuple(messages)
-    if out:
+    if out and not _QUIET.get():
         level = _caller_stacklevel()
         for m in out:
             warnings.warn(m, category, stacklevel=level)
@@ -341,7 +358,8 @@ def _raw_correlations(x, names, cor, use, context):
     if cor == "poly":
         from loyaltyscope.psychometrics.polychoric_correlation import polychoric as _poly
 
-        pc = _poly(pd.DataFrame(x, columns=list(names)))
+        with quiet_emission():                   # its messages travel on, issued once by the caller
+            pc = _poly(pd.DataFrame(x, columns=list(names)))
         r = pc.rho.to_numpy()
         warns.extend(pc.warnings)
     elif use == "pairwise":
@@ -349,10 +367,12 @@ def _raw_correlations(x, names, cor, use, context):
     else:
         r = corr.listwise_cor(x)
     if np.isnan(r).any():
-        i, j = np.argwhere(np.isnan(r))[0]
-        raise ItemDataError([(names[i], f"items {names[i]!r} and {names[j]!r} have "
-                                        f"{int(counts[i, j])} row(s) in common and no variance in both within them, "
-                                        f"so their correlation is undefined")], context)
+        problems = []
+        for i, j in zip(*np.nonzero(np.triu(np.isnan(r)))):
+            why = [w for w in warns if f"({names[i]}, {names[j]})" in w]
+            problems.append((names[i], f"items {names[i]!r} and {names[j]!r} have no correlation: " + (
+                why[0] if why else f"{int(counts[i, j])} row(s) in common, without variance in both within them")))
+        raise ItemDataError(problems, context)
     return r, counts, warns
 
 

@@ -272,3 +272,19 @@ def test_undefined_numbers_are_explained():
     d.loc[d["q3"] == 1, "q3"] = 2                          # nobody answers 1 to q3
     p = ls.polychoric(d)
     assert any("chosen by nobody" in w and "q3 = 1" in w for w in p.warnings)
+
+
+def test_nested_procedures_issue_each_message_once():
+    x = HS[[f"x{i}" for i in range(1, 10)]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        o = ls.omega(x, 3)
+    assert not any("nobs" in str(w.message) for w in caught) and not any("nobs" in w for w in o.warnings)
+    d = BFIR[[f"A{i}" for i in range(1, 6)] + [f"C{i}" for i in range(1, 6)]].copy()
+    d.loc[d["A2"] == 1, "A2"] = 2                          # a category nobody chose: polychoric warns
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        e = ls.efa(d, 2, cor="poly")
+    issued = [str(w.message) for w in caught if issubclass(w.category, ls.PsychometricWarning)]
+    assert any("chosen by nobody" in w for w in e.warnings)
+    assert sorted(issued) == sorted(e.warnings) and len(set(issued)) == len(issued)
