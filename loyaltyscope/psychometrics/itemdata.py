@@ -34,7 +34,7 @@ from loyaltyscope.psychometrics import correlations as corr
 
 __all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "quiet_emission", "ItemMatrix", "item_matrix",
            "correlation_input", "require_variance",
-           "require_more_rows_than_items", "nonpositive_definite_items", "CorrelationInput",
+           "nonpositive_definite_items", "CorrelationInput",
            "prepare_correlations", "extreme_values", "EXTREME_RATIO"]
 
 EXTREME_RATIO = 1.0 / np.finfo(float).eps     # 4.5e15: beyond it, the column's other values vanish in sums
@@ -244,14 +244,6 @@ def require_variance(m: ItemMatrix, context: str) -> None:
         problems.append((name, f"item {name!r} {what}: its correlations are undefined; drop it before "
                                f"the analysis"))
     raise ItemDataError(problems, context)
-
-
-def require_more_rows_than_items(n_obs: int, names, context: str, what: str) -> None:
-    """Raise when there are no more respondents than items (the correlation matrix is singular)."""
-    if n_obs <= len(names):
-        raise ItemDataError([(None, f"{n_obs} respondents but {len(names)} items: with no more respondents "
-                                    f"than items the correlation matrix is singular, so {what} cannot be "
-                                    f"computed (items: {', '.join(names)})")], context)
 
 
 def nonpositive_definite_items(r: np.ndarray, names, tol: float = 1e-8) -> list[str]:
