@@ -22,7 +22,7 @@ import pandas as pd
 
 from loyaltyscope.psychometrics.itemdata import ItemDataError, item_matrix
 
-_CFA_MAGNITUDE = 1e150      # beyond it (or below its inverse) squared deviations over- or underflow
+_CFA_MAGNITUDE = 1e40       # beyond it (or below its inverse) the CFA's higher moments over- or underflow
 
 __all__ = ["constructs_from_model", "first_order_constructs", "measurement_fit", "MeasurementFit", "improper_warnings"]
 
@@ -105,8 +105,8 @@ def _check_cfa_items(data: pd.DataFrame, items: list, context: str) -> None:
         dev = np.abs(v - np.median(v)) if v.size else v
         spread = float(np.median(dev[dev > 0])) if (dev > 0).any() else 0.0
         if spread > _CFA_MAGNITUDE or 0 < spread < 1 / _CFA_MAGNITUDE:
-            problems.append((name, f"column {name!r} varies by about {spread:.3g}: its variance is beyond double "
-                                   f"precision (expected magnitudes between 1e-150 and 1e150); composite "
+            problems.append((name, f"column {name!r} varies by about {spread:.3g}: the CFA's moments of it would "
+                                   f"over- or underflow (expected deviations between 1e-40 and 1e40); composite "
                                    f"reliability and AVE depend on the items' units, so rescale the column"))
     if problems:
         raise ItemDataError(problems, context)

@@ -170,7 +170,8 @@ def map_values(r: np.ndarray, n: int = 8, power: int = 2) -> np.ndarray:
     out[0] = (np.abs(r[off]) ** power).sum() / (p * (p - 1))
     for i in range(1, n1 + 1):
         c = r - comp[:, :i] @ comp[:, :i].T
-        d = 1 / np.sqrt(np.diag(c))
+        with np.errstate(invalid="ignore", divide="ignore"):    # a residual variance <= 0: NaN (callers warn)
+            d = 1 / np.sqrt(np.diag(c))
         rs = c * d[:, None] * d[None, :]
         out[i] = (np.abs(rs[off]) ** power).sum() / (p * (p - 1))
     return out
@@ -412,5 +413,16 @@ def velicer_map(data, n: int = 8, *, power: int = 2, use: str = "pairwise") -> M
     n_done = min(int(n), len(ci.names) - 1)          # at most p - 1 components can be partialled out
     vals = map_values(ci.r, n=n, power=power)[:n_done + 1]
     s = pd.Series(vals, index=pd.RangeIndex(0, n_done + 1, name="components"), name="map")
+    warns = list(ci.warnings)
+    undefined = [int(i) for i in s.index[1:] if not np.isfinite(s[i])]
+    if len(undefined) == n_done:
+        why = [w for w in ci.warnings if "not positive definite" in w]
+        raise ItemDataError([(None, "the partial correlations are undefined after every number of components (a "
+                                    "residual variance is not positive): "
+                                    + (why[0] if why else "the correlation matrix is not positive definite"))],
+                            "velicer_map")
+    if undefined:
+        warns.append(f"the partial correlations are undefined (NaN) after {undefined} component(s): a residual "
+                     f"variance is not positive (the correlation matrix is not positive definite)")
     best = int(np.nanargmin(vals[1:]) + 1)
-    return MAPResult(best, s, power, ci.nobs, emit(ci.warnings, PsychometricWarning))
+    return MAPResult(best, s, power, ci.nobs, emit(warns, PsychometricWarning))

@@ -368,6 +368,19 @@ def _raw_correlations(x, names, cor, use, context):
     return r, counts, warns
 
 
+MIN_PAIR_ROWS = 10     # below it a pairwise correlation rests on too few respondents to mean much
+
+
+def _few_pairwise_rows(counts, names) -> list[str]:
+    iu = np.triu_indices(len(names), 1)
+    few = [(int(counts[i, j]), names[i], names[j]) for i, j in zip(*iu) if counts[i, j] < MIN_PAIR_ROWS]
+    if not few:
+        return []
+    shown = ", ".join(f"{a}-{b} ({n})" for n, a, b in sorted(few)[:6]) + (", ..." if len(few) > 6 else "")
+    return [f"{len(few)} pair(s) of items are answered together by fewer than {MIN_PAIR_ROWS} respondents "
+            f"({shown}): their pairwise correlations are unreliable (two rows in common always give ±1)"]
+
+
 def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", nobs=None,
                          context: str = "factor analysis", require_pd: bool = False,
                          purpose: str = "results that need its inverse") -> CorrelationInput:
@@ -407,5 +420,6 @@ def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", n
         raise ItemDataError([(None, msg)], context)
     if msg:
         warns.append(msg)
+    warns += _few_pairwise_rows(counts, m.names) if use == "pairwise" else []
     np_obs = counts if use == "pairwise" else None
     return CorrelationInput(r, m.names, n, np_obs, x, cor, use, tuple(warns), rows)

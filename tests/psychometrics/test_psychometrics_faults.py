@@ -288,3 +288,45 @@ def test_nested_procedures_issue_each_message_once():
     issued = [str(w.message) for w in caught if issubclass(w.category, ls.PsychometricWarning)]
     assert any("chosen by nobody" in w for w in e.warnings)
     assert sorted(issued) == sorted(e.warnings) and len(set(issued)) == len(issued)
+
+
+def test_results_from_threads_equal_the_serial_ones_bit_for_bit():
+    x = HS[[f"x{i}" for i in range(1, 10)]]
+    calls = {"pa": lambda: ls.parallel_analysis(x, n_iter=15, seed=3).eigenvalues,
+             "alpha": lambda: ls.alpha(x, n_boot=40, seed=2).ci,
+             "htmt": lambda: ls.htmt(HS_MODEL, HS, n_boot=15, seed=1).intervals,
+             "efa": lambda: ls.efa(x, 3, rotation="geomin", n_starts=4, seed=5).loadings}
+    serial = {k: f() for k, f in calls.items()}
+    out: dict[str, list] = {k: [] for k in calls}
+
+    def run(k):
+        out[k].append(calls[k]())
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in list(calls) * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    for k, frames in out.items():
+        assert len(frames) == 2, k
+        for f in frames:
+            pd.testing.assert_frame_equal(f, serial[k], check_exact=True)
+
+
+def test_velicer_map_on_an_impossible_pairwise_matrix_is_a_clear_error():
+    rng = np.random.default_rng(0)
+    f, g, h = rng.normal(size=(3, 100))
+    e = rng.normal(scale=0.2, size=(6, 100))
+    x = np.full((300, 3), np.nan)
+    x[:100, 0], x[:100, 1] = f + e[0], f + e[1]
+    x[100:200, 1], x[100:200, 2] = g + e[2], g + e[3]
+    x[200:, 0], x[200:, 2] = h + e[4], -h + e[5]
+    with pytest.raises(ls.ItemDataError, match="partial correlations are undefined.*x1, x2, x3"):
+        ls.velicer_map(pd.DataFrame(x, columns=["x1", "x2", "x3"]))
+
+
+def test_pairs_answered_together_by_few_respondents_are_warned():
+    d = _likert()
+    d.loc[5:, "q1"] = np.nan                               # q1 answered by 5 respondents only
+    e = ls.efa(d, 1)
+    assert any("fewer than 10 respondents" in w and "q1-q2 (5)" in w for w in e.warnings)
