@@ -37,6 +37,12 @@ MUTATIONS = {
     "few_rows": lambda d, r: d.iloc[: r.integers(0, 8)],
     "never_together": lambda d, r: d.assign(q1=d["q1"].where(np.arange(len(d)) % 2 == 0),
                                             q4=d["q4"].where(np.arange(len(d)) % 2 == 1)),
+    "text_cell": lambda d, r: _set(d.astype(object), r, "n/a"),
+    "inf_cell": lambda d, r: _set(d, r, -np.inf),
+    "bool_column": lambda d, r: d.assign(q3=d["q3"] > 3),
+    "non_integer_codes": lambda d, r: d.assign(q6=d["q6"] + 0.5),
+    "wide_codes": lambda d, r: d.assign(q2=d["q2"] * 7),
+    "offset_column": lambda d, r: d.assign(q4=d["q4"] + 10.0 ** r.choice([8, 15, 17])),
 }
 
 
@@ -48,8 +54,11 @@ def _scale(d, r, factor):
 def _set(d, r, v):
     if len(d) == 0:
         return d
+    j = int(r.integers(6))
     d = d.copy()
-    d.iloc[r.integers(len(d)), r.integers(6)] = v
+    if d.dtypes.iloc[j] == bool:
+        d[d.columns[j]] = d[d.columns[j]].astype(float)
+    d.iloc[r.integers(len(d)), j] = v
     return d
 
 
@@ -82,7 +91,7 @@ def _numbers(result):
 def test_mutated_item_data_gives_a_result_or_a_clear_error(seed, mutations, call):
     rng = np.random.default_rng(seed)
     d = _base(int(rng.integers(30, 120)), seed)
-    for m in mutations:
+    for m in sorted(mutations, key=lambda m: m == "text_cell"):       # arithmetic first, text last
         d = MUTATIONS[m](d, rng)
     try:
         with warnings.catch_warnings():
