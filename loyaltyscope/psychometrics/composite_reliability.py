@@ -82,8 +82,7 @@ def reliability(model: str, data: pd.DataFrame) -> ReliabilityResult:
     first, items = first_order_constructs(model, data, "reliability")
     mf = measurement_fit(model, data, first, items)
     rows = {}
-    warns = [f"CFA: {w}" for w in mf.warnings]
-    warns += improper_warnings(mf, "omega and AVE")
+    warns = improper_warnings(mf, "omega and AVE")
     for c, its in first.items():
         if len(its) < 2:
             rows[c] = (np.nan, np.nan, np.nan, len(its))

@@ -135,7 +135,10 @@ def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list,
 
 
 def improper_warnings(mf: MeasurementFit, what: str) -> list[str]:
-    """One warning per construct whose CFA solution is improper, saying which statistic it spoils."""
-    return [f"construct {c!r}: improper CFA solution (Heywood case: {'; '.join(msgs)}); its {what} "
-            f"come from an impossible solution and must not be reported as they are"
-            for c, msgs in mf.improper.items() if msgs]
+    """The CFA's own warnings (prefixed ``CFA:``; its result is not handed back, so pointers to it
+    are turned into the call that gives it) and one warning per construct whose solution is
+    improper, saying which statistic it spoils."""
+    out = [f"CFA: {w}".replace("see result.", "see ls.cfa(model, data).") for w in mf.warnings]
+    return out + [f"construct {c!r}: improper CFA solution (Heywood case: {'; '.join(msgs)}); its {what} "
+                  f"come from an impossible solution and must not be reported as they are"
+                  for c, msgs in mf.improper.items() if msgs]

@@ -268,6 +268,6 @@ def fornell_larcker(model: str, data: pd.DataFrame) -> FornellLarckerResult:
     for a in range(k):
         offd = np.abs(np.delete(out[a], a))
         ok[names[a]] = bool(np.isfinite(out[a, a]) and np.all(out[a, a] > offd[np.isfinite(offd)]))
-    warns = [f"CFA: {w}" for w in mf.warnings] + improper_warnings(mf, "sqrt(AVE) and factor correlations")
+    warns = improper_warnings(mf, "sqrt(AVE) and factor correlations")
     return FornellLarckerResult(pd.DataFrame(out, index=names, columns=names), pd.Series(ok, name="satisfied"),
                                 mf.nobs, emit(warns, PsychometricWarning))
