@@ -40,8 +40,7 @@ small_blas = single_blas_thread   # run a function with one BLAS thread (see num
 def power_of_two_scales(x: np.ndarray) -> np.ndarray:
     """Per column, the power of two 2^e with max |x_j| / 2^e in [0.5, 1) (1 for an all-zero or
     all-missing column). ``x / scales`` is exact: only the exponents change."""
-    with np.errstate(invalid="ignore"):
-        big = np.nanmax(np.abs(np.where(np.isnan(x), 0.0, x)), axis=0) if x.shape[0] else np.zeros(x.shape[1])
+    big = np.fmax.reduce(np.abs(x), axis=0) if x.shape[0] else np.zeros(x.shape[1])   # fmax skips NaN
     _, e = np.frexp(np.where(big > 0, big, 1.0))
     return np.ldexp(1.0, e)
 

@@ -1,7 +1,7 @@
 """Checking item data before a psychometric analysis, and the correlation input of every analysis.
 
-Every psychometric entry point (:func:`loyaltyscope.alpha`, :func:`loyaltyscope.psychometrics.exploratory`,
-:func:`loyaltyscope.psychometrics.polychoric_correlation`, :func:`loyaltyscope.kmo`, ...) passes its input through
+Every psychometric entry point (:func:`loyaltyscope.alpha`, :func:`loyaltyscope.efa`,
+:func:`loyaltyscope.polychoric`, :func:`loyaltyscope.kmo`, ...) passes its input through
 :func:`item_matrix` (raw responses) or :func:`correlation_input` (a correlation matrix).
 Problems are *collected* and reported together, each naming the column, the offending value
 and what was expected, as an :class:`ItemDataError` (a :class:`ValueError`).
@@ -13,7 +13,9 @@ every other value of the column below the rounding error of any sum it enters (o
 
 :func:`prepare_correlations` turns raw responses or a correlation matrix into the
 :class:`CorrelationInput` every factor-analytic procedure works on (Pearson pairwise or
-listwise, or polychoric), with its warnings.
+listwise, or polychoric), with its warnings. :func:`emit` issues a procedure's messages as
+:class:`PsychometricWarning` and returns them for ``result.warnings``; inside
+:func:`quiet_emission` it only returns them (a procedure called by another).
 
 Soft problems (a constant item, an item with a single observed category) are not raised here:
 they are returned in :attr:`ItemMatrix.constant` so that each procedure can decide whether
@@ -213,7 +215,14 @@ def extreme_values(x: np.ndarray, names, index) -> list[tuple[str, str]]:
     (1/machine epsilon) is reported with the row, the value and the ratio.
     """
     problems = []
+    with np.errstate(invalid="ignore"):
+        # fast path (Likert codes): integer columns spanning less than EXTREME_RATIO / 2 — a median of
+        # integers is a half-integer, so every non-zero distance from it is at least 0.5
+        integral = np.all(np.isnan(x) | (x == np.round(x)), axis=0)
+        span = np.fmax.reduce(x, axis=0) - np.fmin.reduce(x, axis=0) if x.shape[0] else np.zeros(x.shape[1])
     for j, name in enumerate(names):
+        if integral[j] and span[j] < EXTREME_RATIO / 2:
+            continue
         v = x[:, j]
         ok = ~np.isnan(v)
         if ok.sum() < 3:
@@ -224,6 +233,7 @@ def extreme_values(x: np.ndarray, names, index) -> list[tuple[str, str]]:
         if typical > 0 and dist.max() > EXTREME_RATIO * typical:
             k = int(np.argmax(dist))
             row = index[np.nonzero(ok)[0][k]]
+            row = row.item() if isinstance(row, np.generic) else row
             problems.append((name, f"column {name!r} has the value {v[ok][k]:.6g} in row {row!r}, "
                                    f"{dist[k] / typical:.3g} times the column's typical distance from its median: "
                                    f"beyond 1/machine epsilon every other value of the column is lost to rounding "
