@@ -76,3 +76,7 @@ from loyaltyscope.behavior import (BehaviorWarning, LoyaltyProfitabilityResult, 
 
 __all__ += ["customer_metrics", "retention", "loyalty_profitability", "moments", "RetentionResult",
             "LoyaltyProfitabilityResult", "MomentsResult", "TransactionError", "BehaviorWarning"]
+# --- psychometrics: result classes of reliability(), htmt(), fornell_larcker() ---
+from loyaltyscope.psychometrics import FornellLarckerResult, HTMTResult, ReliabilityResult  # noqa: E402
+
+__all__ += ["ReliabilityResult", "HTMTResult", "FornellLarckerResult"]

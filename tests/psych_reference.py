@@ -25,12 +25,18 @@ TOL_POLY = 5e-3
 REVERSED = ["A1", "C4", "C5", "E1", "E2", "O2", "O5"]
 
 
+def _load(path: Path) -> dict:
+    case = json.loads(path.read_text())
+    assert case, f"reference case {path} is empty: its tests would pass without comparing anything"
+    return case
+
+
 def load_case(name: str) -> dict:
-    return json.loads((REF / "cases" / f"{name}.json").read_text())
+    return _load(REF / "cases" / f"{name}.json")
 
 
 def load_extra(name: str) -> dict:
-    return json.loads((REF / "extra_psych" / f"{name}.json").read_text())
+    return _load(REF / "extra_psych" / f"{name}.json")
 
 
 def load_data(file: str) -> pd.DataFrame:
@@ -67,9 +73,16 @@ def align_phi(phi: np.ndarray, cols, signs) -> np.ndarray:
     return phi[np.ix_(cols, cols)] * np.outer(signs, signs)
 
 
-def max_abs_diff(a, b) -> float:
-    a, b = np.asarray(a, float), np.asarray(b, float)
+def max_abs_diff(ours, reference) -> float:
+    """Largest absolute difference. A NaN counts only where the reference has one too (R's NA):
+    a NaN in our output where the reference has a number fails, and so does an empty comparison."""
+    a, b = np.asarray(ours, float), np.asarray(reference, float)
     if a.size == b.size:
         a, b = a.reshape(-1), b.reshape(-1)
     assert a.shape == b.shape, (a.shape, b.shape)
-    return float(np.nanmax(np.abs(a - b)))
+    assert a.size > 0, "nothing to compare"
+    ours_nan, ref_nan = np.isnan(a), np.isnan(b)
+    assert not (ours_nan & ~ref_nan).any(), f"NaN in our output where the reference has {b[ours_nan & ~ref_nan]}"
+    assert not (ref_nan & ~ours_nan).any(), f"a number in our output where the reference has NA: {a[ref_nan & ~ours_nan]}"
+    both = ~ours_nan
+    return float(np.abs(a[both] - b[both]).max()) if both.any() else 0.0

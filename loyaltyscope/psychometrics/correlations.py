@@ -14,6 +14,12 @@ Pure functions over numpy arrays (NaN = missing):
 
 All pairwise sums are computed at once with four matrix products over the centred data and
 its observation mask, so a 2,800 × 25 matrix takes well under a millisecond.
+
+Scale: before any sum of squares, each centred column is divided by a power of two
+(:func:`power_of_two_scales`) that brings its largest magnitude into [0.5, 1). Dividing by a
+power of two is exact in floating point, so correlations are unchanged — except that a
+column recorded as 1e-300 × its values (whose squares would underflow to 0) or 1e+200 × them
+(whose squares would overflow) gives the same correlations as the unscaled column.
 """
 
 from __future__ import annotations
@@ -24,30 +30,43 @@ import numpy as np
 
 from loyaltyscope.numerics.threads import single_blas_thread
 
-__all__ = ["small_blas", "pairwise_cor", "pairwise_cor_masked", "pairwise_cov", "pairwise_count", "listwise", "smc", "cor_smooth", "pinv",
+__all__ = ["small_blas", "power_of_two_scales", "listwise_cor", "pairwise_cor", "pairwise_cor_masked", "pairwise_cov", "pairwise_count", "listwise", "smc", "cor_smooth", "pinv",
            "cov2cor", "is_correlation_matrix"]
 
 
 small_blas = single_blas_thread   # run a function with one BLAS thread (see numerics.threads)
 
 
+def power_of_two_scales(x: np.ndarray) -> np.ndarray:
+    """Per column, the power of two 2^e with max |x_j| / 2^e in [0.5, 1) (1 for an all-zero or
+    all-missing column). ``x / scales`` is exact: only the exponents change."""
+    big = np.fmax.reduce(np.abs(x), axis=0) if x.shape[0] else np.zeros(x.shape[1])   # fmax skips NaN
+    _, e = np.frexp(np.where(big > 0, big, 1.0))
+    return np.ldexp(1.0, e)
+
+
 def _pairwise_sums(x: np.ndarray):
     """Pairwise-complete sums over the rows where both items are observed.
 
-    Returns n[i, j] (rows), sx[i, j] (sum of item i), sxx[i, j] (sum of squares of item i) and
-    sxy[i, j] (cross products), all on data centred by the column means. Sums over all rows
+    Returns ``((n, sx, sxx, sxy), d)``: n[i, j] (rows), sx[i, j] (sum of item i), sxx[i, j] (sum
+    of squares of item i) and sxy[i, j] (cross products), all on data centred by the column
+    means and divided by the powers of two ``d`` (:func:`power_of_two_scales`). Sums over all rows
     are corrected by the (usually few) rows that have a missing value, by inclusion–exclusion,
     so only one full-size matrix product is needed.
     """
     nanm = np.isnan(x)
     qf = nanm.astype(float)                          # 1 where missing
     x0 = np.where(nanm, 0.0, x)
+    d0 = power_of_two_scales(x0)                     # first the raw magnitude (no overflow in the sums) ...
+    x0 /= d0
     miss = qf.sum(axis=0)
     N = x.shape[0]
     mu = np.where(miss < N, x0.sum(axis=0) / np.maximum(N - miss, 1), 0.0)
     x0 -= mu
     x0[nanm] = 0.0
-    return _masked_sums(x0, qf)
+    d1 = power_of_two_scales(x0)                     # ... then the spread (no underflow in the squares)
+    x0 /= d1
+    return _masked_sums(x0, qf), d0 * d1
 
 
 def _masked_sums(x0: np.ndarray, qf: np.ndarray):
@@ -80,13 +99,22 @@ def pairwise_count(x: np.ndarray) -> np.ndarray:
     return m.T @ m
 
 
-def pairwise_cov(x: np.ndarray) -> np.ndarray:
-    """Pairwise-complete covariance matrix, divisor n_ij - 1 (R ``cov(use = "pairwise")``)."""
-    n, sx, sxx, sxy = _pairwise_sums(x)
+def pairwise_cov(x: np.ndarray, *, scaled: bool = False):
+    """Pairwise-complete covariance matrix, divisor n_ij - 1 (R ``cov(use = "pairwise")``).
+
+    With ``scaled=True`` returns ``(c, d)``: the covariances of the columns divided by the
+    powers of two ``d`` (so that the true covariances are ``c * outer(d, d)``), for callers
+    that must not lose a tiny or huge column to underflow or overflow.
+    """
+    (n, sx, sxx, sxy), d = _pairwise_sums(x)
     with np.errstate(invalid="ignore", divide="ignore"):
         c = (sxy - sx * sx.T / n) / (n - 1)
     c[n < 2] = np.nan
-    return (c + c.T) / 2
+    c = (c + c.T) / 2
+    if scaled:
+        return c, d
+    with np.errstate(under="ignore", over="ignore"):
+        return c * np.outer(d, d)
 
 
 def pairwise_cor(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,7 +125,7 @@ def pairwise_cor(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     R equivalent: ``cor(x, use = "pairwise")``. NaN where a pair has fewer than two rows or a
     zero variance within its rows.
     """
-    return _cor_from_sums(*_pairwise_sums(x))
+    return _cor_from_sums(*_pairwise_sums(x)[0])
 
 
 def pairwise_cor_masked(x0: np.ndarray, qf: np.ndarray) -> np.ndarray:
@@ -115,6 +143,12 @@ def _cor_from_sums(n, sx, sxx, sxy):
     r = (r + r.T) / 2
     np.fill_diagonal(r, np.where(np.diag(n) >= 2, 1.0, np.nan))
     return np.clip(r, -1.0, 1.0), n
+
+
+def listwise_cor(x: np.ndarray) -> np.ndarray:
+    """Pearson correlations of complete data (``cor(x)``; equal to ``numpy.corrcoef`` up to
+    rounding, but safe for columns of extreme magnitude). NaN where a column is constant."""
+    return pairwise_cor(x)[0]
 
 
 def listwise(x: np.ndarray) -> np.ndarray:

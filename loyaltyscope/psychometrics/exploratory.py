@@ -70,108 +70,17 @@ import pandas as pd
 from scipy import optimize, special
 
 from loyaltyscope.psychometrics import correlations as corr
-from loyaltyscope.psychometrics.itemdata import (HeywoodWarning, ItemDataError, PsychometricWarning, correlation_input, emit,
-                                   item_matrix, nonpositive_definite_items, require_variance)
-from loyaltyscope.numerics.display import frame_html, frame_text, para_html
+from loyaltyscope.numerics.display import ResultProtocol
+from loyaltyscope.psychometrics.itemdata import (CorrelationInput, HeywoodWarning, ItemDataError, PsychometricWarning,
+                                                 emit, prepare_correlations)
 from loyaltyscope.psychometrics.rotation import ROTATIONS, RotationResult, canonical_rotation, rotate
 
-__all__ = ["efa", "EFAResult", "CorrelationInput", "prepare_correlations", "extract_minres", "extract_ml",
+__all__ = ["efa", "EFAResult", "extract_minres", "extract_ml",
            "extract_pa", "fa_stats", "factor_score_weights", "METHODS"]
 
 METHODS = ("minres", "ml", "pa")
 _PREFIX = {"minres": "MR", "ml": "ML", "pa": "PA"}
 PSI_LOWER = 0.005
-
-
-# ---- input -------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CorrelationInput:
-    """The correlation matrix an analysis works on, with where it came from.
-
-    ``x`` is the raw data used (None for matrix input), ``np_obs`` the pairwise counts (None for
-    matrix input or listwise data), ``n_obs`` the number of respondents (NaN if unknown).
-    """
-
-    r: np.ndarray
-    names: tuple[str, ...]
-    n_obs: float
-    np_obs: np.ndarray | None
-    x: np.ndarray | None
-    cor: str
-    use: str
-    warnings: tuple[str, ...] = ()
-    rows: np.ndarray | None = None      # positions of the rows of ``x`` in the input data
-
-
-def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", n_obs=None,
-                         context: str = "factor analysis", require_pd: bool = False,
-                         purpose: str = "results that need its inverse") -> CorrelationInput:
-    """Validate input (raw responses or a correlation matrix) and compute the correlations.
-
-    Raw data: Pearson correlations (pairwise-complete as ``cor(x, use = "pairwise")``, or on the
-    complete rows for ``use="listwise"``) or polychoric (``cor="poly"``, psych's two-step
-    estimator). A correlation matrix is recognised as psych's ``isCorrelation`` does (square,
-    symmetric, unit diagonal); give ``n_obs`` for the statistics that need a sample size.
-    """
-    if cor not in ("pearson", "poly"):
-        raise ValueError(f"cor={cor!r}: expected 'pearson' or 'poly'")
-    if use not in ("pairwise", "listwise"):
-        raise ValueError(f"use={use!r}: expected 'pairwise' or 'listwise'")
-    warns: list[str] = []
-    if corr.is_correlation_matrix(data):
-        r, names = correlation_input(data, context=context)
-        n = float(n_obs) if n_obs is not None else float("nan")
-        bad = nonpositive_definite_items(r, names)
-        if bad:
-            msg = (f"the correlation matrix is not positive definite; the items involved in the "
-                   f"(near-)linear dependency are {', '.join(bad)}")
-            if require_pd:
-                raise ItemDataError([(None, f"{msg}, so {purpose} cannot be computed")], context)
-            warns.append(msg)
-        return CorrelationInput(r, names, n, None, None, "matrix", "matrix", tuple(warns))
-    m = item_matrix(data, context=context)
-    require_variance(m, context)
-    x = m.x
-    rows = np.arange(x.shape[0])
-    if use == "listwise":
-        rows = np.nonzero(~np.isnan(x).any(axis=1))[0]
-        x = x[rows]
-        if x.shape[0] < 2:
-            raise ItemDataError([(None, f"only {x.shape[0]} complete row(s) for listwise deletion")], context)
-    n = float(x.shape[0]) if n_obs is None else float(n_obs)
-    counts = corr.pairwise_count(x)
-    if cor == "pearson":
-        if use == "pairwise":
-            r, counts = corr.pairwise_cor(x)
-        else:
-            r = np.corrcoef(x, rowvar=False)
-    else:
-        from loyaltyscope.psychometrics.polychoric_correlation import polychoric as _poly
-
-        pc = _poly(pd.DataFrame(x, columns=list(m.names)))
-        r = pc.rho.to_numpy()
-        warns.extend(pc.warnings)
-    if np.isnan(r).any():
-        i, j = np.argwhere(np.isnan(r))[0]
-        raise ItemDataError([(m.names[i], f"items {m.names[i]!r} and {m.names[j]!r} have no rows in common with "
-                                          f"variance in both, so their correlation is undefined")], context)
-    if x.shape[0] <= x.shape[1]:
-        msg = (f"{x.shape[0]} respondents but {x.shape[1]} items: the correlation matrix is singular, so "
-               f"{purpose} cannot be computed")
-        if require_pd:
-            raise ItemDataError([(None, msg)], context)
-        warns.append(msg)
-    else:
-        bad = nonpositive_definite_items(r, m.names)
-        if bad:
-            msg = (f"the correlation matrix is not positive definite; the items involved in the "
-                   f"(near-)linear dependency are {', '.join(bad)}")
-            if require_pd:
-                raise ItemDataError([(None, f"{msg}, so {purpose} cannot be computed")], context)
-            warns.append(msg)
-    np_obs = counts if use == "pairwise" else None
-    return CorrelationInput(r, m.names, n, np_obs, x, cor, use, tuple(warns), rows)
 
 
 # ---- extraction ----------------------------------------------------------------------------------------
@@ -306,14 +215,14 @@ def _harmonic_mean(a):
     return float(1.0 / np.mean(1.0 / a))
 
 
-def fa_stats(r: np.ndarray, L: np.ndarray, phi: np.ndarray | None, n_obs: float, np_obs: np.ndarray | None = None,
+def fa_stats(r: np.ndarray, L: np.ndarray, phi: np.ndarray | None, nobs: float, np_obs: np.ndarray | None = None,
              alpha: float = 0.1, smooth: bool = True) -> dict:
     """Fit statistics of a factor solution as ``psych::fa.stats``.
 
     Returns a dict with ``rmsr``, ``crms``, ``echisq`` (empirical chi-square), ``ebic``,
-    ``dof``, ``objective``, ``chisq`` (likelihood ratio with Bartlett's correction), ``pvalue``,
+    ``df``, ``objective``, ``chisq`` (likelihood ratio with Bartlett's correction), ``pvalue``,
     ``tli``, ``rmsea`` with ``rmsea_lower``/``rmsea_upper`` (a 1 - ``alpha`` interval), ``bic``,
-    ``null_chisq``, ``null_dof``, ``fit``, ``fit_off``.
+    ``null_chisq``, ``null_df``, ``fit``, ``fit_off``.
     """
     n, nf = L.shape
     model = L @ L.T if phi is None else L @ phi @ L.T
@@ -323,15 +232,15 @@ def fa_stats(r: np.ndarray, L: np.ndarray, phi: np.ndarray | None, n_obs: float,
     dof = n * (n - 1) / 2 - n * nf + nf * (nf - 1) / 2
     r2_off = r2 - float(np.trace(r))
     np.fill_diagonal(residual, 0.0)
-    out: dict = {"dof": dof}
+    out: dict = {"df": dof}
     nan = float("nan")
     if np_obs is None:
         rstar_off = float((residual ** 2).sum())
-        out["echisq"] = rstar_off * n_obs
+        out["echisq"] = rstar_off * nobs
         out["rmsr"] = float(np.sqrt(rstar_off / (n * (n - 1))))
-        nh = n_obs
+        nh = nobs
         out["crms"] = float(np.sqrt(rstar_off / (2 * dof))) if dof > 0 else nan
-        out["ebic"] = out["echisq"] - dof * np.log(n_obs) if dof > 0 else nan
+        out["ebic"] = out["echisq"] - dof * np.log(nobs) if dof > 0 else nan
     else:
         rstar_off = float((residual ** 2 * np_obs).sum())
         w = r * r * np_obs
@@ -357,9 +266,9 @@ def fa_stats(r: np.ndarray, L: np.ndarray, phi: np.ndarray | None, n_obs: float,
     sign0, logdet0 = np.linalg.slogdet(rs)
     F0 = float(np.trace(rs) - logdet0 - n) if sign0 > 0 else nan
     out.update(chisq=nan, pvalue=nan, tli=nan, rmsea=nan, rmsea_lower=nan, rmsea_upper=nan, bic=nan,
-               null_chisq=nan, null_dof=n * (n - 1) / 2)
-    if np.isfinite(n_obs):
-        corr_n = (n_obs - 1) - (2 * n + 5) / 6 - (2 * nf) / 3
+               null_chisq=nan, null_df=n * (n - 1) / 2)
+    if np.isfinite(nobs):
+        corr_n = (nobs - 1) - (2 * n + 5) / 6 - (2 * nf) / 3
         chisq = objective * corr_n
         if np.isfinite(chisq) and chisq < 0:
             chisq = 0.0
@@ -367,12 +276,12 @@ def fa_stats(r: np.ndarray, L: np.ndarray, phi: np.ndarray | None, n_obs: float,
         out["pvalue"] = float(special.chdtrc(dof, chisq)) if dof > 0 else nan
         Mm = objective / dof if dof != 0 else nan
         M0 = F0 * 2 / (n * (n - 1))
-        out["null_chisq"] = F0 * ((n_obs - 1) - (2 * n + 5) / 6)
+        out["null_chisq"] = F0 * ((nobs - 1) - (2 * n + 5) / 6)
         out["tli"] = (M0 - Mm) / (M0 - 1 / corr_n)
         if dof > 0 and np.isfinite(objective):
-            rmsea = float(np.sqrt(max(chisq / (dof * n_obs) - 1 / (n_obs - 1), 0)))
+            rmsea = float(np.sqrt(max(chisq / (dof * nobs) - 1 / (nobs - 1), 0)))
             tail = alpha / 2
-            hi = max(n_obs, chisq) + 2 * n_obs
+            hi = max(nobs, chisq) + 2 * nobs
             p0 = special.chdtr(dof, chisq)
 
             def root(target):
@@ -385,15 +294,15 @@ def fa_stats(r: np.ndarray, L: np.ndarray, phi: np.ndarray | None, n_obs: float,
             upper = lower = 0.0
             if p0 > tail:
                 lam = root(tail)
-                upper = float(np.sqrt(lam / (n_obs - 1) / dof)) if np.isfinite(lam) else (0.0 if rmsea <= 0 else nan)
+                upper = float(np.sqrt(lam / (nobs - 1) / dof)) if np.isfinite(lam) else (0.0 if rmsea <= 0 else nan)
             if p0 > 1 - tail:
                 lam = root(1 - tail)
-                lower = float(np.sqrt(lam / (n_obs - 1) / dof)) if np.isfinite(lam) else nan
+                lower = float(np.sqrt(lam / (nobs - 1) / dof)) if np.isfinite(lam) else nan
             if np.isfinite(upper) and upper < rmsea:
                 upper = nan
             if np.isfinite(lower) and lower > rmsea:
                 lower = nan
-            out.update(rmsea=rmsea, rmsea_lower=lower, rmsea_upper=upper, bic=chisq - dof * np.log(n_obs))
+            out.update(rmsea=rmsea, rmsea_lower=lower, rmsea_upper=upper, bic=chisq - dof * np.log(nobs))
     return out
 
 
@@ -419,7 +328,7 @@ def factor_score_weights(r: np.ndarray, L: np.ndarray, phi: np.ndarray, method: 
 # ---- result ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class EFAResult:
+class EFAResult(ResultProtocol):
     """An exploratory factor solution (psych ``fa`` conventions).
 
     Attributes
@@ -435,13 +344,15 @@ class EFAResult:
     variance : DataFrame
         ``ss_loadings``, ``proportion_var``, ``cumulative_var``, ``proportion_explained``,
         ``cumulative_proportion`` per factor (psych's ``Vaccounted``).
-    fit : Series
-        ``rmsr``, ``chisq``, ``dof``, ``pvalue``, ``tli``, ``rmsea`` (+ 90% bounds), ``bic``,
-        ``echisq``, ``objective``, ... (see :func:`fa_stats`).
+    fit_measures : Series
+        ``rmsr``, ``chisq``, ``df``, ``pvalue``, ``tli``, ``rmsea`` (+ 90% bounds), ``bic``,
+        ``echisq``, ``objective``, ... (see :func:`fa_stats`; psych's ``dof`` is ``df``).
     eigenvalues : DataFrame
         ``correlation``: eigenvalues of R; ``reduced``: of R with communalities on the diagonal.
     scores, score_weights : DataFrame or None
         Factor scores (respondents × factors) and weights (items × factors) when requested.
+    nobs : float
+        Respondents (NaN for a correlation matrix without ``nobs``).
     heywood : tuple of str
         Items with a uniqueness at the lower bound or a communality ≥ 1.
     warnings : tuple of str
@@ -454,7 +365,7 @@ class EFAResult:
     uniquenesses: pd.Series
     phi: pd.DataFrame
     variance: pd.DataFrame
-    fit: pd.Series
+    fit_measures: pd.Series
     eigenvalues: pd.DataFrame
     correlation: pd.DataFrame
     residuals: pd.DataFrame
@@ -464,7 +375,7 @@ class EFAResult:
     method: str
     rotation: str
     oblique: bool
-    n_obs: float
+    nobs: float
     cor: str
     use: str
     converged: bool
@@ -479,54 +390,168 @@ class EFAResult:
         L = self.loadings.to_numpy()
         return pd.Series((L ** 2).sum(1) ** 2 / (L ** 4).sum(1), index=self.loadings.index, name="complexity")
 
-    def summary(self, digits: int = 2) -> str:
+    @property
+    def title(self) -> str:
+        n = "unknown" if not np.isfinite(self.nobs) else f"{int(self.nobs)}"
+        return (f"Exploratory factor analysis: method = {self.method}, rotation = {self.rotation}, "
+                f"{self.n_factors} factor(s), {len(self.loadings)} items, n = {n} ({self.cor}, {self.use})")
+
+    def _headline(self) -> list[str]:
+        f = self.fit_measures
+        lines = [f"Degrees of freedom: {f['df']:.0f}; objective: {f['objective']:.4f}; RMSR: {f['rmsr']:.4f}; "
+                 f"empirical chi-square: {f['echisq']:.2f}"]
+        if np.isfinite(f["chisq"]):
+            lines.append(f"Likelihood chi-square: {f['chisq']:.2f} on {f['df']:.0f} df, p = {f['pvalue']:.4g}; "
+                         f"TLI = {f['tli']:.3f}; RMSEA = {f['rmsea']:.4f} "
+                         f"[{f['rmsea_lower']:.4f}, {f['rmsea_upper']:.4f}]; BIC = {f['bic']:.2f}")
+        ri = self.rotation_info
+        if ri is not None and ri.n_starts > 1:
+            lines.append(f"Rotation: {ri.n_starts} starts (0 = identity, psych's), lowest criterion at start "
+                         f"{ri.best_start}; reported solution's criterion {ri.criterion:.6g}")
+        return lines
+
+    def tables(self) -> dict[str, pd.DataFrame]:
         t = self.loadings.copy()
         t["h2"] = self.communalities
         t["u2"] = self.uniquenesses
         t["com"] = self.complexity
-        n = "unknown" if not np.isfinite(self.n_obs) else f"{int(self.n_obs)}"
-        lines = [f"Exploratory factor analysis: method = {self.method}, rotation = {self.rotation}, "
-                 f"{self.n_factors} factor(s), {len(t)} items, n = {n} ({self.cor}, {self.use})",
-                 "", "Standardized loadings (pattern matrix):", frame_text(t, digits), "",
-                 frame_text(self.variance.T.rename(columns=lambda c: c.replace("_", " ")).T, digits)]
+        out = {"loadings": t, "variance": self.variance}
         if self.oblique:
-            lines += ["", "Factor correlations:", frame_text(self.phi, digits)]
-        f = self.fit
-        lines += ["", f"Degrees of freedom: {f['dof']:.0f}; objective: {f['objective']:.4f}",
-                  f"RMSR: {f['rmsr']:.4f}; empirical chi-square: {f['echisq']:.2f}"]
-        if np.isfinite(f["chisq"]):
-            lines.append(f"Likelihood chi-square: {f['chisq']:.2f} on {f['dof']:.0f} df, p = {f['pvalue']:.4g}; "
-                         f"TLI = {f['tli']:.3f}; RMSEA = {f['rmsea']:.4f} "
-                         f"[{f['rmsea_lower']:.4f}, {f['rmsea_upper']:.4f}]; BIC = {f['bic']:.2f}")
-        if self.rotation_info is not None and self.rotation_info.n_starts > 1:
-            ri = self.rotation_info
-            lines.append(f"Rotation: {ri.n_starts} starts (0 = identity, psych's), lowest criterion at start "
-                         f"{ri.best_start}; reported solution's criterion {ri.criterion:.6g}")
-        if self.warnings:
-            lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
-        return "\n".join(lines)
+            out["phi"] = self.phi
+        out["fit_measures"] = self.fit_measures.to_frame("value")
+        return out
 
-    def __str__(self) -> str:
-        return self.summary()
 
-    def _repr_html_(self) -> str:
-        t = self.loadings.copy()
-        t["h2"] = self.communalities
-        t["u2"] = self.uniquenesses
-        parts = [para_html(f"Exploratory factor analysis ({self.method}, {self.rotation}, {self.n_factors} factors)",
-                           bold=True), frame_html(t, "Pattern loadings"),
-                 frame_html(self.variance, "Variance accounted for")]
-        if self.oblique:
-            parts.append(frame_html(self.phi, "Factor correlations"))
-        parts.append(frame_html(self.fit.to_frame("value"), "Fit"))
-        for w in self.warnings:
-            parts.append(para_html("Warning: " + w))
-        return "<div>" + "".join(parts) + "</div>"
+# ---- efa, step by step -----------------------------------------------------------------------------------
+
+def _check_efa_arguments(method, rotation, scores, keep, heywood) -> str:
+    if method not in METHODS:
+        raise ValueError(f"method={method!r}: expected one of {', '.join(METHODS)}")
+    rotation = canonical_rotation(rotation)
+    if rotation not in ROTATIONS:
+        raise ValueError(f"rotation={rotation!r}: expected one of {', '.join(ROTATIONS)} (or 'geomin')")
+    if scores not in (None, "regression", "bartlett"):
+        raise ValueError(f"scores={scores!r}: expected None, 'regression' or 'bartlett'")
+    if keep not in ("identity", "best"):
+        raise ValueError(f"keep={keep!r}: expected 'identity' or 'best'")
+    if heywood not in ("bound", "free"):
+        raise ValueError(f"heywood={heywood!r}: expected 'bound' or 'free'")
+    return rotation
+
+
+def _extract(R, k, method, heywood, min_err, max_iter, warns):
+    """Unrotated loadings with psych's signs; returns ``(L0, psi, values, converged, iterations)``."""
+    lower = PSI_LOWER if heywood == "bound" else None
+    values = psi = None
+    if method == "minres":
+        L0, psi, conv, its = extract_minres(R, k, lower=lower)
+    elif method == "ml":
+        L0, psi, conv, its = extract_ml(R, k, lower=PSI_LOWER if heywood == "bound" else 1e-6)
+    else:
+        L0, values, conv, its, problem = extract_pa(R, k, min_err=min_err, max_iter=max_iter)
+        if problem:
+            warns.append(problem)
+        elif not conv:
+            warns.append(f"iterated principal axis: maximum iteration ({max_iter}) exceeded before the total "
+                         f"communality changed by less than {min_err} (psych stops there too)")
+    if not conv and method != "pa":
+        warns.append(f"{method} extraction did not converge in {its} iterations")
+    if np.isnan(L0).any():
+        raise ItemDataError([(None, "the factor extraction produced undefined loadings (negative eigenvalues of the "
+                                    "reduced correlation matrix); try fewer factors or another method")], "efa")
+    # psych: signs so that column sums are positive, then exact zeros replaced by 1e-15
+    sg = np.sign(L0.sum(axis=0))
+    sg[sg == 0] = 1
+    L0 = np.where(L0 * sg == 0.0, 1e-15, L0 * sg)
+    if values is None:
+        S = R.copy()
+        np.fill_diagonal(S, (L0 * L0).sum(axis=1))
+        values = np.linalg.eigvalsh(S)[::-1]
+    return L0, psi, values, conv, its
+
+
+def _rotate(L0, rotation, n_starts, seed, keep, warns):
+    """Rotated loadings and Φ (None if orthogonal), signed and ordered as psych; with the
+    rotation's record."""
+    k = L0.shape[1]
+    L, phi, info = L0, None, None
+    if rotation != "none" and k > 1:
+        info = rotate(L0, rotation, n_starts=n_starts, seed=seed, keep=keep)
+        L = info.loadings
+        phi = None if info.orthogonal else info.phi
+        if not info.converged:
+            warns.append(f"{rotation} rotation did not converge in {info.iterations} iterations "
+                         f"(GPArotation's limit); the loadings are those of the last iteration")
+        if info.n_starts > 1 and info.best_start != 0:
+            c0, cb = info.start_criteria[0], info.start_criteria[info.best_start]
+            if keep == "identity":
+                warns.append(f"{rotation}: a random start reached a lower criterion ({cb:.6g}) than the identity "
+                             f"start psych uses ({c0:.6g}); psych's (identity-start) solution is reported, a local "
+                             f"optimum — keep='best' reports the better one")
+            else:
+                warns.append(f"{rotation}: random start {info.best_start} reached a lower criterion ({cb:.6g}) "
+                             f"than the identity start psych uses ({c0:.6g}); the lower one is reported, psych "
+                             f"reports the other local optimum")
+    sg = np.sign(L.sum(axis=0))
+    sg[sg == 0] = 1
+    L = L * sg
+    if phi is not None:
+        phi = phi * np.outer(sg, sg)
+    if k > 1:
+        ev = np.diag(phi @ L.T @ L) if phi is not None else (L * L).sum(axis=0)
+        order = np.argsort(-ev, kind="stable")
+        L = L[:, order]
+        if phi is not None:
+            phi = phi[np.ix_(order, order)]
+    return L, phi, info
+
+
+def _heywood_cases(names, psi, h2, bounded: bool, warns) -> list[str]:
+    hey = []
+    if psi is not None and bounded:
+        hey += [names[i] for i in np.nonzero(psi <= PSI_LOWER * (1 + 1e-6))[0]]
+        if hey:
+            detail = ", ".join(f"{nm} (communality {h2[names.index(nm)]:.3f})" for nm in hey)
+            warns.append(f"Heywood case: the uniqueness parameter of {detail} reached psych's lower bound "
+                         f"{PSI_LOWER}; the unbounded estimate would be smaller, possibly negative, so these "
+                         f"communalities are not trustworthy (heywood='free' shows the unbounded solution)")
+    ultra = [names[i] for i in np.nonzero(h2 >= 1.0)[0] if names[i] not in hey]
+    if ultra:
+        hey += ultra
+        detail = ", ".join(f"{nm} ({h2[names.index(nm)]:.3f})" for nm in ultra)
+        warns.append(f"Heywood case: communality ≥ 1 for {detail} (uniqueness ≤ 0); examine these items (too many "
+                     f"factors, or a nearly redundant item)")
+    return hey
+
+
+def _variance_accounted(L, phi, R, h2, fnames) -> pd.DataFrame:
+    vx = np.diag(phi @ L.T @ L) if phi is not None else (L * L).sum(axis=0)
+    vtotal = float(np.sum(h2 + (np.diag(R) - h2)))
+    return pd.DataFrame([vx, vx / vtotal, np.cumsum(vx / vtotal), vx / vx.sum(), np.cumsum(vx / vx.sum())],
+                        index=["ss_loadings", "proportion_var", "cumulative_var", "proportion_explained",
+                               "cumulative_proportion"], columns=fnames)
+
+
+def _factor_scores(data, ci: CorrelationInput, L, phi_full, scores, fnames, warns):
+    """Scores and weights as ``psych::factor.scores`` (None, None without raw data)."""
+    if scores is None:
+        return None, None
+    if ci.x is None:
+        warns.append("factor scores need raw data; a correlation matrix was given, so no scores were computed")
+        return None, None
+    # psych's factor.scores uses Pearson correlations of the raw data (also after cor = "poly")
+    rs = ci.r if ci.cor == "pearson" else corr.pairwise_cor(ci.x)[0]
+    W = factor_score_weights(rs, L, phi_full, scores)
+    x = ci.x
+    z = (x - np.nanmean(x, axis=0)) / np.nanstd(x, axis=0, ddof=1)
+    sc = pd.DataFrame(z @ W, columns=pd.Index(fnames),
+                      index=data.index[ci.rows] if isinstance(data, pd.DataFrame) else None)
+    return sc, pd.DataFrame(W, index=list(ci.names), columns=fnames)
 
 
 @corr.small_blas
 def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minres", *, cor: str = "pearson",
-        use: str = "pairwise", n_obs: float | None = None, scores: str | None = None, n_starts: int | None = None,
+        use: str = "pairwise", nobs: float | None = None, scores: str | None = None, n_starts: int | None = None,
         seed: int | None = 1, keep: str = "identity", heywood: str = "bound", min_err: float = 0.001,
         max_iter: int = 50) -> EFAResult:
     """Exploratory factor analysis equal to ``psych::fa``.
@@ -535,7 +560,7 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
     ----------
     data : DataFrame, array or correlation matrix
         Raw item responses (rows respondents; NaN missing) or a correlation matrix (then give
-        ``n_obs`` for the chi-square based statistics).
+        ``nobs`` for the chi-square based statistics).
     n_factors : int
         Number of factors.
     rotation : str
@@ -545,10 +570,12 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
     method : {"minres", "ml", "pa"}
         Extraction (psych ``fm``).
     cor : {"pearson", "poly"}
-        Correlations of raw data: Pearson or polychoric (:func:`loyaltyscope.psychometrics.polychoric_correlation`).
+        Correlations of raw data: Pearson or polychoric (:func:`loyaltyscope.polychoric`).
     use : {"pairwise", "listwise"}
         Missing data: pairwise-complete correlations (psych's default) or complete rows only
         (as ``fa(na.omit(x))``).
+    nobs : float, optional
+        Respondents behind a correlation matrix (psych ``n.obs``).
     scores : {None, "regression", "bartlett"}
         Factor scores to compute (raw data only).
     n_starts : int, optional
@@ -577,138 +604,34 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
 
     R equivalent: ``psych::fa(bfi[1:25], nfactors = 5, rotate = "oblimin", fm = "minres")``.
     """
-    if method not in METHODS:
-        raise ValueError(f"method={method!r}: expected one of {', '.join(METHODS)}")
-    rotation = canonical_rotation(rotation)
-    if rotation not in ROTATIONS:
-        raise ValueError(f"rotation={rotation!r}: expected one of {', '.join(ROTATIONS)} (or 'geomin')")
-    if scores not in (None, "regression", "bartlett"):
-        raise ValueError(f"scores={scores!r}: expected None, 'regression' or 'bartlett'")
-    if keep not in ("identity", "best"):
-        raise ValueError(f"keep={keep!r}: expected 'identity' or 'best'")
-    if heywood not in ("bound", "free"):
-        raise ValueError(f"heywood={heywood!r}: expected 'bound' or 'free'")
-    ci = prepare_correlations(data, cor=cor, use=use, n_obs=n_obs, context="efa",
+    rotation = _check_efa_arguments(method, rotation, scores, keep, heywood)
+    ci = prepare_correlations(data, cor=cor, use=use, nobs=nobs, context="efa",
                               require_pd=(method == "ml"), purpose="a maximum likelihood factor analysis")
     R, names = ci.r, list(ci.names)
-    p = len(names)
-    k = int(n_factors)
+    p, k = len(names), int(n_factors)
     if not 1 <= k <= p:
         raise ValueError(f"n_factors={n_factors!r}: expected between 1 and the number of items ({p})")
     if n_starts is None:
         n_starts = 10 if rotation in ("geominT", "geominQ") else 1
     warns = list(ci.warnings)
-    lower = PSI_LOWER if heywood == "bound" else None
-    values = None
-    psi = None
-    if method == "minres":
-        L0, psi, conv, its = extract_minres(R, k, lower=lower)
-    elif method == "ml":
-        L0, psi, conv, its = extract_ml(R, k, lower=PSI_LOWER if heywood == "bound" else 1e-6)
-    else:
-        L0, values, conv, its, problem = extract_pa(R, k, min_err=min_err, max_iter=max_iter)
-        if problem:
-            warns.append(problem)
-        elif not conv:
-            warns.append(f"iterated principal axis: maximum iteration ({max_iter}) exceeded before the total "
-                         f"communality changed by less than {min_err} (psych stops there too)")
-    if not conv and method != "pa":
-        warns.append(f"{method} extraction did not converge in {its} iterations")
-    if np.isnan(L0).any():
-        raise ItemDataError([(None, "the factor extraction produced undefined loadings (negative eigenvalues of the "
-                                    "reduced correlation matrix); try fewer factors or another method")], "efa")
-    # psych: signs so that column sums are positive, then exact zeros replaced by 1e-15
-    if k > 1:
-        sg = np.sign(L0.sum(axis=0))
-        sg[sg == 0] = 1
-        L0 = L0 * sg
-    elif L0.sum() < 0:
-        L0 = -L0
-    L0 = np.where(L0 == 0.0, 1e-15, L0)
-    model = L0 @ L0.T
-    h2 = np.diag(model).copy()
-    if values is None:
-        S = R.copy()
-        np.fill_diagonal(S, h2)
-        values = np.linalg.eigvalsh(S)[::-1]
-    rot_info = None
-    oblique = False
-    phi = None
-    L = L0
-    if rotation != "none" and k > 1:
-        rot_info = rotate(L0, rotation, n_starts=n_starts, seed=seed, keep=keep)
-        L = rot_info.loadings
-        oblique = not rot_info.orthogonal
-        phi = rot_info.phi if oblique else None
-        if not rot_info.converged:
-            warns.append(f"{rotation} rotation did not converge in {rot_info.iterations} iterations "
-                         f"(GPArotation's limit); the loadings are those of the last iteration")
-        if rot_info.n_starts > 1 and rot_info.best_start != 0:
-            c0 = rot_info.start_criteria[0]
-            cb = rot_info.start_criteria[rot_info.best_start]
-            if keep == "identity":
-                warns.append(f"{rotation}: a random start reached a lower criterion ({cb:.6g}) than the identity "
-                             f"start psych uses ({c0:.6g}); psych's (identity-start) solution is reported, a local "
-                             f"optimum — keep='best' reports the better one")
-            else:
-                warns.append(f"{rotation}: random start {rot_info.best_start} reached a lower criterion ({cb:.6g}) "
-                             f"than the identity start psych uses ({c0:.6g}); the lower one is reported, psych "
-                             f"reports the other local optimum")
-    sg = np.sign(L.sum(axis=0))
-    sg[sg == 0] = 1
-    L = L * sg
-    if phi is not None:
-        phi = phi * np.outer(sg, sg)
-    if k > 1:
-        ev = np.diag(phi @ L.T @ L) if phi is not None else (L * L).sum(axis=0)
-        order = np.argsort(-ev, kind="stable")
-        L = L[:, order]
-        if phi is not None:
-            phi = phi[np.ix_(order, order)]
+    L0, psi, values, conv, its = _extract(R, k, method, heywood, min_err, max_iter, warns)
+    h2 = (L0 * L0).sum(axis=1)
+    L, phi, rot_info = _rotate(L0, rotation, n_starts, seed, keep, warns)
     fnames = [f"{_PREFIX[method]}{j + 1}" for j in range(k)]
     phi_full = phi if phi is not None else np.eye(k)
-    st = fa_stats(R, L, phi, ci.n_obs, ci.np_obs)
-    # Heywood cases
-    hey = []
-    if psi is not None and lower is not None:
-        hey += [names[i] for i in np.nonzero(psi <= PSI_LOWER * (1 + 1e-6))[0]]
-        if hey:
-            detail = ", ".join(f"{nm} (communality {h2[names.index(nm)]:.3f})" for nm in hey)
-            warns.append(f"Heywood case: the uniqueness parameter of {detail} reached psych's lower bound "
-                         f"{PSI_LOWER}; the unbounded estimate would be smaller, possibly negative, so these "
-                         f"communalities are not trustworthy (heywood='free' shows the unbounded solution)")
-    ultra = [names[i] for i in np.nonzero(h2 >= 1.0)[0] if names[i] not in hey]
-    if ultra:
-        hey += ultra
-        detail = ", ".join(f"{nm} ({h2[names.index(nm)]:.3f})" for nm in ultra)
-        warns.append(f"Heywood case: communality ≥ 1 for {detail} (uniqueness ≤ 0); examine these items (too many "
-                     f"factors, or a nearly redundant item)")
+    st = fa_stats(R, L, phi, ci.nobs, ci.np_obs)
+    if st["df"] <= 0:
+        warns.append(f"{k} factor(s) of {p} items leave {st['df']:g} degrees of freedom: the model is saturated or "
+                     f"over-parameterised, so the chi-square, TLI, RMSEA and BIC are undefined (NaN)")
+    elif not np.isfinite(ci.nobs):
+        warns.append("a correlation matrix without nobs: the chi-square, TLI, RMSEA and BIC need the number of "
+                     "respondents and are NaN")
+    hey = _heywood_cases(names, psi, h2, heywood == "bound", warns)
     if np.abs(L).max() > 1:
         warns.append("a loading greater than 1 in absolute value was found; examine the loadings carefully")
-    # variance accounted
-    vx = np.diag(phi @ L.T @ L) if phi is not None else (L * L).sum(axis=0)
-    vtotal = float(np.sum(h2 + (np.diag(R) - h2)))
-    var = pd.DataFrame([vx, vx / vtotal, np.cumsum(vx / vtotal), vx / vx.sum(), np.cumsum(vx / vx.sum())],
-                       index=["ss_loadings", "proportion_var", "cumulative_var", "proportion_explained",
-                              "cumulative_proportion"], columns=fnames)
-    sc_df = w_df = None
-    if scores is not None:
-        if ci.x is None:
-            warns.append("factor scores need raw data; a correlation matrix was given, so no scores were computed")
-        else:
-            # psych's factor.scores uses Pearson correlations of the raw data (also after cor = "poly")
-            rs = ci.r if ci.cor == "pearson" else corr.pairwise_cor(ci.x)[0]
-            W = factor_score_weights(rs, L, phi_full, scores)
-            x = ci.x
-            mu = np.nanmean(x, axis=0)
-            sd = np.nanstd(x, axis=0, ddof=1)
-            z = (x - mu) / sd
-            sc_df = pd.DataFrame(z @ W, columns=pd.Index(fnames),
-                                 index=data.index[ci.rows] if isinstance(data, pd.DataFrame) else None)
-            w_df = pd.DataFrame(W, index=names, columns=fnames)
+    sc_df, w_df = _factor_scores(data, ci, L, phi_full, scores, fnames, warns)
     warns_t = tuple(emit([w], HeywoodWarning if w.startswith("Heywood") else PsychometricWarning)[0]
                     for w in warns)
-    resid = R - L @ phi_full @ L.T
     iidx, fidx = pd.Index(names), pd.Index(fnames)
     return EFAResult(
         loadings=pd.DataFrame(L, index=iidx, columns=fidx),
@@ -716,12 +639,12 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
         communalities=pd.Series(h2, index=iidx, name="communality"),
         uniquenesses=pd.Series(np.diag(R) - h2, index=iidx, name="uniqueness"),
         phi=pd.DataFrame(phi_full, index=fidx, columns=fidx),
-        variance=var,
-        fit=pd.Series(st, name="fit"),
+        variance=_variance_accounted(L, phi, R, h2, fnames),
+        fit_measures=pd.Series(st, name="fit_measures"),
         eigenvalues=pd.DataFrame({"correlation": np.linalg.eigvalsh(R)[::-1], "reduced": values},
                                  index=pd.RangeIndex(1, p + 1, name="number")),
         correlation=pd.DataFrame(R, index=iidx, columns=iidx),
-        residuals=pd.DataFrame(resid, index=iidx, columns=iidx),
-        scores=sc_df, score_weights=w_df, n_factors=k, method=method, rotation=rotation, oblique=oblique,
-        n_obs=ci.n_obs, cor=ci.cor, use=ci.use, converged=bool(conv), iterations=int(its), rotation_info=rot_info,
-        heywood=tuple(hey), warnings=warns_t)
+        residuals=pd.DataFrame(R - L @ phi_full @ L.T, index=iidx, columns=iidx),
+        scores=sc_df, score_weights=w_df, n_factors=k, method=method, rotation=rotation,
+        oblique=phi is not None, nobs=ci.nobs, cor=ci.cor, use=ci.use, converged=bool(conv), iterations=int(its),
+        rotation_info=rot_info, heywood=tuple(hey), warnings=warns_t)

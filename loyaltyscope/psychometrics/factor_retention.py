@@ -1,10 +1,6 @@
-"""How many factors? KMO, Bartlett's sphericity test, parallel analysis, Velicer's MAP — as psych.
+"""How many factors? Parallel analysis and Velicer's MAP — as psych. (KMO and Bartlett's test,
+which ask whether to factor at all, are in :mod:`loyaltyscope.psychometrics.factorability`.)
 
-- :func:`kmo` — Kaiser–Meyer–Olkin measure of sampling adequacy (Kaiser, 1974; ``psych::KMO``):
-  with Q the anti-image correlations (R⁻¹ scaled to unit diagonal),
-  MSA = Σ_{i≠j} r_ij² / (Σ_{i≠j} r_ij² + Σ_{i≠j} q_ij²), per item over column i.
-- :func:`bartlett` — ``psych::cortest.bartlett``: χ² = -ln|R| (n - 1 - (2p + 5)/6),
-  df = p(p - 1)/2, on the pairwise correlation matrix with n = number of rows.
 - :func:`parallel_analysis` — ``psych::fa.parallel`` (Horn, 1965): eigenvalues of the observed
   correlation matrix (components) and of its one-factor minres reduced matrix (factors),
   against the ``quantile`` of the same eigenvalues from ``n_iter`` data sets of independent
@@ -13,6 +9,13 @@
   (psych's ``nfact`` / ``ncomp``). Every draw comes from ``numpy.random.default_rng(seed)``.
 - :func:`velicer_map` — Velicer's (1976) minimum average partial, as ``psych::VSS``'s ``map``:
   after removing i principal components, the mean squared off-diagonal partial correlation.
+
+Sparse data. Column-wise resampling keeps each column's missing values, so a pair of items
+is answered together in about n·f_i·f_j rows of a resample (f = share of rows answered).
+When that is below :data:`MIN_RESAMPLED_PAIR_ROWS` for some pair the resampled part is skipped
+with a warning (psych would return NaN eigenvalues); resamples whose correlations are still
+undefined are redrawn at most ``n_iter + 20`` times in all, then the resampled part is dropped
+with a warning. The suggestion never depends on it (psych's uses the normal simulations).
 
 Speed (parallel analysis). The normal-data correlation matrices are drawn directly: for n
 independent N(0, I_p) rows, (n - 1)S ~ Wishart_p(n - 1, I), sampled by Bartlett's
@@ -23,8 +26,7 @@ matrices are done together by Newton's method on the loadings (the same minimum 
 optimisation over uniquenesses; any fit that would reach psych's 0.005 bound is redone with
 the exact bounded routine of :mod:`loyaltyscope.psychometrics.exploratory`).
 
-R equivalents: ``psych::KMO(x)``, ``psych::cortest.bartlett(x)``,
-``psych::fa.parallel(x, n.iter = 100)``, ``psych::VSS(x)$map``.
+R equivalents: ``psych::fa.parallel(x, n.iter = 100)``, ``psych::VSS(x)$map``.
 """
 
 from __future__ import annotations
@@ -33,44 +35,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.linalg import lapack
 
+from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.psychometrics import correlations as corr
-from loyaltyscope.psychometrics.exploratory import PSI_LOWER, extract_minres, prepare_correlations
-from loyaltyscope.psychometrics.itemdata import ItemDataError, PsychometricWarning, emit, nonpositive_definite_items
-from loyaltyscope.numerics.display import frame_html, frame_text, para_html
+from loyaltyscope.psychometrics.exploratory import PSI_LOWER, extract_minres
+from loyaltyscope.psychometrics.itemdata import (ItemDataError, PsychometricWarning, emit, prepare_correlations,
+                                                 quiet_emission)
 
-__all__ = ["kmo", "bartlett", "parallel_analysis", "velicer_map", "KMOResult", "BartlettResult",
-           "ParallelAnalysisResult", "MAPResult", "kmo_matrix", "bartlett_statistic", "minres_one_factor_values",
-           "map_values"]
+__all__ = ["parallel_analysis", "velicer_map", "ParallelAnalysisResult", "MAPResult", "minres_one_factor_values",
+           "map_values", "MIN_RESAMPLED_PAIR_ROWS"]
+
+MIN_RESAMPLED_PAIR_ROWS = 10   # expected rows answering both items of a pair in a column-wise resample
 
 
 # ---- numeric cores -------------------------------------------------------------------------------------
-
-def kmo_matrix(r: np.ndarray) -> tuple[float, np.ndarray]:
-    """KMO overall and per item of a correlation matrix (Kaiser 1974 formula, as psych::KMO)."""
-    q = np.linalg.inv(r)
-    d = 1.0 / np.sqrt(np.diag(q))
-    qc = q * d[:, None] * d[None, :]
-    np.fill_diagonal(qc, 0.0)
-    r0 = r.copy()
-    np.fill_diagonal(r0, 0.0)
-    r2, q2 = r0 * r0, qc * qc
-    overall = r2.sum() / (r2.sum() + q2.sum())
-    return float(overall), r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
-
-
-def bartlett_statistic(r: np.ndarray, n: float) -> tuple[float, float, float]:
-    """Bartlett's test that R is an identity matrix: (chisq, df, p)."""
-    p = r.shape[0]
-    sign, logdet = np.linalg.slogdet(r)
-    if sign <= 0:
-        return float("nan"), p * (p - 1) / 2, float("nan")
-    chisq = -logdet * (n - 1 - (2 * p + 5) / 6)
-    df = p * (p - 1) / 2
-    return float(chisq), float(df), float(stats.chi2.sf(chisq, df))
-
 
 def minres_one_factor_values(rs: np.ndarray, tol: float = 1e-10, max_iter: int = 30, warm: int = 2,
                              max_step: float = np.inf) -> np.ndarray:
@@ -191,7 +170,8 @@ def map_values(r: np.ndarray, n: int = 8, power: int = 2) -> np.ndarray:
     out[0] = (np.abs(r[off]) ** power).sum() / (p * (p - 1))
     for i in range(1, n1 + 1):
         c = r - comp[:, :i] @ comp[:, :i].T
-        d = 1 / np.sqrt(np.diag(c))
+        with np.errstate(invalid="ignore", divide="ignore"):    # a residual variance <= 0: NaN (callers warn)
+            d = 1 / np.sqrt(np.diag(c))
         rs = c * d[:, None] * d[None, :]
         out[i] = (np.abs(rs[off]) ** power).sum() / (p * (p - 1))
     return out
@@ -200,68 +180,7 @@ def map_values(r: np.ndarray, n: int = 8, power: int = 2) -> np.ndarray:
 # ---- results ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class KMOResult:
-    """Kaiser–Meyer–Olkin sampling adequacy. Unpacks as ``overall, per_item = ls.kmo(x)``."""
-
-    overall: float
-    per_item: pd.Series
-    warnings: tuple[str, ...] = ()
-
-    def __iter__(self):
-        return iter((self.overall, self.per_item))
-
-    @staticmethod
-    def label(v: float) -> str:
-        """Kaiser's (1974) verbal labels."""
-        for cut, lab in ((0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"), (0.6, "mediocre"),
-                         (0.5, "miserable")):
-            if v >= cut:
-                return lab
-        return "unacceptable"
-
-    def summary(self, digits: int = 3) -> str:
-        t = self.per_item.to_frame("MSA")
-        t["label"] = [self.label(v) for v in self.per_item]
-        lines = [f"Kaiser-Meyer-Olkin factor adequacy: overall MSA = {self.overall:.{digits}f} "
-                 f"({self.label(self.overall)})", "", frame_text(t, digits)]
-        if self.warnings:
-            lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
-        return "\n".join(lines)
-
-    def __str__(self):
-        return self.summary()
-
-    def _repr_html_(self):
-        return ("<div>" + para_html(f"KMO overall MSA = {self.overall:.3f} ({self.label(self.overall)})", bold=True)
-                + frame_html(self.per_item.to_frame("MSA")) + "".join(para_html("Warning: " + w) for w in self.warnings)
-                + "</div>")
-
-
-@dataclass(frozen=True)
-class BartlettResult:
-    """Bartlett's test of sphericity. Unpacks as ``chisq, df, p = ls.bartlett(x)``."""
-
-    chisq: float
-    df: float
-    p: float
-    n_obs: float
-
-    def __iter__(self):
-        return iter((self.chisq, self.df, self.p))
-
-    def summary(self) -> str:
-        return (f"Bartlett's test that the correlation matrix is an identity matrix: chi-square = {self.chisq:.2f}, "
-                f"df = {self.df:.0f}, p = {self.p:.4g} (n = {self.n_obs:g})")
-
-    def __str__(self):
-        return self.summary()
-
-    def _repr_html_(self):
-        return "<div>" + para_html(self.summary()) + "</div>"
-
-
-@dataclass(frozen=True)
-class ParallelAnalysisResult:
+class ParallelAnalysisResult(ResultProtocol):
     """Parallel analysis (psych ``fa.parallel``).
 
     ``n_factors`` / ``n_components``: psych's ``nfact`` / ``ncomp`` suggestions (None if that
@@ -270,6 +189,8 @@ class ParallelAnalysisResult:
     the data of psych's scree plot.
     """
 
+    title = "Parallel analysis"
+
     n_factors: int | None
     n_components: int | None
     eigenvalues: pd.DataFrame
@@ -277,90 +198,47 @@ class ParallelAnalysisResult:
     quantile: float
     seed: int | None
     fa: str
-    n_obs: float
+    nobs: float
     warnings: tuple[str, ...] = field(default=())
 
-    def summary(self, digits: int = 3) -> str:
-        lines = [f"Parallel analysis ({self.n_iter} iterations, {self.quantile:g} quantile, seed {self.seed}): "
-                 f"number of factors = {self.n_factors}, number of components = {self.n_components}", "",
-                 frame_text(self.eigenvalues, digits)]
-        if self.warnings:
-            lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
-        return "\n".join(lines)
+    def _headline(self) -> list[str]:
+        return [f"{self.n_iter} iterations, {self.quantile:g} quantile, seed {self.seed}: number of factors = "
+                f"{self.n_factors}, number of components = {self.n_components}"]
 
-    def __str__(self):
-        return self.summary()
-
-    def _repr_html_(self):
-        return ("<div>" + para_html(f"Parallel analysis: {self.n_factors} factors, {self.n_components} components",
-                                    bold=True) + frame_html(self.eigenvalues) + "</div>")
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"eigenvalues": self.eigenvalues}
 
 
 @dataclass(frozen=True)
-class MAPResult:
+class MAPResult(ResultProtocol):
     """Velicer's minimum average partial: ``map`` indexed by the number of components removed
     (0 = the observed correlations); ``n_factors`` = psych's choice (the minimum over 1..n)."""
+
+    title = "Velicer's minimum average partial (MAP)"
 
     n_factors: int
     map: pd.Series
     power: int
+    nobs: float
+    warnings: tuple[str, ...] = field(default=())
 
-    def summary(self, digits: int = 4) -> str:
-        return (f"Velicer's MAP (power {self.power}): minimum with {self.n_factors} component(s)\n\n"
-                + frame_text(self.map.to_frame("average partial"), digits))
+    def _headline(self) -> list[str]:
+        kind = "squared" if self.power == 2 else f"power {self.power}"
+        return [f"{kind} partial correlations: minimum with {self.n_factors} component(s)"]
 
-    def __str__(self):
-        return self.summary()
-
-    def _repr_html_(self):
-        return ("<div>" + para_html(f"Velicer's MAP: {self.n_factors} factor(s)", bold=True)
-                + frame_html(self.map.to_frame("average partial"), digits=4) + "</div>")
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"map": self.map.to_frame("average partial")}
 
 
-# ---- public functions ----------------------------------------------------------------------------------
+# ---- parallel analysis, step by step ---------------------------------------------------------------------
 
-@corr.small_blas
-def kmo(data, *, use: str = "pairwise") -> KMOResult:
-    """Kaiser–Meyer–Olkin measure of sampling adequacy, as ``psych::KMO``.
-
-    MSA = Σ_{i≠j} r²_ij / (Σ_{i≠j} r²_ij + Σ_{i≠j} q²_ij), q = anti-image correlations
-    -(R⁻¹)_ij / sqrt((R⁻¹)_ii (R⁻¹)_jj) (Kaiser 1974). Per item: sums over column i.
-
-    Returns a :class:`KMOResult`; ``overall, per_item = ls.kmo(x)``.
-    R equivalent: ``psych::KMO(x)``.
-    """
-    ci = prepare_correlations(data, use=use, context="kmo", require_pd=False)
-    if ci.x is not None and ci.x.shape[0] <= len(ci.names):
-        raise ItemDataError([(None, f"{ci.x.shape[0]} respondents but {len(ci.names)} items: the correlation matrix "
-                                    f"is singular, so the anti-image correlations (its inverse) do not exist")], "kmo")
-    bad = nonpositive_definite_items(ci.r, ci.names)
-    if bad:
-        raise ItemDataError([(None, "the correlation matrix is not positive definite, so the anti-image correlations "
-                                    f"are undefined; the items involved are {', '.join(bad)}")], "kmo")
-    overall, per = kmo_matrix(ci.r)
-    w = emit(ci.warnings, PsychometricWarning)
-    return KMOResult(overall, pd.Series(per, index=list(ci.names), name="MSA"), w)
-
-
-def bartlett(data, n_obs: float | None = None, *, use: str = "pairwise") -> BartlettResult:
-    """Bartlett's (1951) test of sphericity, as ``psych::cortest.bartlett``.
-
-    χ² = -ln|R| (n - 1 - (2p + 5)/6), df = p(p - 1)/2. With raw data, R is the pairwise
-    correlation matrix and n the number of rows; with a correlation matrix give ``n_obs``.
-    Returns a :class:`BartlettResult`; ``chisq, df, p = ls.bartlett(x)``.
-    R equivalent: ``psych::cortest.bartlett(x)``.
-    """
-    ci = prepare_correlations(data, use=use, n_obs=n_obs, context="bartlett")
-    if not np.isfinite(ci.n_obs):
-        raise ValueError("bartlett: a correlation matrix was given without n_obs; the test needs the number of "
-                         "respondents (psych silently assumes 100)")
-    chisq, df, p = bartlett_statistic(ci.r, ci.n_obs)
-    if not np.isfinite(chisq):
-        bad = nonpositive_definite_items(ci.r, ci.names)
-        raise ItemDataError([(None, "the correlation matrix is not positive definite (its determinant is not "
-                                    "positive), so -ln|R| is undefined"
-                                    + (f"; the items involved are {', '.join(bad)}" if bad else ""))], "bartlett")
-    return BartlettResult(chisq, df, p, ci.n_obs)
+def _check_parallel_arguments(fa, quantile, n_iter) -> None:
+    if fa not in ("both", "fa", "pc"):
+        raise ValueError(f"fa={fa!r}: expected 'both', 'fa' or 'pc'")
+    if not 0 < quantile < 1:
+        raise ValueError(f"quantile={quantile!r}: expected a number between 0 and 1")
+    if int(n_iter) < 1:
+        raise ValueError(f"n_iter={n_iter!r}: expected a positive integer")
 
 
 def _wishart_correlations(rng, n: int, p: int, B: int) -> np.ndarray:
@@ -376,16 +254,102 @@ def _wishart_correlations(rng, n: int, p: int, B: int) -> np.ndarray:
     return R
 
 
+def _sparse_data_warnings(x: np.ndarray, names) -> tuple[list[str], bool]:
+    """Warnings about empty rows and whether column-wise resamples can have defined correlations."""
+    n, p = x.shape
+    warns = []
+    empty = int(np.isnan(x).all(axis=1).sum())
+    if empty:
+        warns.append(f"{empty} of {n} rows have no answer to any item; they count as respondents in the simulated "
+                     f"data (n = {n}, as psych's nrow(x)), which overstates the information in the data — drop them "
+                     f"or give nobs")
+    f = (~np.isnan(x)).mean(axis=0)
+    expected = n * np.outer(f, f)
+    np.fill_diagonal(expected, np.inf)
+    i, j = np.unravel_index(np.argmin(expected), expected.shape)
+    if expected[i, j] < MIN_RESAMPLED_PAIR_ROWS:
+        warns.append(f"too few complete rows to resample: items {names[i]!r} and {names[j]!r} would be answered "
+                     f"together in about {expected[i, j]:.1f} rows of a column-wise resample (at least "
+                     f"{MIN_RESAMPLED_PAIR_ROWS} needed for a defined correlation); the resampled eigenvalues are "
+                     f"not computed (the suggestion uses the normal simulations, as psych's)")
+        return warns, False
+    return warns, True
+
+
+def _resampled_correlations(rng, x: np.ndarray, n_iter: int, cor: str, warns: list) -> np.ndarray | None:
+    """Correlation matrices of ``n_iter`` column-wise resamples (psych: each column resampled with
+    replacement on its own, so the correlations are ~0); None if they cannot be had."""
+    n, p = x.shape
+    # column-major copies (column j at j*n .. j*n + n - 1) of the centred, zero-filled data and
+    # of the missing-value indicator, gathered with the same index in every resample
+    nanm = np.isnan(x)
+    x0t = np.ascontiguousarray(np.where(nanm, 0.0, x - np.nanmean(x, axis=0)).T).ravel()
+    qt = np.ascontiguousarray(nanm.T.astype(float)).ravel()
+    xt = np.ascontiguousarray(x.T).ravel()
+    offsets = (np.arange(p) * n)[None, :]
+    res = []
+    max_draws = n_iter + 20
+    for _ in range(max_draws):
+        if len(res) == n_iter:
+            break
+        flat = rng.integers(0, n, size=(n, p), dtype=np.int32 if n * p < 2 ** 31 else np.int64)
+        flat += offsets
+        if cor == "poly":
+            from loyaltyscope.psychometrics.polychoric_correlation import polychoric as _poly
+            with quiet_emission():
+                try:
+                    c = _poly(np.take(xt, flat)).rho.to_numpy()
+                except ItemDataError:
+                    continue
+        else:
+            c = corr.pairwise_cor_masked(np.take(x0t, flat), np.take(qt, flat))
+        if not np.isnan(c).any():
+            res.append(c)
+    if len(res) < n_iter:
+        warns.append(f"only {len(res)} of {max_draws} column-wise resamples had defined correlations (too few rows "
+                     f"answering both items of a pair); the resampled eigenvalues are not computed")
+        return None
+    return np.stack(res)
+
+
+def _eigen_table(R, sims, res, do_fa, quantile) -> pd.DataFrame:
+    """Observed, simulated and resampled eigenvalues (components and one-factor minres)."""
+    p = R.shape[0]
+    pc_obs = np.linalg.eigvalsh(R)[::-1]
+    fa_obs = minres_one_factor_values(R[None])[0] if do_fa else np.full(p, np.nan)
+    allr = sims if res is None else np.concatenate([sims, res])
+    all_pc = np.linalg.eigvalsh(allr)[:, ::-1]
+    all_fa = minres_one_factor_values(allr) if do_fa else None
+    B = sims.shape[0]
+    cols = {"observed_pc": pc_obs, "observed_fa": fa_obs,
+            "simulated_pc_mean": all_pc[:B].mean(0), "simulated_pc_quantile": np.quantile(all_pc[:B], quantile, axis=0)}
+    if do_fa:
+        cols["simulated_fa_mean"] = all_fa[:B].mean(0)
+        cols["simulated_fa_quantile"] = np.quantile(all_fa[:B], quantile, axis=0)
+    if res is not None:
+        cols["resampled_pc_mean"] = all_pc[B:].mean(0)
+        cols["resampled_pc_quantile"] = np.quantile(all_pc[B:], quantile, axis=0)
+        if do_fa:
+            cols["resampled_fa_mean"] = all_fa[B:].mean(0)
+            cols["resampled_fa_quantile"] = np.quantile(all_fa[B:], quantile, axis=0)
+    return pd.DataFrame(cols, index=pd.RangeIndex(1, p + 1, name="number"))
+
+
+def _leading_above(obs, ref) -> int:
+    above = np.asarray(obs) > np.asarray(ref)
+    return int(len(above) if above.all() else np.argmin(above))
+
+
 @corr.small_blas
 def parallel_analysis(data, n_iter: int = 100, quantile: float = 0.95, seed: int | None = 1, fa: str = "both", *,
-                      n_obs: float | None = None, use: str = "pairwise", cor: str = "pearson",
+                      nobs: float | None = None, use: str = "pairwise", cor: str = "pearson",
                       resample: bool = True) -> ParallelAnalysisResult:
     """Parallel analysis (Horn, 1965) as ``psych::fa.parallel``.
 
     Parameters
     ----------
     data : DataFrame or correlation matrix
-        Raw responses, or a correlation matrix with ``n_obs``.
+        Raw responses, or a correlation matrix with ``nobs``.
     n_iter : int
         Simulated data sets (psych ``n.iter``).
     quantile : float
@@ -394,9 +358,13 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float = 0.95, seed: int
         Seed of :func:`numpy.random.default_rng`; the same seed gives the same numbers.
     fa : {"both", "fa", "pc"}
         Which eigenvalues to compare.
+    nobs : float, optional
+        Respondents of the simulated data (default: the rows of raw data; 100 with a warning for
+        a correlation matrix, as psych).
     resample : bool
         Also resample the observed data column-wise (psych does this for raw data; only
-        reported, psych's suggestion uses the normal simulations).
+        reported, psych's suggestion uses the normal simulations). Skipped with a warning when
+        the data are too sparse for resamples with defined correlations.
 
     Returns
     -------
@@ -405,85 +373,26 @@ def parallel_analysis(data, n_iter: int = 100, quantile: float = 0.95, seed: int
 
     R equivalent: ``psych::fa.parallel(x, n.iter = 100, fm = "minres", fa = "both")``.
     """
-    if fa not in ("both", "fa", "pc"):
-        raise ValueError(f"fa={fa!r}: expected 'both', 'fa' or 'pc'")
-    if not 0 < quantile < 1:
-        raise ValueError(f"quantile={quantile!r}: expected a number between 0 and 1")
-    if int(n_iter) < 1:
-        raise ValueError(f"n_iter={n_iter!r}: expected a positive integer")
-    ci = prepare_correlations(data, use=use, cor=cor, n_obs=n_obs, context="parallel_analysis")
+    _check_parallel_arguments(fa, quantile, n_iter)
+    ci = prepare_correlations(data, use=use, cor=cor, nobs=nobs, context="parallel_analysis")
     warns = list(ci.warnings)
-    if not np.isfinite(ci.n_obs):
-        warns.append("a correlation matrix was given without n_obs; 100 respondents assumed, as psych does")
-        nsub = 100
-    else:
-        nsub = int(ci.n_obs)
+    if not np.isfinite(ci.nobs):
+        warns.append("a correlation matrix was given without nobs; 100 respondents assumed, as psych does")
+    nsub = int(ci.nobs) if np.isfinite(ci.nobs) else 100
     if nsub <= len(ci.names):
         raise ItemDataError([(None, f"{nsub} respondents but {len(ci.names)} items: parallel analysis needs more "
                                     f"respondents than items")], "parallel_analysis")
-    R = ci.r
-    p = R.shape[0]
     rng = np.random.default_rng(seed)
-    do_fa = fa in ("both", "fa")
-    pc_obs = np.linalg.eigvalsh(R)[::-1]
-    fa_obs = minres_one_factor_values(R[None])[0] if do_fa else np.full(p, np.nan)
-    sims = _wishart_correlations(rng, nsub, p, int(n_iter))
+    sims = _wishart_correlations(rng, nsub, len(ci.names), int(n_iter))
     res = None
     if resample and ci.x is not None:
-        x = ci.x
-        n = x.shape[0]
-        # column-major copies (column j at j*n .. j*n + n - 1) of the centred, zero-filled data and
-        # of the missing-value indicator, gathered with the same index in every resample
-        nanm = np.isnan(x)
-        x0 = np.where(nanm, 0.0, x - np.nanmean(x, axis=0))
-        x0t = np.ascontiguousarray(x0.T).ravel()
-        qt = np.ascontiguousarray(nanm.T.astype(float)).ravel()
-        xt = np.ascontiguousarray(x.T).ravel()
-        offsets = (np.arange(p) * n)[None, :]
-        res = []
-        while len(res) < int(n_iter):
-            # psych: each column resampled with replacement on its own (correlations ~ 0)
-            flat = rng.integers(0, n, size=(n, p), dtype=np.int32 if n * p < 2 ** 31 else np.int64)
-            flat += offsets
-            if cor == "poly":
-                xs = np.take(xt, flat)
-                import warnings as _w
-
-                from loyaltyscope.psychometrics.polychoric_correlation import polychoric as _poly
-                with _w.catch_warnings():
-                    _w.simplefilter("ignore")
-                    c = _poly(xs).rho.to_numpy()
-            else:
-                c = corr.pairwise_cor_masked(np.take(x0t, flat), np.take(qt, flat))
-            if not np.isnan(c).any():
-                res.append(c)
-        res = np.stack(res)
-    allr = sims if res is None else np.concatenate([sims, res])
-    all_pc = np.linalg.eigvalsh(allr)[:, ::-1]
-    all_fa = minres_one_factor_values(allr) if do_fa else None
-    B = sims.shape[0]
-    sim_pc = all_pc[:B]
-    cols = {"observed_pc": pc_obs, "observed_fa": fa_obs,
-            "simulated_pc_mean": sim_pc.mean(0), "simulated_pc_quantile": np.quantile(sim_pc, quantile, axis=0)}
-    if do_fa:
-        cols["simulated_fa_mean"] = all_fa[:B].mean(0)
-        cols["simulated_fa_quantile"] = np.quantile(all_fa[:B], quantile, axis=0)
-    if res is not None:
-        rs_pc = all_pc[B:]
-        cols["resampled_pc_mean"] = rs_pc.mean(0)
-        cols["resampled_pc_quantile"] = np.quantile(rs_pc, quantile, axis=0)
-        if do_fa:
-            cols["resampled_fa_mean"] = all_fa[B:].mean(0)
-            cols["resampled_fa_quantile"] = np.quantile(all_fa[B:], quantile, axis=0)
-
-    def leading(obs, ref):
-        above = obs > ref
-        return int(p if above.all() else np.argmin(above))
-
-    n_comp = leading(pc_obs, cols["simulated_pc_quantile"]) if fa in ("both", "pc") else None
-    n_fact = leading(fa_obs, cols["simulated_fa_quantile"]) if do_fa else None
-    eig = pd.DataFrame(cols, index=pd.RangeIndex(1, p + 1, name="number"))
-    return ParallelAnalysisResult(n_fact, n_comp, eig, int(n_iter), float(quantile), seed, fa, ci.n_obs,
+        more, ok = _sparse_data_warnings(ci.x, ci.names)
+        warns += more
+        res = _resampled_correlations(rng, ci.x, int(n_iter), cor, warns) if ok else None
+    eig = _eigen_table(ci.r, sims, res, fa in ("both", "fa"), quantile)
+    n_comp = _leading_above(eig["observed_pc"], eig["simulated_pc_quantile"]) if fa in ("both", "pc") else None
+    n_fact = _leading_above(eig["observed_fa"], eig["simulated_fa_quantile"]) if fa in ("both", "fa") else None
+    return ParallelAnalysisResult(n_fact, n_comp, eig, int(n_iter), float(quantile), seed, fa, ci.nobs,
                                   emit(warns, PsychometricWarning))
 
 
@@ -494,14 +403,26 @@ def velicer_map(data, n: int = 8, *, power: int = 2, use: str = "pairwise") -> M
     After partialling out the first i principal components, MAP(i) is the mean squared
     off-diagonal partial correlation (``power=4``: O'Connor's revised MAP). The suggested
     number of factors is the i in 1..n with the smallest MAP (psych); MAP(0), the mean squared
-    observed correlation, is reported too.
+    observed correlation, is reported too; with p items at most p - 1 components are removed.
     R equivalent: ``psych::VSS(x, n = 8)$map``.
     """
     ci = prepare_correlations(data, use=use, context="velicer_map")
     if ci.x is not None and ci.x.shape[0] <= len(ci.names):
         raise ItemDataError([(None, f"{ci.x.shape[0]} respondents but {len(ci.names)} items: the partial "
                                     f"correlations are undefined")], "velicer_map")
-    vals = map_values(ci.r, n=n, power=power)
-    s = pd.Series(vals, index=pd.RangeIndex(0, n + 1, name="components"), name="map")
+    n_done = min(int(n), len(ci.names) - 1)          # at most p - 1 components can be partialled out
+    vals = map_values(ci.r, n=n, power=power)[:n_done + 1]
+    s = pd.Series(vals, index=pd.RangeIndex(0, n_done + 1, name="components"), name="map")
+    warns = list(ci.warnings)
+    undefined = [int(i) for i in s.index[1:] if not np.isfinite(s[i])]
+    if len(undefined) == n_done:
+        why = [w for w in ci.warnings if "not positive definite" in w]
+        raise ItemDataError([(None, "the partial correlations are undefined after every number of components (a "
+                                    "residual variance is not positive): "
+                                    + (why[0] if why else "the correlation matrix is not positive definite"))],
+                            "velicer_map")
+    if undefined:
+        warns.append(f"the partial correlations are undefined (NaN) after {undefined} component(s): a residual "
+                     f"variance is not positive (the correlation matrix is not positive definite)")
     best = int(np.nanargmin(vals[1:]) + 1)
-    return MAPResult(best, s, power)
+    return MAPResult(best, s, power, ci.nobs, emit(warns, PsychometricWarning))

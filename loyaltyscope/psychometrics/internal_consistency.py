@@ -1,6 +1,7 @@
-"""Reliability and discriminant validity: coefficient alpha and item statistics (psych::alpha),
-omega hierarchical and total via Schmid–Leiman (psych::omega), composite reliability and AVE
-from a CFA (semTools::compRelSEM, semTools::AVE), HTMT (semTools::htmt), Fornell–Larcker.
+"""Internal consistency of a scale: coefficient alpha and item statistics (psych::alpha), omega
+hierarchical and total via Schmid–Leiman (psych::omega). (Composite reliability and AVE from a
+CFA are in :mod:`loyaltyscope.psychometrics.composite_reliability`; HTMT and Fornell–Larcker
+in :mod:`loyaltyscope.psychometrics.validity`.)
 
 Formulas (C = item covariance matrix, R = cov2cor(C), k items):
 
@@ -17,24 +18,16 @@ Formulas (C = item covariance matrix, R = cov2cor(C), k items):
   solution of the factor correlations gives g loadings of the group factors, the
   Schmid–Leiman transformation gives general loadings g_i and group loadings;
   ω_h = (Σ g_i)²/1ᵀR1, ω_t = (1ᵀR1 - Σ u²_i)/1ᵀR1.
-- composite reliability (semTools::compRelSEM, ``obs.var = TRUE``): ω = (Σλ)² φ / 1ᵀS1, S the
-  sample covariance (divisor n, listwise) of the construct's items, λ, φ from an ML CFA.
-- AVE (semTools::AVE): Σλ² φ / tr S (NaN when an item of the construct cross-loads).
-- HTMT (semTools::htmt, defaults ``missing = "listwise"``, ``absolute = TRUE``,
-  ``htmt2 = TRUE``): mean |r| between the items of two constructs over the square root of
-  the product of the mean within-construct |r|, geometric means (HTMT2, Roemer et al. 2021)
-  or arithmetic means (``htmt2=False``, Henseler et al. 2015).
-- Fornell–Larcker: sqrt(AVE) on the diagonal, CFA factor correlations off the diagonal; the
-  criterion holds when each sqrt(AVE) exceeds the construct's correlations.
+- scale: covariances are computed on columns divided by powers of two (exact) and the raw
+  quantities rebuilt from them, so an item recorded as 1e-300 × its answers neither underflows
+  to a zero variance nor breaks the SVD of the SMCs; a pairwise covariance matrix that is not
+  positive definite (no data set could produce it) is named on ``.warnings``.
 
 References: Cronbach (1951); Guttman (1945); Feldt, Woodruff & Salih (1987); Duhachek &
 Iacobucci (2004); McDonald (1999); Schmid & Leiman (1957); Zinbarg, Revelle, Yovel & Li
-(2005); Fornell & Larcker (1981); Henseler, Ringle & Sarstedt (2015); Roemer, Schuberth &
-Henseler (2021).
+(2005).
 
-R equivalents: ``psych::alpha(x)``, ``psych::omega(x, nfactors = 3)``,
-``semTools::compRelSEM(cfa(model, data))``, ``semTools::AVE(fit)``,
-``semTools::htmt(model, data)``.
+R equivalents: ``psych::alpha(x)``, ``psych::omega(x, nfactors = 3)``.
 """
 
 from __future__ import annotations
@@ -45,14 +38,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.psychometrics import correlations as corr
 from loyaltyscope.psychometrics.exploratory import efa as _efa, extract_minres, extract_ml, extract_pa
-from loyaltyscope.psychometrics.itemdata import ItemDataError, PsychometricWarning, emit, item_matrix, require_variance
-from loyaltyscope.numerics.display import frame_html, frame_text, para_html
+from loyaltyscope.psychometrics.itemdata import (ItemDataError, PsychometricWarning, correlation_input, emit,
+                                                 item_matrix, nonpositive_definite_items, prepare_correlations,
+                                                 quiet_emission)
 from loyaltyscope.psychometrics.rotation import rotate
 
-__all__ = ["alpha", "AlphaResult", "omega", "OmegaResult", "reliability", "htmt", "htmt_intervals",
-           "fornell_larcker", "alpha_from_cov", "feldt_interval", "constructs_from_model"]
+__all__ = ["alpha", "AlphaResult", "omega", "OmegaResult", "alpha_from_cov", "feldt_interval"]
 
 
 # ---- numeric cores ----------------------------------------------------------------------------------
@@ -77,22 +71,36 @@ def alpha_from_cov(C: np.ndarray, R: np.ndarray | None = None) -> dict:
             "Q": Q}
 
 
-def feldt_interval(alpha_value: float, n_obs: float, n_items: int, p: float = 0.05) -> tuple[float, float]:
+def feldt_interval(alpha_value: float, nobs: float, n_items: int, p: float = 0.05) -> tuple[float, float]:
     """Feldt's confidence interval of alpha (psych ``alpha.ci``)."""
-    d1, d2 = n_obs - 1, (n_obs - 1) * (n_items - 1)
+    d1, d2 = nobs - 1, (nobs - 1) * (n_items - 1)
     low = 1 - (1 - alpha_value) * stats.f.ppf(1 - p / 2, d1, d2)
     high = 1 - (1 - alpha_value) * stats.f.ppf(p / 2, d1, d2)
     return float(low), float(high)
 
 
-def _cov(x: np.ndarray, use: str) -> np.ndarray:
-    return corr.pairwise_cov(x) if use == "pairwise" else np.cov(x, rowvar=False)
+def _scaled_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise covariances C = Cs ∘ d dᵀ as ``(Cs, d)`` with d relative powers of two (max 1)."""
+    cs, d = corr.pairwise_cov(x, scaled=True)
+    return cs, d / d.max()
+
+
+def _rebuild(cs: np.ndarray, d: np.ndarray) -> np.ndarray:
+    with np.errstate(under="ignore"):
+        return cs * np.outer(d, d)
+
+
+def _sd(x: np.ndarray) -> np.ndarray:
+    """Column standard deviations (ddof 1, NaN ignored) without under- or overflow."""
+    dev = x - np.nanmean(x, axis=0)
+    s = corr.power_of_two_scales(dev)
+    return np.nanstd(dev / s, axis=0, ddof=1) * s
 
 
 # ---- alpha ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class AlphaResult:
+class AlphaResult(ResultProtocol):
     """Coefficient alpha with item statistics (psych ``alpha``).
 
     Attributes
@@ -105,6 +113,8 @@ class AlphaResult:
         variance have NaN rows (see ``warnings``).
     ci : DataFrame
         ``lower``, ``upper`` of the Feldt interval and, with ``n_boot``, the bootstrap interval.
+    nobs : int
+        Respondents (rows used).
     """
 
     raw_alpha: float
@@ -118,13 +128,17 @@ class AlphaResult:
     sd: float
     item_stats: pd.DataFrame
     ci: pd.DataFrame
-    n_obs: int
+    nobs: int
     n_items: int
     use: str
     n_boot: int = 0
     seed: int | None = None
     reversed_items: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        return f"Coefficient alpha ({self.n_items} items, n = {self.nobs}, {self.use} covariances)"
 
     @property
     def feldt(self) -> tuple[float, float]:
@@ -136,31 +150,101 @@ class AlphaResult:
             return None
         return float(self.ci.loc["bootstrap", "lower"]), float(self.ci.loc["bootstrap", "upper"])
 
-    def summary(self, digits: int = 3) -> str:
-        lines = [f"Reliability analysis ({self.n_items} items, n = {self.n_obs}, {self.use} covariances)", "",
-                 f"raw alpha = {self.raw_alpha:.{digits}f}   std alpha = {self.std_alpha:.{digits}f}   "
-                 f"G6(smc) = {self.g6:.{digits}f}   average r = {self.average_r:.{digits}f}   "
-                 f"S/N = {self.s_n:.2f}   ase = {self.ase:.{digits}f}   mean = {self.mean:.2f}   sd = {self.sd:.2f}",
-                 "", "Confidence intervals of raw alpha:", frame_text(self.ci, digits), "",
-                 "Item statistics:", frame_text(self.item_stats, digits)]
-        if self.warnings:
-            lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
-        return "\n".join(lines)
+    def _headline(self) -> list[str]:
+        return [f"raw alpha = {self.raw_alpha:.3f}   std alpha = {self.std_alpha:.3f}   G6(smc) = {self.g6:.3f}   "
+                f"average r = {self.average_r:.3f}   S/N = {self.s_n:.2f}   ase = {self.ase:.3f}   "
+                f"mean = {self.mean:.2f}   sd = {self.sd:.2f}"]
 
-    def __str__(self):
-        return self.summary()
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"confidence intervals of raw alpha": self.ci, "item statistics": self.item_stats}
 
-    def _repr_html_(self):
-        head = (f"raw alpha = {self.raw_alpha:.3f}, std alpha = {self.std_alpha:.3f}, average r = {self.average_r:.3f} "
-                f"({self.n_items} items, n = {self.n_obs})")
-        return ("<div>" + para_html("Coefficient alpha", bold=True) + para_html(head)
-                + frame_html(self.ci, "Confidence intervals") + frame_html(self.item_stats, "Item statistics")
-                + "".join(para_html("Warning: " + w) for w in self.warnings) + "</div>")
+
+def _alpha_items(items, reverse):
+    """Validated item matrix, reverse-keyed as psych's ``keys``: ``(m, x, reversed)``."""
+    m = item_matrix(items, context="alpha")
+    names = list(m.names)
+    x = m.x.copy()
+    rev = tuple(reverse or ())
+    unknown = [r for r in rev if r not in names]
+    if unknown:
+        raise ItemDataError([(u, f"reverse: item {u!r} is not a column of the data") for u in unknown], "alpha")
+    if rev:
+        adjust = np.nanmax(x) + np.nanmin(x)
+        for r in rev:
+            x[:, names.index(r)] = adjust - x[:, names.index(r)]
+    return m, x, rev
+
+
+def _alpha_drops(cs, d, R) -> list[tuple[float, float, float]]:
+    """(raw alpha, std alpha, average r) with each item left out (psych's ``alpha.drop``), from
+    scaled covariances ``cs`` and scales ``d`` (the rest rescaled to its own largest scale)."""
+    k = cs.shape[0]
+    if k == 2:
+        return [(cs[0, 1] / cs[1, 1] * (d[0] / d[1]), R[0, 1], R[0, 1]),
+                (cs[0, 1] / cs[0, 0] * (d[1] / d[0]), R[0, 1], R[0, 1])]
+    out = []
+    for i in range(k):
+        s = np.delete(np.arange(k), i)
+        a = alpha_from_cov(_rebuild(cs[np.ix_(s, s)], d[s] / d[s].max()), R[np.ix_(s, s)])
+        out.append((a["raw_alpha"], a["std_alpha"], a["average_r"]))
+    return out
+
+
+def _r_drop(cs, d) -> np.ndarray:
+    """Corrected item-total correlations from scaled covariances (scale-free in every item)."""
+    k = cs.shape[0]
+    out = np.empty(k)
+    for i in range(k):
+        s = np.delete(np.arange(k), i)
+        ds = d[s] / d[s].max()
+        with np.errstate(invalid="ignore"):        # NaN for a non-positive-definite matrix (warned)
+            out[i] = (cs[i, s] @ ds) / np.sqrt(cs[i, i] * (ds @ cs[np.ix_(s, s)] @ ds))
+    return out
+
+
+def _item_statistics(xk, cs, d, R, names) -> pd.DataFrame:
+    k = len(names)
+    Vt = R.sum()
+    RC = R.copy()
+    np.fill_diagonal(RC, corr.smc(R))
+    with np.errstate(invalid="ignore"):
+        r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
+        total = np.nanmean(xk, axis=1)
+    raw_r = corr.pairwise_cor(np.column_stack([total, xk]))[0][0, 1:]
+    drops = _alpha_drops(cs, d, R)
+    return pd.DataFrame({
+        "n": (~np.isnan(xk)).sum(axis=0), "raw_r": raw_r, "std_r": R.sum(axis=0) / np.sqrt(Vt), "r_cor": r_cor,
+        "r_drop": _r_drop(cs, d), "mean": np.nanmean(xk, axis=0), "sd": _sd(xk),
+        "alpha_if_deleted": [t[0] for t in drops], "std_alpha_if_deleted": [t[1] for t in drops],
+        "average_r_if_deleted": [t[2] for t in drops]}, index=list(names)[:k])
+
+
+def _alpha_intervals(raw, xk, nsub, k, ci, n_boot, seed) -> pd.DataFrame:
+    p = 1 - ci
+    rows = {"feldt": feldt_interval(raw, nsub, k, p)}
+    if n_boot and n_boot > 0:
+        rng = np.random.default_rng(seed)
+        boots = np.empty(int(n_boot))
+        for b in range(int(n_boot)):
+            C = _rebuild(*_scaled_cov(xk[rng.integers(0, nsub, nsub)]))
+            boots[b] = (1 - np.trace(C) / C.sum()) * k / (k - 1)
+        boots = boots[np.isfinite(boots)]
+        rows["bootstrap"] = (float(np.quantile(boots, p / 2)), float(np.quantile(boots, 1 - p / 2)))
+    return pd.DataFrame(rows, index=["lower", "upper"]).T
+
+
+def _not_pd_warning(R, names, what: str) -> list[str]:
+    bad = nonpositive_definite_items(R, list(names))
+    if not bad:
+        return []
+    return [f"the {what} of the items is not positive definite (no set of respondents could produce it; items "
+            f"involved: {', '.join(bad)}): alpha, r_drop and the SMC-based statistics (G6, r_cor) come from an "
+            f"impossible matrix (NaN where a variance of the rest is negative) — compare with use='listwise'"]
 
 
 @corr.small_blas
 def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: int | None = None,
-          ci: float = 0.95, n_obs: int | None = None) -> AlphaResult:
+          ci: float = 0.95, nobs: int | None = None) -> AlphaResult:
     """Coefficient alpha and item statistics, as ``psych::alpha``.
 
     Parameters
@@ -176,7 +260,7 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
         Bootstrap resamples of rows for a percentile interval of raw alpha (0: none).
     ci : float
         Coverage of the intervals (Feldt and bootstrap).
-    n_obs : int, optional
+    nobs : int, optional
         Respondents, when ``items`` is a correlation matrix (for Feldt's interval and the ASE);
         then raw = standardized alpha and the statistics that need raw data are NaN.
 
@@ -194,105 +278,56 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
     if use not in ("pairwise", "listwise"):
         raise ValueError(f"use={use!r}: expected 'pairwise' or 'listwise'")
     if corr.is_correlation_matrix(items):
-        return _alpha_from_matrix(items, n_obs, reverse, ci)
-    m = item_matrix(items, context="alpha")
+        return _alpha_from_matrix(items, nobs, reverse, ci)
+    m, x, rev = _alpha_items(items, reverse)
     names = list(m.names)
-    x = m.x.copy()
-    warns: list[str] = []
-    rev = tuple(reverse or ())
-    unknown = [r for r in rev if r not in names]
-    if unknown:
-        raise ItemDataError([(u, f"reverse: item {u!r} is not a column of the data") for u in unknown], "alpha")
-    if rev:
-        adjust = np.nanmax(x) + np.nanmin(x)
-        for r in rev:
-            x[:, names.index(r)] = adjust - x[:, names.index(r)]
     keep = [j for j, nm in enumerate(names) if nm not in m.constant]
-    for nm in m.constant:
-        warns.append(f"item {nm!r} has no variance (a single response category); it was left out of alpha and "
-                     f"its statistics are NaN")
+    warns = [f"item {nm!r} has no variance (a single response category); it was left out of alpha and its "
+             f"statistics are NaN" for nm in m.constant]
     if len(keep) < 2:
         raise ItemDataError([(None, f"alpha needs at least two items with variance; usable: "
                                     f"{[names[j] for j in keep]}")], "alpha")
+    kept = [names[j] for j in keep]
     xk = x[:, keep]
     if use == "listwise":
         xk = corr.listwise(xk)
         if xk.shape[0] < 2:
-            raise ItemDataError([(None, "fewer than two complete rows for listwise deletion")], "alpha")
-    nsub = xk.shape[0]
-    k = xk.shape[1]
+            raise ItemDataError([(None, f"only {xk.shape[0]} complete row(s) of {m.n_rows} for listwise deletion "
+                                        f"(at least 2 needed)")], "alpha")
+    nsub, k = xk.shape
+    cs, d = _scaled_cov(xk)
+    if np.isnan(cs).any():
+        i, j = np.argwhere(np.isnan(cs))[0]
+        raise ItemDataError([(kept[i], f"items {kept[i]!r} and {kept[j]!r} have fewer than two rows in common; their "
+                                       f"covariance is undefined")], "alpha")
     if nsub <= k:
         warns.append(f"{nsub} respondents but {k} items: the covariance matrix is singular; alpha is computed, but "
                      f"the SMC-based statistics (G6, r_cor) use a pseudo-inverse")
-    C = _cov(xk, use)
-    if np.isnan(C).any():
-        i, j = np.argwhere(np.isnan(C))[0]
-        raise ItemDataError([(names[keep[i]], f"items {names[keep[i]]!r} and {names[keep[j]]!r} have fewer than two "
-                                              f"rows in common; their covariance is undefined")], "alpha")
-    R = corr.cov2cor(C)
+    C, R = _rebuild(cs, d), corr.cov2cor(cs)
+    if nsub > k:
+        warns += _not_pd_warning(R, kept, f"{use} covariance matrix")
     tot = alpha_from_cov(C, R)
-    drops = []
-    if k > 2:
-        for i in range(k):
-            s = np.delete(np.arange(k), i)
-            d = alpha_from_cov(C[np.ix_(s, s)], R[np.ix_(s, s)])
-            drops.append((d["raw_alpha"], d["std_alpha"], d["average_r"]))
-    else:
-        drops = [(C[0, 1] / C[1, 1], R[0, 1], R[0, 1]), (C[0, 1] / C[0, 0], R[0, 1], R[0, 1])]
-    Vt = R.sum()
-    std_r = R.sum(axis=0) / np.sqrt(Vt)
-    RC = R.copy()
-    np.fill_diagonal(RC, corr.smc(R))
-    with np.errstate(invalid="ignore"):
-        r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
-    r_drop = np.array([(C[:, i].sum() - C[i, i]) / np.sqrt(C[i, i] * np.delete(np.delete(C, i, 0), i, 1).sum())
-                       for i in range(k)])
-    with np.errstate(invalid="ignore"):
-        total = np.nanmean(xk, axis=1)
-    raw_r = []
-    for i in range(k):
-        ok = ~np.isnan(total) & ~np.isnan(xk[:, i])
-        raw_r.append(np.corrcoef(total[ok], xk[ok, i])[0, 1])
-    stats_k = pd.DataFrame({
-        "n": (~np.isnan(xk)).sum(axis=0), "raw_r": raw_r, "std_r": std_r, "r_cor": r_cor, "r_drop": r_drop,
-        "mean": np.nanmean(xk, axis=0), "sd": np.nanstd(xk, axis=0, ddof=1),
-        "alpha_if_deleted": [d[0] for d in drops], "std_alpha_if_deleted": [d[1] for d in drops],
-        "average_r_if_deleted": [d[2] for d in drops]}, index=[names[j] for j in keep])
-    item_stats = stats_k.reindex(names)
+    item_stats = _item_statistics(xk, cs, d, R, kept).reindex(names)
     item_stats["n"] = item_stats["n"].fillna(0).astype(int) if use == "pairwise" else item_stats["n"]
-    if m.constant:
-        for nm in m.constant:
-            item_stats.loc[nm, "n"] = int((~np.isnan(x[:, names.index(nm)])).sum())
-            item_stats.loc[nm, "mean"] = float(np.nanmean(x[:, names.index(nm)]))
-            item_stats.loc[nm, "sd"] = 0.0
-    neg = [names[keep[i]] for i in range(k) if r_drop[i] < 0]
+    for nm in m.constant:
+        v = x[:, names.index(nm)]
+        item_stats.loc[nm, ["n", "mean", "sd"]] = [int((~np.isnan(v)).sum()), float(np.nanmean(v)), 0.0]
+    neg = [nm for nm in kept if item_stats.loc[nm, "r_drop"] < 0]
     if neg:
         warns.append(f"negative corrected item-total (item-rest) correlation for {', '.join(neg)}: "
                      f"probably reverse-keyed items that were not reversed")
-    p = 1 - ci
-    lo, hi = feldt_interval(tot["raw_alpha"], nsub, k, p)
-    ci_rows = {"feldt": (lo, hi)}
-    if n_boot and n_boot > 0:
-        rng = np.random.default_rng(seed)
-        boots = np.empty(int(n_boot))
-        for b in range(int(n_boot)):
-            xb = xk[rng.integers(0, nsub, nsub)]
-            Cb = _cov(xb, use)
-            boots[b] = (1 - np.trace(Cb) / Cb.sum()) * k / (k - 1)
-        boots = boots[np.isfinite(boots)]
-        ci_rows["bootstrap"] = (float(np.quantile(boots, p / 2)), float(np.quantile(boots, 1 - p / 2)))
-    ci_df = pd.DataFrame(ci_rows, index=["lower", "upper"]).T
+    with np.errstate(invalid="ignore"):
+        total = np.nanmean(xk, axis=1)
     return AlphaResult(
         raw_alpha=float(tot["raw_alpha"]), std_alpha=float(tot["std_alpha"]), g6=float(tot["g6"]),
         average_r=float(tot["average_r"]), median_r=float(tot["median_r"]), s_n=float(tot["s_n"]),
-        ase=float(np.sqrt(tot["Q"] / nsub)), mean=float(np.nanmean(total)), sd=float(np.nanstd(total, ddof=1)),
-        item_stats=item_stats, ci=ci_df, n_obs=int(nsub), n_items=int(k), use=use, n_boot=int(n_boot or 0),
-        seed=seed, reversed_items=rev, warnings=emit(warns, PsychometricWarning))
+        ase=float(np.sqrt(tot["Q"] / nsub)), mean=float(np.nanmean(total)), sd=float(_sd(total[:, None])[0]),
+        item_stats=item_stats, ci=_alpha_intervals(tot["raw_alpha"], xk, nsub, k, ci, n_boot, seed),
+        nobs=int(nsub), n_items=int(k), use=use, n_boot=int(n_boot or 0), seed=seed, reversed_items=rev,
+        warnings=emit(warns, PsychometricWarning))
 
 
-def _alpha_from_matrix(r, n_obs, reverse, ci) -> AlphaResult:
-    from loyaltyscope.psychometrics.itemdata import correlation_input
-
+def _alpha_from_matrix(r, nobs, reverse, ci) -> AlphaResult:
     R, names = correlation_input(r, context="alpha")
     names = list(names)
     rev = tuple(reverse or ())
@@ -303,14 +338,7 @@ def _alpha_from_matrix(r, n_obs, reverse, ci) -> AlphaResult:
     C = R * np.outer(key, key)
     k = len(names)
     tot = alpha_from_cov(C, C)
-    drops = []
-    for i in range(k):
-        s_ = np.delete(np.arange(k), i)
-        if k > 2:
-            d = alpha_from_cov(C[np.ix_(s_, s_)], C[np.ix_(s_, s_)])
-        else:
-            d = {"raw_alpha": C[0, 1], "std_alpha": C[0, 1], "average_r": C[0, 1]}
-        drops.append((d["raw_alpha"], d["std_alpha"], d["average_r"]))
+    drops = _alpha_drops(C, np.ones(k), C)
     RC = C.copy()
     np.fill_diagonal(RC, corr.smc(C))
     r_drop = np.array([(C[:, i].sum() - 1) / np.sqrt(np.delete(np.delete(C, i, 0), i, 1).sum()) for i in range(k)])
@@ -319,30 +347,30 @@ def _alpha_from_matrix(r, n_obs, reverse, ci) -> AlphaResult:
                                "r_cor": RC.sum(0) / np.sqrt(RC.sum()), "r_drop": r_drop, "mean": nan, "sd": nan,
                                "alpha_if_deleted": [d[0] for d in drops], "std_alpha_if_deleted": [d[1] for d in drops],
                                "average_r_if_deleted": [d[2] for d in drops]}, index=names)
-    warns = []
+    warns = _not_pd_warning(C, names, "correlation matrix")
     neg = [names[i] for i in range(k) if r_drop[i] < 0]
     if neg:
         warns.append(f"negative corrected item-total (item-rest) correlation for {', '.join(neg)}: "
                      f"probably reverse-keyed items that were not reversed")
-    if n_obs is None:
-        warns.append("a correlation matrix without n_obs: Feldt's interval and the ASE need the number of respondents")
+    if nobs is None:
+        warns.append("a correlation matrix without nobs: Feldt's interval and the ASE need the number of respondents")
         lo = hi = ase = np.nan
         n = 0
     else:
-        n = int(n_obs)
+        n = int(nobs)
         lo, hi = feldt_interval(tot["raw_alpha"], n, k, 1 - ci)
         ase = float(np.sqrt(tot["Q"] / n))
     return AlphaResult(raw_alpha=float(tot["raw_alpha"]), std_alpha=float(tot["std_alpha"]), g6=float(tot["g6"]),
                        average_r=float(tot["average_r"]), median_r=float(tot["median_r"]), s_n=float(tot["s_n"]),
                        ase=ase, mean=np.nan, sd=np.nan, item_stats=item_stats,
-                       ci=pd.DataFrame({"feldt": (lo, hi)}, index=["lower", "upper"]).T, n_obs=n, n_items=k,
+                       ci=pd.DataFrame({"feldt": (lo, hi)}, index=["lower", "upper"]).T, nobs=n, n_items=k,
                        use="matrix", reversed_items=rev, warnings=emit(warns, PsychometricWarning))
 
 
 # ---- omega (Schmid-Leiman) ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class OmegaResult:
+class OmegaResult(ResultProtocol):
     """McDonald's omega via the Schmid–Leiman transformation (psych ``omega``).
 
     ``loadings``: the Schmid–Leiman table (``g``, ``F1*``.., ``h2``, ``u2``, ``p2``), items
@@ -361,31 +389,27 @@ class OmegaResult:
     group: pd.DataFrame
     n_factors: int
     method: str
+    nobs: float
     reversed_items: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
 
-    def summary(self, digits: int = 2) -> str:
-        lines = [f"Omega (Schmid-Leiman, {self.n_factors} group factors, {self.method})",
-                 f"omega_h = {self.omega_h:.{digits}f}   omega_total = {self.omega_total:.{digits}f}   "
-                 f"alpha = {self.alpha:.{digits}f}   G6 = {self.g6:.{digits}f}   "
-                 f"omega_h/omega_t = {self.omega_limit:.{digits}f}   ECV = {self.ecv:.{digits}f}", "",
-                 frame_text(self.loadings, digits), "", frame_text(self.group, digits)]
-        if self.warnings:
-            lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
-        return "\n".join(lines)
+    @property
+    def title(self) -> str:
+        return f"Omega (Schmid-Leiman, {self.n_factors} group factors, {self.method})"
 
-    def __str__(self):
-        return self.summary()
+    def _headline(self) -> list[str]:
+        return [f"omega_h = {self.omega_h:.3f}   omega_total = {self.omega_total:.3f}   alpha = {self.alpha:.3f}   "
+                f"G6 = {self.g6:.3f}   omega_h/omega_t = {self.omega_limit:.3f}   ECV = {self.ecv:.3f}"]
 
-    def _repr_html_(self):
-        return ("<div>" + para_html(f"omega_h = {self.omega_h:.3f}, omega_total = {self.omega_total:.3f}", bold=True)
-                + frame_html(self.loadings, "Schmid-Leiman loadings") + frame_html(self.group, "Omega by group factor")
-                + "".join(para_html("Warning: " + w) for w in self.warnings) + "</div>")
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"Schmid-Leiman loadings": self.loadings, "omega by group factor": self.group}
 
 
 def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list):
-    fa_v = _efa(R, nf, rotation="varimax", method=method)     # psych: fa(m, nfactors, rotate = "varimax")
-    warns.extend(w for w in fa_v.warnings if w not in warns)
+    with quiet_emission():                                     # its messages are omega's, issued once by omega
+        fa_v = _efa(R, nf, rotation="varimax", method=method)  # psych: fa(m, nfactors, rotate = "varimax")
+    fit_only = ("a correlation matrix without nobs", "degrees of freedom: the model is saturated")   # not omega's
+    warns.extend(w for w in fa_v.warnings if w not in warns and not any(f in w for f in fit_only))
     orth = fa_v.loadings.to_numpy()
     p = R.shape[0]
     if nf == 1:
@@ -416,6 +440,26 @@ def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list):
     return g, sm, h2, u2, phi
 
 
+def _omega_groups(R, g, sm, om_tot, Vt, fn) -> pd.DataFrame:
+    """Omega total / general / group per group factor (psych ``omega.group``)."""
+    k = sm.shape[1]
+    sub = np.argmax(np.abs(sm), axis=1)
+    rows = {"g": (om_tot, g.sum() ** 2 / Vt, np.nan)}
+    grs = 0.0
+    for grp in range(k):
+        idx = np.nonzero(sub == grp)[0]
+        if idx.size == 0:
+            rows[fn[grp]] = (np.nan, np.nan, np.nan)
+            continue
+        Vgr = R[np.ix_(idx, idx)].sum()
+        gr = sm[idx, grp].sum()
+        grs += gr ** 2
+        rows[fn[grp]] = ((gr ** 2 + g[idx].sum() ** 2) / Vgr, g[idx].sum() ** 2 / Vgr, gr ** 2 / Vgr)
+    rows["g"] = (om_tot, g.sum() ** 2 / Vt, grs / Vt)
+    group = pd.DataFrame(rows, index=["total", "general", "group"]).T
+    return group
+
+
 @corr.small_blas
 def omega(data, n_factors: int = 3, method: str = "minres", rotation: str = "oblimin", *, use: str = "pairwise",
           flip: bool = True) -> OmegaResult:
@@ -441,8 +485,6 @@ def omega(data, n_factors: int = 3, method: str = "minres", rotation: str = "obl
 
     R equivalent: ``psych::omega(x, nfactors = 3, fm = "minres")``.
     """
-    from loyaltyscope.psychometrics.exploratory import prepare_correlations
-
     ci = prepare_correlations(data, use=use, context="omega")
     R = ci.r.copy()
     names = list(ci.names)
@@ -475,266 +517,14 @@ def omega(data, n_factors: int = 3, method: str = "minres", rotation: str = "obl
     table["h2"] = h2
     table["u2"] = u2
     table["p2"] = g ** 2 / h2
-    # omega per group factor (psych omega.group)
-    k = sm.shape[1]
-    sub = np.argmax(np.abs(sm), axis=1)
-    rows = {"g": (om_tot, g.sum() ** 2 / Vt, np.nan)}
-    grs = 0.0
-    for grp in range(k):
-        idx = np.nonzero(sub == grp)[0]
-        if idx.size == 0:
-            rows[fn[grp]] = (np.nan, np.nan, np.nan)
-            continue
-        Vgr = R[np.ix_(idx, idx)].sum()
-        gr = sm[idx, grp].sum()
-        grs += gr ** 2
-        rows[fn[grp]] = ((gr ** 2 + g[idx].sum() ** 2) / Vgr, g[idx].sum() ** 2 / Vgr, gr ** 2 / Vgr)
-    rows["g"] = (om_tot, g.sum() ** 2 / Vt, grs / Vt)
-    group = pd.DataFrame(rows, index=["total", "general", "group"]).T
+    group = _omega_groups(R, g, sm, om_tot, Vt, fn)
     fnames = [f"F{j + 1}" for j in range(phi.shape[0])]
     if rev:
         warns.append(f"items with negative general-factor loadings were reverse-keyed for omega: {', '.join(rev)}")
     return OmegaResult(omega_h=float(gsq / Vt), omega_total=float(om_tot), alpha=float(alpha_v),
                        omega_limit=float(gsq / (Vt - uniq)), g6=float(g6), ecv=float(ev[0] / ev.sum()),
                        loadings=table, phi=pd.DataFrame(phi, index=fnames, columns=fnames), group=group,
-                       n_factors=int(n_factors), method=method, reversed_items=rev,
+                       n_factors=int(n_factors), method=method, nobs=ci.nobs, reversed_items=rev,
                        warnings=emit(warns, PsychometricWarning))
 
 
-# ---- CFA based: composite reliability, AVE, HTMT, Fornell-Larcker -----------------------------------------------
-
-def constructs_from_model(model: str) -> dict[str, list[str]]:
-    """Construct → indicator names from the ``=~`` lines of a lavaan model (in order).
-
-    Uses :func:`loyaltyscope.cbsem.parse_model`; constructs measured by other constructs
-    (higher-order factors) are returned too and filtered by the callers.
-    """
-    from loyaltyscope.cbsem import parse_model
-
-    out: dict[str, list[str]] = {}
-    for f in parse_model(model):
-        if f.op == "=~":
-            out.setdefault(f.lhs, [])
-            if f.rhs not in out[f.lhs]:
-                out[f.lhs].append(f.rhs)
-    if not out:
-        raise ValueError("the model has no measurement ('=~') lines, so it defines no constructs")
-    return out
-
-
-def _first_order(model: str, data: pd.DataFrame, context: str):
-    cons = constructs_from_model(model)
-    first = {c: items for c, items in cons.items() if not any(i in cons for i in items)}
-    items = []
-    for c in first.values():
-        items += [i for i in c if i not in items]
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{context}: data must be a DataFrame whose columns include the model's items")
-    missing = [i for i in items if i not in data.columns]
-    if missing:
-        raise ItemDataError([(i, f"item {i!r} of the model is not a column of the data") for i in missing], context)
-    return first, items
-
-
-def _cfa_parts(model: str, data: pd.DataFrame, first: dict, items: list):
-    from loyaltyscope.cbsem import cfa
-
-    fit = cfa(model, data, se="none")
-    P = fit.params
-    if "group" in P.columns:
-        P = P[P["group"].fillna(1) == 1] if P["group"].notna().any() else P
-    lam = {}
-    for r in P.itertuples():
-        if r.op == "=~":
-            lam[(r.lhs, r.rhs)] = float(r.est)
-    phi = {}
-    for r in P.itertuples():
-        if r.op == "~~" and r.lhs in first and r.rhs in first:
-            phi[(r.lhs, r.rhs)] = phi[(r.rhs, r.lhs)] = float(r.est)
-    all_vars = sorted({i for (c, i) in lam if c in first}, key=items.index)
-    block = data[all_vars].apply(pd.to_numeric, errors="coerce").dropna()
-    S = pd.DataFrame(np.cov(block.to_numpy(float), rowvar=False, ddof=0), index=all_vars, columns=all_vars)
-    return lam, phi, S
-
-
-@corr.small_blas
-def reliability(model: str, data: pd.DataFrame) -> pd.DataFrame:
-    """Alpha, composite reliability (omega) and AVE per construct of a measurement model.
-
-    ``alpha``: psych's raw alpha of the construct's items (pairwise, as :func:`alpha`);
-    ``omega``: semTools::compRelSEM, (Σλ)²φ / 1ᵀS1 from an ML CFA (listwise, S with divisor n);
-    ``ave``: semTools::AVE, Σλ²φ / tr S (NaN if an item cross-loads). Constructs with a single
-    indicator get NaN (semTools drops them).
-
-    Returns a DataFrame indexed by construct with columns ``alpha``, ``omega``, ``ave``,
-    ``n_items``.
-
-    R equivalent: ``semTools::compRelSEM(cfa(model, data))``, ``semTools::AVE(fit)``,
-    ``psych::alpha(data[items])``.
-    """
-    first, items = _first_order(model, data, "reliability")
-    lam, phi, S = _cfa_parts(model, data, first, items)
-    cross = {i for i in items if sum(1 for c in first if (c, i) in lam) > 1}
-    rows = {}
-    warns = []
-    for c, its in first.items():
-        if len(its) < 2:
-            rows[c] = (np.nan, np.nan, np.nan, len(its))
-            warns.append(f"construct {c!r} has a single indicator; alpha, omega and AVE are not defined")
-            continue
-        a = alpha(data[its]).raw_alpha
-        L = np.array([lam[(c, i)] for i in its])
-        ph = phi.get((c, c), np.nan)
-        Ss = S.loc[its, its].to_numpy()
-        om = (L.sum() ** 2) * ph / Ss.sum()
-        ave = np.nan if any(i in cross for i in its) else (L ** 2).sum() * ph / np.trace(Ss)
-        if any(i in cross for i in its):
-            warns.append(f"construct {c!r} has cross-loading items; AVE is not defined (semTools returns NA)")
-        rows[c] = (a, om, ave, len(its))
-    out = pd.DataFrame(rows, index=["alpha", "omega", "ave", "n_items"]).T
-    out["n_items"] = out["n_items"].astype(int)
-    out.index.name = "construct"
-    if warns:
-        out.attrs["warnings"] = emit(warns, PsychometricWarning)
-    return out
-
-
-def _htmt_matrix(R: np.ndarray, groups: list[np.ndarray], htmt2: bool, absolute: bool) -> np.ndarray:
-    A = np.abs(R) if (absolute or htmt2) else R.copy()
-    k = len(groups)
-
-    def mean_block(i, j):
-        blk = A[np.ix_(groups[i], groups[j])]
-        if i == j:
-            blk = blk[~np.eye(len(groups[i]), dtype=bool)]
-        if blk.size == 0:
-            return np.nan
-        if htmt2:
-            with np.errstate(divide="ignore"):
-                return float(np.exp(np.mean(np.log(blk))))
-        return float(np.mean(blk))
-
-    w = np.array([mean_block(i, i) for i in range(k)])
-    out = np.empty((k, k))
-    for i in range(k):
-        for j in range(k):
-            out[i, j] = mean_block(i, j) / np.sqrt(w[i] * w[j]) if i != j else (1.0 if np.isfinite(w[i]) else np.nan)
-    return out
-
-
-def _htmt_cor(x: np.ndarray, use: str) -> np.ndarray:
-    if use == "listwise":
-        return np.corrcoef(x, rowvar=False)
-    return corr.cov2cor(corr.pairwise_cov(x))     # lavaan::lavCor(missing = "pairwise")
-
-
-@corr.small_blas
-def htmt_intervals(model: str, data: pd.DataFrame, n_boot: int = 1000, seed: int | None = None, *,
-                   ci: float = 0.95, use: str = "listwise", htmt2: bool = True, absolute: bool = True) -> pd.DataFrame:
-    """Percentile bootstrap intervals of HTMT: one row per pair of constructs.
-
-    Columns ``construct_1``, ``construct_2``, ``htmt``, ``lower``, ``upper``, ``n_boot``; rows
-    resampled with ``numpy.random.default_rng(seed)`` (same seed, same intervals).
-    """
-    first, items = _first_order(model, data, "htmt")
-    m = item_matrix(data[items], context="htmt")
-    require_variance(m, "htmt")
-    x = m.x if use == "pairwise" else corr.listwise(m.x)
-    groups = [np.array([items.index(i) for i in its]) for its in first.values()]
-    est = _htmt_matrix(_htmt_cor(x, use), groups, htmt2, absolute)
-    rng = np.random.default_rng(seed)
-    n = x.shape[0]
-    boots = np.empty((int(n_boot),) + est.shape)
-    for b in range(int(n_boot)):
-        boots[b] = _htmt_matrix(_htmt_cor(x[rng.integers(0, n, n)], use), groups, htmt2, absolute)
-    p = 1 - ci
-    lo = np.nanquantile(boots, p / 2, axis=0)
-    hi = np.nanquantile(boots, 1 - p / 2, axis=0)
-    names = list(first)
-    rows = [(names[i], names[j], est[i, j], lo[i, j], hi[i, j], int(n_boot))
-            for i in range(len(names)) for j in range(i + 1, len(names))]
-    return pd.DataFrame(rows, columns=["construct_1", "construct_2", "htmt", "lower", "upper", "n_boot"])
-
-
-@corr.small_blas
-def htmt(model: str, data: pd.DataFrame, *, use: str = "listwise", htmt2: bool = True, absolute: bool = True,
-         n_boot: int = 0, seed: int | None = None, ci: float = 0.95) -> pd.DataFrame:
-    """Heterotrait–monotrait ratio of correlations, as ``semTools::htmt``.
-
-    HTMT_ij = mean |r| between items of i and j / sqrt(mean |r| within i × mean |r| within j),
-    geometric means with ``htmt2=True`` (semTools 0.5-6's default), arithmetic otherwise.
-
-    Parameters
-    ----------
-    model : str
-        lavaan syntax; the ``=~`` lines define the constructs.
-    data : DataFrame
-    use : {"listwise", "pairwise"}
-        semTools' ``missing`` (its default ``"listwise"``; ``"pairwise"`` as ``lavCor``).
-    n_boot, seed, ci
-        With ``n_boot > 0``, percentile bootstrap intervals are attached as
-        ``result.attrs["lower"]``, ``result.attrs["upper"]`` (DataFrames) and
-        ``result.attrs["intervals"]`` (tidy, see :func:`htmt_intervals`).
-
-    Returns
-    -------
-    DataFrame (construct × construct), ones on the diagonal.
-
-    R equivalent: ``semTools::htmt(model, data)``.
-    """
-    if use not in ("pairwise", "listwise"):
-        raise ValueError(f"use={use!r}: expected 'listwise' or 'pairwise'")
-    first, items = _first_order(model, data, "htmt")
-    m = item_matrix(data[items], context="htmt")
-    require_variance(m, "htmt")
-    x = m.x if use == "pairwise" else corr.listwise(m.x)
-    groups = [np.array([items.index(i) for i in its]) for its in first.values()]
-    est = _htmt_matrix(_htmt_cor(x, use), groups, htmt2, absolute)
-    names = list(first)
-    out = pd.DataFrame(est, index=names, columns=names)
-    single = [c for c, its in first.items() if len(its) < 2]
-    if single:
-        out.attrs["warnings"] = emit([f"construct {c!r} has a single indicator; its HTMT values are undefined (NaN)"
-                                      for c in single], PsychometricWarning)
-    if n_boot and n_boot > 0:
-        iv = htmt_intervals(model, data, n_boot, seed, ci=ci, use=use, htmt2=htmt2, absolute=absolute)
-        lo = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
-        hi = lo.copy()
-        for r in iv.itertuples():
-            lo.loc[r.construct_1, r.construct_2] = lo.loc[r.construct_2, r.construct_1] = r.lower
-            hi.loc[r.construct_1, r.construct_2] = hi.loc[r.construct_2, r.construct_1] = r.upper
-        out.attrs.update(lower=lo, upper=hi, intervals=iv)
-    return out
-
-
-@corr.small_blas
-def fornell_larcker(model: str, data: pd.DataFrame) -> pd.DataFrame:
-    """Fornell–Larcker table: sqrt(AVE) on the diagonal, CFA factor correlations elsewhere.
-
-    Discriminant validity holds for a construct when its sqrt(AVE) exceeds the absolute value
-    of each of its correlations; ``result.attrs["satisfied"]`` is a Series of booleans per
-    construct. AVE as semTools::AVE, factor correlations from the same ML CFA.
-    """
-    first, items = _first_order(model, data, "fornell_larcker")
-    lam, phi, S = _cfa_parts(model, data, first, items)
-    names = list(first)
-    cross = {i for i in items if sum(1 for c in first if (c, i) in lam) > 1}
-    k = len(names)
-    out = np.full((k, k), np.nan)
-    for a in range(k):
-        for b in range(k):
-            ca, cb = names[a], names[b]
-            if a == b:
-                its = first[ca]
-                if len(its) >= 2 and not any(i in cross for i in its):
-                    L = np.array([lam[(ca, i)] for i in its])
-                    out[a, a] = np.sqrt((L ** 2).sum() * phi[(ca, ca)] / np.trace(S.loc[its, its].to_numpy()))
-            elif (ca, cb) in phi:
-                out[a, b] = phi[(ca, cb)] / np.sqrt(phi[(ca, ca)] * phi[(cb, cb)])
-    df = pd.DataFrame(out, index=names, columns=names)
-    ok = {}
-    for a in range(k):
-        offd = np.abs(np.delete(out[a], a))
-        ok[names[a]] = bool(np.isfinite(out[a, a]) and np.all(out[a, a] > offd[np.isfinite(offd)]))
-    df.attrs["satisfied"] = pd.Series(ok, name="satisfied")
-    return df

@@ -1,10 +1,21 @@
-"""Checking item data before a psychometric analysis: what is wrong, with which item.
+"""Checking item data before a psychometric analysis, and the correlation input of every analysis.
 
-Every psychometric entry point (:func:`loyaltyscope.alpha`, :func:`loyaltyscope.psychometrics.exploratory`,
-:func:`loyaltyscope.psychometrics.polychoric_correlation`, :func:`loyaltyscope.kmo`, ...) passes its input through
+Every psychometric entry point (:func:`loyaltyscope.alpha`, :func:`loyaltyscope.efa`,
+:func:`loyaltyscope.polychoric`, :func:`loyaltyscope.kmo`, ...) passes its input through
 :func:`item_matrix` (raw responses) or :func:`correlation_input` (a correlation matrix).
 Problems are *collected* and reported together, each naming the column, the offending value
 and what was expected, as an :class:`ItemDataError` (a :class:`ValueError`).
+
+Extreme magnitudes are refused up front (:func:`item_matrix`): a value whose distance from its
+column's median exceeds 1/machine-epsilon (4.5e15) times the column's typical distance leaves
+every other value of the column below the rounding error of any sum it enters (one cell of
+1e300 among answers 1..5), so nothing computed from that column would mean anything.
+
+:func:`prepare_correlations` turns raw responses or a correlation matrix into the
+:class:`CorrelationInput` every factor-analytic procedure works on (Pearson pairwise or
+listwise, or polychoric), with its warnings. :func:`emit` issues a procedure's messages as
+:class:`PsychometricWarning` and returns them for ``result.warnings``; inside
+:func:`quiet_emission` it only returns them (a procedure called by another).
 
 Soft problems (a constant item, an item with a single observed category) are not raised here:
 they are returned in :attr:`ItemMatrix.constant` so that each procedure can decide whether
@@ -14,14 +25,21 @@ cannot and raises through :func:`require_variance`).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "ItemMatrix", "item_matrix",
+from loyaltyscope.psychometrics import correlations as corr
+
+__all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "quiet_emission", "ItemMatrix", "item_matrix",
            "correlation_input", "require_variance",
-           "require_more_rows_than_items", "nonpositive_definite_items"]
+           "nonpositive_definite_items", "CorrelationInput",
+           "prepare_correlations", "extreme_values", "EXTREME_RATIO"]
+
+EXTREME_RATIO = 1.0 / np.finfo(float).eps     # 4.5e15: beyond it, the column's other values vanish in sums
 
 
 class ItemDataError(ValueError):
@@ -64,13 +82,28 @@ def _caller_stacklevel() -> int:
     return level
 
 
+_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("psychometric_warnings_quiet", default=False)
+
+
+@contextlib.contextmanager
+def quiet_emission():
+    """Inside: :func:`emit` records messages without issuing Python warnings — for a procedure
+    that calls another and reports that one's messages on its own result. A context variable,
+    so other threads keep issuing theirs (``warnings.catch_warnings`` is process-wide)."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
 def emit(messages, category=PsychometricWarning) -> tuple[str, ...]:
     """Issue each message as a Python warning (so it is printed, pointing at the user's call)
     and return them as a tuple (so the result records them)."""
     import warnings
 
     out = tuple(messages)
-    if out:
+    if out and not _QUIET.get():
         level = _caller_stacklevel()
         for m in out:
             warnings.warn(m, category, stacklevel=level)
@@ -163,6 +196,7 @@ def item_matrix(data, *, context: str = "item data", min_items: int = 2) -> Item
             continue
         if np.isnan(x[:, j]).all():
             problems.append((name, f"column {name!r} has no observed values (all missing)"))
+    problems += extreme_values(x, names, df.index)
     if problems:
         raise ItemDataError(problems, context)
     constant = []
@@ -171,6 +205,40 @@ def item_matrix(data, *, context: str = "item data", min_items: int = 2) -> Item
         if v.size < 2 or np.ptp(v) == 0:
             constant.append(name)
     return ItemMatrix(x=x, names=tuple(names), constant=tuple(constant))
+
+
+def extreme_values(x: np.ndarray, names, index) -> list[tuple[str, str]]:
+    """Problems for values so far from their column that the column's other values are lost.
+
+    Per column: the distance of each observed value from the column median, against the median
+    of the non-zero distances (the typical distance). A ratio above :data:`EXTREME_RATIO`
+    (1/machine epsilon) is reported with the row, the value and the ratio.
+    """
+    problems = []
+    with np.errstate(invalid="ignore"):
+        # fast path (Likert codes): integer columns spanning less than EXTREME_RATIO / 2 — a median of
+        # integers is a half-integer, so every non-zero distance from it is at least 0.5
+        integral = np.all(np.isnan(x) | (x == np.round(x)), axis=0)
+        span = np.fmax.reduce(x, axis=0) - np.fmin.reduce(x, axis=0) if x.shape[0] else np.zeros(x.shape[1])
+    for j, name in enumerate(names):
+        if integral[j] and span[j] < EXTREME_RATIO / 2:
+            continue
+        v = x[:, j]
+        ok = ~np.isnan(v)
+        if ok.sum() < 3:
+            continue
+        s = corr.power_of_two_scales(v[ok, None])[0]            # exact rescaling: no overflow below
+        dist = np.abs(v[ok] / s - np.median(v[ok] / s))
+        typical = np.median(dist[dist > 0]) if (dist > 0).any() else 0.0
+        if typical > 0 and dist.max() > EXTREME_RATIO * typical:
+            k = int(np.argmax(dist))
+            row = index[np.nonzero(ok)[0][k]]
+            row = row.item() if isinstance(row, np.generic) else row
+            problems.append((name, f"column {name!r} has the value {v[ok][k]:.6g} in row {row!r}, "
+                                   f"{dist[k] / typical:.3g} times the column's typical distance from its median: "
+                                   f"beyond 1/machine epsilon every other value of the column is lost to rounding "
+                                   f"(expected values of comparable magnitude; check for a coding error)"))
+    return problems
 
 
 def require_variance(m: ItemMatrix, context: str) -> None:
@@ -186,14 +254,6 @@ def require_variance(m: ItemMatrix, context: str) -> None:
         problems.append((name, f"item {name!r} {what}: its correlations are undefined; drop it before "
                                f"the analysis"))
     raise ItemDataError(problems, context)
-
-
-def require_more_rows_than_items(n_obs: int, names, context: str, what: str) -> None:
-    """Raise when there are no more respondents than items (the correlation matrix is singular)."""
-    if n_obs <= len(names):
-        raise ItemDataError([(None, f"{n_obs} respondents but {len(names)} items: with no more respondents "
-                                    f"than items the correlation matrix is singular, so {what} cannot be "
-                                    f"computed (items: {', '.join(names)})")], context)
 
 
 def nonpositive_definite_items(r: np.ndarray, names, tol: float = 1e-8) -> list[str]:
@@ -253,3 +313,123 @@ def correlation_input(r, *, context: str = "correlation matrix", names=None) -> 
         raise ItemDataError([(names[i], f"correlation of {names[i]!r} and {names[j]!r} is {c[i, j]:.6g}, outside "
                                         f"[-1, 1]")], context)
     return c, names
+
+
+# ---- correlation input ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CorrelationInput:
+    """The correlation matrix an analysis works on, with where it came from.
+
+    ``x`` is the raw data used (None for matrix input), ``np_obs`` the pairwise counts (None for
+    matrix input or listwise data), ``nobs`` the number of respondents (NaN if unknown).
+    """
+
+    r: np.ndarray
+    names: tuple[str, ...]
+    nobs: float
+    np_obs: np.ndarray | None
+    x: np.ndarray | None
+    cor: str
+    use: str
+    warnings: tuple[str, ...] = ()
+    rows: np.ndarray | None = None      # positions of the rows of ``x`` in the input data
+
+
+def _not_pd_message(r, names) -> str:
+    bad = nonpositive_definite_items(r, names)
+    if not bad:
+        return ""
+    return (f"the correlation matrix is not positive definite; the items involved in the "
+            f"(near-)linear dependency are {', '.join(bad)}")
+
+
+def _matrix_input(data, nobs, context, require_pd, purpose) -> CorrelationInput:
+    r, names = correlation_input(data, context=context)
+    n = float(nobs) if nobs is not None else float("nan")
+    msg = _not_pd_message(r, names)
+    if msg and require_pd:
+        raise ItemDataError([(None, f"{msg}, so {purpose} cannot be computed")], context)
+    return CorrelationInput(r, names, n, None, None, "matrix", "matrix", (msg,) if msg else ())
+
+
+def _raw_correlations(x, names, cor, use, context):
+    """Correlations of raw data and their warnings; raises naming a pair without a correlation."""
+    warns = []
+    counts = corr.pairwise_count(x)
+    if cor == "poly":
+        from loyaltyscope.psychometrics.polychoric_correlation import polychoric as _poly
+
+        with quiet_emission():                   # its messages travel on, issued once by the caller
+            pc = _poly(pd.DataFrame(x, columns=list(names)))
+        r = pc.rho.to_numpy()
+        warns.extend(pc.warnings)
+    elif use == "pairwise":
+        r, counts = corr.pairwise_cor(x)
+    else:
+        r = corr.listwise_cor(x)
+    if np.isnan(r).any():
+        problems = []
+        for i, j in zip(*np.nonzero(np.triu(np.isnan(r)))):
+            why = [w for w in warns if f"({names[i]}, {names[j]})" in w]
+            problems.append((names[i], f"items {names[i]!r} and {names[j]!r} have no correlation: " + (
+                why[0] if why else f"{int(counts[i, j])} row(s) in common, without variance in both within them")))
+        raise ItemDataError(problems, context)
+    return r, counts, warns
+
+
+MIN_PAIR_ROWS = 10     # below it a pairwise correlation rests on too few respondents to mean much
+
+
+def _few_pairwise_rows(counts, names) -> list[str]:
+    iu = np.triu_indices(len(names), 1)
+    few = [(int(counts[i, j]), names[i], names[j]) for i, j in zip(*iu) if counts[i, j] < MIN_PAIR_ROWS]
+    if not few:
+        return []
+    shown = ", ".join(f"{a}-{b} ({n})" for n, a, b in sorted(few)[:6]) + (", ..." if len(few) > 6 else "")
+    return [f"{len(few)} pair(s) of items are answered together by fewer than {MIN_PAIR_ROWS} respondents "
+            f"({shown}): their pairwise correlations are unreliable (two rows in common always give ±1)"]
+
+
+def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", nobs=None,
+                         context: str = "factor analysis", require_pd: bool = False,
+                         purpose: str = "results that need its inverse") -> CorrelationInput:
+    """Validate input (raw responses or a correlation matrix) and compute the correlations.
+
+    Raw data: Pearson correlations (pairwise-complete as ``cor(x, use = "pairwise")``, or on the
+    complete rows for ``use="listwise"``) or polychoric (``cor="poly"``, psych's two-step
+    estimator). A correlation matrix is recognised as psych's ``isCorrelation`` does (square,
+    symmetric, unit diagonal); give ``nobs`` for the statistics that need a sample size.
+    """
+    if cor not in ("pearson", "poly"):
+        raise ValueError(f"cor={cor!r}: expected 'pearson' or 'poly'")
+    if use not in ("pairwise", "listwise"):
+        raise ValueError(f"use={use!r}: expected 'pairwise' or 'listwise'")
+    if corr.is_correlation_matrix(data):
+        return _matrix_input(data, nobs, context, require_pd, purpose)
+    m = item_matrix(data, context=context)
+    require_variance(m, context)
+    x = m.x
+    rows = np.arange(x.shape[0])
+    if use == "listwise":
+        rows = np.nonzero(~np.isnan(x).any(axis=1))[0]
+        x = x[rows]
+        if x.shape[0] < 3:
+            raise ItemDataError([(None, f"only {x.shape[0]} complete row(s) of {m.n_rows} for listwise deletion "
+                                        f"(at least 3 needed for correlations); use='pairwise' uses every answer")],
+                                context)
+    n = float(x.shape[0]) if nobs is None else float(nobs)
+    r, counts, warns = _raw_correlations(x, m.names, cor, use, context)
+    if x.shape[0] <= x.shape[1]:
+        msg = (f"{x.shape[0]} respondents but {x.shape[1]} items: the correlation matrix is singular, so "
+               f"{purpose} cannot be computed")
+    else:
+        msg = _not_pd_message(r, m.names)
+        msg = f"{msg}, so {purpose} cannot be computed" if (msg and require_pd) else msg
+    if msg and require_pd:
+        raise ItemDataError([(None, msg)], context)
+    if msg:
+        warns.append(msg)
+    warns += _few_pairwise_rows(counts, m.names) if use == "pairwise" else []
+    np_obs = counts if use == "pairwise" else None
+    return CorrelationInput(r, m.names, n, np_obs, x, cor, use, tuple(warns), rows)

@@ -56,8 +56,8 @@ from scipy import special
 
 from loyaltyscope.numerics.bivariate_normal import bvn_cdf, bvn_pdf
 from loyaltyscope.psychometrics import correlations as corr
+from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.psychometrics.itemdata import ItemDataError, PsychometricWarning, emit, item_matrix
-from loyaltyscope.numerics.display import frame_html, frame_text, para_html
 
 __all__ = ["polychoric", "PolychoricResult", "bvn_cdf", "bvn_pdf", "thresholds", "polychoric_pair",
            "polychoric_pairs"]
@@ -191,14 +191,14 @@ def polychoric_pair(table, tau_row=None, tau_col=None) -> tuple[float, float]:
 # ---- result and front ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class PolychoricResult:
+class PolychoricResult(ResultProtocol):
     """Polychoric correlation matrix with thresholds and a report of what was done.
 
     Attributes
     ----------
     rho : DataFrame (items × items)
     tau : DataFrame (items × thresholds 1..K-1), normal thresholds (±inf: empty end category)
-    n_obs : DataFrame — respondents per pair (pairwise complete)
+    nobs : DataFrame — respondents per pair (pairwise complete)
     empty_categories : DataFrame — ``item``, ``category``: codes in the common range nobody chose
     zero_cells : DataFrame — per pair with empty cells: ``item1``, ``item2``, ``zero_cells``,
         ``corrected`` (cells adjusted by the continuity correction; only without global
@@ -208,9 +208,11 @@ class PolychoricResult:
     warnings : tuple of str
     """
 
+    title = "Polychoric correlations (two-step, psych::polychoric)"
+
     rho: pd.DataFrame
     tau: pd.DataFrame
-    n_obs: pd.DataFrame
+    nobs: pd.DataFrame
     empty_categories: pd.DataFrame
     zero_cells: pd.DataFrame
     global_thresholds: bool
@@ -219,31 +221,132 @@ class PolychoricResult:
     categories: tuple
     warnings: tuple[str, ...] = field(default=())
 
-    def summary(self, digits: int = 3) -> str:
-        lines = [f"Polychoric correlations (two-step, psych::polychoric), {len(self.rho)} items, "
-                 f"categories {self.categories[0]:g}..{self.categories[-1]:g}, "
-                 f"{'global' if self.global_thresholds else 'pairwise'} thresholds", "",
-                 frame_text(self.rho, digits), "", "Thresholds:", frame_text(self.tau, digits)]
-        if len(self.empty_categories):
-            lines += ["", "Empty categories:", frame_text(self.empty_categories, digits, index=False)]
+    def _headline(self) -> list[str]:
         n_corr = int(self.zero_cells["corrected"].sum()) if len(self.zero_cells) else 0
-        lines += ["", f"Pairs with empty cells: {len(self.zero_cells)}; cells adjusted by the continuity "
-                      f"correction ({self.correct:g}): {n_corr}"]
-        if self.warnings:
-            lines += ["", "Warnings:"] + [f"  - {w}" for w in self.warnings]
-        return "\n".join(lines)
+        return [f"{len(self.rho)} items, categories {self.categories[0]:g}..{self.categories[-1]:g}, "
+                f"{'global' if self.global_thresholds else 'pairwise'} thresholds; pairs with empty cells: "
+                f"{len(self.zero_cells)}; cells adjusted by the continuity correction ({self.correct:g}): {n_corr}"]
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        parts = [para_html("Polychoric correlations", bold=True), frame_html(self.rho),
-                 frame_html(self.tau, "Thresholds")]
+    def tables(self) -> dict[str, pd.DataFrame]:
+        out = {"rho": self.rho, "thresholds": self.tau}
         if len(self.empty_categories):
-            parts.append(frame_html(self.empty_categories, "Empty categories", index=False))
-        for w in self.warnings:
-            parts.append(para_html("Warning: " + w))
-        return "<div>" + "".join(parts) + "</div>"
+            out["empty categories"] = self.empty_categories
+        return out
+
+
+# ---- polychoric, step by step ---------------------------------------------------------------------------
+
+def _integer_codes(x, names) -> None:
+    problems = []
+    for j, nm in enumerate(names):
+        v = x[:, j][~np.isnan(x[:, j])]
+        if v.size and not np.all(v == np.round(v)):
+            bad = v[v != np.round(v)][0]
+            problems.append((nm, f"item {nm!r} has the non-integer value {bad:g}; polychoric correlations need "
+                                 f"integer category codes"))
+    if problems:
+        raise ItemDataError(problems, "polychoric")
+
+
+def _category_range(xk, nk, max_cat) -> tuple[float, int]:
+    gmin, gmax = np.nanmin(xk), np.nanmax(xk)
+    K = int(gmax - gmin + 1)
+    if K > max_cat:
+        lo_, hi_ = np.nanmin(xk, axis=0), np.nanmax(xk, axis=0)
+        too = [nm for j, nm in enumerate(nk) if hi_[j] - lo_[j] + 1 > max_cat] or nk
+        raise ItemDataError([(nm, f"item {nm!r} spans more than max_cat={max_cat} categories (codes "
+                                  f"{lo_[nk.index(nm)]:g}..{hi_[nk.index(nm)]:g}); polychoric correlations are meant "
+                                  f"for ordinal items with few categories") for nm in too], "polychoric")
+    return float(gmin), K
+
+
+def _pair_tables(codes, p, K):
+    """Category counts per item (p, K) and every pair's contingency table (P, K, K), from one
+    one-hot matrix product."""
+    onehot = np.zeros((codes.shape[0], p * K))
+    rows, cols = np.nonzero(codes >= 0)
+    onehot[rows, cols * K + codes[rows, cols]] = 1.0
+    big = onehot.T @ onehot
+    counts = np.stack([np.diag(big)[j * K:(j + 1) * K] for j in range(p)])
+    iu, ju = np.triu_indices(p, 1)
+    tabs = np.stack([big[i * K:(i + 1) * K, j * K:(j + 1) * K] for i, j in zip(iu, ju)])
+    return counts, tabs, iu, ju
+
+
+def _global_setup(tabs, tau, iu, ju, nk):
+    """psych with global thresholds: no correction; empty cells only counted."""
+    zero_rows = []
+    for q in range(len(iu)):
+        t = tabs[q]
+        used = t[t.sum(1) > 0][:, t.sum(0) > 0]
+        nz = int((used == 0).sum())
+        if nz:
+            zero_rows.append((nk[iu[q]], nk[ju[q]], nz, 0))
+    return tau[iu], tau[ju], tabs, tabs.sum(axis=(1, 2)) > 0, zero_rows
+
+
+def _pairwise_setup(tabs, K, iu, ju, nk, correct, warns):
+    """psych without global thresholds: per pair, empty rows/columns dropped, zero cells replaced
+    by ``correct / n``, thresholds from the corrected table's margins."""
+    P = len(iu)
+    tr, tc = np.full((P, K - 1), np.inf), np.full((P, K - 1), np.inf)
+    fit_tabs, ok, zero_rows = np.zeros_like(tabs), np.zeros(P, bool), []
+    for q in range(P):
+        tot = tabs[q].sum()
+        if tot == 0:
+            continue
+        t = tabs[q][tabs[q].sum(1) > 0][:, tabs[q].sum(0) > 0] / tot
+        if min(t.shape) < 2:
+            continue
+        nz = int((t == 0).sum())
+        if correct > 0 and nz:
+            t = np.where(t == 0, correct / tot, t)
+        if nz:
+            zero_rows.append((nk[iu[q]], nk[ju[q]], nz, nz if correct > 0 else 0))
+        with np.errstate(invalid="ignore"):
+            a = special.ndtri(np.cumsum(t.sum(1))[:-1])
+            b = special.ndtri(np.cumsum(t.sum(0))[:-1])
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            warns.append(f"pair ({nk[iu[q]]}, {nk[ju[q]]}): the continuity-corrected marginal proportions "
+                         f"exceed 1, so psych's thresholds are undefined; rho set to NaN")
+            continue
+        tr[q, :len(a)], tc[q, :len(b)] = a, b
+        fit_tabs[q, :t.shape[0], :t.shape[1]] = t * tot
+        ok[q] = True
+    n_adj = sum(z[3] for z in zero_rows)
+    if n_adj and correct > 0:
+        n_pairs = sum(1 for z in zero_rows if z[3])
+        warns.append(f"{n_adj} empty cells in {n_pairs} pairs were adjusted for 0 values using the correction "
+                     f"for continuity ({correct:g} of a count), as psych does without global thresholds "
+                     f"(psych's warning counts the {n_pairs} pairs)")
+    return tr, tc, fit_tabs, ok, zero_rows
+
+
+def _fit_pairs(xk, fit_tabs, tr, tc, ok, npair, iu, ju, nk, warns) -> np.ndarray:
+    rho = np.full(len(iu), np.nan)
+    if ok.any():
+        idx = np.nonzero(ok)[0]
+        r0 = corr.pairwise_cor(xk)[0][iu[idx], ju[idx]]
+        rr, _ll, conv = polychoric_pairs(fit_tabs[idx], tr[idx], tc[idx], rho0=np.nan_to_num(r0))
+        rho[idx] = rr
+        if not conv.all():
+            bad = [f"({nk[iu[idx[q]]]}, {nk[ju[idx[q]]]})" for q in np.nonzero(~conv)[0]]
+            warns.append(f"the likelihood maximisation did not converge for pairs {', '.join(bad)}")
+    for q in np.nonzero(~ok)[0]:
+        if npair[q] == 0:
+            warns.append(f"items {nk[iu[q]]!r} and {nk[ju[q]]!r} were never answered together; rho is NaN")
+    return rho
+
+
+def _smoothed(R, smooth, warns) -> tuple[np.ndarray, bool]:
+    if smooth and not np.isnan(R).any():
+        R2, done = corr.cor_smooth(R)
+        if done:
+            warns.append("the polychoric matrix was not positive definite and was smoothed (psych::cor.smooth)")
+            return R2, True
+    elif smooth:
+        warns.append("some correlations are missing, smoothing turned off (as psych)")
+    return R, False
 
 
 @corr.small_blas
@@ -274,140 +377,50 @@ def polychoric(data, *, correct: float = 0.5, smooth: bool = True, global_thresh
     R equivalent: ``psych::polychoric(x)``.
     """
     m = item_matrix(data, context="polychoric")
-    names = list(m.names)
-    x = m.x
-    problems = []
-    for j, nm in enumerate(names):
-        v = x[:, j][~np.isnan(x[:, j])]
-        if v.size and not np.all(v == np.round(v)):
-            bad = v[v != np.round(v)][0]
-            problems.append((nm, f"item {nm!r} has the non-integer value {bad:g}; polychoric correlations need "
-                                 f"integer category codes"))
-    if problems:
-        raise ItemDataError(problems, "polychoric")
-    warns: list[str] = []
+    names, x = list(m.names), m.x
+    _integer_codes(x, names)
     keep = [j for j, nm in enumerate(names) if nm not in m.constant]
-    for nm in m.constant:
-        warns.append(f"item {nm!r} has a single response category (no variance); its polychoric correlations "
-                     f"are undefined (NaN) and it was left out, as psych does")
+    warns = [f"item {nm!r} has a single response category (no variance); its polychoric correlations are undefined "
+             f"(NaN) and it was left out, as psych does" for nm in m.constant]
     if len(keep) < 2:
         raise ItemDataError([(None, "fewer than two items with at least two response categories")], "polychoric")
-    xk = x[:, keep]
-    nk = [names[j] for j in keep]
-    gmin = np.nanmin(xk)
-    gmax = np.nanmax(xk)
-    nvalues = int(gmax - gmin + 1)
-    if nvalues > max_cat:
-        too = [nm for j, nm in enumerate(nk) if np.nanmax(xk[:, j]) - np.nanmin(xk[:, j]) + 1 > max_cat] or nk
-        lo_, hi_ = np.nanmin(xk, axis=0), np.nanmax(xk, axis=0)
-        raise ItemDataError([(nm, f"item {nm!r} spans more than max_cat={max_cat} categories (codes "
-                                  f"{lo_[nk.index(nm)]:g}..{hi_[nk.index(nm)]:g}); polychoric correlations are meant "
-                                  f"for ordinal items with few categories") for nm in too], "polychoric")
+    xk, nk = x[:, keep], [names[j] for j in keep]
+    gmin, K = _category_range(xk, nk, max_cat)
     codes = np.where(np.isnan(xk), -1, xk - gmin).astype(int)   # 0..K-1, -1 missing
-    K = nvalues
     p = len(nk)
     item_max = np.nanmax(xk, axis=0)
     use_global = bool(global_thresholds)
     if use_global and item_max.min() != item_max.max():
         use_global = False
-        short = [nk[j] for j in range(p) if item_max[j] < gmax]
+        short = [nk[j] for j in range(p) if item_max[j] < item_max.max()]
         warns.append(f"the items do not have an equal number of response alternatives ({', '.join(short)} never "
-                     f"reach {gmax:g}); global thresholds were switched off, as psych does")
-    # counts per item and all pair tables at once: one-hot (n, p*K)
-    onehot = np.zeros((codes.shape[0], p * K))
-    rows, cols = np.nonzero(codes >= 0)
-    onehot[rows, cols * K + codes[rows, cols]] = 1.0
-    big = onehot.T @ onehot
-    counts = np.stack([np.diag(big)[j * K:(j + 1) * K] for j in range(p)])      # (p, K)
-    tau = thresholds(counts)                                                     # (p, K-1)
+                     f"reach {item_max.max():g}); global thresholds were switched off, as psych does")
+    counts, tabs, iu, ju = _pair_tables(codes, p, K)
+    tau = thresholds(counts)
     empty = [(nk[j], float(gmin + c)) for j in range(p) for c in range(K) if counts[j, c] == 0]
-    iu, ju = np.triu_indices(p, 1)
-    tabs = np.stack([big[i * K:(i + 1) * K, j * K:(j + 1) * K] for i, j in zip(iu, ju)])   # (P, K, K)
-    npair = tabs.sum(axis=(1, 2))
-    zero_rows = []
-    rho = np.full(len(iu), np.nan)
+    if empty:
+        warns.append(f"{len(empty)} response categories were chosen by nobody ("
+                     + ", ".join(f"{i} = {c:g}" for i, c in empty[:8]) + (", ..." if len(empty) > 8 else "")
+                     + "): an empty lowest or highest category gives an infinite threshold, an empty inner one a "
+                       "repeated threshold (psych's arithmetic; see .empty_categories)")
     if use_global:
-        tr, tc, fit_tabs = tau[iu], tau[ju], tabs
-        ok = npair > 0
-        for q in range(len(iu)):
-            t = tabs[q]
-            used = t[t.sum(1) > 0][:, t.sum(0) > 0]
-            nz = int((used == 0).sum())
-            if nz:
-                zero_rows.append((nk[iu[q]], nk[ju[q]], nz, 0))
+        tr, tc, fit_tabs, ok, zero_rows = _global_setup(tabs, tau, iu, ju, nk)
     else:
-        tr = np.full((len(iu), K - 1), np.inf)
-        tc = np.full((len(iu), K - 1), np.inf)
-        fit_tabs = np.zeros_like(tabs)
-        ok = np.zeros(len(iu), bool)
-        for q in range(len(iu)):
-            t = tabs[q]
-            tot = t.sum()
-            if tot == 0:
-                continue
-            t = t[t.sum(1) > 0][:, t.sum(0) > 0] / tot
-            if min(t.shape) < 2:
-                continue
-            nz = int((t == 0).sum())
-            if correct > 0 and nz:
-                t = np.where(t == 0, correct / tot, t)
-            if nz:
-                zero_rows.append((nk[iu[q]], nk[ju[q]], nz, nz if correct > 0 else 0))
-            with np.errstate(invalid="ignore"):
-                a = special.ndtri(np.cumsum(t.sum(1))[:-1])
-                b = special.ndtri(np.cumsum(t.sum(0))[:-1])
-            if not (np.isfinite(a).all() and np.isfinite(b).all()):
-                warns.append(f"pair ({nk[iu[q]]}, {nk[ju[q]]}): the continuity-corrected marginal proportions "
-                             f"exceed 1, so psych's thresholds are undefined; rho set to NaN")
-                continue
-            tr[q, :len(a)] = a
-            tc[q, :len(b)] = b
-            fit_tabs[q, :t.shape[0], :t.shape[1]] = t * tot
-            ok[q] = True
-        n_adj = sum(z[3] for z in zero_rows)
-        if n_adj and correct > 0:
-            n_pairs = sum(1 for z in zero_rows if z[3])
-            warns.append(f"{n_adj} empty cells in {n_pairs} pairs were adjusted for 0 values using the correction "
-                         f"for continuity ({correct:g} of a count), as psych does without global thresholds "
-                         f"(psych's warning counts the {n_pairs} pairs)")
-    if ok.any():
-        idx = np.nonzero(ok)[0]
-        r0 = corr.pairwise_cor(xk)[0][iu[idx], ju[idx]]
-        rr, _ll, conv = polychoric_pairs(fit_tabs[idx], tr[idx], tc[idx], rho0=np.nan_to_num(r0))
-        rho[idx] = rr
-        if not conv.all():
-            bad = [f"({nk[iu[idx[q]]]}, {nk[ju[idx[q]]]})" for q in np.nonzero(~conv)[0]]
-            warns.append(f"the likelihood maximisation did not converge for pairs {', '.join(bad)}")
-    for q in np.nonzero(~ok)[0]:
-        if npair[q] == 0:
-            warns.append(f"items {nk[iu[q]]!r} and {nk[ju[q]]!r} were never answered together; rho is NaN")
+        tr, tc, fit_tabs, ok, zero_rows = _pairwise_setup(tabs, K, iu, ju, nk, correct, warns)
+    rho = _fit_pairs(xk, fit_tabs, tr, tc, ok, tabs.sum(axis=(1, 2)), iu, ju, nk, warns)
     R = np.eye(p)
-    R[iu, ju] = rho
-    R[ju, iu] = rho
-    smoothed = False
-    if smooth and not np.isnan(R).any():
-        R2, smoothed = corr.cor_smooth(R)
-        if smoothed:
-            R = R2
-            warns.append("the polychoric matrix was not positive definite and was smoothed (psych::cor.smooth)")
-    elif smooth:
-        warns.append("some correlations are missing, smoothing turned off (as psych)")
-    # back to all items (constant ones NaN)
-    full = np.full((len(names), len(names)), np.nan)
+    R[iu, ju] = R[ju, iu] = rho
+    R, smoothed = _smoothed(R, smooth, warns)
+    full = np.full((len(names), len(names)), np.nan)        # back to all items (constant ones NaN)
     kidx = np.array(keep)
     full[np.ix_(kidx, kidx)] = R
-    for j in range(len(names)):
-        full[j, j] = 1.0 if j in keep else np.nan
-    cnt = corr.pairwise_count(x)
-    tau_df = pd.DataFrame(np.full((len(names), K - 1), np.nan), index=names,
-                          columns=[str(c) for c in range(1, K)])
+    full[kidx, kidx] = 1.0
+    tau_df = pd.DataFrame(np.full((len(names), K - 1), np.nan), index=names, columns=[str(c) for c in range(1, K)])
     tau_df.iloc[kidx, :] = tau
-    warns_t = emit(warns, PsychometricWarning)
     return PolychoricResult(
-        rho=pd.DataFrame(full, index=names, columns=names),
-        tau=tau_df,
-        n_obs=pd.DataFrame(cnt.astype(int), index=names, columns=names),
+        rho=pd.DataFrame(full, index=names, columns=names), tau=tau_df,
+        nobs=pd.DataFrame(corr.pairwise_count(x).astype(int), index=names, columns=names),
         empty_categories=pd.DataFrame(empty, columns=["item", "category"]),
         zero_cells=pd.DataFrame(zero_rows, columns=["item1", "item2", "zero_cells", "corrected"]),
         global_thresholds=use_global, correct=float(correct), smoothed=smoothed,
-        categories=tuple(float(gmin + c) for c in range(K)), warnings=warns_t)
+        categories=tuple(float(gmin + c) for c in range(K)), warnings=emit(warns, PsychometricWarning))

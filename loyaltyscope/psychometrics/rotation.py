@@ -56,6 +56,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from loyaltyscope.numerics.display import ResultProtocol
 
 __all__ = ["ROTATIONS", "ORTHOGONAL", "OBLIQUE", "RotationResult", "rotate", "canonical_rotation", "gpa_orthogonal", "gpa_oblique",
            "varimax_kaiser", "promax_kaiser", "criterion"]
@@ -249,7 +252,7 @@ def promax_kaiser(A: np.ndarray, m: float = 4.0):
 # ---- front ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class RotationResult:
+class RotationResult(ResultProtocol):
     """A rotated solution.
 
     ``loadings`` = pattern matrix; ``phi`` = factor correlations (identity for orthogonal
@@ -270,6 +273,22 @@ class RotationResult:
     n_starts: int
     best_start: int
     start_criteria: tuple
+
+    @property
+    def title(self) -> str:
+        return f"{self.method} rotation ({'orthogonal' if self.orthogonal else 'oblique'})"
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return () if self.converged else (f"{self.method} did not converge in {self.iterations} iterations",)
+
+    def _headline(self) -> list[str]:
+        return [f"criterion {self.criterion:.6g}; {self.n_starts} start(s), best at start {self.best_start}"]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        names = [f"F{j + 1}" for j in range(self.loadings.shape[1])]
+        return {"loadings": pd.DataFrame(self.loadings, columns=names),
+                "phi": pd.DataFrame(self.phi, index=names, columns=names)}
 
 
 def _random_orthogonal(rng, k):

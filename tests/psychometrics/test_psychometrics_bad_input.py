@@ -87,10 +87,10 @@ def test_non_positive_definite_correlation_matrix_names_items():
     r[0, 2] = r[2, 0] = -0.9
     assert np.linalg.eigvalsh(r).min() < 0
     R = pd.DataFrame(r, index=[f"q{i}" for i in range(1, 7)], columns=[f"q{i}" for i in range(1, 7)])
-    for fn in (ls.kmo, lambda x: ls.bartlett(x, n_obs=200), lambda x: ls.efa(x, 2, method="ml", n_obs=200)):
+    for fn in (ls.kmo, lambda x: ls.bartlett(x, nobs=200), lambda x: ls.efa(x, 2, method="ml", nobs=200)):
         with pytest.raises(ls.ItemDataError, match="not positive definite.*q1, q2, q3"):
             fn(R)
-    e = ls.efa(R, 2, n_obs=200)                      # minres is still defined: computed, warned
+    e = ls.efa(R, 2, nobs=200)                      # minres is still defined: computed, warned
     assert any("not positive definite" in w for w in e.warnings)
 
 
