@@ -138,8 +138,8 @@ def _validity(df, att, beh, estimator, fits, warns) -> pd.DataFrame:
     phi = p[(p["op"] == "~~") & (p["lhs"] == "attitudinal") & (p["rhs"] == "purchase")].iloc[0]
     z = (1 - phi["est"]) / phi["se"]
     from scipy import stats
-    h = htmt(two, df).loc["attitudinal", "purchase"]
-    fl = fornell_larcker(two, df)
+    h = htmt(two, df).htmt.loc["attitudinal", "purchase"]
+    fl = fornell_larcker(two, df).table
     sqrt_ave = min(fl.loc["attitudinal", "attitudinal"], fl.loc["purchase", "purchase"])
     rows = [
         {"test": "two- vs one-factor CFA", "statistic": c.statistic, "df": c.df, "pvalue": c.pvalue,

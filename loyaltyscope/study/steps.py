@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.numerics.display import jsonable
+from loyaltyscope.numerics.display import ResultProtocol, jsonable
 from loyaltyscope.report import figures as fg
 from loyaltyscope.report.path_diagram import path_diagram_svg
 
@@ -166,20 +166,31 @@ def _records(t: pd.DataFrame):
     return jsonable(t.reset_index().to_dict("records"))
 
 
+@dataclass(frozen=True)
+class _Combined(ResultProtocol):
+    """Several results shown as one section (their tables in order, their warnings merged)."""
+
+    parts: tuple = ()
+    title: str = "Results"
+    warnings: tuple = ()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: t for part in self.parts for name, t in part.tables().items()}
+
+
 def reliability_step(ctx, opts):
     import loyaltyscope as ls
     model = ctx.instrument.to_model()
     rel = ls.reliability(model, ctx.data)
-    out = StepOutput(result=rel, numbers=_numbers(rel) if not isinstance(rel, pd.DataFrame)
-                     else {"reliability": _records(rel)})
+    parts = [rel]
     try:
-        h = ls.htmt(model, ctx.data)
-        h_tab = h if isinstance(h, pd.DataFrame) else h.to_frame()
-        out = dataclasses.replace(out, numbers={**out.numbers, "htmt": _records(h_tab)},
-                                  note="HTMT (Henseler et al. 2015) below .85 supports discriminant validity.")
-    except ValueError:
-        pass
-    return out
+        parts.append(ls.htmt(model, ctx.data))
+    except ValueError as exc:               # e.g. fewer than two multi-item constructs
+        parts.append(_Combined(title="HTMT", warnings=(f"HTMT not computed: {exc}",)))
+    res = _Combined(parts=tuple(parts), title="Reliability (alpha, omega, AVE) and discriminant validity (HTMT)",
+                    warnings=tuple(dict.fromkeys(w for p in parts for w in p.warnings)))
+    return StepOutput(result=res, numbers=_numbers(res),
+                      note="HTMT (Henseler, Ringle & Sarstedt 2015) below .85 supports discriminant validity.")
 
 
 def efa_step(ctx, opts):

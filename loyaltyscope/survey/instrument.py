@@ -799,7 +799,7 @@ def load_instrument(name_or_path) -> Instrument:
         return instrument_from_dict(name_or_path)
     p = Path(name_or_path)
     is_name = isinstance(name_or_path, str) and _IDENT.match(name_or_path) is not None
-    if is_name and not p.exists():
+    if is_name and not p.is_file():
         for d in _builtin_dirs():
             f = d / f"{name_or_path}.yaml"
             if f.is_file():
