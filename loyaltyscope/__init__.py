@@ -51,3 +51,8 @@ __all__ = [
     "ModelSyntaxError", "ModelSpecError", "DataError", "ItemDataError", "InstrumentError", "ValidationError",
     "PsychometricWarning", "HeywoodWarning",
 ]
+
+# --- survey room (issue 14): damaged or unsupported survey files -------------
+from loyaltyscope.survey import SurveyFileError  # noqa: E402
+
+__all__ += ["SurveyFileError"]

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.survey.instrument import Instrument, Scale, load_instrument, normalize_label
-from loyaltyscope.survey.files import QUALTRICS_METADATA, Column, RawTable, read_table
+from loyaltyscope.survey.columns import Column, RawTable
+from loyaltyscope.survey.files import QUALTRICS_METADATA, read_table
 
 __all__ = ["Responses", "ValidationError", "read_responses", "PROBLEM_TYPES", "PROBLEM_COLUMNS", "EXCLUDED_COLUMNS"]
 
@@ -43,6 +44,8 @@ PROBLEM_TYPES = (
     "empty row",               # every cell of the row is empty
     "missing id",              # the respondent id cell is empty
     "wrong number of fields",  # a CSV/XLSX row with more or fewer cells than the header
+    "unterminated quote",      # a quote opened in a CSV row and never closed (the rows below are kept)
+    "mixed encoding",          # a CSV row with bytes in another encoding than the rest (decoded as cp1252)
     "invalid weight",          # a weight that is not a positive finite number
     "recoded by value labels",  # SPSS/Stata codes differ from the instrument's; recoded by label
 )
