@@ -64,11 +64,25 @@ class InstrumentError(ValueError):
     """
 
     def __init__(self, problems: list[str], source: str | None = None):
-        self.problems = list(problems)
+        # every problem is kept, each cut to a readable length: a hostile file cannot make
+        # the message (or the list) grow with the size of what it repeats
+        self.problems = [_cut(str(p)) for p in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            self.problems.append(f"... and {len(problems) - MAX_PROBLEMS} more problems")
         self.source = source
         where = f"instrument {source}" if source else "instrument"
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{where} is invalid ({len(self.problems)} problem(s)):\n{lines}")
+        super().__init__(f"{where} is invalid ({len(problems)} problem(s)):\n{lines}")
+
+
+#: Limits on what an instrument file may expand to and on the problems reported.
+MAX_PROBLEMS = 200
+MAX_PROBLEM_CHARS = 400
+MAX_YAML_NODES = 100_000
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_PROBLEM_CHARS else text[:MAX_PROBLEM_CHARS] + f"... ({len(text):,} characters)"
 
 
 def normalize_label(text: Any) -> str:
@@ -750,15 +764,66 @@ def list_instruments() -> list[str]:
     return sorted(names)
 
 
+def _expanded_size(root) -> int:
+    """Nodes the YAML document holds once every alias is expanded (aliases share nodes, so
+    this is counted over the graph, memoised); raises ValueError on a recursive alias or
+    beyond :data:`MAX_YAML_NODES`."""
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        kids = []
+        if isinstance(node, yaml.SequenceNode):
+            kids = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            kids = [x for pair in node.value for x in pair]
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            if size[key] > MAX_YAML_NODES:
+                raise ValueError(f"the document expands (through its aliases) to more than {MAX_YAML_NODES:,} "
+                                 "values; refused as an alias bomb")
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise ValueError("an alias refers to the node that contains it (a recursive alias)")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in kids if id(k) not in size)
+    return size[id(root)]
+
+
+def parse_yaml(text: str, source: str | None = None) -> Any:
+    """``yaml.safe_load`` with limits for untrusted files: the document is composed first and
+    refused when its aliases expand beyond :data:`MAX_YAML_NODES` values, is recursive or is
+    nested too deeply; only then are Python objects built (SafeLoader: no tags that build
+    objects)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise InstrumentError([f"(file): not valid YAML: {_cut(str(exc))}"], source) from None
+    except ValueError as exc:
+        raise InstrumentError([f"(file): {exc}"], source) from None
+    except RecursionError:
+        raise InstrumentError(["(file): nested too deeply to be an instrument"], source) from None
+    finally:
+        loader.dispose()
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InstrumentError([f"(file): not UTF-8 text ({exc})"], str(path)) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InstrumentError([f"(file): not valid YAML: {exc}"], str(path)) from None
+    return parse_yaml(text, str(path))
 
 
 def load_instrument(name_or_path) -> Instrument:
