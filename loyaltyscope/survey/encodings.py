@@ -7,7 +7,9 @@ rows were pasted from a cp1252 program, or one stray byte among Chinese answers)
 and the lines concerned are returned so that the reader reports their rows ("mixed
 encoding"); one bad byte never changes how the rest of the file is read. Only a file with no
 valid multi-byte UTF-8 line at all is decoded as a whole in a legacy encoding: UTF-16
-without BOM (zero bytes), GB18030, cp1252, else Latin-1.
+without BOM (zero bytes), then GB18030 or cp1252 (cp1252 first when most runs of non-ASCII
+bytes have odd length: accented letters among ASCII rather than two-byte characters), else
+Latin-1.
 
 Written by hand because the stdlib decoders and charset detectors (chardet,
 charset-normalizer) choose one encoding per file, which is exactly the failure to avoid.
@@ -106,12 +108,22 @@ def decode_text(raw: bytes) -> Decoded:
     mixed = _mixed_utf8(raw)
     if mixed is not None:
         return mixed
-    for enc in ("gb18030", "cp1252"):
+    for enc in (("cp1252", "gb18030") if _single_byte_text(raw) else ("gb18030", "cp1252")):
         try:
             return Decoded(raw.decode(enc).encode("utf-8"), enc, None)
         except UnicodeDecodeError:
             continue
     return Decoded(raw.decode("latin-1").encode("utf-8"), "latin-1", None)
+
+
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+
+
+def _single_byte_text(raw: bytes) -> bool:
+    """Whether the non-ASCII bytes look like a single-byte encoding (accented letters among
+    ASCII: most runs of high bytes have odd length) rather than GB18030 (pairs)."""
+    runs = [len(m) for m in _HIGH_RUN.findall(raw[:1 << 20])]
+    return bool(runs) and sum(r % 2 for r in runs) > 0.5 * len(runs)
 
 
 def _valid_utf8(b: bytes) -> bool:

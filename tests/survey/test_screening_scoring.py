@@ -125,7 +125,7 @@ def test_screen_exclude_logs_rule_and_keeps_accounting():
     assert (out.excluded["stage"] == "screening").all()
     reason3 = out.excluded.set_index("respondent").loc[3, "reason"]
     assert "attention" in reason3 and "failed > 0" in reason3 and "speeder" in reason3 and "< 60 s" in reason3
-    assert len(out.data) + len(out.excluded) == out.n_rows == 6
+    assert len(out.data) + len(out.excluded) == out.n_read == 6
     assert list(out.weights.index) == list(out.data.index)
     with pytest.raises(ValueError, match="unknown flag"):
         ls.screen(r, exclude=["bogus"])
