@@ -238,7 +238,7 @@ class Responses(ResultProtocol):
     def summary(self, digits: int = 3, max_rows: int = 0) -> str:
         """Plain-text account of what was read, kept, excluded and found wrong; with
         ``max_rows``, the first rows of the problem and exclusion logs too."""
-        lines = self._headline()
+        lines = [self.title, "=" * len(self.title)] + self._headline()
         if max_rows:
             from loyaltyscope.numerics.display import frame_text
 

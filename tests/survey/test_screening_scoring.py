@@ -236,11 +236,11 @@ def test_nps_from_responses_uses_item_and_weights():
     res = ls.nps(r)  # the instrument's only nps item: rec
     # rec = 9, 10, 3, 7, 6, 8; weights 1, 2, .5, NaN, NaN, 1 -> rows 4 and 5 dropped
     P, D = 3 / 4.5, 0.5 / 4.5
-    assert res.n == 4
+    assert res.nobs == 4
     assert res.nps == pytest.approx(100 * (P - D))
     n_eff = 4.5 ** 2 / (1 + 4 + 0.25 + 1)
     assert res.n_effective == pytest.approx(n_eff)
     assert res.se == pytest.approx(100 * math.sqrt((P + D - (P - D) ** 2) / n_eff))
     unweighted = ls.nps(r.data["rec"])
-    assert unweighted.n == 6 and unweighted.nps == pytest.approx(100 * (2 / 6 - 2 / 6))
+    assert unweighted.nobs == 6 and unweighted.nps == pytest.approx(100 * (2 / 6 - 2 / 6))
     assert "NPS =" in res.summary()
