@@ -12,11 +12,14 @@ answers are interpreted once per distinct value, never once per cell).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 __all__ = ["Column", "RawTable", "column_from_arrow", "column_from_series", "tabletable_from_dataframe"]
 
@@ -208,15 +211,35 @@ class Column:
             return u[self.codes]
         return self.values
 
-    def as_series(self, index=None) -> pd.Series:
-        """Non-item column for ``Responses.other``: numbers when every value is a number."""
+    def as_array(self) -> np.ndarray:
+        """Non-item column for ``Responses.other``: float numbers when every non-blank value
+        is a number, else objects (stripped text, None when blank). Distinct values are
+        converted once, not every cell."""
         if not self.is_text:
-            return pd.Series(self.values, index=index, name=self.name)
-        objs = self.as_objects()
-        num = pd.to_numeric(pd.Series(objs, dtype=object), errors="coerce")
-        if num.notna().sum() == pd.notna(objs).sum():
-            return pd.Series(num.to_numpy(), index=index, name=self.name)
-        return pd.Series(objs, index=index, name=self.name, dtype=object)
+            return self.values
+        blank = self.blank_uniques()
+        u = np.empty(len(self.uniques) + 1, dtype=object)
+        for k, x in enumerate(self.uniques):
+            u[k] = None if blank[k] else (x.strip() if isinstance(x, str) else x)
+        u[-1] = None
+        num = np.full(len(u), np.nan)
+        numeric = True
+        for k, x in enumerate(u.tolist()):
+            if x is None:
+                continue
+            if isinstance(x, bool) or (isinstance(x, str) and not _NUMBER.fullmatch(x)):
+                numeric = False
+                break
+            try:
+                num[k] = float(x)
+            except (TypeError, ValueError):
+                numeric = False
+                break
+        return num[self.codes] if numeric else u[self.codes]
+
+    def as_series(self, index=None) -> pd.Series:
+        """:meth:`as_array` as a Series."""
+        return pd.Series(self.as_array(), index=index, name=self.name)
 
 
 def _display(x: Any) -> str:

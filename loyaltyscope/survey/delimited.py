@@ -32,6 +32,8 @@ _BIG_BLOCK = 256 << 20
 MAX_CELL_LINES = 1000
 #: The largest cell the csv-module reader accepts (a long open-text answer is valid data).
 MAX_CELL_CHARS = 1 << 30
+#: The most bytes read to find the header rows (first 15 lines) of a text file.
+MAX_HEADER_BYTES = 256 << 20
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")  # as encodings.LINE, on text
 
 def _sniff_delimiter(sample: str) -> str:
@@ -117,6 +119,18 @@ def _utf8_head(head: bytes) -> bool:
     return False
 
 
+def _sample_end(buf, start: int, end: int, lines: int = 15) -> int:
+    """End of the sample used to detect delimiter and header: 64 KiB, or more when the first
+    ``lines`` lines are longer (a header of a million columns), up to :data:`MAX_HEADER_BYTES`."""
+    pos = start
+    for _ in range(lines):
+        k = buf.find(b"\n", pos, min(end, start + MAX_HEADER_BYTES))
+        if k == -1:
+            return min(end, start + MAX_HEADER_BYTES)
+        pos = k + 1
+    return min(end, max(pos, start + 65536))
+
+
 def read_csv_bytes(raw, label: str = "<csv>", expect=None, try_arrow: bool = True) -> RawTable:
     """Read delimited text: detect encoding/BOM, delimiter and Qualtrics header rows.
 
@@ -124,7 +138,7 @@ def read_csv_bytes(raw, label: str = "<csv>", expect=None, try_arrow: bool = Tru
     BOM) are handed to pyarrow without copying; anything else, and any file pyarrow cannot
     read as is, is decoded in full and read again (by pyarrow, else by the csv module).
     """
-    head = bytes(raw[:65536])
+    head = bytes(raw[:_sample_end(raw, 0, len(raw))])
     if try_arrow and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _utf8_head(head):
         bom = "UTF-8" if head.startswith(codecs.BOM_UTF8) else None
         t = _parse_delimited(raw, 3 if bom else 0, "utf-8", bom, label, fast_only=True, expect=expect)
@@ -155,7 +169,7 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
             end -= 1
         tail = bytes(buf[end:])
         trailing_blank = max(tail.count(b"\n"), tail.count(b"\r")) - 1
-    sample = bytes(buf[start:min(end, start + 65536)]).decode("utf-8", errors="ignore")
+    sample = bytes(buf[start:_sample_end(buf, start, end)]).decode("utf-8", errors="ignore")
     delimiter = _sniff_delimiter(sample)
     recs, lines = _header_records(sample, delimiter, n=14)
     info = {
@@ -191,7 +205,12 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
     else:
         has_blank_lines = any(buf.find(p, start, end) != -1 for p in (b"\n\n", b"\n\r\n", b"\r\r"))
     table = None
-    if not has_blank_lines and lead == 0 and names and len(set(names)) == len(names) and not mixed_lines:
+    size = scan["size"] if file is not None else end - start
+    # very wide and short (a header of 1e6 columns): pyarrow's per-column cost dominates; the
+    # csv module reads the few rows faster
+    wide_short = len(names) > 10_000 and size < 50 * max(len(sample.split("\n", 1)[0]), 1)
+    if not has_blank_lines and lead == 0 and names and len(set(names)) == len(names) and not mixed_lines \
+            and not wide_short:
         if file is not None:
             table = _read_csv_arrow(str(path), names, header_lines, delimiter, scan["quote"])
             if table is not None and trailing_blank > 0:
@@ -212,7 +231,7 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
         rows = np.arange(table.num_rows, dtype=np.int64) + header_rows + 1
         return RawTable(names=names, columns=cols, rows=rows, info=info)
     if fast_only:
-        return None
+        return None  # the caller decodes the whole file and comes back with fast_only False
     info["reader"] = "python csv"
     return _read_csv_python(bytes(buf[start:end]) + b"\n", delimiter, header_rows, info, name_record=h,
                             mixed_lines=mixed_lines)
@@ -278,13 +297,21 @@ def _parse_strict(text: str, delimiter: str):
     return recs[0] if recs else []
 
 
+def _is_record(line: str, delimiter: str, k: int) -> bool:
+    """A line that parses alone into exactly ``k`` fields (k >= 2), no quote left open."""
+    if k < 2 or line.count(delimiter) < k - 1:
+        return False
+    rec = _parse_strict(line, delimiter)
+    return rec is not None and len(rec) == k
+
+
 def _split_records(lines: list[str], delimiter: str, k_fields):
     """Yield ``(fields, first line, last line, unterminated)`` per record.
 
     A quoted cell may run over several lines (up to :data:`MAX_CELL_LINES`). A quote that is
     still open at the end of the file, or that closes into a record with another number of
-    fields than the header's (``k_fields()``, None while the header is unread), was never
-    terminated: the record is then its first line alone (``unterminated`` True) and the lines
+    fields than the header's (``k_fields()``, None while the header is unread) after
+    swallowing a line that is a complete row by itself, was never terminated: the record is then its first line alone (``unterminated`` True) and the lines
     after it are read as rows again — never swallowed into one cell."""
     i, n = 0, len(lines)
     while i < n:
@@ -300,7 +327,8 @@ def _split_records(lines: list[str], delimiter: str, k_fields):
             if lines[j].count('"') % 2:
                 rec = _parse_strict("".join(lines[i:j + 1]), delimiter)
         k = k_fields()
-        if rec is None or (j > i and k is not None and len(rec) != k):
+        if rec is None or (j > i and k is not None and len(rec) != k
+                           and any(_is_record(lines[q], delimiter, k) for q in range(i + 1, j + 1))):
             rec = next(csv.reader([line], delimiter=delimiter), [])
             if rec:
                 rec[-1] = rec[-1].rstrip("\r\n")
@@ -417,6 +445,10 @@ def read_csv_path(path: Path, label: str, expect=None) -> RawTable:
     of the file in memory); anything else through :func:`read_csv_bytes`."""
     sc = _scan_file(path)
     head = sc["head"]
+    if head.count(b"\n") < 15 and sc["size"] > len(head):  # very long lines: a longer head
+        with open(path, "rb") as fh:
+            big = fh.read(MAX_HEADER_BYTES)
+        head = sc["head"] = big[:_sample_end(big, 0, len(big))]
     if sc["size"] and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _utf8_head(head):
         bom = "UTF-8" if head.startswith(codecs.BOM_UTF8) else None
         t = _parse_delimited(head, 3 if bom else 0, "utf-8", bom, label, fast_only=True,

@@ -513,7 +513,7 @@ def assemble(raw: RawTable, inst: Instrument, cm: ColumnMap, ans: Answers, ids, 
     checks = pd.DataFrame(ans.C if all_kept else ans.C[kidx], index=index, columns=list(inst.check_ids))
     names = cm.names
     other = pd.DataFrame(
-        {names[j] if names[j] else f"(unnamed column {j + 1})": raw.columns[j].as_series().to_numpy()[kidx]
+        {names[j] if names[j] else f"(unnamed column {j + 1})": raw.columns[j].as_array()[kidx]
          for j in cm.other_pos}, index=index) if cm.other_pos else pd.DataFrame(index=index)
     weights = None if weights_all is None else pd.Series(weights_all[kidx], index=index, name=names[cm.w_pos])
     problems = log.frame(raw.rows, ids, id_missing if cm.id_pos is not None else None, names)

@@ -298,3 +298,22 @@ def test_export_xlsx_writes_no_formula(tmp_path):
     cells = [c.value for c in wb.active["A"][1:]]
     assert all(isinstance(v, str) and v.startswith("'") for v in cells)
     assert all(c.data_type != "f" for c in wb.active["A"])
+
+
+# ---------------------------------------------------------------- big files
+
+
+def test_header_longer_than_the_sniffing_sample_is_read_whole(tmp_path):
+    """A header of 20,000 columns (160 KB, beyond the 64 KiB sample): every column read (the
+    header was cut at the sample's end before); very wide, short files take the csv-module
+    path (pyarrow's per-column cost dominates there; benchmarks/bench_ingest.py --wide)."""
+    k = 20_000
+    names = ["respondent", *ITEMS, *[f"extra_{j}" for j in range(k)]]
+    rows = [",".join(names)] + [",".join([str(r + 1)] + ["3"] * len(ITEMS) + [str(r)] * k) for r in range(3)]
+    p = tmp_path / "wide.csv"
+    p.write_text("\n".join(rows) + "\n")
+    r = ls.read_responses(p, INST)
+    assert r.nobs == 3 and r.other.shape == (3, k)
+    assert r.other["extra_19999"].tolist() == [0.0, 1.0, 2.0]
+    assert (r.problems["problem"] == "unexpected column").sum() == k
+    assert (r.data.to_numpy() == 3).all()
