@@ -102,19 +102,26 @@ def median_time(fn, repeat, warmup=1):
 
 
 _CHILD = """
-import resource, sys, time
+import sys, time
+
+
+def hwm():  # peak resident memory of this process (MB); VmHWM starts afresh at exec
+    with open("/proc/self/status") as fh:
+        return next(int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM")) / 1024
+
+
 which, path = sys.argv[1], sys.argv[2]
 if which == "pandas":
     import pandas as pd
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = hwm()
     t = time.perf_counter(); x = pd.read_csv(path); dt = time.perf_counter() - t
 else:
     import loyaltyscope as ls
     inst = ls.load_instrument("brand_loyalty")
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = hwm()
     t = time.perf_counter(); x = ls.read_responses(path, inst); dt = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(dt, peak / 1024, (peak - base) / 1024)
+peak = hwm()
+print(dt, peak, peak - base)
 """
 
 

@@ -226,10 +226,16 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
     if table is not None and (scan["quote"] if file is not None else quoted) and _has_line_breaks(table):
         table = None  # a cell over several lines: an unterminated quote? the csv path checks
     if table is not None:
-        info["reader"] = "pyarrow"
-        cols = [column_from_arrow(n, table.column(j)) for j, n in enumerate(names)]
-        rows = np.arange(table.num_rows, dtype=np.int64) + header_rows + 1
-        return RawTable(names=names, columns=cols, rows=rows, info=info)
+        import pyarrow as pa
+
+        try:
+            cols = [column_from_arrow(n, table.column(j)) for j, n in enumerate(names)]
+        except pa.ArrowInvalid:  # e.g. invalid UTF-8 pyarrow let through: decode and read again
+            cols = None
+        if cols is not None:
+            info["reader"] = "pyarrow"
+            rows = np.arange(table.num_rows, dtype=np.int64) + header_rows + 1
+            return RawTable(names=names, columns=cols, rows=rows, info=info)
     if fast_only:
         return None  # the caller decodes the whole file and comes back with fast_only False
     info["reader"] = "python csv"
@@ -281,7 +287,10 @@ def _has_line_breaks(table) -> bool:
 
     for col in table.columns:
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            if pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py():
+            try:
+                if pc.any(pc.match_substring_regex(col, "[\r\n]")).as_py():
+                    return True
+            except pa.ArrowInvalid:  # invalid UTF-8: the csv-module path decodes it
                 return True
     return False
 
@@ -293,7 +302,11 @@ def _parse_strict(text: str, delimiter: str):
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             return None
-        recs = list(csv.reader([text], delimiter=delimiter))  # a stray quote: read leniently
+        try:
+            recs = list(csv.reader([text], delimiter=delimiter))  # a stray quote: read leniently
+        except csv.Error:  # a line break after a stray quote: one record from all its parts
+            parts = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            recs = [[x for r in parts for x in r]]
     return recs[0] if recs else []
 
 

@@ -188,7 +188,13 @@ def _read_binary(fh, fmt: str, label: str, sheet, expect) -> RawTable:
             with zipfile.ZipFile(fh) as zf:
                 check_xlsx_archive(zf, label)
             fh.seek(0)
-            return read_xlsx(fh, sheet, expect, label=label)
+            try:
+                return read_xlsx(fh, sheet, expect, label=label)
+            except (KeyError, ValueError, IndexError, TypeError, AttributeError) as exc:
+                # a part missing from the archive, or XML openpyxl cannot make sense of
+                if isinstance(exc, ValueError) and str(exc).startswith(f"{label}: no worksheet"):
+                    raise
+                raise file_error(label, fmt, exc) from None
         if fmt == "parquet":
             return read_parquet(fh)
         with tempfile.TemporaryDirectory() as d:  # pyreadstat reads paths only

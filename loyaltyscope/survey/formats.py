@@ -14,6 +14,7 @@ the declared sizes in the ZIP directory are checked against :data:`XLSX_LIMITS`;
 
 from __future__ import annotations
 
+import struct
 import zipfile
 import zlib
 
@@ -81,19 +82,16 @@ def sniff_format(head: bytes, names: list[str] | None = None) -> str:
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
         odd, even = head[1::2], head[0::2]
         utf16 = (odd.count(0) > 0.4 * len(odd)) != (even.count(0) > 0.4 * len(even))
-        if not utf16 and ((head.count(0) > 8 and head.count(0) > 0.05 * len(head)) or not _utf8_prefix(head)):
-            return "binary"  # zero bytes, and neither UTF-16 nor UTF-8 text with a stray NUL
+        nul = head.count(0)
+        if not utf16 and nul > 8 and (nul > 0.05 * len(head) or _undecodable_share(head) > 0.1):
+            return "binary"  # many zero bytes, neither UTF-16 nor text with a few stray NULs
     return "csv"
 
 
-def _utf8_prefix(head: bytes) -> bool:
-    for cut in range(4):  # a character cut at the end of the sample is fine
-        try:
-            head[: len(head) - cut].decode("utf-8")
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
+def _undecodable_share(head: bytes) -> float:
+    """Share of characters that are not UTF-8 (random binary data: about 40 %)."""
+    text = head.decode("utf-8", errors="replace")
+    return text.count("\ufffd") / max(len(text), 1)
 
 
 def check_xlsx_archive(zf: zipfile.ZipFile, label: str) -> None:
@@ -122,7 +120,8 @@ def check_xlsx_archive(zf: zipfile.ZipFile, label: str) -> None:
 
 
 def _read_errors() -> tuple:
-    errs = [zipfile.BadZipFile, zlib.error, EOFError, OSError]
+    errs = [zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeError, OverflowError, NotImplementedError,
+            struct.error]
     try:
         from pyreadstat import ReadstatError
 
