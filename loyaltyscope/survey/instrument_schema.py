@@ -78,6 +78,25 @@ def _ident(c: _Collector, where: str, value: Any) -> str | None:
     return value
 
 
+def _section(c: _Collector, doc: Mapping, key: str, kind: type, what: str):
+    """An optional section of the document: its value, or an empty one (and a problem) when it
+    is not a ``kind``."""
+    empty = [] if kind is list else {}
+    raw = doc.get(key) or empty
+    if not isinstance(raw, kind):
+        c.add(key, f"must be {what}")
+        return empty
+    return raw
+
+
+def _text_and_scale(c: _Collector, w: str, entry: Mapping, languages: tuple, scales: dict) -> tuple[dict, Any]:
+    """The wording and the (declared) scale of an item or attention check."""
+    sc = entry.get("scale")
+    if sc not in scales:
+        c.add(f"{w}.scale", f"{sc!r} is not a declared scale (declared: {', '.join(scales) or 'none'})")
+    return _texts(c, f"{w}.text", entry.get("text"), languages), sc
+
+
 def _metadata(c: _Collector, doc: Mapping) -> dict:
     """Section ``instrument``: name, version, title, citation, languages, wording."""
     meta = doc.get("instrument")
@@ -203,10 +222,7 @@ def _scales(c: _Collector, doc: Mapping, languages: tuple) -> dict[str, Scale]:
 def _constructs(c: _Collector, doc: Mapping, languages: tuple) -> dict[str, Construct]:
     """Section ``constructs``."""
     constructs: dict[str, Construct] = {}
-    raw_cons = doc.get("constructs") or {}
-    if not isinstance(raw_cons, Mapping):
-        c.add("constructs", "must be a mapping of construct id to {label, description}")
-        raw_cons = {}
+    raw_cons = _section(c, doc, "constructs", Mapping, "a mapping of construct id to {label, description}")
     for cid, cdef in raw_cons.items():
         w = f"constructs.{cid}"
         if _ident(c, w, cid) is None:
@@ -244,10 +260,7 @@ def _items(c: _Collector, doc: Mapping, languages: tuple, scales: dict, construc
             ids.setdefault(iid, i)
             if iid in constructs:
                 c.add(f"{w}.id", f"item id {iid!r} is also a construct id (lavaan syntax needs distinct names)")
-        text = _texts(c, f"{w}.text", it.get("text"), languages)
-        sc = it.get("scale")
-        if sc not in scales:
-            c.add(f"{w}.scale", f"{sc!r} is not a declared scale (declared: {', '.join(scales) or 'none'})")
+        text, sc = _text_and_scale(c, w, it, languages, scales)
         con = it.get("construct")
         if con is not None and con not in constructs:
             c.add(f"{w}.construct", f"{con!r} is not a declared construct (declared: {', '.join(constructs) or 'none'})")
@@ -266,10 +279,7 @@ def _items(c: _Collector, doc: Mapping, languages: tuple, scales: dict, construc
 def _missing_codes(c: _Collector, doc: Mapping, languages: tuple, scales: dict) -> dict[int, dict]:
     """Section ``missing_codes``."""
     missing: dict[int, dict] = {}
-    raw_missing = doc.get("missing_codes") or {}
-    if not isinstance(raw_missing, Mapping):
-        c.add("missing_codes", "must be a mapping of code to {language: text}")
-        raw_missing = {}
+    raw_missing = _section(c, doc, "missing_codes", Mapping, "a mapping of code to {language: text}")
     for code, texts in raw_missing.items():
         ci = _int(c, f"missing_codes.{code}", code)
         t = _texts(c, f"missing_codes.{code}", texts, languages)
@@ -285,10 +295,7 @@ def _missing_codes(c: _Collector, doc: Mapping, languages: tuple, scales: dict) 
 def _attention_checks(c: _Collector, doc: Mapping, languages: tuple, scales: dict, ids: dict) -> tuple:
     """Section ``attention_checks``."""
     checks: list[AttentionCheck] = []
-    raw_checks = doc.get("attention_checks") or []
-    if not isinstance(raw_checks, list):
-        c.add("attention_checks", "must be a list of {id, text, scale, pass}")
-        raw_checks = []
+    raw_checks = _section(c, doc, "attention_checks", list, "a list of {id, text, scale, pass}")
     for i, a in enumerate(raw_checks):
         w = f"attention_checks[{i}]"
         if not isinstance(a, Mapping):
@@ -298,10 +305,7 @@ def _attention_checks(c: _Collector, doc: Mapping, languages: tuple, scales: dic
         aid = _ident(c, f"{w}.id", a.get("id"))
         if aid is not None and (aid in ids or aid in {x.id for x in checks}):
             c.add(f"{w}.id", f"duplicate id {aid!r} (ids of items and checks must be unique)")
-        text = _texts(c, f"{w}.text", a.get("text"), languages)
-        sc = a.get("scale")
-        if sc not in scales:
-            c.add(f"{w}.scale", f"{sc!r} is not a declared scale (declared: {', '.join(scales) or 'none'})")
+        text, sc = _text_and_scale(c, w, a, languages, scales)
         pv = a.get("pass")
         if isinstance(pv, (int, float)) and not isinstance(pv, bool):
             pv = [pv]
@@ -323,10 +327,7 @@ def _attention_checks(c: _Collector, doc: Mapping, languages: tuple, scales: dic
 def _paths(c: _Collector, doc: Mapping, constructs: dict) -> tuple:
     """Section ``paths``."""
     paths: list[StructuralPath] = []
-    raw_paths = doc.get("paths") or []
-    if not isinstance(raw_paths, list):
-        c.add("paths", "must be a list of {outcome, predictors}")
-        raw_paths = []
+    raw_paths = _section(c, doc, "paths", list, "a list of {outcome, predictors}")
     seen_out = {}
     for i, p in enumerate(raw_paths):
         w = f"paths[{i}]"
