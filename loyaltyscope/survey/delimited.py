@@ -88,9 +88,11 @@ def header_index(recs: list, expect) -> int:
     expected columns and a later one (title or note rows above the header) names some."""
     if not expect or not recs:
         return 0
-    counts = [sum(_norm(c) in expect for c in rec) for rec in recs[:12]]
-    if counts[0] == 0 and max(counts) > 0:
-        return counts.index(max(counts))
+    if any(_norm(c) in expect for c in recs[0]):
+        return 0  # the first record names an expected column: it is the header
+    counts = [sum(_norm(c) in expect for c in rec) for rec in recs[1:12]]
+    if counts and max(counts) > 0:
+        return counts.index(max(counts)) + 1
     return 0
 
 
@@ -352,6 +354,17 @@ def _split_records(lines: list[str], delimiter: str, k_fields):
         i = j + 1
 
 
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """Codes into the distinct values (first-seen order); a dict for short columns (a very
+    wide file of few rows: pandas' per-call cost would dominate), pandas otherwise."""
+    if len(values) > 256:
+        codes, uniques = pd.factorize(values)
+        return np.asarray(codes, dtype=np.int64), list(uniques)
+    seen: dict = {}
+    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values.tolist()), dtype=np.int64, count=len(values))
+    return codes, list(seen)
+
+
 def _read_csv_python(data: bytes, delimiter: str, header_rows: int, info: dict, name_record: int = 0,
                      mixed_lines=None) -> RawTable:
     """Read decoded delimited text with the csv module, record by record; ragged rows,
@@ -409,8 +422,8 @@ def _read_csv_python(data: bytes, delimiter: str, header_rows: int, info: dict, 
         arr[t, :] = rec
     cols = []
     for j, n in enumerate(names):
-        codes, uniques = pd.factorize(arr[:, j])
-        cols.append(Column(n, codes=np.asarray(codes, dtype=np.int64), uniques=list(uniques)))
+        codes, uniques = _factorize(arr[:, j])
+        cols.append(Column(n, codes=codes, uniques=uniques))
     return RawTable(names=names, columns=cols, rows=np.asarray(rows, dtype=np.int64), info=info, row_notes=notes)
 
 

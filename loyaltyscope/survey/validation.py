@@ -498,6 +498,18 @@ def _excluded_frame(raw, ids, id_missing, has_id, reason, detail) -> pd.DataFram
                         columns=EXCLUDED_COLUMNS)
 
 
+def _other_frame(raw: RawTable, cm: ColumnMap, kidx: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """Non-item columns of the kept rows; all-number columns stacked at once (a file of
+    thousands of extra columns builds one block, not one per column)."""
+    if not cm.other_pos:
+        return pd.DataFrame(index=index)
+    labels = [cm.names[j] if cm.names[j] else f"(unnamed column {j + 1})" for j in cm.other_pos]
+    arrays = [raw.columns[j].as_array()[kidx] for j in cm.other_pos]
+    if len(arrays) > 100 and all(a.dtype.kind == "f" for a in arrays):
+        return pd.DataFrame(np.column_stack(arrays), index=index, columns=labels)
+    return pd.DataFrame(dict(zip(labels, arrays)), index=index)
+
+
 def assemble(raw: RawTable, inst: Instrument, cm: ColumnMap, ans: Answers, ids, id_missing, id_name: str,
              reason: np.ndarray, detail: dict, weights_all, log: ProblemLog, info: dict, label: str):
     """Stage 7: the kept rows, the exclusion log and the problems table, as ``Responses``."""
@@ -512,9 +524,7 @@ def assemble(raw: RawTable, inst: Instrument, cm: ColumnMap, ans: Answers, ids, 
     data = pd.DataFrame(M, index=index, columns=list(inst.item_ids), copy=False)
     checks = pd.DataFrame(ans.C if all_kept else ans.C[kidx], index=index, columns=list(inst.check_ids))
     names = cm.names
-    other = pd.DataFrame(
-        {names[j] if names[j] else f"(unnamed column {j + 1})": raw.columns[j].as_array()[kidx]
-         for j in cm.other_pos}, index=index) if cm.other_pos else pd.DataFrame(index=index)
+    other = _other_frame(raw, cm, kidx, index)
     weights = None if weights_all is None else pd.Series(weights_all[kidx], index=index, name=names[cm.w_pos])
     problems = log.frame(raw.rows, ids, id_missing if cm.id_pos is not None else None, names)
     info.update({"id_column": names[cm.id_pos] if cm.id_pos is not None else None,
