@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 import pyreadstat
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -107,6 +108,7 @@ def _data_lines(raw: bytes) -> int | None:
     return max(len(nonblank) - 1, 0) if nonblank else None
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(sorted(VALID)), data=st.data())
 def test_mutated_text_files(name, data):
@@ -141,6 +143,7 @@ def _binary_files() -> dict:
 BINARY = _binary_files()
 
 
+@pytest.mark.slow
 @settings(max_examples=90, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 @given(fmt=st.sampled_from(["xlsx", "sav", "dta"]), data=st.data())
 def test_mutated_binary_files(fmt, data):

@@ -117,6 +117,7 @@ def _check_oracle(r, cells, row_of):
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(messy_frame(with_id=False))
 def test_property_dataframe_rows_accounted(frame_cells):
@@ -128,6 +129,7 @@ def test_property_dataframe_rows_accounted(frame_cells):
     assert missing_cols == set(INST.item_ids) - set(ITEMS)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(messy_frame(with_id=True))
 def test_property_ids_duplicates_collisions(frame_cells):
@@ -154,6 +156,7 @@ def test_property_ids_duplicates_collisions(frame_cells):
 
 
 @SETTINGS
+@pytest.mark.slow
 @given(messy_frame(with_id=True),
        st.sampled_from([",", ";", "\t", "|"]),
        st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "gb18030"]),
