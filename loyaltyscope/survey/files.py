@@ -197,10 +197,13 @@ def _read_binary(fh, fmt: str, label: str, sheet, expect) -> RawTable:
                 raise file_error(label, fmt, exc) from None
         if fmt == "parquet":
             return read_parquet(fh)
+        reader = read_sav if fmt == "sav" else read_dta
+        if getattr(fh, "name", None) and Path(fh.name).is_file():
+            return reader(Path(fh.name))  # a file on disk: pyreadstat reads it in place
         with tempfile.TemporaryDirectory() as d:  # pyreadstat reads paths only
             p = Path(d) / f"data.{fmt}"
             p.write_bytes(fh.read())
-            return read_sav(p) if fmt == "sav" else read_dta(p)
+            return reader(p)
     except SurveyFileError:
         raise
     except READ_ERRORS as exc:
