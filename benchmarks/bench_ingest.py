@@ -13,6 +13,15 @@ and prints JSON with the median timings and the ratios to the baseline. Target: 
 at most 3.
 
     .venv/bin/python benchmarks/bench_ingest.py [--rows N] [--repeat R]
+
+Two further scenarios of issue 14 (each reader in its own fresh process, so that its peak
+memory — ``ru_maxrss`` of the child — is its own; the file is generated in /tmp):
+
+- ``--big``: a CSV of 4,000,000 respondents x 18 items of the ``brand_loyalty`` instrument
+  (id column, 0.1 % blanks; ~175 MB): ``pandas.read_csv`` vs ``ls.read_responses``. Targets:
+  time <= 2 x and peak memory <= 1.5 x pandas'.
+- ``--wide``: a CSV whose header has 1,000,000 columns (the items plus extra columns) and 3
+  data rows: ``pandas.read_csv`` vs ``ls.read_responses``.
 """
 
 from __future__ import annotations
@@ -92,11 +101,90 @@ def median_time(fn, repeat, warmup=1):
     return statistics.median(times), out, {"cold": round(cold, 3), "warm": [round(x, 3) for x in times]}
 
 
+_CHILD = """
+import sys, time
+
+
+def hwm():  # peak resident memory of this process (MB); VmHWM starts afresh at exec
+    with open("/proc/self/status") as fh:
+        return next(int(ln.split()[1]) for ln in fh if ln.startswith("VmHWM")) / 1024
+
+
+which, path = sys.argv[1], sys.argv[2]
+if which == "pandas":
+    import pandas as pd
+    base = hwm()
+    t = time.perf_counter(); x = pd.read_csv(path); dt = time.perf_counter() - t
+else:
+    import loyaltyscope as ls
+    inst = ls.load_instrument("brand_loyalty")
+    base = hwm()
+    t = time.perf_counter(); x = ls.read_responses(path, inst); dt = time.perf_counter() - t
+peak = hwm()
+print(dt, peak, peak - base)
+"""
+
+
+def _child(which: str, path: Path) -> dict:
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _CHILD, which, str(path)], capture_output=True, text=True,
+                         check=True, cwd=str(Path(__file__).resolve().parents[1]))
+    dt, peak, delta = map(float, out.stdout.split())
+    return {"s": round(dt, 3), "peak_mb": round(peak, 1), "peak_above_imports_mb": round(delta, 1)}
+
+
+def _best_of(which: str, path: Path, repeat: int) -> dict:
+    runs = [_child(which, path) for _ in range(repeat)]
+    best = min(runs, key=lambda r: r["s"])
+    return {**best, "runs_s": [r["s"] for r in runs]}
+
+
+def make_big(path: Path, n: int = 4_000_000, seed: int = 1) -> None:
+    inst = ls.load_instrument("brand_loyalty")
+    rng = np.random.default_rng(seed)
+    cols = {"respondent": pa.array(np.arange(1, n + 1))}
+    for i in inst.item_ids:
+        cols[i] = pa.array(rng.integers(1, 8, size=n), mask=rng.random(n) < 0.001)
+    pacsv.write_csv(pa.table(cols), path, write_options=pacsv.WriteOptions(quoting_style="none"))
+
+
+def make_wide(path: Path, k: int = 1_000_000) -> None:
+    inst = ls.load_instrument("brand_loyalty")
+    names = ["respondent", *inst.item_ids, *[f"x{j}" for j in range(k - len(inst.item_ids) - 1)]]
+    with open(path, "w") as fh:
+        fh.write(",".join(names) + "\n")
+        for r in range(3):
+            fh.write(",".join([str(r + 1)] + ["4"] * (len(names) - 1)) + "\n")
+
+
+def big_or_wide(kind: str, repeat: int) -> dict:
+    with tempfile.TemporaryDirectory(dir="/tmp") as d:
+        path = Path(d) / f"{kind}.csv"
+        (make_big if kind == "big" else make_wide)(path)
+        pandas = _best_of("pandas", path, repeat)
+        ours = _best_of("ls", path, repeat)
+        res = {"scenario": kind, "csv_mb": round(path.stat().st_size / 2**20, 1),
+               "pandas_read_csv": pandas, "read_responses": ours,
+               "ratio_time": round(ours["s"] / pandas["s"], 2),
+               "ratio_peak_memory": round(ours["peak_mb"] / pandas["peak_mb"], 2),
+               "ratio_peak_memory_above_imports": round(ours["peak_above_imports_mb"] / pandas["peak_above_imports_mb"], 2)}
+        if kind == "big":
+            res.update({"target_time_ratio": 2.0, "target_memory_ratio": 1.5,
+                        "meets_target": bool(res["ratio_time"] <= 2.0 and res["ratio_peak_memory"] <= 1.5)})
+        report(res)
+        return res
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--big", action="store_true", help="4 M rows x 18 items, time and peak memory vs pandas")
+    ap.add_argument("--wide", action="store_true", help="a header of 1,000,000 columns")
     args = ap.parse_args(argv)
+    if args.big or args.wide:
+        return [big_or_wide(k, args.repeat) for k, on in (("big", args.big), ("wide", args.wide)) if on]
     inst = make_instrument()
     with tempfile.TemporaryDirectory() as d:
         csv_path, pq_path, n_bad = make_files(Path(d), args.rows)

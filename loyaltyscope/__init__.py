@@ -80,3 +80,7 @@ __all__ += ["customer_metrics", "retention", "loyalty_profitability", "moments",
 from loyaltyscope.psychometrics import FornellLarckerResult, HTMTResult, ReliabilityResult  # noqa: E402
 
 __all__ += ["ReliabilityResult", "HTMTResult", "FornellLarckerResult"]
+# --- survey room (issue 14): damaged or unsupported survey files -------------
+from loyaltyscope.survey import SurveyFileError  # noqa: E402
+
+__all__ += ["SurveyFileError"]

@@ -8,6 +8,7 @@ scale scores, NPS), ``exports`` (CSV/XLSX with formula injection neutralised).
 """
 
 from loyaltyscope.survey.exports import export, neutralize_formulas
+from loyaltyscope.survey.formats import SurveyFileError
 from loyaltyscope.survey.instrument import Instrument, InstrumentError, list_instruments, load_instrument
 from loyaltyscope.survey.responses import Responses, ValidationError, read_responses
 from loyaltyscope.survey.scoring import NPSResult, Scores, nps, reverse_score, score, standardize
@@ -15,4 +16,4 @@ from loyaltyscope.survey.screening import Screening, screen
 
 __all__ = ["export", "neutralize_formulas", "Instrument", "InstrumentError", "list_instruments",
            "load_instrument", "Responses", "ValidationError", "read_responses", "NPSResult", "Scores", "nps",
-           "reverse_score", "score", "standardize", "Screening", "screen"]
+           "reverse_score", "score", "standardize", "Screening", "screen", "SurveyFileError"]

@@ -2,34 +2,56 @@
 
 Survey files carry text that respondents typed. A cell that starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return is run as a formula by spreadsheet programs (CSV and
-formula injection, OWASP). :func:`export` writes tables — the problem and exclusion logs of
-:class:`~loyaltyscope.survey.responses.Responses`, screening flags, any DataFrame — as CSV or XLSX
-with every such text cell prefixed by ``'``, so it shows as text and never runs.
+formula injection, OWASP). Spreadsheet programs also skip leading blanks and read the
+fullwidth forms ``＝ ＋ － ＠`` (and the small forms ``﹦ ﹢ ﹣ ﹫``) as the ASCII ones, so a cell
+counts as a formula start when, after any leading whitespace or control characters (spaces,
+no-break and ideographic spaces, tabs, CR, LF, zero-width characters), its first character
+is one of those signs after NFKC normalisation, or a minus sign ``−``. :func:`export`
+writes tables — the problem and exclusion logs of
+:class:`~loyaltyscope.survey.responses.Responses`, screening flags, any DataFrame — as CSV or
+XLSX with every such text cell prefixed by ``'``, so it shows as text and never runs.
 """
 
 from __future__ import annotations
 
 import csv
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["export", "neutralize_formulas", "FORMULA_PREFIXES"]
+__all__ = ["export", "neutralize_formulas", "FORMULA_PREFIXES", "is_formula_start"]
 
 #: First characters that make a spreadsheet cell a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+_FORMULA_SIGNS = frozenset("=+-@\u2212")
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u180e")
+
+
+def is_formula_start(text: str) -> bool:
+    """Whether a spreadsheet would read ``text`` as a formula (see the module docstring)."""
+    if text.startswith(FORMULA_PREFIXES):
+        return True
+    for ch in text:
+        if ch.isspace() or ch in _INVISIBLE or unicodedata.category(ch) == "Cc":
+            continue
+        return ch in _FORMULA_SIGNS or unicodedata.normalize("NFKC", ch)[:1] in _FORMULA_SIGNS
+    return False
+
+
 def _neutral(x):
-    if isinstance(x, str) and x.startswith(FORMULA_PREFIXES):
+    if isinstance(x, str) and is_formula_start(x):
         return "'" + x
     return x
 
 
 def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` in which every text cell, column name and index label that starts
-    with ``= + - @``, tab or carriage return gets a leading ``'``. Numbers are left as
+    """A copy of ``df`` in which every text cell, column name and index label that a
+    spreadsheet reads as a formula (:func:`is_formula_start`: ``= + - @``, fullwidth forms,
+    after leading blanks, tab or carriage return) gets a leading ``'``. Numbers are left as
     numbers (``-99`` stays the number -99; the text ``"-99"`` becomes ``"'-99"``)."""
     out = df.copy()
     for c in out.columns:

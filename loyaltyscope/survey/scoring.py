@@ -7,7 +7,6 @@ plain DataFrame with an explicit instrument.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 from typing import Iterable
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.survey.instrument import Instrument, load_instrument
 
 __all__ = ["reverse_score", "score", "Scores", "standardize", "nps", "NPSResult"]
@@ -66,7 +66,7 @@ def reverse_score(x, instrument=None, items: Iterable[str] | None = None) -> pd.
 
 
 @dataclass(frozen=True, eq=False)
-class Scores:
+class Scores(ResultProtocol):
     """Scale scores of each respondent.
 
     Attributes
@@ -80,33 +80,48 @@ class Scores:
         ``construct, items, reversed, method, min_items`` — how each score was made.
     weights : Series or None
         Survey weights carried over from the responses.
+    warnings : tuple of str
+        E.g. a construct without any score.
+    nobs : int (property)
+        Respondents scored.
+
+    Tables: ``descriptives`` (per scale: method, min items, n, mean, sd — weighted with
+    weights) and ``rules``.
     """
 
     scores: pd.DataFrame
     n_answered: pd.DataFrame
     rules: pd.DataFrame
     weights: pd.Series | None = None
+    warnings: tuple = ()
+
+    title = "Scale scores"
+
+    @property
+    def nobs(self) -> int:
+        return len(self.scores)
 
     def standardized(self) -> pd.DataFrame:
         """z-scores of each scale (weighted when there are weights); see :func:`standardize`."""
         return standardize(self.scores, self.weights)
 
-    def summary(self) -> str:
+    def descriptives(self) -> pd.DataFrame:
         w = self.weights
-        lines = [f"Scale scores: {len(self.scores)} respondents, {self.scores.shape[1]} scales"
-                 + (" (weighted descriptives)" if w is not None else "")]
-        lines.append(f"  {'scale':<28}{'method':<8}{'min items':>10}{'n':>8}{'mean':>9}{'sd':>9}")
+        recs = []
         for rec in self.rules.itertuples(index=False):
             s = self.scores[rec.construct]
-            ok = s.notna()
-            if w is not None:
-                ok &= w.notna()
+            ok = s.notna() if w is None else (s.notna() & w.notna())
             m, sd = _wmean_sd(s[ok].to_numpy(), None if w is None else w[ok].to_numpy())
-            lines.append(f"  {rec.construct:<28}{rec.method:<8}{rec.min_items:>10}{int(ok.sum()):>8}{m:>9.3f}{sd:>9.3f}")
-        return "\n".join(lines)
+            recs.append({"scale": rec.construct, "method": rec.method, "min_items": int(rec.min_items),
+                         "n": int(ok.sum()), "mean": m, "sd": sd})
+        return pd.DataFrame(recs, columns=["scale", "method", "min_items", "n", "mean", "sd"]).set_index("scale")
 
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.summary())}</pre>" + self.rules.to_html(index=False, escape=True)
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"descriptives": self.descriptives(), "rules": self.rules}
+
+    def _headline(self) -> list[str]:
+        return [f"{self.nobs} respondents, {self.scores.shape[1]} scales"
+                + (" (weighted descriptives)" if self.weights is not None else "")]
 
 
 def _wmean_sd(x: np.ndarray, w: np.ndarray | None, ddof: int = 1) -> tuple[float, float]:
@@ -187,11 +202,13 @@ def score(
                       "reversed": ", ".join(i for i in items if reverse and inst.item(i).reverse),
                       "method": method, "min_items": need})
     idx = data.index
+    empty = [c for c in cons if len(idx) and np.isnan(scores[c]).all()]
     return Scores(
         scores=pd.DataFrame(scores, index=idx),
         n_answered=pd.DataFrame(counts, index=idx),
         rules=pd.DataFrame(rules, columns=["construct", "items", "reversed", "method", "min_items"]),
         weights=weights,
+        warnings=tuple(f"scale {c!r}: no respondent answered enough items for a score" for c in empty),
     )
 
 
@@ -218,31 +235,53 @@ def standardize(df: pd.DataFrame, weights: pd.Series | np.ndarray | None = None,
 
 
 @dataclass(frozen=True, eq=False)
-class NPSResult:
+class NPSResult(ResultProtocol):
     """Net Promoter Score with its confidence interval.
 
-    Attributes are in the ``table`` (one row): ``nps`` (−100..100), ``promoters``,
-    ``passives``, ``detractors`` (proportions), ``n`` (answers used), ``n_effective``
-    (Kish's effective n with weights, else n), ``se`` (of the NPS, in NPS points),
-    ``ci_low``, ``ci_high``, ``confidence``, ``method``.
+    Attributes
+    ----------
+    nps : float
+        −100..100.
+    promoters, passives, detractors : float
+        Proportions (weighted with weights).
+    nobs : int
+        Answers used.
+    n_effective : float
+        Kish's effective n with weights, else ``nobs``.
+    se : float
+        Standard error of the NPS, in NPS points.
+    ci_low, ci_high, confidence : float
+    method : str
+    warnings : tuple of str
+
+    Tables: ``nps`` (one row with every number above).
     """
 
-    table: pd.DataFrame
+    nps: float
+    promoters: float
+    passives: float
+    detractors: float
+    nobs: int
+    n_effective: float
+    se: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    method: str
+    warnings: tuple = ()
 
-    def __getattr__(self, name):
-        t = object.__getattribute__(self, "table")
-        if name in t.columns:
-            return t[name].iloc[0]
-        raise AttributeError(name)
+    title = "Net Promoter Score"
 
-    def summary(self) -> str:
-        r = self.table.iloc[0]
-        return (f"NPS = {r.nps:.1f}  ({r.confidence:.0%} CI {r.ci_low:.1f} to {r.ci_high:.1f}; {r.method})\n"
-                f"  promoters {r.promoters:.1%}, passives {r.passives:.1%}, detractors {r.detractors:.1%}; "
-                f"n = {r.n}" + (f", effective n = {r.n_effective:.1f}" if r.n_effective != r.n else ""))
+    def tables(self) -> dict[str, pd.DataFrame]:
+        keys = ["nps", "promoters", "passives", "detractors", "nobs", "n_effective", "se", "ci_low", "ci_high",
+                "confidence", "method"]
+        return {"nps": pd.DataFrame([{k: getattr(self, k) for k in keys}])}
 
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.summary())}</pre>"
+    def _headline(self) -> list[str]:
+        return [f"NPS = {self.nps:.1f}  ({self.confidence:.0%} CI {self.ci_low:.1f} to {self.ci_high:.1f}; "
+                f"{self.method})",
+                f"promoters {self.promoters:.1%}, passives {self.passives:.1%}, detractors {self.detractors:.1%}; "
+                f"n = {self.nobs}" + (f", effective n = {self.n_effective:.1f}" if self.n_effective != self.nobs else "")]
 
 
 def nps(x, item: str | None = None, weights=None, confidence: float = 0.95) -> NPSResult:
@@ -318,9 +357,11 @@ def nps(x, item: str | None = None, weights=None, confidence: float = 0.95) -> N
     se = 100 * math.sqrt(var)
     z = stats.norm.ppf(0.5 + confidence / 2)
     val = 100 * (P - D)
-    table = pd.DataFrame([{
-        "nps": val, "promoters": P, "passives": A, "detractors": D, "n": n, "n_effective": n_eff,
-        "se": se, "ci_low": max(-100.0, val - z * se), "ci_high": min(100.0, val + z * se),
-        "confidence": confidence, "method": "wald (multinomial variance of P - D)",
-    }])
-    return NPSResult(table=table)
+    warn = ()
+    if P in (0.0, 1.0) or D in (0.0, 1.0) or n < 30:
+        warn = (f"the Wald interval is unreliable with n = {n} or with no (or only) promoters or detractors; "
+                "treat the interval as indicative",)
+    return NPSResult(nps=float(val), promoters=float(P), passives=float(A), detractors=float(D), nobs=int(n),
+                     n_effective=float(n_eff), se=float(se), ci_low=float(max(-100.0, val - z * se)),
+                     ci_high=float(min(100.0, val + z * se)), confidence=float(confidence),
+                     method="wald (multinomial variance of P - D)", warnings=warn)

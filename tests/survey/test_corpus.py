@@ -30,8 +30,8 @@ def _id(v):
 
 def check_outcome(r: ls.Responses, spec: dict, name: str) -> None:
     # the invariant, whatever else happens
-    assert len(r.data) + len(r.excluded) == r.n_rows, name
-    assert r.n_rows == spec["rows"], (name, r.n_rows)
+    assert len(r.data) + len(r.excluded) == r.n_read, name
+    assert r.n_read == spec["rows"], (name, r.n_read)
     assert len(r.data) == spec["kept"], (name, r.excluded)
     assert len(r.excluded) == spec["excluded"], (name, r.excluded)
     got = r.problems["problem"].value_counts().to_dict()
@@ -41,7 +41,7 @@ def check_outcome(r: ls.Responses, spec: dict, name: str) -> None:
     assert list(r.data.columns) == list(r.instrument.item_ids)
     assert r.data.index.is_unique
     # rows of kept and excluded records are distinct and together are all rows
-    assert len(set(r.rows.tolist()) | set(r.excluded["row"].tolist())) == r.n_rows
+    assert len(set(r.rows.tolist()) | set(r.excluded["row"].tolist())) == r.n_read
     if "excluded_rows" in spec:
         assert sorted(r.excluded["row"].tolist()) == spec["excluded_rows"], (name, r.excluded)
     if "kept_ids" in spec:

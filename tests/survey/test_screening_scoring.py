@@ -110,9 +110,10 @@ def test_screen_flags_thresholds_and_no_silent_exclusion():
     assert s.flags["speeder_flag"].tolist() == [False, False, True, False, False, False]
     th = s.thresholds.set_index("flag")
     assert th.loc["speeder", "threshold"] == 60
-    assert th.loc["longstring", "threshold"] == 6 // 2 + 1
+    assert th.loc["longstring", "threshold"] == 5  # ceil(0.75 * 6 items)
     assert th.loc["mahalanobis", "threshold"] == 0.001
-    assert "evenodd" not in th.index  # one construct: not computable
+    assert th.loc["evenodd", "rule"].startswith("not computed") and "evenodd" not in s.flags
+    assert any("even-odd index not computed" in x for x in s.notes)
     assert s.responses is r  # nothing excluded unless asked
     assert "nothing excluded" in s.summary()
 
@@ -125,7 +126,7 @@ def test_screen_exclude_logs_rule_and_keeps_accounting():
     assert (out.excluded["stage"] == "screening").all()
     reason3 = out.excluded.set_index("respondent").loc[3, "reason"]
     assert "attention" in reason3 and "failed > 0" in reason3 and "speeder" in reason3 and "< 60 s" in reason3
-    assert len(out.data) + len(out.excluded) == out.n_rows == 6
+    assert len(out.data) + len(out.excluded) == out.n_read == 6
     assert list(out.weights.index) == list(out.data.index)
     with pytest.raises(ValueError, match="unknown flag"):
         ls.screen(r, exclude=["bogus"])
@@ -149,7 +150,7 @@ def test_screen_on_simulated_survey_finds_planted_careless():
     df["seconds"] = 400.0
     df.loc[3, "seconds"] = 10.0
     r = ls.read_responses(df, inst, duration_column="seconds")
-    s = ls.screen(r)
+    s = ls.screen(r, evenodd_min_constructs=4)  # opt in: 4 constructs of 4 items
     fl = s.flags
     assert fl.loc[0, "longstring_flag"] and fl.loc[0, "irv_flag"]
     assert fl.loc[3, "speeder_flag"]
@@ -157,7 +158,7 @@ def test_screen_on_simulated_survey_finds_planted_careless():
     assert fl["evenodd"].median() > 0.5
     assert fl.loc[2, "evenodd_flag"]
     assert fl["longstring_flag"].mean() < 0.05  # rule does not flag ordinary respondents en masse
-    ex = ls.screen(r, exclude="any")
+    ex = ls.screen(r, exclude="any", evenodd_min_constructs=4)
     assert set([0, 2, 3]) <= set(ex.responses.excluded["respondent"])
     assert len(ex.responses.data) + len(ex.responses.excluded) == 300
 
@@ -235,11 +236,11 @@ def test_nps_from_responses_uses_item_and_weights():
     res = ls.nps(r)  # the instrument's only nps item: rec
     # rec = 9, 10, 3, 7, 6, 8; weights 1, 2, .5, NaN, NaN, 1 -> rows 4 and 5 dropped
     P, D = 3 / 4.5, 0.5 / 4.5
-    assert res.n == 4
+    assert res.nobs == 4
     assert res.nps == pytest.approx(100 * (P - D))
     n_eff = 4.5 ** 2 / (1 + 4 + 0.25 + 1)
     assert res.n_effective == pytest.approx(n_eff)
     assert res.se == pytest.approx(100 * math.sqrt((P + D - (P - D) ** 2) / n_eff))
     unweighted = ls.nps(r.data["rec"])
-    assert unweighted.n == 6 and unweighted.nps == pytest.approx(100 * (2 / 6 - 2 / 6))
+    assert unweighted.nobs == 6 and unweighted.nps == pytest.approx(100 * (2 / 6 - 2 / 6))
     assert "NPS =" in res.summary()
