@@ -73,7 +73,7 @@ class StudyContext:
             keys = [f"{f.wave}/{i}" for (f, r) in parts for i in r.data.index]
             data.index = other.index = pd.Index(keys, name=data.index.name)
         exclusions = pd.concat(excl, ignore_index=True) if excl else pd.DataFrame()
-        n_read = sum(int(r.n_rows) for _, r in parts)
+        n_read = sum(int(r.n_read) for _, r in parts)
         return cls(spec, instrument, parts, data, other, exclusions, n_read)
 
     def after_screening(self, step: StepOutput) -> "StudyContext":
