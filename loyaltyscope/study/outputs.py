@@ -9,7 +9,6 @@ No local path appears in any of them: files are named by their base name only.
 from __future__ import annotations
 
 import json
-import re
 from importlib import metadata
 from pathlib import Path
 
@@ -101,18 +100,8 @@ def _tables(result) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _sheet_name(name: str, used: set) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "sheet"
-    cand, k = base, 2
-    while cand.lower() in used:
-        suffix = f" {k}"
-        cand, k = base[:31 - len(suffix)] + suffix, k + 1
-    used.add(cand.lower())
-    return cand
-
-
 def _write_xlsx(result, path: Path) -> None:
-    from loyaltyscope.survey.exports import neutralize_formulas
+    from loyaltyscope.survey.exports import _sheet_name, neutralize_formulas
     used: set = set()
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, t in _tables(result).items():

@@ -110,17 +110,41 @@ def export(obj, path, table: str | None = None, index: bool | None = None) -> Pa
             raise ValueError(f"table must be 'flags' or 'thresholds', got {table!r}")
         df = getattr(obj, name)
         sheets[name] = (df, (name == "flags") if index is None else bool(index))
+    elif callable(getattr(obj, "tables", None)):     # any result of the results protocol (SEM, PLS, ...)
+        tabs = obj.tables()
+        if table is not None:
+            if table not in tabs:
+                raise ValueError(f"{type(obj).__name__} has no table {table!r}; tables: {', '.join(tabs)}")
+            tabs = {table: tabs[table]}
+        elif suffix == ".csv" and len(tabs) != 1:
+            raise ValueError(f"export of a {type(obj).__name__} to CSV needs table= one of {', '.join(tabs)} "
+                             "(or an .xlsx path for all tables)")
+        for name, df in tabs.items():
+            sheets[name] = (df, (not isinstance(df.index, pd.RangeIndex)) if index is None else bool(index))
     else:
-        raise TypeError(f"cannot export a {type(obj).__name__}")
+        raise TypeError(f"cannot export a {type(obj).__name__}: give a DataFrame, Responses or a result object")
     if suffix == ".csv":
         (df, idx), = sheets.values()
         # every text cell quoted, so a carriage return inside a cell cannot split a row
         neutralize_formulas(df).to_csv(path, index=idx, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
     else:
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
+            used = set()
             for name, (df, idx) in sheets.items():
                 safe = neutralize_formulas(df)
                 # openpyxl writes text starting with "=" as a formula: after neutralising,
                 # none does; pandas' NA becomes an empty cell.
-                safe.to_excel(xw, sheet_name=name[:31], index=idx)
+                sheet = _sheet_name(name, used)
+                safe.to_excel(xw, sheet_name=sheet, index=idx)
     return path
+
+
+def _sheet_name(name: str, used: set) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(name))[:31] or "sheet"
+    cand, k = base, 2
+    while cand.lower() in used:
+        suffix = f" {k}"
+        cand, k = base[:31 - len(suffix)] + suffix, k + 1
+    used.add(cand.lower())
+    return cand

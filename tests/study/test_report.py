@@ -57,3 +57,4 @@ def test_demo_writes_five_outputs(demo_run):
     assert "result.extra" not in html, "a Python hint leaked into the report"
     excl = pd.read_csv(out / "exclusions.csv")
     assert len(excl) == res["rows"]["excluded"] and excl["reason"].notna().all()
+
