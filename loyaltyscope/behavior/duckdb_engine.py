@@ -48,6 +48,7 @@ class DuckDBEngine(SQLSteps):
     def __init__(self, source, tz: str = "UTC", threads: int | None = None):
         self.con = duckdb.connect()
         self.con.execute(f"SET TimeZone = {_literal(tz)}")
+        self.con.execute("SET enable_progress_bar = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if isinstance(source, pd.DataFrame):
