@@ -182,11 +182,7 @@ def metrics_sql(tx: str, *, as_of_us: int, start_us: int | None, repeat_min: int
     day = _num(float(DAY_US))
     trend = f"(((({_num(P - tbar)} * recent_purchases) - back_sum) / {_num(sxx)}) / (recent_purchases / {_num(float(P))}))"
     return f"""
-WITH flagged AS (
-  SELECT cid, ts_us, amount, {"profit, " if has_profit else ""}amount > 0 AS pur, amount < 0 AS ref,
-    ({recent}) AS rec
-  FROM {tx}{where}
-), base AS (
+WITH base AS (
   SELECT cid,
     {_filtered('COUNT(*)', 'pur')} AS frequency,
     {_filtered('COUNT(*)', 'ref')} AS refunds,
@@ -197,7 +193,9 @@ WITH flagged AS (
     {_filtered('MAX(ts_us)', 'pur')} AS last_us,
     {_filtered('COUNT(*)', 'rec')} AS recent_purchases,
     {_filtered(f'SUM({back})', 'rec')} AS back_sum
-  FROM flagged GROUP BY cid
+  FROM (SELECT cid, ts_us, amount, {"profit, " if has_profit else ""}amount > 0 AS pur, amount < 0 AS ref,
+          ({recent}) AS rec FROM {tx}{where}) AS flagged
+  GROUP BY cid
 ), valued AS (
   SELECT *, CASE WHEN {value} > 0 THEN {value} ELSE 0 END AS abc_value FROM base
 ), tiers AS (
