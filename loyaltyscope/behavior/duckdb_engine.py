@@ -93,5 +93,9 @@ class DuckDBEngine(SQLSteps):
     def query(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
 
+    def batches(self, sql: str, rows: int = 1_000_000):
+        """The answer of ``sql`` as a stream of Arrow record batches (bounded memory)."""
+        return self.con.sql(sql).to_arrow_reader(rows)
+
     def close(self) -> None:
         self.con.close()
