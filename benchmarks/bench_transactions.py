@@ -20,9 +20,6 @@ within 60 s.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import report  # noqa: E402
+from _common import generated_file, report, run_fresh  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CHUNK = 5_000_000
@@ -67,27 +64,8 @@ out = ls.customer_metrics({path!r})
 n = len(out)
 """
 
-RUNNER = """
-import time, json, warnings
-warnings.simplefilter("ignore")
-import pandas as pd
-import loyaltyscope as ls
-cpu = time.process_time()
-t = time.perf_counter()
-{body}
-hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]  # kB; reset by exec
-print(json.dumps({{"seconds": time.perf_counter() - t, "cpu_seconds": time.process_time() - cpu, "customers": n,
-                  "peak_rss_mb": int(hwm) / 1024}}))
-"""
-
-
 def run(body: str, path: Path) -> dict:
-    code = RUNNER.format(body=body.format(path=str(path)))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-2000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_fresh(body.format(path=str(path)), REPO, '{"customers": n}')
 
 
 def main() -> None:
@@ -98,24 +76,17 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the generated file")
     a = ap.parse_args()
     path = Path(a.dir) / f"loyaltyscope_bench_tx_{a.rows}.parquet"
-    if not path.exists():
-        make_log(path, a.rows)
-    res = {"load_average_1min": os.getloadavg()[0], "rows": a.rows, "file_mb": round(path.stat().st_size / 2**20, 1), "cores": os.cpu_count()}
-    try:
+    with generated_file(path, lambda p: make_log(p, a.rows), a.keep) as machine:
+        res = {"rows": a.rows, **machine}
         run(OURS, path)   # warm the page cache (untimed)
-        res["loyaltyscope_duckdb"] = run(OURS, path)
+        res["loyaltyscope_duckdb"] = ours = run(OURS, path)
         if not a.no_baseline:
-            res["pandas_read_groupby"] = run(BASELINE, path)
-            res["speedup_vs_pandas"] = round(res["pandas_read_groupby"]["seconds"]
-                                             / res["loyaltyscope_duckdb"]["seconds"], 2)
-            res["cpu_ratio_pandas_over_ours"] = round(res["pandas_read_groupby"]["cpu_seconds"]
-                                                      / res["loyaltyscope_duckdb"]["cpu_seconds"], 2)
+            res["pandas_read_groupby"] = base = run(BASELINE, path)
+            res["speedup_vs_pandas"] = round(base["seconds"] / ours["seconds"], 2)
+            res["cpu_ratio_pandas_over_ours"] = round(base["cpu_seconds"] / ours["cpu_seconds"], 2)
         res["targets"] = {"speedup_vs_pandas >= 3 (20M)": res.get("speedup_vs_pandas"),
-                          "peak_rss_mb < 2048": res["loyaltyscope_duckdb"]["peak_rss_mb"],
-                          "100M within 60 s": res["loyaltyscope_duckdb"]["seconds"] if a.rows >= 100_000_000 else None}
-    finally:
-        if not a.keep:
-            path.unlink(missing_ok=True)
+                          "peak_rss_mb < 2048": ours["peak_rss_mb"],
+                          "100M within 60 s": ours["seconds"] if a.rows >= 100_000_000 else None}
     report(res)
 
 

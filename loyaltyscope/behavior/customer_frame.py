@@ -8,7 +8,6 @@ the window, and turns the engine's answer into the documented frame.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from loyaltyscope.behavior.engines import open_engine

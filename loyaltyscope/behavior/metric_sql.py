@@ -111,7 +111,7 @@ def validation_sql(d: Dialect, src: str, cols: dict, ts_kind: str, check_dst: bo
                                        f"OR isnan(TRY_CAST({c['profit']} AS DOUBLE)))")
     if check_dst:
         conds["time_nonexistent"], conds["time_ambiguous"] = _dst_exprs(d, c["time"], ts_kind)
-    parts = [f"COUNT(*) AS n_rows", f"MIN({ts}) AS min_us", f"MAX({ts}) AS max_us"]
+    parts = ["COUNT(*) AS n_rows", f"MIN({ts}) AS min_us", f"MAX({ts}) AS max_us"]
     parts += [f"{_count(cond)} AS {name}" for name, cond in conds.items()]
     return f"SELECT {', '.join(parts)} FROM {src}", conds
 
