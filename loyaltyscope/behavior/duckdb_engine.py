@@ -44,6 +44,7 @@ class DuckDBEngine(SQLSteps):
     """A source registered as the view ``raw``; ``query`` runs SQL and returns pandas."""
 
     dialect = DUCKDB
+    raw, tx = "raw", "tx"     # view names (private connection)
 
     def __init__(self, source, tz: str = "UTC", threads: int | None = None):
         self.con = duckdb.connect()

@@ -45,11 +45,11 @@ def _check_numbers(eng, columns) -> None:
     d = eng.dialect
     conds = {c: f"{q.quote(d, c)} IS NOT NULL AND TRY_CAST({q.quote(d, c)} AS DOUBLE) IS NULL" for c in text}
     counts = eng.query("SELECT " + ", ".join(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}"
-                                             for i, cond in enumerate(conds.values())) + " FROM raw").iloc[0]
+                                             for i, cond in enumerate(conds.values())) + f" FROM {eng.raw}").iloc[0]
     problems = []
     for i, (c, cond) in enumerate(conds.items()):
         if int(counts[f"c{i}"] or 0):
-            ex = eng.query(q.examples_sql(d, "raw", c, cond))["v"].tolist()
+            ex = eng.query(q.examples_sql(d, eng.raw, c, cond))["v"].tolist()
             problems.append(f"column {c!r}: {int(counts[f'c{i}'])} values are not numbers; e.g. {ex}")
     if problems:
         raise TransactionError(f"{eng.name}: " + "; ".join(problems))
@@ -61,9 +61,9 @@ def _sql_moments(eng, columns):
     d = eng.dialect
     complete = " AND ".join(f"{q.quote(d, c)} IS NOT NULL" for c in columns)
     first = eng.query(f"SELECT {', '.join(f'CAST({q.quote(d, c)} AS DOUBLE) AS {q.quote(d, c)}' for c in columns)} "
-                      f"FROM raw WHERE {complete} LIMIT 1")
+                      f"FROM {eng.raw} WHERE {complete} LIMIT 1")
     shift = first.iloc[0].to_numpy(float) if len(first) else np.zeros(len(columns))
-    r = eng.query(q.moments_sql(d, "raw", columns, list(shift))).iloc[0]
+    r = eng.query(q.moments_sql(d, eng.raw, columns, list(shift))).iloc[0]
     k = len(columns)
     n = int(r["n"] or 0)
     s = np.array([float(r[f"s_{i}"] or 0.0) for i in range(k)])
@@ -79,13 +79,13 @@ def _duckdb_moments(eng, columns):
     _check_numbers(eng, columns)
     d = eng.dialect
     complete = " AND ".join(f"{q.quote(d, c)} IS NOT NULL" for c in columns)
-    n_rows = int(eng.query("SELECT COUNT(*) AS n FROM raw").iloc[0]["n"])
+    n_rows = int(eng.query(f"SELECT COUNT(*) AS n FROM {eng.raw}").iloc[0]["n"])
     native = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "UTINYINT", "USMALLINT", "UINTEGER")
     cast = ", ".join(q.quote(d, c) if str(eng.types[c]).upper() in native else f"CAST({q.quote(d, c)} AS DOUBLE)"
                      for c in columns)
     k = len(columns)
     n, shift, s, p = 0, None, np.zeros(k), np.zeros((k, k))
-    for batch in eng.batches(f"SELECT {cast} FROM raw WHERE {complete}"):
+    for batch in eng.batches(f"SELECT {cast} FROM {eng.raw} WHERE {complete}"):
         if batch.num_rows == 0:
             continue
         y = np.empty((batch.num_rows, k), order="F")    # column-major: each column copied contiguously
