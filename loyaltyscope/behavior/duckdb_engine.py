@@ -50,6 +50,7 @@ class DuckDBEngine(SQLSteps):
         self.con = duckdb.connect()
         self.con.execute(f"SET TimeZone = {_literal(tz)}")
         self.con.execute("SET enable_progress_bar = false")
+        self.con.execute("SET preserve_insertion_order = false")   # results are sorted afterwards
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if isinstance(source, pd.DataFrame):
