@@ -8,7 +8,6 @@ the window, and turns the engine's answer into the documented frame.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from loyaltyscope.behavior.engines import open_engine
@@ -137,7 +136,8 @@ def customer_metrics(source, *, customer: str = "customer_id", time: str = "time
         as_of_us, start_us, notes = resolve_period(eng, summary, as_of, window, tz)
         raw = eng.metrics(as_of_us=as_of_us, start_us=start_us, repeat_min=int(repeat_min), abc_cuts=cuts,
                           abc_by=abc_by, period_us=int(round(float(period_days) * DAY_US)),
-                          n_periods=int(n_periods), trend_threshold=float(trend_threshold))
+                          n_periods=int(n_periods), trend_threshold=float(trend_threshold),
+                          has_profit=profit is not None, skip_as_of_filter=as_of_us >= summary["max_us"])
     df = _finish(raw, customer, tz, profit is not None)
     only_refunds = df.index[(df["frequency"] == 0) & (df["refunds"] > 0)]
     if len(only_refunds):

@@ -44,10 +44,13 @@ class DuckDBEngine(SQLSteps):
     """A source registered as the view ``raw``; ``query`` runs SQL and returns pandas."""
 
     dialect = DUCKDB
+    raw, tx = "raw", "tx"     # view names (private connection)
 
     def __init__(self, source, tz: str = "UTC", threads: int | None = None):
         self.con = duckdb.connect()
         self.con.execute(f"SET TimeZone = {_literal(tz)}")
+        self.con.execute("SET enable_progress_bar = false")
+        self.con.execute("SET preserve_insertion_order = false")   # results are sorted afterwards
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if isinstance(source, pd.DataFrame):
@@ -91,6 +94,10 @@ class DuckDBEngine(SQLSteps):
 
     def query(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
+
+    def batches(self, sql: str, rows: int = 1_000_000):
+        """The answer of ``sql`` as a stream of Arrow record batches (bounded memory)."""
+        return self.con.sql(sql).to_arrow_reader(rows)
 
     def close(self) -> None:
         self.con.close()

@@ -111,7 +111,7 @@ def validation_sql(d: Dialect, src: str, cols: dict, ts_kind: str, check_dst: bo
                                        f"OR isnan(TRY_CAST({c['profit']} AS DOUBLE)))")
     if check_dst:
         conds["time_nonexistent"], conds["time_ambiguous"] = _dst_exprs(d, c["time"], ts_kind)
-    parts = [f"COUNT(*) AS n_rows", f"MIN({ts}) AS min_us", f"MAX({ts}) AS max_us"]
+    parts = ["COUNT(*) AS n_rows", f"MIN({ts}) AS min_us", f"MAX({ts}) AS max_us"]
     parts += [f"{_count(cond)} AS {name}" for name, cond in conds.items()]
     return f"SELECT {', '.join(parts)} FROM {src}", conds
 
@@ -141,55 +141,72 @@ def normalized_sql(d: Dialect, src: str, cols: dict, ts_kind: str) -> str:
             f"CAST({c['amount']} AS DOUBLE) AS amount, {profit} AS profit FROM {src}")
 
 
+def _filtered(agg: str, cond: str) -> str:
+    """An aggregate over the rows meeting ``cond`` (SQL:2003 FILTER, in DuckDB and Spark >= 3.0)."""
+    return f"{agg} FILTER (WHERE {cond})"
+
+
 def metrics_sql(tx: str, *, as_of_us: int, start_us: int | None, repeat_min: int, abc_cuts: tuple,
-                abc_by: str, period_us: int, n_periods: int, trend_threshold: float) -> str:
+                abc_by: str, period_us: int, n_periods: int, trend_threshold: float,
+                has_profit: bool = True, skip_as_of_filter: bool = False) -> str:
     """The customer table: one row per customer with every metric, ABC class and lifecycle stage.
 
     ABC (Pareto) classes: customers ranked by ``abc_by`` (monetary or profit) descending; with
     ``cum_before`` the value of all customers ranked strictly higher (tied customers share a
     rank and a class), a customer is A when ``cum_before < a * total``, B when ``< b * total``,
     else C; customers with value <= 0 are C and the total is that of positive values.
-    So the customer whose value crosses ``a`` of the total is still A.
+    So the customer whose value crosses ``a`` of the total is still A. (The running sum runs over
+    the distinct values, then joins back: cheaper than a window over every customer.)
 
     Lifecycle: purchases counted in the last ``P = n_periods`` periods (index t = 1..P, oldest
-    first). The least-squares slope of counts on t is ``sum_purchases (t - tbar) / Sxx`` with
+    first, t = P - floor((as_of - ts) / period)). The least-squares slope of counts on t is
+    ``sum_purchases (t - tbar) / Sxx = ((P - tbar) n_recent - sum floor(...)) / Sxx`` with
     ``Sxx = P (P^2 - 1) / 12``; relative trend = slope / mean count. exploration: first purchase
     within the newest period; decline: no purchase in the last P periods or relative trend <
     -threshold; formation: relative trend > +threshold; stability otherwise; NULL without any
-    purchase (refunds only).
+    purchase (refunds only). ``skip_as_of_filter``: as_of is the latest transaction, so the
+    filter ``ts_us <= as_of`` is true of every row and is left out.
     """
     P = int(n_periods)
     tbar = (P + 1) / 2
     sxx = P * (P * P - 1) / 12
     span = P * period_us
     a, b = abc_cuts
-    where = f"ts_us <= {_num(as_of_us)}" + (f" AND ts_us > {_num(start_us)}" if start_us is not None else "")
+    conds = ([] if skip_as_of_filter else [f"ts_us <= {_num(as_of_us)}"]) + \
+        ([f"ts_us > {_num(start_us)}"] if start_us is not None else [])
+    where = (" WHERE " + " AND ".join(conds)) if conds else ""
     recent = f"amount > 0 AND ts_us > {_num(as_of_us - span)}"
-    t_idx = f"({P} - FLOOR(CAST({_num(as_of_us)} - ts_us AS DOUBLE) / {_num(period_us)}))"
+    back = f"FLOOR(CAST({_num(as_of_us)} - ts_us AS DOUBLE) / {_num(float(period_us))})"
     value = "monetary" if abc_by == "monetary" else "profit"
-    day = _num(DAY_US)
+    profit = "SUM(profit)" if has_profit else "CAST(NULL AS DOUBLE)"
+    day = _num(float(DAY_US))
+    trend = f"(((({_num(P - tbar)} * recent_purchases) - back_sum) / {_num(sxx)}) / (recent_purchases / {_num(float(P))}))"
     return f"""
 WITH base AS (
   SELECT cid,
-    {_count('amount > 0')} AS frequency,
-    {_count('amount < 0')} AS refunds,
-    {_count('amount = 0')} AS zero_rows,
+    {_filtered('COUNT(*)', 'pur')} AS frequency,
+    {_filtered('COUNT(*)', 'ref')} AS refunds,
+    COUNT(*) AS n_rows,
     SUM(amount) AS monetary,
-    SUM(profit) AS profit,
-    MIN(CASE WHEN amount > 0 THEN ts_us END) AS first_us,
-    MAX(CASE WHEN amount > 0 THEN ts_us END) AS last_us,
-    {_count(recent)} AS recent_purchases,
-    SUM(CASE WHEN {recent} THEN {t_idx} - {_num(tbar)} ELSE 0 END) AS trend_num
-  FROM {tx} WHERE {where} GROUP BY cid
+    {profit} AS profit,
+    {_filtered('MIN(ts_us)', 'pur')} AS first_us,
+    {_filtered('MAX(ts_us)', 'pur')} AS last_us,
+    {_filtered('COUNT(*)', 'rec')} AS recent_purchases,
+    {_filtered(f'SUM({back})', 'rec')} AS back_sum
+  FROM (SELECT cid, ts_us, amount, {"profit, " if has_profit else ""}amount > 0 AS pur, amount < 0 AS ref,
+          ({recent}) AS rec FROM {tx}{where}) AS flagged
+  GROUP BY cid
 ), valued AS (
   SELECT *, CASE WHEN {value} > 0 THEN {value} ELSE 0 END AS abc_value FROM base
+), tiers AS (
+  SELECT abc_value AS tier_value, SUM(abc_value) AS tier_sum FROM valued GROUP BY abc_value
+), cumulated AS (
+  SELECT tier_value, SUM(tier_sum) OVER (ORDER BY tier_value DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    - tier_sum AS cum_before, SUM(tier_sum) OVER () AS abc_total FROM tiers
 ), ranked AS (
-  SELECT *,
-    SUM(abc_value) OVER (ORDER BY abc_value DESC) - SUM(abc_value) OVER (PARTITION BY abc_value) AS cum_before,
-    SUM(abc_value) OVER () AS abc_total
-  FROM valued
+  SELECT valued.*, cum_before, abc_total FROM valued JOIN cumulated ON valued.abc_value = cumulated.tier_value
 )
-SELECT cid, frequency, refunds, zero_rows, monetary, profit, first_us, last_us,
+SELECT cid, frequency, refunds, n_rows - frequency - refunds AS zero_rows, monetary, profit, first_us, last_us,
   FLOOR(CAST({_num(as_of_us)} - last_us AS DOUBLE) / {day}) AS recency_days,
   FLOOR(CAST({_num(as_of_us)} - first_us AS DOUBLE) / {day}) AS tenure_days,
   CASE WHEN frequency > 1 THEN CAST(last_us - first_us AS DOUBLE) / {day} / (frequency - 1) END
@@ -197,16 +214,15 @@ SELECT cid, frequency, refunds, zero_rows, monetary, profit, first_us, last_us,
   frequency >= {int(repeat_min)} AS repeat_buyer,
   abc_value, CASE WHEN abc_total > 0 THEN cum_before / abc_total END AS abc_share_before,
   CASE WHEN abc_value <= 0 THEN 'C'
-       WHEN cum_before < {_num(a)} * abc_total THEN 'A'
-       WHEN cum_before < {_num(b)} * abc_total THEN 'B' ELSE 'C' END AS abc_class,
+       WHEN cum_before < {_num(float(a))} * abc_total THEN 'A'
+       WHEN cum_before < {_num(float(b))} * abc_total THEN 'B' ELSE 'C' END AS abc_class,
   recent_purchases,
-  CASE WHEN recent_purchases > 0 THEN (trend_num / {_num(sxx)}) / (recent_purchases / {_num(float(P))}) END
-    AS lifecycle_trend,
+  CASE WHEN recent_purchases > 0 THEN {trend} END AS lifecycle_trend,
   CASE WHEN frequency = 0 THEN NULL
        WHEN first_us > {_num(as_of_us - period_us)} THEN 'exploration'
        WHEN recent_purchases = 0 THEN 'decline'
-       WHEN (trend_num / {_num(sxx)}) / (recent_purchases / {_num(float(P))}) < {_num(-trend_threshold)} THEN 'decline'
-       WHEN (trend_num / {_num(sxx)}) / (recent_purchases / {_num(float(P))}) > {_num(trend_threshold)} THEN 'formation'
+       WHEN {trend} < {_num(-float(trend_threshold))} THEN 'decline'
+       WHEN {trend} > {_num(float(trend_threshold))} THEN 'formation'
        ELSE 'stability' END AS lifecycle_stage
 FROM ranked
 """

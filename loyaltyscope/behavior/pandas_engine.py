@@ -116,7 +116,8 @@ class PandasEngine:
                 "before": 0 if start_us is None else int((ts <= start_us).sum())}
 
     def metrics(self, *, as_of_us, start_us, repeat_min, abc_cuts, abc_by, period_us, n_periods,
-                trend_threshold) -> pd.DataFrame:
+                trend_threshold, has_profit=True,
+                skip_as_of_filter=False) -> pd.DataFrame:
         tx = self.tx[(self.tx.ts_us <= as_of_us) & ((self.tx.ts_us > start_us) if start_us is not None else True)]
         codes, uniq = pd.factorize(tx.cid, sort=True)
         n = len(uniq)

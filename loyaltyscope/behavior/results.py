@@ -32,6 +32,7 @@ class RetentionResult(ResultProtocol):
 
     @property
     def churn_rate(self) -> float:
+        """Pooled churn rate: 1 - retention_rate."""
         return 1.0 - self.retention_rate
 
     def _headline(self) -> list[str]:
@@ -73,16 +74,17 @@ class LoyaltyProfitabilityResult(ResultProtocol):
 class MomentsResult(ResultProtocol):
     """n, means and the listwise (unbiased, N - 1) covariance matrix of items (:func:`moments`)."""
 
-    nobs: int
-    mean: pd.Series
-    cov: pd.DataFrame
-    n_rows: int
+    nobs: int                      # complete rows (lavaan: sample.nobs)
+    mean: pd.Series                # item means of the complete rows
+    cov: pd.DataFrame              # unbiased (N - 1) covariance matrix
+    n_rows: int                    # all rows read
     engine: str
     warnings: tuple[str, ...] = ()
     title = "Sample moments (listwise complete rows)"
 
     @property
     def n_incomplete(self) -> int:
+        """Rows left out because an item is missing (listwise deletion)."""
         return self.n_rows - self.nobs
 
     def sem_inputs(self) -> dict:

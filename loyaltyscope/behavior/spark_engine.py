@@ -44,13 +44,14 @@ class SparkEngine(SQLSteps):
         self.spark = _session(spark)
         self._old_tz = self.spark.conf.get("spark.sql.session.timeZone")
         self.spark.conf.set("spark.sql.session.timeZone", tz)
-        self._tag = f"ls{next(_ids)}_"
+        tag = f"loyaltyscope_{next(_ids)}_"   # view names per call: concurrent calls on one session do not collide
+        self.raw, self.tx = tag + "raw", tag + "tx"
         try:
             frame = self._read(source)
         except Exception:
             self.close()
             raise
-        frame.createOrReplaceTempView(self._tag + "raw")
+        frame.createOrReplaceTempView(self.raw)
         self.types = {f.name: f.dataType.typeName() for f in frame.schema.fields}
 
     def _read(self, source):
@@ -84,20 +85,15 @@ class SparkEngine(SQLSteps):
             return "text"
         raise TransactionError(f"{self.name}: column {col!r} has type {t}; expected timestamps (or ISO 8601 text)")
 
-    def _sql(self, sql: str) -> str:
-        # view names are tagged per call, so concurrent calls on one session do not collide
-        for v in ("raw", "tx"):
-            sql = sql.replace(f" FROM {v}", f" FROM {self._tag}{v}").replace(f" FROM {v} ", f" FROM {self._tag}{v} ")
-        return sql
-
     def view(self, name: str, sql: str) -> None:
-        self.spark.sql(self._sql(sql)).createOrReplaceTempView(self._tag + name)
+        self.spark.sql(sql).createOrReplaceTempView(name)
 
     def query(self, sql: str) -> pd.DataFrame:
-        return self.spark.sql(self._sql(sql)).toPandas()
+        return self.spark.sql(sql).toPandas()
 
     def close(self) -> None:
-        for v in ("raw", "tx"):
-            self.spark.catalog.dropTempView(self._tag + v)
+        for v in (getattr(self, "raw", None), getattr(self, "tx", None)):
+            if v:
+                self.spark.catalog.dropTempView(v)
         if self._old_tz is not None:
             self.spark.conf.set("spark.sql.session.timeZone", self._old_tz)

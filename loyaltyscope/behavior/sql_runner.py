@@ -1,7 +1,8 @@
 """The steps every SQL engine (DuckDB, Spark) runs, written once over :mod:`metric_sql`.
 
-An engine provides ``dialect``, ``name``, ``columns``, ``time_kind(col)``, ``view(name, sql)``
-and ``query(sql) -> pandas``; this mixin gives it ``validate``, ``metrics`` and ``activity``.
+An engine provides ``dialect``, ``name``, ``columns``, ``time_kind(col)``, ``view(name, sql)``,
+``query(sql) -> pandas`` and the names of its views: ``raw`` (the source) and ``tx`` (the
+normalised log); this mixin gives it ``validate``, ``metrics`` and ``activity``.
 """
 
 from __future__ import annotations
@@ -24,21 +25,21 @@ class SQLSteps:
         check_columns(self.name, self.columns, all_cols)
         d = self.dialect
         kind = self.time_kind(cols["time"])
-        sql, conds = q.validation_sql(d, "raw", cols, kind, check_dst=(tz != "UTC" and kind != "instant"))
+        sql, conds = q.validation_sql(d, self.raw, cols, kind, check_dst=(tz != "UTC" and kind != "instant"))
         counts = self.query(sql).iloc[0].to_dict()
         examples = {}
         for key, cond in conds.items():
             if int(counts.get(key) or 0):
                 col = cols[PROBLEM_TEXT[key][0]]
-                examples[key] = self.query(q.examples_sql(d, "raw", col, cond))["v"].tolist()
+                examples[key] = self.query(q.examples_sql(d, self.raw, col, cond))["v"].tolist()
         dups = None
         if transaction is not None:
-            dc = self.query(q.duplicate_count_sql(d, "raw", transaction)).iloc[0]
+            dc = self.query(q.duplicate_count_sql(d, self.raw, transaction)).iloc[0]
             if int(dc["ids"]):
-                ex = self.query(q.duplicate_ids_sql(d, "raw", transaction))
+                ex = self.query(q.duplicate_ids_sql(d, self.raw, transaction))
                 dups = (int(dc["ids"]), int(dc["surplus"]), list(zip(ex["tid"], ex["n"].astype(int))))
         raise_problems(self.name, all_cols, counts, examples, dups)
-        self.view("tx", q.normalized_sql(d, "raw", cols, kind))
+        self.view(self.tx, q.normalized_sql(d, self.raw, cols, kind))
         return {"n_rows": int(counts["n_rows"]),
                 "min_us": None if pd.isna(counts["min_us"]) else int(counts["min_us"]),
                 "max_us": None if pd.isna(counts["max_us"]) else int(counts["max_us"])}
@@ -47,11 +48,11 @@ class SQLSteps:
         """Rows after ``as_of`` and rows at or before the window start (not used by the metrics)."""
         start = f"ts_us <= {int(start_us)}" if start_us is not None else "FALSE"
         r = self.query(f"SELECT SUM(CASE WHEN ts_us > {int(as_of_us)} THEN 1 ELSE 0 END) AS after, "
-                       f"SUM(CASE WHEN {start} THEN 1 ELSE 0 END) AS before FROM tx").iloc[0]
+                       f"SUM(CASE WHEN {start} THEN 1 ELSE 0 END) AS before FROM {self.tx}").iloc[0]
         return {"after": int(r["after"] or 0), "before": int(r["before"] or 0)}
 
     def metrics(self, **params) -> pd.DataFrame:
-        return self.query(q.metrics_sql("tx", **params))
+        return self.query(q.metrics_sql(self.tx, **params))
 
     def activity(self, **params) -> pd.DataFrame:
-        return self.query(q.activity_sql("tx", **params))
+        return self.query(q.activity_sql(self.tx, **params))

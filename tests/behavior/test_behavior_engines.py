@@ -73,3 +73,18 @@ def test_spark_reads_spark_frames_and_csv_and_reports_problems(spark, quiet, sho
     assert "1 timestamps that cannot be parsed" in msg and "e.g. 'soon'" in msg and "1 amounts that are not numbers" in msg
     assert "1 transaction ids occur more than once" in msg
     assert spark.conf.get("spark.sql.session.timeZone") != "Europe/Berlin"
+
+
+@pytest.mark.slow
+def test_spark_local_times_from_pandas_and_dst_errors(spark, quiet):
+    log = pd.DataFrame({"customer_id": ["a", "a", "b"],
+                        "timestamp": pd.to_datetime(["2024-03-30 12:00", "2024-03-31 11:30", "2024-03-30 11:00"]),
+                        "amount": [5.0, 6.0, 7.0]})
+    kw = dict(tz="Europe/Berlin", as_of="2024-03-31 12:00")
+    pd.testing.assert_frame_equal(ls.customer_metrics(log, engine="spark", **kw),
+                                  ls.customer_metrics(log, engine="pandas", **kw))
+    bad = pd.DataFrame({"customer_id": [1, 2], "timestamp": ["2024-03-31 02:30:00", "2024-10-27 02:30:00"],
+                        "amount": [1.0, 1.0]})
+    with pytest.raises(ls.TransactionError) as e:
+        ls.customer_metrics(bad, engine="spark", tz="Europe/Berlin")
+    assert "1 local times that do not exist" in str(e.value) and "1 local times that occur twice" in str(e.value)

@@ -144,3 +144,15 @@ def test_spark_retention_and_moments_equal_duckdb(spark, churn_log, quiet):
     ma, mb = ls.moments(df, list(df.columns)), ls.moments(spark.createDataFrame(df), list(df.columns), engine="spark")
     assert ma.nobs == mb.nobs
     np.testing.assert_allclose(mb.cov.to_numpy(), ma.cov.to_numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_moments_from_csv_text_and_results_protocol(engine, tmp_path, quiet):
+    df = survey(n=300, seed=2)
+    df.to_csv(tmp_path / "s.csv", index=False)
+    m = ls.moments(tmp_path / "s.csv", list(df.columns), engine=engine)
+    np.testing.assert_allclose(m.cov.to_numpy(), df.dropna().cov().to_numpy(), rtol=1e-9)
+    d = m.to_dict()
+    assert len(d["cov"]) == 6 and d["warnings"] and "complete rows of 300" in m.summary()
+    lp = ls.loyalty_profitability(pd.DataFrame({"tenure_days": [1, 2, 3, 4], "monetary": [4.0, 1.0, 3.0, 2.0]}))
+    assert "true friends" in lp.summary() and lp.to_dict()["matrix"][0]["segment"] == "true friends"
