@@ -76,3 +76,7 @@ from loyaltyscope.behavior import (BehaviorWarning, LoyaltyProfitabilityResult, 
 
 __all__ += ["customer_metrics", "retention", "loyalty_profitability", "moments", "RetentionResult",
             "LoyaltyProfitabilityResult", "MomentsResult", "TransactionError", "BehaviorWarning"]
+# --- hostile input (issue 14 for the PLS room) -------------------------------------
+from loyaltyscope.plspm.errors import PLSError  # noqa: E402
+
+__all__ += ["PLSError"]

@@ -6,7 +6,12 @@
   ``missing="mean"`` replaces a missing value by its column mean (SmartPLS's "mean
   replacement", seminr ``missing = mean_replacement``) and records how many were replaced;
 - a constant indicator (zero variance) is an error: it cannot be standardized;
-- indicators are standardized with the n - 1 standard deviation (R's ``scale``).
+- indicators are standardized with the n - 1 standard deviation (R's ``scale``), computed on
+  the column divided by its largest absolute value, so that a column multiplied by 1e300 or
+  1e-300 gives the same standardized data (no overflow or underflow of the squares);
+- infinite values and duplicated column names are errors naming the column (and rows);
+- a column in which one row holds more than 90 % of the sum of squared deviations (a single
+  huge value, a missing-value code such as 99 among 1-7 answers) is named in ``notes``.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class IndicatorData:
     rows: pd.Index            # labels of the rows used
     dropped: tuple            # labels of rows dropped (listwise)
     replaced: dict            # column -> count of mean-replaced values
+    notes: tuple = ()         # warnings about the data (a single row dominating a column)
 
     @property
     def z(self) -> np.ndarray:
@@ -53,13 +59,14 @@ def prepare_indicators(data: pd.DataFrame, columns: tuple[str, ...], missing: st
     problems = []
     absent = [c for c in columns if c not in data.columns]
     if absent:
-        problems.append(f"indicator column(s) not in the data: {', '.join(absent)}")
+        problems.append(f"indicator column(s) not in the data: {', '.join(map(str, absent))}")
+    dup = sorted({str(c) for c in data.columns[data.columns.duplicated()] if c in columns})
+    if dup:
+        problems.append(f"column name(s) {', '.join(dup)} appear more than once in the data; "
+                        "rename them so that each indicator is one column")
     for c in columns:
-        if c in data.columns and not (pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])):
-            bad = pd.to_numeric(data[c], errors="coerce").isna() & data[c].notna()
-            first = data.index[bad.to_numpy()][:3].tolist()
-            problems.append(f"column {c!r} is not numeric (rows {first}: "
-                            f"{[data.at[r, c] for r in first]}); expected numbers")
+        if c in data.columns and str(c) not in dup:
+            problems += _column_problems(data, c)
     if problems:
         raise DataError("PLS data problems:\n  " + "\n  ".join(problems))
     frame = data.loc[:, list(columns)].astype(float)
@@ -83,8 +90,50 @@ def prepare_indicators(data: pd.DataFrame, columns: tuple[str, ...], missing: st
     n = arr.shape[0]
     if n < 3:
         raise DataError(f"only {n} complete row(s) remain for the PLS model; at least 3 are needed")
-    sd = arr.std(axis=0, ddof=1)
+    mean, sd, notes = scaled_moments(arr, columns, frame.index)
     const = [c for c, s in zip(columns, sd) if not s > 0]
     if const:
-        raise DataError(f"indicator(s) with zero variance cannot be standardized: {', '.join(const)}")
-    return IndicatorData(tuple(columns), arr, arr.mean(axis=0), sd, frame.index, dropped, replaced)
+        raise DataError(f"indicator(s) with zero variance cannot be standardized: {', '.join(map(str, const))}")
+    return IndicatorData(tuple(columns), arr, mean, sd, frame.index, dropped, replaced, notes)
+
+
+def _column_problems(data: pd.DataFrame, c) -> list[str]:
+    """Why column ``c`` cannot be an indicator (text, infinite values), naming rows and values."""
+    col = data[c]
+    if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+        bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
+        if bad.any():
+            first = data.index[bad.to_numpy()][:3].tolist()
+            return [f"column {c!r} is not numeric (rows {first}: {[col.loc[r] for r in first]}); expected numbers"]
+        first = col.dropna().head(3).tolist()
+        return [f"column {c!r} holds text (dtype {col.dtype}, e.g. {first}), not numbers; convert it first "
+                "(pd.to_numeric)"]
+    x = col.to_numpy(dtype=float)
+    inf = np.isinf(x)
+    if inf.any():
+        rows = data.index[inf][:3].tolist()
+        return [f"column {c!r} has {int(inf.sum())} infinite value(s) (rows {rows}); expected finite numbers"]
+    return []
+
+
+def scaled_moments(arr: np.ndarray, columns, rows) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """Means and n - 1 SDs of the columns computed on ``x / max|x|`` (no overflow or underflow),
+    and notes naming columns in which one row holds > 90 % of the squared deviations."""
+    unit = np.abs(arr).max(axis=0) if arr.size else np.ones(arr.shape[1])
+    unit = np.where((unit > 0) & np.isfinite(unit), unit, 1.0)
+    xs = arr / unit
+    ms = xs.mean(axis=0)
+    dev2 = (xs - ms) ** 2
+    sd = np.sqrt(dev2.sum(axis=0) / max(arr.shape[0] - 1, 1)) * unit
+    notes = []
+    tot = dev2.sum(axis=0)
+    if arr.shape[0] >= 10:
+        for k, c in enumerate(columns):
+            if tot[k] > 0:
+                i = int(dev2[:, k].argmax())
+                share = dev2[i, k] / tot[k]
+                if share > 0.9:
+                    notes.append(f"column {c!r}: row {rows[i]!r} (value {arr[i, k]:.6g}) holds {100 * share:.1f} % "
+                                 "of the column's variance; the results for its block are driven by that one "
+                                 "value (a typing error or a missing-value code?)")
+    return ms * unit, sd, tuple(notes)

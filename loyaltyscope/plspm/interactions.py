@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.plspm.specification import ModelSpecError, PLSSpec
+from loyaltyscope.plspm.errors import PLSError
 
 __all__ = ["INTERACTION_METHODS", "fit_with_interactions"]
 
@@ -56,7 +57,7 @@ def _products(data: pd.DataFrame, a_items, b_items, orthogonal: bool) -> pd.Data
 def fit_with_interactions(spec: PLSSpec, data: pd.DataFrame, method: str, fit, **kw):
     """Build the interaction blocks and fit; ``fit`` is :func:`loyaltyscope.plspm.api.fit_spec`."""
     if method not in INTERACTION_METHODS:
-        raise ValueError(f"interaction must be one of {INTERACTION_METHODS}, got {method!r}")
+        raise PLSError(f"interaction must be one of {INTERACTION_METHODS}, got {method!r}")
     blocks, modes = dict(spec.blocks), dict(spec.modes)
     data2 = data
     notes = [f"interaction terms ({method}): {', '.join(spec.interactions)}"]
