@@ -32,6 +32,8 @@ from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows
                                           require_columns, resolve_instrument, resolve_weights)
 from loyaltyscope.analyses.figures import drivers_figure
 from loyaltyscope.numerics.display import ResultProtocol
+from loyaltyscope.numerics.magnitudes import dominating_values, scaled_moments, unit_scaled
+from loyaltyscope.numerics.options import check_count, check_level, check_seed
 
 __all__ = ["key_drivers", "KeyDriversResult"]
 
@@ -86,20 +88,26 @@ class KeyDriversResult(ResultProtocol):
 
 
 def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -> pd.DataFrame:
+    """OLS/WLS with HC3 SEs, fitted on columns centred and divided by their largest absolute
+    deviation (no overflow for values near 1e300, no underflow near 1e-300); ``est`` and ``se``
+    are scaled back to the raw units (HC3 is equivariant under rescaling a column)."""
     import statsmodels.api as sm
     from statsmodels.stats.outliers_influence import variance_inflation_factor
-    exog = sm.add_constant(X, has_constant="add")
-    model = sm.OLS(y, exog) if w is None else sm.WLS(y, exog, weights=w)
+    Xs, _cx, ux = unit_scaled(X)
+    ys, _cy, uy = unit_scaled(y[:, None])
+    exog = sm.add_constant(Xs, has_constant="add")
+    model = sm.OLS(ys[:, 0], exog) if w is None else sm.WLS(ys[:, 0], exog, weights=w)
     res = model.fit(cov_type="HC3")
     ww = np.ones(len(y)) if w is None else w
     def wsd(v):
         m = np.average(v, weights=ww)
         return np.sqrt(np.average((v - m) ** 2, weights=ww))
-    sy = wsd(y)
-    sx = np.array([wsd(X[:, j]) for j in range(X.shape[1])])
+    sy = wsd(ys[:, 0])
+    sx = np.array([wsd(Xs[:, j]) for j in range(X.shape[1])])
     est, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
     vif = [variance_inflation_factor(exog, j + 1) for j in range(X.shape[1])]
-    return pd.DataFrame({"est": est, "se": se, "z": est / se, "pvalue": np.asarray(res.pvalues)[1:],
+    back = uy[0] / ux
+    return pd.DataFrame({"est": est * back, "se": se * back, "z": est / se, "pvalue": np.asarray(res.pvalues)[1:],
                          "beta": est * sx / sy, "beta_se": se * sx / sy, "vif": vif},
                         index=pd.Index(names, name="driver"))
 
@@ -146,7 +154,11 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
                 confidence: float = 0.95, n_perm: int = 5000, instrument=None) -> KeyDriversResult:
     df, inst_r, resp_w = as_frame(data)
     _inst = resolve_instrument(instrument, inst_r)
-    drivers = [drivers] if isinstance(drivers, str) else list(drivers)
+    drivers = _driver_list(drivers)
+    bootstrap = check_count(bootstrap, "bootstrap", 10, AnalysisError, zero_ok=True)
+    check_seed(seed, AnalysisError)
+    check_level(confidence, "confidence", AnalysisError)
+    check_count(n_perm, "n_perm", 1, AnalysisError)
     if len(drivers) < 2:
         raise AnalysisError(f"key_drivers needs at least 2 drivers, got {drivers}")
     if outcome in drivers:
@@ -164,14 +176,21 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
     if n <= p + 1:
         raise AnalysisError(f"{n} complete rows for {p} drivers: need more than {p + 1}")
     X = sub[drivers + [outcome]].to_numpy(dtype=float)
-    sd = X.std(axis=0)
-    const = [c for c, s in zip(drivers + [outcome], sd) if s == 0]
+    Xs, center, unit = unit_scaled(X)
+    w = sub["__w"].to_numpy(dtype=float) if w_all is not None else None
+    if w is not None:
+        w = w / w.max() if w.max() > 0 else w
+        n_eff = w.sum() ** 2 / (w ** 2).sum() if w.max() > 0 else 0.0
+        if (w > 0).sum() <= p + 1 or n_eff <= p + 1:
+            raise AnalysisError(f"the weights leave {int((w > 0).sum())} complete rows with a positive weight "
+                                f"(Kish effective sample size {n_eff:.3g}) for {p} drivers: need more than {p + 1}")
+    _, sd = scaled_moments(X if w is None else X[w > 0])
+    const = [c for c, s in zip(drivers + [outcome], sd) if not s > 0]
     if const:
         raise AnalysisError(f"column(s) {const} are constant in the complete rows; nothing to decompose")
-    w = sub["__w"].to_numpy(dtype=float) if w_all is not None else None
-    R = ri.weighted_correlations(X, np.ones((1, n)) if w is None else w[None, :])
-    if np.linalg.matrix_rank(R[0, :-1, :-1]) < p:
-        raise AnalysisError(f"the drivers {drivers} are linearly dependent (singular correlation matrix)")
+    warns += list(dominating_values(X, drivers + [outcome], sub.index))
+    R = ri.weighted_correlations(Xs, np.ones((1, n)) if w is None else w[None, :])
+    _check_dependence(R[0, :-1, :-1], drivers)
     rng = np.random.default_rng(seed)
     exact = p <= ri.EXACT_MAX
     def shap(Rs):
@@ -182,7 +201,7 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
     rw = ri.relative_weights(R)[0]
     r2 = float(sh.sum())
     coef = _ols(X[:, -1], X[:, :-1], drivers, w)
-    perf = (np.average(X[:, :-1], axis=0, weights=w))
+    perf = center[:-1] + unit[:-1] * np.average(Xs[:, :-1], axis=0, weights=w)
     imp = pd.DataFrame({"beta": coef["beta"].to_numpy(), "shapley": sh, "relative_weight": rw,
                         "shapley_pct": 100 * sh / r2, "relative_weight_pct": 100 * rw / r2},
                        index=pd.Index(drivers, name="driver"))
@@ -192,13 +211,11 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
               f"Monte Carlo approximation over {n_perm} random orderings (more than {ri.EXACT_MAX} drivers)")
     r2_int = None
     if bootstrap:
-        if bootstrap < 10:
-            raise AnalysisError(f"bootstrap must be 0 or at least 10 resamples, got {bootstrap}")
         counts = ri.bootstrap_counts(n, int(bootstrap), rng)
         if w is not None:
             counts = counts * w[None, :]
-        Rb = ri.weighted_correlations(X, counts)
-        ok = np.linalg.matrix_rank(Rb[:, :-1, :-1]) == p
+        Rb = ri.weighted_correlations(Xs, counts)
+        ok = _full_rank(Rb[:, :-1, :-1])
         if not ok.all():
             warns.append(f"{int((~ok).sum())} of {bootstrap} bootstrap resamples had singular driver "
                          "correlations and were left out")
@@ -217,3 +234,39 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
         warns.append(f"VIF above 5 for {high_vif}: betas are unstable; the R² shares remain interpretable")
     return KeyDriversResult(outcome, tuple(drivers), r2, imp, coef, n, method, int(bootstrap), seed, confidence,
                             r2_int, tuple(warns))
+
+
+def _driver_list(drivers) -> list:
+    """The drivers as a list of column/construct names (a single name is a list of one)."""
+    if isinstance(drivers, str):
+        return [drivers]
+    if drivers is None or not hasattr(drivers, "__iter__"):
+        raise AnalysisError(f"drivers must be a list of column or construct names, got {drivers!r}")
+    out = list(drivers)
+    bad = [d for d in out if not isinstance(d, str)]
+    if bad:
+        raise AnalysisError(f"drivers must be names (strings); got {bad[:5]}")
+    return out
+
+
+_DEPENDENT = 1e-10   # smallest eigenvalue of the driver correlation matrix, relative to p
+
+
+def _full_rank(Rxx: np.ndarray) -> np.ndarray:
+    """Per matrix of the stack (B, p, p): the drivers are not (numerically) linearly dependent."""
+    ok = np.all(np.isfinite(Rxx), axis=(1, 2))
+    ev = np.full(len(Rxx), -1.0)
+    ev[ok] = np.linalg.eigvalsh(Rxx[ok])[:, 0]
+    return ok & (ev > _DEPENDENT * Rxx.shape[-1])
+
+
+def _check_dependence(Rxx: np.ndarray, drivers: list) -> None:
+    """Refuse linearly dependent drivers, naming those in the dependence (smallest eigenvector)."""
+    ev, vec = np.linalg.eigh(Rxx)
+    if ev[0] > _DEPENDENT * len(drivers):
+        return
+    v = np.abs(vec[:, 0])
+    names = [d for d, x in zip(drivers, v) if x > 0.1 * v.max()]
+    raise AnalysisError(f"the drivers {drivers} are linearly dependent (singular correlation matrix, smallest "
+                        f"eigenvalue {ev[0]:.2g}): {names} are (nearly) a linear combination of each other; "
+                        "drop or combine one of them")

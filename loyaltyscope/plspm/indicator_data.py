@@ -6,9 +6,9 @@
   ``missing="mean"`` replaces a missing value by its column mean (SmartPLS's "mean
   replacement", seminr ``missing = mean_replacement``) and records how many were replaced;
 - a constant indicator (zero variance) is an error: it cannot be standardized;
-- indicators are standardized with the n - 1 standard deviation (R's ``scale``), computed on
-  the column divided by its largest absolute value, so that a column multiplied by 1e300 or
-  1e-300 gives the same standardized data (no overflow or underflow of the squares);
+- indicators are standardized with the n - 1 standard deviation (R's ``scale``), computed
+  without overflow or underflow (:mod:`loyaltyscope.numerics.magnitudes`), so that a column
+  multiplied by 1e300 or 1e-300 gives the same standardized data;
 - infinite values and duplicated column names are errors naming the column (and rows);
 - a column in which one row holds more than 90 % of the sum of squared deviations (a single
   huge value, a missing-value code such as 99 among 1-7 answers) is named in ``notes``.
@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.cbsem.samplestats import DataError
+from loyaltyscope.numerics.magnitudes import dominating_values, scaled_moments
 
 __all__ = ["IndicatorData", "prepare_indicators", "DataError", "MISSING"]
 
@@ -90,7 +91,8 @@ def prepare_indicators(data: pd.DataFrame, columns: tuple[str, ...], missing: st
     n = arr.shape[0]
     if n < 3:
         raise DataError(f"only {n} complete row(s) remain for the PLS model; at least 3 are needed")
-    mean, sd, notes = scaled_moments(arr, columns, frame.index)
+    mean, sd = scaled_moments(arr)
+    notes = dominating_values(arr, columns, frame.index)
     const = [c for c, s in zip(columns, sd) if not s > 0]
     if const:
         raise DataError(f"indicator(s) with zero variance cannot be standardized: {', '.join(map(str, const))}")
@@ -114,26 +116,3 @@ def _column_problems(data: pd.DataFrame, c) -> list[str]:
         rows = data.index[inf][:3].tolist()
         return [f"column {c!r} has {int(inf.sum())} infinite value(s) (rows {rows}); expected finite numbers"]
     return []
-
-
-def scaled_moments(arr: np.ndarray, columns, rows) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """Means and n - 1 SDs of the columns computed on ``x / max|x|`` (no overflow or underflow),
-    and notes naming columns in which one row holds > 90 % of the squared deviations."""
-    unit = np.abs(arr).max(axis=0) if arr.size else np.ones(arr.shape[1])
-    unit = np.where((unit > 0) & np.isfinite(unit), unit, 1.0)
-    xs = arr / unit
-    ms = xs.mean(axis=0)
-    dev2 = (xs - ms) ** 2
-    sd = np.sqrt(dev2.sum(axis=0) / max(arr.shape[0] - 1, 1)) * unit
-    notes = []
-    tot = dev2.sum(axis=0)
-    if arr.shape[0] >= 10:
-        for k, c in enumerate(columns):
-            if tot[k] > 0:
-                i = int(dev2[:, k].argmax())
-                share = dev2[i, k] / tot[k]
-                if share > 0.9:
-                    notes.append(f"column {c!r}: row {rows[i]!r} (value {arr[i, k]:.6g}) holds {100 * share:.1f} % "
-                                 "of the column's variance; the results for its block are driven by that one "
-                                 "value (a typing error or a missing-value code?)")
-    return ms * unit, sd, tuple(notes)
