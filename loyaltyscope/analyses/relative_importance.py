@@ -45,7 +45,8 @@ def weighted_correlations(X: np.ndarray, W: np.ndarray) -> np.ndarray:
     M2 = ((W @ XX) / tot[:, None]).reshape(-1, q, q)
     C = M2 - mean[:, :, None] * mean[:, None, :]
     d = np.sqrt(np.einsum("bii->bi", C))
-    return C / d[:, :, None] / d[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):   # a constant column in a resample: NaN, left out
+        return C / d[:, :, None] / d[:, None, :]
 
 
 def subset_r2(R: np.ndarray) -> np.ndarray:

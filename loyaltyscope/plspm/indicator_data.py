@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -100,17 +102,19 @@ def prepare_indicators(data: pd.DataFrame, columns: tuple[str, ...], missing: st
 
 
 def _column_problems(data: pd.DataFrame, c) -> list[str]:
-    """Why column ``c`` cannot be an indicator (text, infinite values), naming rows and values."""
+    """Why column ``c`` cannot be an indicator (text, infinite values), naming rows and values.
+    Numbers stored with dtype object (a mixed frame) are numbers."""
     col = data[c]
     if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
         bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
         if bad.any():
             first = data.index[bad.to_numpy()][:3].tolist()
             return [f"column {c!r} is not numeric (rows {first}: {[col.loc[r] for r in first]}); expected numbers"]
-        first = col.dropna().head(3).tolist()
-        return [f"column {c!r} holds text (dtype {col.dtype}, e.g. {first}), not numbers; convert it first "
-                "(pd.to_numeric)"]
-    x = col.to_numpy(dtype=float)
+        values = col.dropna()
+        if not values.map(lambda v: isinstance(v, (numbers.Real, np.bool_))).all():
+            return [f"column {c!r} holds text (dtype {col.dtype}, e.g. {values.head(3).tolist()}), not numbers; "
+                    "convert it first (pd.to_numeric)"]
+    x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
     inf = np.isinf(x)
     if inf.any():
         rows = data.index[inf][:3].tolist()

@@ -80,8 +80,9 @@ def _one_by_one(S, spec, scheme, consistent, max_iter, tol, sd):
     template = None
     for b in range(len(S)):
         try:
-            f = _fields(estimate_stack(S[b:b + 1], spec, scheme, consistent, max_iter, tol,
-                                       None if sd is None else sd[b:b + 1]))
+            with np.errstate(all="ignore"):
+                f = _fields(estimate_stack(S[b:b + 1], spec, scheme, consistent, max_iter, tol,
+                                           None if sd is None else sd[b:b + 1]))
             converged[b] = bool(f.pop("converged")[0])
             template = template or f
         except np.linalg.LinAlgError:
@@ -111,7 +112,8 @@ def _chunk(Z, pos, spec, rows, scheme, consistent, max_iter, tol, item_sd=None):
     S = np.where(ok[:, None, None], S, np.eye(S.shape[1]))
     sd = resample_sd(Z, rows, pos, item_sd)
     try:
-        out = _fields(estimate_stack(S, spec, scheme, consistent, max_iter, tol, sd))
+        with np.errstate(all="ignore"):    # a degenerate resample is counted as failed, not warned
+            out = _fields(estimate_stack(S, spec, scheme, consistent, max_iter, tol, sd))
         converged = out.pop("converged")
     except np.linalg.LinAlgError:     # a singular resample (few distinct rows): fit one by one
         out, converged = _one_by_one(S, spec, scheme, consistent, max_iter, tol, sd)
