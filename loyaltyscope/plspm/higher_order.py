@@ -109,8 +109,7 @@ def fit_higher_order(spec: PLSSpec, data: pd.DataFrame, method: str, fit, **kw):
              "weights and loadings are from stage 1",)
     if kw.get("bootstrap"):
         notes += ("bootstrap of stage 2 only: the dimensions' stage-1 scores are held fixed",)
-    if first.nobs != len(data):
-        notes += first.warnings
+    notes += tuple(w for w in first.warnings if w not in res.warnings)   # rows dropped, data notes of stage 1
     return dataclasses.replace(res, params=params, scores=scores, warnings=res.warnings + notes,
                                iterations=max(res.iterations, first.iterations),
                                converged=bool(np.all([res.converged, first.converged])))

@@ -236,3 +236,23 @@ def test_pls_on_mutated_syntax(edits):
     except OWN:
         return
     _check_result(fit, len(BASE))
+
+
+INTERACTION = "A =~ a1 + a2 + a3\nB =~ b1 + b2\nC =~ c1 + c2\nC ~ A + B + A:B\n"
+HIGHER_ORDER = "A =~ a1 + a2\nB =~ a3 + b1\nH =~ A + B\nC =~ c1 + c2\nC ~ H\n"
+
+
+@pytest.mark.parametrize("kw", [dict(interaction="two_stage"), dict(interaction="product_indicator"),
+                                dict(interaction="orthogonal")])
+def test_interactions_scale_invariant_and_rows_counted(kw):
+    ref = ls.pls(INTERACTION, BASE, **kw)
+    scaled = ls.pls(INTERACTION, BASE.assign(a1=BASE.a1 * 1e300), **kw)   # orthogonal: was off by 0.42
+    np.testing.assert_allclose(scaled.params["est"], ref.params["est"], rtol=1e-9, atol=1e-12)
+    holes = ls.pls(INTERACTION, BASE.assign(a1=BASE.a1.where(BASE.index > 5)), **kw)
+    assert holes.nobs == 54 and any(w.startswith("6 row(s)") for w in holes.warnings)  # two_stage: was silent
+
+
+@pytest.mark.parametrize("method", ["two_stage", "repeated_indicators"])
+def test_higher_order_keeps_the_data_notes(method):
+    fit = ls.pls(HIGHER_ORDER, _set("a1", 0, 1e300)(BASE), higher_order=method)
+    assert any("'a1'" in w and "row 0" in w for w in fit.warnings)      # two_stage: was dropped
