@@ -155,10 +155,10 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
     df, inst_r, resp_w = as_frame(data)
     _inst = resolve_instrument(instrument, inst_r)
     drivers = _driver_list(drivers)
-    bootstrap = check_count(bootstrap, "bootstrap", 10, AnalysisError, zero_ok=True)
+    bootstrap = check_count(bootstrap, "bootstrap", 10, AnalysisError, zero_ok=True, maximum=MAX_RESAMPLES)
     check_seed(seed, AnalysisError)
     check_level(confidence, "confidence", AnalysisError)
-    check_count(n_perm, "n_perm", 1, AnalysisError)
+    check_count(n_perm, "n_perm", 1, AnalysisError, maximum=MAX_RESAMPLES)
     if len(drivers) < 2:
         raise AnalysisError(f"key_drivers needs at least 2 drivers, got {drivers}")
     if outcome in drivers:
@@ -211,16 +211,10 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
               f"Monte Carlo approximation over {n_perm} random orderings (more than {ri.EXACT_MAX} drivers)")
     r2_int = None
     if bootstrap:
-        counts = ri.bootstrap_counts(n, int(bootstrap), rng)
-        if w is not None:
-            counts = counts * w[None, :]
-        Rb = ri.weighted_correlations(Xs, counts)
-        ok = _full_rank(Rb[:, :-1, :-1])
-        if not ok.all():
-            warns.append(f"{int((~ok).sum())} of {bootstrap} bootstrap resamples had singular driver "
+        Rb, shb, rwb, n_bad = _bootstrap(Xs, w, int(bootstrap), rng, shap, p, exact)
+        if n_bad:
+            warns.append(f"{n_bad} of {bootstrap} bootstrap resamples had singular driver "
                          "correlations and were left out")
-        Rb = Rb[ok]
-        shb, rwb = shap(Rb), ri.relative_weights(Rb)
         r2b = shb.sum(axis=1)
         a = (1 - confidence) / 2
         for name, vals in (("shapley", shb), ("relative_weight", rwb), ("shapley_pct", 100 * shb / r2b[:, None]),
@@ -270,3 +264,27 @@ def _check_dependence(Rxx: np.ndarray, drivers: list) -> None:
     raise AnalysisError(f"the drivers {drivers} are linearly dependent (singular correlation matrix, smallest "
                         f"eigenvalue {ev[0]:.2g}): {names} are (nearly) a linear combination of each other; "
                         "drop or combine one of them")
+
+
+MAX_RESAMPLES = 100_000
+_CHUNK_FLOATS = 20_000_000    # floats per bootstrap chunk (counts, subset R², correlations): ~160 MB
+
+
+def _bootstrap(Xs, w, n_boot, rng, shap, p, exact):
+    """Correlations, Shapley values and relative weights of the resamples with full-rank driver
+    correlations, in chunks so that memory stays bounded (the 2^p subset table and the B × n
+    counts); the row draws are the same as in one call (one generator, drawn in order)."""
+    n, q = Xs.shape
+    per = (1 << p if exact else 0) + n + q * q
+    chunk = int(max(1, min(n_boot, _CHUNK_FLOATS // per)))
+    parts, n_bad = [], 0
+    for start in range(0, n_boot, chunk):
+        counts = ri.bootstrap_counts(n, min(chunk, n_boot - start), rng)
+        if w is not None:
+            counts = counts * w[None, :]
+        Rb = ri.weighted_correlations(Xs, counts)
+        ok = _full_rank(Rb[:, :-1, :-1])
+        n_bad += int((~ok).sum())
+        Rb = Rb[ok]
+        parts.append((Rb, shap(Rb), ri.relative_weights(Rb)))
+    return tuple(np.concatenate([pt[k] for pt in parts]) for k in range(3)) + (n_bad,)

@@ -3,7 +3,9 @@ model a ``ModelSpecError`` / ``ModelSyntaxError``, as in the SEM room)."""
 
 from __future__ import annotations
 
-__all__ = ["PLSError"]
+__all__ = ["PLSError", "MAX_RESAMPLES"]
+
+MAX_RESAMPLES = 100_000   # bootstrap / permutation resamples accepted (time and memory stay bounded)
 
 
 class PLSError(ValueError):

@@ -33,7 +33,7 @@ from loyaltyscope.plspm.algorithm import SCHEMES
 from loyaltyscope.plspm.groups import fit_subsets, permuted_masks, two_groups
 from loyaltyscope.plspm.specification import specify
 from loyaltyscope.numerics.options import check_choice, check_count, check_level, check_positive, check_seed
-from loyaltyscope.plspm.errors import PLSError
+from loyaltyscope.plspm.errors import MAX_RESAMPLES, PLSError
 
 __all__ = ["MICOMResult", "micom", "compositional_correlation"]
 
@@ -87,7 +87,7 @@ def micom(model: str, data: pd.DataFrame, group, *, n_perm: int = 1000, seed: in
     R: ``cSEM::testMICOM``. See the module docstring for the three steps.
     """
     check_choice(scheme, "scheme", SCHEMES, PLSError)
-    check_count(n_perm, "n_perm", 19, PLSError)
+    check_count(n_perm, "n_perm", 19, PLSError, maximum=MAX_RESAMPLES)
     check_seed(seed, PLSError)
     check_level(level, "level", PLSError)
     check_count(max_iter, "max_iter", 1, PLSError)

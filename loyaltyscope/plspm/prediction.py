@@ -118,7 +118,7 @@ def pls_predict(fit, k: int = 10, repeats: int = 10, seed: int | None = None,
     raw = fit._data.raw
     n = raw.shape[0]
     check_count(k, "k", 2, PLSError, maximum=n)
-    check_count(repeats, "repeats", 1, PLSError)
+    check_count(repeats, "repeats", 1, PLSError, maximum=1000)
     check_seed(seed, PLSError)
     C = spec.constructs
     items_of = {c: [spec.unique_items.index(x) for x in spec.blocks[c]] for c in C}

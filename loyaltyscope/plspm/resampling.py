@@ -132,16 +132,16 @@ def bootstrap_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, n_boot: int, 
     ``pos`` the column of ``Z`` behind each block indicator; ``rows`` (n_boot, n) replays
     given resamples instead of drawing them (e.g. another program's, for a parity check)."""
     n = Z.shape[0]
-    if rows is None:
-        children = np.random.SeedSequence(seed).spawn(n_boot)
-        rows = np.stack([np.random.default_rng(c).integers(0, n, size=n) for c in children])
+    children = np.random.SeedSequence(seed).spawn(n_boot) if rows is None else None
     chunk = chunk or chunk_size(n, Z.shape[1])
     starts = list(range(0, n_boot, chunk))
     if progress is None:
         progress = n_boot >= 2000 and sys.stderr.isatty()
 
-    def run(s):
-        return _chunk(Z, pos, spec, rows[s:s + chunk], scheme, consistent, max_iter, tol, item_sd)
+    def run(s):   # a chunk's rows are drawn when it runs: memory stays bounded for any n_boot
+        part = rows[s:s + chunk] if children is None else \
+            np.stack([np.random.default_rng(c).integers(0, n, size=n) for c in children[s:s + chunk]])
+        return _chunk(Z, pos, spec, part, scheme, consistent, max_iter, tol, item_sd)
 
     if workers > 1:
         with ThreadPoolExecutor(workers) as ex:

@@ -237,3 +237,18 @@ def test_key_drivers_on_mutated_data(data, bootstrap, weighted):
     assert (np.isfinite(imp).all() and np.isfinite(coef).all() and np.isfinite(r.r2)) or r.warnings
     assert -1e-9 <= r.r2 <= 1 + 1e-9
     np.testing.assert_allclose(r.importance["shapley"].sum(), r.r2, rtol=1e-6, atol=1e-9)
+
+
+def test_key_drivers_resamples_capped_and_chunked():
+    with pytest.raises(ls.AnalysisError, match="<= 100000"):
+        _kd(X, bootstrap=10**12)
+    with pytest.raises(ls.AnalysisError, match="<= 100000"):
+        _kd(X, n_perm=10**9)
+    import loyaltyscope.analyses.drivers as drv
+    ref = _kd(X, bootstrap=40, seed=3).importance
+    old = drv._CHUNK_FLOATS
+    try:
+        drv._CHUNK_FLOATS = 3000            # chunks of a few resamples: the same draws and numbers
+        pd.testing.assert_frame_equal(_kd(X, bootstrap=40, seed=3).importance, ref, check_exact=True)
+    finally:
+        drv._CHUNK_FLOATS = old

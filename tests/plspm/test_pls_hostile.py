@@ -256,3 +256,23 @@ def test_interactions_scale_invariant_and_rows_counted(kw):
 def test_higher_order_keeps_the_data_notes(method):
     fit = ls.pls(HIGHER_ORDER, _set("a1", 0, 1e300)(BASE), higher_order=method)
     assert any("'a1'" in w and "row 0" in w for w in fit.warnings)      # two_stage: was dropped
+
+
+def test_resample_counts_are_capped_before_allocating():
+    with pytest.raises(ls.PLSError, match="<= 100000"):
+        ls.pls(MODEL, BASE, bootstrap=10**12)
+    with pytest.raises(ls.PLSError, match="<= 100000"):
+        ls.micom(MODEL, BASE, G, n_perm=10**9)
+    with pytest.raises(ls.PLSError, match="repeats"):
+        ls.pls(MODEL, BASE).predict(repeats=10**6)
+
+
+def test_bootstrap_draws_do_not_depend_on_the_chunk_size():
+    from loyaltyscope.plspm.resampling import bootstrap_stack
+    from loyaltyscope.plspm.specification import specify
+    spec = specify(MODEL)
+    Z = ((BASE - BASE.mean()) / BASE.std()).to_numpy()[:, [ITEMS.index(x) for x in spec.unique_items]]
+    pos = np.arange(len(spec.items))
+    a = bootstrap_stack(Z, pos, spec, 30, 7, "path", False, 300, 1e-7, chunk=7)
+    b = bootstrap_stack(Z, pos, spec, 30, 7, "path", False, 300, 1e-7, chunk=30)
+    np.testing.assert_array_equal(a.draws["paths"], b.draws["paths"])
