@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.analyses import relative_importance as ri
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, one_blas_thread,
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, name_list, one_blas_thread,
                                           require_columns, resolve_instrument, resolve_weights)
 from loyaltyscope.analyses.figures import drivers_figure
 from loyaltyscope.numerics.display import ResultProtocol
@@ -97,7 +97,8 @@ def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -
     ys, _cy, uy = unit_scaled(y[:, None])
     exog = sm.add_constant(Xs, has_constant="add")
     model = sm.OLS(ys[:, 0], exog) if w is None else sm.WLS(ys[:, 0], exog, weights=w)
-    res = model.fit(cov_type="HC3")
+    with np.errstate(divide="ignore", invalid="ignore"):   # leverage 1: HC3 undefined, warned by the caller
+        res = model.fit(cov_type="HC3")
     ww = np.ones(len(y)) if w is None else w
     def wsd(v):
         m = np.average(v, weights=ww)
@@ -154,7 +155,7 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
                 confidence: float = 0.95, n_perm: int = 5000, instrument=None) -> KeyDriversResult:
     df, inst_r, resp_w = as_frame(data)
     _inst = resolve_instrument(instrument, inst_r)
-    drivers = _driver_list(drivers)
+    drivers = name_list(drivers, "drivers")
     bootstrap = check_count(bootstrap, "bootstrap", 10, AnalysisError, zero_ok=True, maximum=MAX_RESAMPLES)
     check_seed(seed, AnalysisError)
     check_level(confidence, "confidence", AnalysisError)
@@ -223,24 +224,15 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
             imp[f"{name}_lower"] = np.quantile(vals, a, axis=0)
             imp[f"{name}_upper"] = np.quantile(vals, 1 - a, axis=0)
         r2_int = (float(np.quantile(r2b, a)), float(np.quantile(r2b, 1 - a)))
+    bad = coef.index[~np.isfinite(coef[["est", "se", "z", "pvalue"]].to_numpy(dtype=float)).all(axis=1)].tolist()
+    if bad:
+        warns.append(f"the HC3 standard errors of {bad} are not finite (a row with leverage 1: one respondent "
+                     "alone determines a coefficient); read the betas with care")
     high_vif = coef.index[coef["vif"] > 5].tolist()
     if high_vif:
         warns.append(f"VIF above 5 for {high_vif}: betas are unstable; the R² shares remain interpretable")
     return KeyDriversResult(outcome, tuple(drivers), r2, imp, coef, n, method, int(bootstrap), seed, confidence,
                             r2_int, tuple(warns))
-
-
-def _driver_list(drivers) -> list:
-    """The drivers as a list of column/construct names (a single name is a list of one)."""
-    if isinstance(drivers, str):
-        return [drivers]
-    if drivers is None or not hasattr(drivers, "__iter__"):
-        raise AnalysisError(f"drivers must be a list of column or construct names, got {drivers!r}")
-    out = list(drivers)
-    bad = [d for d in out if not isinstance(d, str)]
-    if bad:
-        raise AnalysisError(f"drivers must be names (strings); got {bad[:5]}")
-    return out
 
 
 _DEPENDENT = 1e-10   # smallest eigenvalue of the driver correlation matrix, relative to p

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import loyaltyscope as ls
+from hostile_data import mutated_frame
 
 REF = Path(__file__).parents[1] / "reference"
 HS = pd.read_csv(REF / "data" / "holzinger_swineford_1939.csv")
@@ -195,30 +196,16 @@ def test_key_drivers_threads_bit_for_bit():
 
 # -- property-based: random valid data, then one mutation ---------------------------------
 
-HOSTILE = st.sampled_from([1e300, -1e300, 1e-300, np.inf, np.nan, "x", True, 0.0, 1e15])
 COLS = DRIVERS + ["x9"]
 
 
-@st.composite
-def mutated(draw):
-    n = draw(st.integers(1, 60))
+def _rows(n, draw):
     start = draw(st.integers(0, len(X) - n))
-    d = X.iloc[start:start + n].reset_index(drop=True)
-    kind = draw(st.sampled_from(["cell", "scale", "constant", "copy", "nan_rows", "none"]))
-    col = draw(st.sampled_from(COLS))
-    if kind == "cell":
-        value = draw(HOSTILE)
-        d = d.astype(object) if isinstance(value, (str, bool)) else d
-        d.loc[draw(st.integers(0, n - 1)), col] = value
-    elif kind == "scale":
-        d[col] = d[col] * 10.0 ** draw(st.integers(-300, 300))
-    elif kind == "constant":
-        d[col] = 3.0
-    elif kind == "copy":
-        d[col] = d[draw(st.sampled_from(COLS))]
-    elif kind == "nan_rows":
-        d.loc[draw(st.lists(st.integers(0, n - 1), max_size=n)), col] = np.nan
-    return d
+    return X.iloc[start:start + n].reset_index(drop=True)
+
+
+def mutated():
+    return mutated_frame(_rows, COLS, 1, 60)
 
 
 @pytest.mark.slow
@@ -252,3 +239,12 @@ def test_key_drivers_resamples_capped_and_chunked():
         pd.testing.assert_frame_equal(_kd(X, bootstrap=40, seed=3).importance, ref, check_exact=True)
     finally:
         drv._CHUNK_FLOATS = old
+
+
+def test_key_drivers_leverage_one_row_is_warned():
+    d = X.iloc[:30].copy()
+    d["x4"] = 0.0
+    d.loc[0, "x4"] = 1.0                         # row 0 alone determines the x4 coefficient
+    r = _kd(d)
+    assert not np.isfinite(r.coefficients["se"]).all()
+    assert any("leverage 1" in w for w in r.warnings)

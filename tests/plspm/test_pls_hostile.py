@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import loyaltyscope as ls
+from hostile_data import mutated_frame
 
 MODEL = "A =~ a1 + a2 + a3\nB =~ b1 + b2\nC =~ c1 + c2\nB ~ A\nC ~ A + B\n"
 ITEMS = ["a1", "a2", "a3", "b1", "b2", "c1", "c2"]
@@ -174,28 +175,8 @@ def test_threads_give_the_single_threaded_numbers_bit_for_bit():
 
 # -- property-based: random valid data, then one mutation ---------------------------------
 
-HOSTILE_VALUES = st.sampled_from([1e300, -1e300, 1e-300, np.inf, -np.inf, np.nan, "x", True, 0.0, 1e15])
-
-
-@st.composite
-def mutated(draw):
-    n = draw(st.integers(2, 40))
-    d = _data(n, draw(st.integers(0, 10_000)))
-    kind = draw(st.sampled_from(["cell", "scale", "constant", "copy", "nan_rows", "none"]))
-    col = draw(st.sampled_from(ITEMS))
-    if kind == "cell":
-        value = draw(HOSTILE_VALUES)
-        d = d.astype(object) if isinstance(value, (str, bool)) else d
-        d.loc[draw(st.integers(0, n - 1)), col] = value
-    elif kind == "scale":
-        d[col] = d[col] * 10.0 ** draw(st.integers(-300, 300))
-    elif kind == "constant":
-        d[col] = 3.0
-    elif kind == "copy":
-        d[col] = d[draw(st.sampled_from(ITEMS))]
-    elif kind == "nan_rows":
-        d.loc[draw(st.lists(st.integers(0, n - 1), max_size=n)), col] = np.nan
-    return d
+def mutated():
+    return mutated_frame(lambda n, draw: _data(n, draw(st.integers(0, 10_000))), ITEMS, 2, 40)
 
 
 def _check_result(fit, n_rows):
