@@ -38,7 +38,10 @@ def resolve_instrument(instrument, fallback=None):
     if isinstance(instrument, Instrument):
         return instrument
     if isinstance(instrument, str):
-        return load_instrument(instrument)
+        try:
+            return load_instrument(instrument)
+        except FileNotFoundError as e:
+            raise AnalysisError(f"instrument: {e}") from None
     raise AnalysisError(f"instrument must be a name or an Instrument, got {type(instrument).__name__}")
 
 
@@ -65,6 +68,8 @@ def name_list(names, what: str) -> list:
 def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data") -> None:
     """Raise naming every missing, duplicated, non-numeric and infinite-valued column at once."""
     cols = list(columns)
+    if isinstance(df.columns, pd.MultiIndex):
+        raise AnalysisError(f"{what} has multi-level column names; flatten them (one name per column)")
     missing = [c for c in cols if c not in df.columns]
     problems = []
     if missing:
@@ -73,7 +78,7 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data"
     if dup:
         problems.append(f"column name(s) {dup} appear more than once in {what}; rename them")
     present = [c for c in cols if c in df.columns and str(c) not in dup]
-    bad = [c for c in present if not pd.api.types.is_numeric_dtype(df[c])]
+    bad = [c for c in present if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_complex_dtype(df[c])]
     if bad:
         problems.append(f"column(s) {bad} in {what} are not numeric (expected numbers on the item scale)")
     for c in present:

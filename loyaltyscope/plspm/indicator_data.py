@@ -59,6 +59,8 @@ def prepare_indicators(data: pd.DataFrame, columns: tuple[str, ...], missing: st
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if missing not in MISSING:
         raise DataError(f"missing must be one of {MISSING}, got {missing!r}")
+    if isinstance(data.columns, pd.MultiIndex):
+        raise DataError("data has multi-level column names; flatten them (one name per indicator column)")
     problems = []
     absent = [c for c in columns if c not in data.columns]
     if absent:
@@ -105,6 +107,8 @@ def _column_problems(data: pd.DataFrame, c) -> list[str]:
     """Why column ``c`` cannot be an indicator (text, infinite values), naming rows and values.
     Numbers stored with dtype object (a mixed frame) are numbers."""
     col = data[c]
+    if pd.api.types.is_complex_dtype(col):
+        return [f"column {c!r} holds complex numbers; expected real numbers"]
     if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
         bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
         if bad.any():
@@ -112,7 +116,7 @@ def _column_problems(data: pd.DataFrame, c) -> list[str]:
             return [f"column {c!r} is not numeric (rows {first}: {[col.loc[r] for r in first]}); expected numbers"]
         values = col.dropna()
         if not values.map(lambda v: isinstance(v, (numbers.Real, np.bool_))).all():
-            return [f"column {c!r} holds text (dtype {col.dtype}, e.g. {values.head(3).tolist()}), not numbers; "
+            return [f"column {c!r} holds {col.dtype} values (e.g. {values.head(3).tolist()}), not numbers; "
                     "convert it first (pd.to_numeric)"]
     x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
     inf = np.isinf(x)

@@ -248,3 +248,10 @@ def test_key_drivers_leverage_one_row_is_warned():
     r = _kd(d)
     assert not np.isfinite(r.coefficients["se"]).all()
     assert any("leverage 1" in w for w in r.warnings)
+
+
+def test_complex_columns_and_unknown_instruments_are_analysis_errors():
+    with pytest.raises(ls.AnalysisError, match="not numeric"):
+        _kd(X.assign(x1=X.x1 + 1j))
+    with pytest.raises(ls.AnalysisError, match="no built-in instrument"):
+        _kd(X, instrument="nope")

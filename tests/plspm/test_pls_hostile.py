@@ -257,3 +257,14 @@ def test_bootstrap_draws_do_not_depend_on_the_chunk_size():
     a = bootstrap_stack(Z, pos, spec, 30, 7, "path", False, 300, 1e-7, chunk=7)
     b = bootstrap_stack(Z, pos, spec, 30, 7, "path", False, 300, 1e-7, chunk=30)
     np.testing.assert_array_equal(a.draws["paths"], b.draws["paths"])
+
+
+def test_complex_datetime_and_multilevel_columns_refused():
+    with pytest.raises(ls.DataError, match="complex"):               # the imaginary part was dropped silently
+        ls.pls(MODEL, BASE.assign(a1=BASE.a1 + 1j))
+    with pytest.raises(ls.DataError, match="datetime64"):
+        ls.pls(MODEL, BASE.assign(a1=pd.Timestamp("2020-01-01") + pd.to_timedelta(BASE.index, "D")))
+    with pytest.raises(ls.DataError, match="multi-level"):
+        ls.pls(MODEL, BASE.set_axis(pd.MultiIndex.from_tuples([(c, "x") for c in BASE.columns]), axis=1))
+    mixed = BASE.astype(object)                                       # numbers stored as objects are numbers
+    np.testing.assert_allclose(ls.pls(MODEL, mixed).params["est"], ls.pls(MODEL, BASE).params["est"])
