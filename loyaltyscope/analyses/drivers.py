@@ -194,6 +194,9 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
     _check_dependence(R[0, :-1, :-1], drivers)
     rng = np.random.default_rng(seed)
     exact = p <= ri.EXACT_MAX
+    if not exact and n_perm * (p + 1) ** 2 > _CHUNK_FLOATS * 5:
+        raise AnalysisError(f"{p} drivers with n_perm={n_perm} random orderings need {n_perm * (p + 1) ** 2:.3g} "
+                            f"floats at once; lower n_perm to at most {_CHUNK_FLOATS * 5 // (p + 1) ** 2}")
     def shap(Rs):
         if exact:
             return ri.shapley_from_subsets(ri.subset_r2(Rs), p)

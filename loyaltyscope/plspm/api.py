@@ -20,7 +20,7 @@ import pandas as pd
 from loyaltyscope.numerics.options import (check_choice, check_count, check_level, check_positive,
                                             check_seed)
 from loyaltyscope.plspm.algorithm import SCHEMES
-from loyaltyscope.plspm.errors import MAX_RESAMPLES, PLSError
+from loyaltyscope.plspm.errors import MAX_ITER, MAX_RESAMPLES, PLSError
 from loyaltyscope.plspm.estimates import estimate_stack
 from loyaltyscope.plspm.higher_order import HIGHER_ORDER_METHODS, fit_higher_order, higher_order_constructs
 from loyaltyscope.plspm.interactions import INTERACTION_METHODS, fit_with_interactions
@@ -40,7 +40,7 @@ def _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level, seed=None, 
               lambda: check_choice(boot_ci, "boot_ci", CI_METHODS, PLSError),
               lambda: check_count(bootstrap, "bootstrap (number of resamples)", 2, PLSError, zero_ok=True,
                                   maximum=MAX_RESAMPLES),
-              lambda: check_count(max_iter, "max_iter", 1, PLSError),
+              lambda: check_count(max_iter, "max_iter", 1, PLSError, maximum=MAX_ITER),
               lambda: check_positive(tol, "tol", PLSError),
               lambda: check_level(level, "level", PLSError),
               lambda: check_seed(seed, PLSError),

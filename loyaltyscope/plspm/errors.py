@@ -3,9 +3,10 @@ model a ``ModelSpecError`` / ``ModelSyntaxError``, as in the SEM room)."""
 
 from __future__ import annotations
 
-__all__ = ["PLSError", "MAX_RESAMPLES"]
+__all__ = ["PLSError", "MAX_RESAMPLES", "MAX_ITER"]
 
 MAX_RESAMPLES = 100_000   # bootstrap / permutation resamples accepted (time and memory stay bounded)
+MAX_ITER = 10_000         # PLS iterations (seminr's default is 300; a non-converging model stops here)
 
 
 class PLSError(ValueError):

@@ -33,7 +33,7 @@ from loyaltyscope.plspm.algorithm import SCHEMES
 from loyaltyscope.plspm.groups import fit_subsets, permuted_masks, two_groups
 from loyaltyscope.plspm.specification import specify
 from loyaltyscope.numerics.options import check_choice, check_count, check_level, check_positive, check_seed
-from loyaltyscope.plspm.errors import MAX_RESAMPLES, PLSError
+from loyaltyscope.plspm.errors import MAX_ITER, MAX_RESAMPLES, PLSError
 
 __all__ = ["MICOMResult", "micom", "compositional_correlation"]
 
@@ -90,7 +90,7 @@ def micom(model: str, data: pd.DataFrame, group, *, n_perm: int = 1000, seed: in
     check_count(n_perm, "n_perm", 19, PLSError, maximum=MAX_RESAMPLES)
     check_seed(seed, PLSError)
     check_level(level, "level", PLSError)
-    check_count(max_iter, "max_iter", 1, PLSError)
+    check_count(max_iter, "max_iter", 1, PLSError, maximum=MAX_ITER)
     check_positive(tol, "tol", PLSError)
     spec = specify(model)
     tg = two_groups(spec, data, group, missing)

@@ -27,7 +27,7 @@ from loyaltyscope.plspm.groups import fit_subsets, permuted_masks, two_groups
 from loyaltyscope.plspm.resampling import bootstrap_stack
 from loyaltyscope.plspm.specification import specify
 from loyaltyscope.numerics.options import check_choice, check_count, check_positive, check_seed
-from loyaltyscope.plspm.errors import MAX_RESAMPLES, PLSError
+from loyaltyscope.plspm.errors import MAX_ITER, MAX_RESAMPLES, PLSError
 
 __all__ = ["MGAResult", "pls_mga", "MGA_METHODS", "henseler_p"]
 
@@ -88,7 +88,7 @@ def pls_mga(model: str, data: pd.DataFrame, group, *, method: str = "permutation
     check_count(n_perm, "n_perm", 19, PLSError, maximum=MAX_RESAMPLES)
     check_count(n_boot, "n_boot", 19, PLSError, maximum=MAX_RESAMPLES)
     check_seed(seed, PLSError)
-    check_count(max_iter, "max_iter", 1, PLSError)
+    check_count(max_iter, "max_iter", 1, PLSError, maximum=MAX_ITER)
     check_positive(tol, "tol", PLSError)
     spec = specify(model)
     tg = two_groups(spec, data, group, missing)

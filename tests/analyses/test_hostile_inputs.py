@@ -255,3 +255,21 @@ def test_complex_columns_and_unknown_instruments_are_analysis_errors():
         _kd(X.assign(x1=X.x1 + 1j))
     with pytest.raises(ls.AnalysisError, match="no built-in instrument"):
         _kd(X, instrument="nope")
+
+
+def test_weighted_correlations_of_wide_data_without_the_n_q2_product_table():
+    from loyaltyscope.analyses import relative_importance as ri
+    rng = np.random.default_rng(0)
+    Xw, W = rng.normal(size=(2500, 90)), rng.random((2, 2500))     # n q² = 2e7+: the row-by-row path
+    got = ri.weighted_correlations(Xw, W)
+    for k, w in enumerate(W):
+        mu = w @ Xw / w.sum()
+        C = ((Xw - mu) * w[:, None]).T @ (Xw - mu) / w.sum()
+        d = np.sqrt(np.diag(C))
+        np.testing.assert_allclose(got[k], C / np.outer(d, d), atol=1e-12)
+
+
+def test_monte_carlo_orderings_bounded_by_memory():
+    d = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 121)), columns=[f"v{i}" for i in range(121)])
+    with pytest.raises(ls.AnalysisError, match="lower n_perm"):
+        ls.key_drivers(d, "v120", [f"v{i}" for i in range(120)], n_perm=100_000)

@@ -268,3 +268,8 @@ def test_complex_datetime_and_multilevel_columns_refused():
         ls.pls(MODEL, BASE.set_axis(pd.MultiIndex.from_tuples([(c, "x") for c in BASE.columns]), axis=1))
     mixed = BASE.astype(object)                                       # numbers stored as objects are numbers
     np.testing.assert_allclose(ls.pls(MODEL, mixed).params["est"], ls.pls(MODEL, BASE).params["est"])
+
+
+def test_iterations_capped():
+    with pytest.raises(ls.PLSError, match="max_iter"):
+        ls.pls(MODEL, BASE, max_iter=10**9)
