@@ -44,7 +44,7 @@ def _set(col, row, value):
 ERRORS = [
     ("duplicated column name", lambda d: pd.concat([d, d[["a1"]]], axis=1), ls.DataError, "more than once"),
     ("an infinite value", _set("a1", 0, np.inf), ls.DataError, "infinite value.*rows \\[0\\]"),
-    ("a column of numeric text", lambda d: d.assign(a1=d.a1.astype(str)), ls.DataError, "holds text"),
+    ("a column of numeric text", lambda d: d.assign(a1=d.a1.astype(str)), ls.DataError, "values .*not numbers"),
     ("3 rows for 2 predictors", lambda d: d.iloc[:3], ls.DataError, "C has 2 predictor"),
     ("constructs perfectly collinear", lambda d: d.assign(b1=d.a1), ls.DataError, "singular"),
 ]
