@@ -273,3 +273,16 @@ def test_monte_carlo_orderings_bounded_by_memory():
     d = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 121)), columns=[f"v{i}" for i in range(121)])
     with pytest.raises(ls.AnalysisError, match="lower n_perm"):
         ls.key_drivers(d, "v120", [f"v{i}" for i in range(120)], n_perm=100_000)
+
+
+@pytest.mark.slow
+def test_satisfaction_chain_bootstrap_from_threads_bit_for_bit():
+    model = "a =~ x1+x2+x3\nb =~ x4+x5+x6\nb ~ a"
+
+    def call(seed):
+        return ls.satisfaction_chain(HS, model=model, estimator="ML", instrument=None, bootstrap=20, seed=seed).effects
+    single = {s: call(s) for s in (1, 2)}
+    with ThreadPoolExecutor(3) as ex:
+        futures = [(s, ex.submit(call, s)) for s in (1, 2, 1)]
+        for s, f in futures:
+            pd.testing.assert_frame_equal(f.result(timeout=300), single[s], check_exact=True)
