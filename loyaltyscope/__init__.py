@@ -84,3 +84,7 @@ __all__ += ["ReliabilityResult", "HTMTResult", "FornellLarckerResult"]
 from loyaltyscope.survey import SurveyFileError  # noqa: E402
 
 __all__ += ["SurveyFileError"]
+# --- hostile input (issue 14 for the PLS room) -------------------------------------
+from loyaltyscope.plspm.errors import PLSError  # noqa: E402
+
+__all__ += ["PLSError"]

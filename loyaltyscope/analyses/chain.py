@@ -28,11 +28,13 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.analyses.inputs import AnalysisError, as_frame, require_columns, resolve_instrument
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, extreme_values, require_columns,
+                                          resolve_instrument)
 from loyaltyscope.analyses.nested import compare
 from loyaltyscope.analyses.path_effects import effects_syntax, effects_table, measurement_items
 from loyaltyscope.analyses.figures import path_figure
 from loyaltyscope.numerics.display import ResultProtocol
+from loyaltyscope.numerics.options import check_choice, check_count, check_seed
 
 __all__ = ["satisfaction_chain", "SatisfactionChainResult", "ALTERNATIVES"]
 
@@ -133,6 +135,11 @@ def satisfaction_chain(data, model: str | None = None, estimator: str = "MLR", b
     """
     df, inst_r, _w = as_frame(data)
     inst = resolve_instrument(instrument, inst_r)
+    check_choice(estimator, "estimator", ("ML", "MLR", "MLM"), AnalysisError)
+    bootstrap = check_count(bootstrap, "bootstrap", 2, AnalysisError, zero_ok=True)
+    check_seed(seed, AnalysisError)
+    if isinstance(extra_paths, str):
+        extra_paths = [extra_paths]
     warns: list[str] = []
     if model is None:
         if inst is None or not inst.paths:
@@ -143,6 +150,7 @@ def satisfaction_chain(data, model: str | None = None, estimator: str = "MLR", b
     text, key = effects_syntax(model)
     lv = measurement_items(text)
     require_columns(df, [i for its in lv.values() for i in its if i not in lv])
+    warns += extreme_values(df, [i for its in lv.values() for i in its if i not in lv])
     kw = dict(estimator=estimator)
     interval = "delta method"
     if bootstrap:

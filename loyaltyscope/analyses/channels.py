@@ -33,11 +33,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, require_columns,
-                                          resolve_instrument)
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, extreme_values,
+                                          require_columns, resolve_instrument)
 from loyaltyscope.analyses.nested import compare
 from loyaltyscope.analyses.figures import loadings_figure
 from loyaltyscope.numerics.display import ResultProtocol
+from loyaltyscope.numerics.options import check_choice, check_count, check_seed
 
 __all__ = ["channel_preferences", "ChannelPreferencesResult", "tucker_congruence"]
 
@@ -208,9 +209,13 @@ def channel_preferences(data, instrument="channel_preferences", n_factors: int |
         raise AnalysisError(f"group column {group!r} not found in data")
     if cor not in ("auto", "poly", "pearson"):
         raise AnalysisError(f"cor must be 'auto', 'poly' or 'pearson', got {cor!r}")
+    _check_options(items, n_factors, rotation, seed, cut, estimator, n_iter)
     kind = _auto_cor(inst, items) if cor == "auto" else cor
     X = df[items]
-    warns: list[str] = []
+    warns: list[str] = extreme_values(df, items, "data (channel items)")
+    if group is not None and df[group].isna().any():
+        warns.append(f"{int(df[group].isna().sum())} respondents without a {group!r} value are left out of the "
+                     "profiles by group")
     k_stat = kmo(X)
     b_stat = bartlett(X)
     pa = parallel_analysis(X, n_iter=n_iter, seed=seed, fa="fa", cor=kind)
@@ -262,3 +267,16 @@ def channel_preferences(data, instrument="channel_preferences", n_factors: int |
         profiles = profiles.join(shares).assign(n=df.groupby(group).size())
     return ChannelPreferencesResult(int(k), assignment, table, cong, comparison, scores, preferred, profiles,
                                     adequacy, kind, rotation, cut, e, fits, tuple(warns))
+
+
+def _check_options(items, n_factors, rotation, seed, cut, estimator, n_iter) -> None:
+    """Bad options as an :class:`AnalysisError` before any computation."""
+    from loyaltyscope.psychometrics.rotation import ROTATIONS
+    if n_factors is not None:
+        check_count(n_factors, "n_factors", 1, AnalysisError, maximum=len(items))
+    check_choice(rotation, "rotation", tuple(ROTATIONS) + ("none", "geomin"), AnalysisError)
+    check_seed(seed, AnalysisError)
+    check_count(n_iter, "n_iter", 1, AnalysisError)
+    check_choice(estimator, "estimator", ("ML", "MLR", "MLM"), AnalysisError)
+    if not (isinstance(cut, (int, float)) and not isinstance(cut, bool) and 0 <= cut < 1):
+        raise AnalysisError(f"cut (the smallest loading shown) must be a number in [0, 1), got {cut!r}")

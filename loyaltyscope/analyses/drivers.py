@@ -28,10 +28,12 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.analyses import relative_importance as ri
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, one_blas_thread,
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, complete_rows, name_list, one_blas_thread,
                                           require_columns, resolve_instrument, resolve_weights)
 from loyaltyscope.analyses.figures import drivers_figure
 from loyaltyscope.numerics.display import ResultProtocol
+from loyaltyscope.numerics.magnitudes import dominating_values, scaled_moments, unit_scaled
+from loyaltyscope.numerics.options import check_count, check_level, check_seed
 
 __all__ = ["key_drivers", "KeyDriversResult"]
 
@@ -86,20 +88,27 @@ class KeyDriversResult(ResultProtocol):
 
 
 def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -> pd.DataFrame:
+    """OLS/WLS with HC3 SEs, fitted on columns centred and divided by their largest absolute
+    deviation (no overflow for values near 1e300, no underflow near 1e-300); ``est`` and ``se``
+    are scaled back to the raw units (HC3 is equivariant under rescaling a column)."""
     import statsmodels.api as sm
     from statsmodels.stats.outliers_influence import variance_inflation_factor
-    exog = sm.add_constant(X, has_constant="add")
-    model = sm.OLS(y, exog) if w is None else sm.WLS(y, exog, weights=w)
-    res = model.fit(cov_type="HC3")
+    Xs, _cx, ux = unit_scaled(X)
+    ys, _cy, uy = unit_scaled(y[:, None])
+    exog = sm.add_constant(Xs, has_constant="add")
+    model = sm.OLS(ys[:, 0], exog) if w is None else sm.WLS(ys[:, 0], exog, weights=w)
+    with np.errstate(divide="ignore", invalid="ignore"):   # leverage 1: HC3 undefined, warned by the caller
+        res = model.fit(cov_type="HC3")
     ww = np.ones(len(y)) if w is None else w
     def wsd(v):
         m = np.average(v, weights=ww)
         return np.sqrt(np.average((v - m) ** 2, weights=ww))
-    sy = wsd(y)
-    sx = np.array([wsd(X[:, j]) for j in range(X.shape[1])])
+    sy = wsd(ys[:, 0])
+    sx = np.array([wsd(Xs[:, j]) for j in range(X.shape[1])])
     est, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
     vif = [variance_inflation_factor(exog, j + 1) for j in range(X.shape[1])]
-    return pd.DataFrame({"est": est, "se": se, "z": est / se, "pvalue": np.asarray(res.pvalues)[1:],
+    back = uy[0] / ux
+    return pd.DataFrame({"est": est * back, "se": se * back, "z": est / se, "pvalue": np.asarray(res.pvalues)[1:],
                          "beta": est * sx / sy, "beta_se": se * sx / sy, "vif": vif},
                         index=pd.Index(names, name="driver"))
 
@@ -146,7 +155,11 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
                 confidence: float = 0.95, n_perm: int = 5000, instrument=None) -> KeyDriversResult:
     df, inst_r, resp_w = as_frame(data)
     _inst = resolve_instrument(instrument, inst_r)
-    drivers = [drivers] if isinstance(drivers, str) else list(drivers)
+    drivers = name_list(drivers, "drivers")
+    bootstrap = check_count(bootstrap, "bootstrap", 10, AnalysisError, zero_ok=True, maximum=MAX_RESAMPLES)
+    check_seed(seed, AnalysisError)
+    check_level(confidence, "confidence", AnalysisError)
+    check_count(n_perm, "n_perm", 1, AnalysisError, maximum=MAX_RESAMPLES)
     if len(drivers) < 2:
         raise AnalysisError(f"key_drivers needs at least 2 drivers, got {drivers}")
     if outcome in drivers:
@@ -164,16 +177,26 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
     if n <= p + 1:
         raise AnalysisError(f"{n} complete rows for {p} drivers: need more than {p + 1}")
     X = sub[drivers + [outcome]].to_numpy(dtype=float)
-    sd = X.std(axis=0)
-    const = [c for c, s in zip(drivers + [outcome], sd) if s == 0]
+    Xs, center, unit = unit_scaled(X)
+    w = sub["__w"].to_numpy(dtype=float) if w_all is not None else None
+    if w is not None:
+        w = w / w.max() if w.max() > 0 else w
+        n_eff = w.sum() ** 2 / (w ** 2).sum() if w.max() > 0 else 0.0
+        if (w > 0).sum() <= p + 1 or n_eff <= p + 1:
+            raise AnalysisError(f"the weights leave {int((w > 0).sum())} complete rows with a positive weight "
+                                f"(Kish effective sample size {n_eff:.3g}) for {p} drivers: need more than {p + 1}")
+    _, sd = scaled_moments(X if w is None else X[w > 0])
+    const = [c for c, s in zip(drivers + [outcome], sd) if not s > 0]
     if const:
         raise AnalysisError(f"column(s) {const} are constant in the complete rows; nothing to decompose")
-    w = sub["__w"].to_numpy(dtype=float) if w_all is not None else None
-    R = ri.weighted_correlations(X, np.ones((1, n)) if w is None else w[None, :])
-    if np.linalg.matrix_rank(R[0, :-1, :-1]) < p:
-        raise AnalysisError(f"the drivers {drivers} are linearly dependent (singular correlation matrix)")
+    warns += list(dominating_values(X, drivers + [outcome], sub.index))
+    R = ri.weighted_correlations(Xs, np.ones((1, n)) if w is None else w[None, :])
+    _check_dependence(R[0, :-1, :-1], drivers)
     rng = np.random.default_rng(seed)
     exact = p <= ri.EXACT_MAX
+    if not exact and n_perm * (p + 1) ** 2 > _CHUNK_FLOATS * 5:
+        raise AnalysisError(f"{p} drivers with n_perm={n_perm} random orderings need {n_perm * (p + 1) ** 2:.3g} "
+                            f"floats at once; lower n_perm to at most {_CHUNK_FLOATS * 5 // (p + 1) ** 2}")
     def shap(Rs):
         if exact:
             return ri.shapley_from_subsets(ri.subset_r2(Rs), p)
@@ -182,7 +205,7 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
     rw = ri.relative_weights(R)[0]
     r2 = float(sh.sum())
     coef = _ols(X[:, -1], X[:, :-1], drivers, w)
-    perf = (np.average(X[:, :-1], axis=0, weights=w))
+    perf = center[:-1] + unit[:-1] * np.average(Xs[:, :-1], axis=0, weights=w)
     imp = pd.DataFrame({"beta": coef["beta"].to_numpy(), "shapley": sh, "relative_weight": rw,
                         "shapley_pct": 100 * sh / r2, "relative_weight_pct": 100 * rw / r2},
                        index=pd.Index(drivers, name="driver"))
@@ -192,18 +215,10 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
               f"Monte Carlo approximation over {n_perm} random orderings (more than {ri.EXACT_MAX} drivers)")
     r2_int = None
     if bootstrap:
-        if bootstrap < 10:
-            raise AnalysisError(f"bootstrap must be 0 or at least 10 resamples, got {bootstrap}")
-        counts = ri.bootstrap_counts(n, int(bootstrap), rng)
-        if w is not None:
-            counts = counts * w[None, :]
-        Rb = ri.weighted_correlations(X, counts)
-        ok = np.linalg.matrix_rank(Rb[:, :-1, :-1]) == p
-        if not ok.all():
-            warns.append(f"{int((~ok).sum())} of {bootstrap} bootstrap resamples had singular driver "
+        Rb, shb, rwb, n_bad = _bootstrap(Xs, w, int(bootstrap), rng, shap, p, exact)
+        if n_bad:
+            warns.append(f"{n_bad} of {bootstrap} bootstrap resamples had singular driver "
                          "correlations and were left out")
-        Rb = Rb[ok]
-        shb, rwb = shap(Rb), ri.relative_weights(Rb)
         r2b = shb.sum(axis=1)
         a = (1 - confidence) / 2
         for name, vals in (("shapley", shb), ("relative_weight", rwb), ("shapley_pct", 100 * shb / r2b[:, None]),
@@ -212,8 +227,59 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
             imp[f"{name}_lower"] = np.quantile(vals, a, axis=0)
             imp[f"{name}_upper"] = np.quantile(vals, 1 - a, axis=0)
         r2_int = (float(np.quantile(r2b, a)), float(np.quantile(r2b, 1 - a)))
+    bad = coef.index[~np.isfinite(coef[["est", "se", "z", "pvalue"]].to_numpy(dtype=float)).all(axis=1)].tolist()
+    if bad:
+        warns.append(f"the HC3 standard errors of {bad} are not finite (a row with leverage 1: one respondent "
+                     "alone determines a coefficient); read the betas with care")
     high_vif = coef.index[coef["vif"] > 5].tolist()
     if high_vif:
         warns.append(f"VIF above 5 for {high_vif}: betas are unstable; the R² shares remain interpretable")
     return KeyDriversResult(outcome, tuple(drivers), r2, imp, coef, n, method, int(bootstrap), seed, confidence,
                             r2_int, tuple(warns))
+
+
+_DEPENDENT = 1e-10   # smallest eigenvalue of the driver correlation matrix, relative to p
+
+
+def _full_rank(Rxx: np.ndarray) -> np.ndarray:
+    """Per matrix of the stack (B, p, p): the drivers are not (numerically) linearly dependent."""
+    ok = np.all(np.isfinite(Rxx), axis=(1, 2))
+    ev = np.full(len(Rxx), -1.0)
+    ev[ok] = np.linalg.eigvalsh(Rxx[ok])[:, 0]
+    return ok & (ev > _DEPENDENT * Rxx.shape[-1])
+
+
+def _check_dependence(Rxx: np.ndarray, drivers: list) -> None:
+    """Refuse linearly dependent drivers, naming those in the dependence (smallest eigenvector)."""
+    ev, vec = np.linalg.eigh(Rxx)
+    if ev[0] > _DEPENDENT * len(drivers):
+        return
+    v = np.abs(vec[:, 0])
+    names = [d for d, x in zip(drivers, v) if x > 0.1 * v.max()]
+    raise AnalysisError(f"the drivers {drivers} are linearly dependent (singular correlation matrix, smallest "
+                        f"eigenvalue {ev[0]:.2g}): {names} are (nearly) a linear combination of each other; "
+                        "drop or combine one of them")
+
+
+MAX_RESAMPLES = 100_000
+_CHUNK_FLOATS = 20_000_000    # floats per bootstrap chunk (counts, subset R², correlations): ~160 MB
+
+
+def _bootstrap(Xs, w, n_boot, rng, shap, p, exact):
+    """Correlations, Shapley values and relative weights of the resamples with full-rank driver
+    correlations, in chunks so that memory stays bounded (the 2^p subset table and the B × n
+    counts); the row draws are the same as in one call (one generator, drawn in order)."""
+    n, q = Xs.shape
+    per = (1 << p if exact else 0) + n + q * q
+    chunk = int(max(1, min(n_boot, _CHUNK_FLOATS // per)))
+    parts, n_bad = [], 0
+    for start in range(0, n_boot, chunk):
+        counts = ri.bootstrap_counts(n, min(chunk, n_boot - start), rng)
+        if w is not None:
+            counts = counts * w[None, :]
+        Rb = ri.weighted_correlations(Xs, counts)
+        ok = _full_rank(Rb[:, :-1, :-1])
+        n_bad += int((~ok).sum())
+        Rb = Rb[ok]
+        parts.append((Rb, shap(Rb), ri.relative_weights(Rb)))
+    return tuple(np.concatenate([pt[k] for pt in parts]) for k in range(3)) + (n_bad,)

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.analyses.inputs import AnalysisError, as_frame, construct_items, resolve_instrument
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, require_columns,
+                                          resolve_instrument)
 from loyaltyscope.analyses.path_effects import effect_matrix
 from loyaltyscope.analyses.figures import ipa_figure
 from loyaltyscope.numerics.display import ResultProtocol
@@ -79,7 +80,7 @@ def _from_effects(eff: pd.DataFrame, outcome: str | None) -> tuple[pd.Series, st
         raise AnalysisError(f"no effects on {outcome!r}; targets in the table: {sorted(set(eff['to']))}")
     if sub["from"].duplicated().any():
         raise AnalysisError(f"the effects on {outcome!r} list a source twice: {sorted(sub['from'][sub['from'].duplicated()])}")
-    return sub.set_index("from")["total"].astype(float), f"total effects on {outcome!r}"
+    return sub.set_index("from")["total"], f"total effects on {outcome!r}"
 
 
 def _importance(importance, outcome, column):
@@ -99,7 +100,7 @@ def _importance(importance, outcome, column):
         long = T.stack().rename("total").reset_index().set_axis(["to", "from", "total"], axis=1)
         return (*_from_effects(long[long["total"] != 0], outcome), None)
     if isinstance(importance, pd.Series):
-        return importance.astype(float), "importances given", None
+        return importance, "importances given", None
     raise AnalysisError("importance must be a key_drivers result, a DataFrame with columns from, to, total, a "
                         f"result with .effects, or a Series; got {type(importance).__name__}")
 
@@ -114,8 +115,10 @@ def _performance(names, data, instrument, items) -> pd.Series:
     out, missing = {}, []
     for nm in names:
         if nm in df.columns:
-            out[nm] = float(pd.to_numeric(df[nm], errors="coerce").mean())
+            require_columns(df, [nm])
+            out[nm] = float(df[nm].mean())
         elif nm in groups and all(i in df.columns for i in groups[nm]):
+            require_columns(df, list(groups[nm]))
             out[nm] = float(df[list(groups[nm])].mean(axis=1).mean())
         else:
             missing.append(nm)
@@ -153,7 +156,8 @@ def ipa(importance, performance=None, *, outcome: str | None = None, data=None, 
             performance = perf_default
         else:
             raise AnalysisError("performance is needed: pass performance= (Series) or data= to compute it")
-    performance = pd.Series(performance, dtype=float)
+    imp = _finite_series(imp, "importance")
+    performance = _finite_series(performance, "performance")
     missing = [d for d in imp.index if d not in performance.index]
     if missing:
         raise AnalysisError(f"no performance value for {missing}")
@@ -164,7 +168,7 @@ def ipa(importance, performance=None, *, outcome: str | None = None, data=None, 
         warns.append(f"negative importance for {list(t.index[t['importance'] < 0])}: the driver works against "
                      "the outcome")
     if cut is not None:
-        ci, cp = float(cut[0]), float(cut[1])
+        ci, cp = _cut(cut)
         rule_text = "values given"
     else:
         f = np.mean if rule == "means" else np.median
@@ -172,3 +176,35 @@ def ipa(importance, performance=None, *, outcome: str | None = None, data=None, 
         rule_text = rule
     t["quadrant"] = [QUADRANTS[(bool(i >= ci), bool(p >= cp))] for i, p in zip(t["importance"], t["performance"])]
     return IPAResult(t, ci, cp, rule_text, source, tuple(warns))
+
+
+def _finite_series(values, what: str) -> pd.Series:
+    """``values`` as a float Series with unique, finite entries (else an error naming them)."""
+    try:
+        ser = pd.Series(values)
+    except (TypeError, ValueError) as e:
+        raise AnalysisError(f"{what} must be a Series name -> number, got {type(values).__name__} ({e})") from None
+    num = pd.to_numeric(ser, errors="coerce")
+    problems = []
+    if ser.empty:
+        problems.append("it is empty")
+    if ser.index.duplicated().any():
+        problems.append(f"names given twice: {sorted(map(str, ser.index[ser.index.duplicated()]))[:10]}")
+    bad = ser.index[~np.isfinite(num.to_numpy(dtype=float))]
+    if len(bad):
+        problems.append(f"not a finite number for {[str(b) for b in bad[:10]]} "
+                        f"(values {[str(ser.loc[b]) if not ser.index.duplicated().any() else '?' for b in bad[:5]]})")
+    if problems:
+        raise AnalysisError(f"{what}: " + "; ".join(problems))
+    return num.astype(float)
+
+
+def _cut(cut) -> tuple[float, float]:
+    """The user's crosshair ``(importance, performance)``: two finite numbers."""
+    try:
+        ci, cp = (float(v) for v in cut)
+    except (TypeError, ValueError):
+        raise AnalysisError(f"cut must be two numbers (importance, performance), got {cut!r}") from None
+    if not (np.isfinite(ci) and np.isfinite(cp)):
+        raise AnalysisError(f"cut must be two finite numbers, got {cut!r}")
+    return ci, cp

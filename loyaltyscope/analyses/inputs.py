@@ -7,14 +7,13 @@ Only the public API of the engine is used (``ls.load_instrument``, ``ls.Response
 
 from __future__ import annotations
 
-import contextlib
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["AnalysisError", "as_frame", "resolve_instrument", "require_columns", "complete_rows",
-           "resolve_weights", "construct_items", "fmt_p", "one_blas_thread"]
+           "resolve_weights", "construct_items", "fmt_p", "one_blas_thread", "name_list", "extreme_values"]
 
 
 class AnalysisError(ValueError):
@@ -39,7 +38,10 @@ def resolve_instrument(instrument, fallback=None):
     if isinstance(instrument, Instrument):
         return instrument
     if isinstance(instrument, str):
-        return load_instrument(instrument)
+        try:
+            return load_instrument(instrument)
+        except FileNotFoundError as e:
+            raise AnalysisError(f"instrument: {e}") from None
     raise AnalysisError(f"instrument must be a name or an Instrument, got {type(instrument).__name__}")
 
 
@@ -49,18 +51,66 @@ def construct_items(inst, constructs: Iterable[str] | None = None) -> dict[str, 
     return {c: list(inst.items_of(c)) for c in names if inst.items_of(c)}
 
 
+def name_list(names, what: str) -> list:
+    """Column names as a list: one name (a string) is a list of one; anything else must be an
+    iterable of strings."""
+    if isinstance(names, str):
+        return [names]
+    if names is None or not hasattr(names, "__iter__"):
+        raise AnalysisError(f"{what} must be a list of column names, got {names!r}")
+    out = list(names)
+    bad = [x for x in out if not isinstance(x, str)]
+    if bad:
+        raise AnalysisError(f"{what} must be column names (strings); got {bad[:5]}")
+    return out
+
+
 def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data") -> None:
-    """Raise naming every missing and every non-numeric column at once."""
+    """Raise naming every missing, duplicated, non-numeric and infinite-valued column at once."""
     cols = list(columns)
+    if isinstance(df.columns, pd.MultiIndex):
+        raise AnalysisError(f"{what} has multi-level column names; flatten them (one name per column)")
     missing = [c for c in cols if c not in df.columns]
     problems = []
     if missing:
         problems.append(f"column(s) {missing} not found in {what} (columns: {list(df.columns)[:30]})")
-    bad = [c for c in cols if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])]
+    dup = sorted({str(c) for c in df.columns[df.columns.duplicated()] if c in cols})
+    if dup:
+        problems.append(f"column name(s) {dup} appear more than once in {what}; rename them")
+    present = [c for c in cols if c in df.columns and str(c) not in dup]
+    bad = [c for c in present if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_complex_dtype(df[c])]
     if bad:
         problems.append(f"column(s) {bad} in {what} are not numeric (expected numbers on the item scale)")
+    for c in present:
+        if c not in bad:
+            x = df[c].to_numpy(dtype=float)
+            if np.isinf(x).any():
+                rows = list(df.index[np.isinf(x)][:5])
+                problems.append(f"column {c!r} has {int(np.isinf(x).sum())} infinite value(s) (rows {rows}); "
+                                "expected finite numbers")
     if problems:
         raise AnalysisError("; ".join(problems))
+
+
+EXTREME = 1e100   # beyond this a covariance (squares and products) of the column overflows
+
+
+def extreme_values(df: pd.DataFrame, columns: Iterable[str], what: str = "data") -> list[str]:
+    """For analyses that fit covariance models: raise naming any value beyond ±1e100 (its square
+    overflows), and return warnings naming columns in which one row holds > 90 % of the variance."""
+    from loyaltyscope.numerics.magnitudes import dominating_values
+    cols = [c for c in columns if c in df.columns]
+    X = df[cols].to_numpy(dtype=float)
+    big = np.abs(np.nan_to_num(X)) > EXTREME
+    if big.any():
+        shown = [f"{cols[j]!r} row {df.index[i]!r} ({X[i, j]:.3g})" for i, j in np.argwhere(big)[:5]]
+        raise AnalysisError(f"{int(big.sum())} value(s) in {what} beyond ±{EXTREME:.0e}, too large for a covariance: "
+                            f"{', '.join(shown)}; check the data (a typing error or a missing-value code?)")
+    notes = []
+    for c in cols:
+        x = df[c].dropna()
+        notes += list(dominating_values(x.to_numpy(dtype=float)[:, None], [c], x.index))
+    return notes
 
 
 def complete_rows(df: pd.DataFrame, columns: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -106,13 +156,11 @@ def fmt_p(p: float) -> str:
 
 
 def one_blas_thread():
-    """A context with one BLAS thread (threadpoolctl, when installed; else nothing changes).
+    """One BLAS thread while inside (the package's reference-counted limit, safe from several
+    threads at once: :func:`loyaltyscope.numerics.threads.one_blas_thread`).
 
     Key-driver analysis is thousands of small matrix operations (12 × 12, 1,000 × 13), for
     which OpenBLAS threads cost more than they give: on a busy 2-core machine the statsmodels
     VIF regressions ran 40 times slower multi-threaded."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:       # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    from loyaltyscope.numerics.threads import one_blas_thread as limit
+    return limit()

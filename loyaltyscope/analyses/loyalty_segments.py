@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.analyses.inputs import AnalysisError, as_frame, fmt_p, require_columns, resolve_instrument
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, extreme_values, fmt_p, name_list, require_columns,
+                                          resolve_instrument)
 from loyaltyscope.analyses.nested import compare
 from loyaltyscope.analyses.figures import segments_figure
 from loyaltyscope.numerics.display import ResultProtocol
+from loyaltyscope.numerics.options import check_choice
 
 __all__ = ["loyalty", "LoyaltyResult", "SEGMENTS", "dick_basu"]
 
@@ -115,7 +117,12 @@ def _join_behavior(df: pd.DataFrame, behavior, column: str, id_column: str | Non
                             f"{type(behavior).__name__}")
     if b.index.duplicated().any():
         raise AnalysisError(f"behavior lists ids more than once: {list(b.index[b.index.duplicated()][:10])}")
-    b = pd.to_numeric(b, errors="coerce")
+    num = pd.to_numeric(b, errors="coerce")
+    bad = b.index[(num.isna() & b.notna()).to_numpy() | np.isinf(num.to_numpy(dtype=float))]
+    if len(bad):
+        raise AnalysisError(f"behavior {column!r} must be finite numbers; ids {list(bad[:10])} have "
+                            f"{[str(b.loc[i]) for i in bad[:5]]}")
+    b = num
     matched = ids.isin(b.index)
     unmatched = {"respondents": list(ids[~matched]), "behavior": [i for i in b.index if i not in set(ids)]}
     values = pd.Series(b.reindex(ids.to_numpy()).to_numpy(), index=df.index)
@@ -197,17 +204,23 @@ def loyalty(data, attitudinal=None, behavioral=None, split: str = "median", beha
     """
     if split not in ("median", "midpoint"):
         raise AnalysisError(f"split must be 'median' or 'midpoint', got {split!r}")
+    check_choice(estimator, "estimator", ("ML", "MLR", "MLM"), AnalysisError)
     df, inst_r, _w = as_frame(data)
     inst = resolve_instrument(instrument, inst_r)
-    att = list(attitudinal) if attitudinal is not None else list(inst.items_of("attitudinal")) if inst else []
-    beh = list(behavioral) if behavioral is not None else list(inst.items_of("purchase")) if inst else []
+    att = name_list(attitudinal, "attitudinal") if attitudinal is not None else \
+        list(inst.items_of("attitudinal")) if inst else []
+    beh = name_list(behavioral, "behavioral") if behavioral is not None else \
+        list(inst.items_of("purchase")) if inst else []
     if not att:
         raise AnalysisError("no attitudinal items: pass attitudinal=[...] or an instrument with them")
     require_columns(df, att, "data (attitudinal items)")
     if id_column is not None:
         if id_column not in df.columns:
             raise AnalysisError(f"id column {id_column!r} not found in data")
-    warns: list[str] = []
+        if df[id_column].duplicated().any():
+            dup = list(df[id_column][df[id_column].duplicated()].unique()[:10])
+            raise AnalysisError(f"id column {id_column!r} repeats ids {dup}: one row per respondent is expected")
+    warns: list[str] = extreme_values(df, att + [b for b in beh if b in df.columns])
     fits: dict = {}
     unmatched: dict = {}
     scores = pd.DataFrame({"attitudinal": df[att].mean(axis=1)}, index=df.index)
@@ -247,6 +260,9 @@ def loyalty(data, attitudinal=None, behavioral=None, split: str = "median", beha
     if id_column is not None:
         scores.index = pd.Index(df[id_column], name="respondent")
     seg = dick_basu(scores["attitudinal"], scores["behavioral"], cuts["attitudinal"], cuts["behavioral"])
+    if seg.notna().sum() == 0:
+        raise AnalysisError(f"no respondent of the {len(df)} rows has both an attitudinal and a behavioral score: "
+                            "nothing to segment")
     n_missing = int(seg.isna().sum()) - len(unmatched.get("respondents", []))
     if n_missing > 0:
         warns.append(f"{n_missing} respondents without a score (no answers to the items) are not segmented")

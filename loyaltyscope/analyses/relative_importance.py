@@ -41,11 +41,15 @@ def weighted_correlations(X: np.ndarray, W: np.ndarray) -> np.ndarray:
     q = X.shape[1]
     tot = W.sum(axis=1)
     mean = (W @ X) / tot[:, None]
-    XX = (X[:, :, None] * X[:, None, :]).reshape(len(X), q * q)
-    M2 = ((W @ XX) / tot[:, None]).reshape(-1, q, q)
+    if len(X) * q * q <= 20_000_000:     # all products at once: fast for survey-sized data
+        XX = (X[:, :, None] * X[:, None, :]).reshape(len(X), q * q)
+        M2 = ((W @ XX) / tot[:, None]).reshape(-1, q, q)
+    else:                                # many rows x many drivers: one weighted cross-product at a time
+        M2 = np.stack([(X * (w / t)[:, None]).T @ X for w, t in zip(W, tot)])
     C = M2 - mean[:, :, None] * mean[:, None, :]
     d = np.sqrt(np.einsum("bii->bi", C))
-    return C / d[:, :, None] / d[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):   # a constant column in a resample: NaN, left out
+        return C / d[:, :, None] / d[:, None, :]
 
 
 def subset_r2(R: np.ndarray) -> np.ndarray:

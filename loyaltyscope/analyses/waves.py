@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, fmt_p, require_columns,
-                                          resolve_instrument)
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, extreme_values, fmt_p,
+                                          require_columns, resolve_instrument)
 from loyaltyscope.analyses.figures import waves_figure
 from loyaltyscope.numerics.display import ResultProtocol
+from loyaltyscope.numerics.options import check_choice, check_level, check_positive
 
 __all__ = ["compare_waves", "WaveComparison", "effect_label"]
 
@@ -125,7 +126,10 @@ def _nps_table(df, item, wave_col, waves, confidence) -> pd.DataFrame:
     from loyaltyscope import nps
     rows = []
     for w in waves:
-        t = nps(df.loc[df[wave_col] == w, item], confidence=confidence).table.iloc[0]
+        try:
+            t = nps(df.loc[df[wave_col] == w, item], confidence=confidence).table.iloc[0]
+        except ValueError as e:
+            raise AnalysisError(f"NPS item {item!r} in wave {w!r}: {e}") from None
         rows.append({"wave": w, "nps": t["nps"], "se": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
                      "n": t["n"]})
     t = pd.DataFrame(rows).set_index("wave")
@@ -158,7 +162,12 @@ def compare_waves(data, wave: str, model: str | None = None, *, instrument=None,
     from loyaltyscope import invariance
     df, inst_r, _w = as_frame(data)
     inst = resolve_instrument(instrument, inst_r)
-    if wave not in df.columns:
+    check_choice(estimator, "estimator", ("ML", "MLR", "MLM"), AnalysisError)
+    for name, v in (("alpha", alpha), ("confidence", confidence)):
+        check_level(v, name, AnalysisError)
+    for name, v in (("delta_cfi", delta_cfi), ("delta_rmsea", delta_rmsea)):
+        check_positive(v, name, AnalysisError)
+    if not isinstance(wave, str) or wave not in df.columns:
         raise AnalysisError(f"wave column {wave!r} not found in data")
     waves = tuple(pd.unique(df[wave].dropna()))
     if len(waves) < 2:
@@ -175,7 +184,7 @@ def compare_waves(data, wave: str, model: str | None = None, *, instrument=None,
         from loyaltyscope.analyses.path_effects import measurement_items
         groups = measurement_items(model)
     require_columns(df, [i for its in groups.values() for i in its])
-    warns: list[str] = []
+    warns: list[str] = extreme_values(df, [i for its in groups.values() for i in its])
     inv = invariance(model, df, wave, levels=("configural", "metric", "scalar"), estimator=estimator,
                      delta_cfi=delta_cfi, delta_rmsea=delta_rmsea, alpha=alpha)
     for lvl, f in inv.fits.items():
@@ -187,6 +196,8 @@ def compare_waves(data, wave: str, model: str | None = None, *, instrument=None,
     if nps_item is None and inst is not None:
         cand = [i.id for i in inst.items if inst.scales[i.scale].type == "nps" and i.id in df.columns]
         nps_item = cand[0] if cand else None
+    if nps_item is not None and nps_item not in df.columns:
+        raise AnalysisError(f"nps_item {nps_item!r} is not a column of data")
     nps_t = _nps_table(df, nps_item, wave, waves, confidence) if nps_item else pd.DataFrame()
     verdict = [f"Measurement invariance: highest level supported is {level} (a step fails when CFI drops by more "
                f"than {delta_cfi:.3f} (Cheung & Rensvold 2002) or RMSEA rises by more than {delta_rmsea:.3f} "

@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from loyaltyscope.plspm.errors import PLSError
 
 __all__ = ["SCHEMES", "PLSCore", "pls_core", "inner_weights", "path_coefficients", "lv_correlations"]
 
@@ -77,7 +78,7 @@ def inner_weights(R: np.ndarray, D: np.ndarray, scheme: str) -> np.ndarray:
     if scheme == "factorial":
         return R * C
     if scheme != "path":
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+        raise PLSError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     E = R * D.T  # successors j of i (D[i, j] = 1) enter Z_i with cor(Y_i, Y_j)
     for j in range(D.shape[0]):
         pred = np.flatnonzero(D[:, j])

@@ -17,10 +17,13 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from loyaltyscope.numerics.options import (check_choice, check_count, check_level, check_positive,
+                                            check_seed)
 from loyaltyscope.plspm.algorithm import SCHEMES
+from loyaltyscope.plspm.errors import MAX_ITER, MAX_RESAMPLES, PLSError
 from loyaltyscope.plspm.estimates import estimate_stack
-from loyaltyscope.plspm.higher_order import fit_higher_order, higher_order_constructs
-from loyaltyscope.plspm.interactions import fit_with_interactions
+from loyaltyscope.plspm.higher_order import HIGHER_ORDER_METHODS, fit_higher_order, higher_order_constructs
+from loyaltyscope.plspm.interactions import INTERACTION_METHODS, fit_with_interactions
 from loyaltyscope.plspm.indicator_data import DataError, prepare_indicators
 from loyaltyscope.plspm.resampling import CI_METHODS, BootstrapDraws, bootstrap_stack, jackknife_stack
 from loyaltyscope.plspm.results import PLSResult
@@ -30,22 +33,29 @@ from loyaltyscope.plspm.tables import build_tables
 __all__ = ["pls", "fit_spec"]
 
 
-def _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level):
+def _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level, seed=None, workers=1,
+                   higher_order="two_stage", interaction="two_stage", consistent=False):
+    """Every bad option at once, as one :class:`PLSError` naming option, value and expectation."""
+    checks = [lambda: check_choice(scheme, "scheme", SCHEMES, PLSError),
+              lambda: check_choice(boot_ci, "boot_ci", CI_METHODS, PLSError),
+              lambda: check_count(bootstrap, "bootstrap (number of resamples)", 2, PLSError, zero_ok=True,
+                                  maximum=MAX_RESAMPLES),
+              lambda: check_count(max_iter, "max_iter", 1, PLSError, maximum=MAX_ITER),
+              lambda: check_positive(tol, "tol", PLSError),
+              lambda: check_level(level, "level", PLSError),
+              lambda: check_seed(seed, PLSError),
+              lambda: check_count(workers, "workers", 1, PLSError),
+              lambda: check_choice(higher_order, "higher_order", HIGHER_ORDER_METHODS, PLSError),
+              lambda: check_choice(interaction, "interaction", INTERACTION_METHODS, PLSError),
+              lambda: check_choice(consistent, "consistent", (True, False), PLSError)]
     problems = []
-    if scheme not in SCHEMES:
-        problems.append(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    if boot_ci not in CI_METHODS:
-        problems.append(f"boot_ci must be one of {CI_METHODS}, got {boot_ci!r}")
-    if not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0 or bootstrap == 1:
-        problems.append(f"bootstrap must be 0 (none) or a number of resamples >= 2, got {bootstrap!r}")
-    if not (isinstance(max_iter, (int, np.integer)) and max_iter >= 1):
-        problems.append(f"max_iter must be a positive integer, got {max_iter!r}")
-    if not (tol > 0):
-        problems.append(f"tol must be positive, got {tol!r}")
-    if not (0 < level < 1):
-        problems.append(f"level must be between 0 and 1, got {level!r}")
+    for check in checks:
+        try:
+            check()
+        except PLSError as e:
+            problems.append(str(e))
     if problems:
-        raise ValueError("; ".join(problems))
+        raise PLSError("; ".join(problems))
 
 
 def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = "listwise", bootstrap: int = 0,
@@ -85,7 +95,8 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
 
     R: ``seminr::estimate_pls(mobi, mobi_mm, mobi_sm)``.
     """
-    _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level)
+    _check_options(scheme, boot_ci, bootstrap, max_iter, tol, level, seed, workers, higher_order, interaction,
+                   consistent)
     spec = specify(model)
     kw = dict(scheme=scheme, missing=missing, bootstrap=int(bootstrap), seed=seed, boot_ci=boot_ci,
               consistent=consistent, max_iter=max_iter, tol=tol, level=level, workers=workers, progress=progress)
@@ -112,13 +123,18 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
         raise ModelSpecError(f"construct(s) {', '.join(isolated)} take part in no structural path; "
                              "every construct of a PLS path model needs at least one")
     ind = prepare_indicators(data, spec.unique_items, missing)
+    _check_rows(spec, ind.nobs)
     pos = np.array([spec.unique_items.index(x) for x in spec.items])
     Z = ind.z
     Sq = np.corrcoef(Z, rowvar=False)
     S = Sq[np.ix_(pos, pos)]
     item_sd = ind.sd if spec.interactions else None
-    est = estimate_stack(S, spec, scheme, consistent, max_iter, tol, None if item_sd is None else item_sd[pos][None])
-    warnings = []
+    try:
+        est = estimate_stack(S, spec, scheme, consistent, max_iter, tol,
+                             None if item_sd is None else item_sd[pos][None])
+    except np.linalg.LinAlgError:
+        raise DataError(_singular_message(spec, S)) from None
+    warnings = list(ind.notes)
     if ind.dropped:
         shown = ", ".join(map(str, ind.dropped[:10])) + (" ..." if len(ind.dropped) > 10 else "")
         warnings.append(f"{len(ind.dropped)} row(s) with missing indicator values dropped (listwise): {shown}")
@@ -147,6 +163,7 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
             warnings.append("PLSc: a corrected construct correlation or loading exceeds 1 in absolute value "
                             "(improper solution)")
     tabs = build_tables(spec, S, est, ind.nobs, boot, level, boot_ci)
+    warnings += _nonfinite_warnings(tabs)
     block = spec.item_block
     Wm = np.zeros((len(block), len(spec.constructs)))
     Wm[np.arange(len(block)), block] = est.weights[0]
@@ -156,3 +173,49 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
                      n_boot=bootstrap, n_failed=boot.n_failed if boot else 0, boot_ci=boot_ci, missing=missing,
                      max_iter=max_iter, tol=tol, warnings=tuple(warnings), _data=ind, _est=est, _boot=boot,
                      **tabs)
+
+
+def _check_rows(spec: PLSSpec, n: int) -> None:
+    """Enough rows for every regression of the model: a structural equation with k predictors
+    needs n >= k + 2 (a residual degree of freedom), a Mode B block of k indicators n > k."""
+    problems = []
+    for c in spec.endogenous:
+        k = len(spec.predecessors(c))
+        if n < k + 2:
+            problems.append(f"{c} has {k} predictor(s) and needs at least {k + 2} rows")
+    for c in spec.constructs:
+        k = len(spec.blocks[c])
+        if spec.modes[c] == "B" and k > 1 and n <= k:
+            problems.append(f"the Mode B block {c} has {k} indicators and needs at least {k + 1} rows")
+    if problems:
+        raise DataError(f"only {n} complete rows for the PLS model: " + "; ".join(problems))
+
+
+def _singular_message(spec: PLSSpec, S: np.ndarray) -> str:
+    """Why the PLS algorithm met a singular matrix: perfectly correlated indicators."""
+    items = spec.items
+    pairs = [f"{items[i]} and {items[j]} (r = {S[i, j]:+.6f})" for i in range(len(items))
+             for j in range(i + 1, len(items)) if abs(S[i, j]) > 1 - 1e-8 and items[i] != items[j]]
+    why = ("perfectly correlated indicators: " + ", ".join(pairs[:10])) if pairs else \
+        "linearly dependent indicators in a Mode B block or predictors of one construct"
+    return ("the PLS algorithm met a singular matrix (the predictors of a construct, or the indicators of a "
+            f"Mode B block, are linearly dependent): {why}; drop or merge the redundant indicators")
+
+
+def _nonfinite_warnings(tabs: dict) -> list[str]:
+    """A warning for every table holding infinite values or a missing estimate (never silent)."""
+    out = []
+    for name, t in tabs.items():
+        if not isinstance(t, pd.DataFrame):
+            continue
+        num = t.select_dtypes("number")
+        inf = np.isinf(num.to_numpy(dtype=float))
+        if inf.any():
+            r, c = np.argwhere(inf)[0]
+            out.append(f"{name}: {int(inf.sum())} infinite value(s), e.g. {num.columns[c]} of row {num.index[r]!r} "
+                       "(perfectly collinear indicators or constructs, or an R² of 1)")
+    if "params" in tabs and tabs["params"]["est"].isna().any():
+        bad = tabs["params"][tabs["params"]["est"].isna()]
+        out.append(f"params: {len(bad)} estimate(s) could not be computed (NaN), e.g. "
+                   f"{bad.iloc[0]['lhs']} {bad.iloc[0]['op']} {bad.iloc[0]['rhs']}")
+    return out

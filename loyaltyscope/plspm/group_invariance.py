@@ -32,6 +32,8 @@ from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.plspm.algorithm import SCHEMES
 from loyaltyscope.plspm.groups import fit_subsets, permuted_masks, two_groups
 from loyaltyscope.plspm.specification import specify
+from loyaltyscope.numerics.options import check_choice, check_count, check_level, check_positive, check_seed
+from loyaltyscope.plspm.errors import MAX_ITER, MAX_RESAMPLES, PLSError
 
 __all__ = ["MICOMResult", "micom", "compositional_correlation"]
 
@@ -84,10 +86,12 @@ def micom(model: str, data: pd.DataFrame, group, *, n_perm: int = 1000, seed: in
 
     R: ``cSEM::testMICOM``. See the module docstring for the three steps.
     """
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    if n_perm < 19:
-        raise ValueError(f"n_perm must be at least 19 for a 5 % test, got {n_perm}")
+    check_choice(scheme, "scheme", SCHEMES, PLSError)
+    check_count(n_perm, "n_perm", 19, PLSError, maximum=MAX_RESAMPLES)
+    check_seed(seed, PLSError)
+    check_level(level, "level", PLSError)
+    check_count(max_iter, "max_iter", 1, PLSError, maximum=MAX_ITER)
+    check_positive(tol, "tol", PLSError)
     spec = specify(model)
     tg = two_groups(spec, data, group, missing)
     C, block, m = spec.constructs, spec.item_block, len(spec.constructs)

@@ -37,9 +37,11 @@ def two_groups(spec: PLSSpec, data: pd.DataFrame, group, missing: str) -> TwoGro
             raise DataError(f"group column {group!r} is not in the data")
         g = data[group]
     else:
-        g = pd.Series(np.asarray(group), index=data.index)
-        if len(g) != len(data):
-            raise DataError(f"group has {len(g)} values but the data have {len(data)} rows")
+        values = np.asarray(group)
+        if values.ndim != 1 or len(values) != len(data):
+            raise DataError(f"group must be a column name or one value per row: it has shape {values.shape} but "
+                            f"the data have {len(data)} rows")
+        g = pd.Series(values, index=data.index)
     if g.isna().any():
         rows = data.index[g.isna().to_numpy()][:5].tolist()
         raise DataError(f"group is missing in {int(g.isna().sum())} row(s) (first: {rows}); "
@@ -52,6 +54,10 @@ def two_groups(spec: PLSSpec, data: pd.DataFrame, group, missing: str) -> TwoGro
     small = [str(lv) for lv, k in zip(levels, (first.sum(), (~first).sum())) if k < 10]
     if small:
         raise DataError(f"group(s) {', '.join(small)} have fewer than 10 complete rows")
+    const = [f"{c} in group {lv}" for lv, mk in zip(levels, (first, ~first))
+             for c, sd in zip(ind.columns, ind.raw[mk].std(axis=0)) if not sd > 0]
+    if const:
+        raise DataError(f"indicator(s) constant within a group (no variance to standardize): {', '.join(const[:10])}")
     warn = (f"{len(ind.dropped)} row(s) with missing indicator values dropped (listwise)",) if ind.dropped else ()
     pos = np.array([spec.unique_items.index(x) for x in spec.items])
     return TwoGroups((levels[0], levels[1]), first, ind.z, pos, warn)

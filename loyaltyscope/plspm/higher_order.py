@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.plspm.specification import ModelSpecError, PLSSpec
+from loyaltyscope.plspm.errors import PLSError
 
 __all__ = ["HIGHER_ORDER_METHODS", "higher_order_constructs", "repeated_indicator_spec", "two_stage_specs",
            "fit_higher_order"]
@@ -83,7 +84,7 @@ def two_stage_specs(spec: PLSSpec, hocs: dict) -> tuple[PLSSpec, PLSSpec]:
 def fit_higher_order(spec: PLSSpec, data: pd.DataFrame, method: str, fit, **kw):
     """Fit a model with higher-order constructs; ``fit`` is :func:`loyaltyscope.plspm.api.fit_spec`."""
     if method not in HIGHER_ORDER_METHODS:
-        raise ValueError(f"higher_order must be one of {HIGHER_ORDER_METHODS}, got {method!r}")
+        raise PLSError(f"higher_order must be one of {HIGHER_ORDER_METHODS}, got {method!r}")
     hocs = higher_order_constructs(spec)
     if method == "repeated_indicators":
         res = fit(repeated_indicator_spec(spec, hocs), data, **kw)
@@ -108,8 +109,7 @@ def fit_higher_order(spec: PLSSpec, data: pd.DataFrame, method: str, fit, **kw):
              "weights and loadings are from stage 1",)
     if kw.get("bootstrap"):
         notes += ("bootstrap of stage 2 only: the dimensions' stage-1 scores are held fixed",)
-    if first.nobs != len(data):
-        notes += first.warnings
+    notes += tuple(w for w in first.warnings if w not in res.warnings)   # rows dropped, data notes of stage 1
     return dataclasses.replace(res, params=params, scores=scores, warnings=res.warnings + notes,
                                iterations=max(res.iterations, first.iterations),
                                converged=bool(np.all([res.converged, first.converged])))

@@ -26,11 +26,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
 from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.plspm.effects import total_effects
+from loyaltyscope.plspm.errors import PLSError
 
 __all__ = ["IndexResult", "IPMAResult", "construct_index", "importance_performance", "rescaled_weights",
            "INDEX_WEIGHTS"]
@@ -98,7 +101,7 @@ class IPMAResult(ResultProtocol):
 def rescaled_weights(w: np.ndarray, sd: np.ndarray, block: np.ndarray, m: int, method: str) -> np.ndarray:
     """Indicator weights ``v`` that sum to 1 in each block (see the module docstring)."""
     if method not in INDEX_WEIGHTS:
-        raise ValueError(f"weights must be one of {INDEX_WEIGHTS}, got {method!r}")
+        raise PLSError(f"weights must be one of {INDEX_WEIGHTS}, got {method!r}")
     raw = w / sd if method == "unstandardized" else w.copy()
     sums = np.bincount(block, weights=raw, minlength=m)
     return raw / sums[block]
@@ -109,6 +112,9 @@ def _scale_ends(fit, scale_min, scale_max):
     pos = np.array([fit.spec.unique_items.index(x) for x in fit.spec.items])
     block, m, C = fit.spec.item_block, len(fit.spec.constructs), fit.spec.constructs
     lo, hi, notes = np.empty(m), np.empty(m), []
+    for name, v in (("scale_min", scale_min), ("scale_max", scale_max)):
+        if v is not None and not (isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)):
+            raise PLSError(f"{name} must be None or a finite number, got {v!r}")
     for j in range(m):
         x = ind.raw[:, pos[block == j]]
         lo[j] = x.min() if scale_min is None else scale_min
@@ -116,7 +122,10 @@ def _scale_ends(fit, scale_min, scale_max):
         if scale_min is None or scale_max is None:
             notes.append(C[j])
         if not hi[j] > lo[j]:
-            raise ValueError(f"scale_max must exceed scale_min for {C[j]} (got {lo[j]}, {hi[j]})")
+            raise PLSError(f"scale_max must exceed scale_min for {C[j]} (got {lo[j]}, {hi[j]})")
+        if x.min() < lo[j] or x.max() > hi[j]:
+            raise PLSError(f"the indicators of {C[j]} range from {x.min():g} to {x.max():g}, outside the scale "
+                           f"[{lo[j]:g}, {hi[j]:g}] given by scale_min/scale_max; the index would leave 0-100")
     warn = ()
     if notes:
         warn = ("scale end points not given: the observed minimum/maximum of each block is used "
@@ -166,14 +175,14 @@ def importance_performance(fit, target: str, scale_min=None, scale_max=None,
     """IPMA of ``target`` (``PLSResult.ipma``)."""
     spec = fit.spec
     if target not in spec.constructs:
-        raise ValueError(f"target {target!r} is not a construct of the model; constructs: {', '.join(spec.constructs)}")
+        raise PLSError(f"target {target!r} is not a construct of the model; constructs: {', '.join(spec.constructs)}")
     j = spec.constructs.index(target)
     _, _, _, scores, warn = _respondent_scores(fit, scale_min, scale_max, weights)
     T = total_effects(_ols_paths(scores.to_numpy(), spec.adjacency))
     Tstd = fit._est.total[0]
     rows = [i for i in range(len(spec.constructs)) if Tstd[i, j] != 0]
     if not rows:
-        raise ValueError(f"no construct has an effect on {target!r}")
+        raise PLSError(f"no construct has an effect on {target!r}")
     perf = scores.mean(axis=0).to_numpy()
     out = pd.DataFrame({"importance": T[rows, j], "importance_std": Tstd[rows, j], "performance": perf[rows]},
                        index=pd.Index([spec.constructs[i] for i in rows], name="construct"))

@@ -6,17 +6,25 @@
   ``missing="mean"`` replaces a missing value by its column mean (SmartPLS's "mean
   replacement", seminr ``missing = mean_replacement``) and records how many were replaced;
 - a constant indicator (zero variance) is an error: it cannot be standardized;
-- indicators are standardized with the n - 1 standard deviation (R's ``scale``).
+- indicators are standardized with the n - 1 standard deviation (R's ``scale``), computed
+  without overflow or underflow (:mod:`loyaltyscope.numerics.magnitudes`), so that a column
+  multiplied by 1e300 or 1e-300 gives the same standardized data;
+- infinite values and duplicated column names are errors naming the column (and rows);
+- a column in which one row holds more than 90 % of the sum of squared deviations (a single
+  huge value, a missing-value code such as 99 among 1-7 answers) is named in ``notes``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
 from loyaltyscope.cbsem.samplestats import DataError
+from loyaltyscope.numerics.magnitudes import dominating_values, scaled_moments
 
 __all__ = ["IndicatorData", "prepare_indicators", "DataError", "MISSING"]
 
@@ -34,6 +42,7 @@ class IndicatorData:
     rows: pd.Index            # labels of the rows used
     dropped: tuple            # labels of rows dropped (listwise)
     replaced: dict            # column -> count of mean-replaced values
+    notes: tuple = ()         # warnings about the data (a single row dominating a column)
 
     @property
     def z(self) -> np.ndarray:
@@ -50,16 +59,19 @@ def prepare_indicators(data: pd.DataFrame, columns: tuple[str, ...], missing: st
         raise DataError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if missing not in MISSING:
         raise DataError(f"missing must be one of {MISSING}, got {missing!r}")
+    if isinstance(data.columns, pd.MultiIndex):
+        raise DataError("data has multi-level column names; flatten them (one name per indicator column)")
     problems = []
     absent = [c for c in columns if c not in data.columns]
     if absent:
-        problems.append(f"indicator column(s) not in the data: {', '.join(absent)}")
+        problems.append(f"indicator column(s) not in the data: {', '.join(map(str, absent))}")
+    dup = sorted({str(c) for c in data.columns[data.columns.duplicated()] if c in columns})
+    if dup:
+        problems.append(f"column name(s) {', '.join(dup)} appear more than once in the data; "
+                        "rename them so that each indicator is one column")
     for c in columns:
-        if c in data.columns and not (pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c])):
-            bad = pd.to_numeric(data[c], errors="coerce").isna() & data[c].notna()
-            first = data.index[bad.to_numpy()][:3].tolist()
-            problems.append(f"column {c!r} is not numeric (rows {first}: "
-                            f"{[data.at[r, c] for r in first]}); expected numbers")
+        if c in data.columns and str(c) not in dup:
+            problems += _column_problems(data, c)
     if problems:
         raise DataError("PLS data problems:\n  " + "\n  ".join(problems))
     frame = data.loc[:, list(columns)].astype(float)
@@ -83,8 +95,32 @@ def prepare_indicators(data: pd.DataFrame, columns: tuple[str, ...], missing: st
     n = arr.shape[0]
     if n < 3:
         raise DataError(f"only {n} complete row(s) remain for the PLS model; at least 3 are needed")
-    sd = arr.std(axis=0, ddof=1)
+    mean, sd = scaled_moments(arr)
+    notes = dominating_values(arr, columns, frame.index)
     const = [c for c, s in zip(columns, sd) if not s > 0]
     if const:
-        raise DataError(f"indicator(s) with zero variance cannot be standardized: {', '.join(const)}")
-    return IndicatorData(tuple(columns), arr, arr.mean(axis=0), sd, frame.index, dropped, replaced)
+        raise DataError(f"indicator(s) with zero variance cannot be standardized: {', '.join(map(str, const))}")
+    return IndicatorData(tuple(columns), arr, mean, sd, frame.index, dropped, replaced, notes)
+
+
+def _column_problems(data: pd.DataFrame, c) -> list[str]:
+    """Why column ``c`` cannot be an indicator (text, infinite values), naming rows and values.
+    Numbers stored with dtype object (a mixed frame) are numbers."""
+    col = data[c]
+    if pd.api.types.is_complex_dtype(col):
+        return [f"column {c!r} holds complex numbers; expected real numbers"]
+    if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+        bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
+        if bad.any():
+            first = data.index[bad.to_numpy()][:3].tolist()
+            return [f"column {c!r} is not numeric (rows {first}: {[col.loc[r] for r in first]}); expected numbers"]
+        values = col.dropna()
+        if not values.map(lambda v: isinstance(v, (numbers.Real, np.bool_))).all():
+            return [f"column {c!r} holds {col.dtype} values (e.g. {values.head(3).tolist()}), not numbers; "
+                    "convert it first (pd.to_numeric)"]
+    x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    inf = np.isinf(x)
+    if inf.any():
+        rows = data.index[inf][:3].tolist()
+        return [f"column {c!r} has {int(inf.sum())} infinite value(s) (rows {rows}); expected finite numbers"]
+    return []

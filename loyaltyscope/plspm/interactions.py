@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.plspm.specification import ModelSpecError, PLSSpec
+from loyaltyscope.numerics.magnitudes import scaled_moments
+from loyaltyscope.plspm.errors import PLSError
 
 __all__ = ["INTERACTION_METHODS", "fit_with_interactions"]
 
@@ -38,14 +40,20 @@ INTERACTION_METHODS = ("two_stage", "product_indicator", "orthogonal")
 
 
 def _standardized(frame: pd.DataFrame) -> pd.DataFrame:
-    return (frame - frame.mean()) / frame.std(ddof=1)
+    """z-scores of the columns (missing values kept), moments without overflow or underflow."""
+    out = frame.copy()
+    for c in frame.columns:
+        x = frame[c].dropna().to_numpy(dtype=float)
+        mean, sd = scaled_moments(x[:, None])
+        out[c] = (frame[c] - mean[0]) / sd[0]
+    return out
 
 
 def _products(data: pd.DataFrame, a_items, b_items, orthogonal: bool) -> pd.DataFrame:
     za, zb = _standardized(data[list(a_items)].astype(float)), _standardized(data[list(b_items)].astype(float))
     out = pd.DataFrame({f"{x}*{y}": za[x] * zb[y] for x in a_items for y in b_items}, index=data.index)
     if orthogonal:
-        X = data[list(a_items) + list(b_items)].astype(float)
+        X = pd.concat([za, zb], axis=1)   # residuals on z-scores = on raw columns, at any magnitude
         ok = X.notna().all(axis=1) & out.notna().all(axis=1)
         D = np.column_stack([np.ones(int(ok.sum())), X[ok].to_numpy()])
         coef = np.linalg.lstsq(D, out[ok].to_numpy(), rcond=None)[0]
@@ -56,7 +64,7 @@ def _products(data: pd.DataFrame, a_items, b_items, orthogonal: bool) -> pd.Data
 def fit_with_interactions(spec: PLSSpec, data: pd.DataFrame, method: str, fit, **kw):
     """Build the interaction blocks and fit; ``fit`` is :func:`loyaltyscope.plspm.api.fit_spec`."""
     if method not in INTERACTION_METHODS:
-        raise ValueError(f"interaction must be one of {INTERACTION_METHODS}, got {method!r}")
+        raise PLSError(f"interaction must be one of {INTERACTION_METHODS}, got {method!r}")
     blocks, modes = dict(spec.blocks), dict(spec.modes)
     data2 = data
     notes = [f"interaction terms ({method}): {', '.join(spec.interactions)}"]
@@ -84,4 +92,6 @@ def fit_with_interactions(spec: PLSSpec, data: pd.DataFrame, method: str, fit, *
             blocks[name], modes[name] = tuple(prods.columns), "A"
     full = dataclasses.replace(spec, blocks=blocks, modes=modes)
     res = fit(full, data2, **kw)
+    if method == "two_stage":    # stage 1's rows dropped and data notes belong to the result too
+        notes = [w for w in first.warnings if w not in res.warnings] + notes
     return dataclasses.replace(res, warnings=res.warnings + tuple(notes))

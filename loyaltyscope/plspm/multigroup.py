@@ -26,6 +26,8 @@ from loyaltyscope.plspm.algorithm import SCHEMES
 from loyaltyscope.plspm.groups import fit_subsets, permuted_masks, two_groups
 from loyaltyscope.plspm.resampling import bootstrap_stack
 from loyaltyscope.plspm.specification import specify
+from loyaltyscope.numerics.options import check_choice, check_count, check_positive, check_seed
+from loyaltyscope.plspm.errors import MAX_ITER, MAX_RESAMPLES, PLSError
 
 __all__ = ["MGAResult", "pls_mga", "MGA_METHODS", "henseler_p"]
 
@@ -81,10 +83,13 @@ def pls_mga(model: str, data: pd.DataFrame, group, *, method: str = "permutation
     method : "permutation" (default) or "henseler" (seminr's bootstrap PLS-MGA).
     n_perm, n_boot : resamples for the two methods; ``seed`` makes them reproducible.
     """
-    if method not in MGA_METHODS:
-        raise ValueError(f"method must be one of {MGA_METHODS}, got {method!r}")
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    check_choice(method, "method", MGA_METHODS, PLSError)
+    check_choice(scheme, "scheme", SCHEMES, PLSError)
+    check_count(n_perm, "n_perm", 19, PLSError, maximum=MAX_RESAMPLES)
+    check_count(n_boot, "n_boot", 19, PLSError, maximum=MAX_RESAMPLES)
+    check_seed(seed, PLSError)
+    check_count(max_iter, "max_iter", 1, PLSError, maximum=MAX_ITER)
+    check_positive(tol, "tol", PLSError)
     spec = specify(model)
     tg = two_groups(spec, data, group, missing)
     C = spec.constructs

@@ -32,6 +32,8 @@ import pandas as pd
 from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.plspm.effects import total_effects
 from loyaltyscope.plspm.estimates import estimate_stack
+from loyaltyscope.numerics.options import check_count, check_seed
+from loyaltyscope.plspm.errors import PLSError
 
 __all__ = ["PredictResult", "pls_predict", "fold_ids", "TECHNIQUES"]
 
@@ -108,17 +110,16 @@ def pls_predict(fit, k: int = 10, repeats: int = 10, seed: int | None = None,
     """PLSpredict for a fitted model (``PLSResult.predict``); see the module docstring."""
     spec = fit.spec
     if technique not in TECHNIQUES:
-        raise ValueError(f"technique must be one of {TECHNIQUES}, got {technique!r}")
+        raise PLSError(f"technique must be one of {TECHNIQUES}, got {technique!r}")
     if len(set(spec.items)) != len(spec.items):
-        raise ValueError("PLSpredict is not defined for models that repeat an indicator in two blocks")
+        raise PLSError("PLSpredict is not defined for models that repeat an indicator in two blocks")
     if fit.consistent:
-        raise ValueError("PLSpredict uses the PLS (not PLSc) estimates; refit with consistent=False")
+        raise PLSError("PLSpredict uses the PLS (not PLSc) estimates; refit with consistent=False")
     raw = fit._data.raw
     n = raw.shape[0]
-    if not (2 <= k <= n):
-        raise ValueError(f"k must be between 2 and the number of rows ({n}), got {k}")
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    check_count(k, "k", 2, PLSError, maximum=n)
+    check_count(repeats, "repeats", 1, PLSError, maximum=1000)
+    check_seed(seed, PLSError)
     C = spec.constructs
     items_of = {c: [spec.unique_items.index(x) for x in spec.blocks[c]] for c in C}
     exo = [c for c in C if c not in spec.endogenous]

@@ -105,8 +105,16 @@ def outer_vif(S: np.ndarray, block: np.ndarray, m: int) -> np.ndarray:
     for j in range(m):
         c = np.flatnonzero(block == j)
         if c.size > 1:
-            out[c] = np.diag(np.linalg.inv(S[np.ix_(c, c)]))
+            out[c] = _inverse_diagonal(S[np.ix_(c, c)])
     return out
+
+
+def _inverse_diagonal(A: np.ndarray) -> np.ndarray:
+    """``diag(A^{-1})``; infinite for a singular ``A`` (perfect collinearity: VIF = inf)."""
+    try:
+        return np.diag(np.linalg.inv(A))
+    except np.linalg.LinAlgError:
+        return np.full(A.shape[0], np.inf)
 
 
 def _equations(D: np.ndarray):
@@ -121,7 +129,7 @@ def inner_vif(R: np.ndarray, D: np.ndarray) -> np.ndarray:
     """Inner VIF ``V[i, j]`` of predictor i in the equation of j (NaN where no path)."""
     out = np.full(D.shape, np.nan)
     for j, pred in _equations(D):
-        out[pred, j] = np.diag(np.linalg.inv(R[np.ix_(pred, pred)]))
+        out[pred, j] = _inverse_diagonal(R[np.ix_(pred, pred)])
     return out
 
 
@@ -138,7 +146,8 @@ def f_squared(R: np.ndarray, D: np.ndarray) -> np.ndarray:
     for j, pred in _equations(D):
         full = _r2(R, pred, j)
         for i in pred:
-            out[i, j] = (full - _r2(R, pred[pred != i], j)) / (1 - full)
+            with np.errstate(divide="ignore", invalid="ignore"):   # R² = 1: f² infinite, warned by pls()
+                out[i, j] = np.float64(full - _r2(R, pred[pred != i], j)) / np.float64(1 - full)
     return out
 
 

@@ -31,6 +31,7 @@ from scipy import stats
 
 from loyaltyscope.plspm.estimates import StackEstimates, estimate_stack
 from loyaltyscope.plspm.specification import PLSSpec
+from loyaltyscope.plspm.errors import PLSError
 
 __all__ = ["BootstrapDraws", "bootstrap_stack", "jackknife_stack", "interval", "CI_METHODS",
            "correlation_stack"]
@@ -70,7 +71,32 @@ def _expand(Sq: np.ndarray, pos: np.ndarray) -> np.ndarray:
 
 
 def _fields(est: StackEstimates) -> dict:
-    return {f: getattr(est, f) for f in _FIELDS}
+    return {f: getattr(est, f) for f in _FIELDS + ("converged",)}
+
+
+def _one_by_one(S, spec, scheme, consistent, max_iter, tol, sd):
+    """Estimates of each resample alone; a resample with a singular matrix is failed (NaN)."""
+    parts, converged = [], np.zeros(len(S), dtype=bool)
+    template = None
+    for b in range(len(S)):
+        try:
+            with np.errstate(all="ignore"):
+                f = _fields(estimate_stack(S[b:b + 1], spec, scheme, consistent, max_iter, tol,
+                                           None if sd is None else sd[b:b + 1]))
+            converged[b] = bool(f.pop("converged")[0])
+            template = template or f
+        except np.linalg.LinAlgError:
+            f = None
+        parts.append(f)
+    if template is None:
+        template = {k: np.zeros((1,) + _shape(spec, k)) for k in _FIELDS}
+    nan = {k: np.full_like(v, np.nan) for k, v in template.items()}
+    return {k: np.concatenate([(p or nan)[k] for p in parts]) for k in _FIELDS}, converged
+
+
+def _shape(spec: PLSSpec, field: str) -> tuple:
+    p, m = len(spec.items), len(spec.constructs)
+    return {"weights": (p,), "loadings": (p,), "paths": (m, m), "r2": (m,), "total": (m, m), "htmt": (m, m)}[field]
 
 
 def resample_sd(Z: np.ndarray, rows: np.ndarray, pos: np.ndarray, item_sd: np.ndarray | None):
@@ -84,9 +110,15 @@ def _chunk(Z, pos, spec, rows, scheme, consistent, max_iter, tol, item_sd=None):
     S = _expand(correlation_stack(Z, rows), pos)
     ok = np.isfinite(S).all(axis=(1, 2))
     S = np.where(ok[:, None, None], S, np.eye(S.shape[1]))
-    est = estimate_stack(S, spec, scheme, consistent, max_iter, tol, resample_sd(Z, rows, pos, item_sd))
-    out = _fields(est)
-    good = ok & est.converged
+    sd = resample_sd(Z, rows, pos, item_sd)
+    try:
+        with np.errstate(all="ignore"):    # a degenerate resample is counted as failed, not warned
+            out = _fields(estimate_stack(S, spec, scheme, consistent, max_iter, tol, sd))
+        converged = out.pop("converged")
+    except np.linalg.LinAlgError:     # a singular resample (few distinct rows): fit one by one
+        out, converged = _one_by_one(S, spec, scheme, consistent, max_iter, tol, sd)
+        ok &= converged
+    good = ok & converged
     for f in ("weights", "loadings", "paths", "r2", "total"):
         good &= np.isfinite(out[f].reshape(len(good), -1)).all(axis=1)
     return out, good
@@ -100,16 +132,16 @@ def bootstrap_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, n_boot: int, 
     ``pos`` the column of ``Z`` behind each block indicator; ``rows`` (n_boot, n) replays
     given resamples instead of drawing them (e.g. another program's, for a parity check)."""
     n = Z.shape[0]
-    if rows is None:
-        children = np.random.SeedSequence(seed).spawn(n_boot)
-        rows = np.stack([np.random.default_rng(c).integers(0, n, size=n) for c in children])
+    children = np.random.SeedSequence(seed).spawn(n_boot) if rows is None else None
     chunk = chunk or chunk_size(n, Z.shape[1])
     starts = list(range(0, n_boot, chunk))
     if progress is None:
         progress = n_boot >= 2000 and sys.stderr.isatty()
 
-    def run(s):
-        return _chunk(Z, pos, spec, rows[s:s + chunk], scheme, consistent, max_iter, tol, item_sd)
+    def run(s):   # a chunk's rows are drawn when it runs: memory stays bounded for any n_boot
+        part = rows[s:s + chunk] if children is None else \
+            np.stack([np.random.default_rng(c).integers(0, n, size=n) for c in children[s:s + chunk]])
+        return _chunk(Z, pos, spec, part, scheme, consistent, max_iter, tol, item_sd)
 
     if workers > 1:
         with ThreadPoolExecutor(workers) as ex:
@@ -140,9 +172,13 @@ def jackknife_stack(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, scheme: str, 
     for s in range(0, n, step):
         rows = np.array([np.delete(np.arange(n), i) for i in range(s, min(s + step, n))])
         S = _expand(correlation_stack(Z, rows), pos)
-        est = estimate_stack(S, spec, scheme, consistent, max_iter, tol, resample_sd(Z, rows, pos, item_sd))
+        sd = resample_sd(Z, rows, pos, item_sd)
+        try:
+            got = _fields(estimate_stack(S, spec, scheme, consistent, max_iter, tol, sd))
+        except np.linalg.LinAlgError:
+            got, _ = _one_by_one(S, spec, scheme, consistent, max_iter, tol, sd)
         for f in _FIELDS:
-            out[f].append(getattr(est, f))
+            out[f].append(got[f])
     return {f: np.concatenate(v) for f, v in out.items()}
 
 
@@ -155,9 +191,9 @@ def interval(draws: np.ndarray, est: np.ndarray, level: float, method: str,
         hi = np.quantile(draws, 1 - alpha / 2, axis=0)
         return lo, hi
     if method != "bca":
-        raise ValueError(f"boot_ci must be one of {CI_METHODS}, got {method!r}")
+        raise PLSError(f"boot_ci must be one of {CI_METHODS}, got {method!r}")
     if jack is None:
-        raise ValueError("BCa intervals need the jackknife estimates")
+        raise PLSError("BCa intervals need the jackknife estimates")
     with np.errstate(divide="ignore", invalid="ignore"):
         z0 = stats.norm.ppf(np.mean(draws < est[None], axis=0))
         d = jack.mean(axis=0)[None] - jack

@@ -97,7 +97,7 @@ def specify(model: str) -> PLSSpec:
     without a block, a structural model with a cycle.
     """
     if not isinstance(model, str):
-        raise TypeError(f"model must be a string of lavaan-style syntax, got {type(model).__name__}")
+        raise ModelSpecError(f"model must be a string of lavaan-style syntax, got {type(model).__name__}")
     text = _INTERACTION_RE.sub(lambda mt: f"{mt.group(1)}{_X}{mt.group(2)}", model)
     formulas = parse_model(text, formative=True)
     blocks: dict = {}
@@ -116,6 +116,9 @@ def specify(model: str) -> PLSSpec:
                 problems.append(f"line {f.line}: indicator {f.rhs!r} appears twice in block {f.lhs!r}")
             items.append(f.rhs)
         elif f.op == "~":
+            if f.modifier.fixed or f.modifier.label or f.modifier.start:
+                problems.append(f"line {f.line}: PLS estimates every path; no labels or fixed values "
+                                f"({f.lhs} ~ {f.rhs.replace(_X, ':')})")
             paths.append((f.rhs.replace(_X, ":"), f.lhs, f.line))
         else:
             problems.append(f"line {f.line}: operator {f.op!r} is not part of a PLS path model "

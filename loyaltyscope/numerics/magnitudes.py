@@ -1,0 +1,66 @@
+"""Columns of any magnitude: moments without overflow or underflow, and values that dominate.
+
+A column multiplied by 1e300 or 1e-300 describes the same respondents; correlations, R²
+shares and PLS weights must not change (issue 14: "HTMT must be scale invariant"). Squaring
+such values overflows to inf or underflows to 0, so every moment here is computed on the
+column centred by its mean and divided by its largest absolute deviation, then scaled back.
+A single row holding more than 90 % of a column's sum of squared deviations (one cell of
+1e300, a missing-value code 99 among 1-7 answers) gives finite but meaningless results: it
+is named in a note that the calling analysis puts on ``.warnings``.
+
+Pure functions over arrays (numpy's ``std`` squares the raw values, hence written here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["unit_scaled", "scaled_moments", "dominating_values", "DOMINANCE_SHARE"]
+
+DOMINANCE_SHARE = 0.9
+
+
+def unit_scaled(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, center, unit)`` with ``xs = (arr - center) / unit`` in [-1, 1] per column.
+
+    ``center`` is the column mean computed on the column divided by its largest absolute
+    value; ``unit`` the largest absolute deviation from it (1 for a constant column)."""
+    arr = np.asarray(arr, dtype=float)
+    if arr.shape[0] == 0:
+        return arr.copy(), np.zeros(arr.shape[1]), np.ones(arr.shape[1])
+    big = np.abs(arr).max(axis=0)
+    big = np.where((big > 0) & np.isfinite(big), big, 1.0)
+    center = (arr / big).mean(axis=0) * big
+    dev = arr - center
+    unit = np.abs(dev).max(axis=0)
+    unit = np.where((unit > 0) & np.isfinite(unit), unit, 1.0)
+    return dev / unit, center, unit
+
+
+def scaled_moments(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and n - 1 standard deviations (0 for a constant column), for any magnitude."""
+    xs, center, unit = unit_scaled(arr)
+    n = xs.shape[0]
+    m = xs.mean(axis=0) if n else np.zeros(xs.shape[1])
+    sd = np.sqrt(((xs - m) ** 2).sum(axis=0) / max(n - 1, 1)) * unit
+    return center + m * unit, sd
+
+
+def dominating_values(arr: np.ndarray, columns, rows, min_rows: int = 10) -> tuple[str, ...]:
+    """Notes naming each column in which one row holds > 90 % of the squared deviations
+    (checked from ``min_rows`` rows on: in tiny samples one value often does)."""
+    xs, _c, _u = unit_scaled(arr)
+    if xs.shape[0] < min_rows:
+        return ()
+    dev2 = (xs - xs.mean(axis=0)) ** 2
+    tot = dev2.sum(axis=0)
+    notes = []
+    for k, c in enumerate(columns):
+        if tot[k] > 0:
+            i = int(dev2[:, k].argmax())
+            share = dev2[i, k] / tot[k]
+            if share > DOMINANCE_SHARE:
+                notes.append(f"column {c!r}: row {rows[i]!r} (value {arr[i, k]:.6g}) holds {100 * share:.1f} % of "
+                             "the column's variance; results involving it are driven by that one value "
+                             "(a typing error or a missing-value code?)")
+    return tuple(notes)
