@@ -221,7 +221,7 @@ def channel_preferences(data, instrument="channel_preferences", n_factors: int |
     pa = parallel_analysis(X, n_iter=n_iter, seed=seed, fa="fa", cor=kind)
     mp = velicer_map(X)
     warns += list(k_stat.warnings) + list(pa.warnings)
-    adequacy = pd.DataFrame({"value": [k_stat.overall, b_stat.chisq, b_stat.p, pa.n_factors, mp.n_factors],
+    adequacy = pd.DataFrame({"value": [k_stat.overall, b_stat.chisq, b_stat.pvalue, pa.n_factors, mp.n_factors],
                              "note": ["KMO overall (>= 0.6 adequate)", f"Bartlett chi-square on {b_stat.df:g} df",
                                       "Bartlett p-value", f"parallel analysis ({pa.n_iter} iterations, {kind})",
                                       "Velicer MAP"]},

@@ -127,11 +127,10 @@ def _nps_table(df, item, wave_col, waves, confidence) -> pd.DataFrame:
     rows = []
     for w in waves:
         try:
-            t = nps(df.loc[df[wave_col] == w, item], confidence=confidence).table.iloc[0]
+            r = nps(df.loc[df[wave_col] == w, item], confidence=confidence)
         except ValueError as e:
             raise AnalysisError(f"NPS item {item!r} in wave {w!r}: {e}") from None
-        rows.append({"wave": w, "nps": t["nps"], "se": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
-                     "n": t["n"]})
+        rows.append({"wave": w, "nps": r.nps, "se": r.se, "ci_low": r.ci_low, "ci_high": r.ci_high, "n": r.nobs})
     t = pd.DataFrame(rows).set_index("wave")
     z = stats.norm.ppf(0.5 + confidence / 2)
     t["change"] = t["nps"] - t["nps"].iloc[0]

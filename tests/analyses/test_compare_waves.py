@@ -43,7 +43,7 @@ def test_latent_mean_shift_recovered_under_scalar_invariance():
     assert "scalar" in r.verdict[0] and "0.010" in r.verdict[0]
     # NPS per wave equals ls.nps; the change interval combines both SEs
     for w in ("2024", "2025"):
-        assert r.nps.loc[w, "nps"] == pytest.approx(ls.nps(d.loc[d["wave"] == w, "recommend"]).table["nps"].iloc[0])
+        assert r.nps.loc[w, "nps"] == pytest.approx(ls.nps(d.loc[d["wave"] == w, "recommend"]).nps)
     se = np.sqrt((r.nps["se"] ** 2).sum())
     assert r.nps.loc["2025", "change_high"] - r.nps.loc["2025", "change"] == pytest.approx(1.959964 * se, rel=1e-5)
 
