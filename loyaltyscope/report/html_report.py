@@ -90,6 +90,42 @@ class Section:
     failed: str = ""
 
 
+MAX_HTML_ROWS = 2000
+_SVG_DROP = {"script", "foreignObject", "iframe", "object", "embed"}
+
+
+def _safe_svg(svg: str, where: str) -> str:
+    """An SVG with nothing that can run: no script/foreignObject elements, no ``on*`` event
+    attributes, no ``javascript:`` links (figures from matplotlib and Graphviz have none; a
+    figure passed in by hand is cleaned). Parsed with defusedxml, so no entity expansion."""
+    import xml.etree.ElementTree as ET
+
+    from defusedxml import ElementTree as DET
+    try:
+        root = DET.fromstring(svg)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is the same answer
+        raise ValueError(f"report section {where!r}: a figure is not well-formed SVG ({exc})") from None
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag.split("}")[-1] in _SVG_DROP:
+                parent.remove(child)
+        for attr in list(parent.attrib):
+            name = attr.split("}")[-1].lower()
+            value = parent.attrib[attr].strip().lower()
+            if name.startswith("on") or (name == "href" and value.startswith(("javascript:", "data:text/html"))):
+                del parent.attrib[attr]
+    ET.register_namespace("", "http://www.w3.org/2000/svg")
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    return ET.tostring(root, encoding="unicode")
+
+
+def _capped(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    if len(df) <= MAX_HTML_ROWS:
+        return df, ""
+    return df.head(MAX_HTML_ROWS), (f"<p>First {MAX_HTML_ROWS:,} of {len(df):,} rows shown; every row is in "
+                                    "results.xlsx and results.json.</p>")
+
+
 def _render_result(title: str, result) -> tuple[str, str]:
     """(HTML, text) for a section's result; a clear TypeError naming the section otherwise."""
     if result is None:
@@ -99,7 +135,8 @@ def _render_result(title: str, result) -> tuple[str, str]:
     if isinstance(result, pd.Series):
         result = result.to_frame()
     if isinstance(result, pd.DataFrame):
-        return frame_html(result), frame_text(result)
+        shown, note = _capped(result)
+        return frame_html(shown) + note, frame_text(shown)
     if isinstance(result, dict):
         frame = pd.DataFrame({"value": pd.Series(result, dtype=object)})
         return frame_html(frame), frame_text(frame)
@@ -118,7 +155,7 @@ def _section_dict(s: Section) -> dict:
     for f in s.figures:
         key, caption, svg = f if not isinstance(f, Figure) else (f.key, f.caption, f.svg)
         if svg:
-            figs.append(dict(key=key, caption=caption, svg=Markup(svg)))
+            figs.append(dict(key=key, caption=caption, svg=Markup(_safe_svg(svg, s.title))))
     warns = list(s.warnings) or list(getattr(s.result, "warnings", ()) or ())
     return dict(title=s.title, note=s.note, html=Markup(html), text=text, figures=figs, warnings=warns, key=s.key,
                 failed=s.failed)
@@ -139,10 +176,14 @@ def render_report(sections, title: str = "loyaltyscope report", language: str = 
 def write_report(sections, path: str | Path, title: str = "loyaltyscope report", language: str = "en") -> Path:
     """Render the sections to ``path`` (a folder gets ``index.html``); return the file written."""
     path = Path(path)
-    if path.suffix.lower() != ".html":
-        path.mkdir(parents=True, exist_ok=True)
-        path = path / "index.html"
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(sections, title=title, language=language), encoding="utf-8")
+    html = render_report(sections, title=title, language=language)
+    try:
+        if path.suffix.lower() != ".html":
+            path.mkdir(parents=True, exist_ok=True)
+            path = path / "index.html"
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+    except (NotADirectoryError, FileExistsError, IsADirectoryError, PermissionError) as exc:
+        raise OSError(f"cannot write the report to {path.name!r}: {exc.strerror or exc}") from None
     return path

@@ -21,7 +21,7 @@ from typing import Mapping
 import pandas as pd
 
 from loyaltyscope.numerics.display import ResultProtocol
-from loyaltyscope.study.specification import StudySpec, load_study
+from loyaltyscope.study.specification import StudyError, StudySpec, load_study
 from loyaltyscope.study.steps import STEPS, StepOutput, StudyContext, descriptives_step, screening_step
 
 __all__ = ["StudyResult", "run_study", "prepare_study"]
@@ -100,7 +100,14 @@ def prepare_study(spec: StudySpec) -> StudyContext:
 def run_study(study, out_dir: str | Path | None = None, *, progress: bool | None = None) -> StudyResult:
     """Run a study (a :class:`StudySpec` or the path of a study YAML file) and, with
     ``out_dir``, write its outputs there. Returns a :class:`StudyResult`."""
-    spec = study if isinstance(study, StudySpec) else load_study(study)
+    if isinstance(study, StudySpec):
+        spec = study
+    elif isinstance(study, (str, Path)):
+        spec = load_study(study)
+    else:
+        raise StudyError("<study>", [f"expected a study file path or a StudySpec, got {type(study).__name__}"])
+    if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise StudyError(spec.source, [f"output folder {Path(out_dir).name!r} exists and is not a folder"])
     names = list(spec.analyses)
     bar = _Progress(len(names) + 3, progress)
     bar.step("reading and validating data")

@@ -48,6 +48,7 @@ ANALYSIS_ORDER = ("reliability", "efa", "cfa", "sem", "pls", "channel_preference
                   "key_drivers", "invariance", "compare_waves")
 
 MAX_STUDY_BYTES = 1_000_000
+MAX_RESAMPLES = 100_000          # as the analyses' own cap
 _ESTIMATORS = ("ML", "MLR", "MLM", "WLSMV")
 _TOP_KEYS = ("study", "instrument", "data", "id_column", "keep_columns", "missing_codes", "screening", "analyses")
 
@@ -196,9 +197,9 @@ def _validate_analyses(d, problems) -> dict:
         est = opts.get("estimator")
         if isinstance(est, str) and est.upper() not in _ESTIMATORS:
             problems.append(f"analyses.{name}.estimator: expected one of {', '.join(_ESTIMATORS)}, got {est!r}")
-        for k in ("bootstrap",):
-            if isinstance(opts.get(k), int) and not isinstance(opts.get(k), bool) and opts[k] < 0:
-                problems.append(f"analyses.{name}.{k}: expected 0 or more, got {opts[k]!r}")
+        b = opts.get("bootstrap")
+        if isinstance(b, int) and not isinstance(b, bool) and not 0 <= b <= MAX_RESAMPLES:
+            problems.append(f"analyses.{name}.bootstrap: expected 0 to {MAX_RESAMPLES:,} resamples, got {b!r}")
         out[name] = MappingProxyType(dict(opts))
     for name, needed in (("sem", "model"), ("pls", "model"), ("key_drivers", "outcome"), ("invariance", "group")):
         if name in out and needed not in out[name]:

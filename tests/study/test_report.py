@@ -58,3 +58,32 @@ def test_demo_writes_five_outputs(demo_run):
     excl = pd.read_csv(out / "exclusions.csv")
     assert len(excl) == res["rows"]["excluded"] and excl["reason"].notna().all()
 
+
+
+def test_hand_made_svg_figures_cannot_run_code(tmp_path):
+    evil = ('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script>'
+            '<a href="javascript:alert(3)"><rect width="5" height="5" onclick="alert(4)"/></a></svg>')
+    out = ls.write_report([ls.Section("s", None, figures=(("f", "cap", evil),))], tmp_path / "r.html").read_text()
+    body = out.split("<body>")[1]
+    assert "alert" not in body and "<rect" in body
+
+
+def test_huge_tables_are_capped_in_html(tmp_path):
+    df = pd.DataFrame({"x": np.arange(10_000.0)})
+    out = ls.write_report([ls.Section("s", df)], tmp_path / "r.html").read_text()
+    assert out.count("<tr>") < 2100 and "First 2,000 of 10,000 rows" in out
+
+
+def test_report_path_under_a_file_is_a_clear_error(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(OSError, match="cannot write the report"):
+        ls.write_report([ls.Section("s", "t")], f / "r.html")
+
+
+def test_run_study_refuses_what_is_not_a_study(tmp_path):
+    with pytest.raises(ls.StudyError):
+        ls.run_study(None)
+    with pytest.raises(ls.StudyError, match="expected 0 to 100,000 resamples"):
+        ls.study_from_dict({"instrument": "brand_loyalty", "data": [{"path": "x.csv"}],
+                            "analyses": {"key_drivers": {"outcome": "a", "drivers": ["b"], "bootstrap": 10 ** 12}}})
