@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 import loyaltyscope as ls
-from psych_reference import (TOL_ALPHA, TOL_OMEGA, as_matrix, bfi_reversed, load_case, load_data, load_extra,
-                             max_abs_diff)
+from reference import as_matrix, bfi_reversed, load_case, load_case_set, load_data, max_abs_diff, tolerances
 
 CASE = load_case("bfi_reliability")
-EXTRA = load_extra("reliability")
+EXTRA = load_case_set("reliability", "extra_psych")
+T, XT = tolerances(CASE), tolerances(EXTRA)
 BFI = load_data("bfi.csv")
 BFIR = bfi_reversed()
 HS = load_data("holzinger_swineford_1939.csv")
@@ -30,12 +30,12 @@ def test_reversal_matches_case():
 def test_alpha_equals_psych(scale):
     d = CASE["scales"][scale]
     a = ls.alpha(BFIR[d["items"]])
-    assert abs(a.raw_alpha - d["raw_alpha"]) < TOL_ALPHA
-    assert abs(a.std_alpha - d["std_alpha"]) < TOL_ALPHA
-    assert abs(a.average_r - d["average_r"]) < TOL_ALPHA
+    assert abs(a.raw_alpha - d["raw_alpha"]) < T["alpha"]
+    assert abs(a.std_alpha - d["std_alpha"]) < T["alpha"]
+    assert abs(a.average_r - d["average_r"]) < T["alpha"]
     assert list(a.item_stats.index) == d["items"]
-    assert max_abs_diff(a.item_stats["r_drop"], [d["r_drop"][i] for i in d["items"]]) < TOL_ALPHA
-    assert max_abs_diff(a.item_stats["alpha_if_deleted"], [d["alpha_if_deleted"][i] for i in d["items"]]) < TOL_ALPHA
+    assert max_abs_diff(a.item_stats["r_drop"], [d["r_drop"][i] for i in d["items"]]) < T["alpha"]
+    assert max_abs_diff(a.item_stats["alpha_if_deleted"], [d["alpha_if_deleted"][i] for i in d["items"]]) < T["alpha"]
     assert {"r_drop", "alpha_if_deleted", "std_alpha_if_deleted", "mean", "sd", "n"} <= set(a.item_stats.columns)
 
 
@@ -43,22 +43,22 @@ def test_alpha_equals_psych(scale):
 def test_alpha_with_reverse_argument_equals_prereversed(scale):
     d = CASE["scales"][scale]
     a = ls.alpha(BFI[d["items"]], reverse=d["reversed"])
-    assert abs(a.raw_alpha - d["raw_alpha"]) < TOL_ALPHA
+    assert abs(a.raw_alpha - d["raw_alpha"]) < T["alpha"]
 
 
 def test_reliability_table_equals_semtools():
     t = ls.reliability(CASE["cfa_model"], BFIR)
     assert list(t.index) == list(CASE["omega"])
     assert {"alpha", "omega", "ave"} <= set(t.columns)
-    assert max_abs_diff(t["omega"], list(CASE["omega"].values())) < TOL_OMEGA
-    assert max_abs_diff(t["ave"], list(CASE["ave"].values())) < TOL_OMEGA
-    assert max_abs_diff(t["alpha"], [CASE["scales"][c]["raw_alpha"] for c in t.index]) < TOL_ALPHA
+    assert max_abs_diff(t["omega"], list(CASE["omega"].values())) < T["omega"]
+    assert max_abs_diff(t["ave"], list(CASE["ave"].values())) < T["ave"]
+    assert max_abs_diff(t["alpha"], [CASE["scales"][c]["raw_alpha"] for c in t.index]) < T["alpha"]
 
 
 def test_htmt_equals_semtools():
     h = ls.htmt(CASE["cfa_model"], BFIR)
     assert list(h.index) == CASE["htmt_names"] == list(h.columns)
-    assert max_abs_diff(h, as_matrix(CASE["htmt"], 5)) < TOL_OMEGA
+    assert max_abs_diff(h, as_matrix(CASE["htmt"], 5)) < T["htmt"]
 
 
 def test_htmt_bootstrap_intervals_reproducible():
@@ -73,12 +73,16 @@ def test_htmt_bootstrap_intervals_reproducible():
 
 def test_fornell_larcker():
     t = ls.fornell_larcker(CASE["cfa_model"], BFIR)
-    assert np.allclose(np.diag(t.to_numpy()), np.sqrt(list(CASE["ave"].values())), atol=TOL_OMEGA)
+    assert np.allclose(np.diag(t.to_numpy()), np.sqrt(list(CASE["ave"].values())), atol=T["ave"])
     assert np.allclose(t.to_numpy(), t.to_numpy().T)
     assert set(t.attrs["satisfied"].index) == set(CASE["omega"])
 
 
 SRC = {"hs_visual": HS, "hs_all": HS, "bfi_N": BFIR, "bfi_unreversed_A": BFI, "bfi_all_reversed": BFIR}
+
+
+def test_extra_cases_present():
+    assert len(EXTRA["alpha"]) >= 5 and len(EXTRA["omega"]) >= 2 and len(CASE["scales"]) == 5
 
 
 @pytest.mark.parametrize("name", list(EXTRA["alpha"]))
@@ -87,13 +91,13 @@ def test_extra_alpha_all_statistics(name):
     a = ls.alpha(SRC[name][cs["items"]])
     for ours, ref in [(a.raw_alpha, "raw_alpha"), (a.std_alpha, "std_alpha"), (a.g6, "g6"), (a.average_r, "average_r"),
                       (a.s_n, "s_n"), (a.ase, "ase"), (a.mean, "mean"), (a.sd, "sd"), (a.median_r, "median_r")]:
-        assert abs(ours - cs[ref]) < TOL_ALPHA, ref
-    assert abs(a.feldt[0] - cs["feldt"]["lower"]) < TOL_ALPHA and abs(a.feldt[1] - cs["feldt"]["upper"]) < TOL_ALPHA
+        assert abs(ours - cs[ref]) < XT["alpha"], ref
+    assert abs(a.feldt[0] - cs["feldt"]["lower"]) < XT["alpha"] and abs(a.feldt[1] - cs["feldt"]["upper"]) < XT["alpha"]
     for col in ("n", "raw_r", "std_r", "r_cor", "r_drop", "mean", "sd"):
-        assert max_abs_diff(a.item_stats[col], list(cs["item_stats"][col].values())) < TOL_ALPHA, col
+        assert max_abs_diff(a.item_stats[col], list(cs["item_stats"][col].values())) < XT["alpha"], col
     for ref, col in (("raw_alpha", "alpha_if_deleted"), ("std_alpha", "std_alpha_if_deleted"),
                      ("average_r", "average_r_if_deleted")):
-        assert max_abs_diff(a.item_stats[col], list(cs["alpha_drop"][ref].values())) < TOL_ALPHA, col
+        assert max_abs_diff(a.item_stats[col], list(cs["alpha_drop"][ref].values())) < XT["alpha"], col
 
 
 def test_negative_item_rest_correlation_is_named():
@@ -124,25 +128,25 @@ def test_omega_equals_psych(name):
     cs = EXTRA["omega"][name]
     data = HS if name.startswith("hs") else BFIR
     o = ls.omega(data[cs["items"]], cs["n_factors"], method=cs["fm"])
-    assert abs(o.omega_h - cs["omega_h"]) < TOL_OMEGA
-    assert abs(o.omega_total - cs["omega_tot"]) < TOL_OMEGA
-    assert abs(o.alpha - cs["alpha"]) < TOL_OMEGA
-    assert abs(o.omega_limit - cs["omega_lim"]) < TOL_OMEGA
-    assert abs(o.g6 - cs["g6"]) < TOL_OMEGA
-    assert abs(o.ecv - cs["ecv"]) < TOL_OMEGA
-    assert max_abs_diff(o.loadings["g"], cs["g_loadings"]) < 1e-2
-    assert max_abs_diff(o.loadings["h2"], cs["h2"]) < 1e-2
+    assert abs(o.omega_h - cs["omega_h"]) < XT["omega"]
+    assert abs(o.omega_total - cs["omega_tot"]) < XT["omega"]
+    assert abs(o.alpha - cs["alpha"]) < XT["omega"]
+    assert abs(o.omega_limit - cs["omega_lim"]) < XT["omega"]
+    assert abs(o.g6 - cs["g6"]) < XT["omega"]
+    assert abs(o.ecv - cs["ecv"]) < XT["omega"]
+    assert max_abs_diff(o.loadings["g"], cs["g_loadings"]) < XT["loading"]
+    assert max_abs_diff(o.loadings["h2"], cs["h2"]) < XT["loading"]
 
 
 def test_extra_cfa_reliability_htmt():
     cs = EXTRA["cfa_hs"]
     t = ls.reliability(cs["model"], HS)
-    assert max_abs_diff(t["omega"], list(cs["omega"].values())) < TOL_OMEGA
-    assert max_abs_diff(t["ave"], list(cs["ave"].values())) < TOL_OMEGA
-    assert max_abs_diff(ls.htmt(cs["model"], HS), as_matrix(cs["htmt"], 3)) < TOL_OMEGA
-    assert max_abs_diff(ls.htmt(cs["model"], HS, htmt2=False), as_matrix(cs["htmt_arith"], 3)) < TOL_OMEGA
+    assert max_abs_diff(t["omega"], list(cs["omega"].values())) < XT["omega"]
+    assert max_abs_diff(t["ave"], list(cs["ave"].values())) < XT["ave"]
+    assert max_abs_diff(ls.htmt(cs["model"], HS), as_matrix(cs["htmt"], 3)) < XT["htmt"]
+    assert max_abs_diff(ls.htmt(cs["model"], HS, htmt2=False), as_matrix(cs["htmt_arith"], 3)) < XT["htmt"]
     m3 = "A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5\nN =~ N1 + N2 + N3 + N4 + N5"
-    assert max_abs_diff(ls.htmt(m3, BFIR, use="pairwise"), as_matrix(cs["htmt_pairwise_bfi"], 3)) < TOL_OMEGA
+    assert max_abs_diff(ls.htmt(m3, BFIR, use="pairwise"), as_matrix(cs["htmt_pairwise_bfi"], 3)) < XT["htmt"]
 
 
 def test_results_render_and_escape():
@@ -157,10 +161,10 @@ def test_results_render_and_escape():
 def test_alpha_from_a_correlation_matrix_equals_psych():
     cs = EXTRA["alpha_matrix"]
     a = ls.alpha(BFIR[cs["items"]].corr(), n_obs=cs["n_obs"])
-    assert abs(a.raw_alpha - cs["raw_alpha"]) < TOL_ALPHA and abs(a.std_alpha - cs["std_alpha"]) < TOL_ALPHA
-    assert abs(a.ase - cs["ase"]) < TOL_ALPHA
-    assert max_abs_diff(a.item_stats["r_drop"], cs["r_drop"]) < TOL_ALPHA
-    assert max_abs_diff(a.item_stats["alpha_if_deleted"], cs["alpha_if_deleted"]) < TOL_ALPHA
+    assert abs(a.raw_alpha - cs["raw_alpha"]) < XT["alpha"] and abs(a.std_alpha - cs["std_alpha"]) < XT["alpha"]
+    assert abs(a.ase - cs["ase"]) < XT["alpha"]
+    assert max_abs_diff(a.item_stats["r_drop"], cs["r_drop"]) < XT["alpha"]
+    assert max_abs_diff(a.item_stats["alpha_if_deleted"], cs["alpha_if_deleted"]) < XT["alpha"]
     # psych's Feldt interval for matrix input uses the matrix's row count as n (a psych slip); ours uses n_obs
     lo, hi = a.feldt
     assert lo < a.raw_alpha < hi and hi - lo < 0.03
