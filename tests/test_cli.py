@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from reference import data_path, load_case
 
 
@@ -11,6 +13,7 @@ def run(*args):
     return subprocess.run([sys.executable, "-m", "loyaltyscope.cli", *args], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_sem_json_matches_api(tmp_path):
     model = tmp_path / "m.lav"
     model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n")
@@ -22,6 +25,7 @@ def test_sem_json_matches_api(tmp_path):
     assert abs(res["fit_measures"]["chisq"] - case["fit"]["chisq"]) < 1e-3 * case["fit"]["chisq"]
 
 
+@pytest.mark.slow
 def test_missing_file_is_named(tmp_path):
     model = tmp_path / "m.lav"
     model.write_text("f =~ x1 + x2 + x3\n")
@@ -30,6 +34,7 @@ def test_missing_file_is_named(tmp_path):
     assert "nope.csv" in out.stderr and "does not exist" in out.stderr
 
 
+@pytest.mark.slow
 def test_syntax_error_is_reported_without_traceback(tmp_path):
     model = tmp_path / "m.lav"
     model.write_text("visual =~ x1 + x2 +\n")

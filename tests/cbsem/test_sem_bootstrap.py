@@ -40,6 +40,7 @@ def pd_boot2000(pd_case):
 
 
 # ----------------------------------------------------------------------------- vs lavaan
+@pytest.mark.slow
 def test_pd_sem_bootstrap_matches_lavaan(pd_case, pd_boot2000):
     case, _ = pd_case
     fit = pd_boot2000
@@ -61,6 +62,7 @@ def test_pd_sem_bootstrap_matches_lavaan(pd_case, pd_boot2000):
     assert not errors, "\n".join(errors)
 
 
+@pytest.mark.slow
 def test_defined_effects_percentile_within_0_1(pd_case, pd_boot2000):
     case, _ = pd_case
     ref = {r["lhs"]: r for r in case["params"] if r["op"] == ":="}
@@ -71,6 +73,7 @@ def test_defined_effects_percentile_within_0_1(pd_case, pd_boot2000):
         assert p.loc[name, "op"] == ":="
 
 
+@pytest.mark.slow
 def test_hs_cfa_bootstrap_matches_lavaan_perc_and_bca():
     """HS CFA, 2000 resamples: SEs, percentile, bca.simple and BCa limits (lavaan's ``bca`` takes
     the acceleration from a regression on the resampling counts, ours from the jackknife)."""
@@ -96,6 +99,7 @@ def test_hs_cfa_bootstrap_matches_lavaan_perc_and_bca():
     assert len(boot.jackknife()) == 301
 
 
+@pytest.mark.slow
 def test_bollen_stine_pvalue_matches_lavaan(pd_case):
     case, data = pd_case
     ref = _extra("pd_sem_bollen_stine")
@@ -133,6 +137,7 @@ def test_bollen_stine_data_have_the_implied_moments(pd_case, monkeypatch):
 
 
 # ----------------------------------------------------------------------------- reproducibility
+@pytest.mark.slow
 def test_same_seed_same_numbers_any_worker_count(pd_case):
     case, data = pd_case
     runs = [ls.sem(case["model"], data, se="bootstrap", bootstrap=130, seed=42, workers=w) for w in (1, 2, 3)]
@@ -165,6 +170,7 @@ def tiny_fit():
     return ls.sem("F =~ v1 + v2 + v3 + v4 + v5 + v6", data, se="bootstrap", bootstrap=60, seed=5)
 
 
+@pytest.mark.slow
 def test_failed_resamples_are_counted_excluded_and_reported(tiny_fit):
     boot = tiny_fit.extra["bootstrap"]
     status = pd.Series(boot.status)
@@ -191,6 +197,7 @@ def test_failed_resamples_are_counted_excluded_and_reported(tiny_fit):
 
 
 # ----------------------------------------------------------------------------- the statistics
+@pytest.mark.slow
 def test_se_and_vcov_conventions_of_lavaan(pd_boot2000):
     boot = pd_boot2000.extra["bootstrap"]
     S = boot.samples
@@ -205,6 +212,7 @@ def test_se_and_vcov_conventions_of_lavaan(pd_boot2000):
     np.testing.assert_allclose(p["pvalue"], 2 * stats.norm.sf(z.abs()))
 
 
+@pytest.mark.slow
 def test_intervals_of_any_function_from_the_samples(pd_boot2000):
     boot = pd_boot2000.extra["bootstrap"]
     S = boot.samples
@@ -216,6 +224,7 @@ def test_intervals_of_any_function_from_the_samples(pd_boot2000):
     assert ci.loc["indirect"].tolist() == [p.loc["indirect", "ci_lower"], p.loc["indirect", "ci_upper"]]
 
 
+@pytest.mark.slow
 def test_bca_on_a_fit(pd_case):
     case, data = pd_case
     fit = ls.sem(case["model"], data, se="bootstrap", bootstrap=400, seed=11, boot_ci="bca")
@@ -271,6 +280,7 @@ def test_weighted_moments_equal_direct_resamples():
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kw", [dict(estimator="MLR"), dict(group="school", group_equal="loadings"),
                                 dict(missing="fiml")], ids=["mlr", "groups", "fiml"])
 def test_bootstrap_other_fits_resemble_robust_ses(kw):
@@ -288,6 +298,7 @@ def test_bootstrap_other_fits_resemble_robust_ses(kw):
     assert ratio.between(0.7, 1.4).all(), ratio.describe()
 
 
+@pytest.mark.slow
 def test_fixed_x_covariates_are_resampled(pd_case):
     _, data = pd_case
     model = "y1 ~ x1 + x2\ny5 ~ y1 + x1"

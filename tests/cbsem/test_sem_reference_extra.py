@@ -6,13 +6,14 @@ import loyaltyscope as ls
 from reference import case_names, compare_sem, load_case, load_data, sem_kwargs
 
 EXTRA = case_names("extra", kind="sem")
+SLOW = {"hs_metric_fiml_mlr", "hs_cfa_fiml_mlr"}       # FIML with robust SEs: 5-10 s each
 
 
 def test_extra_cases_present():
     assert len(EXTRA) >= 12
 
 
-@pytest.mark.parametrize("name", EXTRA)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in EXTRA])
 def test_matches_lavaan(name):
     case = load_case(name, "extra")
     data = load_data(case)

@@ -46,6 +46,7 @@ def study_run(tmp_path_factory):
     return folder / "out", result
 
 
+@pytest.mark.slow
 def test_results_json_equals_lavaan(study_run):
     out, result = study_run
     assert not result.failed, {k: s.failed for k, s in result.steps.items()}
@@ -76,6 +77,7 @@ def test_results_json_equals_lavaan(study_run):
     assert checked == len(case["params"]) > 50
 
 
+@pytest.mark.slow
 def test_markup_in_wording_and_titles_is_escaped_everywhere(study_run):
     out, _ = study_run
     html = (out / "report.html").read_text(encoding="utf-8")

@@ -219,6 +219,7 @@ def test_instrument_html_escapes():
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
+@pytest.mark.slow
 def test_instruments_ship_in_the_wheel(tmp_path):
     """A regular (non-editable) wheel carries the YAML files, and the loader finds them."""
     wheel_dir = tmp_path / "wheel"

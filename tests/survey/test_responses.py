@@ -117,6 +117,7 @@ def _check_oracle(r, cells, row_of):
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(messy_frame(with_id=False))
 def test_property_dataframe_rows_accounted(frame_cells):
@@ -128,6 +129,7 @@ def test_property_dataframe_rows_accounted(frame_cells):
     assert missing_cols == set(INST.item_ids) - set(ITEMS)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(messy_frame(with_id=True))
 def test_property_ids_duplicates_collisions(frame_cells):
@@ -153,6 +155,7 @@ def test_property_ids_duplicates_collisions(frame_cells):
         ls.read_responses(df, INST, id_column="respondent_id", strict=True)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(messy_frame(with_id=True),
        st.sampled_from([",", ";", "\t", "|"]),
@@ -169,6 +172,7 @@ def test_property_csv_rows_accounted(frame_cells, sep, encoding, newline):
     _check_oracle(r, cells, row_of=lambda i: i + 2)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.lists(st.one_of(st.text(max_size=5), st.integers(-3, 9), st.none()), min_size=1, max_size=8),
                 max_size=12),
