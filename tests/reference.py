@@ -1,5 +1,6 @@
 """The one loader of the reference cases (tests/reference, see SOURCE.md there) and the
 comparisons with them: SEM cases (lavaan), psych/semTools cases (factor alignment), PLS files.
+(``tests/psych_reference.py`` only re-exports names from here.)
 
 - ``load_case(name, folder="cases")`` — one case file (a dict, with its ``tolerances``);
   ``load_case_set(name, folder)`` — a file holding several cases (``extra_psych/efa.json``, ...)
@@ -57,7 +58,8 @@ DEFAULT_TOLERANCES = {
     "pls_bootstrap": {"interval": 2e-3, "mean": 2e-3, "sd": 2e-3, "predict": 2e-3},
 }
 # kind of the files that carry no "kind" field (several cases in one file, or raw R output)
-FILE_KINDS = {"extra/boot_intervals": "boot_intervals", "extra_psych/efa": "efa", "extra_psych/polychoric": "polychoric",
+FILE_KINDS = {"extra/boot_intervals": "boot_intervals", "extra_psych/efa": "efa",
+              "extra_psych/polychoric": "polychoric",
               "extra_psych/reliability": "reliability", "extra_psych/retention": "retention", "analyses/lrt": "lrt",
               "partable/lavaanify": "partable", "pls/boot_bca/bca_reference": "pls_bootstrap",
               "pls/seminr_py/seminr_py_reference": "pls_bootstrap"}
@@ -234,7 +236,7 @@ def _key(lhs, op, rhs, group):
         lhs, rhs = sorted((lhs, rhs))
     if op == ":=":
         rhs = ""
-    return (lhs, op, rhs, int(group) if group is not None and not (isinstance(group, float) and math.isnan(group)) else 1)
+    return (lhs, op, rhs, 1 if _isnan(group) else int(group))
 
 
 def match_params(ours: pd.DataFrame, ref_rows: list[dict]):

@@ -8,7 +8,7 @@ import pytest
 import loyaltyscope as ls
 from loyaltyscope.plspm.resampling import bootstrap_stack
 from loyaltyscope.plspm.specification import specify
-from pls_reference import MOBI4, load_mobi, seminr_table
+from reference import MOBI4, load_mobi, seminr_table
 
 
 

@@ -5,9 +5,10 @@
 # what sem() builds with its defaults (auto.fix.first, auto.var, auto.cov.lv.x, auto.cov.y,
 # fixed.x, group.equal labels). The data are the package's bundled copy.
 suppressMessages({library(lavaan); library(jsonlite)})
-hs <- read.csv("../../../loyaltyscope/datasets/data/holzinger_swineford_1939.csv")
-pd <- read.csv("../../../loyaltyscope/datasets/data/political_democracy.csv")
+pkg_data <- function(f) read.csv(file.path("../../../loyaltyscope/datasets/data", f))
+hs <- pkg_data("holzinger_swineford_1939.csv"); pd <- pkg_data("political_democracy.csv")
 HS <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
+# Bollen's political democracy model without labels (the table's defaults are the point here)
 PD <- 'ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\ndem60 ~ ind60\ndem65 ~ ind60 + dem60\ny1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8'
 LVY <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ntextual ~ visual\nspeed ~ visual'
 PATH <- 'x9 ~ x1 + x2 + x3\nx8 ~ x1'
