@@ -3,26 +3,29 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-REF = Path(__file__).parent / "reference"
+import pytest
+
+from reference import data_path, load_case
 
 
 def run(*args):
     return subprocess.run([sys.executable, "-m", "loyaltyscope.cli", *args], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_sem_json_matches_api(tmp_path):
     model = tmp_path / "m.lav"
     model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n")
-    out = run("sem", str(model), str(REF / "data" / "holzinger_swineford_1939.csv"), "--json")
+    out = run("sem", str(model), str(data_path("holzinger_swineford_1939.csv")), "--json")
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)
-    case = json.loads((REF / "cases" / "hs_cfa_ml.json").read_text())
+    case = load_case("hs_cfa_ml")
     assert res["fit_measures"]["df"] == case["fit"]["df"]
     assert abs(res["fit_measures"]["chisq"] - case["fit"]["chisq"]) < 1e-3 * case["fit"]["chisq"]
 
 
+@pytest.mark.slow
 def test_missing_file_is_named(tmp_path):
     model = tmp_path / "m.lav"
     model.write_text("f =~ x1 + x2 + x3\n")
@@ -31,9 +34,10 @@ def test_missing_file_is_named(tmp_path):
     assert "nope.csv" in out.stderr and "does not exist" in out.stderr
 
 
+@pytest.mark.slow
 def test_syntax_error_is_reported_without_traceback(tmp_path):
     model = tmp_path / "m.lav"
     model.write_text("visual =~ x1 + x2 +\n")
-    out = run("sem", str(model), str(REF / "data" / "holzinger_swineford_1939.csv"))
+    out = run("sem", str(model), str(data_path("holzinger_swineford_1939.csv")))
     assert out.returncode != 0
     assert "line 1, column" in out.stderr and "Traceback" not in out.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import loyaltyscope as ls
-
-REF = Path(__file__).parents[1] / "reference"
+from reference import load_data
 
 
 def _saves(fig, tmp_path, name):
@@ -21,7 +19,7 @@ def _saves(fig, tmp_path, name):
 
 
 def test_driver_ipa_and_path_figures(tmp_path):
-    d = pd.read_csv(REF / "data" / "holzinger_swineford_1939.csv")
+    d = load_data("holzinger_swineford_1939.csv")
     kd = ls.key_drivers(d, "x9", ["x1", "x2", "x3", "x7", "x8"], bootstrap=20, seed=1)
     _saves(kd.plot(), tmp_path, "drivers")
     ip = kd.ipa()

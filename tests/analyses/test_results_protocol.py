@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import loyaltyscope as ls
-
-REF = Path(__file__).parents[1] / "reference"
+from reference import load_data
 
 
 def _results():
-    hs = pd.read_csv(REF / "data" / "holzinger_swineford_1939.csv")
+    hs = load_data("holzinger_swineford_1939.csv")
     kd = ls.key_drivers(hs, "x9", ["x1", "x2", "x3"])
     m3 = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
     yield kd

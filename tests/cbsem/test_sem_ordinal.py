@@ -6,7 +6,6 @@ Reference values: ``tests/reference/cases/bfi_ordinal_wlsmv.json`` (shared set) 
 an SEM with a defined parameter and a residual covariance, binary items).
 """
 
-import json
 
 import numpy as np
 import pandas as pd
@@ -16,16 +15,16 @@ from scipy.stats import multivariate_normal
 import loyaltyscope as ls
 from loyaltyscope.cbsem import DataError
 from loyaltyscope.cbsem.ordinal import bvn_cdf, ordinal_sample_stats
-from reference import REF, compare_sem, load_case, load_data, sem_kwargs
+from reference import case_names, compare_sem, load_case, load_data, sem_kwargs
 
 AC = ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]
 MODEL = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
-EXTRA = sorted(p.stem for p in (REF / "extra_ordinal").glob("*.json"))
+EXTRA = case_names("extra_ordinal")
 
 
 @pytest.fixture(scope="module")
 def bfi():
-    return pd.read_csv(REF / "data" / "bfi.csv")
+    return load_data("bfi.csv")
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +41,14 @@ def test_reference_case_matches_lavaan(ref_fit):
     compare_sem(fit, case)
 
 
+def test_ordinal_cases_present():
+    assert len(EXTRA) >= 13
+
+
 @pytest.mark.parametrize("name", EXTRA)
 def test_more_ordinal_cases_match_lavaan(name):
-    case = json.loads((REF / "extra_ordinal" / f"{name}.json").read_text())
-    data = pd.read_csv(REF / "data" / case["data"])
+    case = load_case(name, "extra_ordinal")
+    data = load_data(case)
     fit = ls.sem(case["model"], data, **sem_kwargs(case))
     assert fit.converged
     compare_sem(fit, case)

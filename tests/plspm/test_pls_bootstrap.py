@@ -8,7 +8,7 @@ import pytest
 import loyaltyscope as ls
 from loyaltyscope.plspm.resampling import bootstrap_stack
 from loyaltyscope.plspm.specification import specify
-from pls_reference import MOBI4, load_mobi, seminr_table
+from reference import MOBI4, load_mobi, seminr_table
 
 
 
@@ -85,9 +85,9 @@ def _replay(consistent, scheme):
 def test_bootstrap_replayed_equals_seminr_py(case, consistent, scheme):
     """Same resamples as the seminr Python package -> the same percentile intervals (2e-3),
     for PLS and PLSc (seminr_py_reference.json, generator beside it)."""
-    import json
-    from pls_reference import PLS_REF
-    ref = json.loads((PLS_REF / "seminr_py" / "seminr_py_reference.json").read_text())["bootstrap"][case]
+    from reference import load_case, tol
+    file = load_case("seminr_py_reference", "pls/seminr_py")
+    ref, t_mean, t_sd, t_ci = (file["bootstrap"][case], tol(file, "mean"), tol(file, "sd"), tol(file, "interval"))
     spec, boot, interval = _replay(consistent, scheme)
     assert len(boot.draws["paths"]) == ref["boots"] == 200
     C = spec.constructs
@@ -95,33 +95,33 @@ def test_bootstrap_replayed_equals_seminr_py(case, consistent, scheme):
         a, b = (s.strip() for s in key.split("->"))
         d = boot.draws["paths"][:, C.index(a), C.index(b)]
         lo, hi = interval(d[:, None], np.array([0.0]), 0.95, "percentile")
-        assert d.mean() == pytest.approx(v["mean"], abs=2e-3)
-        assert d.std(ddof=1) == pytest.approx(v["sd"], abs=2e-3)
-        assert lo[0] == pytest.approx(v["ci_lower"], abs=2e-3) and hi[0] == pytest.approx(v["ci_upper"], abs=2e-3)
+        assert d.mean() == pytest.approx(v["mean"], abs=t_mean)
+        assert d.std(ddof=1) == pytest.approx(v["sd"], abs=t_sd)
+        assert lo[0] == pytest.approx(v["ci_lower"], abs=t_ci) and hi[0] == pytest.approx(v["ci_upper"], abs=t_ci)
     items = list(spec.items)
     for key, v in ref["loadings"].items():
         item, lv = (s.strip() for s in key.split("->"))
         d = boot.draws["loadings"][:, items.index(item)]
-        assert d.mean() == pytest.approx(v["mean"], abs=2e-3), key
+        assert d.mean() == pytest.approx(v["mean"], abs=t_mean), key
     for key, v in ref["htmt"].items():
         a, b = (s.strip() for s in key.split("->"))
         d = boot.draws["htmt"][:, C.index(a), C.index(b)]
-        assert d.std(ddof=1) == pytest.approx(v["sd"], abs=2e-3), key
+        assert d.std(ddof=1) == pytest.approx(v["sd"], abs=t_sd), key
 
 
 def test_interval_rules_equal_r_boot():
     """BCa and percentile bounds on R's own draws (boot 1.3-28.1, boot.ci with the jackknife
     influence values; tests/reference/pls/boot_bca). boot interpolates order statistics on the
     normal scale, we take R's quantile type 7: equal to 2e-3."""
-    import json
     from loyaltyscope.plspm.resampling import interval
-    from pls_reference import PLS_REF
-    ref = json.loads((PLS_REF / "boot_bca" / "bca_reference.json").read_text())
+    from reference import load_case, tol
+    ref = load_case("bca_reference", "pls/boot_bca")
+    lim = tol(ref, "interval")
     t, t0, jack = np.array(ref["t"])[:, None], np.array([ref["t0"]]), np.array(ref["jack"])[:, None]
     lo, hi = interval(t, t0, 0.95, "bca", jack)
-    assert lo[0] == pytest.approx(ref["bca"][0], abs=2e-3) and hi[0] == pytest.approx(ref["bca"][1], abs=2e-3)
+    assert lo[0] == pytest.approx(ref["bca"][0], abs=lim) and hi[0] == pytest.approx(ref["bca"][1], abs=lim)
     lo, hi = interval(t, t0, 0.95, "percentile")
-    assert lo[0] == pytest.approx(ref["perc"][0], abs=2e-3) and hi[0] == pytest.approx(ref["perc"][1], abs=2e-3)
+    assert lo[0] == pytest.approx(ref["perc"][0], abs=lim) and hi[0] == pytest.approx(ref["perc"][1], abs=lim)
 
 
 def test_public_api_same_numbers_for_any_worker_count():

@@ -8,7 +8,7 @@ import pytest
 
 import loyaltyscope as ls
 from loyaltyscope.plspm.demo import ECSI_MOBI_MODEL
-from pls_reference import PLS_REF, load_mobi, seminr_table
+from reference import PLS_REF, load_mobi, seminr_table
 
 
 @pytest.fixture(scope="module")

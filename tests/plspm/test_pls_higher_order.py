@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import loyaltyscope as ls
-from pls_reference import load_mobi, seminr_table
+from reference import load_mobi, seminr_table
 
 HOC = """
 Image        =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5

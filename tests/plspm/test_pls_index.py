@@ -8,7 +8,7 @@ import pytest
 
 import loyaltyscope as ls
 from loyaltyscope.plspm.demo import ECSI_MOBI_MODEL, ecsi_demo
-from pls_reference import load_mobi, smartpls_table
+from reference import load_mobi, smartpls_table
 
 
 @pytest.fixture(scope="module")

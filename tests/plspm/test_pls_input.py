@@ -7,7 +7,7 @@ import pytest
 
 import loyaltyscope as ls
 from loyaltyscope.plspm.demo import ECSI_MOBI_MODEL
-from pls_reference import MOBI4, load_mobi
+from reference import MOBI4, load_mobi
 
 
 def test_data_problems_are_collected_and_named():

@@ -5,7 +5,7 @@ two-stage together with a two-stage higher-order construct (hoc_2si-paths.csv, t
 import pytest
 
 import loyaltyscope as ls
-from pls_reference import load_mobi, seminr_table
+from reference import load_mobi, seminr_table
 
 MOD = """
 Image        =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5

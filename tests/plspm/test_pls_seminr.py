@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import loyaltyscope as ls
-from pls_reference import MOBI4, load_corp_rep, load_mobi, max_abs, seminr_table
+from reference import MOBI4, load_corp_rep, load_mobi, max_abs, seminr_table
 
 TOL = 2e-3
 ORDER = ["Image", "Expectation", "Value", "Satisfaction"]

@@ -6,7 +6,7 @@ import pytest
 
 import loyaltyscope as ls
 from loyaltyscope.plspm.demo import ECSI_MOBI_MODEL
-from pls_reference import load_mobi, lookup, smartpls_table
+from reference import load_mobi, lookup, smartpls_table
 
 TOL = 2e-3
 

@@ -9,12 +9,13 @@ import pytest
 from scipy.stats import multivariate_normal
 
 import loyaltyscope as ls
-from psych_reference import TOL_POLY, as_matrix, load_case, load_data, load_extra, max_abs_diff
+from reference import as_matrix, load_case, load_case_set, load_data, max_abs_diff, tolerances
 
 pc = importlib.import_module("loyaltyscope.psychometrics.polychoric_correlation")   # the module (ls.polychoric is the function)
 
 CASE = load_case("bfi_polychoric")
-EXTRA = load_extra("polychoric")
+EXTRA = load_case_set("polychoric", "extra_psych")
+T, XT = tolerances(CASE), tolerances(EXTRA)
 BFI = load_data("bfi.csv")
 
 
@@ -25,8 +26,8 @@ def test_bfi_polychoric_equals_psych():
     r = ls.polychoric(BFI[CASE["items"]])
     p = len(CASE["items"])
     assert list(r.rho.index) == CASE["items"]
-    assert max_abs_diff(r.rho, as_matrix(CASE["rho"], p)) < TOL_POLY
-    assert max_abs_diff(r.tau, as_matrix(CASE["tau"], p)) < TOL_POLY
+    assert max_abs_diff(r.rho, as_matrix(CASE["rho"], p)) < T["rho"]
+    assert max_abs_diff(r.tau, as_matrix(CASE["tau"], p)) < T["tau"]
     assert r.global_thresholds and not r.smoothed
 
 
@@ -41,16 +42,20 @@ def _extra_data(name, cs):
     return x
 
 
+def test_extra_cases_present():
+    assert len(EXTRA) >= 4
+
+
 @pytest.mark.parametrize("name", list(EXTRA))
 def test_extra_polychoric_equals_psych(name):
     cs = EXTRA[name]
     r = ls.polychoric(_extra_data(name, cs))
     p = len(cs["items"])
-    assert max_abs_diff(r.rho, as_matrix(cs["rho"], p)) < TOL_POLY
+    assert max_abs_diff(r.rho, as_matrix(cs["rho"], p)) < XT["rho"]
     tau = as_matrix(cs["tau"], p)                    # null = +Inf in the JSON
     ours = r.tau.to_numpy()
     fin = np.isfinite(tau)
-    assert max_abs_diff(ours[fin], tau[fin]) < TOL_POLY
+    assert max_abs_diff(ours[fin], tau[fin]) < XT["tau"]
     assert np.isinf(ours[~fin]).all()
     assert r.global_thresholds == (not any("global set to FALSE" in w for w in cs["warnings"]))
 

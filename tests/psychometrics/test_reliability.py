@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 
 import loyaltyscope as ls
-from psych_reference import (TOL_ALPHA, TOL_OMEGA, as_matrix, bfi_reversed, load_case, load_data, load_extra,
-                             max_abs_diff)
+from reference import as_matrix, bfi_reversed, load_case, load_case_set, load_data, max_abs_diff, tolerances
 
 CASE = load_case("bfi_reliability")
-EXTRA = load_extra("reliability")
+EXTRA = load_case_set("reliability", "extra_psych")
+T, XT = tolerances(CASE), tolerances(EXTRA)
+TOL_ALPHA, TOL_OMEGA = T["alpha"], T["omega"]   # stored in the case file
 BFI = load_data("bfi.csv")
 BFIR = bfi_reversed()
 HS = load_data("holzinger_swineford_1939.csv")
@@ -30,12 +31,12 @@ def test_reversal_matches_case():
 def test_alpha_equals_psych(scale):
     d = CASE["scales"][scale]
     a = ls.alpha(BFIR[d["items"]])
-    assert abs(a.raw_alpha - d["raw_alpha"]) < TOL_ALPHA
-    assert abs(a.std_alpha - d["std_alpha"]) < TOL_ALPHA
-    assert abs(a.average_r - d["average_r"]) < TOL_ALPHA
+    assert abs(a.raw_alpha - d["raw_alpha"]) < T["alpha"]
+    assert abs(a.std_alpha - d["std_alpha"]) < T["alpha"]
+    assert abs(a.average_r - d["average_r"]) < T["alpha"]
     assert list(a.item_stats.index) == d["items"]
-    assert max_abs_diff(a.item_stats["r_drop"], [d["r_drop"][i] for i in d["items"]]) < TOL_ALPHA
-    assert max_abs_diff(a.item_stats["alpha_if_deleted"], [d["alpha_if_deleted"][i] for i in d["items"]]) < TOL_ALPHA
+    assert max_abs_diff(a.item_stats["r_drop"], [d["r_drop"][i] for i in d["items"]]) < T["alpha"]
+    assert max_abs_diff(a.item_stats["alpha_if_deleted"], [d["alpha_if_deleted"][i] for i in d["items"]]) < T["alpha"]
     assert {"r_drop", "alpha_if_deleted", "std_alpha_if_deleted", "mean", "sd", "n"} <= set(a.item_stats.columns)
 
 
@@ -43,22 +44,22 @@ def test_alpha_equals_psych(scale):
 def test_alpha_with_reverse_argument_equals_prereversed(scale):
     d = CASE["scales"][scale]
     a = ls.alpha(BFI[d["items"]], reverse=d["reversed"])
-    assert abs(a.raw_alpha - d["raw_alpha"]) < TOL_ALPHA
+    assert abs(a.raw_alpha - d["raw_alpha"]) < T["alpha"]
 
 
 def test_reliability_table_equals_semtools():
     t = ls.reliability(CASE["cfa_model"], BFIR).table
     assert list(t.index) == list(CASE["omega"])
     assert {"alpha", "omega", "ave"} <= set(t.columns)
-    assert max_abs_diff(t["omega"], list(CASE["omega"].values())) < TOL_OMEGA
-    assert max_abs_diff(t["ave"], list(CASE["ave"].values())) < TOL_OMEGA
-    assert max_abs_diff(t["alpha"], [CASE["scales"][c]["raw_alpha"] for c in t.index]) < TOL_ALPHA
+    assert max_abs_diff(t["omega"], list(CASE["omega"].values())) < T["omega"]
+    assert max_abs_diff(t["ave"], list(CASE["ave"].values())) < T["ave"]
+    assert max_abs_diff(t["alpha"], [CASE["scales"][c]["raw_alpha"] for c in t.index]) < T["alpha"]
 
 
 def test_htmt_equals_semtools():
     h = ls.htmt(CASE["cfa_model"], BFIR).htmt
     assert list(h.index) == CASE["htmt_names"] == list(h.columns)
-    assert max_abs_diff(h, as_matrix(CASE["htmt"], 5)) < TOL_OMEGA
+    assert max_abs_diff(h, as_matrix(CASE["htmt"], 5)) < T["htmt"]
 
 
 def test_htmt_bootstrap_intervals_reproducible():
@@ -83,19 +84,23 @@ def test_fornell_larcker():
 SRC = {"hs_visual": HS, "hs_all": HS, "bfi_N": BFIR, "bfi_unreversed_A": BFI, "bfi_all_reversed": BFIR}
 
 
+def test_extra_cases_present():
+    assert len(EXTRA["alpha"]) >= 5 and len(EXTRA["omega"]) >= 2 and len(CASE["scales"]) == 5
+
+
 @pytest.mark.parametrize("name", list(EXTRA["alpha"]))
 def test_extra_alpha_all_statistics(name):
     cs = EXTRA["alpha"][name]
     a = ls.alpha(SRC[name][cs["items"]])
     for ours, ref in [(a.raw_alpha, "raw_alpha"), (a.std_alpha, "std_alpha"), (a.g6, "g6"), (a.average_r, "average_r"),
                       (a.s_n, "s_n"), (a.ase, "ase"), (a.mean, "mean"), (a.sd, "sd"), (a.median_r, "median_r")]:
-        assert abs(ours - cs[ref]) < TOL_ALPHA, ref
-    assert abs(a.feldt[0] - cs["feldt"]["lower"]) < TOL_ALPHA and abs(a.feldt[1] - cs["feldt"]["upper"]) < TOL_ALPHA
+        assert abs(ours - cs[ref]) < XT["alpha"], ref
+    assert abs(a.feldt[0] - cs["feldt"]["lower"]) < XT["alpha"] and abs(a.feldt[1] - cs["feldt"]["upper"]) < XT["alpha"]
     for col in ("n", "raw_r", "std_r", "r_cor", "r_drop", "mean", "sd"):
-        assert max_abs_diff(a.item_stats[col], list(cs["item_stats"][col].values())) < TOL_ALPHA, col
+        assert max_abs_diff(a.item_stats[col], list(cs["item_stats"][col].values())) < XT["alpha"], col
     for ref, col in (("raw_alpha", "alpha_if_deleted"), ("std_alpha", "std_alpha_if_deleted"),
                      ("average_r", "average_r_if_deleted")):
-        assert max_abs_diff(a.item_stats[col], list(cs["alpha_drop"][ref].values())) < TOL_ALPHA, col
+        assert max_abs_diff(a.item_stats[col], list(cs["alpha_drop"][ref].values())) < XT["alpha"], col
 
 
 def test_negative_item_rest_correlation_is_named():
@@ -126,14 +131,14 @@ def test_omega_equals_psych(name):
     cs = EXTRA["omega"][name]
     data = HS if name.startswith("hs") else BFIR
     o = ls.omega(data[cs["items"]], cs["n_factors"], method=cs["fm"])
-    assert abs(o.omega_h - cs["omega_h"]) < TOL_OMEGA
-    assert abs(o.omega_total - cs["omega_tot"]) < TOL_OMEGA
-    assert abs(o.alpha - cs["alpha"]) < TOL_OMEGA
-    assert abs(o.omega_limit - cs["omega_lim"]) < TOL_OMEGA
-    assert abs(o.g6 - cs["g6"]) < TOL_OMEGA
-    assert abs(o.ecv - cs["ecv"]) < TOL_OMEGA
-    assert max_abs_diff(o.loadings["g"], cs["g_loadings"]) < 1e-2
-    assert max_abs_diff(o.loadings["h2"], cs["h2"]) < 1e-2
+    assert abs(o.omega_h - cs["omega_h"]) < XT["omega"]
+    assert abs(o.omega_total - cs["omega_tot"]) < XT["omega"]
+    assert abs(o.alpha - cs["alpha"]) < XT["omega"]
+    assert abs(o.omega_limit - cs["omega_lim"]) < XT["omega"]
+    assert abs(o.g6 - cs["g6"]) < XT["omega"]
+    assert abs(o.ecv - cs["ecv"]) < XT["omega"]
+    assert max_abs_diff(o.loadings["g"], cs["g_loadings"]) < XT["loading"]
+    assert max_abs_diff(o.loadings["h2"], cs["h2"]) < XT["loading"]
 
 
 def test_extra_cfa_reliability_htmt():

@@ -5,7 +5,6 @@ generate_study.R with lavaan 0.6-14). Item wording and titles holding markup com
 escaped in the report, the workbook and the path diagram."""
 
 import json
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -13,8 +12,9 @@ import pytest
 import yaml
 
 import loyaltyscope as ls
+from reference import load_case, load_data, tol
 
-REF = Path(__file__).parents[1] / "reference"
+
 FACTORS = {"agree": "A", "consc": "C", "extra": "E", "neuro": "N", "open": "O"}
 EVIL = "<script>alert('x')</script>"
 
@@ -37,7 +37,7 @@ def _instrument() -> dict:
 def study_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("user_study")
     (folder / "bfi_user.yaml").write_text(yaml.safe_dump(_instrument(), allow_unicode=True), encoding="utf-8")
-    pd.read_csv(REF / "data" / "bfi.csv").to_csv(folder / "bfi.csv", index=False)
+    load_data("bfi.csv").to_csv(folder / "bfi.csv", index=False)
     study = {"study": {"title": f"User study {EVIL}", "language": "en"}, "instrument": "bfi_user.yaml",
              "data": [{"path": "bfi.csv"}], "keep_columns": ["gender", "education", "age"],
              "analyses": {"reliability": {}, "cfa": {"estimator": "ML"}}}
@@ -46,10 +46,11 @@ def study_run(tmp_path_factory):
     return folder / "out", result
 
 
+@pytest.mark.slow
 def test_results_json_equals_lavaan(study_run):
     out, result = study_run
     assert not result.failed, {k: s.failed for k, s in result.steps.items()}
-    case = json.loads((REF / "extra_study" / "bfi_cfa5_study.json").read_text())
+    case = load_case("bfi_cfa5_study", "extra_study")
     res = json.loads((out / "results.json").read_text())
     assert res["rows"] == {"read": 2800, "kept": res["rows"]["kept"], "excluded": res["rows"]["excluded"]}
     assert res["rows"]["kept"] + res["rows"]["excluded"] == 2800
@@ -58,9 +59,9 @@ def test_results_json_equals_lavaan(study_run):
     for k in ("npar", "df"):
         assert fm[k] == case["fit"][k]
     for k in ("chisq", "aic", "bic"):
-        assert fm[k] == pytest.approx(case["fit"][k], rel=1e-4)
+        assert fm[k] == pytest.approx(case["fit"][k], rel=tol(case, "chisq_rel"))
     for k in ("cfi", "tli", "rmsea", "srmr"):
-        assert fm[k] == pytest.approx(case["fit"][k], abs=2e-3)
+        assert fm[k] == pytest.approx(case["fit"][k], abs=tol(case, "index"))
     ours = {(p["lhs"], p["op"], p["rhs"]): p for p in res["analyses"]["cfa"]["params"]}
     checked = 0
     for ref in case["params"]:
@@ -68,14 +69,15 @@ def test_results_json_equals_lavaan(study_run):
         if key not in ours:
             key = (ref["rhs"], ref["op"], ref["lhs"])
         p = ours[key]
-        assert p["est"] == pytest.approx(ref["est"], rel=1e-3, abs=1e-4), key
+        assert p["est"] == pytest.approx(ref["est"], rel=tol(case, "est_rel"), abs=tol(case, "est")), key
         if ref["se"]:
-            assert p["se"] == pytest.approx(ref["se"], rel=1e-2), key
-        assert p["std_all"] == pytest.approx(ref["std.all"], abs=2e-3), key
+            assert p["se"] == pytest.approx(ref["se"], rel=tol(case, "se_rel")), key
+        assert p["std_all"] == pytest.approx(ref["std.all"], abs=tol(case, "std_all")), key
         checked += 1
     assert checked == len(case["params"]) > 50
 
 
+@pytest.mark.slow
 def test_markup_in_wording_and_titles_is_escaped_everywhere(study_run):
     out, _ = study_run
     html = (out / "report.html").read_text(encoding="utf-8")

@@ -155,6 +155,7 @@ def test_property_ids_duplicates_collisions(frame_cells):
         ls.read_responses(df, INST, id_column="respondent_id", strict=True)
 
 
+@pytest.mark.slow
 @SETTINGS
 @pytest.mark.slow
 @given(messy_frame(with_id=True),
@@ -172,6 +173,7 @@ def test_property_csv_rows_accounted(frame_cells, sep, encoding, newline):
     _check_oracle(r, cells, row_of=lambda i: i + 2)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.lists(st.one_of(st.text(max_size=5), st.integers(-3, 9), st.none()), min_size=1, max_size=8),
                 max_size=12),

@@ -2,7 +2,7 @@
 # three nested CFAs (free factor covariances; orthogonal; orthogonal with equal loadings).
 # Run from this folder: Rscript generate_lrt.R  (writes lrt.json)
 library(lavaan); library(jsonlite)
-hs <- read.csv("../data/holzinger_swineford_1939.csv")
+hs <- read.csv("../../../loyaltyscope/datasets/data/holzinger_swineford_1939.csv")
 m <- list(
   three = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9",
   orthogonal = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9\n visual ~~ 0*textual + 0*speed\n textual ~~ 0*speed",

@@ -1,9 +1,9 @@
 # Extra reference cases computed by the project with R + lavaan 0.6-14 (Debian r-cran-lavaan),
 # same format as ../cases/*.json. Run from this folder: Rscript generate.R
 suppressMessages({library(lavaan); library(jsonlite)})
-hs  <- read.csv("../data/holzinger_swineford_1939.csv")
-hsm <- read.csv("../data/holzinger_swineford_1939_missing.csv")
-pd  <- read.csv("../data/political_democracy.csv")
+hs  <- read.csv("../../../loyaltyscope/datasets/data/holzinger_swineford_1939.csv")
+hsm <- read.csv("../../../loyaltyscope/datasets/data/holzinger_swineford_1939_missing.csv")
+pd  <- read.csv("../../../loyaltyscope/datasets/data/political_democracy.csv")
 HS <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
 PD <- 'ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\ndem60 ~ a*ind60\ndem65 ~ c*ind60 + b*dem60\ny1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8\nindirect := a*b\ntotal := c + a*b'
 # a regression with observed covariates (fixed.x), labels and an equality constraint

@@ -5,8 +5,8 @@
 #   pd_sem_bollen_stine.json  sem(PD, test = "bollen.stine", bootstrap = 2000): the p-value
 #   boot_intervals.json       boot:::norm.inter and boot.ci(type = "bca") on fixed inputs
 suppressMessages({library(lavaan); library(jsonlite); library(boot)})
-hs <- read.csv("../data/holzinger_swineford_1939.csv")
-pd <- read.csv("../data/political_democracy.csv")
+hs <- read.csv("../../../loyaltyscope/datasets/data/holzinger_swineford_1939.csv")
+pd <- read.csv("../../../loyaltyscope/datasets/data/political_democracy.csv")
 HS <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
 PD <- 'ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\ndem60 ~ a*ind60\ndem65 ~ c*ind60 + b*dem60\ny1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8\nindirect := a*b\ntotal := c + a*b'
 save <- function(x, file) writeLines(toJSON(x, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), file)

@@ -4,7 +4,7 @@
 # Writes ../data/bfi_binary.csv (A and C items dichotomised: 1 if >= 4 else 0) and
 # ../data/bfi_mixed_categories.csv (items with 2, 3 and 6 categories).
 suppressMessages({library(lavaan); library(jsonlite)})
-bfi <- read.csv("../data/bfi.csv")
+bfi <- read.csv("../../../loyaltyscope/datasets/data/bfi.csv")
 bin <- bfi[, c("A1","A2","A3","A4","A5","C1","C2","C3","C4","C5","gender")]
 for (v in c("A1","A2","A3","A4","A5","C1","C2","C3","C4","C5")) bin[[v]] <- as.integer(bin[[v]] >= 4)
 write.csv(bin, "../data/bfi_binary.csv", row.names = FALSE, na = "")
@@ -53,7 +53,8 @@ cases <- list(
        options = list(ordered = A5, group = "education", group.equal = c("thresholds", "loadings")))
 )
 for (cs in cases) {
-  d <- read.csv(file.path("..", "data", cs$data))
+  pkg <- file.path("../../../loyaltyscope/datasets/data", cs$data)   # bundled data sets live in the package
+  d <- read.csv(if (file.exists(pkg)) pkg else file.path("..", "data", cs$data))
   args <- c(list(model = cs$model, data = d), cs$options)
   fit <- do.call("sem", args)
   fm <- fitMeasures(fit)

@@ -3,8 +3,8 @@
 # They widen the checks of ../cases/bfi_*.json to more rotations, extraction methods, data sets
 # and settings. Run from this folder: Rscript generate_psych.R
 suppressMessages({library(psych); library(GPArotation); library(semTools); library(lavaan); library(jsonlite)})
-bfi <- read.csv("../data/bfi.csv")
-hs  <- read.csv("../data/holzinger_swineford_1939.csv")
+bfi <- read.csv("../../../loyaltyscope/datasets/data/bfi.csv")
+hs  <- read.csv("../../../loyaltyscope/datasets/data/holzinger_swineford_1939.csv")
 B25 <- c(paste0("A",1:5),paste0("C",1:5),paste0("E",1:5),paste0("N",1:5),paste0("O",1:5))
 REV <- c("A1","C4","C5","E1","E2","O2","O5")
 bfir <- bfi[, B25]; for (v in REV) bfir[[v]] <- 7 - bfir[[v]]

@@ -3,7 +3,7 @@
 # Run from this folder: Rscript generate_study.R   (R 4.2, lavaan from Debian's r-cran-lavaan)
 suppressMessages(library(lavaan))
 library(jsonlite)
-d <- read.csv("../data/bfi.csv")
+d <- read.csv("../../../loyaltyscope/datasets/data/bfi.csv")
 model <- "
 agree =~ A1 + A2 + A3 + A4 + A5
 consc =~ C1 + C2 + C3 + C4 + C5

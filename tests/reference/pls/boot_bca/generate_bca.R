@@ -5,7 +5,7 @@
 #   cd tests/reference/pls/boot_bca && Rscript generate_bca.R
 library(boot)
 library(jsonlite)
-mobi <- read.csv("../mobi.csv")
+mobi <- read.csv("../../../../loyaltyscope/datasets/data/mobi.csv")
 stat <- function(d, i) cor(d$CUSL2[i], d$CUSA1[i])
 set.seed(20261129)
 b <- boot(mobi, stat, R = 2000)
