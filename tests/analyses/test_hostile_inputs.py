@@ -18,7 +18,7 @@ import loyaltyscope as ls
 from hostile_data import mutated_frame
 
 REF = Path(__file__).parents[1] / "reference"
-HS = pd.read_csv(REF / "data" / "holzinger_swineford_1939.csv")
+HS = ls.load_dataset("holzinger_swineford")
 X = HS[["x1", "x2", "x3", "x4", "x9"]].astype(float)
 DRIVERS = ["x1", "x2", "x3", "x4"]
 OWN = (ls.AnalysisError, ls.DataError, ls.ItemDataError, ls.ModelSpecError, ls.ModelSyntaxError)
