@@ -156,3 +156,21 @@ def test_moments_from_csv_text_and_results_protocol(engine, tmp_path, quiet):
     assert len(d["cov"]) == 6 and d["warnings"] and "complete rows of 300" in m.summary()
     lp = ls.loyalty_profitability(pd.DataFrame({"tenure_days": [1, 2, 3, 4], "monetary": [4.0, 1.0, 3.0, 2.0]}))
     assert "true friends" in lp.summary() and lp.to_dict()["matrix"][0]["segment"] == "true friends"
+
+
+def test_moments_many_batches_equal_numpy(tmp_path, quiet, monkeypatch):
+    """DuckDB streams batches into one reused buffer: several batches (the last one short) with
+    integer and float items give numpy's listwise mean and covariance."""
+    from loyaltyscope.behavior import scalable_moments
+    monkeypatch.setattr(scalable_moments, "_BATCH_ROWS", 64)
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"a": rng.integers(1, 8, 1000).astype("int8"), "b": rng.integers(1, 8, 1000),
+                       "c": rng.normal(50.0, 3.0, 1000)})
+    df = df.astype({"b": "Int64"})
+    df.loc[[3, 500, 999], "b"] = pd.NA
+    df.to_parquet(tmp_path / "s.parquet")
+    m = ls.moments(tmp_path / "s.parquet", ["a", "b", "c"])
+    complete = df.dropna().astype(float)
+    assert m.nobs == 997 and m.n_rows == 1000
+    np.testing.assert_allclose(m.cov.to_numpy(), np.cov(complete.to_numpy(), rowvar=False), rtol=1e-12)
+    np.testing.assert_allclose(m.mean.to_numpy(), complete.mean().to_numpy(), rtol=1e-14)
