@@ -93,7 +93,8 @@ class DuckDBEngine(SQLSteps):
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
 
     def query(self, sql: str) -> pd.DataFrame:
-        return self.con.execute(sql).df()
+        """The answer as pandas, through Arrow (columnar; cheaper than ``.df()`` for 1 M rows)."""
+        return self.con.sql(sql).to_arrow_table().to_pandas()
 
     def batches(self, sql: str, rows: int = 1_000_000):
         """The answer of ``sql`` as a stream of Arrow record batches (bounded memory)."""
