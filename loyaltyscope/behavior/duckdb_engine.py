@@ -9,6 +9,8 @@ times there; instants (``TIMESTAMPTZ``, tz-aware pandas columns) keep their mean
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from pathlib import Path
 
 import duckdb
@@ -20,6 +22,7 @@ from loyaltyscope.behavior.transaction_checks import TransactionError
 
 __all__ = ["DuckDBEngine", "source_kind"]
 
+_END = object()   # end of a batch stream
 _NAIVE = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
 
 
@@ -96,9 +99,43 @@ class DuckDBEngine(SQLSteps):
         """The answer as pandas, through Arrow (columnar; cheaper than ``.df()`` for 1 M rows)."""
         return self.con.sql(sql).to_arrow_table().to_pandas()
 
-    def batches(self, sql: str, rows: int = 1_000_000):
-        """The answer of ``sql`` as a stream of Arrow record batches (bounded memory)."""
-        return self.con.sql(sql).to_arrow_reader(rows)
+    def batches(self, sql: str, rows: int = 1_000_000, ahead: int = 2):
+        """The answer of ``sql`` as a stream of Arrow record batches (bounded memory).
+
+        A helper thread reads up to ``ahead`` batches ahead (DuckDB releases the GIL while it
+        scans), so the scan of the next batch overlaps the caller's work on this one."""
+        reader = self.con.sql(sql).to_arrow_reader(rows)
+        box: queue.Queue = queue.Queue(maxsize=max(int(ahead), 1))
+        stop = threading.Event()
+
+        def produce():
+            try:
+                for b in reader:
+                    while not stop.is_set():
+                        try:
+                            box.put(b, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                box.put(_END)
+            except BaseException as e:     # handed to the caller, raised there
+                box.put(e)
+
+        worker = threading.Thread(target=produce, name="duckdb-batches", daemon=True)
+        worker.start()
+        try:
+            while True:
+                b = box.get()
+                if b is _END:
+                    return
+                if isinstance(b, BaseException):
+                    raise b
+                yield b
+        finally:
+            stop.set()
+            worker.join()
 
     def close(self) -> None:
         self.con.close()

@@ -174,3 +174,19 @@ def test_moments_many_batches_equal_numpy(tmp_path, quiet, monkeypatch):
     assert m.nobs == 997 and m.n_rows == 1000
     np.testing.assert_allclose(m.cov.to_numpy(), np.cov(complete.to_numpy(), rowvar=False), rtol=1e-12)
     np.testing.assert_allclose(m.mean.to_numpy(), complete.mean().to_numpy(), rtol=1e-14)
+
+
+def test_duckdb_batches_read_ahead_stop_and_errors():
+    """The read-ahead thread ends when the caller stops early, and a failing query raises in the caller."""
+    from loyaltyscope.behavior.duckdb_engine import DuckDBEngine
+    eng = DuckDBEngine(pd.DataFrame({"x": np.arange(5000)}))
+    try:
+        stream = eng.batches("SELECT x FROM raw", rows=100)
+        first = next(iter(stream))
+        stream.close()                                   # stop after one batch: the helper thread joins
+        assert first.num_rows > 0
+        assert sum(b.num_rows for b in eng.batches("SELECT x FROM raw", rows=100)) == 5000
+        with pytest.raises(Exception, match="(?i)conversion|cast"):
+            list(eng.batches("SELECT CAST('a' || x AS INTEGER) FROM raw", rows=100))
+    finally:
+        eng.close()
