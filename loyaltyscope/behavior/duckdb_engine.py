@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from loyaltyscope.behavior import metric_sql as q
 from loyaltyscope.behavior.metric_sql import DUCKDB
 from loyaltyscope.behavior.sql_runner import SQLSteps
 from loyaltyscope.behavior.transaction_checks import TransactionError
@@ -104,6 +105,11 @@ class DuckDBEngine(SQLSteps):
         bits = min(max(int(summary["n_rows"]).bit_length() - 1, lo), hi)
         self.con.execute(f"SET perfect_ht_threshold = {bits}")
         return summary
+
+    def metrics(self, **params) -> pd.DataFrame:
+        """The customer table ordered by customer id in DuckDB (a parallel sort, cheaper than
+        sorting the pandas frame afterwards)."""
+        return self.query(f"SELECT * FROM ({q.metrics_sql(self.tx, **params)}) AS m ORDER BY cid")
 
     def view(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
