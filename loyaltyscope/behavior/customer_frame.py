@@ -67,7 +67,8 @@ def _finish(raw: pd.DataFrame, customer: str, tz: str, has_profit: bool) -> pd.D
     if (pd.api.types.is_string_dtype(df.index) and len(df)
             and all(isinstance(v, str) and v.lstrip("-").isdigit() for v in df.index)):
         df.index = df.index.astype("int64")   # ids read from CSV as text
-    df = df.sort_index()
+    if not df.index.is_monotonic_increasing:   # DuckDB answers sorted already
+        df = df.sort_index()
     for c in ("frequency", "refunds", "zero_rows", "recent_purchases"):
         df[c] = df[c].astype("int64")
     for c in ("recency_days", "tenure_days"):

@@ -88,3 +88,23 @@ def test_spark_local_times_from_pandas_and_dst_errors(spark, quiet):
     with pytest.raises(ls.TransactionError) as e:
         ls.customer_metrics(bad, engine="spark", tz="Europe/Berlin")
     assert "1 local times that do not exist" in str(e.value) and "1 local times that occur twice" in str(e.value)
+
+
+def test_duckdb_perfect_hash_grouping_equals_pandas(tmp_path, quiet):
+    """A log of 2^14 rows over ids 1..2^14 lets DuckDB group by direct indexing (threshold 14
+    bits, from the row count); the metrics still equal the pandas engine's. Sparse ids of a
+    small log keep the default (12 bits)."""
+    from loyaltyscope.behavior.duckdb_engine import DuckDBEngine
+    log = random_log(n=2 ** 14, customers=2 ** 14 - 10, seed=11)
+    log.to_parquet(tmp_path / "log.parquet")
+    eng = DuckDBEngine(tmp_path / "log.parquet")
+    try:
+        eng.validate({"customer": "customer_id", "time": "timestamp", "amount": "amount", "profit": None}, "UTC", None)
+        assert eng.con.execute("SELECT current_setting('perfect_ht_threshold')").fetchone()[0] == 14
+        plan = str(eng.con.execute("EXPLAIN SELECT customer_id, COUNT(*) FROM raw GROUP BY customer_id").fetchall())
+        assert "Perfect Hash Group By" in plan
+    finally:
+        eng.close()
+    kw = dict(KW, abc_by="profit")
+    pd.testing.assert_frame_equal(ls.customer_metrics(tmp_path / "log.parquet", **kw),
+                                  ls.customer_metrics(log, engine="pandas", **kw), check_exact=False, rtol=1e-9)

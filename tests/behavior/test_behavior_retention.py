@@ -156,3 +156,37 @@ def test_moments_from_csv_text_and_results_protocol(engine, tmp_path, quiet):
     assert len(d["cov"]) == 6 and d["warnings"] and "complete rows of 300" in m.summary()
     lp = ls.loyalty_profitability(pd.DataFrame({"tenure_days": [1, 2, 3, 4], "monetary": [4.0, 1.0, 3.0, 2.0]}))
     assert "true friends" in lp.summary() and lp.to_dict()["matrix"][0]["segment"] == "true friends"
+
+
+def test_moments_many_batches_equal_numpy(tmp_path, quiet, monkeypatch):
+    """DuckDB streams batches into one reused buffer: several batches (the last one short) with
+    integer and float items give numpy's listwise mean and covariance."""
+    from loyaltyscope.behavior import scalable_moments
+    monkeypatch.setattr(scalable_moments, "_BATCH_ROWS", 64)
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"a": rng.integers(1, 8, 1000).astype("int8"), "b": rng.integers(1, 8, 1000),
+                       "c": rng.normal(50.0, 3.0, 1000)})
+    df = df.astype({"b": "Int64"})
+    df.loc[[3, 500, 999], "b"] = pd.NA
+    df.to_parquet(tmp_path / "s.parquet")
+    m = ls.moments(tmp_path / "s.parquet", ["a", "b", "c"])
+    complete = df.dropna().astype(float)
+    assert m.nobs == 997 and m.n_rows == 1000
+    np.testing.assert_allclose(m.cov.to_numpy(), np.cov(complete.to_numpy(), rowvar=False), rtol=1e-12)
+    np.testing.assert_allclose(m.mean.to_numpy(), complete.mean().to_numpy(), rtol=1e-14)
+
+
+def test_duckdb_batches_read_ahead_stop_and_errors():
+    """The read-ahead thread ends when the caller stops early, and a failing query raises in the caller."""
+    from loyaltyscope.behavior.duckdb_engine import DuckDBEngine
+    eng = DuckDBEngine(pd.DataFrame({"x": np.arange(5000)}))
+    try:
+        stream = eng.batches("SELECT x FROM raw", rows=100)
+        first = next(iter(stream))
+        stream.close()                                   # stop after one batch: the helper thread joins
+        assert first.num_rows > 0
+        assert sum(b.num_rows for b in eng.batches("SELECT x FROM raw", rows=100)) == 5000
+        with pytest.raises(Exception, match="(?i)conversion|cast"):
+            list(eng.batches("SELECT CAST('a' || x AS INTEGER) FROM raw", rows=100))
+    finally:
+        eng.close()
