@@ -8,6 +8,7 @@ the window, and turns the engine's answer into the documented frame.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from loyaltyscope.behavior.engines import open_engine
@@ -30,6 +31,9 @@ def _check_params(abc_cutoffs, abc_by, profit, repeat_min, period_days, n_period
         raise TransactionError(f"abc_by={abc_by!r}: expected 'monetary' or 'profit'")
     if abc_by == "profit" and profit is None:
         raise TransactionError("abc_by='profit' needs profit= (the profit column)")
+    for name, v in (("repeat_min", repeat_min), ("n_periods", n_periods)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TransactionError(f"{name}={v!r}: expected a whole number")
     if int(repeat_min) < 1:
         raise TransactionError(f"repeat_min={repeat_min!r} must be >= 1")
     if int(n_periods) < 2:

@@ -86,6 +86,12 @@ def _dst_exprs(d: Dialect, col: str, kind: str) -> tuple[str, str]:
     return nonexistent, ambiguous
 
 
+def _not_finite(col: str) -> str:
+    """Present but not a usable number: text, NaN, infinite, or beyond 1e300 (sums overflow)."""
+    v = f"TRY_CAST({col} AS DOUBLE)"
+    return f"{col} IS NOT NULL AND ({v} IS NULL OR isnan({v}) OR abs({v}) > 1e300)"
+
+
 def _count(cond: str) -> str:
     return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
 
@@ -102,13 +108,11 @@ def validation_sql(d: Dialect, src: str, cols: dict, ts_kind: str, check_dst: bo
         "time_missing": f"{c['time']} IS NULL",
         "time_unparseable": f"{c['time']} IS NOT NULL AND {ts} IS NULL",
         "amount_missing": f"{c['amount']} IS NULL",
-        "amount_non_numeric": (f"{c['amount']} IS NOT NULL AND (TRY_CAST({c['amount']} AS DOUBLE) IS NULL "
-                               f"OR isnan(TRY_CAST({c['amount']} AS DOUBLE)))"),
+        "amount_non_numeric": _not_finite(c["amount"]),
     }
     if "profit" in c:
         conds["profit_missing"] = f"{c['profit']} IS NULL"
-        conds["profit_non_numeric"] = (f"{c['profit']} IS NOT NULL AND (TRY_CAST({c['profit']} AS DOUBLE) IS NULL "
-                                       f"OR isnan(TRY_CAST({c['profit']} AS DOUBLE)))")
+        conds["profit_non_numeric"] = _not_finite(c["profit"])
     if check_dst:
         conds["time_nonexistent"], conds["time_ambiguous"] = _dst_exprs(d, c["time"], ts_kind)
     parts = ["COUNT(*) AS n_rows", f"MIN({ts}) AS min_us", f"MAX({ts}) AS max_us"]

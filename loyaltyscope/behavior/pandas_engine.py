@@ -69,10 +69,15 @@ def _times(s: pd.Series, tz: str) -> tuple[pd.Series, dict, dict]:
 
 
 def _numbers(s: pd.Series, role: str) -> tuple[pd.Series, dict, dict]:
+    if isinstance(s, pd.DataFrame):          # a column name given twice in the source
+        raise TransactionError(f"the {role} column {str(s.columns[0])!r} appears {s.shape[1]} times in the source")
     x = pd.to_numeric(s, errors="coerce").astype(float)
-    bad = s.notna() & x.isna()
+    bad = s.notna() & ~(x.abs() <= _LARGEST)       # not a number, NaN, infinite or beyond 1e300
     return x, {f"{role}_missing": int(s.isna().sum()), f"{role}_non_numeric": int(bad.sum())}, \
         {f"{role}_non_numeric": _examples(s, bad)}
+
+
+_LARGEST = 1e300        # as the SQL engines' check (metric_sql.checks_sql)
 
 
 class PandasEngine:

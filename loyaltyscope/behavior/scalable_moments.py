@@ -109,6 +109,9 @@ def _duckdb_moments(eng, columns):
 
 def _pandas_moments(eng, columns):
     check_columns(eng.name, eng.columns, {c: c for c in columns})
+    dup = sorted({c for c in columns if list(eng.columns).count(c) > 1})
+    if dup:
+        raise TransactionError(f"{eng.name}: column(s) {dup} appear more than once in the source")
     f = eng.frame[columns]
     x = f.apply(pd.to_numeric, errors="coerce")
     bad = {c: int((f[c].notna() & x[c].isna()).sum()) for c in columns}
@@ -140,16 +143,22 @@ def moments(source, columns, *, engine: str = "duckdb", spark=None) -> MomentsRe
         raise TransactionError(f"moments: columns must be distinct and non-empty, got {columns}")
     with open_engine(engine, source, "UTC", spark) as eng:
         step = {"pandas": _pandas_moments, "duckdb": _duckdb_moments}.get(engine, _sql_moments)
-        n, n_rows, shift, s, p = step(eng, columns)
+        with np.errstate(over="ignore", invalid="ignore"):   # overflow is checked below, by column
+            n, n_rows, shift, s, p = step(eng, columns)
     if n < 2:
         raise TransactionError(f"moments: {n} complete row(s) of {n_rows}; at least 2 are needed")
-    mean, cov = moments_from_sums(n, shift, s, p)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, cov = moments_from_sums(n, shift, s, p)
+    bad = [c for c, m, v in zip(columns, mean, np.diag(cov)) if not (np.isfinite(m) and np.isfinite(v))]
+    if bad:
+        raise TransactionError(f"moments: column(s) {bad} hold infinite values or values too large to square in "
+                               "double precision (|x| > 1e154); rescale them")
     notes = []
     if n < n_rows:
         notes.append(f"{n_rows - n} of {n_rows} rows have a missing item and are left out (listwise)")
     const = [c for c, v in zip(columns, np.diag(cov)) if not v > 0]
     if const:
-        notes.append(f"items without variance: {const}")
+        notes.append(f"items without variance (constant, or too small to square in double precision): {const}")
     warn_all(notes)
     return MomentsResult(nobs=n, mean=pd.Series(mean, index=columns), cov=pd.DataFrame(cov, index=columns,
                                                                                         columns=columns),

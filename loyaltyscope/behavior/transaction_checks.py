@@ -35,9 +35,9 @@ PROBLEM_TEXT = {
     "time_ambiguous": ("time", "local times that occur twice in the time zone (repeated at a DST change); "
                                "give UTC or zone-aware timestamps"),
     "amount_missing": ("amount", "rows without an amount"),
-    "amount_non_numeric": ("amount", "amounts that are not numbers"),
+    "amount_non_numeric": ("amount", "amounts that are not finite numbers"),
     "profit_missing": ("profit", "rows without a profit"),
-    "profit_non_numeric": ("profit", "profits that are not numbers"),
+    "profit_non_numeric": ("profit", "profits that are not finite numbers"),
 }
 
 
