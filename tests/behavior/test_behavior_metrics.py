@@ -147,7 +147,7 @@ def test_bad_input_lists_every_problem(engine):
     assert "'timestamp': 2 timestamps that cannot be parsed" in msg and "'yesterday'" in msg and "'31/12/2024'" in msg
     assert "'timestamp': 1 rows without a timestamp" in msg
     assert "'customer_id': 1 rows without a customer id" in msg
-    assert "'amount': 1 amounts that are not numbers; e.g. 'abc'" in msg
+    assert "'amount': 1 amounts that are not finite numbers; e.g. 'abc'" in msg
     assert "'amount': 1 rows without an amount" in msg
     assert "'tx': 2 transaction ids occur more than once (3 surplus rows)" in msg
 
