@@ -70,7 +70,7 @@ def test_spark_reads_spark_frames_and_csv_and_reports_problems(spark, quiet, sho
     with pytest.raises(ls.TransactionError) as e:
         ls.customer_metrics(bad, engine="spark", transaction="tx")
     msg = str(e.value)
-    assert "1 timestamps that cannot be parsed" in msg and "e.g. 'soon'" in msg and "1 amounts that are not numbers" in msg
+    assert "1 timestamps that cannot be parsed" in msg and "e.g. 'soon'" in msg and "1 amounts that are not finite numbers" in msg
     assert "1 transaction ids occur more than once" in msg
     assert spark.conf.get("spark.sql.session.timeZone") != "Europe/Berlin"
 
