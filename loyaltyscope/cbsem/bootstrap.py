@@ -103,6 +103,7 @@ import pandas as pd
 from scipy import stats
 
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, row_values
+from loyaltyscope.cbsem.options import CI_KINDS
 from loyaltyscope.numerics.threads import limit_blas_in_worker, one_blas_thread
 from loyaltyscope.cbsem.ram import _matrices, implied
 
@@ -111,7 +112,6 @@ __all__ = ["BootstrapSetup", "BootstrapResult", "CHUNK", "resample_counts", "wei
            "bca_interval", "jackknife_acceleration", "bootstrap_fit", "CI_KINDS"]
 
 CHUNK = 25                       # resamples per task; fixed, so results do not depend on workers
-CI_KINDS = ("perc", "bca", "bca.simple", "norm", "basic")
 
 OK, NONADMISSIBLE, NOT_CONVERGED, ERROR = 0, 1, 2, 3
 _STATUS = {OK: "ok", NONADMISSIBLE: "nonadmissible", NOT_CONVERGED: "not converged",
@@ -1009,25 +1009,26 @@ def _row_mapper(table, theta_names, def_names, ngroups):
 
 def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, spec, values_of, nonlinear,
                   options: dict, theta_names) -> tuple[BootstrapResult, list[str]]:
-    """Run the bootstrap of a finished fit (called by :func:`loyaltyscope.cbsem.api._fit`).
+    """Run the bootstrap of a finished fit (called by the ML plug-in, :func:`loyaltyscope.cbsem.estimators.ml.fit`).
 
-    ``options``: ``se``, ``bootstrap`` (B), ``seed``, ``boot_ci``, ``level``, ``bollen_stine``,
-    ``workers``, ``progress``, ``max_iter``. Returns the result and warning lines.
+    ``options``: the fit's :class:`~loyaltyscope.cbsem.options.SemOptions` (``se``,
+    ``bootstrap`` (B), ``seed``, ``boot_ci``, ``level``, ``bollen_stine``, ``workers``,
+    ``progress``, ``max_iter``). Returns the result and warning lines.
     """
     t0 = time.perf_counter()
-    B = int(options.get("bootstrap", 1000))
+    B = int(options.bootstrap)
     if B < 2:
         raise ValueError(f"bootstrap={B}: at least 2 resamples are needed")
-    kind = str(options.get("boot_ci") or "perc")
+    kind = str(options.boot_ci or "perc")
     if kind not in CI_KINDS:
         raise ValueError(f"boot_ci={kind!r} is not known; expected one of {CI_KINDS}")
-    do_params = options.get("se") == "bootstrap"
-    do_bs = bool(options.get("bollen_stine"))
+    do_params = options.se == "bootstrap"
+    do_bs = bool(options.bollen_stine)
     if any(X is None for X in ss.data):
         raise ValueError("the bootstrap resamples rows: it needs data=, not sample_cov=")
     if do_bs and problem.patterns is not None:
         raise ValueError("the Bollen-Stine bootstrap needs complete data (missing='listwise'), as in lavaan")
-    seq = np.random.SeedSequence(options.get("seed"))
+    seq = np.random.SeedSequence(options.seed)
     entropy = seq.entropy
     s_ord, s_bs = seq.spawn(2)
     data = {"ordinary": tuple(np.asarray(X, float) for X in ss.data)}
@@ -1035,10 +1036,10 @@ def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, sp
         data["bollen_stine"] = bollen_stine_data(problem, theta, data["ordinary"])
     setup = BootstrapSetup(problem, np.asarray(theta, float), data, dict(table), tuple(spec.ov_names),
                            tuple(spec.lv_names), _exo_rows(table, spec.ov_names), nonlinear,
-                           int(options.get("max_iter", 500)))
+                           int(options.max_iter))
     tasks = (_boot_tasks(s_ord, B, "ordinary") if do_params else []) + \
             (_boot_tasks(s_bs, B, "bollen_stine") if do_bs else [])
-    results, used = run_resamples(setup, tasks, options.get("workers"), options.get("progress"))
+    results, used = run_resamples(setup, tasks, options.workers, options.progress)
     n_ord = math.ceil(B / CHUNK) if do_params else 0
     def_names = [n for n, _ in spec.definitions]
 
@@ -1082,14 +1083,14 @@ def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, sp
 
     def jackknife():
         jt = _jack_tasks(setup)
-        res, _ = run_resamples(setup, jt, options.get("workers"), options.get("progress"), desc="jackknife")
+        res, _ = run_resamples(setup, jt, options.workers, options.progress, desc="jackknife")
         th_j, st_j, _ = _collect(res)
         th_j[st_j > NONADMISSIBLE] = np.nan
         return pd.DataFrame(with_defs(th_j), columns=columns)
 
     result = BootstrapResult(samples, estimate, status, int(entropy) if isinstance(entropy, int) else entropy,
                              used, time.perf_counter() - t0, len(theta_names), kind,
-                             float(options.get("level", 0.95)), bs, jackknife, mapper)
+                             float(options.level), bs, jackknife, mapper)
     if do_params:
         if result.n_failed:
             words = {"not converged": "did not converge",

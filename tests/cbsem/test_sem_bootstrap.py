@@ -129,7 +129,7 @@ def test_bollen_stine_data_have_the_implied_moments(pd_case, monkeypatch):
     monkeypatch.setattr(bt, "run_resamples", spy)
     fit = ls.sem(case["model"], data, bollen_stine=True, bootstrap=30, seed=1)
     Z = seen["setup"].data["bollen_stine"][0]
-    np.testing.assert_allclose(np.cov(Z, rowvar=False, ddof=0), fit.implied_covs[0], atol=1e-9)
+    np.testing.assert_allclose(np.cov(Z, rowvar=False, ddof=0), fit.implied[fit.group_labels[0]].to_numpy(), atol=1e-9)
     np.testing.assert_allclose(Z.mean(axis=0), 0, atol=1e-12)          # no mean structure: centred
     model = case["model"] + "\ny1 ~ 1"                                   # with a mean structure
     fit = ls.sem(model, data, bollen_stine=True, bootstrap=30, seed=1)
