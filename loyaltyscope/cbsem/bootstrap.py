@@ -735,9 +735,15 @@ def _run_pool(setup, tasks, workers, bar):
     if "fork" in methods and threading.active_count() == 1:
         ctx = mp.get_context("fork")
     else:
+        # several threads: workers come from a single-threaded fork server (started once per
+        # process, with this module preloaded, so later pools start fast), else fresh interpreters
         import pickle
         pickle.dumps(setup)          # raises for closures: the caller falls back to one process
-        ctx = mp.get_context("spawn")
+        if "forkserver" in methods:
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload([__name__])
+        else:
+            ctx = mp.get_context("spawn")
     results: list = [None] * len(tasks)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(setup,)) as ex:

@@ -38,7 +38,7 @@ from loyaltyscope.cbsem.samplestats import DataError, SampleStats, from_data, fr
 from loyaltyscope.cbsem.syntax import parse_model
 from loyaltyscope.numerics.threads import one_blas_thread
 
-__all__ = ["run", "model_spec", "Fitted", "finish", "ml_sample_stats"]
+__all__ = ["run", "data_stage", "model_spec", "Fitted", "finish", "ml_sample_stats", "fit_ml_stage"]
 
 
 @dataclass
@@ -60,7 +60,6 @@ class Fitted:
     extra: dict = field(default_factory=dict)
     modindices: Callable | None = None
     params_hook: Callable | None = None       # e.g. bootstrap SEs and intervals written into params
-    heavy: bool = False                       # run the lazy statistics with one BLAS thread
 
 
 @functools.lru_cache(maxsize=64)
@@ -117,7 +116,7 @@ def _fill_exo(table: pd.DataFrame, spec: ModelSpec, ss: SampleStats):
     table["ustart"] = ust
 
 
-def _data_stage(model: str, data, options: SemOptions, sample_cov):
+def data_stage(model: str, data, options: SemOptions, sample_cov):
     """Columns, number of groups and the mean structure (lavaan: ``meanstructure = "default"``:
     with groups, ``~ 1`` rows, FIML or ordinal items)."""
     if sample_cov is not None:
@@ -165,26 +164,28 @@ def ml_sample_stats(spec: ModelSpec, data, options: SemOptions, sample_cov=None,
 
 def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=None, sample_mean=None,
         start: SemResult | None = None) -> SemResult:
-    """Every stage of one fit, in order."""
-    columns, ngroups, ms = _data_stage(model, data, options, sample_cov)
+    """Every stage of one fit, in order (with one BLAS thread: the matrices are small, and a
+    BLAS thread pool costs more than it saves, several-fold on a busy machine)."""
+    columns, ngroups, ms = data_stage(model, data, options, sample_cov)
     spec = model_spec(model, columns, ngroups, options, ms)
-    if options.categorical:
-        from loyaltyscope.cbsem.estimators import dwls
-        with one_blas_thread():
+    with one_blas_thread():
+        if options.categorical:
+            from loyaltyscope.cbsem.estimators import dwls
             ss = dwls.sample_stats(spec, data, options)
-            fitted = dwls.fit(spec, ss, options)
-        return finish(spec, fitted, options, ss)
+            return finish(spec, dwls.fit(spec, ss, options), options, ss)
+        ss = ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
+        return fit_ml_stage(spec, ss, options, start)
+
+
+def fit_ml_stage(spec: ModelSpec, ss: SampleStats, options: SemOptions, start=None) -> SemResult:
+    """The ML plug-in on finished sample statistics (the invariance ladder reuses them)."""
     from loyaltyscope.cbsem.estimators import ml
-    ss = ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
     table = {c: v.copy() for c, v in spec.columns.items()}
     _fill_exo(table, spec, ss)
     return finish(spec, ml.fit(spec, table, ss, options, start), options, ss)
 
 
-def _blas_once(fn, heavy):
-    if not heavy:
-        return fn
-
+def _one_thread(fn):
     def wrapper():
         with one_blas_thread():
             return fn()
@@ -207,8 +208,8 @@ def finish(spec: ModelSpec, fitted: Fitted, options: SemOptions, ss) -> SemResul
         p = params_table(spec, table, vals, fitted.vcov, fitted.theta, Cs, ss.ngroups, fitted.values_of)
         return fitted.params_hook(p) if fitted.params_hook is not None else p
 
-    lazy = {"fit_measures": _blas_once(fitted.fit_measures, fitted.heavy),
-            "params": _blas_once(params, fitted.heavy),
+    lazy = {"fit_measures": _one_thread(fitted.fit_measures),
+            "params": _one_thread(params),
             "r2": lambda: r_square(spec, table, Cs, ss)}
     return SemResult(warnings=tuple(warnings), converged=bool(fitted.converged), iterations=int(fitted.iterations),
                      nobs=tuple(int(n) for n in ss.nobs), group_labels=tuple(ss.group_labels),

@@ -468,5 +468,4 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
     return Fitted(table=table, theta=theta, vcov=vcov, theta_names=tuple(theta_names(table, free, mdl.ntheta)),
                   values_of=values_of, converged=bool(converged), iterations=int(iterations),
                   sample_covs=tuple(ss.cor), implied_covs=tuple(m["Sigma_star"] for m in mom),
-                  all_covs=tuple(m["C"] for m in mom), fit_measures=measures, warnings=warnings, extra=extra,
-                  heavy=True)
+                  all_covs=tuple(m["C"] for m in mom), fit_measures=measures, warnings=warnings, extra=extra)
