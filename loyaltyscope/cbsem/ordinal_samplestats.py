@@ -357,15 +357,9 @@ def _category_codes(col: pd.Series, name: str):
     return codes, cats
 
 
-def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None) -> OrdinalStats:
-    """Categories, listwise deletion, thresholds, polychorics and NACOV per group.
-
-    Raises :class:`DataError` for an item with a single category, or a category that is empty
-    in some group (lavaan: "some categories of variable ... are empty in group ...").
-    """
-    ov_names = list(ov_names)
-    problems = []
-    codes_all, levels = [], []
+def _categories(data: pd.DataFrame, ov_names: list) -> tuple[np.ndarray, list]:
+    """Step 1: category codes (n, p; -1 = missing) and the categories of every item."""
+    problems, codes_all, levels = [], [], []
     for v in ov_names:
         c, cats = _category_codes(data[v], v)
         codes_all.append(c)
@@ -376,7 +370,11 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None)
                             "categories (drop it or do not declare it ordered)")
     if problems:
         raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
-    C = np.column_stack(codes_all)
+    return np.column_stack(codes_all), levels
+
+
+def _groups_and_listwise(data, C, ov_names, group):
+    """Group index per row, group labels, the rows kept and the dropped rows with reasons."""
     if group is None:
         labels = ("",)
         gidx = np.zeros(len(data), int)
@@ -393,9 +391,84 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None)
         else:
             reason = "listwise deletion: missing " + ", ".join(ov_names[j] for j in np.flatnonzero(C[i] < 0))
         dropped.append((data.index[i], labels[gidx[i]] if gidx[i] >= 0 else None, reason))
-    keep = ~(incomplete | gmiss)
+    return gidx, labels, ~(incomplete | gmiss), dropped
+
+
+def _thresholds(Cg, ov_names, levels, nlev, where, problems):
+    """Step 2: thresholds of every item in one group (None if a category is empty)."""
+    th_g = []
+    for j, v in enumerate(ov_names):
+        cnt = np.bincount(Cg[:, j], minlength=nlev[j])
+        if np.any(cnt == 0):
+            empty = [repr(levels[j][k]) for k in np.flatnonzero(cnt == 0)]
+            freqs = ", ".join(f"{levels[j][k]!r}: {cnt[k]}" for k in range(nlev[j]))
+            problems.append(f"ordered variable {v!r} has an empty category {where}: "
+                            f"value(s) {', '.join(empty)} never occur (frequencies {{{freqs}}}); "
+                            "lavaan requires every category in every group - merge sparse categories "
+                            "or drop the variable")
+            continue
+        th_g.append(univariate_thresholds(cnt))
+    return th_g if len(th_g) == len(ov_names) else None
+
+
+def _polychorics(Cg, th_g, grid, nlev, ov_names, gname, warns):
+    """Step 3: the pair tables and the polychoric correlation of every pair in one group."""
+    n = Cg.shape[0]
+    km = grid.kmax
+    P = len(grid.I)
+    cells = _cell_index(Cg, grid)
+    freq = np.bincount(cells.ravel(), minlength=P * km * km).reshape(P, km, km).astype(float)
+    raw = freq.copy()
+    fixed = np.full(P, np.nan)
+    for q in range(P):
+        i, j = grid.I[q], grid.J[q]
+        f2, r_fixed, warn = _zero_adjust(freq[q], nlev[i], nlev[j])
+        freq[q] = f2
+        if warn:
+            warns.append(f"{warn} of {ov_names[i]} x {ov_names[j]}{gname}; polychoric set to {r_fixed:+.0f}")
+        if r_fixed is not None:
+            fixed[q] = r_fixed
+        elif nlev[i] == 2 and nlev[j] == 2 and th_g[i][0] == 0 and th_g[j][0] == 0:
+            fixed[q] = -np.cos(2 * pi * freq[q][0, 0] / freq[q][:2, :2].sum())
+    # start: Pearson correlation of the codes (lavaan: cor(Y1, Y2)), from the pair tables
+    a = np.arange(km, dtype=float)
+    m1 = np.einsum("pab,a->p", raw, a) / n
+    m2 = np.einsum("pab,b->p", raw, a) / n
+    v1 = np.einsum("pab,a->p", raw, a * a) / n - m1 ** 2
+    v2 = np.einsum("pab,b->p", raw, a * a) / n - m2 ** 2
+    cxy = np.einsum("pab,a,b->p", raw, a, a) / n - m1 * m2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pear = cxy / np.sqrt(v1 * v2)
+    pear = np.where(np.isfinite(pear) & (np.abs(pear) < 1), pear, 0.0)
+    est = ~np.isfinite(fixed)
+    rho = fixed.copy()
+    if est.any():
+        sub = _PairGrid(grid.I[est], grid.J[est], grid.t1[est], grid.t2[est], km)
+        r_est, conv, _ = polychoric_pairs(freq[est], sub, pear[est])
+        rho[est] = r_est
+        for q in np.flatnonzero(est)[~conv]:
+            warns.append(f"the polychoric correlation of {ov_names[grid.I[q]]} and {ov_names[grid.J[q]]}"
+                         f"{gname} did not converge")
+    for q in np.flatnonzero(np.abs(rho) > 0.99):
+        warns.append(f"the polychoric correlation of {ov_names[grid.I[q]]} and {ov_names[grid.J[q]]}"
+                     f"{gname} is (nearly) 1.0 ({rho[q]:.4f})")
+    return rho, freq, cells
+
+
+def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None) -> OrdinalStats:
+    """Categories, listwise deletion, thresholds, polychorics and NACOV per group.
+
+    Raises :class:`DataError` for an item with a single category, or a category that is empty
+    in some group (lavaan: "some categories of variable ... are empty in group ..."); all
+    problems of all groups are reported together.
+    """
+    ov_names = list(ov_names)
+    C, levels = _categories(data, ov_names)
+    gidx, labels, keep, dropped = _groups_and_listwise(data, C, ov_names, group)
     nlev = [len(l) for l in levels]
-    ths, cors, gammas, obs, vds, nobs, tables, warns = [], [], [], [], [], [], [], []
+    p = len(ov_names)
+    problems, warns = [], []
+    ths, cors, gammas, obs, vds, nobs, tables = [], [], [], [], [], [], []
     grid0 = None
     for g in range(len(labels)):
         Cg = C[keep & (gidx == g)]
@@ -404,67 +477,17 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None)
         if n < 2:
             problems.append(f"only {n} complete row(s){gname}; at least 2 are needed")
             continue
-        th_g = []
-        for j, v in enumerate(ov_names):
-            cnt = np.bincount(Cg[:, j], minlength=nlev[j])
-            if np.any(cnt == 0):
-                empty = [repr(levels[j][k]) for k in np.flatnonzero(cnt == 0)]
-                freqs = ", ".join(f"{levels[j][k]!r}: {cnt[k]}" for k in range(nlev[j]))
-                where = f"in group {labels[g]!r} ({group} = {labels[g]!r})" if group is not None else "in the data"
-                problems.append(f"ordered variable {v!r} has an empty category {where}: "
-                                f"value(s) {', '.join(empty)} never occur (frequencies {{{freqs}}}); "
-                                "lavaan requires every category in every group - merge sparse categories "
-                                "or drop the variable")
-                continue
-            th_g.append(univariate_thresholds(cnt))
-        if len(th_g) < len(ov_names):
+        where = f"in group {labels[g]!r} ({group} = {labels[g]!r})" if group is not None else "in the data"
+        th_g = _thresholds(Cg, ov_names, levels, nlev, where, problems)
+        if th_g is None:
             continue
-        p = len(ov_names)
-        grid = _pair_grid(th_g)
-        grid0 = grid
-        km = grid.kmax
-        P = len(grid.I)
-        cells = _cell_index(Cg, grid)
-        freq = np.bincount(cells.ravel(), minlength=P * km * km).reshape(P, km, km).astype(float)
-        raw = freq.copy()
-        fixed = np.full(P, np.nan)
-        for q in range(P):
-            i, j = grid.I[q], grid.J[q]
-            f2, r_fixed, warn = _zero_adjust(freq[q], nlev[i], nlev[j])
-            freq[q] = f2
-            if warn:
-                warns.append(f"{warn} of {ov_names[i]} x {ov_names[j]}{gname}; polychoric set to {r_fixed:+.0f}")
-            if r_fixed is not None:
-                fixed[q] = r_fixed
-            elif nlev[i] == 2 and nlev[j] == 2 and th_g[i][0] == 0 and th_g[j][0] == 0:
-                fixed[q] = -np.cos(2 * pi * freq[q][0, 0] / freq[q][:2, :2].sum())
-        # start: Pearson correlation of the codes (lavaan: cor(Y1, Y2)), from the pair tables
-        a = np.arange(km, dtype=float)
-        m1 = np.einsum("pab,a->p", raw, a) / n
-        m2 = np.einsum("pab,b->p", raw, a) / n
-        v1 = np.einsum("pab,a->p", raw, a * a) / n - m1 ** 2
-        v2 = np.einsum("pab,b->p", raw, a * a) / n - m2 ** 2
-        cxy = np.einsum("pab,a,b->p", raw, a, a) / n - m1 * m2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pear = cxy / np.sqrt(v1 * v2)
-        pear = np.where(np.isfinite(pear) & (np.abs(pear) < 1), pear, 0.0)
-        est = ~np.isfinite(fixed)
-        rho = fixed.copy()
-        if est.any():
-            sub = _PairGrid(grid.I[est], grid.J[est], grid.t1[est], grid.t2[est], km)
-            r_est, conv, _ = polychoric_pairs(freq[est], sub, pear[est])
-            rho[est] = r_est
-            for q in np.flatnonzero(est)[~conv]:
-                warns.append(f"the polychoric correlation of {ov_names[grid.I[q]]} and {ov_names[grid.J[q]]}"
-                             f"{gname} did not converge")
-        for q in np.flatnonzero(np.abs(rho) > 0.99):
-            warns.append(f"the polychoric correlation of {ov_names[grid.I[q]]} and {ov_names[grid.J[q]]}"
-                         f"{gname} is (nearly) 1.0 ({rho[q]:.4f})")
+        grid = grid0 = _pair_grid(th_g)
+        rho, freq, cells = _polychorics(Cg, th_g, grid, nlev, ov_names, gname, warns)
         R = np.eye(p)
         R[grid.I, grid.J] = rho
         R[grid.J, grid.I] = rho
         with _one_blas_thread():
-            G = muthen1984_nacov(Cg, th_g, rho, grid, cells)
+            G = muthen1984_nacov(Cg, th_g, rho, grid, cells)        # step 4
         dG = np.diag(G)
         if not np.all(np.isfinite(dG)) or np.any(dG <= 0):
             problems.append(f"the asymptotic covariance matrix (NACOV) of the thresholds and polychoric "
@@ -476,7 +499,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None)
         tables.append(freq)
     if problems:
         raise DataError("cannot fit the model:\n  - " + "\n  - ".join(problems))
-    th_var = np.repeat(np.arange(len(ov_names)), [k - 1 for k in nlev])
+    th_var = np.repeat(np.arange(p), [k - 1 for k in nlev])
     return OrdinalStats(labels, tuple(nobs), tuple(nlev), tuple(levels), tuple(ths), th_var, tuple(cors),
                         tuple(gammas), tuple(obs), tuple(vds), (grid0.I, grid0.J), tuple(tables),
                         tuple(warns), tuple(dropped), len(data))
