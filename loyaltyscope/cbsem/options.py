@@ -89,6 +89,17 @@ def _names(value, what: str) -> tuple[str, ...]:
         raise ValueError(f"{what}={value!r}: expected a name or a list of names") from None
 
 
+def _positive_int(value, name, expected, problems, fallback):
+    try:
+        out = int(value)
+        if out >= 1 and out == value:
+            return out
+    except (TypeError, ValueError):
+        pass
+    problems.append(f"{name}={value!r}: expected {expected}")
+    return fallback
+
+
 def resolve_options(*, estimator=None, se="standard", missing="listwise", ordered=None, group=None,
                     group_equal=None, group_partial=None, std_lv=False, meanstructure=None, fixed_x=True,
                     max_iter=500, bootstrap=1000, seed=None, boot_ci="perc", bollen_stine=False,
@@ -146,13 +157,7 @@ def resolve_options(*, estimator=None, se="standard", missing="listwise", ordere
                                     "(ordinal items) yet")
     if boot_ci not in CI_KINDS:
         problems.append(f"boot_ci={boot_ci!r} is not known; expected one of {CI_KINDS}")
-    try:
-        max_iter = int(max_iter)
-        if max_iter < 1:
-            raise ValueError
-    except (TypeError, ValueError):
-        problems.append(f"max_iter={max_iter!r}: expected a positive integer")
-        max_iter = 500
+    max_iter = _positive_int(max_iter, "max_iter", "a positive integer", problems, 500)
     try:
         bootstrap = int(bootstrap)
     except (TypeError, ValueError):
@@ -161,13 +166,7 @@ def resolve_options(*, estimator=None, se="standard", missing="listwise", ordere
     if (se == "bootstrap" or bollen_stine) and bootstrap < 2:
         problems.append(f"bootstrap={bootstrap}: at least 2 resamples are needed")
     if workers is not None:
-        try:
-            workers = int(workers)
-            if workers < 1:
-                raise ValueError
-        except (TypeError, ValueError):
-            problems.append(f"workers={workers!r}: expected a positive integer (or None = all cores)")
-            workers = None
+        workers = _positive_int(workers, "workers", "a positive integer (or None = all cores)", problems, None)
     if problems:
         raise ValueError("invalid options:\n  - " + "\n  - ".join(problems) if len(problems) > 1
                          else problems[0])

@@ -65,18 +65,24 @@ class Fitted:
 @functools.lru_cache(maxsize=64)
 def _cached_spec(model, columns, ngroups, std_lv, meanstructure, fixed_x, group_equal, group_partial,
                  ordered) -> ModelSpec:
-    return build_partable(parse_model(model), data_columns=None if columns is None else list(columns),
+    spec = build_partable(parse_model(model), data_columns=None if columns is None else list(columns),
                           ngroups=ngroups, std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x,
                           group_equal=group_equal, group_partial=group_partial, ordered=ordered)
+    for a in spec.columns.values():      # shared by every fit of this model: read-only
+        a.setflags(write=False)
+    return spec
 
 
 def model_spec(model: str, columns, ngroups: int, options: SemOptions, meanstructure: bool) -> ModelSpec:
-    """Parse + parameter table (memoised on the arguments, which are all immutable); the caller
-    gets its own copy of the table, so no fit can change what another one sees."""
+    """Parse + parameter table, memoised on the arguments (all immutable). Nothing shared can
+    be changed by a fit: the numpy columns are read-only (an estimator copies what it fills
+    in) and each caller gets its own (copy-on-write) table."""
     spec = _cached_spec(model, None if columns is None else tuple(columns), int(ngroups),
                         options.std_lv, bool(meanstructure), options.fixed_x, options.group_equal,
                         options.group_partial, options.ordered)
-    return dataclasses.replace(spec, table=spec.table.copy())
+    own = dataclasses.replace(spec, table=spec.table.copy(deep=False))
+    own.__dict__["columns"] = spec.columns          # the cached_property, already computed
+    return own
 
 
 def _data_checks(spec: ModelSpec, ss: SampleStats):

@@ -268,3 +268,5 @@ def test_model_spec_cache_hands_out_copies(hs):
     assert a.table is not b.table and a.table.equals(b.table)
     a.table.loc[0, "ustart"] = 99.0
     assert pipeline.model_spec(HS, list(hs.columns), 1, o, False).table.loc[0, "ustart"] != 99.0
+    with pytest.raises(ValueError, match="read-only"):
+        b.columns["ustart"][0] = 99.0
