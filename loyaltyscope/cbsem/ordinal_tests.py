@@ -27,6 +27,7 @@ import numpy as np
 from scipy import stats
 
 from loyaltyscope.cbsem import fit_indices as fi
+from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
 
 __all__ = ["ugamma_traces", "scaled_shifted", "ordinal_fit_measures", "block_diagonal"]
 
@@ -126,15 +127,9 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
     # baseline: thresholds free, correlations 0 (thresholds then fit exactly)
     bchisq = sum((n - 1) * np.sum(vd[T:] * s[T:] ** 2) for n, vd, s in zip(ss.nobs, ss.wls_vd, ss.wls_obs))
     bdf = G * P
-    out = {"npar": float(npar), "fmin": chisq / (2 * ss.ntotal), "chisq": chisq, "df": float(df),
-           "pvalue": fi.chisq_pvalue(chisq, df),
-           "baseline.chisq": bchisq, "baseline.df": float(bdf), "baseline.pvalue": fi.chisq_pvalue(bchisq, bdf),
-           "cfi": fi.cfi(chisq, df, bchisq, bdf), "tli": fi.tli(chisq, df, bchisq, bdf),
-           "nnfi": fi.tli(chisq, df, bchisq, bdf),
-           "rmsea": fi.rmsea(chisq, df, N, G), "ntotal": float(ss.ntotal)}
-    lo, hi = _rmsea_ci(chisq, df, N, G)
-    out.update({"rmsea.ci.lower": lo, "rmsea.ci.upper": hi, "rmsea.ci.level": 0.90,
-                "rmsea.pvalue": _rmsea_pvalue(chisq, df, N, G), "rmsea.close.h0": 0.05})
+    out = {"fmin": chisq / (2 * ss.ntotal), **test_measures(chisq, df, bchisq, bdf, npar, N, G),
+           "ntotal": float(ss.ntotal), "rmsea.ci.level": 0.90, "rmsea.close.h0": 0.05}
+    out["nnfi"] = out["tli"]
     # SRMR (lavaan's srmr_bentler_nomean for categorical data): residual correlations, the
     # mean square taken over the p(p+1)/2 elements of the matrix (the diagonal residuals are 0)
     srmr = 0.0
@@ -161,16 +156,8 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
     Eb = sum(n / ss.ntotal * (J.T @ (J * vd[:, None])) for n, vd, J in zip(ss.nobs, ss.wls_vd, bj))
     btr1, btr2 = ugamma_traces(bj, ss.wls_vd, ss.gamma, ss.nobs, np.linalg.inv(Eb))
     bxs, bc, bshift = scaled_shifted(bchisq, bdf, btr1, btr2)
-    out.update({"chisq.scaled": xs, "df.scaled": float(df), "pvalue.scaled": fi.chisq_pvalue(xs, df),
-                "chisq.scaling.factor": c, "chisq.shift.parameter": shift,
-                "baseline.chisq.scaled": bxs, "baseline.df.scaled": float(bdf),
-                "baseline.pvalue.scaled": fi.chisq_pvalue(bxs, bdf), "baseline.chisq.scaling.factor": bc,
-                "cfi.scaled": fi.cfi(xs, df, bxs, bdf), "tli.scaled": fi.tli(xs, df, bxs, bdf),
-                "nnfi.scaled": fi.tli(xs, df, bxs, bdf),
-                "rmsea.scaled": fi.rmsea(xs, df, N, G)})
-    lo, hi = _rmsea_ci(xs, df, N, G)
-    out.update({"rmsea.ci.lower.scaled": lo, "rmsea.ci.upper.scaled": hi,
-                "rmsea.pvalue.scaled": _rmsea_pvalue(xs, df, N, G)})
+    out.update(scaled_measures(xs, c, bxs, bc, df, bdf, N, G))
+    out.update({"chisq.shift.parameter": shift, "nnfi.scaled": out["tli.scaled"]})
     cat = _catml_robust(model, ss, mom, Einv, npar_catml) if catml_ok else None
     if cat is None or not np.isfinite(cat["c3"]):
         for k in ("cfi.robust", "tli.robust", "nnfi.robust", "rmsea.robust", "rmsea.ci.lower.robust",

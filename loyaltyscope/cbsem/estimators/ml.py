@@ -22,6 +22,7 @@ from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.constraints import constraint_functions, linear_basis
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
 from loyaltyscope.cbsem.estimates import theta_names
+from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
 from loyaltyscope.cbsem.expressions import numeric_jacobian
 from loyaltyscope.cbsem.modindices import modification_indices
 from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, build_partable
@@ -316,33 +317,16 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
         lx = sum(fi.loglik(S[np.ix_(xi, xi)], m[xi], S[np.ix_(xi, xi)], m[xi], n, True)
                  for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
         logl, ulogl = logl - lx, ulogl - lx
-    lo, hi = fi.rmsea_ci(chisq, df, N, G)
-    out = {
-        "npar": float(npar), "fmin": F / 2, "chisq": chisq, "df": float(df),
-        "pvalue": fi.chisq_pvalue(chisq, df),
-        "baseline.chisq": bchisq, "baseline.df": float(bdf), "baseline.pvalue": fi.chisq_pvalue(bchisq, bdf),
-        "cfi": fi.cfi(chisq, df, bchisq, bdf), "tli": fi.tli(chisq, df, bchisq, bdf),
-        "logl": logl, "unrestricted.logl": ulogl,
-        "aic": -2 * logl + 2 * npar, "bic": -2 * logl + np.log(N) * npar,
-        "bic2": -2 * logl + np.log((N + 2) / 24) * npar,
-        "ntotal": float(N),
-        "rmsea": fi.rmsea(chisq, df, N, G), "rmsea.ci.lower": lo, "rmsea.ci.upper": hi,
-        "rmsea.pvalue": fi.rmsea_pvalue(chisq, df, N, G),
-        "srmr": fi.srmr_bentler(ss.cov, ss.mean, sigmas, mus, ss.nobs, ms),
-    }
+    out = {"fmin": F / 2, **test_measures(chisq, df, bchisq, bdf, npar, N, G),
+           "logl": logl, "unrestricted.logl": ulogl,
+           "aic": -2 * logl + 2 * npar, "bic": -2 * logl + np.log(N) * npar,
+           "bic2": -2 * logl + np.log((N + 2) / 24) * npar, "ntotal": float(N),
+           "srmr": fi.srmr_bentler(ss.cov, ss.mean, sigmas, mus, ss.nobs, ms)}
     if robust is not None:
         c, c0 = robust["c_hat"], _baseline_scaling(spec, ss, robust["kind"], bdf)
-        xs, bxs = chisq / c, bchisq / c0
-        lo_s, hi_s = fi.rmsea_ci(xs, df, N, G)
+        out.update(scaled_measures(chisq / c, c, bchisq / c0, c0, df, bdf, N, G))
         out.update({
-            "chisq.scaled": xs, "df.scaled": float(df), "pvalue.scaled": fi.chisq_pvalue(xs, df),
-            "chisq.scaling.factor": c,
-            "baseline.chisq.scaled": bxs, "baseline.df.scaled": float(bdf),
-            "baseline.pvalue.scaled": fi.chisq_pvalue(bxs, bdf), "baseline.chisq.scaling.factor": c0,
-            "cfi.scaled": fi.cfi(xs, df, bxs, bdf), "tli.scaled": fi.tli(xs, df, bxs, bdf),
             "cfi.robust": fi.cfi(chisq, df, bchisq, bdf, c, c0), "tli.robust": fi.tli(chisq, df, bchisq, bdf, c, c0),
-            "rmsea.scaled": fi.rmsea(xs, df, N, G), "rmsea.ci.lower.scaled": lo_s, "rmsea.ci.upper.scaled": hi_s,
-            "rmsea.pvalue.scaled": fi.rmsea_pvalue(xs, df, N, G),
             "rmsea.robust": fi.rmsea(chisq, df, N, G, c_hat=c),
         })
     if fiml and df > 0:
