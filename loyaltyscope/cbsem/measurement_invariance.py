@@ -19,6 +19,7 @@ R equivalent: ``semTools::measEq.syntax`` / fitting the ``group.equal`` ladder w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
@@ -27,7 +28,7 @@ from scipy import stats
 
 from loyaltyscope.cbsem import pipeline
 from loyaltyscope.cbsem.options import resolve_options
-from loyaltyscope.numerics.display import ResultProtocol
+from loyaltyscope.numerics.display import ResultProtocol, frame_html, para_html
 from loyaltyscope.numerics.threads import one_blas_thread
 
 __all__ = ["invariance", "InvarianceResult", "LEVELS"]
@@ -59,6 +60,10 @@ class InvarianceResult(ResultProtocol):
     cutoffs: Mapping[str, float] = field(default_factory=dict)
     nobs: tuple = ()
     warnings: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "fits", MappingProxyType(dict(self.fits)))
+        object.__setattr__(self, "cutoffs", MappingProxyType(dict(self.cutoffs)))
 
     @property
     def title(self) -> str:
@@ -108,7 +113,6 @@ class InvarianceResult(ResultProtocol):
             if c in shown.columns:
                 shown[c] = pd.Series(["" if pd.isna(v) else float(v) for v in shown[c]], index=shown.index,
                                      dtype=object)
-        from loyaltyscope.numerics.display import frame_html, para_html
         parts = [para_html(self.title, bold=True)] + [para_html(h) for h in self._headline()]
         parts.append(frame_html(shown.reset_index(), "ladder", index=False))
         parts += [para_html("Warning: " + w) for w in self.warnings]

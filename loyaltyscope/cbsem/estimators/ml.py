@@ -65,10 +65,13 @@ def _starts(spec, table, ss, free, ntheta, previous):
     """Start values in the order tried: a previous fit (``start=``), then lavaan's moment-based
     values, the simple ones and jittered ones."""
     if previous is not None:
-        sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, "simple")
-        th = np.zeros(ntheta)
-        th[free[free >= 0]] = sv[free >= 0]
-        yield "previous fit", _start_from_fit(previous, table, free, th)
+        th, covered = _start_from_fit(previous, table, free, np.zeros(ntheta))
+        if not covered.all():      # parameters the previous fit does not have: simple start values
+            sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, "simple")
+            fill = np.zeros(ntheta)
+            fill[free[free >= 0]] = sv[free >= 0]
+            th[~covered] = fill[~covered]
+        yield "previous fit", th
     for strat in ("moments", "simple", "jitter"):
         sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, strat)
         th = np.zeros(ntheta)
@@ -195,7 +198,8 @@ def _missing_report(spec, ss):
 
 def _start_from_fit(previous, table, free, theta):
     """Start values taken from a previous fit for every (lhs, op, rhs, group) it has; a
-    parameter shared by several rows (equality) starts at the mean of their previous values."""
+    parameter shared by several rows (equality) starts at the mean of their previous values.
+    Returns the start values and which parameters the previous fit covered."""
     old = previous._table
     lookup = {(a, o, b, g): v for a, o, b, g, v in zip(old["lhs"], old["op"], old["rhs"], old["group"], old["est"])}
     sums = np.zeros(len(theta))
@@ -207,7 +211,7 @@ def _start_from_fit(previous, table, free, theta):
             counts[free[k]] += 1
     out = theta.copy()
     out[counts > 0] = sums[counts > 0] / counts[counts > 0]
-    return out
+    return out, counts > 0
 
 
 def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
