@@ -22,7 +22,7 @@ One pipeline (:mod:`~loyaltyscope.cbsem.pipeline`), as lavaan's ``lavaan()``:
 - on top: ``bootstrap`` (+ ``bootstrap_resampling``, ``bootstrap_intervals``),
   ``measurement_invariance`` (the configural -> strict ladder), ``simulation``.
 
-A new estimator goes into ``estimators/`` (a ``fit`` returning ``pipeline.Fitted``); a new fit
+A new estimator goes into ``estimators/`` (a ``fit`` returning ``estimators.Fitted``); a new fit
 index into ``fit_indices`` (formula) and ``fit_measures`` (its name in the catalogue).
 """
 

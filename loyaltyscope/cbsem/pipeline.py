@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from loyaltyscope.cbsem.estimates import diagnostics, params_table, r_square
+from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.options import SemOptions
 from loyaltyscope.cbsem.partable import ModelSpec, build_partable
 from loyaltyscope.cbsem.results import SemResult
@@ -38,28 +37,7 @@ from loyaltyscope.cbsem.samplestats import DataError, SampleStats, from_data, fr
 from loyaltyscope.cbsem.syntax import parse_model
 from loyaltyscope.numerics.threads import one_blas_thread
 
-__all__ = ["run", "data_stage", "model_spec", "Fitted", "finish", "ml_sample_stats", "fit_ml_stage"]
-
-
-@dataclass
-class Fitted:
-    """What an estimator plug-in hands to the results stage."""
-
-    table: dict                       # parameter table columns with est and se filled in
-    theta: np.ndarray
-    vcov: np.ndarray | None
-    theta_names: tuple
-    values_of: Callable               # theta -> {label or defined name: value}
-    converged: bool
-    iterations: int
-    sample_covs: tuple                # per group: S (ordinal: polychoric R)
-    implied_covs: tuple               # per group: Sigma of the observed (ordinal: y*) variables
-    all_covs: tuple                   # per group: implied covariance of observed + latent variables
-    fit_measures: Callable[[], dict]
-    warnings: list
-    extra: dict = field(default_factory=dict)
-    modindices: Callable | None = None
-    params_hook: Callable | None = None       # e.g. bootstrap SEs and intervals written into params
+__all__ = ["run", "data_stage", "model_spec", "finish", "ml_sample_stats", "fit_ml_stage"]
 
 
 @functools.lru_cache(maxsize=64)

@@ -35,6 +35,7 @@ import pandas as pd
 
 from loyaltyscope.cbsem.constraints import constraint_functions, constraint_labels, linear_basis
 from loyaltyscope.cbsem.estimates import theta_names
+from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.ordinal_samplestats import OrdinalStats, ordinal_sample_stats
 from loyaltyscope.cbsem.ordinal_tests import ordinal_fit_measures
 from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, number_free_rows
@@ -404,7 +405,6 @@ def _catml_available(table, free, con_labels, ntheta, npar):
 
 def fit(spec: ModelSpec, ss: OrdinalStats, options):
     """Estimate by DWLS and return the pieces of the shared results stage."""
-    from loyaltyscope.cbsem.pipeline import Fitted
     est_name, se = options.estimator, options.se
     nlev = dict(zip(spec.ov_names, ss.nlevels))
     table = ordinal_partable(spec, nlev, options.group_equal, options.group_partial)

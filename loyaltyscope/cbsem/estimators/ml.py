@@ -22,6 +22,7 @@ from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.constraints import constraint_functions, linear_basis
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
 from loyaltyscope.cbsem.estimates import theta_names
+from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
 from loyaltyscope.cbsem.expressions import numeric_jacobian
 from loyaltyscope.cbsem.modindices import modification_indices
@@ -100,7 +101,6 @@ def _standard_errors(vcov_theta, free, theta, nonlinear, ineq, spec, warnings):
 def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
     """Estimate by ML and return the pieces the results stage needs (a dict); ``table`` is the
     parameter table as a dict of numpy columns (this fit's own copy)."""
-    from loyaltyscope.cbsem.pipeline import Fitted
     warnings: list[str] = []
     est_name = options.estimator
     ntheta = spec.npar_free
