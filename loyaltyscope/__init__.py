@@ -51,3 +51,8 @@ __all__ = [
     "ModelSyntaxError", "ModelSpecError", "DataError", "ItemDataError", "InstrumentError", "ValidationError",
     "PsychometricWarning", "HeywoodWarning",
 ]
+
+# --- cbsem-house: the resolved options of a fit (fit.options)
+from loyaltyscope.cbsem.options import SemOptions  # noqa: E402
+
+__all__ += ["SemOptions"]
