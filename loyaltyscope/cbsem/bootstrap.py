@@ -379,8 +379,7 @@ def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, sp
             reasons = pd.Series(status[np.isin(status, list(words))]).value_counts()
             detail = "; ".join(f"{n} {words[r]}" for r, n in reasons.items())
             messages.append(f"bootstrap: {result.n_failed} of {B} resamples failed ({detail}) and are excluded; "
-                            f"standard errors and intervals use the other {result.n_ok}; "
-                            "see result.extra['bootstrap']")
+                            f"standard errors and intervals use the other {result.n_ok}")
         if result.n_nonadmissible:
             messages.append(f"bootstrap: {result.n_nonadmissible} of {B} resamples gave nonadmissible solutions "
                             "(negative variances or non-positive-definite covariance matrices); they are kept, "

@@ -161,8 +161,8 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
     if ss.patterns is not None:
         extra.update(_missing_report(spec, ss))
         n_pat = sum(len(p) for p in ss.patterns)
-        warnings.append(f"FIML over {n_pat} missing-data pattern(s); see result.extra['missing_patterns'] "
-                        "and result.extra['coverage']")
+        warnings.append(f"FIML over {n_pat} missing-data pattern(s) (the patterns and the coverage of each "
+                        "pair of variables are kept with the fit)")
 
     def measures():
         return _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust, problem, theta)
