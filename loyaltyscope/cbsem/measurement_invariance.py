@@ -104,6 +104,10 @@ class InvarianceResult(ResultProtocol):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        return self._html(warnings=True)
+
+    def _html(self, warnings: bool = True) -> str:
+        """The HTML rendering (reports pass ``warnings=False``)."""
         shown = self.table.copy()
         for c in _COUNTS:
             if c in shown.columns:
@@ -115,7 +119,8 @@ class InvarianceResult(ResultProtocol):
                                      dtype=object)
         parts = [para_html(self.title, bold=True)] + [para_html(h) for h in self._headline()]
         parts.append(frame_html(shown.reset_index(), "ladder", index=False))
-        parts += [para_html("Warning: " + w) for w in self.warnings]
+        if warnings:
+            parts += [para_html("Warning: " + w) for w in self.warnings]
         return "<div class='loyaltyscope-result'>" + "".join(parts) + "</div>"
 
 

@@ -207,9 +207,15 @@ class SemResult(ResultProtocol):
         return pd.DataFrame({"measure": keys, "value": pd.Series(vals, dtype=object)})
 
     def _repr_html_(self) -> str:
+        return self._html(warnings=True)
+
+    def _html(self, warnings: bool = True) -> str:
+        """The HTML rendering (reports pass ``warnings=False`` and show the warnings in their
+        own box)."""
         parts = [para_html(self.title, bold=True)] + [para_html(h) for h in self._headline()]
         parts.append(frame_html(self._display_fit_measures(), "fit measures", index=False))
-        parts += [para_html("Warning: " + w) for w in self.warnings]
+        if warnings:
+            parts += [para_html("Warning: " + w) for w in self.warnings]
         parts.append(frame_html(self._display_params(), "parameter estimates", index=False))
         if len(self.r2):
             parts.append(frame_html(self.r2, "R-square", index=False))

@@ -133,6 +133,9 @@ def test_invariance_result_protocol_and_heywood_warning():
     assert r.nobs == (60, 60)
     html = r._repr_html_()
     assert "Heywood" in html and "<td>NA</td>" not in html
+    assert "Heywood" not in r._html(warnings=False)           # reports show warnings in their own box
+    assert "Heywood" not in r.fits["configural"]._html(warnings=False)
+    assert "Heywood" in r.fits["configural"]._repr_html_()
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.group = "x"
 
