@@ -58,6 +58,20 @@ def test_wlsmv_without_ordered_is_an_error(hs, est):
         ls.sem(HS, hs, estimator=est)
 
 
+def test_combinations_lavaan_refuses_are_refused(hs):
+    S = hs[["x1", "x2", "x3"]].cov()
+    with pytest.raises(ValueError, match="needs complete data"):
+        ls.sem(HS, hs, estimator="MLM", missing="fiml")
+    with pytest.raises(ValueError, match="needs the raw data"):
+        ls.sem("f =~ x1 + x2 + x3", sample_cov=S, sample_nobs=301, missing="fiml")
+    with pytest.raises(ValueError, match="ordered=.*raw data"):
+        ls.sem("f =~ x1 + x2 + x3", sample_cov=S, sample_nobs=301, ordered=["x1", "x2", "x3"])
+    with pytest.raises(NotImplementedError, match="bootstrap"):
+        resolve_options(ordered=["x1"], se="bootstrap")
+    with pytest.raises(ValueError, match="at least 2 resamples"):
+        resolve_options(se="bootstrap", bootstrap=1)
+
+
 def test_all_option_problems_reported_together():
     with pytest.raises(ValueError) as e:
         resolve_options(estimator="XYZ", missing="pairwise", boot_ci="student", max_iter=0)
