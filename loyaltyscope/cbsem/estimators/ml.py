@@ -103,8 +103,8 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
     parameter table as a dict of numpy columns (this fit's own copy)."""
     warnings: list[str] = []
     est_name = options.estimator
-    ntheta = spec.npar_free
     free = np.asarray(table["free"]) - 1
+    ntheta = int(free.max()) + 1 if len(free) else 0      # spec.npar_free, without pandas
     values_of, h, ineq = constraint_functions(spec, table, ntheta)
     K, theta0, linear = linear_basis(h, ntheta) if ineq is None else (np.eye(ntheta), np.zeros(ntheta), False)
     nonlinear = None if (linear and ineq is None) else (h, ineq)
