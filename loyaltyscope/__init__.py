@@ -84,3 +84,7 @@ __all__ += ["ReliabilityResult", "HTMTResult", "FornellLarckerResult"]
 from loyaltyscope.survey import SurveyFileError  # noqa: E402
 
 __all__ += ["SurveyFileError"]
+# --- cbsem-house: the resolved options of a fit (fit.options)
+from loyaltyscope.cbsem.options import SemOptions  # noqa: E402
+
+__all__ += ["SemOptions"]
