@@ -18,7 +18,9 @@ from loyaltyscope._version import __version__
 from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.estimates import label_rows, parameter_estimates, r_square, theta_names
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
+from loyaltyscope.cbsem.data_checks import check_data
 from loyaltyscope.cbsem.expressions import numeric_jacobian
+from loyaltyscope.cbsem.model_checks import check_formulas, check_spec, check_start, definition_warnings
 from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, build_partable
 from loyaltyscope.cbsem.modindices import modification_indices
 from loyaltyscope.cbsem.ram import implied, make_layout
@@ -231,8 +233,11 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     if fiml and sample_cov is not None:
         raise ValueError("missing='fiml' needs the raw data, not sample_cov=")
     ms = True if fiml else (bool(meanstructure) if meanstructure is not None else (ngroups > 1 or has_int))
+    check_formulas(formulas, columns)
     spec = _spec_cached(model, None if columns is None else tuple(columns), ngroups, bool(std_lv), ms,
                         bool(fixed_x), group_equal, tuple(group_partial or ()))
+    check_spec(spec, ngroups)
+    data_warnings = check_data(data, spec.ov_names, group, missing) if sample_cov is None else []
     if sample_cov is not None:
         if sample_nobs is None:
             raise ValueError("sample_cov= needs sample_nobs=")
@@ -249,7 +254,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
                                                 max_iter=int(max_iter), start=start, se=se,
                                                 bootstrap=int(bootstrap), boot_ci=boot_ci,
                                                 bollen_stine=bool(bollen_stine), workers=workers,
-                                                progress=progress))
+                                                progress=progress, data_warnings=data_warnings))
 
 
 def cfa(model: str, data: pd.DataFrame | None = None, **kwargs) -> SemResult:
@@ -270,7 +275,7 @@ def _problem(spec, table, ss, K, theta0) -> MLProblem:
 
 def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: dict) -> SemResult:
     """Estimate and summarise; ``table`` is the parameter table as a dict of numpy columns."""
-    warnings: list[str] = []
+    warnings: list[str] = list(options.pop("data_warnings", ()))
     ntheta = spec.npar_free
     free = np.asarray(table["free"]) - 1
     values_of, h, ineq = _constraint_functions(spec, table, ntheta)
@@ -305,6 +310,7 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
             th[free[free >= 0]] = sv[free >= 0]
             yield strat, th
     fit = fit_ml(problem, starts(), nonlinear, max_iter=options.get("max_iter", 500))
+    check_start(fit, problem, spec, table)
     theta = fit.theta
     if not fit.converged:
         warnings.append("the optimiser did not converge (tried start strategies: moments, simple, "
@@ -359,6 +365,7 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
         sigmas.append(Sig), mus.append(mu), Cs.append(C)
 
     warnings.extend(_diagnostics(spec, table, sigmas, Cs, ss))
+    warnings.extend(definition_warnings(spec, values_of, theta))
     if ss.dropped_rows:
         warnings.insert(0, f"{len(ss.dropped_rows)} of {ss.n_input_rows} rows excluded by listwise deletion "
                            "(missing values); see result.dropped")
