@@ -18,7 +18,7 @@ from loyaltyscope._version import __version__
 from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.estimates import label_rows, parameter_estimates, r_square, theta_names
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
-from loyaltyscope.cbsem.data_checks import check_data
+from loyaltyscope.cbsem.data_checks import check_data, check_moments
 from loyaltyscope.cbsem.expressions import numeric_jacobian
 from loyaltyscope.cbsem.model_checks import check_formulas, check_spec, check_start, definition_warnings
 from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, build_partable
@@ -241,6 +241,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     if sample_cov is not None:
         if sample_nobs is None:
             raise ValueError("sample_cov= needs sample_nobs=")
+        check_moments(sample_cov, spec.ov_names)
         ss = from_moments(sample_cov, sample_nobs, spec.ov_names, sample_mean)
         if ms and sample_mean is None:
             raise ValueError("a model with a mean structure fitted from moments needs sample_mean=")

@@ -13,6 +13,9 @@ Refused with a :class:`~loyaltyscope.cbsem.samplestats.DataError` that names the
 - too few complete rows: listwise deletion leaves fewer rows than observed variables + 1
   in a group (the sample covariance matrix is then singular by construction).
 
+The same limits apply to moments given directly (``sample_cov``, :func:`check_moments`):
+finite entries, variances positive and within [MIN_SPREAD^2, MAX_MAGNITUDE^2].
+
 Returned as warnings (the fit goes on), as lavaan does: observed variances that differ by a
 factor above 1000 (lavaan: "some observed variances are (at least) a factor 1000 times larger
 than others; use varTable(fit) to investigate").
@@ -27,7 +30,7 @@ import pandas as pd
 
 from loyaltyscope.cbsem.samplestats import DataError
 
-__all__ = ["check_data", "MAX_MAGNITUDE", "MIN_SPREAD"]
+__all__ = ["check_data", "check_moments", "MAX_MAGNITUDE", "MIN_SPREAD"]
 
 MAX_MAGNITUDE = 1e100   # squares up to 1e200 and sums of them stay finite
 MIN_SPREAD = 1e-100     # variances down to 1e-200 stay normal doubles
@@ -108,3 +111,39 @@ def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwis
         return [f"some observed variances are (at least) a factor 1000 times larger than others "
                 f"({hi}: {pos[hi]:.4g}, {lo}: {pos[lo]:.4g}); estimation may be unstable: consider rescaling"]
     return []
+
+
+def check_moments(sample_cov, ov_names) -> None:
+    """Raise :class:`DataError` when a given covariance matrix has non-finite entries or
+    variances that are not positive or of extreme magnitude (naming the variables); shapes
+    and names are checked by :func:`loyaltyscope.cbsem.samplestats.from_moments`."""
+    covs = sample_cov if isinstance(sample_cov, (list, tuple)) else [sample_cov]
+    problems = []
+    for g, S in enumerate(covs):
+        names = list(ov_names)
+        if isinstance(S, pd.DataFrame):
+            if not all(v in S.columns and v in S.index for v in names) or S.columns.duplicated().any():
+                continue
+            S = S.loc[names, names]
+        try:
+            M = np.asarray(S, dtype=float)
+        except (TypeError, ValueError):
+            problems.append(f"sample_cov (group {g + 1}) is not a numeric matrix")
+            continue
+        if M.ndim != 2 or M.shape != (len(names), len(names)):
+            continue
+        gname = f" (group {g + 1})" if len(covs) > 1 else ""
+        bad = [names[i] for i in range(len(names)) if not np.isfinite(M[i]).all()]
+        if bad:
+            problems.append(f"sample_cov{gname} has non-finite entries in the rows of {', '.join(bad)}; "
+                            "expected finite numbers")
+            continue
+        var = np.diag(M)
+        for i, v in enumerate(names):
+            if not var[i] > 0:
+                problems.append(f"sample_cov{gname}: the variance of {v!r} is {var[i]:.6g}; expected a positive number")
+            elif not MIN_SPREAD ** 2 <= var[i] <= MAX_MAGNITUDE ** 2:
+                problems.append(f"sample_cov{gname}: the variance of {v!r} is {var[i]:.3g}, an extreme magnitude "
+                                f"(expected between {MIN_SPREAD ** 2:g} and {MAX_MAGNITUDE ** 2:g}): rescale the variable")
+    if problems:
+        raise DataError("cannot use sample_cov:\n  - " + "\n  - ".join(problems))

@@ -111,8 +111,9 @@ def _definition_problems(formulas) -> list[str]:
     return out
 
 
-def _linear_rows(formulas):
-    """Equality constraints (and labels given a fixed value) as affine rows over labels:
+def _linear_rows(formulas, ops=("==",)):
+    """Constraints with operator in ``ops`` (and, for equalities, labels given a fixed value)
+    as affine rows ``lhs - rhs = coefficients . labels + constant`` over labels:
     [(coefficients, constant, formula)], skipping non-linear ones."""
     defs = {}
     for f in formulas:
@@ -123,7 +124,7 @@ def _linear_rows(formulas):
         mod = f.modifier
         if mod.label and mod.fixed and len(mod.label) == 1 == len(mod.fixed) and mod.label[0] and mod.fixed[0] is not None:
             fixed_labels.append((mod.label[0], float(mod.fixed[0]), f))
-    eqs = [(Expression.parse(f.lhs), Expression.parse(f.rhs), f) for f in formulas if f.op == "=="]
+    eqs = [(Expression.parse(f.lhs), Expression.parse(f.rhs), f) for f in formulas if f.op in ops]
     names = sorted({n for l, r, _ in eqs for n in l.names + r.names if n not in defs}
                    | {n for e in defs.values() for n in e.names if n not in defs}
                    | {lab for lab, _, _ in fixed_labels})
@@ -150,7 +151,7 @@ def _linear_rows(formulas):
             ok = ok and np.isfinite(v) and abs(v - (c + coef @ x)) <= 1e-8 * (1 + abs(v))
         if ok:
             rows.append((coef, c, f))
-    for lab, v, f in fixed_labels:
+    for lab, v, f in (fixed_labels if "==" in ops else ()):
         coef = np.zeros(n)
         coef[pos[lab]] = 1.0
         rows.append((coef, -v, f))
@@ -182,6 +183,10 @@ def _equality_conflicts(formulas) -> list[str]:
         lines = [_where(a[2]) for a in partners] + [_where(row[2])]
         out.append("contradictory equality constraints (no parameter values satisfy them together): "
                    + "; ".join(dict.fromkeys(lines)))
+    for coef, c, f in _linear_rows(formulas, ("<", ">")):
+        if not np.any(coef) and ((f.op == "<" and c > 0) or (f.op == ">" and c < 0)):
+            out.append(f"the constraint {f.lhs} {f.op} {f.rhs} ({_where(f)}) can never hold: "
+                       f"its two sides differ by the constant {c:.6g}")
     return out
 
 

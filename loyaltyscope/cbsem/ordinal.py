@@ -70,6 +70,7 @@ from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, build_partabl
 from loyaltyscope.cbsem.ram import derivative_plan, implied, implied_with_derivatives, make_layout
 from loyaltyscope.cbsem.samplestats import DataError
 from loyaltyscope.cbsem.standardize import standardize_rows
+from loyaltyscope.cbsem.model_checks import check_formulas, check_spec
 from loyaltyscope.cbsem.syntax import parse_model
 
 __all__ = ["bvn_cdf", "bvn_pdf", "univariate_thresholds", "polychoric_pairs", "muthen1984_nacov",
@@ -1049,9 +1050,13 @@ def fit_ordinal(model: str, data: pd.DataFrame, *, ordered, estimator: str = "ML
 def _spec_cached(model, columns, ngroups, std_lv, group_equal, group_partial, ordered) -> ModelSpec:
     """Parse + lavaan's parameter table (with a mean structure, as lavaan forces for ordinal
     data), memoised: a pure function of its arguments; never mutated afterwards."""
-    return build_partable(parse_model(model), data_columns=list(columns), ngroups=ngroups, std_lv=std_lv,
+    formulas = parse_model(model)
+    check_formulas(formulas, columns)
+    spec = build_partable(formulas, data_columns=list(columns), ngroups=ngroups, std_lv=std_lv,
                           meanstructure=True, fixed_x=True, group_equal=group_equal,
                           group_partial=group_partial, ordered=ordered)
+    check_spec(spec, ngroups)
+    return spec
 
 
 def _fit_ordinal_core(spec, data, group, group_equal, group_partial, std_lv, est_name, se, max_iter, missing):

@@ -179,3 +179,18 @@ def test_fixed_latent_covariance_outside_unit_interval_is_flagged(hs):
     model = HS3 + "visual ~~ 5*textual\nvisual ~~ 1*visual\ntextual ~~ 1*textual"
     msg = _raises(ls.ModelSpecError, model, hs)
     assert "visual ~~ textual = 5" in msg and "correlation of 5" in msg
+
+
+def test_inequality_that_can_never_hold_is_refused(hs):
+    msg = _raises(ls.ModelSpecError, HS3A + "a > a + 1", hs, match="can never hold")
+    assert "line 4" in msg
+    assert ls.sem(HS3A + "a < a + 1", hs).converged        # always true: harmless
+
+
+def test_ordinal_fits_get_the_same_model_checks(hs):
+    d = hs.copy()
+    for v in ["x1", "x2", "x3", "x4", "x5", "x6"]:
+        d[v] = np.digitize(d[v], np.quantile(d[v], [0.33, 0.66]))
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual =~ 0.5*x2"
+    msg = _raises(ls.ModelSpecError, model, d, ordered=["x1", "x2", "x3", "x4", "x5", "x6"])
+    assert "duplicate model element" in msg
