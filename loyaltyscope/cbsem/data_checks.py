@@ -32,8 +32,8 @@ from loyaltyscope.cbsem.samplestats import DataError
 
 __all__ = ["check_data", "check_moments", "MAX_MAGNITUDE", "MIN_SPREAD"]
 
-MAX_MAGNITUDE = 1e100   # squares up to 1e200 and sums of them stay finite
-MIN_SPREAD = 1e-100     # variances down to 1e-200 stay normal doubles
+MAX_MAGNITUDE = 1e50    # fourth powers (robust SEs) up to 1e200 stay finite
+MIN_SPREAD = 1e-50     # fourth powers down to 1e-200 stay normal doubles
 
 
 def _duplicates(df: pd.DataFrame, wanted) -> list[str]:
