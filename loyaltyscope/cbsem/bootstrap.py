@@ -104,7 +104,7 @@ from scipy import stats
 
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, row_values
 from loyaltyscope.numerics.threads import limit_blas_in_worker, one_blas_thread
-from loyaltyscope.cbsem.ram import _matrices, implied
+from loyaltyscope.cbsem.ram import _has_loop, _matrices, implied, paths_inverse
 
 __all__ = ["BootstrapSetup", "BootstrapResult", "CHUNK", "resample_counts", "weighted_moments",
            "bollen_stine_data", "refit_batch", "run_resamples", "norm_inter", "percentile_interval",
@@ -280,7 +280,7 @@ def _batch_implied(lay, v: np.ndarray):
     S[:, lay.r[ks], lay.c[ks]] = vals[:, ks]
     S[:, lay.c[ks], lay.r[ks]] = vals[:, ks]
     M[:, lay.r[km]] = vals[:, km]
-    B = np.linalg.inv(np.eye(m) - A)
+    B = paths_inverse(A) if _has_loop(lay) else np.linalg.inv(np.eye(m) - A)
     C = B @ S @ B.transpose(0, 2, 1)
     bm = np.einsum("bij,bj->bi", B, M)
     return C[:, :p, :p], bm[:, :p], C, B, M, bm

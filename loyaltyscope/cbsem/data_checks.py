@@ -10,6 +10,7 @@ Refused with a :class:`~loyaltyscope.cbsem.samplestats.DataError` that names the
   overflows or swamps every other column: one cell of 1e300 made the eigen-decomposition
   fail), or a column whose spread is below ``MIN_SPREAD`` without being constant (a column
   scaled by 1e-300: its variance underflows to 0) — rescale such a column;
+- a constant column (zero variance; under FIML the EM algorithm would divide by it);
 - too few complete rows: listwise deletion leaves fewer rows than observed variables + 1
   in a group (the sample covariance matrix is then singular by construction).
 
@@ -64,6 +65,10 @@ def _column_problems(name, x: np.ndarray, index) -> list[str]:
                    "or correct the value(s)")
         return out
     spread = float(fin.max() - fin.min())
+    if spread == 0:
+        out.append(f"column {name!r} has zero variance (constant value {fin[0]:.6g} in its {fin.size} observed "
+                   "row(s)); it cannot be analysed")
+        return out
     if 0 < spread < MIN_SPREAD * max(1.0, float(np.abs(fin).max())) or 0 < np.abs(fin).max() < MIN_SPREAD:
         out.append(f"column {name!r} varies only by {spread:.3g} (values of magnitude "
                    f"{np.abs(fin).max():.3g}); its variance underflows to zero: rescale the column "
@@ -90,10 +95,16 @@ def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwis
     if problems:
         raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
     p = len(ov_names)
+    groups = [("", np.ones(len(data), bool))] if group is None else [
+        (g, (data[group] == g).to_numpy()) for g in pd.unique(data[group].dropna())]
+    for label, sel in groups if group is not None else ():
+        for v in ov_names:
+            x = X[v][sel & np.isfinite(X[v])]
+            if x.size > 1 and x.min() == x.max():
+                problems.append(f"column {v!r} has zero variance in group {label!r} (constant value {x[0]:.6g}); "
+                                "it cannot be analysed")
     if str(missing).lower() == "listwise" and p:
         complete = np.all([np.isfinite(X[v]) for v in ov_names], axis=0)
-        groups = [("", np.ones(len(data), bool))] if group is None else [
-            (g, (data[group] == g).to_numpy()) for g in pd.unique(data[group].dropna())]
         for label, sel in groups:
             n = int((complete & sel).sum())
             if n < p + 1:

@@ -6,7 +6,8 @@ stages of :func:`loyaltyscope.cbsem.api.sem`:
 
 - :func:`check_formulas` on the parsed formulas (with the data's column names when given):
   an element written twice (lavaan: "duplicate model element"), a latent variable measured
-  by itself (lavaan: "latent variable `x1' can not be measured by itself"), a latent variable
+  by itself (lavaan: "latent variable `x1' can not be measured by itself"), a variable regressed
+  on itself (lavaan warns "lhs and rhs are the same"), a latent variable
   with the name of a data column (lavaan: "some latent variable names collide with observed
   variable names"), a defined parameter written twice or named like a label or a variable,
   linear equality constraints that contradict each other or a fixed value (``a == 1; a == 2``);
@@ -63,6 +64,9 @@ def check_formulas(formulas, data_columns=None) -> None:
             if f.lhs == f.rhs:
                 problems.append(f"latent variable {f.lhs!r} cannot be measured by itself ({_where(f)}): "
                                 "the indicator is the factor; give the factor another name")
+        if f.op == "~" and f.lhs == f.rhs:
+            problems.append(f"lhs and rhs are the same in {f.lhs} ~ {f.rhs} ({_where(f)}): a variable cannot be "
+                            "regressed on itself")
         if f.op in ("=~", "~", "~~", "~1", "|"):
             k = _key(f)
             if k in first:

@@ -94,11 +94,26 @@ def _matrices(layout: RamLayout, values: np.ndarray):
 
 
 def paths_inverse(A: np.ndarray) -> np.ndarray:
-    """B = (I - A)^-1, or a NaN matrix when (I - A) is singular or the values are not finite.
+    """B = (I - A)^-1, or NaN where (I - A) is singular or the values are not finite; ``A``
+    is one (m, m) matrix or a stack (nb, m, m) (one per bootstrap resample).
 
     A model without loops (acyclic A) is always invertible; only loops of paths can fail.
     R equivalent: lavaan's ``lav_matrix_inverse(IB)`` in ``computeSigmaHat``, which stops
     with an error instead."""
+    if A.ndim == 3:
+        out = np.full(A.shape, np.nan)
+        ok = np.isfinite(A).all(axis=(1, 2))
+        if ok.any():
+            IA = np.eye(A.shape[1]) - A[ok]
+            try:
+                with np.errstate(all="ignore"):
+                    B = np.linalg.inv(IA)
+            except np.linalg.LinAlgError:
+                B = np.stack([paths_inverse(a) for a in A[ok]])
+            good = np.isfinite(B).all(axis=(1, 2)) & (np.linalg.cond(IA) <= SINGULAR_CONDITION)
+            B[~good] = np.nan
+            out[ok] = B
+        return out
     m = A.shape[0]
     IA = np.eye(m) - A
     if not np.isfinite(A).all():

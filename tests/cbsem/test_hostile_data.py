@@ -102,3 +102,18 @@ def test_hostile_sample_cov_is_refused_naming_the_variable(hs, change, words):
     S = change(hs[OV].cov())
     with pytest.raises(ls.DataError, match=words):
         ls.sem(HS3, sample_cov=S, sample_nobs=301)
+
+
+def test_constant_column_refused_before_fiml_em(hs):
+    d = hs.copy()
+    d["x1"] = 0.0
+    d.loc[d.index[3], "x8"] = np.nan
+    msg = _msg(d, missing="fiml", estimator="MLR")
+    assert "'x1' has zero variance" in msg
+
+
+def test_column_constant_in_one_group_refused_before_fiml_em(hs):
+    d = hs.copy()
+    d.loc[d["school"] == "Pasteur", "x2"] = 3.0
+    msg = _msg(d, missing="fiml", group="school")
+    assert "'x2' has zero variance in group 'Pasteur'" in msg

@@ -96,7 +96,7 @@ def _finite_or_warned(res):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=20_000, derandomize=True,
+@settings(max_examples=40, deadline=60_000, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(_elements(), min_size=1, max_size=3), st.booleans())
 def test_sem_on_mutated_models_raises_only_own_errors_or_warns(extra, std_lv):
@@ -110,7 +110,7 @@ def test_sem_on_mutated_models_raises_only_own_errors_or_warns(extra, std_lv):
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=20_000, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=60_000, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(OBSERVED), st.integers(0, 300),
                           st.sampled_from([1e300, -1e300, np.inf, np.nan, 1e-300, 0.0, 1e50, -7.0])),
                 max_size=4),

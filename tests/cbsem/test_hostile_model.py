@@ -194,3 +194,7 @@ def test_ordinal_fits_get_the_same_model_checks(hs):
     model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual =~ 0.5*x2"
     msg = _raises(ls.ModelSpecError, model, d, ordered=["x1", "x2", "x3", "x4", "x5", "x6"])
     assert "duplicate model element" in msg
+
+
+def test_variable_regressed_on_itself(hs):
+    _raises(ls.ModelSpecError, HS3 + "visual ~ 100*visual", hs, match="lhs and rhs are the same in visual ~ visual")
