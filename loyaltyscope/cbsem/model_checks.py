@@ -334,8 +334,8 @@ def check_start(fit, problem, spec, table) -> None:
     if not reasons:
         reasons.append("the fixed values and start values give a model-implied covariance matrix that is not "
                        "positive definite (check fixed variances, covariances and loadings)")
-    raise ModelSpecError("estimation cannot start: at every start value the model-implied covariance matrix "
-                         "is not positive definite:\n  - " + "\n  - ".join(reasons))
+    raise ModelSpecError("estimation failed: from every start value the model-implied covariance matrix "
+                         "stayed not positive definite (no finite likelihood):\n  - " + "\n  - ".join(reasons))
 
 
 def definition_warnings(spec, values_of, theta) -> list[str]:
