@@ -96,7 +96,7 @@ def _finite_or_warned(res):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=60_000, derandomize=True,
+@settings(max_examples=30, deadline=60_000, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(_elements(), min_size=1, max_size=3), st.booleans())
 def test_sem_on_mutated_models_raises_only_own_errors_or_warns(extra, std_lv):
@@ -123,6 +123,36 @@ def test_sem_on_mutated_data_raises_only_own_errors_or_warns(cells, scaled, fact
         d[scaled] = d[scaled] * factor
     try:
         res = ls.sem(HS3, d, max_iter=200)
+    except OWN:
+        return
+    _finite_or_warned(res)
+
+
+PD = ("ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + a*y2 + y3 + y4\ndem65 =~ y5 + a*y6 + y7 + y8\n"
+      "dem60 ~ b*ind60\ndem65 ~ ind60 + c*dem60\ny1 ~~ y5\n")
+PD_LAT = ["ind60", "dem60", "dem65"]
+PD_OBS = [f"y{i}" for i in range(1, 9)] + ["x1", "x2", "x3"]
+
+
+def _pd_elements():
+    var = st.sampled_from(PD_LAT + PD_OBS)
+    mod = st.one_of(st.just(""), st.sampled_from(["0", "1", "-1", "0.99", "100", "1e-300", "NA"]).map(lambda n: n + "*"),
+                    st.sampled_from(["a*", "b*", "c*", "start(5)*"]))
+    return st.one_of(
+        st.tuples(st.sampled_from(PD_LAT), mod, st.sampled_from(PD_OBS)).map(lambda t: f"{t[0]} =~ {t[1]}{t[2]}"),
+        st.tuples(var, mod, var).map(lambda t: f"{t[0]} ~ {t[1]}{t[2]}"),   # loops, self paths
+        st.tuples(var, mod, var).map(lambda t: f"{t[0]} ~~ {t[1]}{t[2]}"),
+        st.sampled_from(["ind := b*c", "r := b/c", "b == c", "b > 0", "c < -1", "q := log(b - 100)"]))
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=60_000, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_pd_elements(), min_size=1, max_size=4), st.sampled_from(["listwise", "fiml"]))
+def test_sem_on_mutated_structural_models(extra, missing):
+    if "pd" not in _CACHE:
+        _CACHE["pd"] = ls.load_dataset("political_democracy")
+    try:
+        res = ls.sem(PD + "\n".join(extra), _CACHE["pd"], missing=missing, max_iter=200)
     except OWN:
         return
     _finite_or_warned(res)
