@@ -13,7 +13,7 @@ tr(paste0(HS3, "visual ~~ textual\ntextual ~~ visual"))  # "... duplicate model 
 tr("visual =~ x1 + x2 + x3\nx1 =~ x1 + x4 + x5")  # "lavaan ERROR: latent variable `x1' can not be measured by itself"
 tr("visual =~ x1 + x2 + x3\nx4 =~ x5 + x6 + x7")  # "lavaan ERROR: some latent variable names collide with observed variable names: x4"
 tr(paste0(HS3, "visual ~ 1*textual\ntextual ~ 1*visual"))  # "lavaan WARNING: Model estimation FAILED! Returning starting values."
-tr(paste0(gsub("x2", "a*x2", HS3), "d := a\nd := 2*a"))    # fitted silently, d := 2*a = 1.107 (the first definition dropped)
+tr(paste0(gsub("x2", "a*x2", HS3), "d := a\nd := 2*a"))    # fitted silently, no message (last row: d := 2*a = 1.107)
 tr(paste0(gsub("x2", "a*x2", HS3), "d := 1/0"))            # fitted silently, d = Inf
 tr(paste0(gsub("x2", "a*x2", HS3), "d := a*1e309"))        # fitted silently, d = Inf
 tr(paste0(gsub("x2", "a*x2", HS3), "a == 1\na == 2"))      # fitted silently with a = 1
