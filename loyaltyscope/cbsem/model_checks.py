@@ -31,7 +31,7 @@ import os
 
 import numpy as np
 
-from loyaltyscope.cbsem.expressions import Expression
+from loyaltyscope.cbsem.expressions import Expression, ExpressionError
 from loyaltyscope.cbsem.partable import ModelSpecError
 from loyaltyscope.cbsem.ram import find_loops, make_layout, paths_inverse, _matrices
 
@@ -140,7 +140,7 @@ def _linear_rows(formulas, ops=("==",)):
             vals[name] = e.evaluate(vals)
         try:
             return l.evaluate(vals) - r.evaluate(vals)
-        except Exception:        # an unknown name: left to the parameter table's message
+        except ExpressionError:  # an unknown name: left to the parameter table's message
             return np.nan
 
     rng = np.random.default_rng(1)
@@ -176,7 +176,8 @@ def _equality_conflicts(formulas) -> list[str]:
     """Equality constraints that no parameter values can satisfy together, named by line."""
     try:
         rows = _linear_rows(formulas)
-    except Exception:            # unreadable expressions are reported by the parameter table
+        inequalities = _linear_rows(formulas, ("<", ">"))
+    except ExpressionError:      # unreadable expressions are reported by the parameter table
         return []
     accepted, out = [], []
     for row in rows:
@@ -187,7 +188,7 @@ def _equality_conflicts(formulas) -> list[str]:
         lines = [_where(a[2]) for a in partners] + [_where(row[2])]
         out.append("contradictory equality constraints (no parameter values satisfy them together): "
                    + "; ".join(dict.fromkeys(lines)))
-    for coef, c, f in _linear_rows(formulas, ("<", ">")):
+    for coef, c, f in inequalities:
         if not np.any(coef) and ((f.op == "<" and c > 0) or (f.op == ">" and c < 0)):
             out.append(f"the constraint {f.lhs} {f.op} {f.rhs} ({_where(f)}) can never hold: "
                        f"its two sides differ by the constant {c:.6g}")
