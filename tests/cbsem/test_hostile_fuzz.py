@@ -103,7 +103,7 @@ def test_sem_on_mutated_models_raises_only_own_errors_or_warns(extra, std_lv):
     hs = _hs()
     model = HS3.replace("x3", "b*x3") + "\n".join(extra)
     try:
-        res = ls.sem(model, hs, std_lv=std_lv, max_iter=200)
+        res = ls.sem(model, hs, std_lv=std_lv, max_iter=60)
     except OWN:
         return
     _finite_or_warned(res)
@@ -122,7 +122,7 @@ def test_sem_on_mutated_data_raises_only_own_errors_or_warns(cells, scaled, fact
     if scaled:
         d[scaled] = d[scaled] * factor
     try:
-        res = ls.sem(HS3, d, max_iter=200)
+        res = ls.sem(HS3, d, max_iter=60)
     except OWN:
         return
     _finite_or_warned(res)
@@ -152,7 +152,7 @@ def test_sem_on_mutated_structural_models(extra, missing):
     if "pd" not in _CACHE:
         _CACHE["pd"] = ls.load_dataset("political_democracy")
     try:
-        res = ls.sem(PD + "\n".join(extra), _CACHE["pd"], missing=missing, max_iter=200)
+        res = ls.sem(PD + "\n".join(extra), _CACHE["pd"], missing=missing, max_iter=60)
     except OWN:
         return
     _finite_or_warned(res)
