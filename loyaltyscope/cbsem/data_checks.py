@@ -11,8 +11,9 @@ Refused with a :class:`~loyaltyscope.cbsem.samplestats.DataError` that names the
   fail), or a column whose spread is below ``MIN_SPREAD`` without being constant (a column
   scaled by 1e-300: its variance underflows to 0) — rescale such a column;
 - a constant column (zero variance; under FIML the EM algorithm would divide by it);
-- too few complete rows: listwise deletion leaves fewer rows than observed variables + 1
-  in a group (the sample covariance matrix is then singular by construction).
+- too few complete rows: listwise deletion (or, under FIML, the rows with any observed
+  value) leaves fewer rows than observed variables + 1 in a group (the sample covariance
+  matrix is then singular by construction).
 
 The same limits apply to moments given directly (``sample_cov``, :func:`check_moments`):
 finite entries, variances positive and within [MIN_SPREAD^2, MAX_MAGNITUDE^2].
@@ -103,15 +104,20 @@ def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwis
             if x.size > 1 and x.min() == x.max():
                 problems.append(f"column {v!r} has zero variance in group {label!r} (constant value {x[0]:.6g}); "
                                 "it cannot be analysed")
-    if str(missing).lower() == "listwise" and p:
-        complete = np.all([np.isfinite(X[v]) for v in ov_names], axis=0)
+    listwise = str(missing).lower() == "listwise"
+    if p:
+        seen = np.array([np.isfinite(X[v]) for v in ov_names])
+        rows = seen.all(axis=0) if listwise else seen.any(axis=0)
         for label, sel in groups:
-            n = int((complete & sel).sum())
+            n = int((rows & sel).sum())
             if n < p + 1:
                 gname = f" in group {label!r}" if group is not None else ""
-                problems.append(f"only {n} complete row(s){gname} of {int(sel.sum())} after listwise deletion for "
-                                f"{p} observed variables; a covariance matrix of {p} variables needs at least "
-                                f"{p + 1} complete rows (use missing='fiml' to keep incomplete rows)")
+                problems.append(
+                    f"only {n} complete row(s){gname} of {int(sel.sum())} after listwise deletion for {p} observed "
+                    f"variables; a covariance matrix of {p} variables needs at least {p + 1} complete rows (use "
+                    "missing='fiml' to keep incomplete rows)" if listwise else
+                    f"only {n} row(s) with observed values{gname} for {p} observed variables; the saturated (EM) "
+                    f"covariance matrix of {p} variables needs at least {p + 1} rows")
     if problems:
         raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
     with np.errstate(all="ignore"):

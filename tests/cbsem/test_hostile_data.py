@@ -117,3 +117,8 @@ def test_column_constant_in_one_group_refused_before_fiml_em(hs):
     d.loc[d["school"] == "Pasteur", "x2"] = 3.0
     msg = _msg(d, missing="fiml", group="school")
     assert "'x2' has zero variance in group 'Pasteur'" in msg
+
+
+def test_too_few_rows_under_fiml_says_so(hs):
+    msg = _msg(hs.iloc[:5], missing="fiml")
+    assert "only 5 row(s) with observed values" in msg and "at least 10" in msg
