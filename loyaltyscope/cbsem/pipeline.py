@@ -28,9 +28,11 @@ import functools
 import numpy as np
 import pandas as pd
 
+from loyaltyscope.cbsem.data_checks import check_data, check_moments
 from loyaltyscope.cbsem.estimates import diagnostics, params_table, r_square
 from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.options import SemOptions
+from loyaltyscope.cbsem.model_checks import check_formulas, check_spec, definition_warnings
 from loyaltyscope.cbsem.partable import ModelSpec, build_partable
 from loyaltyscope.cbsem.results import SemResult
 from loyaltyscope.cbsem.samplestats import DataError, SampleStats, from_data, from_moments
@@ -43,9 +45,12 @@ __all__ = ["run", "data_stage", "model_spec", "finish", "ml_sample_stats", "fit_
 @functools.lru_cache(maxsize=64)
 def _cached_spec(model, columns, ngroups, std_lv, meanstructure, fixed_x, group_equal, group_partial,
                  ordered) -> ModelSpec:
-    spec = build_partable(parse_model(model), data_columns=None if columns is None else list(columns),
+    formulas = parse_model(model)
+    check_formulas(formulas, columns)
+    spec = build_partable(formulas, data_columns=None if columns is None else list(columns),
                           ngroups=ngroups, std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x,
                           group_equal=group_equal, group_partial=group_partial, ordered=ordered)
+    check_spec(spec, ngroups)
     for a in spec.columns.values():      # shared by every fit of this model: read-only
         a.setflags(write=False)
     return spec
@@ -139,6 +144,7 @@ def ml_sample_stats(spec: ModelSpec, data, options: SemOptions, sample_cov=None,
             raise ValueError("sample_cov= needs sample_nobs=")
         if spec.meanstructure and sample_mean is None:
             raise ValueError("a model with a mean structure fitted from moments needs sample_mean=")
+        check_moments(sample_cov, spec.ov_names)
         ss = from_moments(sample_cov, sample_nobs, spec.ov_names, sample_mean)
     else:
         ss = from_data(data, spec.ov_names, options.group, "fiml" if options.fiml else "listwise")
@@ -157,16 +163,18 @@ def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=N
             from loyaltyscope.cbsem.estimators import dwls
             ss = dwls.sample_stats(spec, data, options)
             return finish(spec, dwls.fit(spec, ss, options), options, ss)
+        data_warnings = check_data(data, spec.ov_names, options.group, options.missing) if sample_cov is None else []
         ss = ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
-        return fit_ml_stage(spec, ss, options, start)
+        return fit_ml_stage(spec, ss, options, start, data_warnings)
 
 
-def fit_ml_stage(spec: ModelSpec, ss: SampleStats, options: SemOptions, start=None) -> SemResult:
-    """The ML plug-in on finished sample statistics (the invariance ladder reuses them)."""
+def fit_ml_stage(spec: ModelSpec, ss: SampleStats, options: SemOptions, start=None, data_warnings=()) -> SemResult:
+    """The ML plug-in on finished sample statistics (the invariance ladder reuses them);
+    ``data_warnings`` (badly scaled data) come first on the result."""
     from loyaltyscope.cbsem.estimators import ml
     table = {c: v.copy() for c, v in spec.columns.items()}
     _fill_exo(table, spec, ss)
-    return finish(spec, ml.fit(spec, table, ss, options, start), options, ss)
+    return finish(spec, ml.fit(spec, table, ss, options, start), options, ss, data_warnings)
 
 
 def _one_thread(fn):
@@ -176,13 +184,15 @@ def _one_thread(fn):
     return wrapper
 
 
-def finish(spec: ModelSpec, fitted: Fitted, options: SemOptions, ss) -> SemResult:
-    """The results stage shared by every estimator: improper-solution diagnostics, the
-    dropped-rows note, and the lazy params table, fit measures and R²."""
+def finish(spec: ModelSpec, fitted: Fitted, options: SemOptions, ss, data_warnings=()) -> SemResult:
+    """The results stage shared by every estimator: improper-solution diagnostics, defined
+    parameters that are not finite, the dropped-rows note (first), the data warnings, and the
+    lazy params table, fit measures and R²."""
     table = fitted.table
     vals = np.asarray(table["est"], dtype=float)
-    warnings = list(fitted.warnings)
+    warnings = list(data_warnings) + list(fitted.warnings)
     warnings.extend(diagnostics(spec, table, fitted.implied_covs, ss.ngroups, ss.group_labels))
+    warnings.extend(definition_warnings(spec, fitted.values_of, fitted.theta))
     if ss.dropped_rows:
         warnings.insert(0, f"{len(ss.dropped_rows)} of {ss.n_input_rows} rows excluded by listwise deletion "
                            "(missing values); see result.dropped")

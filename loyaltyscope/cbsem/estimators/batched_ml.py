@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from loyaltyscope.cbsem.estimate import MLProblem
+from loyaltyscope.cbsem.ram import _has_loop, paths_inverse
 
 __all__ = ["batch_hessian", "newton_batch"]
 
@@ -56,7 +57,7 @@ def _batch_implied(lay, v: np.ndarray):
     S[:, lay.r[ks], lay.c[ks]] = vals[:, ks]
     S[:, lay.c[ks], lay.r[ks]] = vals[:, ks]
     M[:, lay.r[km]] = vals[:, km]
-    B = np.linalg.inv(np.eye(m) - A)
+    B = paths_inverse(A) if _has_loop(lay) else np.linalg.inv(np.eye(m) - A)
     C = B @ S @ B.transpose(0, 2, 1)
     bm = np.einsum("bij,bj->bi", B, M)
     return C[:, :p, :p], bm[:, :p], C, B, M, bm

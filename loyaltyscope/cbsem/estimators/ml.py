@@ -25,6 +25,7 @@ from loyaltyscope.cbsem.estimates import theta_names
 from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
 from loyaltyscope.cbsem.expressions import numeric_jacobian
+from loyaltyscope.cbsem.model_checks import check_start
 from loyaltyscope.cbsem.modindices import modification_indices
 from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, build_partable
 from loyaltyscope.cbsem.ram import implied, make_layout
@@ -116,6 +117,7 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
     df = degrees_of_freedom(spec, ss.ngroups, npar)
 
     result = fit_ml(problem, _starts(spec, table, ss, free, ntheta, start), nonlinear, max_iter=options.max_iter)
+    check_start(result, problem, spec, table)
     theta = result.theta
     if not result.converged:
         warnings.append("the optimiser did not converge (tried start strategies: moments, simple, "
