@@ -16,6 +16,7 @@ import pandas as pd
 
 from loyaltyscope._version import __version__
 from loyaltyscope.cbsem import fit_indices as fi
+from loyaltyscope.cbsem.baseline import baseline_problem, fiml_baseline_logl
 from loyaltyscope.cbsem.estimates import label_rows, parameter_estimates, r_square, theta_names
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
 from loyaltyscope.cbsem.expressions import numeric_jacobian
@@ -265,7 +266,7 @@ def _problem(spec, table, ss, K, theta0) -> MLProblem:
     if ss.patterns is not None:
         patterns = tuple(tuple((o, n, S, y) for o, _rows, n, S, y in pg) for pg in ss.patterns)
     return MLProblem(layouts, base, np.asarray(table["free"]) - 1, ss.cov, ss.mean, ss.nobs,
-                     spec.meanstructure, K, theta0, patterns)
+                     spec.meanstructure, K, theta0, patterns, tuple(spec.ov_names.index(v) for v in spec.ov_x))
 
 
 def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: dict) -> SemResult:
@@ -460,23 +461,8 @@ def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
 
 
 def _baseline_problem(spec, ss):
-    """The baseline (independence) model and its ML estimates: the variances and means of
-    each variable (from its observed values under FIML)."""
-    ov = list(spec.ov_names)
-    text = "\n".join(f"{v} ~~ {v}" for v in ov)
-    bspec = build_partable(parse_model(text), ngroups=ss.ngroups, meanstructure=spec.meanstructure)
-    t = bspec.columns
-    free = t["free"] - 1
-    theta = np.zeros(int(free.max()) + 1)
-    pos = {v: i for i, v in enumerate(ov)}
-    for k in np.flatnonzero(free >= 0):
-        g = t["group"][k] - 1
-        j = pos[t["lhs"][k]]
-        x = ss.data[g][:, j]
-        x = x[~np.isnan(x)]
-        theta[free[k]] = x.var() if t["op"][k] == "~~" else x.mean()
-    q = len(theta)
-    return _problem(bspec, t, ss, np.eye(q), np.zeros(q)), theta
+    """The baseline (independence) model at its ML estimates (:mod:`loyaltyscope.cbsem.baseline`)."""
+    return baseline_problem(spec, ss, _problem)
 
 
 def _baseline_scaling(spec, ss, kind, bdf):
@@ -490,16 +476,6 @@ def _fiml_logl(problem, F):
     const = sum(w * S.shape[0] for _, _, w, S, _, _ in problem.blocks) * np.log(2 * np.pi)
     N = float(sum(problem.nobs))
     return -N / 2 * (F + const)
-
-
-def _fiml_baseline_logl(ss):
-    """Independence model under FIML: each variable's ML mean and variance from its observed values."""
-    total = 0.0
-    for X in ss.data:
-        for j in range(X.shape[1]):
-            x = X[:, j][~np.isnan(X[:, j])]
-            total += -len(x) / 2 * (np.log(2 * np.pi) + np.log(x.var()) + 1)
-    return total
 
 
 def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=None, theta=None):
@@ -524,7 +500,7 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
     fixed_x_g = nx * (nx + 1) // 2 + (nx if ms else 0)
     bdf = G * (moments_g - fixed_x_g - (p - nx) * (2 if ms else 1))
     if fiml:
-        bchisq = 2 * (sum(ss.h1_logl) - _fiml_baseline_logl(ss))
+        bchisq = 2 * (sum(ss.h1_logl) - fiml_baseline_logl(ss, xi))
     logl = sum(fi.loglik(S, m, Sig, mu if ms else m, n, True)
                for S, m, Sig, mu, n in zip(ss.cov, ss.mean, sigmas, mus, ss.nobs))
     ulogl = sum(fi.loglik(S, m, S, m, n, True) for S, m, n in zip(ss.cov, ss.mean, ss.nobs))

@@ -49,6 +49,7 @@ class MLProblem:
     K: np.ndarray                   # theta = theta0 + K phi
     theta0: np.ndarray
     patterns: tuple | None = None   # FIML: per group, tuple of (observed index, n, S_p, ybar_p)
+    x_idx: tuple = ()               # positions of the fixed.x covariates among the observed variables
     blocks: tuple = field(init=False, repr=False)
     row_maps: tuple = field(init=False, repr=False)
 
