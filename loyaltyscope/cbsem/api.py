@@ -16,7 +16,7 @@ import pandas as pd
 
 from loyaltyscope._version import __version__
 from loyaltyscope.cbsem import fit_indices as fi
-from loyaltyscope.cbsem.baseline import baseline_problem, fiml_baseline_logl
+from loyaltyscope.cbsem.baseline import baseline_chisq_df, baseline_problem
 from loyaltyscope.cbsem.estimates import label_rows, parameter_estimates, r_square, theta_names
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
 from loyaltyscope.cbsem.expressions import numeric_jacobian
@@ -241,7 +241,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
         if ms and sample_mean is None:
             raise ValueError("a model with a mean structure fitted from moments needs sample_mean=")
     else:
-        ss = from_data(data, spec.ov_names, group, "fiml" if fiml else "listwise")
+        ss = from_data(data, spec.ov_names, group, "fiml" if fiml else "listwise", x_names=spec.ov_x)
     _data_checks(spec, ss)
     table = {c: v.copy() for c, v in spec.columns.items()}
     _fill_exo(table, spec, ss)
@@ -361,8 +361,7 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
 
     warnings.extend(_diagnostics(spec, table, sigmas, Cs, ss))
     if ss.dropped_rows:
-        warnings.insert(0, f"{len(ss.dropped_rows)} of {ss.n_input_rows} rows excluded by listwise deletion "
-                           "(missing values); see result.dropped")
+        warnings.insert(0, ss.exclusion_message)
     pnames = theta_names(table, free, ntheta)
 
     def mi():
@@ -488,19 +487,7 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
     p = len(spec.ov_names)
     ms = spec.meanstructure
     xi = [spec.ov_names.index(v) for v in spec.ov_x]
-    # baseline: independent variables (exogenous covariates kept at their sample moments)
-    bchisq = 0.0
-    for S, n in zip(ss.cov, ss.nobs):
-        D = np.diag(np.diag(S))
-        if xi:
-            D[np.ix_(xi, xi)] = S[np.ix_(xi, xi)]
-        bchisq += n * (np.linalg.slogdet(D)[1] - np.linalg.slogdet(S)[1])
-    nx = len(xi)
-    moments_g = p * (p + 1) // 2 + (p if ms else 0)
-    fixed_x_g = nx * (nx + 1) // 2 + (nx if ms else 0)
-    bdf = G * (moments_g - fixed_x_g - (p - nx) * (2 if ms else 1))
-    if fiml:
-        bchisq = 2 * (sum(ss.h1_logl) - fiml_baseline_logl(ss, xi))
+    bchisq, bdf = baseline_chisq_df(spec, ss, fiml)
     logl = sum(fi.loglik(S, m, Sig, mu if ms else m, n, True)
                for S, m, Sig, mu, n in zip(ss.cov, ss.mean, sigmas, mus, ss.nobs))
     ulogl = sum(fi.loglik(S, m, S, m, n, True) for S, m, n in zip(ss.cov, ss.mean, ss.nobs))

@@ -7,12 +7,14 @@ covariate moments). Defaults follow ``lavaan::sem()`` / ``lavaan::cfa()`` (lavaa
 ``lav_partable_flat``):
 
 - first loading of every latent variable fixed to 1 (``auto.fix.first``), unless ``std_lv``,
-  which fixes every latent (residual) variance to 1 instead;
+  which fixes every latent (residual) variance to 1 instead (in the first group only when
+  ``group_equal`` holds the loadings but not the latent variances, as lavaan);
 - residual variances of observed and latent variables free (``auto.var``);
 - covariances among exogenous latent variables free (``auto.cov.lv.x``);
 - covariances among pure dependent variables, observed or latent, free (``auto.cov.y``);
 - observed exogenous covariates of regressions: variances, covariances (and means) fixed at
-  their sample values (``fixed.x = TRUE``);
+  their sample values (``fixed.x = TRUE``); with ``fixed_x=False`` their variances,
+  covariances (and means) are free parameters;
 - with a mean structure: observed intercepts free, latent means fixed to 0.
 
 Several groups: the table is repeated per group; ``c(...)`` modifiers give one value per
@@ -72,6 +74,7 @@ class ModelSpec:
     std_lv: bool
     definitions: tuple
     constraints: tuple
+    ov_x_free: tuple[str, ...] = ()   # exogenous covariates with free moments (fixed_x=False)
 
     @cached_property
     def columns(self) -> dict[str, np.ndarray]:
@@ -134,7 +137,9 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
             user_var_names.add(f.lhs)
         if f.op == "~~" and f.rhs in ov_x:
             user_var_names.add(f.rhs)
+    free_x = []                 # fixed_x=False: exogenous covariates with free (co)variances
     if not fixed_x:
+        free_x = [v for v in ov_x if v not in set(ordered)]
         ov_x = []
     else:
         ov_x = [v for v in ov_x if v not in user_var_names]
@@ -184,6 +189,8 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
     for i, a in enumerate(ov_x):
         for b in ov_x[i:]:
             defaults.append((a, "~~", b))
+    for a, b in combinations(free_x, 2):
+        defaults.append((a, "~~", b))
     if meanstructure:
         for v in ov + lv:
             defaults.append((v, "~1", ""))
@@ -220,8 +227,9 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
         for lhs, op, rhs in defaults:
             row = dict(lhs=lhs, op=op, rhs=rhs, user=0, group=g + 1, free=1, ustart=np.nan,
                        label="", exo=0)
-            if op == "~~" and lhs == rhs and lhs in lv and std_lv:
-                row.update(free=0, ustart=1.0)
+            if op == "~~" and lhs == rhs and lhs in lv and std_lv and not (
+                    g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal):
+                row.update(free=0, ustart=1.0)   # lavaan frees them after group 1 when loadings are equal
             if lhs in ov_x or rhs in ov_x:
                 row.update(free=0, exo=1)
             if op == "~1" and lhs in lv:
@@ -240,7 +248,8 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
     _number_free(table)
     return ModelSpec(table=table, ov_names=tuple(ov), lv_names=tuple(lv), ov_x=tuple(ov_x),
                      ordered=tuple(ordered), ngroups=ngroups, meanstructure=meanstructure,
-                     std_lv=std_lv, definitions=tuple(definitions), constraints=tuple(constraints))
+                     std_lv=std_lv, definitions=tuple(definitions), constraints=tuple(constraints),
+                     ov_x_free=tuple(free_x))
 
 
 def _kind(lhs, op, rhs, lv, ov):

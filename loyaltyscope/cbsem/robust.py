@@ -226,8 +226,9 @@ def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float
             B0 = s_model.T @ s_model / n
             meat += f * B0
             s_h1 = _h1_scores_missing(X, S, ybar)
-            B1 = s_h1.T @ s_h1 / n
-            A1 = _h1_observed_info_missing(X, S, ybar)
+            keep = _keep_mask(X.shape[1], problem.x_idx, True)
+            B1 = (s_h1.T @ s_h1 / n)[np.ix_(keep, keep)]
+            A1 = _h1_observed_info_missing(X, S, ybar)[np.ix_(keep, keep)]
             trace += np.sum(B1 * _inv(A1).T) - f * np.sum(B0 * Einv.T)
         elif kind == "MLR":
             s_model = _h1_scores(X, Sigma, mu_model, ms) @ Delta
@@ -277,15 +278,16 @@ def fiml_corrected(problem: MLProblem, theta: np.ndarray, datas, K=None, version
         d = ybar - mu
         xx3 += n * (np.linalg.slogdet(Sigma)[1] + np.sum(S * Sinv) - np.linalg.slogdet(S)[1] - S.shape[0]
                     + d @ Sinv @ d)
-        Wm = _h1_observed_info_missing(X, S, ybar)
+        keep = np.ix_(*[_keep_mask(X.shape[1], problem.x_idx, True)] * 2)   # fixed.x moments left out
+        Wm = _h1_observed_info_missing(X, S, ybar)[keep]
         Wmi = _inv(Wm)
-        Wc_b.append(f * _h1_expected_info(S, True))
+        Wc_b.append(f * _h1_expected_info(S, True)[keep])
         Wm_b.append(f * Wm)
         Wmi_b.append(Wmi / f)
         if version == "V3":
             sc = _h1_scores_missing(X, S, ybar)
-            G_b.append(Wmi @ (sc.T @ sc / n) @ Wmi / f)
-        Deltas.append(_delta(dS, dmu, True) @ K)
+            G_b.append(Wmi @ (sc.T @ sc / n)[keep] @ Wmi / f)
+        Deltas.append((_delta(dS, dmu, True) @ K)[keep[0][:, 0]])
     Wc, Wm, Wmi = block_diag(*Wc_b), block_diag(*Wm_b), block_diag(*Wmi_b)
     Delta = np.vstack(Deltas)
     E = Delta.T @ Wm @ Delta
