@@ -18,7 +18,7 @@ from loyaltyscope._version import __version__
 from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.baseline import baseline_chisq_df, baseline_problem
 from loyaltyscope.cbsem.estimates import label_rows, parameter_estimates, r_square, theta_names
-from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
+from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, optimiser_warning, row_values
 from loyaltyscope.cbsem.expressions import numeric_jacobian
 from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, build_partable
 from loyaltyscope.cbsem.modindices import modification_indices
@@ -308,8 +308,7 @@ def _fit(spec: ModelSpec, table: dict, ss: SampleStats, est_name: str, options: 
     fit = fit_ml(problem, starts(), nonlinear, max_iter=options.get("max_iter", 500))
     theta = fit.theta
     if not fit.converged:
-        warnings.append("the optimiser did not converge (tried start strategies: moments, simple, "
-                        "jitter); estimates are not trustworthy")
+        warnings.append(optimiser_warning(fit, theta_names(table, free, ntheta), spec.lv_names))
 
     N = ss.ntotal
     F, grad, info = ml_gradient_information(problem, theta)
