@@ -16,6 +16,7 @@ import pandas as pd
 
 from loyaltyscope._version import __version__
 from loyaltyscope.cbsem import fit_indices as fi
+from loyaltyscope.cbsem.data_input import as_data_frame
 from loyaltyscope.cbsem.baseline import baseline_chisq_df, baseline_problem
 from loyaltyscope.cbsem.estimates import label_rows, parameter_estimates, r_square, theta_names
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, optimiser_warning, row_values
@@ -162,7 +163,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     Parameters
     ----------
     model : lavaan model syntax (``=~ ~ ~~ ~1 := == < >``, labels and modifiers).
-    data : DataFrame with the observed variables (and ``group``).
+    data : DataFrame with the observed variables (and ``group``), a path to a data file, or
+        validated ``Responses`` (:mod:`loyaltyscope.cbsem.data_input`).
     estimator : ``"ML"``.
     missing : ``"listwise"`` (rows with any missing model variable are dropped and listed in
         ``result.dropped``).
@@ -200,6 +202,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     Follows lavaan 0.6 (``sem()``/``cfa()`` defaults; ``likelihood = "normal"``;
     ``information = "expected"``). R: ``lavaan::sem(model, data, std.lv = ...)``.
     """
+    data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
     if ordered:  # ordinal items: DWLS + robust SEs + scaled-shifted test (WLSMV), lavaan 0.6-14
         from loyaltyscope.cbsem.ordinal import fit_ordinal
         return fit_ordinal(model, data, ordered=ordered, estimator=estimator, group=group, group_equal=group_equal,
@@ -557,7 +560,7 @@ def _diagnostics(spec, table, sigmas, Cs, ss):
     est = np.asarray(table["est"])
     gname = (lambda g: f" (group {ss.group_labels[g - 1]})") if ss.ngroups > 1 else (lambda g: "")
     for k in np.flatnonzero((ops == "~~") & (lhs == rhs)):
-        if est[k] < 0:
+        if est[k] < -1e-12:    # not a variance held at 0 by an active bound (numerically -1e-17)
             kind = "latent" if lhs[k] in lv else "residual"
             msgs.append(f"Heywood case: negative {kind} variance {lhs[k]} ~~ {lhs[k]} = {est[k]:.4g}{gname(grp[k])}")
     names = list(spec.ov_names) + list(spec.lv_names)

@@ -145,14 +145,22 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
         ov_x = [v for v in ov_x if v not in user_var_names]
     ov_x = [v for v in ov_x if v not in ordered]
 
+    _check_self_indicators(formulas)
     if data_columns is not None:
         cols = [str(c) for c in data_columns]
         missing = [v for v in ov if v not in cols]
         if missing:
             msgs = []
+            regressed = {f.lhs for f in formulas if f.op == "~"}
             for v in missing:
                 close = difflib.get_close_matches(v, cols, n=3, cutoff=0.5)
                 hint = f" (close: {', '.join(close)})" if close else ""
+                if v in regressed:
+                    preds = [f.rhs for f in formulas if f.op == "~" and f.lhs == v]
+                    if preds and all(p in cols for p in preds):
+                        hint += (f" — did you mean `{v} =~ {' + '.join(preds)}`? `~` regresses {v!r} on "
+                                 f"them and needs {v!r} in the data; `=~` defines a latent variable "
+                                 "measured by them")
                 msgs.append(f"{v!r}{hint}")
             raise ModelSpecError(
                 "observed variable(s) not found in the data: " + "; ".join(msgs)
@@ -250,6 +258,19 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
                      ordered=tuple(ordered), ngroups=ngroups, meanstructure=meanstructure,
                      std_lv=std_lv, definitions=tuple(definitions), constraints=tuple(constraints),
                      ov_x_free=tuple(free_x))
+
+
+def _check_self_indicators(formulas):
+    """``x1 =~ x1 + x2``: a variable cannot measure itself (lavaan would report an unidentified
+    model); say so, with the line."""
+    bad = [f for f in formulas if f.op == "=~" and f.lhs == f.rhs]
+    if bad:
+        lines = "; ".join(f"line {f.line}: {f.lhs} =~ ... + {f.rhs}" for f in bad)
+        names = sorted({f.lhs for f in bad})
+        raise ModelSpecError(
+            f"{', '.join(map(repr, names))} is both a latent variable and one of its own indicators ({lines}). "
+            "Give the latent variable its own name (e.g. `F1 =~ x1 + x2 + x3`); `=~` reads "
+            "'is measured by'.")
 
 
 def _kind(lhs, op, rhs, lv, ov):
