@@ -37,3 +37,26 @@ def test_syntax_error_is_reported_without_traceback(tmp_path):
     out = run("sem", str(model), str(REF / "data" / "holzinger_swineford_1939.csv"))
     assert out.returncode != 0
     assert "line 1, column" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_sem_options_and_missing_codes(tmp_path):
+    """--missing-codes turns declared codes into missing values; undeclared ones are pointed out
+    before fitting; --missing/--estimator reach ls.sem."""
+    import pandas as pd
+
+    d = pd.read_csv(REF / "data" / "holzinger_swineford_1939.csv")
+    d.loc[[2, 40, 90], "x1"] = -99
+    data = tmp_path / "hs99.csv"
+    d.to_csv(data, index=False)
+    model = tmp_path / "m.lav"
+    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n")
+    out = run("sem", str(model), str(data), "--json")
+    assert "'x1' holds -99 (3x)" in out.stderr
+    out = run("sem", str(model), str(data), "--json", "--missing-codes=-99", "--missing", "fiml",
+              "--estimator", "MLR")
+    assert out.returncode == 0, out.stderr
+    assert "-99" not in out.stderr
+    res = json.loads(out.stdout)
+    assert res["nobs"] == [301] and "chisq.scaled" in res["fit_measures"]
+    out = run("sem", str(model), str(data), "--missing-codes", "x")
+    assert out.returncode != 0 and "--missing-codes" in out.stderr
