@@ -572,6 +572,8 @@ def reliability(model: str, data: pd.DataFrame) -> pd.DataFrame:
     R equivalent: ``semTools::compRelSEM(cfa(model, data))``, ``semTools::AVE(fit)``,
     ``psych::alpha(data[items])``.
     """
+    from loyaltyscope.cbsem.data_input import as_data_frame
+    data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
     first, items = _first_order(model, data, "reliability")
     lam, phi, S = _cfa_parts(model, data, first, items)
     cross = {i for i in items if sum(1 for c in first if (c, i) in lam) > 1}

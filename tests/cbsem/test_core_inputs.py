@@ -91,3 +91,24 @@ def test_runaway_loadings_stop_early_with_a_named_factor():
     assert fit.iterations < 300
     msg = [w for w in fit.warnings if "optimiser" in w]
     assert msg and ("under-identified" in msg[0] or "did not converge" in msg[0])
+
+
+def test_simulate_warns_when_the_model_states_no_values():
+    with pytest.warns(UserWarning, match="states no values"):
+        ls.simulate("f =~ x1 + x2 + x3", 50, seed=1)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ls.simulate("f =~ 0.8*x1 + 0.7*x2 + 0.6*x3", 50, seed=1)
+
+
+def test_invariance_and_reliability_accept_responses(tmp_path):
+    _df, path = _survey(tmp_path)
+    resp = ls.read_responses(path, "brand_loyalty", other_columns=["region"])
+    model = "attitudinal =~ al1 + al2 + al3\npurchase =~ bl1 + bl2 + bl3"
+    joined = pd.concat([resp.data, resp.other], axis=1)
+    a = ls.invariance(model, resp, "region", levels=("configural", "metric"))
+    b = ls.invariance(model, joined, "region", levels=("configural", "metric"))
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(ls.reliability(model, resp), ls.reliability(model, joined))
+    pd.testing.assert_frame_equal(ls.reliability(model, path), ls.reliability(model, pd.read_csv(path)))
