@@ -43,7 +43,7 @@ def theta_names(table, free, ntheta) -> list[str]:
 
 
 def parameter_estimates(table, vals, se, std_lv, std_all, *, definitions, values_of, theta, vcov,
-                        ngroups: int, ops=("=~", "~", "~~", "~1", "|")) -> pd.DataFrame:
+                        ngroups: int, ops=("=~", "<~", "~", "~~", "~1", "|")) -> pd.DataFrame:
     """Assemble the tidy table from the row estimates, standard errors and standardized values.
 
     Parameters

@@ -12,6 +12,9 @@ covariate moments). Defaults follow ``lavaan::sem()`` / ``lavaan::cfa()`` (lavaa
 - residual variances of observed and latent variables free (``auto.var``);
 - covariances among exogenous latent variables free (``auto.cov.lv.x``);
 - covariances among pure dependent variables, observed or latent, free (``auto.cov.y``);
+- composites ``f <~ x1 + x2`` (lavaan 0.6 semantics): f is a latent variable defined by free
+  weights on its (fixed.x) parts, without disturbance (``f ~~ 0*f``); fix one weight or the
+  scale of f some other way (as in lavaan, the model is not identified otherwise);
 - observed exogenous covariates of regressions: variances, covariances (and means) fixed at
   their sample values (``fixed.x = TRUE``); with ``fixed_x=False`` their variances,
   covariances (and means) are free parameters;
@@ -95,11 +98,11 @@ def _unique(seq):
 
 
 def _variable_sets(formulas: list[Formula]):
-    meas = [f for f in formulas if f.op in ("=~", "~", "~~", "~1", "|")]
-    lv = _unique(f.lhs for f in meas if f.op == "=~")
+    meas = [f for f in formulas if f.op in ("=~", "<~", "~", "~~", "~1", "|")]
+    lv = _unique(f.lhs for f in meas if f.op in ("=~", "<~"))
     v_ind = _unique(f.rhs for f in meas if f.op == "=~")
-    eqs_y = _unique(f.lhs for f in meas if f.op == "~")
-    eqs_x = _unique(f.rhs for f in meas if f.op == "~")
+    eqs_y = _unique(f.lhs for f in meas if f.op in ("~", "<~"))      # a composite is a function of its parts
+    eqs_x = _unique(f.rhs for f in meas if f.op in ("~", "<~"))
     ov_ind = [v for v in v_ind if v not in lv]
     ov_y = [v for v in eqs_y if v not in lv and v not in ov_ind]
     ov_x = [v for v in eqs_x if v not in lv and v not in ov_ind and v not in ov_y]
@@ -174,7 +177,8 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
                              f"{', '.join(GROUP_EQUAL_KINDS)}")
 
     ov_nox = [v for v in ov if v not in ov_x]
-    user = [f for f in formulas if f.op in ("=~", "~", "~~", "~1", "|")]
+    user = [f for f in formulas if f.op in ("=~", "<~", "~", "~~", "~1", "|")]
+    composites = {f.lhs for f in user if f.op == "<~"}
 
     # the user part, de-duplicated (symmetric ~~ counted once)
     seen, user_rows = set(), []
@@ -235,7 +239,9 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
         for lhs, op, rhs in defaults:
             row = dict(lhs=lhs, op=op, rhs=rhs, user=0, group=g + 1, free=1, ustart=np.nan,
                        label="", exo=0)
-            if op == "~~" and lhs == rhs and lhs in lv and std_lv and not (
+            if op == "~~" and lhs == rhs and lhs in composites:
+                row.update(free=0, ustart=0.0)   # lavaan 0.6: a composite has no disturbance (f ~~ 0*f)
+            elif op == "~~" and lhs == rhs and lhs in lv and std_lv and not (
                     g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal):
                 row.update(free=0, ustart=1.0)   # lavaan frees them after group 1 when loadings are equal
             if lhs in ov_x or rhs in ov_x:
@@ -280,6 +286,8 @@ def _kind(lhs, op, rhs, lv, ov):
         return "thresholds"
     if op == "~":
         return "regressions"
+    if op == "<~":
+        return "composites"
     if op == "~1":
         return "means" if lhs in lv else "intercepts"
     if op == "~~":

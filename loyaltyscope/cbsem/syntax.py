@@ -229,8 +229,6 @@ def parse_model(text: str) -> list[Formula]:
             err("expected an operator (=~, ~, ~~, :=, ==, <, >, |)", stmt)
         op = m.group(1)
         lhs_txt, rhs_txt = stmt[: m.start()].strip(), stmt[m.end():].strip()
-        if op == "<~":
-            err("formative indicators (<~) are not supported", "<~")
         if op == "~*~":
             err("scaling factors (~*~) are not supported", "~*~")
         if not lhs_txt:
