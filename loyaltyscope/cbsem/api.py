@@ -17,6 +17,7 @@ import pandas as pd
 from loyaltyscope._version import __version__
 from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.data_input import as_data_frame
+from loyaltyscope.cbsem.esem import fit_esem, has_efa_blocks
 from loyaltyscope.cbsem.baseline import baseline_chisq_df, baseline_problem
 from loyaltyscope.cbsem.estimates import label_rows, parameter_estimates, r_square, theta_names
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, optimiser_warning, row_values
@@ -203,6 +204,9 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str = "ML",
     ``information = "expected"``). R: ``lavaan::sem(model, data, std.lv = ...)``.
     """
     data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
+    if has_efa_blocks(model):    # ESEM: the unrotated form is fitted, then rotated (cbsem/esem.py)
+        return fit_esem(model, data, sem_function=sem, estimator=estimator, missing=missing, group=group,
+                        std_lv=std_lv, se=se, fixed_x=fixed_x, max_iter=max_iter)
     if ordered:  # ordinal items: DWLS + robust SEs + scaled-shifted test (WLSMV), lavaan 0.6-14
         from loyaltyscope.cbsem.ordinal import fit_ordinal
         return fit_ordinal(model, data, ordered=ordered, estimator=estimator, group=group, group_equal=group_equal,

@@ -112,3 +112,15 @@ def test_invariance_and_reliability_accept_responses(tmp_path):
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(ls.reliability(model, resp), ls.reliability(model, joined))
     pd.testing.assert_frame_equal(ls.reliability(model, path), ls.reliability(model, pd.read_csv(path)))
+
+
+def test_sem_fits_efa_blocks_and_refuses_what_is_not_implemented(hs):
+    esem = 'efa("b")*f1 + efa("b")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
+    fit = ls.sem(esem, hs)
+    P = fit.params
+    assert P.loc[(P.lhs == "f1") & (P.rhs == "x3"), "est"].iloc[0] == pytest.approx(0.83854828, abs=1e-4)
+    assert any("rotated" in w for w in fit.warnings)
+    with pytest.raises(NotImplementedError, match="groups"):
+        ls.sem(esem, hs, group="school")
+    with pytest.raises(NotImplementedError, match="structural paths"):
+        ls.sem(esem + "\nspeed ~ f1", hs)

@@ -17,6 +17,7 @@ HEY2 <- 'textual =~ x4 + x5 + x6\nspeed =~ x8 + x9'
 HEY3 <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8\nx8 ~~ v*x8\nv > 0'
 COMP <- 'textual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nf <~ 1*x1 + x2 + x3\ntextual ~ f\nspeed ~ f'
 COMP2 <- 'visual =~ x1 + x2 + x3\nperf <~ 1*x4 + x5 + x6\nvisual ~ perf\nx7 ~ perf + visual'
+ESEM <- 'efa("b")*f1 + efa("b")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
 SINGLE <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7\nspeed ~ visual + textual'
 cases <- list(
   list(name = "core_mlm_groups", data = "holzinger_swineford_1939.csv", model = HS,
@@ -46,6 +47,11 @@ cases <- list(
   list(name = "core_heywood_bound", data = "holzinger_swineford_1939.csv", model = HEY3, options = list()),
   list(name = "core_composite", data = "holzinger_swineford_1939.csv", model = COMP, options = list()),
   list(name = "core_composite_mlr", data = "holzinger_swineford_1939.csv", model = COMP2, options = list(estimator = "MLR")),
+  # ESEM: lavaan's default rotation.se = "bordered" is not implemented; the delta method is
+  list(name = "core_esem_geomin", data = "holzinger_swineford_1939.csv", model = ESEM,
+       options = list(rotation.se = "delta")),
+  list(name = "core_esem_oblimin", data = "holzinger_swineford_1939.csv", model = ESEM,
+       options = list(rotation = "oblimin", rotation.se = "delta")),
   list(name = "core_mi_single", kind = "modindices", data = "holzinger_swineford_1939.csv", model = SINGLE, options = list()),
   list(name = "core_mi_single_fiml", kind = "modindices", data = "holzinger_swineford_1939_missing.csv", model = SINGLE,
        options = list(missing = "fiml"))
