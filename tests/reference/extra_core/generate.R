@@ -52,6 +52,15 @@ cases <- list(
        options = list(rotation.se = "delta")),
   list(name = "core_esem_oblimin", data = "holzinger_swineford_1939.csv", model = ESEM,
        options = list(rotation = "oblimin", rotation.se = "delta")),
+  # further models of the same kinds, not used while fixing the above
+  list(name = "core_mimic_fiml_mlr_groups", data = "holzinger_swineford_1939_missing.csv", model = MIM2,
+       options = list(group = "school", missing = "fiml", estimator = "MLR")),
+  list(name = "core_metric_mlm_covariates", data = "holzinger_swineford_1939.csv", model = MIM2,
+       options = list(group = "school", group.equal = "loadings", estimator = "MLM")),
+  list(name = "core_fixedx_false_fiml", data = "holzinger_swineford_1939_missing_covariates.csv", model = MIM2,
+       options = list(fixed.x = FALSE, missing = "fiml")),
+  list(name = "core_path_mlr_groups", data = "holzinger_swineford_1939.csv", model = PATH2,
+       options = list(group = "school", estimator = "MLR")),
   list(name = "core_mi_single", kind = "modindices", data = "holzinger_swineford_1939.csv", model = SINGLE, options = list()),
   list(name = "core_mi_single_fiml", kind = "modindices", data = "holzinger_swineford_1939_missing.csv", model = SINGLE,
        options = list(missing = "fiml"))
@@ -60,6 +69,7 @@ for (cs in cases) {
   d <- read.csv(file.path("../data", cs$data))
   args <- c(list(model = cs$model, data = d), cs$options)
   warns <- character(0)
+  set.seed(20261129)   # lavaan draws random rotation starts (ESEM): reproducible files
   fit <- withCallingHandlers(do.call("sem", args),
                              warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") })
   fm <- fitMeasures(fit)
