@@ -61,6 +61,10 @@ cases <- list(
        options = list(fixed.x = FALSE, missing = "fiml")),
   list(name = "core_path_mlr_groups", data = "holzinger_swineford_1939.csv", model = PATH2,
        options = list(group = "school", estimator = "MLR")),
+  list(name = "core_ord_metric_stdlv", data = "bfi.csv",
+       model = 'A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5',
+       options = list(ordered = c(paste0("A", 1:5), paste0("C", 1:5)), std.lv = TRUE, group = "gender",
+                      group.equal = c("loadings", "thresholds"))),
   list(name = "core_mi_single", kind = "modindices", data = "holzinger_swineford_1939.csv", model = SINGLE, options = list()),
   list(name = "core_mi_single_fiml", kind = "modindices", data = "holzinger_swineford_1939_missing.csv", model = SINGLE,
        options = list(missing = "fiml"))
