@@ -39,10 +39,13 @@ def test_syntax_error_is_reported_without_traceback(tmp_path):
     assert "line 1, column" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_sem_options_and_missing_codes(tmp_path):
+def test_sem_options_and_missing_codes(tmp_path, capsys):
     """--missing-codes turns declared codes into missing values; undeclared ones are pointed out
-    before fitting; --missing/--estimator reach ls.sem."""
+    before fitting; --missing/--estimator reach ls.sem (in-process: main() is what the script runs)."""
     import pandas as pd
+    import pytest
+
+    from loyaltyscope.cli import main
 
     d = pd.read_csv(REF / "data" / "holzinger_swineford_1939.csv")
     d.loc[[2, 40, 90], "x1"] = -99
@@ -50,13 +53,13 @@ def test_sem_options_and_missing_codes(tmp_path):
     d.to_csv(data, index=False)
     model = tmp_path / "m.lav"
     model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n")
-    out = run("sem", str(model), str(data), "--json")
-    assert "'x1' holds -99 (3x)" in out.stderr
-    out = run("sem", str(model), str(data), "--json", "--missing-codes=-99", "--missing", "fiml",
-              "--estimator", "MLR")
-    assert out.returncode == 0, out.stderr
-    assert "-99" not in out.stderr
-    res = json.loads(out.stdout)
+    main(["sem", str(model), str(data), "--json"])
+    assert "'x1' holds -99 (3x)" in capsys.readouterr().err
+    assert main(["sem", str(model), str(data), "--json", "--missing-codes=-99", "--missing", "fiml",
+                 "--estimator", "MLR"]) == 0
+    out = capsys.readouterr()
+    assert "-99" not in out.err
+    res = json.loads(out.out)
     assert res["nobs"] == [301] and "chisq.scaled" in res["fit_measures"]
-    out = run("sem", str(model), str(data), "--missing-codes", "x")
-    assert out.returncode != 0 and "--missing-codes" in out.stderr
+    with pytest.raises(SystemExit, match="--missing-codes"):
+        main(["sem", str(model), str(data), "--missing-codes", "x"])
