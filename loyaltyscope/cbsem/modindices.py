@@ -26,6 +26,7 @@ import pandas as pd
 from loyaltyscope.cbsem.estimate import MLProblem, ml_gradient_information
 from loyaltyscope.cbsem.ram import make_layout
 from loyaltyscope.cbsem.standardize import standardize_rows
+from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["modification_indices"]
 
@@ -51,6 +52,7 @@ def _candidates(spec, table, g):
     return out
 
 
+@single_blas_thread
 def modification_indices(spec, table: pd.DataFrame, ss, Cs) -> pd.DataFrame:
     cand_rows = []
     for g in range(1, ss.ngroups + 1):

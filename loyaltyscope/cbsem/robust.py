@@ -39,6 +39,7 @@ from scipy.linalg import block_diag
 
 from loyaltyscope.cbsem.expressions import numeric_jacobian
 from loyaltyscope.cbsem.estimate import MLProblem, group_derivatives, ml_gradient_information, ml_hessian
+from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["observed_information", "robust_ml", "fiml_corrected", "sample_gamma"]
 
@@ -184,6 +185,7 @@ def sample_gamma(X: np.ndarray, meanstructure: bool, x_idx=()) -> np.ndarray:
     return Zc.T @ Zc / n
 
 
+@single_blas_thread
 def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float, K=None):
     """Robust vcov of theta and the scaling factor of the test (see the module docstring).
 
@@ -251,6 +253,7 @@ def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float
     return V, c, trace
 
 
+@single_blas_thread
 def fiml_corrected(problem: MLProblem, theta: np.ndarray, datas, K=None, version: str = "V6"):
     """FIML-corrected statistic for robust CFI/TLI/RMSEA under missing data (Zhang & Savalei;
     lavaan 0.6-14 ``lav_fit_fiml_corrected``): V6 with plain ML, V3 with a scaled (MLR) test.
