@@ -12,12 +12,16 @@ from __future__ import annotations
 import pandas as pd
 
 from loyaltyscope.cbsem import pipeline
+from loyaltyscope.cbsem.data_input import as_data_frame
+from loyaltyscope.cbsem.esem import fit_esem, has_efa_blocks
 from loyaltyscope.cbsem.options import resolve_options
 from loyaltyscope.cbsem.results import SemResult
+from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["sem", "cfa"]
 
 
+@single_blas_thread   # small matrices: extra BLAS threads only contend (also for lazily computed parts)
 def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None = None,
         missing: str = "listwise", group: str | None = None, group_equal=None, group_partial=None,
         ordered=None, std_lv: bool = False, se: str = "standard", bootstrap: int = 1000,
@@ -30,7 +34,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
     Parameters
     ----------
     model : lavaan model syntax (``=~ ~ ~~ ~1 := == < >``, labels and modifiers).
-    data : DataFrame with the observed variables (and ``group``).
+    data : DataFrame with the observed variables (and ``group``), a path to a data file, or
+        validated ``Responses`` (:mod:`loyaltyscope.cbsem.data_input`).
     estimator : ``"ML"`` (default), ``"MLR"``, ``"MLM"``; with ``ordered=`` ``"WLSMV"`` (default)
         or ``"DWLS"`` (an explicit ML-family estimator with ``ordered=`` is an error, as ordinal
         items imply the WLSMV family in lavaan).
@@ -70,6 +75,10 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
     Follows lavaan 0.6 (``sem()``/``cfa()`` defaults; ``likelihood = "normal"``;
     ``information = "expected"``). R: ``lavaan::sem(model, data, std.lv = ...)``.
     """
+    data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
+    if has_efa_blocks(model):    # ESEM: the unrotated form is fitted, then rotated (cbsem/esem.py)
+        return fit_esem(model, data, sem_function=sem, estimator=estimator, missing=missing, group=group,
+                        std_lv=std_lv, se=se, fixed_x=fixed_x, max_iter=max_iter)
     if data is None and sample_cov is None:
         raise ValueError("give either data= or sample_cov= with sample_nobs=")
     options = resolve_options(estimator=estimator, se=se, missing=missing, ordered=ordered, group=group,

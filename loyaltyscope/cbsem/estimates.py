@@ -44,7 +44,7 @@ def theta_names(table, free, ntheta) -> list[str]:
 
 
 def parameter_estimates(table, vals, se, std_lv, std_all, *, definitions, values_of, theta, vcov,
-                        ngroups: int, ops=("=~", "~", "~~", "~1", "|")) -> pd.DataFrame:
+                        ngroups: int, ops=("=~", "<~", "~", "~~", "~1", "|")) -> pd.DataFrame:
     """Assemble the tidy table from the row estimates, standard errors and standardized values.
 
     Parameters
@@ -132,7 +132,7 @@ def params_table(spec, table, vals, vcov, theta, Cs, ngroups, values_of) -> pd.D
         std_all[dl] = [vals[k] * sd[grp[k]][lhs[k]] for k in np.flatnonzero(dl)]
     return parameter_estimates(table, vals, np.asarray(table["se"], dtype=float), std_lv, std_all,
                                definitions=spec.definitions, values_of=values_of, theta=theta, vcov=vcov,
-                               ngroups=ngroups, ops=("=~", "~", "~~", "~1", "|", "~*~"))
+                               ngroups=ngroups, ops=("=~", "<~", "~", "~~", "~1", "|", "~*~"))
 
 
 def diagnostics(spec, table, sigmas, ngroups, group_labels) -> list[str]:
@@ -145,7 +145,7 @@ def diagnostics(spec, table, sigmas, ngroups, group_labels) -> list[str]:
     est = np.asarray(table["est"])
     gname = (lambda g: f" (group {group_labels[g - 1]})") if ngroups > 1 else (lambda g: "")
     for k in np.flatnonzero((ops == "~~") & (lhs == rhs)):
-        if est[k] < 0:
+        if est[k] < -1e-12:    # not a variance held at 0 by an active bound (numerically -1e-17)
             kind = "latent" if lhs[k] in lv else "residual"
             msgs.append(f"Heywood case: negative {kind} variance {lhs[k]} ~~ {lhs[k]} = {est[k]:.4g}{gname(grp[k])}")
     names = list(spec.ov_names) + list(spec.lv_names)

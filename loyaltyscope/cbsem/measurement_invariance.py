@@ -151,6 +151,8 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, levels=("configura
     estimator, missing, std_lv, group_partial : passed to :func:`loyaltyscope.cbsem`.
     delta_cfi, delta_rmsea, alpha : the cut-offs used for the verdicts.
     """
+    from loyaltyscope.cbsem.data_input import as_data_frame
+    data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown:
         raise ValueError(f"unknown invariance level(s) {unknown}; expected {list(LEVELS)}")

@@ -32,7 +32,7 @@ import os
 import numpy as np
 
 from loyaltyscope.cbsem.expressions import Expression, ExpressionError
-from loyaltyscope.cbsem.partable import ModelSpecError
+from loyaltyscope.cbsem.partable import ModelSpecError, self_indicator_message
 from loyaltyscope.cbsem.ram import find_loops, make_layout, paths_inverse, _matrices
 
 __all__ = ["check_formulas", "check_spec", "check_start", "definition_warnings", "memory_limit"]
@@ -62,8 +62,7 @@ def check_formulas(formulas, data_columns=None) -> None:
         if f.op == "=~":
             lvs.setdefault(f.lhs, f)
             if f.lhs == f.rhs:
-                problems.append(f"latent variable {f.lhs!r} cannot be measured by itself ({_where(f)}): "
-                                "the indicator is the factor; give the factor another name")
+                problems.append(self_indicator_message(f.lhs, _where(f)))
         if f.op == "~" and f.lhs == f.rhs:
             problems.append(f"lhs and rhs are the same in {f.lhs} ~ {f.rhs} ({_where(f)}): a variable cannot be "
                             "regressed on itself")

@@ -60,6 +60,8 @@ class SemOptions:
     bollen_stine: bool = False
     workers: int | None = None
     progress: bool | None = None
+    rotation: str | None = None          # ESEM: the rotation of the EFA blocks (set by cbsem/esem.py)
+    efa_blocks: tuple = ()               # ESEM: ((block name, (factors, ...)), ...)
 
     @property
     def categorical(self) -> bool:

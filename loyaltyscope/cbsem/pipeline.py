@@ -147,7 +147,7 @@ def ml_sample_stats(spec: ModelSpec, data, options: SemOptions, sample_cov=None,
         check_moments(sample_cov, spec.ov_names)
         ss = from_moments(sample_cov, sample_nobs, spec.ov_names, sample_mean)
     else:
-        ss = from_data(data, spec.ov_names, options.group, "fiml" if options.fiml else "listwise")
+        ss = from_data(data, spec.ov_names, options.group, "fiml" if options.fiml else "listwise", x_names=spec.ov_x)
     _data_checks(spec, ss)
     return ss
 
@@ -194,8 +194,9 @@ def finish(spec: ModelSpec, fitted: Fitted, options: SemOptions, ss, data_warnin
     warnings.extend(diagnostics(spec, table, fitted.implied_covs, ss.ngroups, ss.group_labels))
     warnings.extend(definition_warnings(spec, fitted.values_of, fitted.theta))
     if ss.dropped_rows:
-        warnings.insert(0, f"{len(ss.dropped_rows)} of {ss.n_input_rows} rows excluded by listwise deletion "
-                           "(missing values); see result.dropped")
+        warnings.insert(0, getattr(ss, "exclusion_message", None) or
+                        f"{len(ss.dropped_rows)} of {ss.n_input_rows} rows excluded by listwise deletion "
+                        "(missing values); see result.dropped")
     Cs = fitted.all_covs
 
     def params():

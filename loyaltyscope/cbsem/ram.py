@@ -69,7 +69,7 @@ def make_layout(table, group: int, ov_names, lv_names) -> RamLayout:
             continue
         if op == "=~":
             rows.append(k), kind.append(0), r.append(pos[rhs]), c.append(pos[lhs])
-        elif op == "~":
+        elif op in ("~", "<~"):     # f <~ x: composite weight, a path x -> f as lavaan 0.6
             rows.append(k), kind.append(0), r.append(pos[lhs]), c.append(pos[rhs])
         elif op == "~~":
             rows.append(k), kind.append(1), r.append(pos[lhs]), c.append(pos[rhs])

@@ -279,7 +279,8 @@ class SemResult(ResultProtocol):
                 lines.append(f"Group {g} [{self.group_labels[int(g) - 1]}]:")
             cov = (sub["op"] == "~~") & (sub["lhs"] != sub["rhs"])
             var = (sub["op"] == "~~") & (sub["lhs"] == sub["rhs"])
-            sections = [("Latent Variables", sub["op"] == "=~", "=~"), ("Regressions", sub["op"] == "~", "~"),
+            sections = [("Latent Variables", sub["op"] == "=~", "=~"), ("Composites", sub["op"] == "<~", "<~"),
+                        ("Regressions", sub["op"] == "~", "~"),
                         ("Covariances", cov, "~~"), ("Intercepts", sub["op"] == "~1", "~1"),
                         ("Thresholds", sub["op"] == "|", "|"), ("Variances", var, "var"),
                         ("Scales y*", sub["op"] == "~*~", "~*~"), ("Defined Parameters", sub["op"] == ":=", ":=")]
@@ -293,10 +294,10 @@ class SemResult(ResultProtocol):
                              f"{'Std.lv':>10}{'Std.all':>10}")
                 last = None
                 for _, r in s.iterrows():
-                    if op in ("=~", "~", "~~") and r["lhs"] != last:      # lavaan: header per lhs
+                    if op in ("=~", "<~", "~", "~~") and r["lhs"] != last:      # lavaan: header per lhs
                         lines.append(f"  {r['lhs']} {op}")
                         last = r["lhs"]
-                    if op in ("=~", "~", "~~"):
+                    if op in ("=~", "<~", "~", "~~"):
                         name = f"    {r['rhs']}"
                     elif op == "|":
                         name = f"    {r['lhs']}|{r['rhs']}"

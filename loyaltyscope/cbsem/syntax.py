@@ -229,8 +229,8 @@ def parse_model(text: str, *, formative: bool = False) -> list[Formula]:
     Parameters
     ----------
     text : the model, as for ``lavaan::sem(model = ...)``.
-    formative : accept ``<~`` (formative / Mode B composite), as the PLS-SEM room does;
-        the CB-SEM estimator does not.
+    formative : kept for the PLS-SEM room's calls; ``<~`` (formative / composite) is parsed
+        either way (CB-SEM fits composites with lavaan 0.6's semantics).
 
     Raises
     ------
@@ -252,8 +252,6 @@ def parse_model(text: str, *, formative: bool = False) -> list[Formula]:
             err("expected an operator (=~, ~, ~~, :=, ==, <, >, |)", stmt)
         op = m.group(1)
         lhs_txt, rhs_txt = stmt[: m.start()].strip(), stmt[m.end():].strip()
-        if op == "<~" and not formative:
-            err("formative indicators (<~) are not supported", "<~")
         if op == "~*~":
             err("scaling factors (~*~) are not supported", "~*~")
         if not lhs_txt:

@@ -20,7 +20,8 @@ import pandas as pd
 
 from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.constraints import constraint_functions, linear_basis
-from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, row_values
+from loyaltyscope.cbsem.baseline import baseline_chisq_df, baseline_problem
+from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, optimiser_warning, row_values
 from loyaltyscope.cbsem.estimates import theta_names
 from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
@@ -47,7 +48,7 @@ def ml_problem(spec, table, ss, K, theta0) -> MLProblem:
     if ss.patterns is not None:
         patterns = tuple(tuple((o, n, S, y) for o, _rows, n, S, y in pg) for pg in ss.patterns)
     return MLProblem(layouts, base, np.asarray(table["free"]) - 1, ss.cov, ss.mean, ss.nobs,
-                     spec.meanstructure, K, theta0, patterns)
+                     spec.meanstructure, K, theta0, patterns, tuple(spec.ov_names.index(v) for v in spec.ov_x))
 
 
 def degrees_of_freedom(spec: ModelSpec, ngroups: int, npar: int) -> int:
@@ -120,8 +121,7 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
     check_start(result, problem, spec, table)
     theta = result.theta
     if not result.converged:
-        warnings.append("the optimiser did not converge (tried start strategies: moments, simple, "
-                        "jitter); estimates are not trustworthy")
+        warnings.append(optimiser_warning(result, theta_names(table, free, ntheta), spec.lv_names))
 
     N = ss.ntotal
     F, _grad, info = ml_gradient_information(problem, theta)
@@ -249,23 +249,8 @@ def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
 
 
 def _baseline_problem(spec, ss):
-    """The baseline (independence) model and its ML estimates: the variances and means of
-    each variable (from its observed values under FIML)."""
-    ov = list(spec.ov_names)
-    text = "\n".join(f"{v} ~~ {v}" for v in ov)
-    bspec = build_partable(parse_model(text), ngroups=ss.ngroups, meanstructure=spec.meanstructure)
-    t = bspec.columns
-    free = t["free"] - 1
-    theta = np.zeros(int(free.max()) + 1)
-    pos = {v: i for i, v in enumerate(ov)}
-    for k in np.flatnonzero(free >= 0):
-        g = t["group"][k] - 1
-        j = pos[t["lhs"][k]]
-        x = ss.data[g][:, j]
-        x = x[~np.isnan(x)]
-        theta[free[k]] = x.var() if t["op"][k] == "~~" else x.mean()
-    q = len(theta)
-    return ml_problem(bspec, t, ss, np.eye(q), np.zeros(q)), theta
+    """The baseline (independence) model at its ML estimates (:mod:`loyaltyscope.cbsem.baseline`)."""
+    return baseline_problem(spec, ss, ml_problem)
 
 
 def _baseline_scaling(spec, ss, kind, bdf):
@@ -281,16 +266,6 @@ def _fiml_logl(problem, F):
     return -N / 2 * (F + const)
 
 
-def _fiml_baseline_logl(ss):
-    """Independence model under FIML: each variable's ML mean and variance from its observed values."""
-    total = 0.0
-    for X in ss.data:
-        for j in range(X.shape[1]):
-            x = X[:, j][~np.isnan(X[:, j])]
-            total += -len(x) / 2 * (np.log(2 * np.pi) + np.log(x.var()) + 1)
-    return total
-
-
 def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=None, theta=None):
     G = ss.ngroups
     chisq = N * F
@@ -301,19 +276,7 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
     p = len(spec.ov_names)
     ms = spec.meanstructure
     xi = [spec.ov_names.index(v) for v in spec.ov_x]
-    # baseline: independent variables (exogenous covariates kept at their sample moments)
-    bchisq = 0.0
-    for S, n in zip(ss.cov, ss.nobs):
-        D = np.diag(np.diag(S))
-        if xi:
-            D[np.ix_(xi, xi)] = S[np.ix_(xi, xi)]
-        bchisq += n * (np.linalg.slogdet(D)[1] - np.linalg.slogdet(S)[1])
-    nx = len(xi)
-    moments_g = p * (p + 1) // 2 + (p if ms else 0)
-    fixed_x_g = nx * (nx + 1) // 2 + (nx if ms else 0)
-    bdf = G * (moments_g - fixed_x_g - (p - nx) * (2 if ms else 1))
-    if fiml:
-        bchisq = 2 * (sum(ss.h1_logl) - _fiml_baseline_logl(ss))
+    bchisq, bdf = baseline_chisq_df(spec, ss, fiml)
     logl = sum(fi.loglik(S, m, Sig, mu if ms else m, n, True)
                for S, m, Sig, mu, n in zip(ss.cov, ss.mean, sigmas, mus, ss.nobs))
     ulogl = sum(fi.loglik(S, m, S, m, n, True) for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
