@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from loyaltyscope.cbsem.expressions import numeric_jacobian
-from loyaltyscope.cbsem.standardize import standardize_rows
+from loyaltyscope.cbsem.standardized_solution import standardize_rows
 
 __all__ = ["parameter_estimates", "params_table", "label_rows", "theta_names", "r_square", "diagnostics"]
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from loyaltyscope.cbsem.estimate import MLProblem, ml_gradient_information
 from loyaltyscope.cbsem.ram import make_layout
-from loyaltyscope.cbsem.standardize import standardize_rows
+from loyaltyscope.cbsem.standardized_solution import standardize_rows
 from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["modification_indices"]
