@@ -17,7 +17,7 @@ One pipeline (:mod:`~loyaltyscope.cbsem.pipeline`), as lavaan's ``lavaan()``:
   ``constraints`` (labels, ``:=``, ``==``/``<``/``>``), ``robust`` (MLR/MLM sandwich and
   scaled tests), ``ordinal_tests`` (WLSMV scaled-shifted test, catML);
 - results: ``fit_indices`` (pure formulas), ``fit_measures`` (the catalogue under lavaan's
-  names), ``estimates`` (params table, R², improper-solution diagnostics), ``standardize``,
+  names), ``estimates`` (params table, R², improper-solution diagnostics), ``standardized_solution``,
   ``modindices``, ``results`` (the frozen ``SemResult``);
 - on top: ``bootstrap`` (+ ``bootstrap_resampling``, ``bootstrap_intervals``),
   ``measurement_invariance`` (the configural -> strict ladder), ``simulation``.

@@ -124,3 +124,16 @@ def test_sem_fits_efa_blocks_and_refuses_what_is_not_implemented(hs):
         ls.sem(esem, hs, group="school")
     with pytest.raises(NotImplementedError, match="structural paths"):
         ls.sem(esem + "\nspeed ~ f1", hs)
+
+
+@pytest.mark.parametrize("estimator", ["MLR", "MLM"])
+@pytest.mark.parametrize("constraint", ["a > 0.5", "a == b^2"])
+def test_robust_with_nonlinear_constraints_refused_before_fitting(hs, monkeypatch, estimator, constraint):
+    from loyaltyscope.cbsem.estimators import ml
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the model was fitted before the refusal")
+    monkeypatch.setattr(ml, "fit_ml", no_fit)
+    model = f"visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\n{constraint}"
+    with pytest.raises(NotImplementedError, match="non-linear or inequality constraints"):
+        ls.sem(model, hs, estimator=estimator)

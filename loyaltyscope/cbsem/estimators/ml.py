@@ -111,6 +111,10 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
     K, theta0, linear = linear_basis(h, ntheta) if ineq is None else (np.eye(ntheta), np.zeros(ntheta), False)
     nonlinear = None if (linear and ineq is None) else (h, ineq)
     if nonlinear is not None:
+        if est_name in ("MLR", "MLM"):      # refused before any fitting
+            raise NotImplementedError(f"estimator={est_name!r} with non-linear or inequality constraints is not "
+                                      "implemented yet (the robust corrections need linear equality constraints); "
+                                      "use estimator='ML', or write the constraints as linear equalities")
         K, theta0 = np.eye(ntheta), np.zeros(ntheta)
     problem = ml_problem(spec, table, ss, K, theta0)
     n_eq = 0 if h is None else len(h(np.zeros(ntheta)))
@@ -135,9 +139,6 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
         Hphi = problem.K.T @ observed_information(problem, theta) @ problem.K
         vcov_theta = problem.K @ np.linalg.inv(N * Hphi) @ problem.K.T
     if est_name in ("MLR", "MLM") and vcov_theta is not None:
-        if nonlinear is not None:
-            raise NotImplementedError(f"estimator={est_name!r} with non-linear or inequality constraints "
-                                      "is not implemented yet")
         vcov_theta, c_hat, _ = robust_ml(problem, theta, ss.data, est_name, df)
         robust = {"kind": est_name, "c_hat": c_hat}
     pnames = theta_names(table, free, ntheta)
