@@ -82,21 +82,55 @@ def _h1_scores_missing(X, Sigma0, mu0):
     return out
 
 
+def _pair_traces(A, B, r, c):
+    """Q[a, b] = tr(A E_a B E_b) over the vech indices a = (r, c) for symmetric A, B, with
+    E_a = e_j e_l' + e_l e_j' (j != l) or e_j e_j'; tr(A e_p e_q' B e_s e_t') = A[t, p] B[q, s]."""
+    w = np.where(r == c, 0.5, 1.0)
+    Q = (A[np.ix_(r, c)] * B[np.ix_(c, r)] + A[np.ix_(r, r)] * B[np.ix_(c, c)]
+         + A[np.ix_(c, c)] * B[np.ix_(r, r)] + A[np.ix_(c, r)] * B[np.ix_(r, c)])
+    return Q * np.outer(w, w)
+
+
 def _h1_observed_info_missing(X, Sigma0, mu0):
-    """Observed information of the saturated model under missing data (per case), by central
-    differences of the mean casewise score in the (mu, vech Sigma) parametrisation."""
-    p = X.shape[1]
+    """Observed information of the saturated model under missing data, per case (the mean over
+    the N cases), in the (mu, vech Sigma) parametrisation, analytic and pattern by pattern
+    (lavaan: ``lav_mvnorm_missing_information_observed_samplestats``).
+
+    For the n_k cases of a pattern with observed variables o, S_k = Sigma_o^-1 (embedded in
+    p x p with zeros), z_i = S_k (x_io - mu_o), W_k = sum_i z_i z_i', zbar_k = sum_i z_i and
+    E_a the symmetric unit direction of vech element a::
+
+        I_mu,mu     = sum_k n_k S_k / N
+        I_mu,sig_b  = sum_k S_k E_b zbar_k / N
+        I_sig_a,b   = sum_k [ tr(W_k E_a S_k E_b) - n_k / 2 tr(S_k E_a S_k E_b) ] / N
+
+    (minus the mean Hessian of the casewise log-likelihood -1/2 log|Sigma_o| - 1/2 d' Sigma_o^-1 d).
+    """
+    n, p = X.shape
     r, c = _vech_idx(p)
-    x0 = np.concatenate([mu0, Sigma0[r, c]])
-
-    def mean_score(x):
-        mu = x[:p]
-        S = np.zeros((p, p))
-        S[r, c] = x[p:]
-        S[c, r] = x[p:]
-        return _h1_scores_missing(X, S, mu).mean(axis=0)
-
-    H = -numeric_jacobian(mean_score, x0)
+    w = np.where(r == c, 0.5, 1.0)
+    obs = ~np.isnan(X)
+    keys, inverse = np.unique(obs, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    I_mm = np.zeros((p, p))
+    I_ms = np.zeros((p, len(r)))
+    I_ss = np.zeros((len(r), len(r)))
+    for k, key in enumerate(keys):
+        o = np.flatnonzero(key)
+        if len(o) == 0:
+            continue
+        rows = np.flatnonzero(inverse == k)
+        Sf = np.zeros((p, p))
+        Sf[np.ix_(o, o)] = np.linalg.inv(Sigma0[np.ix_(o, o)])
+        Z = np.zeros((len(rows), p))
+        Z[:, o] = (X[np.ix_(rows, o)] - mu0[o]) @ Sf[np.ix_(o, o)]
+        W = Z.T @ Z
+        zbar = Z.sum(axis=0)
+        nk = len(rows)
+        I_mm += nk * Sf
+        I_ms += (Sf[:, r] * zbar[c] + Sf[:, c] * zbar[r]) * w
+        I_ss += _pair_traces(W, Sf, r, c) - nk / 2 * _pair_traces(Sf, Sf, r, c)
+    H = np.block([[I_mm, I_ms], [I_ms.T, I_ss]]) / n
     return (H + H.T) / 2
 
 
