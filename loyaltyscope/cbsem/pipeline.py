@@ -35,7 +35,7 @@ from loyaltyscope.cbsem.options import SemOptions
 from loyaltyscope.cbsem.model_checks import check_formulas, check_spec, definition_warnings
 from loyaltyscope.cbsem.partable import ModelSpec, build_partable
 from loyaltyscope.cbsem.results import SemResult
-from loyaltyscope.cbsem.samplestats import DataError, SampleStats, from_data, from_moments
+from loyaltyscope.cbsem.samplestats import DataError, SampleStats, from_data, from_moments, listwise_message
 from loyaltyscope.cbsem.syntax import parse_model
 from loyaltyscope.numerics.threads import one_blas_thread
 
@@ -194,9 +194,8 @@ def finish(spec: ModelSpec, fitted: Fitted, options: SemOptions, ss, data_warnin
     warnings.extend(diagnostics(spec, table, fitted.implied_covs, ss.ngroups, ss.group_labels))
     warnings.extend(definition_warnings(spec, fitted.values_of, fitted.theta))
     if ss.dropped_rows:
-        warnings.insert(0, getattr(ss, "exclusion_message", None) or
-                        f"{len(ss.dropped_rows)} of {ss.n_input_rows} rows excluded by listwise deletion "
-                        "(missing values); see result.dropped")
+        warnings.insert(0, getattr(ss, "exclusion_message", None)
+                        or listwise_message(len(ss.dropped_rows), ss.n_input_rows))
     Cs = fitted.all_covs
 
     def params():

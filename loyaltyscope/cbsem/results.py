@@ -238,7 +238,7 @@ class SemResult(ResultProtocol):
         else:
             out.append(f"  {'Number of observations':<{w - 12}}{self.nobs[0]:>12}")
         if self.dropped_rows:
-            out.append(f"  {'Rows excluded (see .dropped)':<{w - 12}}{len(self.dropped_rows):>12}")
+            out.append(f"  {'Rows excluded (missing values)':<{w - 12}}{len(self.dropped_rows):>12}")
         boot = self.extra.get("bootstrap")
         if boot is not None:
             out.append(f"  {'Standard errors':<{w - 12}}{'Bootstrap':>12}")

@@ -19,11 +19,17 @@ import pandas as pd
 
 from loyaltyscope.cbsem.fiml import em_saturated, missing_patterns
 
-__all__ = ["SampleStats", "DataError", "from_data", "from_moments"]
+__all__ = ["SampleStats", "DataError", "from_data", "from_moments", "listwise_message"]
 
 
 class DataError(ValueError):
     """Data that cannot be analysed as asked; the message names the columns, rows and values."""
+
+
+def listwise_message(k: int, n: int) -> str:
+    """The warning for rows excluded by listwise deletion (in words a report reader follows)."""
+    return (f"{k} of {n} rows excluded by listwise deletion (missing values); the excluded rows are "
+            "kept with the results")
 
 
 @dataclass(frozen=True)
@@ -51,15 +57,16 @@ class SampleStats:
             return ""
         k, n = len(self.dropped_rows), self.n_input_rows
         if self.patterns is None:
-            return f"{k} of {n} rows excluded by listwise deletion (missing values); see result.dropped"
+            return listwise_message(k, n)
         nx = sum("fixed.x" in r for _, _, r in self.dropped_rows)
         parts = []
         if nx:
-            parts.append(f"{nx} with a missing fixed.x covariate (FIML conditions on the covariates; "
-                         "use fixed_x=False to model them)")
+            parts.append(f"{nx} with a missing covariate (FIML conditions on covariates held fixed; "
+                         "modelling the covariates instead would keep these rows)")
         if k - nx:
             parts.append(f"{k - nx} with every model variable missing")
-        return f"{k} of {n} rows excluded before FIML: " + "; ".join(parts) + "; see result.dropped"
+        return (f"{k} of {n} rows excluded before FIML: " + "; ".join(parts)
+                + "; the excluded rows and the reasons are kept with the results")
 
     @property
     def ntotal(self) -> int:
@@ -129,7 +136,7 @@ def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str
             reason = f"missing group ({group})"
         elif fiml and xmiss[i] and not allmiss[i]:
             reason = ("missing fixed.x covariate(s) " + ", ".join(v for v in miss if v in x_names)
-                      + ": FIML conditions on the covariates (fixed_x=True)")
+                      + ": FIML conditions on the covariates (held fixed)")
         elif fiml:
             reason = "all model variables missing: the row carries no information for FIML"
         else:
