@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 import loyaltyscope as ls
-from loyaltyscope.cbsem import ordinal
+from loyaltyscope.cbsem import pipeline
 
 from _common import median_time, r_available, report, run_r
 
@@ -55,7 +55,7 @@ def main():
         return f.params, f.fit_measures
 
     def cold():
-        ordinal._spec_cached.cache_clear()
+        pipeline._cached_spec.cache_clear()
         return full()
 
     ours = median_time(fit, repeat=args.repeat)

@@ -88,3 +88,7 @@ __all__ += ["SurveyFileError"]
 from loyaltyscope.plspm.errors import PLSError  # noqa: E402
 
 __all__ += ["PLSError"]
+# --- cbsem-house: the resolved options of a fit (fit.options)
+from loyaltyscope.cbsem.options import SemOptions  # noqa: E402
+
+__all__ += ["SemOptions"]

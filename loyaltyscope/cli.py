@@ -28,30 +28,16 @@ from pathlib import Path
 import pandas as pd
 
 import loyaltyscope as ls
+from loyaltyscope.cbsem.data_input import apply_missing_codes, read_data_file, suspicious_codes
+from loyaltyscope.cbsem.samplestats import DataError
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a data file by its extension, with a clear error for what cannot be read."""
-    p = Path(path)
-    if not p.exists():
-        raise SystemExit(f"error: data file {str(p)!r} does not exist")
-    ext = p.suffix.lower()
+    """Read a data file by its extension (the reader of ``ls.sem(model, path)``), with a clear
+    error for what cannot be read."""
     try:
-        if ext in (".csv", ".txt"):
-            return pd.read_csv(p, sep=None, engine="python")
-        if ext == ".tsv":
-            return pd.read_csv(p, sep="\t")
-        if ext == ".parquet":
-            return pd.read_parquet(p)
-        if ext in (".xlsx", ".xls"):
-            return pd.read_excel(p)
-        if ext in (".sav", ".zsav"):
-            return pd.read_spss(p)
-        if ext == ".dta":
-            return pd.read_stata(p)
-    except Exception as exc:  # report which file and why, not a traceback
-        raise SystemExit(f"error: cannot read {str(p)!r}: {exc}") from None
-    raise SystemExit(f"error: {str(p)!r}: unknown file type {ext!r}; expected .csv, .tsv, .parquet, "
-                     ".xlsx, .sav or .dta")
+        return read_data_file(path)
+    except DataError as exc:
+        raise SystemExit(f"error: {exc}") from None
 
 
 def _clean(x):
@@ -71,14 +57,33 @@ def _fit_to_json(fit) -> dict:
     }
 
 
+def _split_list(text):
+    return [t.strip() for t in str(text).split(",") if t.strip()] if text else []
+
+
 def cmd_sem(args) -> int:
     model_path = Path(args.model)
     if not model_path.exists():
         raise SystemExit(f"error: model file {str(model_path)!r} does not exist")
     model = model_path.read_text(encoding="utf-8")
     data = read_table(args.data)
+    codes = _split_list(args.missing_codes)
     try:
-        fit = ls.sem(model, data, std_lv=args.std_lv, group=args.group)
+        codes = [float(c) for c in codes]
+    except ValueError:
+        raise SystemExit(f"error: --missing-codes takes numbers separated by commas, got {args.missing_codes!r}") from None
+    if codes:
+        data = apply_missing_codes(data, codes)
+    for msg in suspicious_codes(data):
+        print(f"warning: {msg}", file=sys.stderr)
+    ordered = _split_list(args.ordered)
+    kwargs = dict(std_lv=args.std_lv, group=args.group, missing=args.missing)
+    if args.estimator:
+        kwargs["estimator"] = args.estimator
+    if ordered:
+        kwargs["ordered"] = ordered
+    try:
+        fit = ls.sem(model, data, **kwargs)
     except (ValueError, NotImplementedError) as exc:
         raise SystemExit(f"error: {exc}") from None
     if args.json:
@@ -103,6 +108,13 @@ def main(argv=None) -> int:
     p.add_argument("--std-lv", action="store_true", help="fix latent variances to 1 (std.lv = TRUE)")
     p.add_argument("--group", default=None, help="grouping column")
     p.add_argument("--json", action="store_true", help="print JSON instead of the summary")
+    p.add_argument("--missing-codes", default=None, metavar="CODES",
+                   help="values that mean 'no answer', comma-separated (e.g. -99,999): set to missing")
+    p.add_argument("--missing", default="listwise", choices=["listwise", "fiml"],
+                   help="listwise deletion (default) or full-information ML")
+    p.add_argument("--estimator", default=None, help="ML (default), MLR, MLM, or WLSMV with --ordered")
+    p.add_argument("--ordered", default=None, metavar="ITEMS",
+                   help="ordinal items, comma-separated: polychoric correlations and WLSMV")
     p.set_defaults(func=cmd_sem)
     add_commands(sub)
     args = ap.parse_args(argv)

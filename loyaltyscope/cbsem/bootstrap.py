@@ -89,750 +89,30 @@ R equivalent: ``fit <- sem(model, data, se = "bootstrap", bootstrap = B, test = 
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import os
-import sys
 import time
-import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, row_values
-from loyaltyscope.numerics.threads import limit_blas_in_worker, one_blas_thread
-from loyaltyscope.cbsem.ram import _matrices, implied
+from loyaltyscope.cbsem.bootstrap_intervals import (bca_interval, jackknife_acceleration, norm_inter,
+                                                    percentile_interval)
+from loyaltyscope.cbsem.bootstrap_resampling import (CHUNK, NONADMISSIBLE, STATUS, BootstrapSetup,
+                                                     bollen_stine_data, boot_tasks, collect, jack_tasks,
+                                                     refit_batch, resample_counts, run_resamples,
+                                                     weighted_moments)
+from loyaltyscope.cbsem.estimate import MLProblem
+from loyaltyscope.cbsem.options import CI_KINDS
 
 __all__ = ["BootstrapSetup", "BootstrapResult", "CHUNK", "resample_counts", "weighted_moments",
            "bollen_stine_data", "refit_batch", "run_resamples", "norm_inter", "percentile_interval",
            "bca_interval", "jackknife_acceleration", "bootstrap_fit", "CI_KINDS"]
 
-CHUNK = 25                       # resamples per task; fixed, so results do not depend on workers
-CI_KINDS = ("perc", "bca", "bca.simple", "norm", "basic")
-
-OK, NONADMISSIBLE, NOT_CONVERGED, ERROR = 0, 1, 2, 3
-_STATUS = {OK: "ok", NONADMISSIBLE: "nonadmissible", NOT_CONVERGED: "not converged",
-           ERROR: "unusable resample"}
-
-
-# --------------------------------------------------------------------------- the numeric core
-@dataclass(frozen=True)
-class BootstrapSetup:
-    """Everything a worker needs to refit one resample (arrays; picklable unless ``nonlinear``
-    holds closures, in which case only fork-based or in-process execution is possible)."""
-
-    problem: MLProblem                       # the full-sample problem (layouts, K, theta0, ...)
-    theta_hat: np.ndarray                    # full-sample estimate: start of every refit
-    data: dict                               # name -> per-group row arrays (NaN = missing, FIML)
-    table: dict                              # parameter table columns (fallback start values)
-    ov_names: tuple
-    lv_names: tuple
-    exo: tuple = ()                          # (table row, group, i, j, is_mean) of fixed.x rows
-    nonlinear: Any = None                    # (eq_fun, ineq_fun) for SLSQP, or None
-    max_iter: int = 500
-
-    @property
-    def fiml(self) -> bool:
-        return self.problem.patterns is not None
-
-
-def resample_counts(rng: np.random.Generator, n_rows: int, size: int) -> np.ndarray:
-    """Counts (size, n_rows): how often each row is drawn in each of ``size`` resamples of
-    ``n_rows`` rows with replacement (R: ``sample.int(n, replace = TRUE)``)."""
-    idx = rng.integers(0, n_rows, size=(size, n_rows))
-    flat = (idx + (np.arange(size) * n_rows)[:, None]).ravel()
-    return np.bincount(flat, minlength=size * n_rows).reshape(size, n_rows)
-
-
-def weighted_moments(X: np.ndarray, W: np.ndarray):
-    """Means (B, p) and covariances (B, p, p), divisor sum(w), of the rows of X (n, p) weighted
-    by each row of W (B, n) — all resamples at once."""
-    W = np.asarray(W, float)
-    center = X.mean(axis=0)
-    Xc = X - center
-    tot = W.sum(axis=1)
-    d = (W @ Xc) / tot[:, None]
-    M2 = np.einsum("bn,ni,nj->bij", W, Xc, Xc, optimize=True) / tot[:, None, None]
-    covs = M2 - d[:, :, None] * d[:, None, :]
-    return d + center, covs
-
-
-def _sym_sqrt(A: np.ndarray, inverse: bool = False) -> np.ndarray:
-    vals, vecs = np.linalg.eigh(A)
-    vals = np.clip(vals, 0, None)
-    f = np.where(vals > 0, 1 / np.sqrt(np.where(vals > 0, vals, 1)), 0) if inverse else np.sqrt(vals)
-    return (vecs * f) @ vecs.T
-
-
-def bollen_stine_data(problem: MLProblem, theta: np.ndarray, data: Sequence[np.ndarray]):
-    """Per group Z = (X - xbar) S^-1/2 Sigma_hat^1/2 (+ mu_hat with a mean structure): data whose
-    moments equal the model-implied ones (Bollen & Stine, 1992; lavaan's ``bollen.stine``)."""
-    v = row_values(problem, theta)
-    out = []
-    for lay, X, S in zip(problem.layouts, data, problem.covs):
-        Sigma, mu = implied(lay, v)[:2]
-        Z = (X - X.mean(axis=0)) @ _sym_sqrt(S, inverse=True) @ _sym_sqrt(Sigma)
-        out.append(Z + mu if problem.meanstructure else Z)
-    return tuple(out)
-
-
-def _positive_definite(S: np.ndarray) -> bool:
-    """S is a usable sample covariance matrix: positive variances and a correlation matrix
-    whose smallest eigenvalue exceeds 1e-10 (the check the full-sample fit makes)."""
-    d = np.diag(S)
-    if not np.all(d > 0):
-        return False
-    R = S / np.sqrt(np.outer(d, d))
-    return bool(np.linalg.eigvalsh(R)[0] > 1e-10)
-
-
-def _admissible(problem: MLProblem, theta: np.ndarray) -> bool:
-    """lavaan's ``post.check``: no negative variance, and positive semi-definite residual
-    covariance matrices of the observed (Theta) and latent (Psi) variables."""
-    v = row_values(problem, theta)
-    for lay in problem.layouts:
-        S = _matrices(lay, v)[1]
-        p = lay.p
-        for B in (S[:p, :p], S[p:, p:]):
-            if B.size == 0:
-                continue
-            if np.any(np.diag(B) < 0):
-                return False
-            scale = max(1.0, float(np.abs(B).max()))
-            if np.linalg.eigvalsh(B)[0] < -1e-8 * scale:
-                return False
-    return True
-
-
-def _resample_problem(setup: BootstrapSetup, dataset: str, counts: Sequence[np.ndarray], moments):
-    """The MLProblem of one resample: same layouts, new moments (and fixed.x values)."""
-    prob = setup.problem
-    nobs = tuple(int(c.sum()) for c in counts)
-    means, covs = moments
-    changes: dict = {"covs": tuple(covs), "means": tuple(means), "nobs": nobs}
-    if setup.fiml:
-        from loyaltyscope.cbsem.fiml import em_saturated, missing_patterns
-        pats = []
-        emc, emm = [], []
-        for g, (X, c) in enumerate(zip(setup.data[dataset], counts)):
-            Xr = X[np.repeat(np.arange(len(c)), c)]
-            Xr = Xr[~np.isnan(Xr).all(axis=1)]
-            if np.isnan(Xr).all(axis=0).any():
-                raise ValueError(f"a variable has no observed value in the resample of group {g + 1}")
-            pg = missing_patterns(Xr)
-            pats.append(tuple((o, n, S, y) for o, _r, n, S, y in pg))
-            if setup.exo:
-                Sg, mg, *_ = em_saturated(Xr, pg)
-                emc.append(Sg), emm.append(mg)
-        changes["patterns"] = tuple(pats)
-        changes["nobs"] = tuple(sum(n for _o, n, _S, _y in pg) for pg in pats)
-        if setup.exo:
-            changes["covs"], changes["means"] = tuple(emc), tuple(emm)
-    if setup.exo:
-        base = prob.base_values.copy()
-        for row, g, i, j, is_mean in setup.exo:
-            base[row] = changes["means"][g][i] if is_mean else changes["covs"][g][i, j]
-        changes["base_values"] = base
-    return dataclasses.replace(prob, **changes)
-
-
-def _starts(setup: BootstrapSetup, prob: MLProblem):
-    yield "full-sample estimate", setup.theta_hat.copy()
-    from loyaltyscope.cbsem.start import start_values
-    free = np.asarray(setup.table["free"]) - 1
-    sv = start_values(setup.table, setup.ov_names, setup.lv_names, prob.covs, prob.means, "moments")
-    th = setup.theta_hat.copy()
-    th[free[free >= 0]] = sv[free >= 0]
-    yield "moments", th
-
-
-# --------------------------------------------------------------------------- batched Newton
-# The refits of a chunk share the model: their implied moments, gradients and Hessians are
-# computed for all resamples at once (stacked arrays, the formulas of
-# :func:`loyaltyscope.cbsem.estimate.ml_hessian` and :func:`loyaltyscope.cbsem.ram.second_order_traces`
-# with a leading resample axis). Newton steps with the exact Hessian from theta_hat converge in
-# 3-5 iterations; a resample whose Hessian is not positive definite, whose line search fails or
-# that needs more than ``_NEWTON_MAX`` iterations goes to the full optimiser (:func:`fit_ml`).
-_NEWTON_MAX = 30
-_TOL = 1e-6                      # max |dF/dphi| at convergence, as the optimiser
-_FISHER_PHASE = 0.1              # Fisher scoring while max |dF/dphi| exceeds this, as the optimiser
-
-
-def _batch_values(problem: MLProblem, base: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    v = np.array(base, dtype=float, copy=True)
-    fr = problem.free_index >= 0
-    v[:, fr] = theta[:, problem.free_index[fr]]
-    return v
-
-
-def _batch_implied(lay, v: np.ndarray):
-    """Stacked :func:`loyaltyscope.cbsem.ram.implied`: (Sigma, mu, C, B, m) for rows v (nb, nrows)."""
-    nb, m, p = v.shape[0], lay.m, lay.p
-    vals = v[:, lay.rows]
-    ka, ks, km = lay.kind == 0, lay.kind == 1, lay.kind == 2
-    A = np.zeros((nb, m, m))
-    S = np.zeros((nb, m, m))
-    M = np.zeros((nb, m))
-    A[:, lay.r[ka], lay.c[ka]] = vals[:, ka]
-    S[:, lay.r[ks], lay.c[ks]] = vals[:, ks]
-    S[:, lay.c[ks], lay.r[ks]] = vals[:, ks]
-    M[:, lay.r[km]] = vals[:, km]
-    B = np.linalg.inv(np.eye(m) - A)
-    C = B @ S @ B.transpose(0, 2, 1)
-    bm = np.einsum("bij,bj->bi", B, M)
-    return C[:, :p, :p], bm[:, :p], C, B, M, bm
-
-
-def _batch_inverse(Sigma: np.ndarray):
-    """(log|Sigma|, Sigma^-1, ok) per resample via Cholesky; not positive definite -> ok False."""
-    nb, p = Sigma.shape[0], Sigma.shape[1]
-    ok = np.ones(nb, bool)
-    try:
-        L = np.linalg.cholesky(Sigma)
-    except np.linalg.LinAlgError:
-        L = np.empty_like(Sigma)
-        for b in range(nb):
-            try:
-                L[b] = np.linalg.cholesky(Sigma[b])
-            except np.linalg.LinAlgError:
-                ok[b] = False
-                L[b] = np.eye(p)
-    logdet = 2.0 * np.log(np.abs(np.diagonal(L, axis1=1, axis2=2))).sum(axis=1)
-    Linv = np.linalg.inv(L)
-    return logdet, Linv.transpose(0, 2, 1) @ Linv, ok
-
-
-def _batch_F(problem: MLProblem, v, covs, means, consts, weights, implied_g=None):
-    """F per resample (inf where an implied matrix is not positive definite), and per group
-    (Sigma, mu, Sinv, C, B, M, bm) for the derivatives."""
-    nb = v.shape[0]
-    F = np.zeros(nb)
-    parts = []
-    for g, lay in enumerate(problem.layouts):
-        Sigma, mu, C, B, M, bm = _batch_implied(lay, v) if implied_g is None else implied_g[g]
-        logdet, Sinv, ok = _batch_inverse(Sigma)
-        Fg = logdet + np.einsum("bij,bij->b", covs[g], Sinv) - consts[g]
-        if problem.meanstructure:
-            d = means[g] - mu
-            Fg += np.einsum("bi,bij,bj->b", d, Sinv, d)
-        Fg[~ok] = np.inf
-        F += weights[g] * Fg
-        parts.append((Sigma, mu, Sinv, C, B, M, bm))
-    return F, parts
-
-
-def _batch_derivatives(lay, plan, U, G, bm):
-    """Derivatives of the implied moments in outer-product form, for stacked resamples:
-    dSigma_a = x_a y_a' + y_a x_a' with (x, y) = (U_i, G_j) for A[i, j], (U_i, U_j) for
-    S[i, j] (y halved when i = j) and 0 for intercepts; returns x (nb, p, k), y (nb, p, k) and
-    dmu (nb, k, p) (see :func:`loyaltyscope.cbsem.ram.implied_with_derivatives`)."""
-    nb, p = U.shape[0], lay.p
-    k = plan["k"]
-    x = np.zeros((nb, p, k))
-    y = np.zeros((nb, p, k))
-    dmu = np.zeros((nb, k, p))
-    if plan["any_a"]:
-        a = plan["a"]
-        x[:, :, a] = U[:, :, plan["ra"]]
-        y[:, :, a] = G[:, :, plan["ca"]]
-        dmu[:, a] = U[:, :, plan["ra"]].transpose(0, 2, 1) * bm[:, plan["ca"]][..., None]
-    if plan["any_s"]:
-        s = plan["s"]
-        half = np.where(plan["rs"] == plan["cs"], 0.5, 1.0)
-        x[:, :, s] = U[:, :, plan["rs"]]
-        y[:, :, s] = U[:, :, plan["cs"]] * half
-    if plan["any_m"]:
-        dmu[:, plan["m"]] = U[:, :, plan["rm"]].transpose(0, 2, 1)
-    return x, y, dmu
-
-
-def _gram(Z, MZ):
-    """Z' M Z (nb, 2k, 2k) for Z = [x, y] and MZ = M Z."""
-    return Z.transpose(0, 2, 1) @ MZ
-
-
-def _pair_traces(GL, GR, k):
-    """T[a, b] = tr(L dSigma_a R dSigma_b) for dSigma_a = x_a y_a' + y_a x_a' (L, R symmetric),
-    from the Gram matrices GL = Z'L Z and GR = Z'R Z of Z = [x, y]:
-    (y_a'R x_b)(y_b'L x_a) + (y_a'R y_b)(x_b'L x_a) + (x_a'R x_b)(y_b'L y_a) + (x_a'R y_b)(x_b'L y_a)."""
-    LXX, LXY, LYX, LYY = GL[:, :k, :k], GL[:, :k, k:], GL[:, k:, :k], GL[:, k:, k:]
-    RXX, RXY, RYX, RYY = GR[:, :k, :k], GR[:, :k, k:], GR[:, k:, :k], GR[:, k:, k:]
-    # L symmetric: (y_b'L x_a) = LXY[a, b], (x_b'L x_a) = LXX[a, b], ...
-    return RYX * LXY + RYY * LXX + RXX * LYY + RXY * LYX
-
-
-def _batch_second_order(plan, W, z, B, C, bm, U, G):
-    """Stacked :func:`loyaltyscope.cbsem.ram.second_order_traces`."""
-    nb, k = W.shape[0], plan["k"]
-    Ut = U.transpose(0, 2, 1)
-    P = Ut @ W @ U
-    Q = G.transpose(0, 2, 1) @ W @ U
-    H = np.zeros((nb, k, k))
-    if not plan["any_a"]:
-        return H
-    ia = np.flatnonzero(plan["a"])
-    ri, ci = plan["ra"], plan["ca"]
-    Bci = B[:, ci[:, None], ri[None, :]]
-    Qci = Q[:, ci[:, None], ri[None, :]]
-    HAA = 2 * (Bci.transpose(0, 2, 1) * Qci + C[:, ci[:, None], ci[None, :]] * P[:, ri[:, None], ri[None, :]]
-               + Bci * Qci.transpose(0, 2, 1))
-    u = np.einsum("bmi,bi->bm", Ut, z) if z is not None else None
-    if z is not None:
-        bc, ur = bm[:, ci], u[:, ri]
-        HAA -= 2 * (Bci.transpose(0, 2, 1) * (bc[:, :, None] * ur[:, None, :])
-                    + Bci * (ur[:, :, None] * bc[:, None, :]))
-    H[:, ia[:, None], ia[None, :]] = HAA
-    if plan["any_s"]:
-        is_ = np.flatnonzero(plan["s"])
-        rs, cs = plan["rs"], plan["cs"]
-        HAS = 2 * (B[:, ci[:, None], rs[None, :]] * P[:, ri[:, None], cs[None, :]]
-                   + B[:, ci[:, None], cs[None, :]] * P[:, ri[:, None], rs[None, :]])
-        HAS *= np.where(rs == cs, 0.5, 1.0)[None, None, :]
-        H[:, ia[:, None], is_[None, :]] = HAS
-        H[:, is_[:, None], ia[None, :]] = HAS.transpose(0, 2, 1)
-    if plan["any_m"] and z is not None:
-        im = np.flatnonzero(plan["m"])
-        HAm = -2 * B[:, ci[:, None], plan["rm"][None, :]] * u[:, ri][:, :, None]
-        H[:, ia[:, None], im[None, :]] = HAm
-        H[:, im[:, None], ia[None, :]] = HAm.transpose(0, 2, 1)
-    return H
-
-
-def batch_hessian(problem: MLProblem, v, covs, means, consts, weights):
-    """(F, dF/dtheta, Hessian of F, 2 x expected information) for stacked row values v
-    (nb, nrows) and per-group stacked moments — :func:`loyaltyscope.cbsem.estimate.ml_hessian`
-    and :func:`~loyaltyscope.cbsem.estimate.ml_gradient_information` for many data sets at once."""
-    nb, q = v.shape[0], problem.ntheta
-    F, parts = _batch_F(problem, v, covs, means, consts, weights)
-    grad = np.zeros((nb, q))
-    hess = np.zeros((nb, q, q))
-    fisher = np.zeros((nb, q, q))
-    ms = problem.meanstructure
-    for g, (lay, (pos, Mmap, plan)) in enumerate(zip(problem.layouts, problem.row_maps)):
-        Sigma, mu, Sinv, C, B, M, bm = parts[g]
-        p = lay.p
-        U, G = B[:, :p, :], C[:, :p, :]
-        x, y, dmu = _batch_derivatives(lay, plan, U, G, bm)
-        Sstar, z = covs[g], None
-        if ms:
-            d = means[g] - mu
-            Sstar = covs[g] + d[:, :, None] * d[:, None, :]
-            z = np.einsum("bij,bj->bi", Sinv, d)
-        V = Sinv @ Sstar @ Sinv
-        W = Sinv - V
-        k = x.shape[2]
-        Z = np.concatenate([x, y], axis=2)
-        SZ, VZ = Sinv @ Z, V @ Z
-        gb = 2 * np.einsum("bpk,bpk->bk", y, SZ[:, :, :k] - VZ[:, :, :k])   # tr(W dSigma_a), W = Sinv - V
-        GS = _gram(Z, SZ)
-        XX = _pair_traces(GS, GS, k)                                # tr(X_a X_b), X_a = Sigma^-1 dSigma_a
-        Hb = 2 * _pair_traces(GS, _gram(Z, VZ), k) - XX             # 2 tr(X_a Y X_b) - tr(X_a X_b)
-        Ib = XX.copy()                                              # 2 I = tr(X_a X_b) + 2 mu_a' S^-1 mu_b
-        if ms:
-            gb -= 2.0 * np.einsum("bkp,bp->bk", dmu, z)
-            dmuS = dmu @ Sinv
-            xz, yz = np.einsum("bpk,bp->bk", x, z), np.einsum("bpk,bp->bk", y, z)
-            dSz = (x * yz[:, None, :] + y * xz[:, None, :]).transpose(0, 2, 1)     # dSigma_a z
-            R = dmuS @ dSz.transpose(0, 2, 1)
-            mm = 2 * dmuS @ dmu.transpose(0, 2, 1)
-            Hb += 2 * (R + R.transpose(0, 2, 1)) + mm
-            Ib += mm
-        Hb += _batch_second_order(plan, W, z, B, C, bm, U, G)
-        grad += weights[g] * (gb @ Mmap)
-        hess += weights[g] * (Mmap.T @ Hb @ Mmap)
-        fisher += weights[g] * (Mmap.T @ Ib @ Mmap)
-    return F, grad, hess, fisher
-
-
-def _cholesky_ok(H: np.ndarray) -> np.ndarray:
-    """Per matrix of the stack: positive definite (Cholesky succeeds)."""
-    try:
-        np.linalg.cholesky(H)
-        return np.ones(len(H), bool)
-    except np.linalg.LinAlgError:
-        out = np.ones(len(H), bool)
-        for b, h in enumerate(H):
-            try:
-                np.linalg.cholesky(h)
-            except np.linalg.LinAlgError:
-                out[b] = False
-        return out
-
-
-def _newton_batch(setup: BootstrapSetup, base, covs, means, nobs):
-    """Newton from theta_hat for stacked resamples (complete data, linear constraints only).
-    Returns (theta (nb, q), F (nb,), converged (nb,) bool); unconverged rows are to be refitted
-    by :func:`fit_ml`. The trial point of a step is evaluated with its derivatives, which the
-    next iteration reuses when the step is accepted (most are)."""
-    prob = setup.problem
-    nb = base.shape[0]
-    K, th0 = prob.K, prob.theta0
-    w = np.asarray(nobs, float) / float(sum(nobs))
-    consts = [np.linalg.slogdet(S)[1] + S.shape[1] for S in covs]
-    phi = np.linalg.lstsq(K, setup.theta_hat - th0, rcond=None)[0]
-    phi = np.repeat(phi[None], nb, axis=0)
-    done = np.zeros(nb, bool)
-    alive = np.ones(nb, bool)              # still iterating in the batch
-    Fout = np.full(nb, np.inf)
-
-    identity = K.shape[0] == K.shape[1] and not th0.any() and np.array_equal(K, np.eye(len(K)))
-
-    def to_theta(ph):
-        return ph if identity else th0 + ph @ K.T
-
-    def derivs(rows, ph):                  # F, dF/dphi, Hessian and 2 I (phi) at ph for resamples rows
-        sub = [c[rows] for c in covs], [m[rows] for m in means], [c[rows] for c in consts]
-        F, g, H, I2 = batch_hessian(prob, _batch_values(prob, base[rows], to_theta(ph)), *sub, w)
-        if identity:
-            return F, g, H, I2
-        return F, g @ K, K.T @ H @ K, K.T @ I2 @ K
-
-    def objective(rows, ph):
-        sub = [c[rows] for c in covs], [m[rows] for m in means], [c[rows] for c in consts]
-        return _batch_F(prob, _batch_values(prob, base[rows], to_theta(ph)), *sub, w)[0]
-
-    q = K.shape[1]
-    cF, cg, cH, cI = np.empty(nb), np.empty((nb, q)), np.empty((nb, q, q)), np.empty((nb, q, q))
-    all_rows = np.arange(nb)
-    cF[:], cg[:], cH[:], cI[:] = derivs(all_rows, phi)
-    for _ in range(_NEWTON_MAX):
-        idx = np.flatnonzero(alive)
-        if not len(idx):
-            break
-        F, gphi, Hphi, Iphi = cF[idx], cg[idx], cH[idx].copy(), cI[idx]
-        gmax = np.abs(gphi).max(axis=1)
-        finite = np.isfinite(F) & np.isfinite(gmax) & np.isfinite(Hphi).all(axis=(1, 2))
-        conv = finite & (gmax < _TOL)
-        Hphi[~finite] = np.eye(q)
-        # as the optimiser: Fisher scoring (2 I) far from the optimum, then Newton where the
-        # Hessian is positive definite (else Fisher again)
-        fisher = gmax > _FISHER_PHASE
-        Hphi[fisher] = Iphi[fisher]
-        indefinite = ~_cholesky_ok(Hphi)
-        Hphi[indefinite] = Iphi[indefinite]
-        good = finite & ~conv & _cholesky_ok(Hphi)
-        step = np.zeros_like(gphi)
-        if good.any():
-            step[good] = np.linalg.solve(Hphi[good], -gphi[good][..., None])[..., 0]
-        small = np.abs(step).max(axis=1) < 1e-6 * (1 + np.abs(phi[idx]).max(axis=1))
-        conv |= good & (gmax < 1e-4) & small
-        Fout[idx[conv]] = F[conv]
-        done[idx[conv]] = True
-        alive[idx[conv]] = False
-        alive[idx[~conv & ~good]] = False          # -> full optimiser
-        move = good & ~conv
-        if not move.any():
-            continue
-        mi = idx[move]
-        F0, st = F[move], step[move]
-        slope = np.minimum(np.einsum("bi,bi->b", gphi[move], st), 0.0)
-        slack = 1e-15 * np.maximum(1.0, np.abs(F0))
-        # full steps: evaluated with derivatives
-        dF, dg, dH, dI = derivs(mi, phi[mi] + st)
-        accept = np.isfinite(dF) & (dF <= F0 + 1e-4 * slope + slack)
-        acc = mi[accept]
-        phi[acc] += st[accept]
-        cF[acc], cg[acc], cH[acc], cI[acc] = dF[accept], dg[accept], dH[accept], dI[accept]
-        # the others: step halving on F alone, then derivatives at the accepted point
-        j = np.flatnonzero(~accept)
-        if len(j):
-            t = np.ones(len(j))
-            ok = np.zeros(len(j), bool)
-            for _h in range(30):
-                todo = np.flatnonzero(~ok)
-                if not len(todo):
-                    break
-                t[todo] *= 0.5
-                jj = j[todo]
-                Fn = objective(mi[jj], phi[mi[jj]] + t[todo, None] * st[jj])
-                ok[todo] = np.isfinite(Fn) & (Fn <= F0[jj] + 1e-4 * t[todo] * slope[jj] + slack[jj])
-            alive[mi[j[~ok]]] = False                # line search failed -> full optimiser
-            jo = j[ok]
-            if len(jo):
-                rows = mi[jo]
-                phi[rows] += t[ok, None] * st[jo]
-                cF[rows], cg[rows], cH[rows], cI[rows] = derivs(rows, phi[rows])
-    return to_theta(phi), Fout, done
-
-
-def refit_batch(setup: BootstrapSetup, dataset: str, counts: Sequence[np.ndarray]):
-    """Refit the model to each resample given by per-group count matrices (B, N_g).
-
-    Returns (theta (B, q) with NaN rows for failed resamples, status (B,) int8 codes, test
-    statistic N F per resample (B,))."""
-    B = counts[0].shape[0]
-    q = setup.problem.ntheta
-    thetas = np.full((B, q), np.nan)
-    status = np.full(B, ERROR, dtype=np.int8)
-    chisq = np.full(B, np.nan)
-    data = setup.data[dataset]
-    if not setup.fiml:
-        per_group = [weighted_moments(X, C) for X, C in zip(data, counts)]
-    batch_ok = np.zeros(B, bool)
-    if not setup.fiml and setup.nonlinear is None:
-        nobs_b = np.column_stack([C.sum(axis=1) for C in counts])
-        usable = np.array([all(_positive_definite(pg[1][b]) for pg in per_group) for b in range(B)])
-        if usable.any() and np.all(nobs_b[usable] == nobs_b[usable][0]):
-            u = np.flatnonzero(usable)
-            base = np.repeat(setup.problem.base_values[None], len(u), axis=0)
-            for row, g, i, j, is_mean in setup.exo:
-                base[:, row] = per_group[g][0][u, i] if is_mean else per_group[g][1][u, i, j]
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                th_b, F_b, conv = _newton_batch(setup, base, [pg[1][u] for pg in per_group],
-                                                [pg[0][u] for pg in per_group], tuple(nobs_b[u[0]]))
-            for jj, b in enumerate(u):
-                if not conv[jj]:
-                    continue
-                batch_ok[b] = True
-                thetas[b] = th_b[jj]
-                chisq[b] = float(nobs_b[b].sum()) * F_b[jj]
-                prob_b = dataclasses.replace(setup.problem, base_values=base[jj]) if setup.exo else setup.problem
-                status[b] = OK if _admissible(prob_b, th_b[jj]) else NONADMISSIBLE
-    for b in range(B):
-        if batch_ok[b]:
-            continue
-        try:
-            if setup.fiml:      # moments only start the refit; the patterns carry the data
-                means, covs = setup.problem.means, setup.problem.covs
-            else:
-                means = [pg[0][b] for pg in per_group]
-                covs = [pg[1][b] for pg in per_group]
-                if not all(_positive_definite(S) for S in covs):
-                    continue    # as lavaan: the sample statistics of this resample cannot be used
-            prob = _resample_problem(setup, dataset, [C[b] for C in counts], (means, covs))
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                fit = fit_ml(prob, _starts(setup, prob), setup.nonlinear, max_iter=setup.max_iter)
-        except (np.linalg.LinAlgError, ValueError, FloatingPointError, ZeroDivisionError):
-            continue
-        if fit is None or not fit.converged or not np.all(np.isfinite(fit.theta)):
-            status[b] = NOT_CONVERGED
-            continue
-        thetas[b] = fit.theta
-        chisq[b] = float(sum(prob.nobs)) * fit.F
-        status[b] = OK if _admissible(prob, fit.theta) else NONADMISSIBLE
-    return thetas, status, chisq
-
-
-def _task_counts(setup: BootstrapSetup, task):
-    """Per-group count matrices of a task: ("boot", dataset, SeedSequence, size) or
-    ("jack", dataset, group, start, stop) (leave one row out)."""
-    data = setup.data[task[1]]
-    if task[0] == "boot":
-        rng = np.random.default_rng(task[2])
-        return [resample_counts(rng, len(X), task[3]) for X in data]
-    _, _, g, start, stop = task
-    out = []
-    for h, X in enumerate(data):
-        C = np.ones((stop - start, len(X)), dtype=np.int64)
-        if h == g:
-            C[np.arange(stop - start), np.arange(start, stop)] = 0
-        out.append(C)
-    return out
-
-
-_SETUP: BootstrapSetup | None = None
-
-
-def _init_worker(setup):
-    global _SETUP
-    _SETUP = setup
-    limit_blas_in_worker()
-
-
-def _run_task(task):
-    return refit_batch(_SETUP, task[1], _task_counts(_SETUP, task))
-
-
-def _cpu_count() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
-class _Progress:
-    """tqdm when installed, else a one-line counter; only when enabled (default: stderr is a
-    terminal, or the code runs in a Jupyter kernel)."""
-
-    def __init__(self, total: int, desc: str, enabled: bool | None):
-        if enabled is None:
-            enabled = sys.stderr.isatty() or "ipykernel" in sys.modules
-        self.enabled = bool(enabled)
-        self.total, self.done, self.desc, self.bar = total, 0, desc, None
-        self.t0 = time.perf_counter()
-        if self.enabled:
-            try:
-                from tqdm.auto import tqdm
-                self.bar = tqdm(total=total, desc=desc, unit="resample", file=sys.stderr, leave=False)
-            except ImportError:
-                self.bar = None
-
-    def update(self, n: int):
-        if not self.enabled:
-            return
-        self.done += n
-        if self.bar is not None:
-            self.bar.update(n)
-        else:
-            sys.stderr.write(f"\r{self.desc}: {self.done}/{self.total} ({time.perf_counter() - self.t0:.1f} s)")
-            sys.stderr.flush()
-
-    def close(self):
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.close()
-        else:
-            sys.stderr.write("\r" + " " * 60 + "\r")
-            sys.stderr.flush()
-
-
-def _task_size(task) -> int:
-    return task[3] if task[0] == "boot" else task[4] - task[3]
-
-
-def run_resamples(setup: BootstrapSetup, tasks: list, workers: int | None = None,
-                  progress: bool | None = None, desc: str = "bootstrap"):
-    """Run tasks (see :func:`_task_counts`) in a process pool; results in task order, identical
-    for any number of workers. Returns (results, workers actually used)."""
-    total = sum(_task_size(t) for t in tasks)
-    if workers is None:
-        workers = _cpu_count() if total >= 100 else 1
-    workers = max(1, min(int(workers), len(tasks)))
-    bar = _Progress(total, desc, progress)
-    results: list = [None] * len(tasks)
-    try:
-        if workers > 1:
-            try:
-                results = _run_pool(setup, tasks, workers, bar)
-            except Exception:            # noqa: BLE001 - no pool here (daemon process, no fork + closures, ...)
-                workers = 1
-                results = [None] * len(tasks)
-        if workers == 1:
-            # serial: the setup is passed explicitly (no module-level state), so fits bootstrapped
-            # from several threads at once never see each other's data
-            with one_blas_thread():
-                for i, t in enumerate(tasks):
-                    results[i] = refit_batch(setup, t[1], _task_counts(setup, t))
-                    bar.update(_task_size(t))
-    finally:
-        bar.close()
-    return results, workers
-
-
-def _run_pool(setup, tasks, workers, bar):
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    import threading
-    methods = mp.get_all_start_methods()
-    # fork only from a single-threaded process: forking while another thread holds a lock
-    # (BLAS, the allocator) deadlocks the children; otherwise a fresh interpreter per worker
-    if "fork" in methods and threading.active_count() == 1:
-        ctx = mp.get_context("fork")
-    else:
-        import pickle
-        pickle.dumps(setup)          # raises for closures: the caller falls back to one process
-        ctx = mp.get_context("spawn")
-    results: list = [None] * len(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(setup,)) as ex:
-        futures = {ex.submit(_run_task, t): i for i, t in enumerate(tasks)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            results[i] = fut.result()
-            bar.update(_task_size(tasks[i]))
-    return results
-
-
-def _boot_tasks(seq: np.random.SeedSequence, n: int, dataset: str):
-    nchunks = math.ceil(n / CHUNK)
-    seeds = seq.spawn(nchunks)
-    return [("boot", dataset, s, min(CHUNK, n - k * CHUNK)) for k, s in enumerate(seeds)]
-
-
-def _jack_tasks(setup: BootstrapSetup, dataset: str = "ordinary"):
-    tasks = []
-    for g, X in enumerate(setup.data[dataset]):
-        for start in range(0, len(X), CHUNK):
-            tasks.append(("jack", dataset, g, start, min(start + CHUNK, len(X))))
-    return tasks
-
-
-def _collect(results):
-    th = np.vstack([r[0] for r in results])
-    st = np.concatenate([r[1] for r in results])
-    cs = np.concatenate([r[2] for r in results])
-    return th, st, cs
-
-
-# --------------------------------------------------------------------------- intervals
-def norm_inter(t: np.ndarray, alpha) -> np.ndarray:
-    """Quantiles of t at probabilities ``alpha``, interpolated on the normal scale between the
-    order statistics (Davison & Hinkley, 1997, ch. 5; R: ``boot:::norm.inter``, used by
-    lavaan). Non-finite values of t are dropped."""
-    t = np.sort(np.asarray(t, float)[np.isfinite(t)])
-    alpha = np.atleast_1d(np.asarray(alpha, float))
-    R = len(t)
-    out = np.full(alpha.shape, np.nan)
-    if R == 0:
-        return out
-    rk = (R + 1) * alpha
-    for i, (a, r) in enumerate(zip(alpha, rk)):
-        if not np.isfinite(r):
-            continue
-        k = int(np.trunc(r))
-        if k <= 0:
-            out[i] = t[0]
-        elif k >= R:
-            out[i] = t[-1]
-        elif k == r:
-            out[i] = t[k - 1]
-        else:
-            z1, z2, z3 = stats.norm.ppf([a, k / (R + 1), (k + 1) / (R + 1)])
-            out[i] = t[k - 1] + (z1 - z2) / (z3 - z2) * (t[k] - t[k - 1])
-    return out
-
-
-def percentile_interval(t: np.ndarray, level: float = 0.95) -> np.ndarray:
-    """Percentile interval (lower, upper) of bootstrap values t (lavaan ``boot.ci.type = "perc"``)."""
-    return norm_inter(t, [(1 - level) / 2, (1 + level) / 2])
-
-
-def bca_interval(t: np.ndarray, t0: float, level: float = 0.95, acceleration: float = 0.0) -> np.ndarray:
-    """Bias-corrected and accelerated interval (Efron & Tibshirani, 1993, ch. 14); with
-    ``acceleration = 0`` the bias-corrected interval (lavaan ``boot.ci.type = "bca.simple"``)."""
-    t = np.asarray(t, float)
-    t = t[np.isfinite(t)]
-    if len(t) < 2 or np.var(t) == 0:
-        return np.array([t0, t0], float)
-    z0 = stats.norm.ppf(np.mean(t < t0))
-    za = stats.norm.ppf([(1 - level) / 2, (1 + level) / 2])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        adj = stats.norm.cdf(z0 + (z0 + za) / (1 - acceleration * (z0 + za)))
-    return norm_inter(t, adj)
-
-
-def jackknife_acceleration(jack: np.ndarray) -> np.ndarray:
-    """a = sum L^3 / (6 (sum L^2)^1.5), L_i = mean(theta_(.)) - theta_(i), per column of the
-    leave-one-out estimates ``jack`` (n, k) (rows with NaN are dropped per column)."""
-    jack = np.asarray(jack, float)
-    out = np.zeros(jack.shape[1])
-    for j in range(jack.shape[1]):
-        x = jack[:, j]
-        x = x[np.isfinite(x)]
-        L = x.mean() - x if len(x) else x
-        den = 6 * np.sum(L ** 2) ** 1.5
-        out[j] = np.sum(L ** 3) / den if den > 0 else 0.0
-    return out
-
-
 # --------------------------------------------------------------------------- the result
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class BootstrapResult:
     """The bootstrap of one fit (``fit.extra["bootstrap"]``).
 
@@ -916,7 +196,8 @@ class BootstrapResult:
         if self._jack_cache is None:
             if self._jackknife is None:
                 raise ValueError("no jackknife available for this bootstrap")
-            self._jack_cache = self._jackknife()
+            # computed on first use and kept (the result is otherwise immutable)
+            object.__setattr__(self, "_jack_cache", self._jackknife())
         return self._jack_cache
 
     def ci(self, kind: str | None = None, level: float | None = None) -> pd.DataFrame:
@@ -1009,25 +290,26 @@ def _row_mapper(table, theta_names, def_names, ngroups):
 
 def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, spec, values_of, nonlinear,
                   options: dict, theta_names) -> tuple[BootstrapResult, list[str]]:
-    """Run the bootstrap of a finished fit (called by :func:`loyaltyscope.cbsem.api._fit`).
+    """Run the bootstrap of a finished fit (called by the ML plug-in, :func:`loyaltyscope.cbsem.estimators.ml.fit`).
 
-    ``options``: ``se``, ``bootstrap`` (B), ``seed``, ``boot_ci``, ``level``, ``bollen_stine``,
-    ``workers``, ``progress``, ``max_iter``. Returns the result and warning lines.
+    ``options``: the fit's :class:`~loyaltyscope.cbsem.options.SemOptions` (``se``,
+    ``bootstrap`` (B), ``seed``, ``boot_ci``, ``level``, ``bollen_stine``, ``workers``,
+    ``progress``, ``max_iter``). Returns the result and warning lines.
     """
     t0 = time.perf_counter()
-    B = int(options.get("bootstrap", 1000))
+    B = int(options.bootstrap)
     if B < 2:
         raise ValueError(f"bootstrap={B}: at least 2 resamples are needed")
-    kind = str(options.get("boot_ci") or "perc")
+    kind = str(options.boot_ci or "perc")
     if kind not in CI_KINDS:
         raise ValueError(f"boot_ci={kind!r} is not known; expected one of {CI_KINDS}")
-    do_params = options.get("se") == "bootstrap"
-    do_bs = bool(options.get("bollen_stine"))
+    do_params = options.se == "bootstrap"
+    do_bs = bool(options.bollen_stine)
     if any(X is None for X in ss.data):
         raise ValueError("the bootstrap resamples rows: it needs data=, not sample_cov=")
     if do_bs and problem.patterns is not None:
         raise ValueError("the Bollen-Stine bootstrap needs complete data (missing='listwise'), as in lavaan")
-    seq = np.random.SeedSequence(options.get("seed"))
+    seq = np.random.SeedSequence(options.seed)
     entropy = seq.entropy
     s_ord, s_bs = seq.spawn(2)
     data = {"ordinary": tuple(np.asarray(X, float) for X in ss.data)}
@@ -1035,10 +317,10 @@ def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, sp
         data["bollen_stine"] = bollen_stine_data(problem, theta, data["ordinary"])
     setup = BootstrapSetup(problem, np.asarray(theta, float), data, dict(table), tuple(spec.ov_names),
                            tuple(spec.lv_names), _exo_rows(table, spec.ov_names), nonlinear,
-                           int(options.get("max_iter", 500)))
-    tasks = (_boot_tasks(s_ord, B, "ordinary") if do_params else []) + \
-            (_boot_tasks(s_bs, B, "bollen_stine") if do_bs else [])
-    results, used = run_resamples(setup, tasks, options.get("workers"), options.get("progress"))
+                           int(options.max_iter))
+    tasks = (boot_tasks(s_ord, B, "ordinary") if do_params else []) + \
+            (boot_tasks(s_bs, B, "bollen_stine") if do_bs else [])
+    results, used = run_resamples(setup, tasks, options.workers, options.progress)
     n_ord = math.ceil(B / CHUNK) if do_params else 0
     def_names = [n for n, _ in spec.definitions]
 
@@ -1055,10 +337,10 @@ def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, sp
     columns = list(theta_names) + def_names
     messages: list[str] = []
     if do_params:
-        th, st, _ = _collect(results[:n_ord])
+        th, st, _ = collect(results[:n_ord])
         good = st <= NONADMISSIBLE
         samples = pd.DataFrame(with_defs(th[good]), index=np.flatnonzero(good) + 1, columns=columns)
-        status = np.array([_STATUS[s] for s in st], dtype=object)
+        status = np.array([STATUS[s] for s in st], dtype=object)
     else:
         samples = pd.DataFrame(np.empty((0, len(columns))), columns=columns)
         status = np.array([], dtype=object)
@@ -1066,7 +348,7 @@ def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, sp
 
     bs = None
     if do_bs:
-        _, st_bs, T = _collect(results[n_ord:])
+        _, st_bs, T = collect(results[n_ord:])
         okb = st_bs <= NONADMISSIBLE
         T_obs = float(sum(problem.nobs)) * F
         Tb = T[okb]
@@ -1081,15 +363,15 @@ def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, sp
     mapper = _row_mapper(table, theta_names, def_names, ss.ngroups)
 
     def jackknife():
-        jt = _jack_tasks(setup)
-        res, _ = run_resamples(setup, jt, options.get("workers"), options.get("progress"), desc="jackknife")
-        th_j, st_j, _ = _collect(res)
+        jt = jack_tasks(setup)
+        res, _ = run_resamples(setup, jt, options.workers, options.progress, desc="jackknife")
+        th_j, st_j, _ = collect(res)
         th_j[st_j > NONADMISSIBLE] = np.nan
         return pd.DataFrame(with_defs(th_j), columns=columns)
 
     result = BootstrapResult(samples, estimate, status, int(entropy) if isinstance(entropy, int) else entropy,
                              used, time.perf_counter() - t0, len(theta_names), kind,
-                             float(options.get("level", 0.95)), bs, jackknife, mapper)
+                             float(options.level), bs, jackknife, mapper)
     if do_params:
         if result.n_failed:
             words = {"not converged": "did not converge",
@@ -1104,5 +386,4 @@ def bootstrap_fit(problem: MLProblem, theta: np.ndarray, F: float, ss, table, sp
                             "as lavaan keeps them")
         if result.n_ok < 2:
             messages.append("bootstrap: fewer than 2 successful resamples; standard errors are not available")
-    result.elapsed = time.perf_counter() - t0
     return result, messages

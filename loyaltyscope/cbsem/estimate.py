@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
+from loyaltyscope.numerics.threads import one_blas_thread
+
 from loyaltyscope.cbsem.ram import (RamLayout, _matrices, derivative_plan, implied, implied_with_derivatives,
                                   second_order_traces)
 
-__all__ = ["MLProblem", "ml_objective", "ml_gradient_information", "fit_ml", "row_values"]
+__all__ = ["MLProblem", "ml_objective", "ml_gradient_information", "fit_ml", "row_values", "optimiser_warning"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class MLProblem:
     K: np.ndarray                   # theta = theta0 + K phi
     theta0: np.ndarray
     patterns: tuple | None = None   # FIML: per group, tuple of (observed index, n, S_p, ybar_p)
+    x_idx: tuple = ()               # positions of the fixed.x covariates among the observed variables
     blocks: tuple = field(init=False, repr=False)
     row_maps: tuple = field(init=False, repr=False)
 
@@ -256,20 +259,53 @@ def _evaluate(problem: MLProblem, theta: np.ndarray, mode: str):
     return F, g, (None if I is None else 2.0 * I)
 
 
+_WINDOW = 15            # iterations over which progress is judged
+_MIN_ITER = 30          # no verdict before this many iterations (ordinary fits converge well before)
+
+
+def _verdict(F_hist, amax_hist, phi, phi_start, N) -> str:
+    """'' while the search makes progress; 'runaway' when parameters grow without bound while F
+    barely falls (empirical under-identification: a factor's loadings run away while its
+    variance goes to zero; the infimum is not attained); 'stalled' when F no longer falls by
+    a meaningful amount (less than 0.5 on the chi-square scale N F over the window: creeping
+    along a ridge, which the L-BFGS fallback then takes over)."""
+    if len(F_hist) < max(_MIN_ITER, _WINDOW + 1):
+        return ""
+    dF = F_hist[-_WINDOW - 1] - F_hist[-1]
+    scale0 = 1.0 + float(np.max(np.abs(phi_start))) if phi_start.size else 1.0
+    growth = amax_hist[-1] / max(amax_hist[-_WINDOW - 1], 1e-300)
+    if amax_hist[-1] > 5 * scale0 and growth > 1.05 and dF < 1e-2 * (1 + abs(F_hist[-1])):
+        return "runaway"
+    if dF <= 1e-12 * (1 + abs(F_hist[-1])) or N * dF < 0.5:
+        return "stalled"
+    return ""
+
+
 def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, tol: float = 1e-6):
     """Minimise F: Fisher scoring while far from the optimum (robust: 2 I is positive
     definite), then Newton steps with the analytic Hessian (complete data; quadratic
     convergence) or BFGS updates started from 2 I (missing-data patterns), falling back to
-    Fisher scoring whenever the Hessian is not positive definite. Step halving throughout."""
+    Fisher scoring whenever the Hessian is not positive definite. Step halving throughout;
+    the line search evaluates F only (derivatives once per accepted step).
+
+    The work is bounded: besides ``max_iter``, the search stops when, over the last
+    ``_WINDOW`` iterations, parameters keep growing (beyond 5x the start scale) while F falls by
+    less than 1 % (``"runaway"``), or F stops falling (``"stalled"``).
+
+    Returns (phi, F, converged, iterations, status, index of the largest parameter)."""
     K = problem.K
+    N = float(sum(problem.nobs))
     newton_ok = problem.patterns is None
+    phi_start = phi.copy()
     F, g, H = _evaluate(problem, problem.theta(phi), "fisher")
     if not np.isfinite(F):
-        return phi, np.inf, False, 0
+        return phi, np.inf, False, 0, "failed", -1
     gphi = K.T @ g
     H = K.T @ H @ K
     fisher_phase = True
     converged = False
+    status = "max_iter"
+    F_hist, amax_hist = [F], [float(np.max(np.abs(phi))) if phi.size else 0.0]
     it = 0
     for it in range(1, max_iter + 1):
         try:
@@ -300,6 +336,7 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
                     break
             else:
                 converged = gmax < 1e-6
+                status = "converged" if converged else "stalled"
                 break
             Fn, gn, Hn = _evaluate(problem, problem.theta(cand), mode)
         if np.max(np.abs(t * step)) < 1e-12 * (1 + np.max(np.abs(phi))) and gmax < 1e-6:
@@ -325,22 +362,32 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
                 Hs = H @ s_
                 H = H - np.outer(Hs, Hs) / (s_ @ Hs) + np.outer(y_, y_) / sy
         phi, F, gphi = cand, Fn, gn_phi
-    return phi, F, converged, it
+        F_hist.append(F)
+        amax_hist.append(float(np.max(np.abs(phi))))
+        verdict = _verdict(F_hist, amax_hist, phi, phi_start, N)
+        if verdict:
+            status = verdict
+            break
+    if converged:
+        status = "converged"
+    big = int(np.argmax(np.abs(phi) - np.abs(phi_start))) if phi.size else -1
+    return phi, F, converged, it, status, big
 
 
 def _quasi_newton(problem: MLProblem, phi: np.ndarray, max_iter: int = 5000):
+    """L-BFGS on F with the analytic gradient only (no information matrix per call)."""
     K = problem.K
 
     def fun(x):
         th = problem.theta(x)
-        F, g, _ = ml_gradient_information(problem, th)
+        F, g, _ = ml_gradient_information(problem, th, with_info=False)
         if not np.isfinite(F):
             return 1e10, np.zeros_like(x)
         return F, K.T @ g
 
     res = optimize.minimize(fun, phi, jac=True, method="L-BFGS-B",
                             options=dict(maxiter=max_iter, ftol=1e-15, gtol=1e-9))
-    F, g, _ = ml_gradient_information(problem, problem.theta(res.x))
+    F, g, _ = ml_gradient_information(problem, problem.theta(res.x), with_info=False)
     ok = np.isfinite(F) and np.max(np.abs(K.T @ g)) < 1e-5
     return res.x, F, bool(ok), int(res.nit)
 
@@ -352,6 +399,8 @@ class MLFit:
     converged: bool
     iterations: int
     strategy: str
+    status: str = ""                # converged / runaway / stalled / max_iter / failed
+    runaway: int = -1               # theta index of the parameter that ran away (status "runaway")
 
 
 def fit_ml(problem: MLProblem, starts, nonlinear=None, max_iter: int = 500) -> MLFit:
@@ -362,9 +411,20 @@ def fit_ml(problem: MLProblem, starts, nonlinear=None, max_iter: int = 500) -> M
     starts : iterable of (strategy name, theta start).
     nonlinear : optional (eq_fun, ineq_fun) of theta for SLSQP (non-linear constraints).
     max_iter : iterations allowed per start and optimiser (lavaan: ``control = list(iter.max = )``).
+
+    A start whose parameters run away (empirical under-identification) is not handed to the
+    L-BFGS fallback (it would follow the same ridge); after two starts that ran away or stalled
+    the search stops and the best point is returned with ``status = "runaway"`` and the index of the parameter
+    that grew most, for the caller's warning (:func:`optimiser_warning`).
     """
+    with one_blas_thread():      # tiny matrices: BLAS threads only contend (2-core machine under load)
+        return _fit_ml(problem, starts, nonlinear, max_iter)
+
+
+def _fit_ml(problem: MLProblem, starts, nonlinear, max_iter: int) -> MLFit:
     best = None
     square = problem.K.shape[0] == problem.K.shape[1] and not problem.theta0.any()
+    failed = 0
     for name, theta_start in starts:
         if square:          # no linear constraints: K is the identity
             phi0 = theta_start.copy()
@@ -372,27 +432,50 @@ def fit_ml(problem: MLProblem, starts, nonlinear=None, max_iter: int = 500) -> M
             phi0 = np.linalg.lstsq(problem.K, theta_start - problem.theta0, rcond=None)[0]
         if nonlinear is not None:
             fit = _slsqp(problem, theta_start, *nonlinear, max_iter=max_iter)
-            fit = MLFit(fit[0], fit[1], fit[2], fit[3], name + "+slsqp")
+            fit = MLFit(fit[0], fit[1], fit[2], fit[3], name + "+slsqp", "converged" if fit[2] else "max_iter")
         else:
-            phi, F, ok, it = _fisher_scoring(problem, phi0, max_iter=max_iter)
-            if not ok:
-                phi2, F2, ok2, it2 = _quasi_newton(problem, phi if np.isfinite(F) else phi0, max_iter)
+            phi, F, ok, it, status, _big = _fisher_scoring(problem, phi0, max_iter=max_iter)
+            if not ok and status != "runaway":
+                phi2, F2, ok2, it2 = _quasi_newton(problem, phi if np.isfinite(F) else phi0, min(max_iter, 200))
                 if np.isfinite(F2) and (ok2 or not np.isfinite(F) or F2 < F):
                     phi, F, ok, it = phi2, F2, ok2, it + it2
                 if ok:
-                    phi, F, ok3, it3 = _fisher_scoring(problem, phi, max_iter=max_iter)
+                    phi, F, ok3, it3, _st, _b = _fisher_scoring(problem, phi, max_iter=max_iter)
                     ok = ok or ok3
-            fit = MLFit(problem.theta(phi), F, ok, it, name)
+                status = "converged" if ok else status
+            theta = problem.theta(phi)
+            big = int(np.argmax(np.abs(theta) - np.abs(theta_start))) if status == "runaway" else -1
+            fit = MLFit(theta, F, ok, it, name, status, big)
         if fit.converged:
             return fit
         if best is None or (np.isfinite(fit.F) and fit.F < best.F):
             best = fit
+        failed += fit.status in ("runaway", "stalled")
+        if failed >= 2:
+            break
     return best
+
+
+def optimiser_warning(fit: MLFit, names, lv_names=()) -> str:
+    """The warning for a fit that did not converge: what went wrong and where."""
+    if fit.converged:
+        return ""
+    if fit.status == "runaway" and 0 <= fit.runaway < len(names):
+        par = names[fit.runaway]
+        lv = next((f for f in lv_names if par.startswith(f"{f}=~") or par.startswith(f"{f}~~")), None)
+        where = (f"the loadings of {lv} run away while its variance shrinks to zero (e.g. {par} = "
+                 f"{fit.theta[fit.runaway]:.4g})" if lv else f"{par} grows without bound "
+                 f"({fit.theta[fit.runaway]:.4g})")
+        return ("the optimiser stopped early: the model is empirically under-identified on these data — "
+                f"{where}; the likelihood has no maximum here. Estimates are the best point reached and "
+                "are not trustworthy; check the item assignment of that factor or drop it")
+    return (f"the optimiser did not converge ({fit.status or 'not converged'}; last start strategy: "
+            f"{fit.strategy}); estimates are not trustworthy")
 
 
 def _slsqp(problem: MLProblem, theta_start, eq_fun, ineq_fun, max_iter: int = 2000):
     def fun(th):
-        F, g, _ = ml_gradient_information(problem, th)
+        F, g, _ = ml_gradient_information(problem, th, with_info=False)
         if not np.isfinite(F):
             return 1e10, np.zeros_like(th)
         return F, g

@@ -1,6 +1,6 @@
 """The tidy parameter table of a fit (lavaan's ``parameterEstimates(fit, standardized = TRUE)``).
 
-Shared by every estimator: model rows of the parameter table, then defined parameters
+Shared by every estimator (ML, DWLS): model rows of the parameter table, then defined parameters
 (``:=``) with delta-method standard errors (the Jacobian of the definitions at theta-hat by
 central differences, ``se = sqrt(diag(J V J'))``), their standardized values (the definitions
 evaluated on the standardized labelled parameters), and ``z = est / se``,
@@ -16,8 +16,9 @@ import pandas as pd
 from scipy import stats
 
 from loyaltyscope.cbsem.expressions import numeric_jacobian
+from loyaltyscope.cbsem.standardized_solution import standardize_rows
 
-__all__ = ["parameter_estimates", "label_rows", "theta_names", "r_square"]
+__all__ = ["parameter_estimates", "params_table", "label_rows", "theta_names", "r_square", "diagnostics"]
 
 _Z975 = stats.norm.ppf(0.975)
 
@@ -43,7 +44,7 @@ def theta_names(table, free, ntheta) -> list[str]:
 
 
 def parameter_estimates(table, vals, se, std_lv, std_all, *, definitions, values_of, theta, vcov,
-                        ngroups: int, ops=("=~", "~", "~~", "~1", "|")) -> pd.DataFrame:
+                        ngroups: int, ops=("=~", "<~", "~", "~~", "~1", "|")) -> pd.DataFrame:
     """Assemble the tidy table from the row estimates, standard errors and standardized values.
 
     Parameters
@@ -111,3 +112,57 @@ def r_square(spec, table, Cs, ss):
             total = Cs[g][names.index(v), names.index(v)]
             rows.append((ss.group_labels[g], v, 1 - est[k[0]] / total if total > 0 else np.nan))
     return pd.DataFrame(rows, columns=["group", "variable", "r2"])
+
+
+def params_table(spec, table, vals, vcov, theta, Cs, ngroups, values_of) -> pd.DataFrame:
+    """lavaan's ``parameterEstimates(fit, standardized = TRUE)`` for any estimator: the rows
+    ``=~ ~ ~~ ~1 | ~*~`` in table order, then the defined parameters. Standardized values use
+    the implied covariance matrices ``Cs`` of all (observed + latent) variables per group; a
+    scale row ``y ~*~ y`` is reported unstandardized in ``std_lv`` and times sd(y) in
+    ``std_all`` (as lavaan)."""
+    ops = np.asarray(table["op"])
+    lhs, rhs, grp = np.asarray(table["lhs"]), np.asarray(table["rhs"]), np.asarray(table["group"])
+    names = list(spec.ov_names) + list(spec.lv_names)
+    sd = {g + 1: dict(zip(names, np.sqrt(np.clip(np.diag(C), 0, None)))) for g, C in enumerate(Cs)}
+    std_lv = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.lv")
+    std_all = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.all")
+    dl = ops == "~*~"
+    if dl.any():
+        std_lv[dl] = vals[dl]
+        std_all[dl] = [vals[k] * sd[grp[k]][lhs[k]] for k in np.flatnonzero(dl)]
+    return parameter_estimates(table, vals, np.asarray(table["se"], dtype=float), std_lv, std_all,
+                               definitions=spec.definitions, values_of=values_of, theta=theta, vcov=vcov,
+                               ngroups=ngroups, ops=("=~", "<~", "~", "~~", "~1", "|", "~*~"))
+
+
+def diagnostics(spec, table, sigmas, ngroups, group_labels) -> list[str]:
+    """Improper solutions (lavaan's ``lav_object_post_check``): negative variances (Heywood
+    cases), non-positive-definite latent or residual covariance matrices, and a
+    non-positive-definite model-implied covariance matrix, per group."""
+    msgs = []
+    lv = set(spec.lv_names)
+    ops, lhs, rhs, grp = (np.asarray(table[c]) for c in ("op", "lhs", "rhs", "group"))
+    est = np.asarray(table["est"])
+    gname = (lambda g: f" (group {group_labels[g - 1]})") if ngroups > 1 else (lambda g: "")
+    for k in np.flatnonzero((ops == "~~") & (lhs == rhs)):
+        if est[k] < -1e-12:    # not a variance held at 0 by an active bound (numerically -1e-17)
+            kind = "latent" if lhs[k] in lv else "residual"
+            msgs.append(f"Heywood case: negative {kind} variance {lhs[k]} ~~ {lhs[k]} = {est[k]:.4g}{gname(grp[k])}")
+    names = list(spec.ov_names) + list(spec.lv_names)
+    nov = len(spec.ov_names)
+    for g in range(ngroups):
+        sel = grp == g + 1
+        m = len(names)
+        S_full = np.zeros((m, m))
+        pos = {n: i for i, n in enumerate(names)}
+        for k in np.flatnonzero(sel & (ops == "~~")):
+            i, j = pos[lhs[k]], pos[rhs[k]]
+            S_full[i, j] = S_full[j, i] = est[k]
+        for block, label in ((slice(nov, m), "latent (residual) covariance matrix"),
+                             (slice(0, nov), "residual covariance matrix of the observed variables")):
+            B = S_full[block, block]
+            if B.size and np.linalg.eigvalsh(B)[0] < -1e-10:
+                msgs.append(f"the {label} is not positive definite{gname(g + 1)}")
+        if np.linalg.eigvalsh(sigmas[g])[0] <= 0:
+            msgs.append(f"the model-implied covariance matrix is not positive definite{gname(g + 1)}")
+    return msgs

@@ -18,15 +18,18 @@ R equivalent: ``semTools::measEq.syntax`` / fitting the ``group.equal`` ladder w
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltyscope.cbsem import sem
+from loyaltyscope.cbsem import pipeline
+from loyaltyscope.cbsem.options import resolve_options
+from loyaltyscope.numerics.display import ResultProtocol, frame_html, para_html
+from loyaltyscope.numerics.threads import one_blas_thread
 
 __all__ = ["invariance", "InvarianceResult", "LEVELS"]
 
@@ -36,30 +39,56 @@ LEVELS = {
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
 }
+_COUNTS = ("npar", "df", "delta_df")
 
 
 @dataclass(frozen=True, eq=False)
-class InvarianceResult:
-    """Result of :func:`invariance`: one row per level in ``table``; the fits in ``fits``."""
+class InvarianceResult(ResultProtocol):
+    """Result of :func:`invariance`.
+
+    table : one row per level (``npar, chisq, df, pvalue, cfi, tli, rmsea, srmr``, with a
+        robust estimator the scaled/robust columns, then ``delta_chisq, delta_df,
+        delta_pvalue, delta_cfi, delta_rmsea, verdict``).
+    fits : the :class:`~loyaltyscope.cbsem.results.SemResult` of every level.
+    group : the grouping column; ``nobs`` observations per group; ``cutoffs`` of the verdicts.
+    warnings : every level's warnings, prefixed ``[level]`` (Heywood cases, non-convergence...).
+    """
 
     table: pd.DataFrame
     fits: Mapping[str, object]
     group: str
     cutoffs: Mapping[str, float] = field(default_factory=dict)
+    nobs: tuple = ()
+    warnings: tuple[str, ...] = ()
 
-    def summary(self) -> str:
+    def __post_init__(self):
+        object.__setattr__(self, "fits", MappingProxyType(dict(self.fits)))
+        object.__setattr__(self, "cutoffs", MappingProxyType(dict(self.cutoffs)))
+
+    @property
+    def title(self) -> str:
+        kind = "scaled" if "chisq.scaled" in self.table.columns else "ML"
+        return f"Measurement invariance across {self.group!r} ({kind} chi-square difference tests)"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"ladder": self.table}
+
+    def _headline(self) -> list[str]:
+        groups = ", ".join(str(n) for n in self.nobs)
+        return [f"{len(self.table)} levels; observations per group: {groups}"] if self.nobs else []
+
+    def summary(self, digits: int = 3) -> str:
         t = self.table
         cols = ["npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "delta_chisq", "delta_df",
                 "delta_pvalue", "delta_cfi", "delta_rmsea"]
-        lines = [f"Measurement invariance across {self.group!r} "
-                 f"({'scaled' if 'chisq.scaled' in t.columns else 'ML'} chi-square difference tests)", ""]
+        lines = [self.title, ""]
         lines.append(f"{'':<11}" + "".join(f"{c:>13}" for c in cols))
         for lvl, r in t.iterrows():
             cells = []
             for c in cols:
                 v = r.get(c, np.nan)
-                cells.append(f"{'':>13}" if pd.isna(v) else (f"{int(v):>13d}" if c in ("npar", "df", "delta_df")
-                                                            else f"{v:>13.3f}"))
+                cells.append(f"{'':>13}" if pd.isna(v) else (f"{int(v):>13d}" if c in _COUNTS
+                                                            else f"{v:>13.{digits}f}"))
             lines.append(f"{lvl:<11}" + "".join(cells))
         lines.append("")
         for lvl, r in t.iterrows():
@@ -70,22 +99,29 @@ class InvarianceResult:
         lines.append(f"Cut-offs: invariance rejected when CFI drops by more than {c['delta_cfi']:.3f} "
                      f"(Cheung & Rensvold, 2002) or RMSEA rises by more than {c['delta_rmsea']:.3f} (Chen, 2007); "
                      f"difference test at alpha = {c['alpha']}.")
-        warn = [f"  ! [{lvl}] {w}" for lvl, f in self.fits.items() for w in f.warnings]
-        if warn:
-            lines += ["", "Warnings:"] + warn
+        if self.warnings:
+            lines += ["", "Warnings:"] + [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
-
     def _repr_html_(self) -> str:
-        esc = html.escape
-        t = self.table.reset_index(names="level")
-        head = "".join(f"<th>{esc(str(c))}</th>" for c in t.columns)
-        body = "".join("<tr>" + "".join(
-            f"<td>{v:.3f}</td>" if isinstance(v, float) else f"<td>{esc(str(v))}</td>" for v in row) + "</tr>"
-            for row in t.itertuples(index=False))
-        return f"<div><p><b>Measurement invariance across {esc(self.group)}</b></p><table><tr>{head}</tr>{body}</table></div>"
+        return self._html(warnings=True)
+
+    def _html(self, warnings: bool = True) -> str:
+        """The HTML rendering (reports pass ``warnings=False``)."""
+        shown = self.table.copy()
+        for c in _COUNTS:
+            if c in shown.columns:
+                shown[c] = pd.Series([int(v) if pd.notna(v) else "" for v in shown[c]], index=shown.index,
+                                     dtype=object)
+        for c in ("delta_chisq", "delta_pvalue", "delta_cfi", "delta_rmsea"):
+            if c in shown.columns:
+                shown[c] = pd.Series(["" if pd.isna(v) else float(v) for v in shown[c]], index=shown.index,
+                                     dtype=object)
+        parts = [para_html(self.title, bold=True)] + [para_html(h) for h in self._headline()]
+        parts.append(frame_html(shown.reset_index(), "ladder", index=False))
+        if warnings:
+            parts += [para_html("Warning: " + w) for w in self.warnings]
+        return "<div class='loyaltyscope-result'>" + "".join(parts) + "</div>"
 
 
 def _difference(f0, f1, robust: bool):
@@ -115,46 +151,72 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, levels=("configura
     estimator, missing, std_lv, group_partial : passed to :func:`loyaltyscope.cbsem`.
     delta_cfi, delta_rmsea, alpha : the cut-offs used for the verdicts.
     """
+    from loyaltyscope.cbsem.data_input import as_data_frame
+    data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown:
         raise ValueError(f"unknown invariance level(s) {unknown}; expected {list(LEVELS)}")
     robust = estimator.upper() in ("MLR", "MLM")
     fits, rows = {}, []
     prev = None
-    for lvl in levels:
-        fit = sem(model, data, group=group, group_equal=list(LEVELS[lvl]), estimator=estimator, missing=missing,
-                  group_partial=group_partial if lvl != "configural" else None, std_lv=std_lv,
-                  start=fits[prev] if prev is not None else None)
-        fits[lvl] = fit
-        m = fit.fit_measures
-        row = {k: m.get(k, np.nan) for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")}
-        if robust:
-            row.update({k: m.get(k, np.nan) for k in ("chisq.scaled", "chisq.scaling.factor", "cfi.robust",
-                                                      "tli.robust", "rmsea.robust")})
-        row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan, delta_cfi=np.nan,
-                   delta_rmsea=np.nan, verdict="")
-        if prev is not None:
-            T, d, p = _difference(fit, fits[prev], robust)
-            cfi_key, rmsea_key = ("cfi.robust", "rmsea.robust") if robust else ("cfi", "rmsea")
-            dc = m[cfi_key] - fits[prev].fit_measures[cfi_key]
-            dr = m[rmsea_key] - fits[prev].fit_measures[rmsea_key]
-            row.update(delta_chisq=T, delta_df=d, delta_pvalue=p, delta_cfi=dc, delta_rmsea=dr)
-            worse = dc < -delta_cfi or dr > delta_rmsea
-            sig = p < alpha if np.isfinite(p) else False
-            if worse:
-                verdict = (f"{lvl} invariance NOT supported against {prev}: CFI changes by {dc:+.3f} and RMSEA "
-                           f"by {dr:+.3f}")
-            elif sig:
-                verdict = (f"{lvl} invariance supported by the change in fit (CFI {dc:+.3f}, RMSEA {dr:+.3f}), "
-                           f"although the difference test is significant (p = {p:.3g}); with large samples "
-                           "the test is sensitive to trivial differences")
-            else:
-                verdict = (f"{lvl} invariance supported against {prev} (CFI {dc:+.3f}, RMSEA {dr:+.3f}, "
-                           f"p = {p:.3g})")
-            if not fit.converged:
-                verdict += "; the constrained model did not converge"
-            row["verdict"] = verdict
-        rows.append(row)
-        prev = lvl
+    with one_blas_thread():
+        for lvl, fit in _fit_ladder(model, data, group, levels, estimator, missing, group_partial, std_lv):
+            fits[lvl] = fit
+            rows.append(_ladder_row(lvl, fit, fits.get(prev), prev, robust, delta_cfi, delta_rmsea, alpha))
+            prev = lvl
     table = pd.DataFrame(rows, index=pd.Index(list(levels), name="level"))
-    return InvarianceResult(table, fits, group, {"delta_cfi": delta_cfi, "delta_rmsea": delta_rmsea, "alpha": alpha})
+    warnings = tuple(f"[{lvl}] {w}" for lvl, f in fits.items() for w in f.warnings)
+    first = next(iter(fits.values()))
+    return InvarianceResult(table, fits, group, {"delta_cfi": delta_cfi, "delta_rmsea": delta_rmsea, "alpha": alpha},
+                            nobs=tuple(first.nobs), warnings=warnings)
+
+
+def _fit_ladder(model, data, group, levels, estimator, missing, group_partial, std_lv):
+    """Fit the levels in order; the data stage and the sample statistics are computed once and
+    shared by every level (only the parameter table changes), and each level starts from the
+    previous level's estimates (lavaan: ``start = fit``)."""
+    ss = None
+    prev = None
+    for lvl in levels:
+        options = resolve_options(estimator=estimator, missing=missing, group=group, group_equal=LEVELS[lvl],
+                                  group_partial=group_partial if lvl != "configural" else None, std_lv=std_lv,
+                                  data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None)
+        columns, ngroups, ms = pipeline.data_stage(model, data, options, None)
+        spec = pipeline.model_spec(model, columns, ngroups, options, ms)
+        if ss is None:
+            ss = pipeline.ml_sample_stats(spec, data, options)
+        prev = pipeline.fit_ml_stage(spec, ss, options, start=prev)
+        yield lvl, prev
+
+
+def _ladder_row(lvl, fit, previous, prev, robust, delta_cfi, delta_rmsea, alpha) -> dict:
+    """The row of one level: its fit measures and the comparison with the previous level."""
+    m = fit.fit_measures
+    row = {k: m.get(k, np.nan) for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")}
+    if robust:
+        row.update({k: m.get(k, np.nan) for k in ("chisq.scaled", "chisq.scaling.factor", "cfi.robust",
+                                                  "tli.robust", "rmsea.robust")})
+    row.update(delta_chisq=np.nan, delta_df=np.nan, delta_pvalue=np.nan, delta_cfi=np.nan,
+               delta_rmsea=np.nan, verdict="")
+    if prev is not None:
+        T, d, p = _difference(fit, previous, robust)
+        cfi_key, rmsea_key = ("cfi.robust", "rmsea.robust") if robust else ("cfi", "rmsea")
+        dc = m[cfi_key] - previous.fit_measures[cfi_key]
+        dr = m[rmsea_key] - previous.fit_measures[rmsea_key]
+        row.update(delta_chisq=T, delta_df=d, delta_pvalue=p, delta_cfi=dc, delta_rmsea=dr)
+        worse = dc < -delta_cfi or dr > delta_rmsea
+        sig = p < alpha if np.isfinite(p) else False
+        if worse:
+            verdict = (f"{lvl} invariance NOT supported against {prev}: CFI changes by {dc:+.3f} and RMSEA "
+                       f"by {dr:+.3f}")
+        elif sig:
+            verdict = (f"{lvl} invariance supported by the change in fit (CFI {dc:+.3f}, RMSEA {dr:+.3f}), "
+                       f"although the difference test is significant (p = {p:.3g}); with large samples "
+                       "the test is sensitive to trivial differences")
+        else:
+            verdict = (f"{lvl} invariance supported against {prev} (CFI {dc:+.3f}, RMSEA {dr:+.3f}, "
+                       f"p = {p:.3g})")
+        if not fit.converged:
+            verdict += "; the constrained model did not converge"
+        row["verdict"] = verdict
+    return row

@@ -9,7 +9,9 @@ estimates (free block f, possibly reparametrised by constraints)::
 (Sorbom, 1989; lavaan's ``modindices`` with ``information = "expected"``). Candidates per
 group: cross-loadings ``f =~ x`` and covariances ``a ~~ b`` among observed (residuals) and among
 latent variables that are not yet in the model. ``sepc_all`` is the EPC on the ``std.all``
-scale.
+scale. Candidates whose V_j < eps^(1/3) cannot be separated from the model's own parameters
+(e.g. a cross-loading on the single indicator of a construct, whose residual variance is fixed
+at 0): lavaan's MI is NA there and ``modindices`` drops the row (``na.remove = TRUE``); so do we.
 
 R equivalent: ``lavaan::modindices(fit)``.
 """
@@ -23,9 +25,12 @@ import pandas as pd
 
 from loyaltyscope.cbsem.estimate import MLProblem, ml_gradient_information
 from loyaltyscope.cbsem.ram import make_layout
-from loyaltyscope.cbsem.standardize import standardize_rows
+from loyaltyscope.cbsem.standardized_solution import standardize_rows
+from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["modification_indices"]
+
+_V_TOL = np.finfo(float).eps ** (1 / 3)     # lavaan: V.diag < .Machine$double.eps^(1/3) -> NA
 
 
 def _candidates(spec, table, g):
@@ -47,6 +52,7 @@ def _candidates(spec, table, g):
     return out
 
 
+@single_blas_thread
 def modification_indices(spec, table: pd.DataFrame, ss, Cs) -> pd.DataFrame:
     cand_rows = []
     for g in range(1, ss.ngroups + 1):
@@ -67,8 +73,11 @@ def modification_indices(spec, table: pd.DataFrame, ss, Cs) -> pd.DataFrame:
     for k in np.flatnonzero(fidx[: len(base)] >= 0):
         free_theta[fidx[k]] = values[k]
     theta = np.concatenate([free_theta, np.zeros(len(cand))])
+    patterns = None     # FIML: the gradient of the FIML discrepancy and the expected information
+    if ss.patterns is not None:   # summed over missing-data patterns (lavaan: information = "expected")
+        patterns = tuple(tuple((o, n, S, y) for o, _rows, n, S, y in pg) for pg in ss.patterns)
     problem = MLProblem(layouts, values, fidx, ss.cov, ss.mean, ss.nobs, spec.meanstructure,
-                        np.eye(q), np.zeros(q))
+                        np.eye(q), np.zeros(q), patterns)
     F, grad, info = ml_gradient_information(problem, theta)
     N = ss.ntotal
     f = np.arange(ntheta)
@@ -88,6 +97,9 @@ def modification_indices(spec, table: pd.DataFrame, ss, Cs) -> pd.DataFrame:
                             all_rows["group"].to_numpy(), all_rows["est"].to_numpy(), sd, spec.lv_names,
                             "std.all")[len(base):]
     out = cand.assign(mi=mi, epc=epc, sepc_all=sepc)
+    # not identified given the model (e.g. a loading on a single indicator whose residual is fixed
+    # at zero duplicates a structural path): lavaan sets MI to NA and drops the row (na.remove)
+    out = out[V >= _V_TOL].reset_index(drop=True)
     if ss.ngroups == 1:
         out = out.drop(columns="group")
     return out

@@ -7,12 +7,17 @@ covariate moments). Defaults follow ``lavaan::sem()`` / ``lavaan::cfa()`` (lavaa
 ``lav_partable_flat``):
 
 - first loading of every latent variable fixed to 1 (``auto.fix.first``), unless ``std_lv``,
-  which fixes every latent (residual) variance to 1 instead;
+  which fixes every latent (residual) variance to 1 instead (in the first group only when
+  ``group_equal`` holds the loadings but not the latent variances, as lavaan);
 - residual variances of observed and latent variables free (``auto.var``);
 - covariances among exogenous latent variables free (``auto.cov.lv.x``);
 - covariances among pure dependent variables, observed or latent, free (``auto.cov.y``);
+- composites ``f <~ x1 + x2`` (lavaan 0.6 semantics): f is a latent variable defined by free
+  weights on its (fixed.x) parts, without disturbance (``f ~~ 0*f``); fix one weight or the
+  scale of f some other way (as in lavaan, the model is not identified otherwise);
 - observed exogenous covariates of regressions: variances, covariances (and means) fixed at
-  their sample values (``fixed.x = TRUE``);
+  their sample values (``fixed.x = TRUE``); with ``fixed_x=False`` their variances,
+  covariances (and means) are free parameters;
 - with a mean structure: observed intercepts free, latent means fixed to 0.
 
 Several groups: the table is repeated per group; ``c(...)`` modifiers give one value per
@@ -72,6 +77,7 @@ class ModelSpec:
     std_lv: bool
     definitions: tuple
     constraints: tuple
+    ov_x_free: tuple[str, ...] = ()   # exogenous covariates with free moments (fixed_x=False)
 
     @cached_property
     def columns(self) -> dict[str, np.ndarray]:
@@ -92,11 +98,11 @@ def _unique(seq):
 
 
 def _variable_sets(formulas: list[Formula]):
-    meas = [f for f in formulas if f.op in ("=~", "~", "~~", "~1", "|")]
-    lv = _unique(f.lhs for f in meas if f.op == "=~")
+    meas = [f for f in formulas if f.op in ("=~", "<~", "~", "~~", "~1", "|")]
+    lv = _unique(f.lhs for f in meas if f.op in ("=~", "<~"))
     v_ind = _unique(f.rhs for f in meas if f.op == "=~")
-    eqs_y = _unique(f.lhs for f in meas if f.op == "~")
-    eqs_x = _unique(f.rhs for f in meas if f.op == "~")
+    eqs_y = _unique(f.lhs for f in meas if f.op in ("~", "<~"))      # a composite is a function of its parts
+    eqs_x = _unique(f.rhs for f in meas if f.op in ("~", "<~"))
     ov_ind = [v for v in v_ind if v not in lv]
     ov_y = [v for v in eqs_y if v not in lv and v not in ov_ind]
     ov_x = [v for v in eqs_x if v not in lv and v not in ov_ind and v not in ov_y]
@@ -134,20 +140,30 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
             user_var_names.add(f.lhs)
         if f.op == "~~" and f.rhs in ov_x:
             user_var_names.add(f.rhs)
+    free_x = []                 # fixed_x=False: exogenous covariates with free (co)variances
     if not fixed_x:
+        free_x = [v for v in ov_x if v not in set(ordered)]
         ov_x = []
     else:
         ov_x = [v for v in ov_x if v not in user_var_names]
     ov_x = [v for v in ov_x if v not in ordered]
 
+    _check_self_indicators(formulas)
     if data_columns is not None:
         cols = [str(c) for c in data_columns]
         missing = [v for v in ov if v not in cols]
         if missing:
             msgs = []
+            regressed = {f.lhs for f in formulas if f.op == "~"}
             for v in missing:
                 close = difflib.get_close_matches(v, cols, n=3, cutoff=0.5)
                 hint = f" (close: {', '.join(close)})" if close else ""
+                if v in regressed:
+                    preds = [f.rhs for f in formulas if f.op == "~" and f.lhs == v]
+                    if preds and all(p in cols for p in preds):
+                        hint += (f" — did you mean `{v} =~ {' + '.join(preds)}`? `~` regresses {v!r} on "
+                                 f"them and needs {v!r} in the data; `=~` defines a latent variable "
+                                 "measured by them")
                 msgs.append(f"{v!r}{hint}")
             raise ModelSpecError(
                 "observed variable(s) not found in the data: " + "; ".join(msgs)
@@ -161,7 +177,8 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
                              f"{', '.join(GROUP_EQUAL_KINDS)}")
 
     ov_nox = [v for v in ov if v not in ov_x]
-    user = [f for f in formulas if f.op in ("=~", "~", "~~", "~1", "|")]
+    user = [f for f in formulas if f.op in ("=~", "<~", "~", "~~", "~1", "|")]
+    composites = {f.lhs for f in user if f.op == "<~"}
 
     # the user part, de-duplicated (symmetric ~~ counted once)
     seen, user_rows = set(), []
@@ -184,6 +201,8 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
     for i, a in enumerate(ov_x):
         for b in ov_x[i:]:
             defaults.append((a, "~~", b))
+    for a, b in combinations(free_x, 2):
+        defaults.append((a, "~~", b))
     if meanstructure:
         for v in ov + lv:
             defaults.append((v, "~1", ""))
@@ -220,8 +239,11 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
         for lhs, op, rhs in defaults:
             row = dict(lhs=lhs, op=op, rhs=rhs, user=0, group=g + 1, free=1, ustart=np.nan,
                        label="", exo=0)
-            if op == "~~" and lhs == rhs and lhs in lv and std_lv:
-                row.update(free=0, ustart=1.0)
+            if op == "~~" and lhs == rhs and lhs in composites:
+                row.update(free=0, ustart=0.0)   # lavaan 0.6: a composite has no disturbance (f ~~ 0*f)
+            elif op == "~~" and lhs == rhs and lhs in lv and std_lv and not (
+                    g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal):
+                row.update(free=0, ustart=1.0)   # lavaan frees them after group 1 when loadings are equal
             if lhs in ov_x or rhs in ov_x:
                 row.update(free=0, exo=1)
             if op == "~1" and lhs in lv:
@@ -240,7 +262,24 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
     _number_free(table)
     return ModelSpec(table=table, ov_names=tuple(ov), lv_names=tuple(lv), ov_x=tuple(ov_x),
                      ordered=tuple(ordered), ngroups=ngroups, meanstructure=meanstructure,
-                     std_lv=std_lv, definitions=tuple(definitions), constraints=tuple(constraints))
+                     std_lv=std_lv, definitions=tuple(definitions), constraints=tuple(constraints),
+                     ov_x_free=tuple(free_x))
+
+
+def self_indicator_message(name: str, where: str) -> str:
+    """The one message for ``x1 =~ x1 + x2`` (lavaan: "latent variable `x1' can not be measured
+    by itself"), used here and by :func:`loyaltyscope.cbsem.model_checks.check_formulas`."""
+    return (f"latent variable {name!r} cannot be measured by itself ({where}): it is both a latent variable "
+            "and one of its own indicators; give the latent variable its own name (e.g. `F1 =~ x1 + x2 + x3`; "
+            "`=~` reads 'is measured by')")
+
+
+def _check_self_indicators(formulas):
+    """``x1 =~ x1 + x2``: a variable cannot measure itself; say so, with the line."""
+    bad = [f for f in formulas if f.op == "=~" and f.lhs == f.rhs]
+    if bad:
+        raise ModelSpecError("the model cannot be used:\n  - " + "\n  - ".join(
+            self_indicator_message(f.lhs, f"line {f.line}: {f.lhs} =~ ... + {f.rhs}") for f in bad))
 
 
 def _kind(lhs, op, rhs, lv, ov):
@@ -250,6 +289,8 @@ def _kind(lhs, op, rhs, lv, ov):
         return "thresholds"
     if op == "~":
         return "regressions"
+    if op == "<~":
+        return "composites"
     if op == "~1":
         return "means" if lhs in lv else "intercepts"
     if op == "~~":

@@ -17,6 +17,12 @@ The numbers equal lavaan's LISREL-form matrices (Lambda, Theta, Psi, Beta, nu, a
 both are exact representations of the same moment structure.
 
 Pure functions over arrays; :class:`RamLayout` records where each table row goes.
+
+Non-recursive models (loops of directed paths) are allowed, but when the path coefficients
+make (I - A) singular (a loop whose coefficients multiply to 1, e.g. ``y1 ~ 1*y2; y2 ~ 1*y1``)
+the model implies no covariance matrix: :func:`implied` then returns NaN matrices (never a
+``LinAlgError``), so that the optimiser treats the point as impossible (F = inf, the step is
+halved) and :mod:`loyaltyscope.cbsem.model_checks` can name the loop.
 """
 
 from __future__ import annotations
@@ -25,7 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RamLayout", "make_layout", "implied", "implied_with_derivatives"]
+__all__ = ["RamLayout", "make_layout", "implied", "implied_with_derivatives", "paths_inverse"]
+
+# (I - A) is taken as singular when its condition number exceeds this (the inverse would
+# carry no correct digit).
+SINGULAR_CONDITION = 1e14
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,7 @@ def make_layout(table, group: int, ov_names, lv_names) -> RamLayout:
             continue
         if op == "=~":
             rows.append(k), kind.append(0), r.append(pos[rhs]), c.append(pos[lhs])
-        elif op == "~":
+        elif op in ("~", "<~"):     # f <~ x: composite weight, a path x -> f as lavaan 0.6
             rows.append(k), kind.append(0), r.append(pos[lhs]), c.append(pos[rhs])
         elif op == "~~":
             rows.append(k), kind.append(1), r.append(pos[lhs]), c.append(pos[rhs])
@@ -83,13 +93,109 @@ def _matrices(layout: RamLayout, values: np.ndarray):
     return A, S, M
 
 
+def paths_inverse(A: np.ndarray) -> np.ndarray:
+    """B = (I - A)^-1, or NaN where (I - A) is singular or the values are not finite; ``A``
+    is one (m, m) matrix or a stack (nb, m, m) (one per bootstrap resample).
+
+    A model without loops (acyclic A) is always invertible; only loops of paths can fail.
+    R equivalent: lavaan's ``lav_matrix_inverse(IB)`` in ``computeSigmaHat``, which stops
+    with an error instead."""
+    if A.ndim == 3:
+        out = np.full(A.shape, np.nan)
+        ok = np.isfinite(A).all(axis=(1, 2))
+        if ok.any():
+            IA = np.eye(A.shape[1]) - A[ok]
+            try:
+                with np.errstate(all="ignore"):
+                    B = np.linalg.inv(IA)
+            except np.linalg.LinAlgError:
+                B = np.stack([paths_inverse(a) for a in A[ok]])
+            good = np.isfinite(B).all(axis=(1, 2)) & (np.linalg.cond(IA) <= SINGULAR_CONDITION)
+            B[~good] = np.nan
+            out[ok] = B
+        return out
+    m = A.shape[0]
+    IA = np.eye(m) - A
+    if not np.isfinite(A).all():
+        return np.full((m, m), np.nan)
+    try:
+        with np.errstate(all="ignore"):
+            B = np.linalg.inv(IA)
+    except np.linalg.LinAlgError:
+        return np.full((m, m), np.nan)
+    if not np.isfinite(B).all() or (A.any() and np.linalg.cond(IA) > SINGULAR_CONDITION):
+        return np.full((m, m), np.nan)
+    return B
+
+
 def implied(layout: RamLayout, values: np.ndarray):
-    """Return (Sigma, mu, C_full, B) for the row values ``values`` of the whole table."""
+    """Return (Sigma, mu, C_full, B) for the row values ``values`` of the whole table
+    (NaN when (I - A) is singular, see :func:`paths_inverse`)."""
     A, S, M = _matrices(layout, values)
-    B = np.linalg.inv(np.eye(layout.m) - A)
-    C = B @ S @ B.T
+    B = paths_inverse(A) if _has_loop(layout) or not np.isfinite(A).all() else np.linalg.inv(np.eye(layout.m) - A)
+    with np.errstate(all="ignore"):
+        C = B @ S @ B.T
     p = layout.p
-    return C[:p, :p], (B @ M)[:p], C, B, M
+    with np.errstate(all="ignore"):
+        mu = (B @ M)[:p]
+    return C[:p, :p], mu, C, B, M
+
+
+def _has_loop(layout: RamLayout) -> bool:
+    """Whether the directed paths of the layout contain a loop (then (I - A) may be singular),
+    cached on the frozen layout."""
+    cached = layout.__dict__.get("_loop")
+    if cached is None:
+        ka = layout.kind == 0
+        cached = bool(find_loops(layout.m, layout.r[ka], layout.c[ka]))
+        object.__setattr__(layout, "_loop", cached)
+    return cached
+
+
+def find_loops(m: int, dependent, predictor) -> list[list[int]]:
+    """Strongly connected sets of variables (size > 1, or a variable with a path to itself)
+    in the graph of directed paths predictor -> dependent (Tarjan's algorithm, iterative)."""
+    succ = [[] for _ in range(m)]
+    self_loop = set()
+    for r, c in zip(dependent, predictor):
+        succ[int(c)].append(int(r))
+        if r == c:
+            self_loop.add(int(r))
+    index, low, on, stack, out = {}, {}, set(), [], []
+    counter = 0
+    for root in range(m):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            v, i = work.pop()
+            if i == 0:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on.add(v)
+            if i < len(succ[v]):
+                work.append((v, i + 1))
+                w = succ[v][i]
+                if w not in index:
+                    work.append((w, 0))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1 or v in self_loop:
+                    out.append(sorted(comp))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+    return out
 
 
 def derivative_plan(layout: RamLayout, free_rows: np.ndarray):

@@ -1,5 +1,11 @@
 """The frozen result of a SEM/CFA fit: tidy tables, ``summary()`` text laid out like
-lavaan's, and ``_repr_html_()``.
+lavaan's, and ``_repr_html_()`` from the package's one display helper.
+
+Follows :class:`loyaltyscope.numerics.display.ResultProtocol`: ``tables()`` gives ``params``,
+``fit_measures`` (a long table ``measure, value``) and ``r2``; ``to_frame(name)`` and
+``to_dict()`` come from the protocol. In the data, a fixed parameter keeps lavaan's values
+(``se`` 0, ``z``/``pvalue`` NaN); only the display shows blanks for them, and counts (npar,
+df, ntotal) print as integers.
 
 R equivalent: ``summary(fit, fit.measures = TRUE, standardized = TRUE, rsquare = TRUE)``,
 ``parameterEstimates``, ``fitMeasures``, ``inspect(fit, "rsquare")``, ``fitted``,
@@ -8,7 +14,6 @@ R equivalent: ``summary(fit, fit.measures = TRUE, standardized = TRUE, rsquare =
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -17,51 +22,68 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["SemResult"]
+from loyaltyscope._version import __version__
+from loyaltyscope.numerics.display import ResultProtocol, frame_html, para_html
+
+__all__ = ["SemResult", "COUNT_MEASURES"]
+
+# fit measures that are counts: shown as integers
+COUNT_MEASURES = frozenset({"npar", "df", "df.scaled", "baseline.df", "baseline.df.scaled", "ntotal",
+                            "baseline.df.robust", "df.robust"})
+_SHOWN_MEASURES = ("npar", "chisq", "df", "pvalue", "chisq.scaled", "pvalue.scaled", "cfi", "tli", "rmsea",
+                   "srmr", "aic", "bic")
 
 
 @dataclass(frozen=True, eq=False)
-class SemResult:
-    """Result of :func:`loyaltyscope.cbsem`.
+class SemResult(ResultProtocol):
+    """Result of :func:`loyaltyscope.sem` / :func:`loyaltyscope.cfa`.
 
-    Attributes
-    ----------
-    lazy : how to make ``params``, ``fit_measures`` and ``r2`` (values, or callables run once on
-        first access).
+    Public attributes
+    -----------------
     params : DataFrame ``lhs, op, rhs, [group], label, est, se, z, pvalue, ci_lower, ci_upper,
         std_lv, std_all`` (lavaan's ``parameterEstimates(standardized = TRUE)``).
-    fit_measures : read-only mapping keyed by lavaan's ``fitMeasures`` names.
+    fit_measures : read-only mapping keyed by lavaan's ``fitMeasures`` names; ``chisq``,
+        ``df`` and ``pvalue`` are also attributes.
     r2 : DataFrame ``group, variable, r2`` for endogenous variables.
-    implied, residuals : {group label: DataFrame} model-implied and residual (S - Sigma)
-        covariance matrices.
+    implied, residuals, sample_cov : {group label: DataFrame} model-implied, residual
+        (S - Sigma) and sample covariance (ordinal: polychoric correlation) matrices.
+    vcov : covariance matrix of the free parameters.
+    nobs : observations per group; ``group_labels``; ``estimator``; ``options`` (the resolved
+        :class:`~loyaltyscope.cbsem.options.SemOptions`); ``dropped`` (excluded rows).
     warnings : tuple of messages about improper solutions or data handling (also printed by
         :meth:`summary`).
-    converged : whether the optimiser converged.
+    converged, iterations : the optimiser's outcome.
+    extra : read-only mapping of estimator-specific extras (``bootstrap``, ``bollen_stine``,
+        ``thresholds``, ``missing_patterns`` ...).
     """
 
-    lazy: Mapping[str, Any]          # "params", "fit_measures", "r2": a value or a callable making it
-    warnings: tuple[str, ...]
     converged: bool
     iterations: int
     nobs: tuple[int, ...]
     group_labels: tuple
     estimator: str
-    options: Mapping[str, Any]
+    options: Any
     dropped_rows: tuple
-    table: Mapping[str, np.ndarray]
     ov_names: tuple[str, ...] = ()
-    sample_covs: tuple = ()
-    implied_covs: tuple = ()
-    vcov_theta: Any = None
-    theta_names: tuple[str, ...] = ()
-    _modindices: Callable[[], pd.DataFrame] = field(repr=False, default=None)
+    warnings: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # internals: how to make params / fit_measures / r2 (a value or a callable run once)
+    _lazy: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    _table: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _sample_covs: tuple = field(default=(), repr=False)
+    _implied_covs: tuple = field(default=(), repr=False)
+    _vcov_theta: Any = field(default=None, repr=False)
+    _theta_names: tuple[str, ...] = field(default=(), repr=False)
+    _modindices: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+
+    title = "loyaltyscope SEM"
 
     def __post_init__(self):
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        object.__setattr__(self, "_lazy", MappingProxyType(dict(self._lazy)))
 
     def _lazy_value(self, name):
-        v = self.lazy[name]
+        v = self._lazy[name]
         return v() if callable(v) else v
 
     # Statistics are computed on first access (as statsmodels' results and lavaan's
@@ -76,6 +98,18 @@ class SemResult:
         """Fit measures keyed by lavaan's names (R: ``fitMeasures(fit)``)."""
         return MappingProxyType({k: float(v) for k, v in dict(self._lazy_value("fit_measures")).items()})
 
+    @property
+    def chisq(self) -> float:
+        return self.fit_measures.get("chisq", np.nan)
+
+    @property
+    def df(self) -> float:
+        return self.fit_measures.get("df", np.nan)
+
+    @property
+    def pvalue(self) -> float:
+        return self.fit_measures.get("pvalue", np.nan)
+
     @cached_property
     def r2(self) -> pd.DataFrame:
         """R-square of endogenous variables (R: ``inspect(fit, "rsquare")``)."""
@@ -89,35 +123,41 @@ class SemResult:
     @cached_property
     def partable(self) -> pd.DataFrame:
         """The full parameter table with estimates (R: ``parTable(fit)``)."""
-        return pd.DataFrame(dict(self.table))
+        return pd.DataFrame(dict(self._table))
+
+    def _per_group(self, mats) -> Mapping[Any, pd.DataFrame]:
+        n = list(self.ov_names)
+        return MappingProxyType({lab: pd.DataFrame(S, index=n, columns=n) for lab, S in zip(self.group_labels, mats)})
 
     @cached_property
     def implied(self) -> Mapping[Any, pd.DataFrame]:
         """Model-implied covariance matrix per group (R: ``fitted(fit)$cov``)."""
-        n = list(self.ov_names)
-        return MappingProxyType({lab: pd.DataFrame(S, index=n, columns=n)
-                                 for lab, S in zip(self.group_labels, self.implied_covs)})
+        return self._per_group(self._implied_covs)
+
+    @cached_property
+    def sample_cov(self) -> Mapping[Any, pd.DataFrame]:
+        """Sample covariance (ordinal items: polychoric correlation) matrix per group
+        (R: ``lavInspect(fit, "sampstat")$cov``)."""
+        return self._per_group(self._sample_covs)
 
     @cached_property
     def residuals(self) -> Mapping[Any, pd.DataFrame]:
         """Sample minus implied covariance per group (R: ``resid(fit)$cov``)."""
-        n = list(self.ov_names)
-        return MappingProxyType({lab: pd.DataFrame(S - Sig, index=n, columns=n)
-                                 for lab, S, Sig in zip(self.group_labels, self.sample_covs, self.implied_covs)})
+        return self._per_group([S - Sig for S, Sig in zip(self._sample_covs, self._implied_covs)])
 
     @cached_property
     def vcov(self) -> pd.DataFrame:
         """Covariance matrix of the free parameters (R: ``vcov(fit)``); NaN if not identified."""
-        q = len(self.theta_names)
-        V = self.vcov_theta if self.vcov_theta is not None else np.full((q, q), np.nan)
-        return pd.DataFrame(V, index=list(self.theta_names), columns=list(self.theta_names))
+        q = len(self._theta_names)
+        V = self._vcov_theta if self._vcov_theta is not None else np.full((q, q), np.nan)
+        return pd.DataFrame(V, index=list(self._theta_names), columns=list(self._theta_names))
 
     @property
     def ngroups(self) -> int:
         return len(self.nobs)
 
     @cached_property
-    def modindices_table(self) -> pd.DataFrame:
+    def _modindices_table(self) -> pd.DataFrame:
         return self._modindices() if self._modindices is not None else pd.DataFrame()
 
     def modindices(self, minimum: float = 0.0, sort: bool = True) -> pd.DataFrame:
@@ -125,11 +165,61 @@ class SemResult:
 
         R equivalent: ``modindices(fit, minimum.value = minimum, sort. = sort)``.
         """
-        mi = self.modindices_table
+        mi = self._modindices_table
         if mi.empty:
             return mi
         mi = mi[mi["mi"] >= minimum]
         return mi.sort_values("mi", ascending=False).reset_index(drop=True) if sort else mi
+
+    # ------------------------------------------------------------------ protocol
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``params``, ``fit_measures`` (long: ``measure, value``) and ``r2``."""
+        fm = self.fit_measures
+        return {"params": self.params,
+                "fit_measures": pd.DataFrame({"measure": list(fm), "value": list(fm.values())}),
+                "r2": self.r2}
+
+    def _headline(self) -> list[str]:
+        status = "converged" if self.converged else "did NOT converge"
+        fm = self.fit_measures
+        line = f"{self.estimator}, N = {sum(self.nobs)}, {status} after {self.iterations} iterations"
+        if "chisq" in fm:
+            line += f"; chisq = {fm['chisq']:.3f}, df = {int(fm['df'])}, p = {_p_text(fm['pvalue'])}"
+        return [line]
+
+    def _display_params(self) -> pd.DataFrame:
+        """``params`` for people: blanks for the se, z, p and interval of fixed parameters."""
+        p = self.params.copy()
+        fixed = ~(p["se"].to_numpy(float) > 0)
+        for c in ("se", "z", "pvalue", "ci_lower", "ci_upper"):
+            if c in p.columns:
+                col = p[c].astype(object)
+                col[fixed | p[c].isna().to_numpy()] = ""
+                p[c] = col
+        if "label" in p.columns and not p["label"].astype(bool).any():
+            p = p.drop(columns="label")
+        return p
+
+    def _display_fit_measures(self) -> pd.DataFrame:
+        fm = self.fit_measures
+        keys = [k for k in _SHOWN_MEASURES if k in fm]
+        vals = [int(fm[k]) if k in COUNT_MEASURES and np.isfinite(fm[k]) else fm[k] for k in keys]
+        return pd.DataFrame({"measure": keys, "value": pd.Series(vals, dtype=object)})
+
+    def _repr_html_(self) -> str:
+        return self._html(warnings=True)
+
+    def _html(self, warnings: bool = True) -> str:
+        """The HTML rendering (reports pass ``warnings=False`` and show the warnings in their
+        own box)."""
+        parts = [para_html(self.title, bold=True)] + [para_html(h) for h in self._headline()]
+        parts.append(frame_html(self._display_fit_measures(), "fit measures", index=False))
+        if warnings:
+            parts += [para_html("Warning: " + w) for w in self.warnings]
+        parts.append(frame_html(self._display_params(), "parameter estimates", index=False))
+        if len(self.r2):
+            parts.append(frame_html(self.r2, "R-square", index=False))
+        return "<div class='loyaltyscope-result'>" + "".join(parts) + "</div>"
 
     # ------------------------------------------------------------------ text
     def summary(self, digits: int = 3) -> str:
@@ -137,7 +227,7 @@ class SemResult:
         w = 54
         out = []
         status = "ended normally" if self.converged else "did NOT converge"
-        out.append(f"loyaltyscope {self.options.get('version', '')} {status} after {self.iterations} iterations")
+        out.append(f"loyaltyscope {__version__} {status} after {self.iterations} iterations")
         out.append("")
         out.append(f"  {'Estimator':<{w - 12}}{self.estimator:>12}")
         out.append(f"  {'Number of model parameters':<{w - 12}}{int(fm.get('npar', 0)):>12}")
@@ -148,7 +238,7 @@ class SemResult:
         else:
             out.append(f"  {'Number of observations':<{w - 12}}{self.nobs[0]:>12}")
         if self.dropped_rows:
-            out.append(f"  {'Rows excluded (see .dropped)':<{w - 12}}{len(self.dropped_rows):>12}")
+            out.append(f"  {'Rows excluded (missing values)':<{w - 12}}{len(self.dropped_rows):>12}")
         boot = self.extra.get("bootstrap")
         if boot is not None:
             out.append(f"  {'Standard errors':<{w - 12}}{'Bootstrap':>12}")
@@ -189,7 +279,8 @@ class SemResult:
                 lines.append(f"Group {g} [{self.group_labels[int(g) - 1]}]:")
             cov = (sub["op"] == "~~") & (sub["lhs"] != sub["rhs"])
             var = (sub["op"] == "~~") & (sub["lhs"] == sub["rhs"])
-            sections = [("Latent Variables", sub["op"] == "=~", "=~"), ("Regressions", sub["op"] == "~", "~"),
+            sections = [("Latent Variables", sub["op"] == "=~", "=~"), ("Composites", sub["op"] == "<~", "<~"),
+                        ("Regressions", sub["op"] == "~", "~"),
                         ("Covariances", cov, "~~"), ("Intercepts", sub["op"] == "~1", "~1"),
                         ("Thresholds", sub["op"] == "|", "|"), ("Variances", var, "var"),
                         ("Scales y*", sub["op"] == "~*~", "~*~"), ("Defined Parameters", sub["op"] == ":=", ":=")]
@@ -203,10 +294,10 @@ class SemResult:
                              f"{'Std.lv':>10}{'Std.all':>10}")
                 last = None
                 for _, r in s.iterrows():
-                    if op in ("=~", "~", "~~") and r["lhs"] != last:      # lavaan: header per lhs
+                    if op in ("=~", "<~", "~", "~~") and r["lhs"] != last:      # lavaan: header per lhs
                         lines.append(f"  {r['lhs']} {op}")
                         last = r["lhs"]
-                    if op in ("=~", "~", "~~"):
+                    if op in ("=~", "<~", "~", "~~"):
                         name = f"    {r['rhs']}"
                     elif op == "|":
                         name = f"    {r['lhs']}|{r['rhs']}"
@@ -218,33 +309,6 @@ class SemResult:
                                  f"{_fmt(r['z'], digits)}{_fmt(r['pvalue'], digits)}"
                                  f"{_fmt(r['std_lv'], digits)}{_fmt(r['std_all'], digits)}")
         return lines
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        fm = self.fit_measures
-        esc = html.escape
-        keys = [k for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
-                if k in fm]
-        head = "".join(f"<th>{esc(k)}</th>" for k in keys)
-        vals = "".join(f"<td>{fm[k]:.3f}</td>" for k in keys)
-        warn = "".join(f"<li>{esc(w)}</li>" for w in self.warnings)
-        cols = [c for c in ("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "std_all")
-                if c in self.params.columns]
-        body = []
-        for _, r in self.params[cols].iterrows():
-            cells = []
-            for c in cols:
-                v = r[c]
-                cells.append(f"<td>{v:.3f}</td>" if isinstance(v, float) else f"<td>{esc(str(v))}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
-        status = "converged" if self.converged else "did NOT converge"
-        return (f"<div><p><b>loyaltyscope SEM</b> ({esc(self.estimator)}, N = {sum(self.nobs)}, {status})</p>"
-                f"<table><tr>{head}</tr><tr>{vals}</tr></table>"
-                + (f"<p><b>Warnings</b></p><ul>{warn}</ul>" if warn else "")
-                + "<table><tr>" + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>"
-                + "".join(body) + "</table></div>")
 
 
 def _fit_lines(fm, w, digits):
@@ -307,3 +371,9 @@ def _fmt(x, digits, blank0=False):
     if blank0 and x == 0:
         return f"{'':>10}"
     return f"{x:>10.{digits}f}"
+
+
+def _p_text(p) -> str:
+    if p is None or not np.isfinite(p):
+        return "NA"
+    return "< .001" if p < 0.001 else f"{p:.3f}"

@@ -39,8 +39,9 @@ from scipy.linalg import block_diag
 
 from loyaltyscope.cbsem.expressions import numeric_jacobian
 from loyaltyscope.cbsem.estimate import MLProblem, group_derivatives, ml_gradient_information, ml_hessian
+from loyaltyscope.numerics.threads import single_blas_thread
 
-__all__ = ["observed_information", "robust_ml", "fiml_corrected"]
+__all__ = ["observed_information", "robust_ml", "fiml_corrected", "sample_gamma"]
 
 
 def _vech_idx(p):
@@ -81,21 +82,55 @@ def _h1_scores_missing(X, Sigma0, mu0):
     return out
 
 
+def _pair_traces(A, B, r, c):
+    """Q[a, b] = tr(A E_a B E_b) over the vech indices a = (r, c) for symmetric A, B, with
+    E_a = e_j e_l' + e_l e_j' (j != l) or e_j e_j'; tr(A e_p e_q' B e_s e_t') = A[t, p] B[q, s]."""
+    w = np.where(r == c, 0.5, 1.0)
+    Q = (A[np.ix_(r, c)] * B[np.ix_(c, r)] + A[np.ix_(r, r)] * B[np.ix_(c, c)]
+         + A[np.ix_(c, c)] * B[np.ix_(r, r)] + A[np.ix_(c, r)] * B[np.ix_(r, c)])
+    return Q * np.outer(w, w)
+
+
 def _h1_observed_info_missing(X, Sigma0, mu0):
-    """Observed information of the saturated model under missing data (per case), by central
-    differences of the mean casewise score in the (mu, vech Sigma) parametrisation."""
-    p = X.shape[1]
+    """Observed information of the saturated model under missing data, per case (the mean over
+    the N cases), in the (mu, vech Sigma) parametrisation, analytic and pattern by pattern
+    (lavaan: ``lav_mvnorm_missing_information_observed_samplestats``).
+
+    For the n_k cases of a pattern with observed variables o, S_k = Sigma_o^-1 (embedded in
+    p x p with zeros), z_i = S_k (x_io - mu_o), W_k = sum_i z_i z_i', zbar_k = sum_i z_i and
+    E_a the symmetric unit direction of vech element a::
+
+        I_mu,mu     = sum_k n_k S_k / N
+        I_mu,sig_b  = sum_k S_k E_b zbar_k / N
+        I_sig_a,b   = sum_k [ tr(W_k E_a S_k E_b) - n_k / 2 tr(S_k E_a S_k E_b) ] / N
+
+    (minus the mean Hessian of the casewise log-likelihood -1/2 log|Sigma_o| - 1/2 d' Sigma_o^-1 d).
+    """
+    n, p = X.shape
     r, c = _vech_idx(p)
-    x0 = np.concatenate([mu0, Sigma0[r, c]])
-
-    def mean_score(x):
-        mu = x[:p]
-        S = np.zeros((p, p))
-        S[r, c] = x[p:]
-        S[c, r] = x[p:]
-        return _h1_scores_missing(X, S, mu).mean(axis=0)
-
-    H = -numeric_jacobian(mean_score, x0)
+    w = np.where(r == c, 0.5, 1.0)
+    obs = ~np.isnan(X)
+    keys, inverse = np.unique(obs, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    I_mm = np.zeros((p, p))
+    I_ms = np.zeros((p, len(r)))
+    I_ss = np.zeros((len(r), len(r)))
+    for k, key in enumerate(keys):
+        o = np.flatnonzero(key)
+        if len(o) == 0:
+            continue
+        rows = np.flatnonzero(inverse == k)
+        Sf = np.zeros((p, p))
+        Sf[np.ix_(o, o)] = np.linalg.inv(Sigma0[np.ix_(o, o)])
+        Z = np.zeros((len(rows), p))
+        Z[:, o] = (X[np.ix_(rows, o)] - mu0[o]) @ Sf[np.ix_(o, o)]
+        W = Z.T @ Z
+        zbar = Z.sum(axis=0)
+        nk = len(rows)
+        I_mm += nk * Sf
+        I_ms += (Sf[:, r] * zbar[c] + Sf[:, c] * zbar[r]) * w
+        I_ss += _pair_traces(W, Sf, r, c) - nk / 2 * _pair_traces(Sf, Sf, r, c)
+    H = np.block([[I_mm, I_ms], [I_ms.T, I_ss]]) / n
     return (H + H.T) / 2
 
 
@@ -136,6 +171,55 @@ def _inv(M):
     return np.linalg.pinv(M) if np.linalg.cond(M) > 1e12 else np.linalg.inv(M)
 
 
+def _keep_mask(p: int, x_idx, meanstructure: bool) -> np.ndarray:
+    """Which h1 moments (mu, vech Sigma) are not fixed.x moments: lavaan's
+    ``eliminate.pstar.idx(type = "all")`` — x means and covariances among x only are dropped."""
+    xs = np.zeros(p, bool)
+    xs[list(x_idx)] = True
+    r, c = _vech_idx(p)
+    keep = ~(xs[r] & xs[c])
+    return np.concatenate([~xs, keep]) if meanstructure else keep
+
+
+def _zero_x(A: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """h1 information with the rows/columns of fixed.x moments set to zero (lavaan ``x.idx``)."""
+    if keep.all():
+        return A
+    A = A.copy()
+    A[~keep, :] = 0.0
+    A[:, ~keep] = 0.0
+    return A
+
+
+def _moment_rows(Y: np.ndarray, meanstructure: bool) -> np.ndarray:
+    Yc = Y - Y.mean(axis=0)
+    r, c = _vech_idx(Y.shape[1])
+    z = Yc[:, r] * Yc[:, c]
+    return np.hstack([Y, z]) if meanstructure else z
+
+
+def sample_gamma(X: np.ndarray, meanstructure: bool, x_idx=()) -> np.ndarray:
+    """Asymptotic covariance Gamma of the sample moments (mu, vech S), divided by N.
+
+    With fixed.x covariates (lavaan ``lav_samplestats_Gamma(fixed.x = TRUE)``): each
+    non-x column is replaced by its least-squares prediction from (1, x), and Gamma is the
+    covariance of z(y_i) - z(yhat_i), so the variability of the x moments is removed::
+
+        Gamma = cov_N( z_i - zhat_i ),   z_i = (y_i, vech (y_i - ybar)(y_i - ybar)')
+    """
+    n, p = X.shape
+    Z = _moment_rows(X, meanstructure)
+    if len(x_idx):
+        nx = np.setdiff1d(np.arange(p), np.asarray(x_idx))
+        Q = np.column_stack([np.ones(n), X[:, list(x_idx)]])
+        Yhat = X.copy()
+        Yhat[:, nx] = Q @ np.linalg.lstsq(Q, X[:, nx], rcond=None)[0]
+        Z = Z - _moment_rows(Yhat, meanstructure)
+    Zc = Z - Z.mean(axis=0)
+    return Zc.T @ Zc / n
+
+
+@single_blas_thread
 def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float, K=None):
     """Robust vcov of theta and the scaling factor of the test (see the module docstring).
 
@@ -144,6 +228,14 @@ def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float
     datas : complete-case data matrix per group (rows = cases, columns = observed variables).
     kind : ``"MLR"`` or ``"MLM"``.
     K : reparametrisation theta = theta0 + K phi (equality constraints); vcov is for theta.
+
+    With fixed.x covariates (``problem.x_idx``) the h1 information A1 has the rows/columns of
+    the x moments set to zero and Gamma is the fixed.x Gamma (:func:`sample_gamma`), as lavaan
+    0.6 (``lav_mvnorm_information_expected(x.idx)``, ``lav_test_satorra_bentler_trace_original``,
+    ``lav_test_yuan_bentler_mplus_trace``). Per group (f_g = N_g / N)::
+
+        MLM: tr_g = tr(A1 Gamma) - f_g tr(E^-1 Delta' A1 Gamma A1 Delta)
+        MLR: tr_g = tr(B1 A1^+) - f_g tr(B0 E^-1),   B1 = A1 Gamma A1  (so tr(B1 A1^+) = tr(A1 Gamma))
 
     Returns
     -------
@@ -170,36 +262,32 @@ def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float
             B0 = s_model.T @ s_model / n
             meat += f * B0
             s_h1 = _h1_scores_missing(X, S, ybar)
-            B1 = s_h1.T @ s_h1 / n
-            A1 = _h1_observed_info_missing(X, S, ybar)
+            keep = _keep_mask(X.shape[1], problem.x_idx, True)
+            B1 = (s_h1.T @ s_h1 / n)[np.ix_(keep, keep)]
+            A1 = _h1_observed_info_missing(X, S, ybar)[np.ix_(keep, keep)]
             trace += np.sum(B1 * _inv(A1).T) - f * np.sum(B0 * Einv.T)
         elif kind == "MLR":
             s_model = _h1_scores(X, Sigma, mu_model, ms) @ Delta
             B0 = s_model.T @ s_model / n
             meat += f * B0
-            s_h1 = _h1_scores(X, S, ybar, ms)
-            B1 = s_h1.T @ s_h1 / n
-            A1 = _h1_expected_info(S, ms)
-            trace += np.sum(B1 * _inv(A1).T) - f * np.sum(B0 * Einv.T)
+            keep = _keep_mask(X.shape[1], problem.x_idx, ms)
+            A1 = _zero_x(_h1_expected_info(S, ms), keep)
+            trace += np.sum(A1 * sample_gamma(X, ms, problem.x_idx).T) - f * np.sum(B0 * Einv.T)
         else:
-            A1 = _h1_expected_info(Sigma, ms)
-            D = X - ybar
-            r, c = _vech_idx(X.shape[1])
-            z = D[:, r] * D[:, c]
-            if ms:
-                z = np.hstack([D, z])
-            zc = z - z.mean(axis=0)
-            Gamma = zc.T @ zc / n
+            keep = _keep_mask(X.shape[1], problem.x_idx, ms)
+            A1 = _zero_x(_h1_expected_info(Sigma, ms), keep)
+            Gamma = sample_gamma(X, ms, problem.x_idx)
             AGA = A1 @ Gamma @ A1
             middle = Delta.T @ AGA @ Delta
             meat += f * middle
-            trace += f * (np.sum(A1 * Gamma.T) - np.sum(Einv * middle.T))
+            trace += np.sum(A1 * Gamma.T) - f * np.sum(Einv * middle.T)
     V_phi = Einv @ meat @ Einv / N
     V = K @ V_phi @ K.T
     c = trace / df if df > 0 else np.nan
     return V, c, trace
 
 
+@single_blas_thread
 def fiml_corrected(problem: MLProblem, theta: np.ndarray, datas, K=None, version: str = "V6"):
     """FIML-corrected statistic for robust CFI/TLI/RMSEA under missing data (Zhang & Savalei;
     lavaan 0.6-14 ``lav_fit_fiml_corrected``): V6 with plain ML, V3 with a scaled (MLR) test.
@@ -227,15 +315,16 @@ def fiml_corrected(problem: MLProblem, theta: np.ndarray, datas, K=None, version
         d = ybar - mu
         xx3 += n * (np.linalg.slogdet(Sigma)[1] + np.sum(S * Sinv) - np.linalg.slogdet(S)[1] - S.shape[0]
                     + d @ Sinv @ d)
-        Wm = _h1_observed_info_missing(X, S, ybar)
+        keep = np.ix_(*[_keep_mask(X.shape[1], problem.x_idx, True)] * 2)   # fixed.x moments left out
+        Wm = _h1_observed_info_missing(X, S, ybar)[keep]
         Wmi = _inv(Wm)
-        Wc_b.append(f * _h1_expected_info(S, True))
+        Wc_b.append(f * _h1_expected_info(S, True)[keep])
         Wm_b.append(f * Wm)
         Wmi_b.append(Wmi / f)
         if version == "V3":
             sc = _h1_scores_missing(X, S, ybar)
-            G_b.append(Wmi @ (sc.T @ sc / n) @ Wmi / f)
-        Deltas.append(_delta(dS, dmu, True) @ K)
+            G_b.append(Wmi @ (sc.T @ sc / n)[keep] @ Wmi / f)
+        Deltas.append((_delta(dS, dmu, True) @ K)[keep[0][:, 0]])
     Wc, Wm, Wmi = block_diag(*Wc_b), block_diag(*Wm_b), block_diag(*Wmi_b)
     Delta = np.vstack(Deltas)
     E = Delta.T @ Wm @ Delta

@@ -19,11 +19,17 @@ import pandas as pd
 
 from loyaltyscope.cbsem.fiml import em_saturated, missing_patterns
 
-__all__ = ["SampleStats", "DataError", "from_data", "from_moments"]
+__all__ = ["SampleStats", "DataError", "from_data", "from_moments", "listwise_message"]
 
 
 class DataError(ValueError):
     """Data that cannot be analysed as asked; the message names the columns, rows and values."""
+
+
+def listwise_message(k: int, n: int) -> str:
+    """The warning for rows excluded by listwise deletion (in words a report reader follows)."""
+    return (f"{k} of {n} rows excluded by listwise deletion (missing values); the excluded rows are "
+            "kept with the results")
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,24 @@ class SampleStats:
     @property
     def dropped(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.dropped_rows), columns=["row", "group", "reason"])
+
+    @property
+    def exclusion_message(self) -> str:
+        """One sentence on the excluded rows (empty when none), for the fit's warnings."""
+        if not self.dropped_rows:
+            return ""
+        k, n = len(self.dropped_rows), self.n_input_rows
+        if self.patterns is None:
+            return listwise_message(k, n)
+        nx = sum("fixed.x" in r for _, _, r in self.dropped_rows)
+        parts = []
+        if nx:
+            parts.append(f"{nx} with a missing covariate (FIML conditions on covariates held fixed; "
+                         "modelling the covariates instead would keep these rows)")
+        if k - nx:
+            parts.append(f"{k - nx} with every model variable missing")
+        return (f"{k} of {n} rows excluded before FIML: " + "; ".join(parts)
+                + "; the excluded rows and the reasons are kept with the results")
 
     @property
     def ntotal(self) -> int:
@@ -67,12 +91,16 @@ def _check_numeric(df: pd.DataFrame, cols) -> list[str]:
     return problems
 
 
-def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str = "listwise") -> SampleStats:
+def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str = "listwise",
+              x_names=()) -> SampleStats:
     """Compute per-group moments from a data frame.
 
     ``missing="listwise"`` deletes incomplete rows (each one logged in ``dropped_rows``);
     ``missing="fiml"`` keeps every row with at least one observed model variable and computes
-    the missing-data patterns and the EM (H1) moments per group.
+    the missing-data patterns and the EM (H1) moments per group — except rows with a missing
+    fixed.x covariate (``x_names``), which are dropped (and logged) as lavaan does (its
+    warning "cases were deleted due to missing values in exogenous variable(s), while
+    fixed.x = TRUE").
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(df).__name__}")
@@ -98,12 +126,17 @@ def from_data(df: pd.DataFrame, ov_names, group: str | None = None, missing: str
         labels = tuple(uniques)
     fiml = missing in ("fiml", "ml")
     allmiss = np.isnan(X).all(axis=1)
-    incomplete = allmiss if fiml else np.isnan(X).any(axis=1)
+    xcols = [ov_names.index(v) for v in x_names]
+    xmiss = np.isnan(X[:, xcols]).any(axis=1) if (fiml and xcols) else np.zeros(len(X), bool)
+    incomplete = (allmiss | xmiss) if fiml else np.isnan(X).any(axis=1)
     dropped_rows = []
     for i in np.flatnonzero(incomplete | gmiss) if (incomplete.any() or gmiss.any()) else ():
         miss = [ov_names[j] for j in np.flatnonzero(np.isnan(X[i]))]
         if gmiss[i]:
             reason = f"missing group ({group})"
+        elif fiml and xmiss[i] and not allmiss[i]:
+            reason = ("missing fixed.x covariate(s) " + ", ".join(v for v in miss if v in x_names)
+                      + ": FIML conditions on the covariates (held fixed)")
         elif fiml:
             reason = "all model variables missing: the row carries no information for FIML"
         else:

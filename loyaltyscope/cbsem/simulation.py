@@ -12,6 +12,8 @@ R equivalent: ``lavaan::simulateData(model, sample.nobs = n, seed = seed)``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -42,6 +44,18 @@ def population_moments(model: str) -> tuple[pd.DataFrame, pd.Series]:
     return pd.DataFrame(Sigma, index=names, columns=names), pd.Series(mu, index=names)
 
 
+def _warn_without_values(model: str) -> None:
+    """Warn when the model states no population value at all (a fitted model's syntax passed as
+    is): every unstated loading and regression is 0, so the data are nearly uncorrelated noise."""
+    formulas = parse_model(model)
+    structural = [f for f in formulas if f.op in ("=~", "~", "~~")]
+    if structural and not any(f.modifier.fixed is not None for f in structural):
+        warnings.warn("the population model states no values (write them as fixed modifiers, e.g. "
+                      "`f =~ 0.8*x1 + 0.7*x2`): lavaan's simulateData defaults apply — the first loading "
+                      "of each factor 1, every other loading, regression and covariance 0 — so most "
+                      "simulated variables are uncorrelated noise", UserWarning, stacklevel=3)
+
+
 def simulate(model: str, n: int, seed: int | None = None, ordinal_levels: int | dict | None = None,
              thresholds: dict | None = None) -> pd.DataFrame:
     """Draw ``n`` rows from a population model.
@@ -61,6 +75,7 @@ def simulate(model: str, n: int, seed: int | None = None, ordinal_levels: int | 
     """
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
+    _warn_without_values(model)
     Sigma, mu = population_moments(model)
     rng = np.random.default_rng(seed)
     X = rng.multivariate_normal(mu.to_numpy(), Sigma.to_numpy(), size=int(n), method="cholesky")

@@ -99,6 +99,8 @@ def start_values(table: pd.DataFrame, ov_names, lv_names, covs, means, strategy:
                         start[r] = max(S[j, j] - common, 0.05 * S[j, j])
             elif o == "~1":
                 start[r] = ybar[ov_pos[lhs[r]]] if lhs[r] in ov_pos else 0.0
+            elif o == "<~":
+                start[r] = 1.0          # composite weight: 0 would start on a saddle (f = 0)
             elif o == "~~" and strategy != "simple" and lhs[r] in std_load and rhs[r] in std_load:
                 a, b = std_load[lhs[r]], std_load[rhs[r]]
                 ratios = [S[i, j] / (a[i] * b[j]) for i in a for j in b if i != j and abs(a[i] * b[j]) > 1e-6]

@@ -29,7 +29,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Formula", "Modifier", "ModelSyntaxError", "parse_model", "OPERATORS"]
+import numpy as np
+
+from loyaltyscope.cbsem.expressions import Expression, ExpressionError
+
+__all__ = ["Formula", "Modifier", "ModelSyntaxError", "parse_model", "OPERATORS", "LARGEST_MODIFIER"]
+
+# A fixed or start value beyond this magnitude is refused: loadings enter Sigma squared and
+# multiplied by variances, so 1e308*x overflows and even 1e20*x leaves no precision to estimate
+# the other parameters (rescale the data instead).
+LARGEST_MODIFIER = 1e15
 
 # longest first so that "=~" is found before "~", "~~" before "~"
 OPERATORS = ("=~", "~~", ":=", "==", "<~", "~*~", "~", "<", ">", "|")
@@ -76,6 +85,7 @@ class Formula:
     modifier: Modifier = field(default_factory=Modifier)
     line: int = 0
     expression: str = ""  # for ":=", "==", "<", ">": the right-hand expression text
+    text: str = ""        # the source line, for messages that name it
 
 
 def _strip_comment(line: str) -> str:
@@ -153,6 +163,17 @@ def _number(tok: str) -> float | None:
     return None
 
 
+def _checked_number(tok: str, err, where: str) -> float | None:
+    """A modifier's number, refused (naming the token) when it is not finite or too large."""
+    value = _number(tok)
+    if value is not None and not abs(value) <= LARGEST_MODIFIER:
+        shown = tok.strip() if len(tok.strip()) <= 40 else tok.strip()[:37] + "..."
+        what = "overflows to infinity" if not np.isfinite(value) else f"is larger than {LARGEST_MODIFIER:g}"
+        err(f"the {where} {shown} {what}: a model parameter cannot take such a value "
+            f"(|value| <= {LARGEST_MODIFIER:g}; rescale the data instead)", tok.strip())
+    return value
+
+
 def _parse_modifier(mods: list[str], err) -> Modifier:
     fixed = label = start = None
     for m in mods:
@@ -164,7 +185,7 @@ def _parse_modifier(mods: list[str], err) -> Modifier:
             kind, arg = fm.group(1), fm.group(2)
             vals = _parse_value_list(arg, err)
             if kind == "start":
-                nums = [_number(v) for v in vals]
+                nums = [_checked_number(v, err, "start value") for v in vals]
                 if any(v is None for v in nums):
                     err(f"start() expects numbers, got {arg!r}", m)
                 start = tuple(nums)
@@ -184,7 +205,7 @@ def _parse_modifier(mods: list[str], err) -> Modifier:
                 labs.append(None)
                 kinds.add("fixed")
             elif _number(v) is not None:
-                nums.append(_number(v))
+                nums.append(_checked_number(v, err, "fixed value"))
                 labs.append(None)
                 kinds.add("fixed")
             elif _IDENT_RE.match(v):
@@ -208,8 +229,8 @@ def parse_model(text: str, *, formative: bool = False) -> list[Formula]:
     Parameters
     ----------
     text : the model, as for ``lavaan::sem(model = ...)``.
-    formative : accept ``<~`` (formative / Mode B composite), as the PLS-SEM room does;
-        the CB-SEM estimator does not.
+    formative : kept for the PLS-SEM room's calls; ``<~`` (formative / composite) is parsed
+        either way (CB-SEM fits composites with lavaan 0.6's semantics).
 
     Raises
     ------
@@ -231,8 +252,6 @@ def parse_model(text: str, *, formative: bool = False) -> list[Formula]:
             err("expected an operator (=~, ~, ~~, :=, ==, <, >, |)", stmt)
         op = m.group(1)
         lhs_txt, rhs_txt = stmt[: m.start()].strip(), stmt[m.end():].strip()
-        if op == "<~" and not formative:
-            err("formative indicators (<~) are not supported", "<~")
         if op == "~*~":
             err("scaling factors (~*~) are not supported", "~*~")
         if not lhs_txt:
@@ -244,7 +263,13 @@ def parse_model(text: str, *, formative: bool = False) -> list[Formula]:
         if op in (":=", "==", "<", ">"):
             if op == ":=" and not _IDENT_RE.match(lhs_txt):
                 err(f"a defined parameter needs a name on the left of ':=', got {lhs_txt!r}", lhs_txt)
-            formulas.append(Formula(lhs_txt, op, rhs_txt.replace(" ", ""), Modifier(), lineno, rhs_txt))
+            for side in ([rhs_txt] if op == ":=" else [lhs_txt, rhs_txt]):
+                try:
+                    Expression.parse(side.replace(" ", ""))
+                except ExpressionError as exc:
+                    err(str(exc), exc.token or side)
+            formulas.append(Formula(lhs_txt, op, rhs_txt.replace(" ", ""), Modifier(), lineno, rhs_txt,
+                                    raw.strip()))
             continue
 
         lhs_names = [x.strip() for x in lhs_txt.split("+")]
@@ -271,9 +296,9 @@ def parse_model(text: str, *, formative: bool = False) -> list[Formula]:
                 err(f"expected a variable name, got {var!r}", var)
             for lhs in lhs_names:
                 if var == "1":
-                    formulas.append(Formula(lhs, "~1", "", mod, lineno))
+                    formulas.append(Formula(lhs, "~1", "", mod, lineno, text=raw.strip()))
                 else:
-                    formulas.append(Formula(lhs, op, var, mod, lineno))
+                    formulas.append(Formula(lhs, op, var, mod, lineno, text=raw.strip()))
     if not formulas:
         raise ModelSyntaxError("the model is empty", 1, 1)
     return formulas

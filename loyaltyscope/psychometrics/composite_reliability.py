@@ -79,6 +79,8 @@ def reliability(model: str, data: pd.DataFrame) -> ReliabilityResult:
     R equivalent: ``semTools::compRelSEM(cfa(model, data))``, ``semTools::AVE(fit)``,
     ``psych::alpha(data[items])``.
     """
+    from loyaltyscope.cbsem.data_input import as_data_frame
+    data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
     first, items = first_order_constructs(model, data, "reliability")
     mf = measurement_fit(model, data, first, items)
     rows = {}

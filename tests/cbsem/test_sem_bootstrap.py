@@ -20,7 +20,10 @@ from scipy import stats
 
 import loyaltyscope as ls
 from loyaltyscope.cbsem import bootstrap as bt
-from reference import load_case, load_data, match_params, tol
+from loyaltyscope.cbsem.estimators import batched_ml
+from reference import REF, load_case, load_data, match_params, tol
+
+EXTRA = REF / "extra"
 
 
 def _extra(name):
@@ -127,7 +130,7 @@ def test_bollen_stine_data_have_the_implied_moments(pd_case, monkeypatch):
     monkeypatch.setattr(bt, "run_resamples", spy)
     fit = ls.sem(case["model"], data, bollen_stine=True, bootstrap=30, seed=1)
     Z = seen["setup"].data["bollen_stine"][0]
-    np.testing.assert_allclose(np.cov(Z, rowvar=False, ddof=0), fit.implied_covs[0], atol=1e-9)
+    np.testing.assert_allclose(np.cov(Z, rowvar=False, ddof=0), fit.implied[fit.group_labels[0]].to_numpy(), atol=1e-9)
     np.testing.assert_allclose(Z.mean(axis=0), 0, atol=1e-12)          # no mean structure: centred
     model = case["model"] + "\ny1 ~ 1"                                   # with a mean structure
     fit = ls.sem(model, data, bollen_stine=True, bootstrap=30, seed=1)
@@ -368,7 +371,7 @@ def test_batched_derivatives_equal_the_engine(which, pd_case, monkeypatch):
     means = [np.repeat(m[None], 3, 0) for m in P.means]
     consts = [np.linalg.slogdet(S)[1] + S.shape[1] for S in covs]
     w = np.asarray(P.nobs, float) / sum(P.nobs)
-    F, g, H, I2 = bt.batch_hessian(P, bt._batch_values(P, base, th), covs, means, consts, w)
+    F, g, H, I2 = batched_ml.batch_hessian(P, batched_ml._batch_values(P, base, th), covs, means, consts, w)
     for b in range(3):
         F1, g1, H1 = ml_hessian(P, th[b])
         _, _, info = ml_gradient_information(P, th[b])
@@ -382,11 +385,12 @@ def test_batched_newton_agrees_with_the_full_optimiser(pd_case, monkeypatch):
     case, data = pd_case
     fast = ls.sem(case["model"], data, se="bootstrap", bootstrap=100, seed=8, workers=1).extra["bootstrap"]
 
-    def nothing_converges(setup, base, covs, means, nobs):
+    def nothing_converges(problem, theta_hat, base, covs, means, nobs):
         n = base.shape[0]
-        return np.zeros((n, setup.problem.ntheta)), np.zeros(n), np.zeros(n, bool)
+        return np.zeros((n, problem.ntheta)), np.zeros(n), np.zeros(n, bool)
 
-    monkeypatch.setattr(bt, "_newton_batch", nothing_converges)
+    from loyaltyscope.cbsem import bootstrap_resampling
+    monkeypatch.setattr(bootstrap_resampling, "newton_batch", nothing_converges)
     slow = ls.sem(case["model"], data, se="bootstrap", bootstrap=100, seed=8, workers=1).extra["bootstrap"]
     assert list(fast.status) == list(slow.status)
     # both stop at max |dF/dtheta| < 1e-6; the estimates agree far inside Monte-Carlo error

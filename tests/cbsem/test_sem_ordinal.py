@@ -14,8 +14,8 @@ from scipy.stats import multivariate_normal
 
 import loyaltyscope as ls
 from loyaltyscope.cbsem import DataError
-from loyaltyscope.cbsem.ordinal import bvn_cdf, ordinal_sample_stats
-from reference import case_names, compare_sem, load_case, load_data, sem_kwargs
+from loyaltyscope.cbsem.ordinal_samplestats import bvn_cdf, ordinal_sample_stats
+from reference import REF, case_names, compare_sem, load_case, load_data, sem_kwargs
 
 AC = ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]
 MODEL = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
@@ -72,7 +72,7 @@ def test_thresholds_are_bar_rows(ref_fit):
     assert "Thresholds:" in fit.summary()
     # sample statistics: thresholds per group and the polychoric matrix
     assert list(fit.extra["thresholds"][""].index[:2]) == ["A1|t1", "A1|t2"]
-    assert np.allclose(np.diag(fit.sample_covs[0]), 1.0)
+    assert np.allclose(np.diag(fit.sample_cov[""].to_numpy()), 1.0)
 
 
 def test_empty_category_in_one_group_names_group_and_variable(bfi):

@@ -23,7 +23,7 @@ def _simulate(cov, n=400, seed=1, names=None):
     ("f =~ x1 + x2 + x3\ng x4 + x5", 2, 1, "expected an operator"),
     ("f =~ x1 + x2 +\n", 1, 15, "expected a term after '+'"),
     ("f =~ x1 + 2a*x2 + x3", 1, 11, "modifier"),
-    ("f =~ x1 + x2\nf <~ x3", 2, 3, "formative"),
+    ("f =~ x1 + x2\nf ~*~ x3", 2, 3, "scaling factors"),
     ("f =~ x1 + x2 + x3\n\n  y ~ 1 + f + $", 3, 15, "expected a variable name"),
 ])
 def test_syntax_errors_name_line_and_column(model, line, col, fragment):

@@ -44,7 +44,7 @@ def standardize_rows(lhs, op, rhs, group, est, implied_sd: dict, lv_names, kind:
             g, o, a, b, e = group[i], op[i], lhs[i], rhs[i], est[i]
             if o == "=~":
                 out[i] = e * s(g, a) / s(g, b)
-            elif o == "~":
+            elif o in ("~", "<~"):
                 out[i] = e * s(g, b) / s(g, a)
             elif o in ("~1", "|"):
                 out[i] = e / s(g, a)

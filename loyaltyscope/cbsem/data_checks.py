@@ -1,0 +1,166 @@
+"""Checks of the data handed to :func:`loyaltyscope.sem`, before any moment is computed.
+
+Refused with a :class:`~loyaltyscope.cbsem.samplestats.DataError` that names the column
+(and rows) and says what was expected, all problems at once:
+
+- duplicated column names among the model variables or the group column (which of the
+  columns would be analysed is ambiguous);
+- infinite values (``inf``) in model variables;
+- extreme magnitudes: a value with ``|x| > MAX_MAGNITUDE`` (its square, in the covariance,
+  overflows or swamps every other column: one cell of 1e300 made the eigen-decomposition
+  fail), or a column whose spread is below ``MIN_SPREAD`` without being constant (a column
+  scaled by 1e-300: its variance underflows to 0) — rescale such a column;
+- a constant column (zero variance; under FIML the EM algorithm would divide by it);
+- too few complete rows: listwise deletion (or, under FIML, the rows with any observed
+  value) leaves fewer rows than observed variables + 1 in a group (the sample covariance
+  matrix is then singular by construction).
+
+The same limits apply to moments given directly (``sample_cov``, :func:`check_moments`):
+finite entries, variances positive and within [MIN_SPREAD^2, MAX_MAGNITUDE^2].
+
+Returned as warnings (the fit goes on), as lavaan does: observed variances that differ by a
+factor above 1000 (lavaan: "some observed variances are (at least) a factor 1000 times larger
+than others; use varTable(fit) to investigate").
+
+Written by hand: pandas and numpy do not check these; the limits are those of IEEE doubles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from loyaltyscope.cbsem.samplestats import DataError
+
+__all__ = ["check_data", "check_moments", "MAX_MAGNITUDE", "MIN_SPREAD"]
+
+MAX_MAGNITUDE = 1e50    # fourth powers (robust SEs) up to 1e200 stay finite
+MIN_SPREAD = 1e-50     # fourth powers down to 1e-200 stay normal doubles
+
+
+def _duplicates(df: pd.DataFrame, wanted) -> list[str]:
+    cols = [str(c) for c in df.columns]
+    out = []
+    for name in dict.fromkeys(wanted):
+        where = [i for i, c in enumerate(cols) if c == str(name)]
+        if len(where) > 1:
+            out.append(f"column name {name!r} appears {len(where)} times (positions "
+                       f"{', '.join(str(i + 1) for i in where)}); give each column a unique name")
+    return out
+
+
+def _column_problems(name, x: np.ndarray, index) -> list[str]:
+    out = []
+    bad = np.flatnonzero(np.isinf(x))
+    if bad.size:
+        ex = ", ".join(f"row {index[i]!r}: {x[i]}" for i in bad[:3])
+        out.append(f"column {name!r} has {bad.size} infinite value(s) ({ex}); expected finite numbers or missing")
+    fin = x[np.isfinite(x)]
+    if not fin.size:
+        return out
+    big = np.flatnonzero(np.isfinite(x) & (np.abs(x) > MAX_MAGNITUDE))
+    if big.size:
+        ex = ", ".join(f"row {index[i]!r}: {x[i]:.6g}" for i in big[:3])
+        out.append(f"column {name!r} has {big.size} value(s) of extreme magnitude ({ex}); values beyond "
+                   f"{MAX_MAGNITUDE:g} overflow when squared in the covariance matrix: rescale the column "
+                   "or correct the value(s)")
+        return out
+    spread = float(fin.max() - fin.min())
+    if spread == 0:
+        out.append(f"column {name!r} has zero variance (constant value {fin[0]:.6g} in its {fin.size} observed "
+                   "row(s)); it cannot be analysed")
+        return out
+    if 0 < spread < MIN_SPREAD * max(1.0, float(np.abs(fin).max())) or 0 < np.abs(fin).max() < MIN_SPREAD:
+        out.append(f"column {name!r} varies only by {spread:.3g} (values of magnitude "
+                   f"{np.abs(fin).max():.3g}); its variance underflows to zero: rescale the column "
+                   f"(e.g. multiply by {10 ** -np.floor(np.log10(max(spread, 1e-300))):.0e})")
+    return out
+
+
+def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwise") -> list[str]:
+    """Raise :class:`DataError` for data that cannot give a meaningful covariance matrix
+    (see the module docstring); return warnings for data that can but are badly scaled."""
+    if not isinstance(data, pd.DataFrame):
+        return []
+    problems = _duplicates(data, list(ov_names) + ([group] if group is not None else []))
+    if problems:
+        raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
+    X = {}
+    for v in ov_names:
+        s = data[v]
+        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+            s = pd.to_numeric(s, errors="coerce")    # the non-numeric cells are reported later
+        with np.errstate(all="ignore"):
+            X[v] = s.to_numpy(dtype=float, na_value=np.nan)
+        problems += _column_problems(v, X[v], data.index)
+    if problems:
+        raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
+    p = len(ov_names)
+    groups = [("", np.ones(len(data), bool))] if group is None else [
+        (g, (data[group] == g).to_numpy()) for g in pd.unique(data[group].dropna())]
+    for label, sel in groups if group is not None else ():
+        for v in ov_names:
+            x = X[v][sel & np.isfinite(X[v])]
+            if x.size > 1 and x.min() == x.max():
+                problems.append(f"column {v!r} has zero variance in group {label!r} (constant value {x[0]:.6g}); "
+                                "it cannot be analysed")
+    listwise = str(missing).lower() == "listwise"
+    if p:
+        seen = np.array([np.isfinite(X[v]) for v in ov_names])
+        rows = seen.all(axis=0) if listwise else seen.any(axis=0)
+        for label, sel in groups:
+            n = int((rows & sel).sum())
+            if n < p + 1:
+                gname = f" in group {label!r}" if group is not None else ""
+                problems.append(
+                    f"only {n} complete row(s){gname} of {int(sel.sum())} after listwise deletion for {p} observed "
+                    f"variables; a covariance matrix of {p} variables needs at least {p + 1} complete rows (use "
+                    "missing='fiml' to keep incomplete rows)" if listwise else
+                    f"only {n} row(s) with observed values{gname} for {p} observed variables; the saturated (EM) "
+                    f"covariance matrix of {p} variables needs at least {p + 1} rows")
+    if problems:
+        raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
+    with np.errstate(all="ignore"):
+        var = {v: float(np.nanvar(X[v])) for v in ov_names if np.isfinite(X[v]).sum() > 1}
+    pos = {v: s for v, s in var.items() if s > 0}
+    if len(pos) > 1 and max(pos.values()) > 1000 * min(pos.values()):
+        hi, lo = max(pos, key=pos.get), min(pos, key=pos.get)
+        return [f"some observed variances are (at least) a factor 1000 times larger than others "
+                f"({hi}: {pos[hi]:.4g}, {lo}: {pos[lo]:.4g}); estimation may be unstable: consider rescaling"]
+    return []
+
+
+def check_moments(sample_cov, ov_names) -> None:
+    """Raise :class:`DataError` when a given covariance matrix has non-finite entries or
+    variances that are not positive or of extreme magnitude (naming the variables); shapes
+    and names are checked by :func:`loyaltyscope.cbsem.samplestats.from_moments`."""
+    covs = sample_cov if isinstance(sample_cov, (list, tuple)) else [sample_cov]
+    problems = []
+    for g, S in enumerate(covs):
+        names = list(ov_names)
+        if isinstance(S, pd.DataFrame):
+            if not all(v in S.columns and v in S.index for v in names) or S.columns.duplicated().any():
+                continue
+            S = S.loc[names, names]
+        try:
+            M = np.asarray(S, dtype=float)
+        except (TypeError, ValueError):
+            problems.append(f"sample_cov (group {g + 1}) is not a numeric matrix")
+            continue
+        if M.ndim != 2 or M.shape != (len(names), len(names)):
+            continue
+        gname = f" (group {g + 1})" if len(covs) > 1 else ""
+        bad = [names[i] for i in range(len(names)) if not np.isfinite(M[i]).all()]
+        if bad:
+            problems.append(f"sample_cov{gname} has non-finite entries in the rows of {', '.join(bad)}; "
+                            "expected finite numbers")
+            continue
+        var = np.diag(M)
+        for i, v in enumerate(names):
+            if not var[i] > 0:
+                problems.append(f"sample_cov{gname}: the variance of {v!r} is {var[i]:.6g}; expected a positive number")
+            elif not MIN_SPREAD ** 2 <= var[i] <= MAX_MAGNITUDE ** 2:
+                problems.append(f"sample_cov{gname}: the variance of {v!r} is {var[i]:.3g}, an extreme magnitude "
+                                f"(expected between {MIN_SPREAD ** 2:g} and {MAX_MAGNITUDE ** 2:g}): rescale the variable")
+    if problems:
+        raise DataError("cannot use sample_cov:\n  - " + "\n  - ".join(problems))

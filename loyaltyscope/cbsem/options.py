@@ -1,0 +1,186 @@
+"""The options of one SEM fit, resolved once (lavaan's ``lavOptions()`` / ``lav_options_set``).
+
+:func:`resolve_options` turns the arguments of :func:`loyaltyscope.sem` into one frozen
+:class:`SemOptions`: defaults filled in the way lavaan 0.6-14 fills them, every combination
+that lavaan refuses (or that loyaltyscope does not implement yet) rejected here, with a
+message naming the option, the value and what is expected. Every later stage (data, table,
+sample statistics, estimator, standard errors, test, bootstrap) reads this object and nothing
+else.
+
+Defaults (lavaan 0.6-14, ``sem()``/``cfa()``):
+
+- ``estimator="default"``: ``"ML"``; with ``ordered=`` items ``"WLSMV"`` (DWLS estimates,
+  ``se = "robust.sem"``, ``test = "scaled.shifted"``). An explicit ``"ML"``, ``"MLR"`` or
+  ``"MLM"`` together with ``ordered=`` is an error (lavaan's categorical data imply the
+  (D)WLS family; loyaltyscope has no categorical ML). ``"WLSMV"``/``"DWLS"`` need ``ordered=``
+  (continuous WLSMV is not implemented).
+- ``se``: ``"standard"`` (expected information; FIML with ML: observed information), robust
+  sandwich for MLR/MLM/WLSMV, ``"bootstrap"`` or ``"none"``.
+- ``test``: ``"standard"`` for ML/DWLS; ``"satorra.bentler"`` for MLM;
+  ``"yuan.bentler.mplus"`` for MLR; ``"scaled.shifted"`` for WLSMV.
+- ``missing="listwise"``; ``"fiml"`` (alias ``"ml"``) for ML/MLR with raw data.
+- ``meanstructure``: ``None`` = decide from the data (groups, ``~ 1`` rows, FIML, ordinal items).
+
+R equivalent: ``lavaan::lavOptions()``; ``fit@Options``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SemOptions", "resolve_options", "ESTIMATORS", "CI_KINDS"]
+
+ESTIMATORS = ("ML", "MLR", "MLM", "WLSMV", "DWLS")
+CI_KINDS = ("perc", "bca", "bca.simple", "norm", "basic")
+_TESTS = {"ML": "standard", "MLR": "yuan.bentler.mplus", "MLM": "satorra.bentler",
+          "WLSMV": "scaled.shifted", "DWLS": "standard"}
+
+
+@dataclass(frozen=True)
+class SemOptions:
+    """Every option of one fit, resolved (see the module docstring for the defaults)."""
+
+    estimator: str = "ML"
+    se: str = "standard"
+    test: str = "standard"
+    missing: str = "listwise"
+    ordered: tuple[str, ...] = ()
+    parameterization: str = "delta"
+    group: str | None = None
+    group_equal: tuple[str, ...] = ()
+    group_partial: tuple[str, ...] = ()
+    std_lv: bool = False
+    meanstructure: bool | None = None
+    fixed_x: bool = True
+    max_iter: int = 500
+    bootstrap: int = 1000
+    seed: int | None = None
+    boot_ci: str = "perc"
+    level: float = 0.95
+    bollen_stine: bool = False
+    workers: int | None = None
+    progress: bool | None = None
+    rotation: str | None = None          # ESEM: the rotation of the EFA blocks (set by cbsem/esem.py)
+    efa_blocks: tuple = ()               # ESEM: ((block name, (factors, ...)), ...)
+
+    @property
+    def categorical(self) -> bool:
+        return bool(self.ordered)
+
+    @property
+    def fiml(self) -> bool:
+        return self.missing == "fiml"
+
+    @property
+    def robust(self) -> bool:
+        """A robust (sandwich) covariance and a scaled test."""
+        return self.estimator in ("MLR", "MLM", "WLSMV")
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _names(value, what: str) -> tuple[str, ...]:
+    if value is None or value is False:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    try:
+        return tuple(str(v) for v in value)
+    except TypeError:
+        raise ValueError(f"{what}={value!r}: expected a name or a list of names") from None
+
+
+def _positive_int(value, name, expected, problems, fallback):
+    try:
+        out = int(value)
+        if out >= 1 and out == value:
+            return out
+    except (TypeError, ValueError):
+        pass
+    problems.append(f"{name}={value!r}: expected {expected}")
+    return fallback
+
+
+def resolve_options(*, estimator=None, se="standard", missing="listwise", ordered=None, group=None,
+                    group_equal=None, group_partial=None, std_lv=False, meanstructure=None, fixed_x=True,
+                    max_iter=500, bootstrap=1000, seed=None, boot_ci="perc", bollen_stine=False,
+                    workers=None, progress=None, data_columns=None, raw_data: bool = True) -> SemOptions:
+    """Fill lavaan's defaults and check every combination; all problems are collected and
+    raised together (``ValueError``; ``NotImplementedError`` for what is not implemented yet).
+
+    ``data_columns``: the columns of the data (resolves ``ordered=True`` = all of them);
+    ``raw_data``: False when the fit is from moments (``sample_cov=``).
+    """
+    problems, missing_features = [], []
+    est_in = "DEFAULT" if estimator is None else str(estimator).upper()
+    if ordered is True:
+        ordered = list(data_columns or ())
+    ordered = _names(ordered, "ordered")
+    if est_in == "DEFAULT":
+        est = "WLSMV" if ordered else "ML"
+    elif est_in not in ESTIMATORS:
+        problems.append(f"estimator={estimator!r} is not known; expected ML, MLR, MLM, WLSMV or DWLS")
+        est = "ML"
+    else:
+        est = est_in
+    if ordered and est in ("ML", "MLR", "MLM") and est_in != "DEFAULT":
+        problems.append(f"estimator={estimator!r} cannot be used with ordered= (ordinal items imply the "
+                        "WLSMV family, as in lavaan); use estimator='WLSMV' (the default) or 'DWLS', or "
+                        "leave ordered= out to treat the items as continuous")
+    if est in ("WLSMV", "DWLS") and not ordered:
+        problems.append(f"estimator={estimator!r} is for ordinal items: give ordered=[...] as well "
+                        "(continuous WLSMV is not implemented)")
+    miss = str(missing).lower()
+    if miss == "ml":
+        miss = "fiml"
+    if miss not in ("listwise", "fiml"):
+        problems.append(f"missing={missing!r} is not known; expected 'listwise' or 'fiml'")
+        miss = "listwise"
+    if est == "MLM" and miss != "listwise":
+        problems.append("estimator='MLM' (Satorra-Bentler) needs complete data; use missing='listwise' "
+                        "or estimator='MLR' with missing='fiml'")
+    se_ok = ("standard", "bootstrap", "none") + (("robust", "robust.sem") if ordered else ())
+    if se not in se_ok:
+        problems.append(f"se={se!r} is not known; expected one of {', '.join(map(repr, se_ok))}")
+    if not raw_data:
+        if se == "bootstrap" or bollen_stine:
+            problems.append("se='bootstrap' (and the Bollen-Stine test) resample rows of the data: "
+                            "give data=, not sample_cov=")
+        if miss == "fiml":
+            problems.append("missing='fiml' needs the raw data, not sample_cov=")
+        if ordered:
+            problems.append("ordered= (ordinal items) needs the raw data (data=), not sample_cov=")
+    if ordered:
+        if miss != "listwise":
+            missing_features.append("ordered= (ordinal items) supports missing='listwise' only")
+        if se == "bootstrap" or bollen_stine:
+            missing_features.append("se='bootstrap' and bollen_stine=True are not available with ordered= "
+                                    "(ordinal items) yet")
+    if boot_ci not in CI_KINDS:
+        problems.append(f"boot_ci={boot_ci!r} is not known; expected one of {CI_KINDS}")
+    max_iter = _positive_int(max_iter, "max_iter", "a positive integer", problems, 500)
+    try:
+        bootstrap = int(bootstrap)
+    except (TypeError, ValueError):
+        problems.append(f"bootstrap={bootstrap!r}: expected a whole number of resamples")
+        bootstrap = 0
+    if (se == "bootstrap" or bollen_stine) and bootstrap < 2:
+        problems.append(f"bootstrap={bootstrap}: at least 2 resamples are needed")
+    if workers is not None:
+        workers = _positive_int(workers, "workers", "a positive integer (or None = all cores)", problems, None)
+    if problems:
+        raise ValueError("invalid options:\n  - " + "\n  - ".join(problems) if len(problems) > 1
+                         else problems[0])
+    if missing_features:
+        raise NotImplementedError("; ".join(missing_features))
+    test = _TESTS[est]
+    if est == "MLR" and miss == "fiml":
+        test = "yuan.bentler.mplus"
+    return SemOptions(estimator=est, se=se, test=test, missing=miss, ordered=ordered, group=group,
+                      group_equal=_names(group_equal, "group_equal"),
+                      group_partial=_names(group_partial, "group_partial"), std_lv=bool(std_lv),
+                      meanstructure=None if meanstructure is None else bool(meanstructure),
+                      fixed_x=bool(fixed_x), max_iter=max_iter, bootstrap=bootstrap, seed=seed,
+                      boot_ci=str(boot_ci), bollen_stine=bool(bollen_stine), workers=workers,
+                      progress=progress)
