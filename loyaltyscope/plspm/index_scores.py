@@ -35,7 +35,7 @@ from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.plspm.effects import total_effects
 from loyaltyscope.plspm.errors import PLSError
 
-__all__ = ["IndexResult", "IPMAResult", "construct_index", "importance_performance", "rescaled_weights",
+__all__ = ["IndexResult", "IPMAResult", "construct_index", "ipma_from_fit", "rescaled_weights",
            "INDEX_WEIGHTS"]
 
 INDEX_WEIGHTS = ("unstandardized", "standardized")
@@ -170,7 +170,7 @@ def _ols_paths(scores: np.ndarray, D: np.ndarray) -> np.ndarray:
     return beta
 
 
-def importance_performance(fit, target: str, scale_min=None, scale_max=None,
+def ipma_from_fit(fit, target: str, scale_min=None, scale_max=None,
                            weights: str = "unstandardized") -> IPMAResult:
     """IPMA of ``target`` (``PLSResult.ipma``)."""
     spec = fit.spec

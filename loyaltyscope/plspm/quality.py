@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["block_loadings", "alpha_std", "composite_reliability", "rho_a", "htmt_matrix", "outer_vif",
+__all__ = ["block_loadings", "alpha_std", "rho_c_and_ave", "rho_a", "htmt_matrix", "outer_vif",
            "inner_vif", "f_squared", "fornell_larcker_matrix"]
 
 
@@ -49,7 +49,7 @@ def alpha_std(S: np.ndarray, block: np.ndarray, m: int) -> np.ndarray:
     return out
 
 
-def composite_reliability(lam: np.ndarray, block: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+def rho_c_and_ave(lam: np.ndarray, block: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     """``rho_C`` and AVE per construct from the block loadings ``lam`` (p,)."""
     rc, ave = np.full(m, np.nan), np.full(m, np.nan)
     for j in range(m):

@@ -92,8 +92,8 @@ class PLSResult(ResultProtocol):
     def ipma(self, target: str, scale_min: float | None = None, scale_max: float | None = None,
              weights: str = "unstandardized"):
         """Importance–performance map for ``target``; see :mod:`loyaltyscope.plspm.index_scores`."""
-        from loyaltyscope.plspm.index_scores import importance_performance
-        return importance_performance(self, target, scale_min, scale_max, weights)
+        from loyaltyscope.plspm.index_scores import ipma_from_fit
+        return ipma_from_fit(self, target, scale_min, scale_max, weights)
 
     def predict(self, k: int = 10, repeats: int = 10, seed: int | None = None, technique: str = "DA"):
         """PLSpredict (Shmueli et al. 2016); see :mod:`loyaltyscope.plspm.prediction`."""

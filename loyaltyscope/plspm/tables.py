@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from loyaltyscope.plspm.estimates import StackEstimates, adjusted_r2
-from loyaltyscope.plspm.quality import (alpha_std, composite_reliability, f_squared, fornell_larcker_matrix,
+from loyaltyscope.plspm.quality import (alpha_std, rho_c_and_ave, f_squared, fornell_larcker_matrix,
                                         inner_vif, outer_vif)
 from loyaltyscope.plspm.resampling import BootstrapDraws, interval
 from loyaltyscope.plspm.specification import PLSSpec
@@ -111,7 +111,7 @@ def build_tables(spec: PLSSpec, S: np.ndarray, est: StackEstimates, n: int, boot
     """Every table of a fit from the expanded correlation matrix ``S`` and the point estimates."""
     C, items, block, m = spec.constructs, spec.items, spec.item_block, len(spec.constructs)
     lam = est.loadings[0]
-    rc, ave = composite_reliability(lam, block, m)
+    rc, ave = rho_c_and_ave(lam, block, m)
     sizes = np.bincount(block, minlength=m)
     reflective = np.array([spec.modes[c] == "A" for c in C])
     rel = pd.DataFrame({"alpha": alpha_std(S, block, m), "rho_A": est.rho_a[0], "rho_C": rc, "AVE": ave},

@@ -64,11 +64,8 @@ def _lavaan_classes(rows):
     return {frozenset(c) for c in classes.values()}
 
 
-# Known difference found by these tests: with fixed_x=False lavaan frees the covariances among
-# the exogenous observed variables (x1 ~~ x2, ...); build_partable leaves them out, so
-# ls.sem(..., fixed_x=False) fits uncorrelated covariates (HS path model: chisq 114.3 on 5 df,
-# lavaan 3.018 on 2 df). strict: the marker must go when partable.py is fixed.
-KNOWN = {"hs_path_free_x": "fixed_x=False omits the exogenous covariances lavaan frees"}
+# Known differences from lavaan's tables (none: fixed_x=False now frees the exogenous covariances)
+KNOWN: dict = {}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN[n], strict=True))

@@ -87,3 +87,19 @@ def test_run_study_refuses_what_is_not_a_study(tmp_path):
     with pytest.raises(ls.StudyError, match="expected 0 to 100,000 resamples"):
         ls.study_from_dict({"instrument": "brand_loyalty", "data": [{"path": "x.csv"}],
                             "analyses": {"key_drivers": {"outcome": "a", "drivers": ["b"], "bootstrap": 10 ** 12}}})
+
+
+def test_export_writes_any_result(tmp_path):
+    hs = ls.load_dataset("holzinger_swineford")
+    fit = ls.sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", hs)
+    out = ls.export(fit, tmp_path / "fit.xlsx")
+    import openpyxl
+    wb = openpyxl.load_workbook(out)
+    assert {"params", "fit_measures"} <= set(wb.sheetnames)
+    ls.export(fit, tmp_path / "params.csv", table="params")
+    back = pd.read_csv(tmp_path / "params.csv")
+    assert len(back) == len(fit.params) and {"lhs", "op", "rhs", "est"} <= set(back.columns)
+    inv = ls.invariance("visual =~ x1 + x2 + x3", hs, "school")
+    ls.export(inv, tmp_path / "inv.xlsx")
+    with pytest.raises(ValueError, match="needs table="):
+        ls.export(fit, tmp_path / "fit.csv")
