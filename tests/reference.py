@@ -33,8 +33,8 @@ PLS_REF = REF / "pls"
 DATA = REF / "data"
 
 # folders that hold reference case files (*.json); each must be non-empty
-CASE_FOLDERS = ("cases", "extra", "extra_ordinal", "extra_psych", "extra_study", "analyses", "partable",
-                "pls/boot_bca", "pls/seminr_py")
+CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_ordinal", "extra_psych", "extra_study", "analyses",
+                "partable", "pls/boot_bca", "pls/seminr_py")
 
 # The documented defaults, per kind of case (the acceptance criteria of the estimation issues).
 # Meanings: ``*_rel`` relative, else absolute; "est" is relative to max(|est|, est_floor).
@@ -55,6 +55,8 @@ DEFAULT_TOLERANCES = {
     "drivers": {"r2": 1e-6, "importance": 1e-6},
     "lrt": {"chisq_rel": 0.002, "aic_rel": 1e-4, "chisq_diff_rel": 0.005, "pvalue_rel": 0.05},
     "partable": {"ustart": 1e-12},
+    "modindices": {"est_rel": 1e-3, "est_floor": 0.1, "se_rel": 0.01, "std_all": 2e-3, "chisq_rel": 0.002,
+                   "index": 0.002, "mi_rel": 2e-3, "mi": 2e-3, "epc_rel": 2e-3, "epc": 1e-3},
     "pls_bootstrap": {"interval": 2e-3, "mean": 2e-3, "sd": 2e-3, "predict": 2e-3},
 }
 # kind of the files that carry no "kind" field (several cases in one file, or raw R output)

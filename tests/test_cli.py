@@ -51,7 +51,7 @@ def test_sem_options_and_missing_codes(tmp_path, capsys):
 
     from loyaltyscope.cli import main
 
-    d = pd.read_csv(REF / "data" / "holzinger_swineford_1939.csv")
+    d = pd.read_csv(data_path("holzinger_swineford_1939.csv"))
     d.loc[[2, 40, 90], "x1"] = -99
     data = tmp_path / "hs99.csv"
     d.to_csv(data, index=False)

@@ -119,6 +119,13 @@ def _group_F(Sigma, mu, S, ybar, meanstructure, const, Sinv_out=None):
     return F
 
 
+def _group_F_and_inverse(Sigma, mu, S, ybar, meanstructure, const):
+    """(F_b, Sigma^-1), or (inf, None) when F_b is not finite (Sigma not positive definite)."""
+    holder = []
+    Fb = _group_F(Sigma, mu, S, ybar, meanstructure, const, holder)
+    return (Fb, holder[0]) if np.isfinite(Fb) and holder else (np.inf, None)
+
+
 def ml_objective(problem: MLProblem, theta: np.ndarray) -> float:
     """F(theta) = sum over blocks (groups, or missing-data patterns) of w_b F_b."""
     v = row_values(problem, theta)
@@ -172,12 +179,10 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
         if obs is not None:
             Sigma, mu = Sigma[np.ix_(obs, obs)], mu[obs]
             dS, dmu = dS[:, obs][:, :, obs], dmu[:, obs]
-        holder = []
-        Fb = _group_F(Sigma, mu, S, ybar, ms, const, holder)
-        if not np.isfinite(Fb):
+        Fb, Sinv = _group_F_and_inverse(Sigma, mu, S, ybar, ms, const)
+        if Sinv is None:
             return np.inf, None, None
         F += w * Fb
-        Sinv = holder[0]
         Sstar = S
         if ms:
             d = ybar - mu
@@ -221,12 +226,10 @@ def ml_hessian(problem: MLProblem, theta: np.ndarray):
     hess = np.zeros((q, q))
     for (g, obs, w, S, ybar, const), lay, (pos, M, plan) in zip(problem.blocks, problem.layouts, problem.row_maps):
         Sigma, mu, dS, dmu, C, B = implied_with_derivatives(lay, v, pos, plan)
-        holder = []
-        Fb = _group_F(Sigma, mu, S, ybar, ms, const, holder)
-        if not np.isfinite(Fb):
+        Fb, Sinv = _group_F_and_inverse(Sigma, mu, S, ybar, ms, const)
+        if Sinv is None:
             return np.inf, None, None
         F += w * Fb
-        Sinv = holder[0]
         kq = dS.shape[0]
         Sstar, z = S, None
         if ms:

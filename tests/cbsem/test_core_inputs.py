@@ -8,7 +8,7 @@ import pytest
 import loyaltyscope as ls
 from loyaltyscope.cbsem.data_input import apply_missing_codes, suspicious_codes
 from loyaltyscope.cbsem.partable import ModelSpecError
-from reference import REF
+from reference import data_path, REF
 
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 ITEMS = ["al1", "al2", "al3", "bl1", "bl2", "bl3"]
@@ -16,11 +16,11 @@ ITEMS = ["al1", "al2", "al3", "bl1", "bl2", "bl3"]
 
 @pytest.fixture(scope="module")
 def hs():
-    return pd.read_csv(REF / "data" / "holzinger_swineford_1939.csv")
+    return pd.read_csv(data_path("holzinger_swineford_1939.csv"))
 
 
 def test_path_gives_the_same_fit_as_the_frame(hs):
-    a = ls.sem(HS, REF / "data" / "holzinger_swineford_1939.csv")
+    a = ls.sem(HS, data_path("holzinger_swineford_1939.csv"))
     b = ls.sem(HS, hs)
     assert a.fit_measures["chisq"] == pytest.approx(b.fit_measures["chisq"], rel=1e-10)
 

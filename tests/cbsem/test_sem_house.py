@@ -14,7 +14,7 @@ import pytest
 
 import loyaltyscope as ls
 from loyaltyscope.cbsem.options import SemOptions, resolve_options
-from reference import REF
+from reference import data_path, REF
 
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 AC = ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]
@@ -155,7 +155,7 @@ def test_invariance_result_protocol_and_heywood_warning():
 
 
 def test_ordinal_heywood_and_protocol():
-    bfi = pd.read_csv(REF / "data" / "bfi.csv")
+    bfi = pd.read_csv(data_path("bfi.csv"))
     fit = ls.sem(BFI_MODEL, bfi, ordered=AC)
     assert fit.options.estimator == "WLSMV" and fit.options.test == "scaled.shifted"
     assert np.allclose(np.diag(fit.sample_cov[""].to_numpy()), 1.0)
@@ -166,7 +166,7 @@ def test_ordinal_heywood_and_protocol():
 
 # ------------------------------------------------------------------------------ threads
 def _two_waves():
-    data = pd.read_csv(REF / "data" / "political_democracy.csv")
+    data = pd.read_csv(data_path("political_democracy.csv"))
     return data.iloc[:38].reset_index(drop=True), data.iloc[37:].reset_index(drop=True)
 
 
@@ -227,7 +227,7 @@ def test_process_pools_from_three_threads_do_not_deadlock():
 
 def test_fits_and_ladders_from_threads_equal_serial_runs(hs):
     before = _blas_threads()
-    ordered = pd.read_csv(REF / "data" / "bfi.csv")
+    ordered = pd.read_csv(data_path("bfi.csv"))
     serial = [ls.sem(HS, hs).params, ls.sem(HS, hs, group="school", group_equal="loadings").params,
               ls.sem(BFI_MODEL, ordered, ordered=AC).params]
     jobs = [lambda: ls.sem(HS, hs).params,
@@ -263,7 +263,7 @@ def test_fits_leave_no_module_level_state_in_cbsem(hs):
     ls.sem(HS, hs, group="school", estimator="MLR").params
     ls.sem(HS, hs, se="bootstrap", bootstrap=10, seed=1, workers=1).params
     ls.invariance(HS, hs, "school", levels=("configural", "metric"))
-    ls.sem(BFI_MODEL, pd.read_csv(REF / "data" / "bfi.csv"), ordered=AC).fit_measures
+    ls.sem(BFI_MODEL, pd.read_csv(data_path("bfi.csv")), ordered=AC).fit_measures
     after = _module_containers()
     assert set(after) == set(before)
     for k, v in before.items():

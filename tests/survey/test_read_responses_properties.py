@@ -109,7 +109,7 @@ def _data_lines(raw: bytes) -> int | None:
 
 
 @pytest.mark.slow
-@settings(max_examples=120, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=20000, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(sorted(VALID)), data=st.data())
 def test_mutated_text_files(name, data):
     raw = VALID[name]
@@ -144,7 +144,7 @@ BINARY = _binary_files()
 
 
 @pytest.mark.slow
-@settings(max_examples=90, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=90, deadline=20000, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(fmt=st.sampled_from(["xlsx", "sav", "dta"]), data=st.data())
 def test_mutated_binary_files(fmt, data):
     raw = BINARY[fmt]
