@@ -13,3 +13,14 @@ def quiet_psychometric_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ls.PsychometricWarning)
         yield
+
+
+# Property-based tests draw the same examples on every run (CI must not turn red on a new
+# random draw; longer random explorations are run by hand with HYPOTHESIS_PROFILE=explore).
+import os  # noqa: E402
+
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
