@@ -27,6 +27,9 @@ _WORDS = {   # key: (English, Chinese)
     "all_warnings": ("Every warning of every step", "各步骤的全部警告"),
     "screening": ("Careless-responding screen", "粗心作答筛查"),
     "fit_verdict": ("Fit verdict", "拟合判断"), "cutoffs": ("Cut-offs used", "所用临界值"),
+    "rows_note": ("{read} rows read = {kept} analysed + {excluded} excluded (every excluded row is in "
+                  "exclusions.csv with its reason).",
+                  "读取 {read} 行 = 分析 {kept} 行 + 排除 {excluded} 行（每一排除行及其原因见 exclusions.csv）。"),
 }
 
 

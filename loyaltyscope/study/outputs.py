@@ -114,8 +114,7 @@ def _sections(result) -> list[Section]:
     w = words(result.spec.language)
     r = result.rows
     secs = [Section(w["data"], pd.DataFrame([r]),
-                    note=f"{r['read']} rows read = {r['kept']} analysed + {r['excluded']} excluded "
-                         "(every excluded row is in exclusions.csv with its reason).", key="data")]
+                    note=w["rows_note"].format(**r), key="data")]
     order = ["screening", "descriptives"] + [k for k in result.steps if k not in ("screening", "descriptives")]
     titles = {"descriptives": w["descriptives"], "screening": w["screening"]}
     for name in order:

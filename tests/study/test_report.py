@@ -103,3 +103,16 @@ def test_export_writes_any_result(tmp_path):
     ls.export(inv, tmp_path / "inv.xlsx")
     with pytest.raises(ValueError, match="needs table="):
         ls.export(fit, tmp_path / "fit.csv")
+
+
+def test_report_in_chinese_uses_chinese_headings_and_wording(tmp_path):
+    import yaml
+    from loyaltyscope.study.demo_data import write_demo_study
+    study = write_demo_study(tmp_path / "data", language="zh", n=120)
+    spec = yaml.safe_load(study.read_text(encoding="utf-8"))
+    spec["analyses"] = {"reliability": {}}
+    study.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    ls.run_study(study, tmp_path / "out")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'lang="zh"' in html and "数据与样本核算" in html and "信度" in html
+    assert "我对这个品牌怀有一份坚定的认同。" in html          # the item's Chinese wording
