@@ -54,7 +54,10 @@ class DuckDBEngine(SQLSteps):
     def __init__(self, source, tz: str = "UTC", threads: int | None = None):
         self.con = duckdb.connect()
         self.con.execute(f"SET TimeZone = {_literal(tz)}")
-        self.con.execute("SET enable_progress_bar = false")
+        try:
+            self.con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:   # inside Jupyter without ipywidgets DuckDB refuses to touch the setting
+            pass
         self.con.execute("SET preserve_insertion_order = false")   # results are sorted afterwards
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
