@@ -25,7 +25,7 @@ from _common import median_time, r_available, report, run_r
 
 ITEMS = ["A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5"]
 MODEL = "agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5"
-DATA = Path(__file__).resolve().parents[1] / "tests" / "reference" / "data" / "bfi.csv"
+DATA = Path(__file__).resolve().parents[1] / "loyaltyscope" / "datasets" / "data" / "bfi.csv"   # the bundled copy
 
 R_TEMPLATE = r"""
 suppressMessages(library(lavaan))
