@@ -12,6 +12,7 @@ then other CJK fonts), so reports in ``zh`` render their labels instead of empty
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 
@@ -24,8 +25,10 @@ _CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQ
               "Source Han Sans SC", "SimHei", "Microsoft YaHei"]
 
 
+@functools.lru_cache(maxsize=1)
 def _fonts() -> None:
-    """Fonts that cover Chinese first (idempotent; rcParams are read when text is drawn)."""
+    """Fonts that cover Chinese first, set once per process (rcParams are read when text is
+    drawn; scanning the font list on every figure was measurable on reports with many)."""
     import matplotlib
     from matplotlib import font_manager
     available = {f.name for f in font_manager.fontManager.ttflist}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html as _html
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,8 @@ class Section:
 
 
 MAX_HTML_ROWS = 2000
+ET.register_namespace("", "http://www.w3.org/2000/svg")       # SVG written back without ns0: prefixes
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 _SVG_DROP = {"script", "foreignObject", "iframe", "object", "embed"}
 
 
@@ -99,8 +102,6 @@ def _safe_svg(svg: str, where: str) -> str:
     """An SVG with nothing that can run: no script/foreignObject elements, no ``on*`` event
     attributes, no ``javascript:`` links (figures from matplotlib and Graphviz have none; a
     figure passed in by hand is cleaned). Parsed with defusedxml, so no entity expansion."""
-    import xml.etree.ElementTree as ET
-
     from defusedxml import ElementTree as DET
     try:
         root = DET.fromstring(svg)
@@ -115,8 +116,6 @@ def _safe_svg(svg: str, where: str) -> str:
             value = parent.attrib[attr].strip().lower()
             if name.startswith("on") or (name == "href" and value.startswith(("javascript:", "data:text/html"))):
                 del parent.attrib[attr]
-    ET.register_namespace("", "http://www.w3.org/2000/svg")
-    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     return ET.tostring(root, encoding="unicode")
 
 

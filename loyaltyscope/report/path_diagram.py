@@ -126,27 +126,35 @@ def _matplotlib_svg(latents, edges, title):
     pos = {}
     for r, ns in by_rank.items():
         for k, n in enumerate(ns):
-            pos[n] = (3.0 * r + 1.5, -2.2 * k)
+            # same-rank constructs one above the other, staggered so paths that skip a rank
+            # pass between them rather than through them
+            pos[n] = (3.2 * r, -3.0 * k - 0.9 * (r % 2))
     for lat, inds in indicators.items():
         x0, y0 = pos.get(lat, (0.0, 0.0))
-        for k, ind in enumerate(inds):
-            pos[ind] = (x0 - 1.4, y0 + 0.45 * (k - (len(inds) - 1) / 2))
+        for k, ind in enumerate(inds):          # indicators in a row under their construct (semPlot "tree")
+            pos[ind] = (x0 + 0.55 * (k - (len(inds) - 1) / 2), y0 - 1.3)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     fig, ax = new_figure((max(4, 1.2 * (max(xs) - min(xs) + 3)), max(3, 0.9 * (max(ys) - min(ys) + 2))))
     for s, d, kind, c, dashed in edges:
         (x1, y1), (x2, y2) = pos[s], pos[d]
+        # covariances and paths that skip a rank are drawn as arcs bending upwards, away from
+        # the indicators below; the label sits on the arc (midpoint of the quadratic curve)
+        rad = -0.3 if kind == "cov" or (kind == "path" and abs(rank.get(s, 0) - rank.get(d, 0)) > 1) else 0.0
         ax.annotate("", xy=(x2, y2), xytext=(x1, y1),
-                    arrowprops=dict(arrowstyle="<->" if kind == "cov" else "->", lw=0.6 + 2 * min(abs(c), 1) if np.isfinite(c) else 0.6,
+                    arrowprops=dict(arrowstyle="<->" if kind == "cov" else "->",
+                                    lw=0.6 + 2 * min(abs(c), 1) if np.isfinite(c) else 0.6,
                                     ls="--" if dashed or kind == "cov" else "-", color="#555",
-                                    connectionstyle="arc3,rad=0.3" if kind == "cov" else "arc3"))
-        ax.text((x1 + x2) / 2, (y1 + y2) / 2, _label(c), fontsize=7, ha="center", va="bottom")
+                                    connectionstyle=f"arc3,rad={rad}"))
+        lx = (x1 + x2) / 2 + 0.5 * rad * (y2 - y1)
+        ly = (y1 + y2) / 2 - 0.5 * rad * (x2 - x1)
+        ax.text(lx, ly, _label(c), fontsize=7, ha="center", va="bottom")
     for n, (x, y) in pos.items():
         box = dict(boxstyle="round,pad=0.3" if n in latents else "square,pad=0.2",
                    fc="#e8f0fb" if n in latents else "white", ec="#1f5fa8" if n in latents else "#333")
         ax.text(x, y, n, ha="center", va="center", fontsize=8, bbox=box)
     ax.set_xlim(min(xs) - 1, max(xs) + 1)
-    ax.set_ylim(min(ys) - 1, max(ys) + 1)
+    ax.set_ylim(min(ys) - 1, max(ys) + 2)
     ax.axis("off")
     if title:
         ax.set_title(title)

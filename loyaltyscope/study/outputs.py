@@ -128,7 +128,7 @@ def _sections(result) -> list[Section]:
     return secs
 
 
-def write_outputs(result, ctx, out_dir: Path) -> dict:
+def write_outputs(result, out_dir: Path) -> dict:
     """Write the five outputs into ``out_dir``; return {kind: file name}."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {}

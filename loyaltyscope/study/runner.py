@@ -94,7 +94,7 @@ def prepare_study(spec: StudySpec) -> StudyContext:
                                  missing_codes=list(spec.missing_codes) or None,
                                  other_columns=[c for c in spec.keep_columns])
         parts.append((f, resp))
-    return StudyContext.from_responses(spec, instrument, parts)
+    return StudyContext.assemble(spec, instrument, tuple(parts))
 
 
 def run_study(study, out_dir: str | Path | None = None, *, progress: bool | None = None) -> StudyResult:
@@ -126,9 +126,7 @@ def run_study(study, out_dir: str | Path | None = None, *, progress: bool | None
     result = StudyResult(spec=spec, rows=rows, steps=steps, exclusions=ctx.exclusions, warnings=warnings)
     if out_dir is not None:
         from loyaltyscope.study.outputs import write_outputs
-        files = write_outputs(result, ctx, Path(out_dir))
-        result = StudyResult(spec=spec, rows=rows, steps=steps, exclusions=ctx.exclusions, files=files,
-                             warnings=warnings)
+        result = dataclasses.replace(result, files=write_outputs(result, Path(out_dir)))
     return result
 
 

@@ -50,11 +50,9 @@ class StudyContext:
     n_read: int
 
     @classmethod
-    def from_responses(cls, spec, instrument, parts) -> "StudyContext":
-        return cls._assemble(spec, instrument, tuple(parts))
-
-    @classmethod
-    def _assemble(cls, spec, instrument, parts):
+    def assemble(cls, spec, instrument, parts) -> "StudyContext":
+        """The analysis set from ``(DataFile, Responses)`` pairs: items stacked, kept columns
+        and the wave label beside them, every exclusion with its file."""
         datas, others, excl = [], [], []
         for f, r in parts:
             d = r.data.copy()
@@ -80,7 +78,7 @@ class StudyContext:
         parts = step.numbers.get("_parts")
         if not parts:
             return self
-        return self._assemble(self.spec, self.instrument, tuple(parts))
+        return self.assemble(self.spec, self.instrument, tuple(parts))
 
     def row_counts(self) -> dict:
         kept, excluded = len(self.data), len(self.exclusions)

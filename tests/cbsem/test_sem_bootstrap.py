@@ -120,14 +120,7 @@ def test_bollen_stine_pvalue_matches_lavaan(pd_case):
 
 def test_bollen_stine_data_have_the_implied_moments(pd_case, monkeypatch):
     case, data = pd_case
-    seen = {}
-    original = bt.run_resamples
-
-    def spy(setup, tasks, *args, **kwargs):
-        seen["setup"] = setup
-        return original(setup, tasks, *args, **kwargs)
-
-    monkeypatch.setattr(bt, "run_resamples", spy)
+    seen = _spy_on_setup(monkeypatch)
     fit = ls.sem(case["model"], data, bollen_stine=True, bootstrap=30, seed=1)
     Z = seen["setup"].data["bollen_stine"][0]
     np.testing.assert_allclose(np.cov(Z, rowvar=False, ddof=0), fit.implied[fit.group_labels[0]].to_numpy(), atol=1e-9)
@@ -336,7 +329,8 @@ def test_progress_line_when_asked(pd_case, capsys):
 
 
 # ----------------------------------------------------------------------------- batched refits
-def _capture_setup(monkeypatch, *args, **kwargs):
+def _spy_on_setup(monkeypatch) -> dict:
+    """Record the bootstrap setup handed to the resampling stage (in ``seen["setup"]``)."""
     seen = {}
     original = bt.run_resamples
 
@@ -345,6 +339,11 @@ def _capture_setup(monkeypatch, *args, **kwargs):
         return original(setup, tasks, *a, **k)
 
     monkeypatch.setattr(bt, "run_resamples", spy)
+    return seen
+
+
+def _capture_setup(monkeypatch, *args, **kwargs):
+    seen = _spy_on_setup(monkeypatch)
     fit = ls.sem(*args, se="bootstrap", bootstrap=5, seed=1, workers=1, **kwargs)
     monkeypatch.undo()
     return fit, seen["setup"]
