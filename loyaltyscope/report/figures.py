@@ -64,7 +64,7 @@ def svg(fig) -> str:
 
 
 def scree_plot(eigenvalues: pd.Series, simulated: pd.Series | None = None, n_factors: int | None = None,
-               title: str = "Scree plot", labels: dict | None = None):
+               title: str = "Scree plot", labels: dict | None = None, kaiser: bool = False):
     """Observed eigenvalues against their number, with the parallel-analysis reference curve
     (the chosen quantile of eigenvalues of random data) when given, and the retained number
     marked."""
@@ -77,7 +77,8 @@ def scree_plot(eigenvalues: pd.Series, simulated: pd.Series | None = None, n_fac
         ax.plot(x[:len(simulated)], np.asarray(simulated, float), "s--", color="#c0392b", label=lab["simulated"])
     if n_factors:
         ax.axvline(n_factors + 0.5, color="#888", lw=1, ls=":")
-    ax.axhline(1.0, color="#bbb", lw=0.8)
+    if kaiser:
+        ax.axhline(1.0, color="#bbb", lw=0.8)      # eigenvalue 1 (meaningful for components only)
     ax.set_xlabel(lab["x"])
     ax.set_ylabel(lab["y"])
     ax.set_title(title)

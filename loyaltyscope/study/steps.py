@@ -197,9 +197,10 @@ def efa_step(ctx, opts):
     pa = ls.parallel_analysis(items, n_iter=50, seed=opts.get("seed", 1))
     k = opts.get("n_factors") or pa.n_factors or 1
     e = ls.efa(items, int(k), rotation=opts.get("rotation", "oblimin"), method=opts.get("method", "minres"))
+    # the factor solution's eigenvalues against the quantile of random data's, the pair
+    # parallel analysis decides the number of factors on (psych::fa.parallel, fa = "fa")
     ev = pa.eigenvalues
-    obs = ev.iloc[:, 0]
-    sim = next((ev[c] for c in ev.columns if "sim" in str(c).lower() or "random" in str(c).lower()), None)
+    obs, sim = ev["observed_fa"], ev["simulated_fa_quantile"]
     figs = (("scree", f"scree plot with the parallel-analysis curve ({int(k)} factors retained)",
              fg.svg(fg.scree_plot(obs, sim, int(k)))),
             ("loadings", "loadings heat map", fg.svg(fg.loadings_heatmap(e.loadings))))
