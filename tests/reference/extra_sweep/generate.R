@@ -1,0 +1,88 @@
+# Further lavaan 0.6-14 models of the kinds issue 9 names (growth curves, MIMIC, fixed.x,
+# multigroup corners, FIML and robust tests with covariates, equality/inequality/non-linear
+# constraints, single indicators), written after the fixes and not used while making them.
+# Same JSON format as ../extra_core. Run from this folder: Rscript generate.R
+suppressMessages({library(lavaan); library(jsonlite)})
+g <- lavaan::Demo.growth
+write.csv(g, "../data/demo_growth.csv", row.names = FALSE); gm <- g
+set.seed(7); for (v in c("t2","t3","t4","x1")) gm[[v]][sample(nrow(g), 40)] <- NA
+write.csv(gm, "../data/demo_growth_missing.csv", row.names = FALSE, na = "")
+GR <- 'i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4\ns =~ 0*t1 + 1*t2 + 2*t3 + 3*t4\nt1 ~ 0*1\nt2 ~ 0*1\nt3 ~ 0*1\nt4 ~ 0*1\ni ~ 1\ns ~ 1'
+GRX <- paste0(GR, '\ni ~ x1 + x2\ns ~ x1 + x2')
+GRTV <- paste0(GRX, '\nt1 ~ c1\nt2 ~ c2\nt3 ~ c3\nt4 ~ c4')
+GRQ <- 'i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4\ns =~ 0*t1 + 1*t2 + 2*t3 + 3*t4\nq =~ 0*t1 + 1*t2 + 4*t3 + 9*t4\nt1 ~ 0*1\nt2 ~ 0*1\nt3 ~ 0*1\nt4 ~ 0*1\ni ~ 1\ns ~ 1\nq ~ 1'
+PD <- 'ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + a*y2 + b*y3 + c*y4\ndem65 =~ y5 + a*y6 + b*y7 + c*y8\ndem60 ~ ind60\ndem65 ~ ind60 + dem60\ny1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8'
+PDIND <- 'ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\ndem60 ~ a*ind60\ndem65 ~ c*ind60 + b*dem60\nind := a*b\ntot := c + a*b'
+HS <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
+HS2 <- paste0(HS, '\ng =~ visual + textual + speed')
+BIF <- 'g =~ x1+x2+x3+x4+x5+x6+x7+x8+x9\nvisual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ng ~~ 0*visual + 0*textual + 0*speed\nvisual ~~ 0*textual + 0*speed\ntextual ~~ 0*speed'
+MIM <- paste0(HS, '\nvisual + textual + speed ~ ageyr + sex + grade')
+PATH4 <- 'x9 ~ x1 + x2 + x3 + x4\nx8 ~ x9 + x5'
+CON <- 'visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\na == b'
+CONNL <- 'visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + c*x5 + d*x6\nc == a^2 + b'
+INEQ <- 'visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + x5 + x6\na > 0.7\nb < 0.6'
+LABG <- 'visual =~ x1 + c(a,a)*x2 + c(b,b)*x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
+COMP <- 'f <~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ f\nx9 ~ f + textual'
+SINGLEX <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ 1*x9\nx9 ~~ 0.3*x9\nspeed ~ visual + textual'
+BFI5 <- paste0("A =~ A1+A2+A3+A4+A5\nC =~ C1+C2+C3+C4+C5\nE =~ E1+E2+E3+E4+E5\nN =~ N1+N2+N3+N4+N5\nO =~ O1+O2+O3+O4+O5")
+BFIX <- 'A =~ A1+A2+A3+A4+A5\nC =~ C1+C2+C3+C4+C5\nA + C ~ age + education'
+hsf <- "holzinger_swineford_1939.csv"; hsm <- "holzinger_swineford_1939_missing.csv"
+cases <- list(
+ list(name="growth_linear", data="demo_growth.csv", model=GR, options=list()),
+ list(name="growth_cov", data="demo_growth.csv", model=GRX, options=list()),
+ list(name="growth_tvc_mlr", data="demo_growth.csv", model=GRTV, options=list(estimator="MLR")),
+ list(name="growth_quad_mlm", data="demo_growth.csv", model=GRQ, options=list(estimator="MLM")),
+ list(name="growth_fiml", data="demo_growth_missing.csv", model=GRX, options=list(missing="fiml")),
+ list(name="growth_fiml_mlr", data="demo_growth_missing.csv", model=GR, options=list(missing="fiml", estimator="MLR")),
+ list(name="growth_fiml_x_mlr", data="demo_growth_missing.csv", model=GRX, options=list(missing="fiml", estimator="MLR", fixed.x=FALSE)),
+ list(name="pd_eq", data="political_democracy.csv", model=PD, options=list()),
+ list(name="pd_eq_mlm", data="political_democracy.csv", model=PD, options=list(estimator="MLM")),
+ list(name="pd_eq_mlr", data="political_democracy.csv", model=PD, options=list(estimator="MLR")),
+ list(name="pd_ind", data="political_democracy.csv", model=PDIND, options=list()),
+ list(name="pd_ind_fiml", data="political_democracy_missing.csv", model=PDIND, options=list(missing="fiml")),
+ list(name="hs_scalar_partial", data=hsf, model=HS, options=list(group="school", group.equal=c("loadings","intercepts"), group.partial=c("x3~1","x7~1"))),
+ list(name="hs_all_equal", data=hsf, model=HS, options=list(group="school", group.equal=c("loadings","intercepts","residuals","lv.variances","lv.covariances","means"))),
+ list(name="hs_strict_mlr", data=hsf, model=HS, options=list(group="school", group.equal=c("loadings","intercepts","residuals"), estimator="MLR")),
+ list(name="hs_mimic_mlr_fx", data=hsf, model=MIM, options=list(estimator="MLR", fixed.x=FALSE)),
+ list(name="hs_mimic_groups_metric_mlr", data=hsf, model=MIM, options=list(group="school", group.equal="loadings", estimator="MLR")),
+ list(name="hs_mimic_fiml", data=hsm, model=MIM, options=list(missing="fiml")),
+ list(name="hs_second_order", data=hsf, model=HS2, options=list(estimator="MLR")),
+ list(name="hs_path4_mlm", data=hsf, model=PATH4, options=list(estimator="MLM")),
+ list(name="hs_path4_mlr_fiml", data=hsm, model=PATH4, options=list(estimator="MLR", missing="fiml")),
+ list(name="hs_path4_groups_mlm", data=hsf, model=PATH4, options=list(estimator="MLM", group="school")),
+ list(name="hs_con", data=hsf, model=CON, options=list()),
+ list(name="hs_con_nl", data=hsf, model=CONNL, options=list()),
+ list(name="hs_ineq", data=hsf, model=INEQ, options=list()),
+ list(name="hs_labels_groups", data=hsf, model=LABG, options=list(group="school")),
+ list(name="hs_singlex_mlr", data=hsf, model=SINGLEX, options=list(estimator="MLR")),
+ list(name="hs_stdlv_fiml_mlr", data=hsm, model=HS, options=list(std.lv=TRUE, missing="fiml", estimator="MLR")),
+ list(name="hs_groups_fiml_mlr", data=hsm, model=HS, options=list(group="school", missing="fiml", estimator="MLR", group.equal="loadings")),
+ list(name="bfi5_mlr", data="bfi.csv", model=BFI5, options=list(estimator="MLR")),
+ list(name="bfi5_fiml", data="bfi.csv", model=BFI5, options=list(missing="fiml")),
+ list(name="bfi_cov_groups_mlm", data="bfi.csv", model=BFIX, options=list(estimator="MLM", group="gender")),
+ list(name="bfi_cov_fiml_mlr", data="bfi.csv", model=BFIX, options=list(estimator="MLR", missing="fiml"))
+)
+for (cs in cases) {
+  dp <- file.path("../data", cs$data)
+  if (!file.exists(dp)) dp <- file.path("../../../loyaltyscope/datasets/data", cs$data)
+  d <- read.csv(dp)
+  args <- c(list(model = cs$model, data = d), cs$options)
+  warns <- character(0)
+  fit <- tryCatch(withCallingHandlers(do.call("sem", args),
+         warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") }),
+         error=function(e) {cat(cs$name, "ERROR", conditionMessage(e), "\n"); NULL})
+  if (is.null(fit)) next
+  fm <- tryCatch(fitMeasures(fit), error=function(e) c(npar=NA))
+  keep <- intersect(names(fm), c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
+    "rmsea.ci.lower","rmsea.ci.upper","srmr","aic","bic","logl","unrestricted.logl",
+    "chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","rmsea.scaled","tli.scaled",
+    "baseline.chisq.scaled","baseline.chisq.scaling.factor","cfi.robust","tli.robust","rmsea.robust"))
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  pe <- pe[, intersect(c("lhs","op","rhs","group","label","est","se","z","pvalue","std.lv","std.all"), names(pe))]
+  out <- list(name = cs$name, kind = "sem", data = cs$data, model = cs$model,
+              options = cs$options, nobs = lavInspect(fit, "nobs"), group_labels = lavInspect(fit, "group.label"),
+              converged = lavInspect(fit, "converged"), fit = as.list(fm[keep]), params = pe, warnings = warns,
+              lavaan_version = as.character(packageVersion("lavaan")))
+  writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), paste0(cs$name, ".json"))
+  cat(cs$name, length(warns), "warning(s)\n")
+}
