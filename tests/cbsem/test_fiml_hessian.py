@@ -1,0 +1,42 @@
+"""The analytic FIML Hessian equals central differences of the analytic gradient (what lavaan's
+``lav_model_hessian`` computes), on models with groups, equality constraints, covariates and
+mean structures."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import loyaltyscope as ls
+from loyaltyscope.cbsem.estimators import ml as ml_estimator
+from loyaltyscope.cbsem.estimate import ml_gradient_information
+from loyaltyscope.cbsem.expressions import numeric_jacobian
+from loyaltyscope.cbsem.fiml_hessian import fiml_hessian
+from reference import data_path
+
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+CASES = [
+    ("holzinger_swineford_1939_missing.csv", HS + "\nvisual + textual + speed ~ ageyr + sex",
+     {"group": "school", "group_equal": ["loadings"]}),
+    ("political_democracy_missing.csv", "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + a*y2 + y3 + y4\n"
+     "dem65 =~ y5 + a*y6 + y7 + y8\ndem60 ~ ind60\ndem65 ~ ind60 + dem60\ny1 ~~ y5", {}),
+    ("demo_growth_missing.csv", "i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4\ns =~ 0*t1 + 1*t2 + 2*t3 + 3*t4\n"
+     "t1 ~ 0*1\nt2 ~ 0*1\nt3 ~ 0*1\nt4 ~ 0*1\ni ~ 1\ns ~ 1\ni + s ~ x1 + x2", {}),
+]
+
+
+@pytest.mark.parametrize("file,model,kw", CASES)
+def test_analytic_hessian_equals_differences_of_the_gradient(file, model, kw, monkeypatch):
+    seen = {}
+    original = ml_estimator.observed_information
+
+    def spy(problem, theta):
+        seen["args"] = (problem, theta)
+        return original(problem, theta)
+
+    monkeypatch.setattr(ml_estimator, "observed_information", spy)
+    fit = ls.sem(model, pd.read_csv(data_path(file)), missing="fiml", **kw)
+    assert fit.converged
+    problem, theta = seen["args"]
+    H = fiml_hessian(problem, theta)
+    Hn = numeric_jacobian(lambda th: ml_gradient_information(problem, th, with_info=False)[1], theta)
+    assert np.allclose(H, (Hn + Hn.T) / 2, atol=1e-6 * max(1.0, np.abs(H).max()))
