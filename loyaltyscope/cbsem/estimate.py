@@ -31,6 +31,8 @@ from scipy import optimize
 
 from loyaltyscope.numerics.threads import one_blas_thread
 
+from loyaltyscope.cbsem.fiml_derivatives import fiml_information
+
 from loyaltyscope.cbsem.ram import (RamLayout, _matrices, derivative_plan, implied, implied_with_derivatives,
                                   second_order_traces)
 
@@ -230,9 +232,15 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
     for lay, (pos, M, plan) in zip(problem.layouts, problem.row_maps):
         Sigma, mu, dS, dmu, _C, _B = implied_with_derivatives(lay, v, pos, plan)
         per_group.append((Sigma, mu, dS, dmu, M))
-    if problem.pattern_batches and not with_info:
+    if problem.pattern_batches:
         F, grad = _fiml_gradient(problem, per_group)
-        return F, grad, None
+        if not with_info or not np.isfinite(F):
+            return (F, grad, None) if np.isfinite(F) else (np.inf, None, None)
+        I_rows = fiml_information(problem, per_group)
+        if I_rows is None:
+            return np.inf, None, None
+        info = sum(pg[4].T @ I_g @ pg[4] for pg, I_g in zip(per_group, I_rows))
+        return F, grad, info
     # the gradient is linear in the per-block weight matrices W_b and vectors z_b: sum them,
     # embedded in the group's full p x p (p) shape, before the one product with dSigma (dmu)
     W_sum = [np.zeros(pg[0].shape) for pg in per_group]

@@ -38,7 +38,7 @@ import numpy as np
 from scipy.linalg import block_diag
 
 from loyaltyscope.cbsem.estimate import MLProblem, group_derivatives, ml_gradient_information, ml_hessian
-from loyaltyscope.cbsem.fiml_hessian import fiml_hessian
+from loyaltyscope.cbsem.fiml_derivatives import fiml_hessian
 from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["observed_information", "robust_ml", "fiml_corrected", "sample_gamma"]
@@ -161,7 +161,7 @@ def _delta(dS, dmu, meanstructure):
 def observed_information(problem: MLProblem, theta: np.ndarray) -> np.ndarray:
     """Hessian of -loglik / N = F / 2 (lavaan: ``observed.information = "hessian"``), analytic:
     :func:`~loyaltyscope.cbsem.estimate.ml_hessian` for complete data,
-    :func:`~loyaltyscope.cbsem.fiml_hessian.fiml_hessian` under missing data (lavaan takes
+    :func:`~loyaltyscope.cbsem.fiml_derivatives.fiml_hessian` under missing data (lavaan takes
     numerical differences of its gradient there; the two agree to about 1e-8)."""
     if problem.patterns is None:
         return ml_hessian(problem, theta)[2] / 2.0

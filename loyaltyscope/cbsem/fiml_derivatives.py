@@ -1,4 +1,11 @@
-"""The analytic Hessian of the FIML discrepancy (the observed information under missing data).
+"""The expected information and the analytic Hessian of the FIML discrepancy, batched over
+the missing-data patterns of each size.
+
+Expected information (per unit N, as in :mod:`loyaltyscope.cbsem.estimate`)::
+
+    I_ab = sum_p w_p [ 1/2 tr(Sigma_p^-1 Sigma_a,p Sigma_p^-1 Sigma_b,p) + mu_a,p' Sigma_p^-1 mu_b,p ]
+
+The Hessian (the observed information under missing data) follows.
 
 Why by hand: no library differentiates a structural-equation likelihood; lavaan itself takes
 this Hessian by 4-point numerical differences of its analytic gradient
@@ -29,7 +36,7 @@ import numpy as np
 
 from loyaltyscope.cbsem.ram import _matrices, implied_with_derivatives, second_order_traces
 
-__all__ = ["fiml_hessian"]
+__all__ = ["fiml_hessian", "fiml_information"]
 
 _CHUNK_BYTES = 64 * 2 ** 20     # per chunk of patterns: the (patterns, k, m, m) derivative stack
 
@@ -94,3 +101,33 @@ def fiml_hessian(problem, theta: np.ndarray) -> np.ndarray:
                                           _matrices(gr["lay"], row_values(problem, theta))[2])
         hess += gr["M"].T @ H @ gr["M"]
     return hess
+
+
+def _chunks(obs, k):
+    m = obs.shape[1]
+    step = max(1, int(_CHUNK_BYTES // max(8 * k * m * m, 1)))
+    return [slice(lo, lo + step) for lo in range(0, len(obs), step)]
+
+
+def fiml_information(problem, per_group) -> list:
+    """Per group, the expected information w.r.t. that group's free table rows (k_g x k_g),
+    summed over the patterns with their weights; ``per_group``: (Sigma, mu, dSigma, dmu, ...)
+    per group at the current estimates. None when some Sigma_p is not positive definite."""
+    out = [np.zeros((pg[2].shape[0], pg[2].shape[0])) for pg in per_group]
+    for g, obs, w, _S, _ybar in problem.pattern_batches:
+        Sigma, _mu, dS, dmu = per_group[g][:4]
+        k, m = dS.shape[0], obs.shape[1]
+        for sl in _chunks(obs, k):
+            o, wc = obs[sl], w[sl]
+            b = len(o)
+            try:
+                Sinv = np.linalg.inv(Sigma[o[:, :, None], o[:, None, :]])
+            except np.linalg.LinAlgError:
+                return None
+            X = Sinv[:, None] @ np.moveaxis(dS[:, o[:, :, None], o[:, None, :]], 0, 1)
+            Xr = X.reshape(b, k, m * m)
+            I = 0.5 * (Xr @ np.swapaxes(X, 2, 3).reshape(b, k, m * m).transpose(0, 2, 1))
+            dmuo = np.moveaxis(dmu[:, o], 0, 1)
+            I += (dmuo @ Sinv) @ np.swapaxes(dmuo, 1, 2)
+            out[g] += np.tensordot(wc, I, axes=1)
+    return out

@@ -8,9 +8,9 @@ import pytest
 
 import loyaltyscope as ls
 from loyaltyscope.cbsem.estimators import ml as ml_estimator
-from loyaltyscope.cbsem.estimate import ml_gradient_information
+from loyaltyscope.cbsem.estimate import group_derivatives, ml_gradient_information
 from loyaltyscope.cbsem.expressions import numeric_jacobian
-from loyaltyscope.cbsem.fiml_hessian import fiml_hessian
+from loyaltyscope.cbsem.fiml_derivatives import fiml_hessian
 from reference import data_path
 
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -40,3 +40,29 @@ def test_analytic_hessian_equals_differences_of_the_gradient(file, model, kw, mo
     H = fiml_hessian(problem, theta)
     Hn = numeric_jacobian(lambda th: ml_gradient_information(problem, th, with_info=False)[1], theta)
     assert np.allclose(H, (Hn + Hn.T) / 2, atol=1e-6 * max(1.0, np.abs(H).max()))
+
+
+@pytest.mark.parametrize("file,model,kw", CASES)
+def test_batched_expected_information_equals_the_sum_over_patterns(file, model, kw, monkeypatch):
+    seen = {}
+    original = ml_estimator.observed_information
+
+    def spy(problem, theta):
+        seen["args"] = (problem, theta)
+        return original(problem, theta)
+
+    monkeypatch.setattr(ml_estimator, "observed_information", spy)
+    ls.sem(model, pd.read_csv(data_path(file)), missing="fiml", **kw)
+    problem, theta = seen["args"]
+    _F, _g, info = ml_gradient_information(problem, theta)
+    # one pattern at a time, from the definition
+    naive = np.zeros_like(info)
+    for g_index, (Sigma, mu, dS, dmu) in enumerate(group_derivatives(problem, theta)):
+        for g, obs, w, _S, _ybar, _c in problem.blocks:
+            if g != g_index:
+                continue
+            o = np.arange(Sigma.shape[0]) if obs is None else obs
+            Sinv = np.linalg.inv(Sigma[np.ix_(o, o)])
+            X = np.einsum("ij,kjl->kil", Sinv, dS[:, o][:, :, o])
+            naive += w * (0.5 * np.einsum("aij,bji->ab", X, X) + dmu[:, o] @ Sinv @ dmu[:, o].T)
+    assert np.allclose(info, naive, atol=1e-10 * max(1.0, np.abs(naive).max()))
