@@ -4,8 +4,11 @@
 equality labels and defined indirect effects, partial and full multigroup invariance, MIMIC
 with fixed.x = FALSE and with groups, second-order factors, observed path models with several
 exogenous predictors (MLM, MLR + FIML, groups), equality / inequality / non-linear
-constraints, group-specific labels, a single indicator with a fixed residual, and the 25-item
-Big Five CFA under MLR and FIML."""
+constraints, group-specific labels, a single indicator with a fixed residual, the 25-item
+Big Five CFA under MLR and FIML; then equality of regressions / residual covariances / latent
+variances / means across groups, three groups with FIML, composites (with MLM, groups, FIML)
+and misspecified models (swapped items, one factor for three, a Big Five model with items in
+the wrong factors, also under FIML + MLR)."""
 
 import json
 
@@ -17,7 +20,7 @@ from reference import REF, compare_sem, data_path, sem_kwargs
 
 SWEEP = REF / "extra_sweep"
 CASES = sorted(p.stem for p in SWEEP.glob("*.json"))
-SLOW = {"bfi5_fiml", "bfi5_mlr", "bfi_cov_fiml_mlr"}
+SLOW = {"bfi5_fiml", "bfi5_mlr", "bfi_cov_fiml_mlr", "g_three_groups", "g_three_groups_fiml", "mis_bfi_fiml_mlr"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in CASES])
@@ -27,6 +30,8 @@ def test_matches_lavaan(name):
     kw = sem_kwargs(case)
     if "fixed.x" in (case.get("options") or {}):
         kw["fixed_x"] = bool(case["options"]["fixed.x"])
+    if "meanstructure" in (case.get("options") or {}):
+        kw["meanstructure"] = bool(case["options"]["meanstructure"])
     fit = ls.sem(case["model"], data, **kw)
     assert fit.converged
     nobs = case["nobs"]

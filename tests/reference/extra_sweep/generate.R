@@ -62,6 +62,45 @@ cases <- list(
  list(name="bfi_cov_groups_mlm", data="bfi.csv", model=BFIX, options=list(estimator="MLM", group="gender")),
  list(name="bfi_cov_fiml_mlr", data="bfi.csv", model=BFIX, options=list(estimator="MLR", missing="fiml"))
 )
+# second batch: multigroup corners, composites, misspecified models (a model with two composites
+# is left out: lavaan adds a free residual covariance between them although both residual
+# variances are fixed at 0, and does not converge)
+HSR <- paste0(HS, '\nspeed ~ visual + textual')
+HSRC <- paste0(HS, '\nx1 ~~ x4\nx2 ~~ x7')
+COMPA <- 'f <~ 1*x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ntextual ~ f\nspeed ~ f + textual'
+COMPB <- 'f <~ 1*x1 + x2 + x3\ng <~ 1*x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ f + g'
+COMPC <- 'f <~ 1*x1 + x2 + x3\nx9 ~ f\nx8 ~ f'
+MIS1 <- 'visual =~ x1 + x2 + x4\ntextual =~ x3 + x5 + x6\nspeed =~ x7 + x8 + x9'
+MIS2 <- 'f =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9'
+MIS3 <- 'visual =~ x1 + x2 + x3 + x7\ntextual =~ x4 + x5 + x6\nspeed =~ x8 + x9'
+PD <- 'ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\ndem60 ~ ind60\ndem65 ~ ind60 + dem60'
+BF <- "A =~ A1+A2+A3+A4+A5\nC =~ C1+C2+C3+C4+C5\nE =~ E1+E2+E3+E4+E5"
+BFMIS <- "A =~ A1+A2+A3+C4+C5\nC =~ C1+C2+C3+A4+A5\nE =~ E1+E2+E3+E4+E5"
+hsf <- "holzinger_swineford_1939.csv"; hsm <- "holzinger_swineford_1939_missing.csv"
+cases2 <- list(
+ list(name="g_regressions_equal", data=hsf, model=HSR, options=list(group="school", group.equal=c("loadings","regressions"))),
+ list(name="g_rescov_equal", data=hsf, model=HSRC, options=list(group="school", group.equal=c("loadings","residual.covariances"))),
+ list(name="g_lvvar_stdlv", data=hsf, model=HS, options=list(group="school", group.equal=c("loadings","lv.variances"), std.lv=TRUE)),
+ list(name="g_means_mlm", data=hsf, model=HS, options=list(group="school", group.equal=c("loadings","intercepts","means"), estimator="MLM")),
+ list(name="g_partial_loading_mlr", data=hsf, model=HS, options=list(group="school", group.equal=c("loadings","intercepts"), group.partial=c("visual=~x2"), estimator="MLR")),
+ list(name="g_fiml_scalar", data=hsm, model=HS, options=list(group="school", group.equal=c("loadings","intercepts"), missing="fiml")),
+ list(name="g_fiml_scalar_mlr", data=hsm, model=HSR, options=list(group="school", group.equal=c("loadings","intercepts"), missing="fiml", estimator="MLR")),
+ list(name="g_three_groups", data="bfi.csv", model=BF, options=list(group="education", group.equal="loadings", estimator="MLR")),
+ list(name="g_three_groups_fiml", data="bfi.csv", model=BF, options=list(group="education", missing="fiml")),
+ list(name="ms_single", data=hsf, model=HS, options=list(meanstructure=TRUE, estimator="MLR")),
+ list(name="comp_a", data=hsf, model=COMPA, options=list()),
+ list(name="comp_a_mlm", data=hsf, model=COMPA, options=list(estimator="MLM")),
+ list(name="comp_c", data=hsf, model=COMPC, options=list()),
+ list(name="comp_groups", data=hsf, model=COMPA, options=list(group="school")),
+ list(name="comp_fiml", data=hsm, model=COMPA, options=list(missing="fiml")),
+ list(name="mis_swap", data=hsf, model=MIS1, options=list()),
+ list(name="mis_onefactor_mlr", data=hsf, model=MIS2, options=list(estimator="MLR")),
+ list(name="mis_two_item", data=hsf, model=MIS3, options=list()),
+ list(name="mis_bfi", data="bfi.csv", model=BFMIS, options=list()),
+ list(name="mis_bfi_fiml_mlr", data="bfi.csv", model=BFMIS, options=list(missing="fiml", estimator="MLR")),
+ list(name="pd_mlr", data="political_democracy.csv", model=PD, options=list(estimator="MLR"))
+)
+cases <- c(cases, cases2)
 for (cs in cases) {
   dp <- file.path("../data", cs$data)
   if (!file.exists(dp)) dp <- file.path("../../../loyaltyscope/datasets/data", cs$data)
