@@ -8,7 +8,8 @@ constraints, group-specific labels, a single indicator with a fixed residual, th
 Big Five CFA under MLR and FIML; then equality of regressions / residual covariances / latent
 variances / means across groups, three groups with FIML, composites (with MLM, groups, FIML)
 and misspecified models (swapped items, one factor for three, a Big Five model with items in
-the wrong factors, also under FIML + MLR)."""
+the wrong factors, also under FIML + MLR); and ordinal and binary Big Five items (WLSMV/DWLS)
+in SEM, with residual covariances, equality labels, a second-order factor and groups."""
 
 import json
 
@@ -32,6 +33,8 @@ def test_matches_lavaan(name):
         kw["fixed_x"] = bool(case["options"]["fixed.x"])
     if "meanstructure" in (case.get("options") or {}):
         kw["meanstructure"] = bool(case["options"]["meanstructure"])
+    if "ordered" in (case.get("options") or {}):
+        kw["ordered"] = list(case["options"]["ordered"])
     fit = ls.sem(case["model"], data, **kw)
     assert fit.converged
     nobs = case["nobs"]

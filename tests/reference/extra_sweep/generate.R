@@ -100,7 +100,33 @@ cases2 <- list(
  list(name="mis_bfi_fiml_mlr", data="bfi.csv", model=BFMIS, options=list(missing="fiml", estimator="MLR")),
  list(name="pd_mlr", data="political_democracy.csv", model=PD, options=list(estimator="MLR"))
 )
-cases <- c(cases, cases2)
+# third batch: ordinal and binary items (WLSMV/DWLS): SEM, residual covariances, equality labels,
+# second order, groups with configural/scalar/strict constraints
+b <- read.csv("../../../loyaltyscope/datasets/data/bfi.csv")
+AC <- 'A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5'
+ACE <- paste0(AC, '\nE =~ E1 + E2 + E3 + E4 + E5\nE ~ A + C')
+ACR <- paste0(AC, '\nA1 ~~ A2\nC4 ~~ C5')
+ACL <- 'A =~ A1 + a*A2 + a*A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5'
+HO <- paste0(AC, '\nE =~ E1 + E2 + E3 + E4 + E5\ng =~ A + C + E')
+ordA <- c(paste0("A",1:5), paste0("C",1:5)); ordE <- c(ordA, paste0("E",1:5))
+bb <- b; for (v in ordE) bb[[v]] <- as.integer(b[[v]] >= 4); write.csv(bb, "../data/bfi_binary_all.csv", row.names=FALSE, na="")
+cases3 <- list(
+ list(name="o_ac", data="bfi.csv", model=AC, options=list(ordered=ordA)),
+ list(name="o_ac_stdlv", data="bfi.csv", model=AC, options=list(ordered=ordA, std.lv=TRUE)),
+ list(name="o_ace_sem", data="bfi.csv", model=ACE, options=list(ordered=ordE)),
+ list(name="o_ac_rescov", data="bfi.csv", model=ACR, options=list(ordered=ordA)),
+ list(name="o_ac_labels", data="bfi.csv", model=ACL, options=list(ordered=ordA)),
+ list(name="o_higher", data="bfi.csv", model=HO, options=list(ordered=ordE)),
+ list(name="o_groups_config", data="bfi.csv", model=AC, options=list(ordered=ordA, group="gender")),
+ list(name="o_groups_scalar", data="bfi.csv", model=AC, options=list(ordered=ordA, group="gender", group.equal=c("loadings","thresholds","intercepts"))),
+ list(name="o_groups_strict", data="bfi.csv", model=AC, options=list(ordered=ordA, group="gender", group.equal=c("loadings","thresholds","residuals"))),
+ list(name="o_dwls", data="bfi.csv", model=AC, options=list(ordered=ordA, estimator="DWLS")),
+ list(name="b_ac", data="bfi_binary_all.csv", model=AC, options=list(ordered=ordA)),
+ list(name="b_ace", data="bfi_binary_all.csv", model=ACE, options=list(ordered=ordE)),
+ list(name="b_groups", data="bfi_binary_all.csv", model=AC, options=list(ordered=ordA, group="gender", group.equal=c("loadings","thresholds"))),
+ list(name="b_groups_stdlv", data="bfi_binary_all.csv", model=AC, options=list(ordered=ordA, group="gender", std.lv=TRUE))
+)
+cases <- c(cases, cases2, cases3)
 for (cs in cases) {
   dp <- file.path("../data", cs$data)
   if (!file.exists(dp)) dp <- file.path("../../../loyaltyscope/datasets/data", cs$data)
