@@ -15,6 +15,7 @@ BFI3   <- paste0('efa("b")*F1 + efa("b")*F2 + efa("b")*F3 =~ A1 + A2 + A3 + A4 +
                  'E1 + E2 + E3 + E4 + E5\nF1 + F2 + F3 ~ age')
 BFI2B  <- paste0('efa("a")*F1 + efa("a")*F2 =~ A1 + A2 + A3 + A4 + A5 + C1 + C2 + C3 + C4 + C5\n',
                  'efa("n")*F3 + efa("n")*F4 =~ N1 + N2 + N3 + N4 + N5 + O1 + O2 + O3 + O4 + O5\nF3 ~ F1 + F2')
+DEF    <- paste0(ESEM, '\nspeed ~ a*f1 + b*f2\ntotal := a + b')                 # labelled rotated paths, a defined parameter
 HS  <- "holzinger_swineford_1939.csv"; HSM <- "holzinger_swineford_1939_missing.csv"
 cases <- list(
   list(name = "esem_geomin_bordered", data = HS, model = ESEM, options = list()),
@@ -32,6 +33,11 @@ cases <- list(
   list(name = "esem_covariates_groups_oblimin", data = HS, model = COV, options = list(group = "school", rotation = "oblimin")),
   list(name = "esem_observed_outcome", data = HS, model = OBS, options = list()),
   list(name = "esem_fiml", data = HSM, model = PRED, options = list(missing = "fiml")),
+  list(name = "esem_groups_scalar", data = HS, model = PRED,
+       options = list(group = "school", group.equal = c("loadings", "intercepts"))),
+  list(name = "esem_mlm_paths", data = HS, model = PRED, options = list(estimator = "MLM")),
+  list(name = "esem_stdlv_oblimin", data = HS, model = ONCFA, options = list(std.lv = TRUE, rotation = "oblimin")),
+  list(name = "esem_defined", data = HS, model = DEF, options = list()),
   list(name = "esem_bfi3_age", data = "bfi.csv", model = BFI3, options = list()),
   list(name = "esem_bfi_two_blocks_mlr", data = "bfi.csv", model = BFI2B, options = list(estimator = "MLR"))
 )
