@@ -264,6 +264,7 @@ def fit_esem(model: str, data, options, args: RotationArgs, *, rotation_se: str 
     if ineq is not None or not linear:
         raise NotImplementedError("EFA blocks with non-linear or inequality constraints are not implemented yet")
     vcov = None
+    new["se"] = np.where(new["free"] > 0, np.nan, 0.0)       # no standard errors (as the pipeline)
     if fit._vcov_theta is not None and options.se != "none":
         vcov, new["se"] = _rotation_vcov(fit, new, n_visible, spec, ss, layouts, gblocks, args, Ts, rotation_se,
                                          K, theta0)

@@ -87,6 +87,17 @@ def test_rotation_is_reproducible_and_options_are_recorded(hs):
     assert "efa" in a.params.columns and "f1" in a.summary()
 
 
+def test_from_moments_and_without_standard_errors(hs):
+    a = ls.sem(ESEM, hs)
+    cols = [f"x{i}" for i in range(1, 10)]
+    b = ls.sem(ESEM, sample_cov=hs[cols].cov(), sample_nobs=301)
+    np.testing.assert_allclose(b.params.est, a.params.est, atol=1e-4)
+    np.testing.assert_allclose(b.params.se, a.params.se, atol=1e-4)
+    c = ls.sem(ESEM, hs, se="none")
+    assert c.params.se.isna().sum() == c.partable.free.max() == 27      # 25 + the 2 freed by the rotation
+    assert (c.params.se.dropna() == 0).all() and c.vcov.isna().all().all()
+
+
 def test_geomin_epsilon_changes_the_rotation(hs):
     a = ls.sem(ESEM, hs)
     b = ls.sem(ESEM, hs, rotation_args={"geomin.epsilon": 0.01})
