@@ -148,7 +148,8 @@ def _group_blocks(layout, blocks, g, equal_loadings):
 
 
 def _unrotated_fit(model, data, options, sample_cov, sample_nobs, sample_mean, start):
-    """The unrotated model through the pipeline's stages; returns (text, blocks, spec, ss, fit)."""
+    """The unrotated model through the pipeline's stages (as ``pipeline.run``, keeping the parameter
+    table and the sample statistics); returns (blocks, spec, ss, fit)."""
     text1, _ = expand_efa_blocks(model)
     columns, ngroups, ms = pipeline.data_stage(text1, data, options, sample_cov)
     text, blocks = expand_efa_blocks(model, ngroups, options.group_equal)

@@ -41,7 +41,7 @@ import numpy as np
 from scipy import optimize
 
 from loyaltyscope.cbsem.ram import RamLayout, _matrices
-from loyaltyscope.psychometrics.rotation import criterion, gpa_oblique
+from loyaltyscope.psychometrics.rotation import _oblimin as oblimin_criterion, criterion, gpa_oblique
 
 __all__ = ["RotationArgs", "EfaBlock", "rotate_model", "border_constraints"]
 
@@ -75,14 +75,7 @@ class RotationArgs:
     def crit(self, p: int, k: int):
         name = _METHODS[self.method]
         if name == "oblimin" and self.oblimin_gamma != 0.0:
-            gam = self.oblimin_gamma
-
-            def oblimin_gamma(L):
-                L2 = L * L
-                X = L2.sum(axis=1, keepdims=True) - L2
-                X = X - gam * X.mean(axis=0, keepdims=True)
-                return float((L2 * X).sum() / 4), L * X
-            return oblimin_gamma
+            return lambda L: oblimin_criterion(L, self.oblimin_gamma)
         return criterion(name, p, k, self.geomin_epsilon)
 
 

@@ -28,7 +28,8 @@ def _fit(name, **extra):
     data = pd.read_csv(data_path(case["data"]))
     kw = sem_kwargs(case)
     opts = case.get("options") or {}
-    kw.update({k: opts[r] for k, r in (("rotation", "rotation"), ("rotation_se", "rotation.se")) if r in opts})
+    kw.update({k: opts[r] for k, r in (("rotation", "rotation"), ("rotation_se", "rotation.se"),
+                                       ("rotation_args", "rotation.args")) if r in opts})
     kw.update(extra)
     return case, ls.sem(case["model"], data, **kw)
 
