@@ -123,3 +123,23 @@ def test_rotation_args_reads_lavaan_names():
     r = rotation_args("oblimin", {"oblimin.gamma": 0.5, "rstarts": 10, "std.ov": False}, seed=7)
     assert (r.method, r.oblimin_gamma, r.rstarts, r.std_ov, r.seed) == ("oblimin", 0.5, 10, False, 7)
     assert tolerances(json.loads((ESEM_DIR / "esem_groups_delta.json").read_text()))["se_rel"] == 0.03
+
+
+@pytest.mark.parametrize("method", ["geomin", "oblimin"])
+def test_batched_gpa_follows_the_one_start_gpa(method):
+    """The stacked GPA of the random starts takes the same steps as the psych/GPArotation GPA
+    (loyaltyscope.psychometrics.rotation.gpa_oblique) from each start."""
+    from loyaltyscope.cbsem.esem_rotation import RotationArgs, gpa_starts
+    from loyaltyscope.psychometrics.rotation import criterion, gpa_oblique
+    rng = np.random.default_rng(5)
+    A = np.column_stack([np.r_[0.8, 0.7, 0.6, 0.1, 0.2, 0.0], np.r_[0.1, 0.0, 0.3, 0.7, 0.8, 0.6]]) @ \
+        np.array([[0.8, 0.6], [-0.6, 0.8]]) + rng.normal(0, 0.02, (6, 2))
+    starts = np.stack([np.linalg.qr(rng.standard_normal((2, 2)))[0] for _ in range(4)])
+    args = RotationArgs(method)
+    T, f = gpa_starts(A, starts, args.crit(6, 2), 1e-5, 1000)
+    crit = criterion("geominQ" if method == "geomin" else "oblimin", 6, 2, 0.001)
+    for s in range(4):
+        _L, T1, f1, conv, _it = gpa_oblique(A, crit, starts[s], eps=1e-5, maxit=1000)
+        assert conv
+        np.testing.assert_allclose(T[s], T1, atol=1e-10)
+        assert f[s] == pytest.approx(f1, abs=1e-12)
