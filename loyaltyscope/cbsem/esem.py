@@ -101,7 +101,8 @@ def expand_efa_blocks(model: str, ngroups: int = 1, group_equal=()):
     cov_mod = _per_group("0", "NA" if equal_loadings else "0", ngroups)
     for name, (facs, inds) in blocks.items():
         if len(inds) < len(facs) + 1:
-            raise ModelSyntaxError(f"EFA block {name!r}: {len(facs)} factors need more than {len(facs)} indicators", 1, 1)
+            raise ModelSyntaxError(f"EFA block {name!r}: {len(facs)} factors need more than {len(facs)} "
+                                   "indicators", 1, 1)
         for j, f in enumerate(facs):
             out.append(f"{f} =~ " + " + ".join(("0*" if i < j else "NA*") + x for i, x in enumerate(inds)))
             out.append(f"{f} ~~ {var_mod}{f}")
@@ -264,11 +265,15 @@ def fit_esem(model: str, data, options, args: RotationArgs, *, rotation_se: str 
     K, theta0, linear = linear_basis(h, nth)
     if ineq is not None or not linear:
         raise NotImplementedError("EFA blocks with non-linear or inequality constraints are not implemented yet")
-    vcov = None
+    vcov, warnings = None, list(fit.warnings)
     new["se"] = np.where(new["free"] > 0, np.nan, 0.0)       # no standard errors (as the pipeline)
     if fit._vcov_theta is not None and options.se != "none":
-        vcov, new["se"] = _rotation_vcov(fit, new, n_visible, spec, ss, layouts, gblocks, args, Ts, rotation_se,
-                                         K, theta0)
+        try:
+            vcov, new["se"] = _rotation_vcov(fit, new, n_visible, spec, ss, layouts, gblocks, args, Ts, rotation_se,
+                                             K, theta0)
+        except np.linalg.LinAlgError:
+            warnings.append("the information of the rotated model, bordered by the rotation constraints, is "
+                            "singular: standard errors of the rotated solution are not available")
     free_new = new["free"] - 1
     theta_rot = new["est"][_first_rows(free_new, nth)]
     Cs = tuple(B @ S @ B.T for B, S in ((_paths_inv(A), S) for A, S, _m in mats))   # implied, all variables
@@ -289,7 +294,7 @@ def fit_esem(model: str, data, options, args: RotationArgs, *, rotation_se: str 
     opts = replace(fit.options, rotation=args.method,
                    efa_blocks=tuple((n, tuple(fs)) for n, (fs, _) in blocks.items()))
     lazy = {**fit._lazy, "params": params, "r2": lambda: r_square(spec, shown, Cs, ss)}
-    return replace(fit, _lazy=lazy, _table=new, _vcov_theta=vcov, _theta_names=tuple(theta_names(new, free_new, nth)),
-                   _modindices=no_mi, warnings=fit.warnings + (msg,), options=opts,
+    return replace(fit, _lazy=lazy, _table=shown, _vcov_theta=vcov, _theta_names=tuple(theta_names(new, free_new, nth)),
+                   _modindices=no_mi, warnings=tuple(warnings) + (msg,), options=opts,
                    extra={**fit.extra, "rotation": {"method": args.method, "rotation_se": rotation_se,
                                                    "rotmat": dict(Ts), "est_unrotated": table["est"].copy()}})
