@@ -19,11 +19,14 @@ identified, unrotated form and then rotated, as lavaan does:
    covariances with other factors, latent means).
 3. standard errors (:mod:`loyaltyscope.cbsem.esem_se`): ``rotation_se="bordered"`` (lavaan's
    default: the information of the rotated model bordered by the rotation constraints; ML, MLR,
-   MLM, FIML) or ``"delta"`` (delta method from the unrotated vcov). The standardized solution is
+   MLM, FIML, DWLS/WLSMV) or ``"delta"`` (delta method from the unrotated vcov). The standardized solution is
    that of the rotated model.
 
+Ordinal indicators (``ordered=``) go through the DWLS/WLSMV plug-in the same way (the rotation
+sees the y* residual variances).
+
 Written here because no Python SEM library offers lavaan's ESEM. Not implemented (clear errors):
-ordinal indicators, bootstrap standard errors, non-linear constraints, orthogonal rotations.
+bootstrap standard errors, non-linear constraints, orthogonal rotations.
 
 R equivalent: ``lavaan::sem('efa("b")*f1 + efa("b")*f2 =~ x1 + ...', data, rotation = "geomin",
 rotation.se = "bordered")``.
@@ -40,7 +43,10 @@ from loyaltyscope.cbsem import pipeline
 from loyaltyscope.cbsem.constraints import constraint_functions, linear_basis
 from loyaltyscope.cbsem.data_checks import check_data
 from loyaltyscope.cbsem.esem_rotation import EfaBlock, RotationArgs, rotate_model
-from loyaltyscope.cbsem.esem_se import bordered_vcov, delta_jacobian
+from loyaltyscope.cbsem.esem_se import (bordered_basis, bordered_vcov_dwls, bordered_vcov_ml, delta_jacobian,
+                                        row_values_fn)
+from loyaltyscope.cbsem.estimators import dwls
+from loyaltyscope.cbsem.estimators.dwls import OrdinalModel
 from loyaltyscope.cbsem.estimates import params_table, r_square, theta_names
 from loyaltyscope.cbsem.estimators.ml import ml_problem
 from loyaltyscope.cbsem.partable import number_free_rows
@@ -95,7 +101,8 @@ def expand_efa_blocks(model: str, ngroups: int = 1, group_equal=()):
     """Model text with every EFA block written out in its identified unrotated form (step 1 of
     the module docstring), and the blocks as ``{name: (factors, indicators)}``."""
     out, blocks = _parse_blocks(model)
-    endogenous = {f.lhs for f in parse_model("\n".join(out)) if f.op in ("~", "<~")}
+    rest = "\n".join(out)
+    endogenous = {f.lhs for f in parse_model(rest) if f.op in ("~", "<~")} if rest.strip() else set()
     equal_loadings = ngroups > 1 and "loadings" in group_equal
     var_mod = _per_group("1", "NA" if equal_loadings and "lv.variances" not in group_equal else "1", ngroups)
     cov_mod = _per_group("0", "NA" if equal_loadings else "0", ngroups)
@@ -156,14 +163,15 @@ def _unrotated_fit(model, data, options, sample_cov, sample_nobs, sample_mean, s
     text, blocks = expand_efa_blocks(model, ngroups, options.group_equal)
     spec = pipeline.model_spec(text, columns, ngroups, options, ms)
     data_warnings = check_data(data, spec.ov_names, options.group, options.missing) if sample_cov is None else []
+    if options.categorical:                 # ordinal indicators: the DWLS/WLSMV plug-in
+        ss = dwls.sample_stats(spec, data, options)
+        return blocks, spec, ss, pipeline.finish(spec, dwls.fit(spec, ss, options), options, ss)
     ss = pipeline.ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
     fit = pipeline.fit_ml_stage(spec, ss, options, start, data_warnings)
     return blocks, spec, ss, fit
 
 
 def _check_supported(options, rotation_se):
-    if options.categorical:
-        raise NotImplementedError("EFA blocks with ordinal indicators (ordered=) are not implemented yet")
     if options.se == "bootstrap":
         raise NotImplementedError("bootstrap standard errors of EFA blocks are not implemented yet; "
                                   "use se='standard' (rotation_se='bordered' or 'delta')")
@@ -230,16 +238,31 @@ def _rotation_vcov(fit, new, n_visible, spec, ss, layouts, gblocks, args, Ts, ro
     free_new = np.asarray(new["free"]) - 1
     first = _first_rows(free_new, K.shape[0])
     se_rows = np.zeros(len(free_new))
+    est_name = fit.options.estimator
     if rotation_se == "bordered":
-        problem = ml_problem(spec, new, ss, K, theta0)
-        vcov = bordered_vcov(problem, new["est"][first], layouts, gblocks, args, fit.options.estimator, ss, 1.0)
+        theta = new["est"][first]
+        if fit.options.categorical:
+            mdl = OrdinalModel(new, spec.ov_names, spec.lv_names, dict(zip(spec.ov_names, ss.nlevels)), ss.ngroups)
+            vcov = bordered_vcov_dwls(mdl, theta, bordered_basis(mdl.values, theta, K, layouts, gblocks, args),
+                                      est_name, ss)
+        else:
+            problem = ml_problem(spec, new, ss, K, theta0)
+            KZ = bordered_basis(row_values_fn(problem.base_values, problem.free_index), theta, K, layouts, gblocks,
+                                args)
+            vcov = bordered_vcov_ml(problem, theta, KZ, est_name, ss)
         fr = free_new >= 0
         se_rows[fr] = np.sqrt(np.clip(np.diag(vcov), 0, None))[free_new[fr]]
         return vcov, se_rows
-    est = np.asarray(fit._table["est"], dtype=float)
-    free_old = np.asarray(fit._table["free"]) - 1
+    old = fit._table
+    est = np.asarray(old["est"], dtype=float)
+    free_old = np.asarray(old["free"]) - 1
     th_old = est[_first_rows(free_old, len(fit._theta_names))]
-    J = delta_jacobian(layouts, gblocks, est, free_old, th_old, args, Ts)
+    if fit.options.categorical:
+        values = OrdinalModel(old, spec.ov_names, spec.lv_names, dict(zip(spec.ov_names, ss.nlevels)),
+                              ss.ngroups).values
+    else:
+        values = row_values_fn(est, free_old)
+    J = delta_jacobian(layouts, gblocks, values, th_old, args, Ts)
     V_rows = J @ fit._vcov_theta @ J.T
     se_rows[:n_visible] = np.sqrt(np.clip(np.diag(V_rows), 0, None))
     se_rows[se_rows < np.finfo(float).eps ** (1 / 3)] = 0.0        # as lavaan

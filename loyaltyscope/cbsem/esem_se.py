@@ -8,8 +8,8 @@ right, the echelon zeros and within-block covariances of the unrotated form free
 with their Jacobian C = dc/dθ* (numDeriv, Richardson) and takes the top-left block of the
 generalised inverse of [[I + C'C, C'], [C, 0]]; that block equals Z (Z' I Z)^-1 Z' with Z a
 basis of the null space of C, which is what is computed here. The information I is that of the
-fit (expected; observed under FIML; the MLR/MLM sandwich E^-1 B E^-1 is formed the same way,
-with E^-1 bordered)::
+fit (expected; observed under FIML; the MLR/MLM sandwich E^-1 B E^-1 and the WLSMV one
+E^-1 D'WΓWD E^-1 are formed the same way, with E^-1 bordered)::
 
     vcov(θ*) = K Z (Z' K' I K Z)^-1 Z' K' / N        (K: the basis of the equality constraints)
 
@@ -30,9 +30,10 @@ import numpy as np
 from loyaltyscope.cbsem.estimate import ml_gradient_information
 from loyaltyscope.cbsem.expressions import numeric_jacobian
 from loyaltyscope.cbsem.esem_rotation import border_constraints, rotate_model
+from loyaltyscope.cbsem.estimators.dwls import _information as dwls_information, robust_vcov as dwls_robust_vcov
 from loyaltyscope.cbsem.robust import observed_information, robust_ml
 
-__all__ = ["bordered_vcov", "delta_jacobian"]
+__all__ = ["row_values_fn", "bordered_basis", "bordered_vcov_ml", "bordered_vcov_dwls", "delta_jacobian"]
 
 
 def _null_space(C: np.ndarray) -> np.ndarray:
@@ -43,20 +44,30 @@ def _null_space(C: np.ndarray) -> np.ndarray:
     return Vt[rank:].T
 
 
-def bordered_vcov(problem, theta, layouts, blocks, args, estimator: str, ss, df: float):
-    """vcov of the rotated free parameters θ* (``problem``: the rotated model's ML problem, its
-    ``K`` the equality-constraint basis)."""
-    def c_of(th):
-        v = problem.base_values.copy()
-        fr = problem.free_index >= 0
-        v[fr] = th[problem.free_index[fr]]
-        return border_constraints(layouts, blocks, v, args)
+def row_values_fn(base_values, free_index):
+    """θ -> every table row's value (free rows from θ, the others as in ``base_values``)."""
+    fr = free_index >= 0
 
-    C = numeric_jacobian(c_of, theta)
-    KZ = problem.K @ _null_space(C @ problem.K)
+    def values(th):
+        v = base_values.copy()
+        v[fr] = th[free_index[fr]]
+        return v
+    return values
+
+
+def bordered_basis(values, theta, K, layouts, blocks, args) -> np.ndarray:
+    """K Z: the directions of θ* the rotation constraints leave free (Z spans the null space of
+    dc/dθ* K); ``values(θ*)`` gives the row values (DWLS: with the computed residual variances
+    of ordered items, as lavaan's ``lav_model_set_parameters``)."""
+    C = numeric_jacobian(lambda th: border_constraints(layouts, blocks, values(th), args), theta)
+    return K @ _null_space(C @ K)
+
+
+def bordered_vcov_ml(problem, theta, KZ, estimator: str, ss):
+    """vcov of θ* for ML/MLR/MLM (``problem``: the rotated model's ML problem)."""
     N = float(sum(problem.nobs))
     if estimator in ("MLR", "MLM"):
-        return robust_ml(problem, theta, ss.data, estimator, df, K=KZ)[0]
+        return robust_ml(problem, theta, ss.data, estimator, 1.0, K=KZ)[0]
     if problem.patterns is not None:
         info = observed_information(problem, theta)
     else:
@@ -64,14 +75,16 @@ def bordered_vcov(problem, theta, layouts, blocks, args, estimator: str, ss, df:
     return KZ @ np.linalg.inv(KZ.T @ info @ KZ) @ KZ.T / N
 
 
-def delta_jacobian(layouts, blocks, base_values, free_index, theta, args, Ts):
+def bordered_vcov_dwls(model, theta, KZ, estimator: str, ss):
+    """vcov of θ* for DWLS/WLSMV (``model``: the rotated model's
+    :class:`~loyaltyscope.cbsem.estimators.dwls.OrdinalModel`): the robust.sem sandwich with
+    the bordered E^-1 = K Z (Z' K' E K Z)^-1 Z' K'."""
+    mom = model.moments(theta)
+    Einv = KZ @ np.linalg.inv(KZ.T @ dwls_information(model, ss, mom) @ KZ) @ KZ.T
+    return dwls_robust_vcov(model, ss, mom, Einv) if estimator == "WLSMV" else Einv / (ss.ntotal - ss.ngroups)
+
+
+def delta_jacobian(layouts, blocks, values, theta, args, Ts):
     """d(rotated row values)/dθ by central differences, each point re-rotated from the
-    estimate's T (``Ts``) and converged tightly."""
-    fr = free_index >= 0
-
-    def rot(th):
-        v = base_values.copy()
-        v[fr] = th[free_index[fr]]
-        return rotate_model(layouts, blocks, v, args, T_start=Ts)[0]
-
-    return numeric_jacobian(rot, theta)
+    estimate's T (``Ts``) and converged tightly; ``values(θ)``: the unrotated row values."""
+    return numeric_jacobian(lambda th: rotate_model(layouts, blocks, values(th), args, T_start=Ts)[0], theta)

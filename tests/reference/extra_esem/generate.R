@@ -16,6 +16,9 @@ BFI3   <- paste0('efa("b")*F1 + efa("b")*F2 + efa("b")*F3 =~ A1 + A2 + A3 + A4 +
 BFI2B  <- paste0('efa("a")*F1 + efa("a")*F2 =~ A1 + A2 + A3 + A4 + A5 + C1 + C2 + C3 + C4 + C5\n',
                  'efa("n")*F3 + efa("n")*F4 =~ N1 + N2 + N3 + N4 + N5 + O1 + O2 + O3 + O4 + O5\nF3 ~ F1 + F2')
 DEF    <- paste0(ESEM, '\nspeed ~ a*f1 + b*f2\ntotal := a + b')                 # labelled rotated paths, a defined parameter
+ORD    <- 'efa("b")*F1 + efa("b")*F2 =~ A1 + A2 + A3 + A4 + A5 + C1 + C2 + C3 + C4 + C5'
+ORDP   <- paste0(ORD, '\nN =~ N1 + N2 + N3\nN ~ F1 + F2')
+AC <- c(paste0("A", 1:5), paste0("C", 1:5)); ACN <- c(AC, "N1", "N2", "N3")
 HS  <- "holzinger_swineford_1939.csv"; HSM <- "holzinger_swineford_1939_missing.csv"
 cases <- list(
   list(name = "esem_geomin_bordered", data = HS, model = ESEM, options = list()),
@@ -45,6 +48,9 @@ cases <- list(
   list(name = "esem_mlm_paths", data = HS, model = PRED, options = list(estimator = "MLM")),
   list(name = "esem_stdlv_oblimin", data = HS, model = ONCFA, options = list(std.lv = TRUE, rotation = "oblimin")),
   list(name = "esem_defined", data = HS, model = DEF, options = list()),
+  list(name = "esem_ordinal", data = "bfi.csv", model = ORD, options = list(ordered = AC)),
+  list(name = "esem_ordinal_paths_oblimin", data = "bfi.csv", model = ORDP, options = list(ordered = ACN, rotation = "oblimin")),
+  list(name = "esem_ordinal_groups", data = "bfi.csv", model = ORD, options = list(ordered = AC, group = "gender")),
   list(name = "esem_bfi3_age", data = "bfi.csv", model = BFI3, options = list()),
   list(name = "esem_bfi_two_blocks_mlr", data = "bfi.csv", model = BFI2B, options = list(estimator = "MLR"))
 )
