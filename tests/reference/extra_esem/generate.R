@@ -50,6 +50,7 @@ cases <- list(
   list(name = "esem_defined", data = HS, model = DEF, options = list()),
   list(name = "esem_ordinal", data = "bfi.csv", model = ORD, options = list(ordered = AC)),
   list(name = "esem_ordinal_paths_oblimin", data = "bfi.csv", model = ORDP, options = list(ordered = ACN, rotation = "oblimin")),
+  list(name = "esem_ordinal_delta", data = "bfi.csv", model = ORD, options = list(ordered = AC, rotation.se = "delta")),
   list(name = "esem_ordinal_groups", data = "bfi.csv", model = ORD, options = list(ordered = AC, group = "gender")),
   list(name = "esem_bfi3_age", data = "bfi.csv", model = BFI3, options = list()),
   list(name = "esem_bfi_two_blocks_mlr", data = "bfi.csv", model = BFI2B, options = list(estimator = "MLR"))
