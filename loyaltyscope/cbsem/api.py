@@ -69,7 +69,9 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
     rotation, rotation_se, rotation_args : EFA blocks (``efa("b")*f1 + efa("b")*f2 =~ ...``,
         :mod:`loyaltyscope.cbsem.esem`): ``"geomin"`` (default) or ``"oblimin"``; standard errors
         ``"bordered"`` (lavaan's default) or ``"delta"``; lavaan's ``rotation.args``
-        (``geomin.epsilon`` 0.001, ``rstarts`` 30, ``gpa.tol``, ``std.ov``, ``oblimin.gamma``).
+        (``geomin.epsilon`` 0.001, ``rstarts`` 30, ``gpa.tol``, ``std.ov``, ``oblimin.gamma``);
+        ``seed`` also seeds the random rotation starts. Ignored without EFA blocks (as lavaan).
+        R: ``sem(..., rotation = "geomin", rotation.se = "bordered", rotation.args = list())``.
 
     Returns
     -------
