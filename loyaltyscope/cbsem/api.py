@@ -13,7 +13,7 @@ import pandas as pd
 
 from loyaltyscope.cbsem import pipeline
 from loyaltyscope.cbsem.data_input import as_data_frame
-from loyaltyscope.cbsem.esem import fit_esem, has_efa_blocks
+from loyaltyscope.cbsem.esem import fit_esem, has_efa_blocks, rotation_args as _rotation_args
 from loyaltyscope.cbsem.options import resolve_options
 from loyaltyscope.cbsem.results import SemResult
 from loyaltyscope.numerics.threads import single_blas_thread
@@ -28,7 +28,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         seed: int | None = None, sample_cov=None, sample_nobs=None, sample_mean=None,
         meanstructure: bool | None = None, fixed_x: bool = True, max_iter: int = 500,
         start: SemResult | None = None, boot_ci: str = "perc", bollen_stine: bool = False,
-        workers: int | None = None, progress: bool | None = None) -> SemResult:
+        workers: int | None = None, progress: bool | None = None, rotation: str = "geomin",
+        rotation_se: str = "bordered", rotation_args: dict | None = None) -> SemResult:
     """Fit a structural equation / confirmatory factor model by maximum likelihood.
 
     Parameters
@@ -65,6 +66,12 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         (:mod:`loyaltyscope.cbsem.bootstrap`). R: ``se = "bootstrap", bootstrap = 1000``.
     bollen_stine : also the Bollen-Stine bootstrap p-value of the model test
         (``result.extra["bollen_stine"]``; R: ``test = "bollen.stine"``).
+    rotation, rotation_se, rotation_args : EFA blocks (``efa("b")*f1 + efa("b")*f2 =~ ...``,
+        :mod:`loyaltyscope.cbsem.esem`): ``"geomin"`` (default) or ``"oblimin"``; standard errors
+        ``"bordered"`` (lavaan's default) or ``"delta"``; lavaan's ``rotation.args``
+        (``geomin.epsilon`` 0.001, ``rstarts`` 30, ``gpa.tol``, ``std.ov``, ``oblimin.gamma``);
+        ``seed`` also seeds the random rotation starts. Ignored without EFA blocks (as lavaan).
+        R: ``sem(..., rotation = "geomin", rotation.se = "bordered", rotation.args = list())``.
 
     Returns
     -------
@@ -76,9 +83,6 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
     ``information = "expected"``). R: ``lavaan::sem(model, data, std.lv = ...)``.
     """
     data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
-    if has_efa_blocks(model):    # ESEM: the unrotated form is fitted, then rotated (cbsem/esem.py)
-        return fit_esem(model, data, sem_function=sem, estimator=estimator, missing=missing, group=group,
-                        std_lv=std_lv, se=se, fixed_x=fixed_x, max_iter=max_iter)
     if data is None and sample_cov is None:
         raise ValueError("give either data= or sample_cov= with sample_nobs=")
     options = resolve_options(estimator=estimator, se=se, missing=missing, ordered=ordered, group=group,
@@ -88,6 +92,9 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
                               workers=workers, progress=progress,
                               data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None,
                               raw_data=sample_cov is None)
+    if has_efa_blocks(model):    # ESEM: the unrotated form is fitted, then rotated (cbsem/esem.py)
+        return fit_esem(model, data, options, _rotation_args(rotation, rotation_args, seed), rotation_se=rotation_se,
+                        sample_cov=sample_cov, sample_nobs=sample_nobs, sample_mean=sample_mean, start=start)
     return pipeline.run(model, data, options, sample_cov=sample_cov, sample_nobs=sample_nobs,
                         sample_mean=sample_mean, start=start)
 

@@ -120,10 +120,10 @@ def test_sem_fits_efa_blocks_and_refuses_what_is_not_implemented(hs):
     P = fit.params
     assert P.loc[(P.lhs == "f1") & (P.rhs == "x3"), "est"].iloc[0] == pytest.approx(0.83854828, abs=1e-4)
     assert any("rotated" in w for w in fit.warnings)
-    with pytest.raises(NotImplementedError, match="groups"):
-        ls.sem(esem, hs, group="school")
-    with pytest.raises(NotImplementedError, match="structural paths"):
-        ls.sem(esem + "\nspeed ~ f1", hs)
+    with pytest.raises(NotImplementedError, match="modification indices"):
+        fit.modindices()
+    with pytest.raises(NotImplementedError, match="bootstrap"):
+        ls.sem(esem, hs, se="bootstrap")
 
 
 @pytest.mark.parametrize("estimator", ["MLR", "MLM"])

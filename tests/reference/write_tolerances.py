@@ -22,6 +22,11 @@ from reference import DEFAULT_TOLERANCES, FILE_KINDS  # noqa: E402
 # files whose tests compare more tightly (or loosely) than the defaults of their kind
 FILE_TOLERANCES = {
     "extra_study/bfi_cfa5_study": {"chisq_rel": 1e-4, "est": 1e-4},
+    # lavaan's rotation.se = "delta": forward steps of 0.005 and re-rotations stopped at GPA's 1e-5
+    # leave a numerical error of up to 3 % on near-zero geomin cross-loadings (cbsem/esem_se.py)
+    "extra_esem/esem_groups_delta": {"se_rel": 0.03},
+    "extra_esem/esem_predicts_cfa_delta": {"se_rel": 0.03},
+    "extra_esem/esem_ordinal_delta": {"se_rel": 0.03},
 }
 
 
