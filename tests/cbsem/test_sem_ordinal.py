@@ -131,8 +131,8 @@ def test_bivariate_normal_cdf_accuracy():
         assert np.allclose(bvn_cdf(x, y, np.full(8, r)), ref, atol=1e-10)
 
 
-def test_observed_covariates_not_yet(bfi):
-    """lavaan treats observed exogenous regressors next to ordinal items as fixed covariates
-    (conditional.x): not implemented yet, so refuse rather than fit a different model."""
+def test_ordered_covariates_not_yet(bfi):
+    """Numeric covariates follow lavaan's conditional.x (tests/cbsem/test_ordinal_covariates.py);
+    covariates declared ordered are not implemented: refuse rather than fit a different model."""
     with pytest.raises(NotImplementedError, match="A2, A3"):
         ls.sem("A1 ~ A2 + A3", bfi, ordered=["A1", "A2", "A3"])

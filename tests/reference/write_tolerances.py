@@ -22,6 +22,10 @@ from reference import DEFAULT_TOLERANCES, FILE_KINDS  # noqa: E402
 # files whose tests compare more tightly (or loosely) than the defaults of their kind
 FILE_TOLERANCES = {
     "extra_study/bfi_cfa5_study": {"chisq_rel": 1e-4, "est": 1e-4},
+    # thresholds at ageyr = 0 (13 covariate sds from the data, se 1.2): lavaan's optimiser stops
+    # 1.2e-4 short on that flat direction (our DWLS minimum is lower: F 20.75727667 vs 20.75727672
+    # at lavaan's estimates), so the absolute floor is 2e-4 there
+    "extra_ordinal_x/ordx_groups": {"est_floor": 0.2},
 }
 
 

@@ -17,9 +17,12 @@ Sample statistics: :mod:`loyaltyscope.cbsem.ordinal_samplestats`; tests and fit 
   ``V = E^-1 (sum_g f_g D' W Gamma W D) E^-1 / (N - G)``, ``E = sum_g f_g D' W D``, f_g = n_g/N.
   ``estimator="DWLS"``: ``E^-1 / (N - G)`` and the standard test only.
 
-Not implemented yet (a clear error instead of a different model): observed exogenous
-covariates next to ordinal items (lavaan's ``conditional.x``), models mixing ordinal and
-continuous observed variables, ``missing="fiml"``/pairwise, the theta parameterization,
+Observed exogenous covariates (numeric, fixed) next to ordinal items follow lavaan's
+``conditional.x = TRUE``: sample statistics :mod:`loyaltyscope.cbsem.ordinal_conditional`, model
+:mod:`loyaltyscope.cbsem.ordinal_conditional_model` (same optimiser, SEs and tests as here).
+
+Not implemented yet (a clear error instead of a different model): exogenous covariates
+declared ordered, models mixing ordinal and continuous endogenous observed variables, ``missing="fiml"``/pairwise, the theta parameterization,
 inequality and non-linear constraints, modification indices, the bootstrap.
 
 R equivalent: ``lavaan::cfa(model, data, ordered = items)`` (lavaan 0.6-14: estimator
@@ -172,6 +175,7 @@ class OrdinalModel:
         nth = np.array([nlevels[v] - 1 for v in self.ov])
         self.th_off = np.concatenate([[0], np.cumsum(nth)])
         self.T = int(self.th_off[-1])
+        self.n_uni = self.T              # rows before the correlations (thresholds; + slopes with covariates)
         self.I = np.array([i for j in range(self.p) for i in range(j + 1, self.p)], int)
         self.J = np.array([j for j in range(self.p) for i in range(j + 1, self.p)], int)
         self.groups = []
@@ -355,12 +359,12 @@ def _check_model(spec: ModelSpec):
     t = spec.columns
     reg = t["op"] == "~"
     dependent = set(t["lhs"][reg]) | set(t["rhs"][t["op"] == "=~"])
-    exo_x = sorted({v for v in t["rhs"][reg] if v not in lvs and v not in dependent})
-    if exo_x:
+    exo_ord = sorted({v for v in t["rhs"][reg] if v not in lvs and v not in dependent and v in spec.ordered})
+    if exo_ord:
         raise NotImplementedError(
-            f"observed exogenous covariates ({', '.join(exo_x)}) with ordinal items are not implemented yet "
-            "(lavaan treats them as fixed numeric covariates with conditional.x = TRUE, probit regressions)")
-    numeric = [v for v in spec.ov_names if v not in spec.ordered]
+            f"exogenous covariates declared ordered ({', '.join(exo_ord)}) are not implemented yet; lavaan "
+            "treats observed exogenous covariates as fixed numbers (conditional.x): leave them out of ordered=")
+    numeric = [v for v in spec.ov_names if v not in spec.ordered and v not in spec.ov_x]
     if numeric:
         raise NotImplementedError(
             "models mixing ordinal and continuous observed variables are not implemented yet; "
@@ -372,13 +376,19 @@ def _check_model(spec: ModelSpec):
 def sample_stats(spec: ModelSpec, data: pd.DataFrame, options) -> OrdinalStats:
     """The sample-statistics stage for ordinal items (after the model checks)."""
     _check_model(spec)
+    if spec.ov_x:
+        from loyaltyscope.cbsem.ordinal_conditional import conditional_sample_stats
+        return conditional_sample_stats(data, [v for v in spec.ov_names if v not in spec.ov_x], spec.ov_x,
+                                        options.group)
     return ordinal_sample_stats(data, spec.ov_names, options.group)
 
 
-def _start(spec, table, mdl, ss, strategy):
-    """lavaan's start values on the polychoric matrices; thresholds from the sample; scales 1."""
+def _start(spec, table, mdl, ss, strategy, moments=None):
+    """lavaan's start values on the polychoric matrices (or ``moments`` = (covs, means)); thresholds
+    from the sample; scales 1."""
     free = mdl.free
-    sv = start_values(table, spec.ov_names, spec.lv_names, list(ss.cor), [np.zeros(mdl.p)] * ss.ngroups, strategy)
+    covs, means = moments or (list(ss.cor), [np.zeros(mdl.p)] * ss.ngroups)
+    sv = start_values(table, spec.ov_names, spec.lv_names, covs, means, strategy)
     for g in range(ss.ngroups):
         rows = mdl.groups[g]["th_rows"]
         sv[rows] = np.where(free[rows] >= 0, ss.th[g], sv[rows])
@@ -406,23 +416,31 @@ def _catml_available(table, free, con_labels, ntheta, npar):
 def fit(spec: ModelSpec, ss: OrdinalStats, options):
     """Estimate by DWLS and return the pieces of the shared results stage."""
     est_name, se = options.estimator, options.se
-    nlev = dict(zip(spec.ov_names, ss.nlevels))
+    y_names = [v for v in spec.ov_names if v not in spec.ov_x]
+    nlev = dict(zip(y_names, ss.nlevels))
     table = ordinal_partable(spec, nlev, options.group_equal, options.group_partial)
-    mdl = OrdinalModel(table, spec.ov_names, spec.lv_names, nlev, ss.ngroups)
+    moments = None
+    if spec.ov_x:                     # covariates: lavaan's conditional.x
+        from loyaltyscope.cbsem.ordinal_conditional_model import conditional_model, scale_rows_std_all, start_moments
+        mdl = conditional_model(spec, table, ss)
+        moments = start_moments(mdl, ss)
+    else:
+        mdl = OrdinalModel(table, spec.ov_names, spec.lv_names, nlev, ss.ngroups)
     free = mdl.free
     _, h, _ = constraint_functions(spec, table, mdl.ntheta)
     K, theta0, linear = linear_basis(h, mdl.ntheta)
     if not linear:
         raise NotImplementedError("non-linear constraints are not implemented yet with ordered=")
     npar = K.shape[1]
-    df = ss.ngroups * (mdl.T + len(mdl.I)) - npar
+    nstat = ss.ngroups * (mdl.n_uni + len(mdl.I))
+    df = nstat - npar
     if df < 0:
         raise ModelSpecError(f"the model has more free parameters ({npar}) than sample statistics "
-                             f"({ss.ngroups * (mdl.T + len(mdl.I))}): it is not identified (df = {df})")
+                             f"({nstat}): it is not identified (df = {df})")
     warnings = list(ss.warnings)
     best = None
     for strategy in ("moments", "simple"):
-        theta, F, conv, iters = fit_dwls(mdl, ss, _start(spec, table, mdl, ss, strategy), max_iter=options.max_iter,
+        theta, F, conv, iters = fit_dwls(mdl, ss, _start(spec, table, mdl, ss, strategy, moments), max_iter=options.max_iter,
                                          K=K, theta0=theta0)
         if best is None or (conv and not best[2]) or (conv == best[2] and F < best[1]):
             best = (theta, F, conv, iters, strategy)
@@ -455,17 +473,23 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
     se_rows[fr] = np.sqrt(np.clip(np.diag(vcov)[free[fr]], 0, None)) if vcov is not None else np.nan
     table["se"] = se_rows
     catml_ok, npar_catml = _catml_available(table, free, constraint_labels(spec), mdl.ntheta, npar)
+    catml_ok &= not spec.ov_x         # lavaan 0.6-14 reports no robust CFI/TLI/RMSEA with conditional.x
     values_of, _, _ = constraint_functions(spec, table, mdl.ntheta, row_values=mdl.values)
 
     def measures():
         return ordinal_fit_measures(mdl, ss, mom, chisq, df, npar, Einv, est_name == "WLSMV", npar_catml, catml_ok)
 
     extra = dict(start_strategy=strategy, fmin=chisq / (2 * N),
-                 thresholds={lab: pd.Series(th, index=_th_names(spec.ov_names, ss.nlevels))
+                 thresholds={lab: pd.Series(th, index=_th_names(y_names, ss.nlevels))
                              for lab, th in zip(ss.group_labels, ss.th)},
-                 levels=dict(zip(spec.ov_names, ss.levels)),
+                 levels=dict(zip(y_names, ss.levels)),
                  nacov={lab: G for lab, G in zip(ss.group_labels, ss.gamma)})
+    if spec.ov_x:                     # the probit slopes of the items on the covariates, per group
+        extra["slopes"] = {lab: pd.DataFrame(B, index=y_names, columns=list(ss.x_names))
+                           for lab, B in zip(ss.group_labels, ss.slopes)}
     return Fitted(table=table, theta=theta, vcov=vcov, theta_names=tuple(theta_names(table, free, mdl.ntheta)),
                   values_of=values_of, converged=bool(converged), iterations=int(iterations),
-                  sample_covs=tuple(ss.cor), implied_covs=tuple(m["Sigma_star"] for m in mom),
-                  all_covs=tuple(m["C"] for m in mom), fit_measures=measures, warnings=warnings, extra=extra)
+                  sample_covs=tuple(getattr(ss, "joint", None) or ss.cor),
+                  implied_covs=tuple(m.get("Sigma_joint", m["Sigma_star"]) for m in mom),
+                  all_covs=tuple(m["C"] for m in mom), fit_measures=measures, warnings=warnings, extra=extra,
+                  params_hook=scale_rows_std_all if spec.ov_x else None)
