@@ -58,6 +58,7 @@ class ConditionalOrdinalModel(OrdinalModel):
         self.I = np.array([i for j in range(py) for i in range(j + 1, py)], int)
         self.J = np.array([j for j in range(py) for i in range(j + 1, py)], int)
         self.n_uni = self.T + py * self.q
+        self.nvar = py + self.q
 
     def _conditional(self, Sig, mu):
         yi, xi = self.yi, self.xi

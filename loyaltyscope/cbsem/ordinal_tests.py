@@ -12,7 +12,8 @@
   equality constraints or a polychoric matrix is not positive definite.
 - **Other fit measures**: RMSEA (all versions) with ``N - G`` as lavaan's
   ``lav_utils_get_ntotal`` for (D)WLS; SRMR from the residual correlations, the mean square
-  over the p(p+1)/2 elements (lavaan's ``srmr_bentler_nomean`` for categorical data). CFI, TLI,
+  over p(p-1)/2 + nvar elements, nvar the observed variables including covariates (lavaan's
+  ``srmr_bentler_nomean`` for categorical data, ``lav_residuals_summary``: ``pstar + nvar``). CFI, TLI,
   RMSEA and the p-values are the shared formulas of :mod:`loyaltyscope.cbsem.fit_indices`.
 
 R equivalent: ``fitMeasures(cfa(model, data, ordered = items))``;
@@ -133,11 +134,12 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
     if df < 1:                     # lavaan's lav_fit_rmsea_ci: both limits are 0 when df < 1
         out.update({"rmsea.ci.lower": 0.0, "rmsea.ci.upper": 0.0})
     # SRMR (lavaan's srmr_bentler_nomean for categorical data): residual correlations, the
-    # mean square taken over the p(p+1)/2 elements of the matrix (the diagonal residuals are 0)
+    # mean square taken over the p(p-1)/2 correlations plus nvar (the items and any covariates:
+    # lavaan's pta$nvar; the diagonal residuals are 0)
     srmr = 0.0
     for n, R, m in zip(ss.nobs, ss.cor, mom):
         res = (R - m["Sigma_star"])[model.I, model.J]
-        srmr += n / ss.ntotal * np.sqrt(np.sum(res ** 2) / (model.p * (model.p + 1) / 2))
+        srmr += n / ss.ntotal * np.sqrt(np.sum(res ** 2) / (len(model.I) + model.nvar))
     out["srmr"] = srmr
     out["srmr_bentler_nomean"] = srmr
     out["crmr_nomean"] = srmr

@@ -42,9 +42,19 @@ def test_fit_matches_lavaan(name, hso):
     case = load_case(name, "extra_ordinal_x")
     fit = ls.sem(case["model"], hso, **sem_kwargs(case))
     assert fit.converged
-    assert fit.estimator == "WLSMV"
+    assert fit.estimator == case["options"].get("estimator", "WLSMV")
     assert list(fit.nobs) == list(np.atleast_1d(case["nobs"]))
     compare_sem(fit, case)
+
+
+@pytest.mark.parametrize("name", ["ordx_mimic2", "ordx_three_covariates", "ordx_groups_loadings", "ordx_direct"])
+def test_tests_and_srmr_match_lavaan_closely(name, hso):
+    """The chi-squares, scaling factor and SRMR closer than the case tolerances (the SRMR divides
+    by the correlations plus all observed variables, covariates included, as lavaan)."""
+    case = load_case(name, "extra_ordinal_x")
+    fm = ls.sem(case["model"], hso, **sem_kwargs(case)).fit_measures
+    for key in ("chisq", "chisq.scaled", "chisq.scaling.factor", "baseline.chisq", "baseline.chisq.scaled", "srmr"):
+        assert fm[key] == pytest.approx(case["fit"][key], rel=1e-5), key
 
 
 @pytest.mark.parametrize("name", ["ordx_mimic2", "ordx_groups", "ordx_binary", "ordx_mixed_categories"])

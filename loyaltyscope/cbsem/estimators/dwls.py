@@ -176,6 +176,7 @@ class OrdinalModel:
         self.th_off = np.concatenate([[0], np.cumsum(nth)])
         self.T = int(self.th_off[-1])
         self.n_uni = self.T              # rows before the correlations (thresholds; + slopes with covariates)
+        self.nvar = self.p               # observed variables (+ covariates): lavaan's nvar in the SRMR
         self.I = np.array([i for j in range(self.p) for i in range(j + 1, self.p)], int)
         self.J = np.array([j for j in range(self.p) for i in range(j + 1, self.p)], int)
         self.groups = []

@@ -3,12 +3,12 @@
 # ../extra_core/*.json, plus `wls_obs` (lavInspect(fit, "wls.obs"): thresholds, slopes, residual
 # polychorics, per group) and `nacov_diag` (the diagonal of lavInspect(fit, "gamma"), per group).
 # Writes ../data/holzinger_swineford_ordinal.csv: x1-x3 cut at their quartiles (4 categories),
-# x4-x6 at their tertiles (3), x7-x9 at their medians (2); sex, ageyr, school kept.
+# x4-x6 at their tertiles (3), x7-x9 at their medians (2); sex, ageyr, agemo, grade (one NA), school kept.
 # Run from this folder: Rscript generate.R
 suppressMessages({library(lavaan); library(jsonlite)})
 hs <- read.csv("../../../loyaltyscope/datasets/data/holzinger_swineford_1939.csv")
 cut_q <- function(x, k) as.integer(cut(x, quantile(x, seq(0, 1, length = k + 1)), include.lowest = TRUE))
-d <- hs[, c("id", "sex", "ageyr", "school")]
+d <- hs[, c("id", "sex", "ageyr", "agemo", "grade", "school")]
 for (v in paste0("x", 1:3)) d[[v]] <- cut_q(hs[[v]], 4)
 for (v in paste0("x", 4:6)) d[[v]] <- cut_q(hs[[v]], 3)
 for (v in paste0("x", 7:9)) d[[v]] <- cut_q(hs[[v]], 2)
@@ -20,6 +20,10 @@ MIM2 <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ sex
 DIRECT <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ ageyr\ntextual ~ sex\nx4 ~ sex'
 BIN <- 'speed =~ x7 + x8 + x9\nspeed ~ sex + ageyr'
 MIX <- 'textual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ntextual + speed ~ sex'
+STRUCT <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ visual + sex\nvisual ~ ageyr'
+THREE <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ sex + ageyr + grade'
+LABELS <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ b*sex + ageyr\ntextual ~ b*sex'
+RESCOV <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ sex\nx1 ~~ x4'
 cases <- list(
   list(name = "ordx_mimic1", model = MIM1, options = list(ordered = X13)),
   list(name = "ordx_mimic1_stdlv", model = MIM1, options = list(ordered = X13, std.lv = TRUE)),
@@ -33,7 +37,17 @@ cases <- list(
   list(name = "ordx_binary", model = BIN, options = list(ordered = X79)),
   list(name = "ordx_binary_groups", model = MIX,
        options = list(ordered = c(paste0("x", 4:6), X79), group = "school", group.equal = c("loadings", "thresholds"))),
-  list(name = "ordx_mixed_categories", model = MIX, options = list(ordered = c(paste0("x", 4:6), X79)))
+  list(name = "ordx_mixed_categories", model = MIX, options = list(ordered = c(paste0("x", 4:6), X79))),
+  list(name = "ordx_structural", model = STRUCT, options = list(ordered = X16)),
+  list(name = "ordx_three_covariates", model = THREE, options = list(ordered = X16)),
+  list(name = "ordx_labels", model = LABELS, options = list(ordered = X16)),
+  list(name = "ordx_dwls", model = MIM2, options = list(ordered = X16, estimator = "DWLS")),
+  list(name = "ordx_groups_loadings", model = MIM2,
+       options = list(ordered = X16, group = "school", group.equal = "loadings")),
+  list(name = "ordx_groups_stdlv", model = MIM2,
+       options = list(ordered = X16, group = "school", group.equal = c("loadings", "thresholds", "regressions"),
+                      std.lv = TRUE)),
+  list(name = "ordx_residual_cov", model = RESCOV, options = list(ordered = X16))
 )
 KEEP <- c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
   "rmsea.ci.lower","rmsea.ci.upper","rmsea.pvalue","srmr","chisq.scaled","df.scaled","pvalue.scaled",
