@@ -265,14 +265,21 @@ def _covariates(data: pd.DataFrame, x_names) -> np.ndarray:
     return data[list(x_names)].to_numpy(dtype=float, na_value=np.nan)
 
 
-def _group_stats(Cg, Xg, nlev, y_names, gname, warns):
-    """Steps 1-4 in one group: (th, slopes, rho, gamma) or a problem message."""
+def _group_stats(Cg, Xg, nlev, levels, y_names, where, problems, warns):
+    """Steps 1-4 in one group: (th, slopes, rho, gamma, pairs), or None after adding a problem."""
+    gname = f" {where}" if where != "in the data" else ""
+    if Cg.shape[0] < 2:
+        problems.append(f"only {Cg.shape[0]} complete row(s){gname}; at least 2 are needed")
+        return None
+    if _thresholds(Cg, y_names, levels, nlev, where, problems) is None:
+        return None
     n, p = Cg.shape
     fits = [probit_regression(Cg[:, v], nlev[v], Xg) for v in range(p)]
-    for v, f in enumerate(fits):
-        if not f[4]:
-            return f"the probit regression of {y_names[v]!r} on the covariates{gname} did not converge " \
-                   "(are the covariates collinear, or does a category separate perfectly?)"
+    bad = [y_names[v] for v, f in enumerate(fits) if not f[4]]
+    if bad:
+        problems.append(f"the probit regression of {', '.join(map(repr, bad))} on the covariates{gname} did not "
+                        "converge (are the covariates collinear, or does a category separate perfectly?)")
+        return None
     Z1 = np.column_stack([f[1] for f in fits])
     Z2 = np.column_stack([f[2] for f in fits])
     grid = _pair_grid([np.zeros(k - 1) for k in nlev])
@@ -325,21 +332,14 @@ def conditional_sample_stats(data: pd.DataFrame, y_names, x_names, group: str | 
     problems, warns = [], []
     out = {k: [] for k in ("th", "slopes", "cor", "gamma", "obs", "vd", "nobs", "mean_x", "cov_x", "joint")}
     pairs = (np.zeros(0, int), np.zeros(0, int))
-    for g in range(len(labels)):
+    for g, label in enumerate(labels):
         sel = keep & (gidx == g)
-        Cg, Xg = C[sel], X[sel]
-        n = Cg.shape[0]
-        gname = f" in group {labels[g]!r}" if group is not None else ""
-        if n < 2:
-            problems.append(f"only {n} complete row(s){gname}; at least 2 are needed")
+        Xg = X[sel]
+        where = f"in group {label!r} ({group} = {label!r})" if group is not None else "in the data"
+        res = _group_stats(C[sel], Xg, nlev, levels, y_names, where, problems, warns)
+        if res is None:
             continue
-        where = f"in group {labels[g]!r} ({group} = {labels[g]!r})" if group is not None else "in the data"
-        if _thresholds(Cg, y_names, levels, nlev, where, problems) is None:
-            continue
-        res = _group_stats(Cg, Xg, nlev, y_names, gname, warns)
-        if isinstance(res, str):
-            problems.append(res)
-            continue
+        gname = f" in group {label!r}" if group is not None else ""
         th, B, rho, G, pairs = res
         dG = np.diag(G)
         if not np.all(np.isfinite(dG)) or np.any(dG <= 0):
@@ -351,7 +351,7 @@ def conditional_sample_stats(data: pd.DataFrame, y_names, x_names, group: str | 
         R[pairs[1], pairs[0]] = rho
         Sxx = np.atleast_2d(np.cov(Xg, rowvar=False, ddof=1))
         joint = np.block([[R + B @ Sxx @ B.T, B @ Sxx], [Sxx @ B.T, Sxx]])
-        for k, v in (("th", th), ("slopes", B), ("cor", R), ("gamma", G), ("nobs", n), ("mean_x", Xg.mean(0)),
+        for k, v in (("th", th), ("slopes", B), ("cor", R), ("gamma", G), ("nobs", len(Xg)), ("mean_x", Xg.mean(0)),
                      ("cov_x", Sxx), ("joint", joint), ("obs", np.concatenate([th, B.ravel(order="F"), rho])),
                      ("vd", 1.0 / dG)):
             out[k].append(v)

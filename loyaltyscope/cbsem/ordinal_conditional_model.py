@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loyaltyscope.cbsem.estimators.dwls import OrdinalModel
+from loyaltyscope.cbsem.estimators.dwls import OrdinalModel, add_direct_derivatives
 from loyaltyscope.cbsem.ordinal_conditional import ConditionalStats
 from loyaltyscope.cbsem.ram import implied, implied_with_derivatives
 
@@ -68,20 +68,11 @@ class ConditionalOrdinalModel(OrdinalModel):
         R = Sig[np.ix_(yi, yi)] - PI @ Syx.T
         return PI, R, mu[yi] - PI @ mu[xi], Syx, Sxx_inv
 
-    def values(self, theta: np.ndarray) -> np.ndarray:
-        """All row values: free ones from theta; item residual variances computed."""
-        vals = self.base.copy()
-        vals[self.free_rows] = theta[self.free[self.free_rows]]
-        for gr in self.groups:
-            if not len(gr["res_rows"]):
-                continue
-            vals[gr["res_rows"]] = 0.0
-            Sig0, mu0 = implied(gr["layout"], vals)[:2]
-            R0 = self._conditional(Sig0, mu0)[1]
-            delta = np.ones(self.p)
-            delta[gr["d_var"]] = vals[gr["d_rows"]]
-            vals[gr["res_rows"]] = 1.0 / delta[gr["res_var"]] ** 2 - np.diag(R0)[gr["res_var"]]
-        return vals
+    def _diagonal(self, layout, vals) -> np.ndarray:
+        """Implied variances of the items given the covariates (residual variances at 0): the
+        diagonal of ``R``, which the delta parameterization sets to ``1/delta^2``."""
+        Sig0, mu0 = implied(layout, vals)[:2]
+        return np.diag(self._conditional(Sig0, mu0)[1])
 
     def moments(self, theta: np.ndarray, jacobian: bool = True):
         """Per group: dict(est, jac, Sigma_star (scaled residual correlations), Sigma_joint
@@ -90,14 +81,9 @@ class ConditionalOrdinalModel(OrdinalModel):
         out = []
         T, p, q, I, J = self.T, self.p, self.q, self.I, self.J
         for gr in self.groups:
-            lay = gr["layout"]
-            if jacobian:
-                Sig, mu, dS, dmu, C, B = implied_with_derivatives(lay, vals, gr["fpos"], gr["plan"])
-            else:
-                Sig, mu, C, B, _ = implied(lay, vals)
+            Sig, mu, dS, dmu, C = _group_moments(gr, vals, jacobian)
             PI, R, m0, Syx, Sxx_inv = self._conditional(Sig, mu)
-            delta = np.ones(p)
-            delta[gr["d_var"]] = vals[gr["d_rows"]]
+            delta = _scales(gr, vals, p)
             tau, tv = vals[gr["th_rows"]], gr["th_var"]
             Rstar = R * np.outer(delta, delta)
             est = np.concatenate([(tau - m0[tv]) * delta[tv], (PI * delta[:, None]).ravel(order="F"),
@@ -126,20 +112,27 @@ class ConditionalOrdinalModel(OrdinalModel):
                                     (dPI * delta[None, :, None]).transpose(0, 2, 1).reshape(k, p * q),
                                     dR[:, I, J] * (delta[I] * delta[J])], axis=1)
             np.add.at(jac.T, gr["ftheta"], block)
-        free = self.free
-        fth = free[gr["th_rows"]]
-        sel = fth >= 0
-        np.add.at(jac, (np.flatnonzero(sel), fth[sel]), delta[tv[sel]])
-        for k, v in zip(gr["d_rows"], gr["d_var"]):
-            if free[k] < 0:
-                continue
-            t = free[k]
-            jac[np.flatnonzero(tv == v), t] += tau[tv == v] - m0[v]
-            jac[T + v + p * np.arange(q), t] += PI[v]
-            hit_i, hit_j = I == v, J == v
-            jac[self.n_uni + np.flatnonzero(hit_i), t] += delta[J[hit_i]] * R[v, J[hit_i]]
-            jac[self.n_uni + np.flatnonzero(hit_j), t] += delta[I[hit_j]] * R[I[hit_j], v]
+        add_direct_derivatives(jac, self.free, gr, delta, tau, m0, R, I, J, self.n_uni)
+        for k, v in zip(gr["d_rows"], gr["d_var"]):      # free scales: d (delta_v PI_v) / d delta_v
+            if self.free[k] >= 0:
+                jac[T + v + p * np.arange(q), self.free[k]] += PI[v]
         return jac
+
+
+def _group_moments(gr, vals, jacobian: bool):
+    """(Sigma, mu, dSigma, dmu, C) of one group's RAM model; no derivatives (None) without jacobian."""
+    if not jacobian:
+        Sig, mu, C = implied(gr["layout"], vals)[:3]
+        return Sig, mu, None, None, C
+    Sig, mu, dS, dmu, C = implied_with_derivatives(gr["layout"], vals, gr["fpos"], gr["plan"])[:5]
+    return Sig, mu, dS, dmu, C
+
+
+def _scales(gr, vals, p: int) -> np.ndarray:
+    """The items' scale factors delta (1 unless a ``~*~`` row says otherwise)."""
+    delta = np.ones(p)
+    delta[gr["d_var"]] = vals[gr["d_rows"]]
+    return delta
 
 
 def conditional_model(spec, table: dict, ss: ConditionalStats) -> ConditionalOrdinalModel:

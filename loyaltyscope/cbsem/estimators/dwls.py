@@ -206,11 +206,15 @@ class OrdinalModel:
             if not len(gr["res_rows"]):
                 continue
             vals[gr["res_rows"]] = 0.0
-            Sig0 = implied(gr["layout"], vals)[0]
+            diag0 = self._diagonal(gr["layout"], vals)
             delta = np.ones(self.p)
             delta[gr["d_var"]] = vals[gr["d_rows"]]
-            vals[gr["res_rows"]] = 1.0 / delta[gr["res_var"]] ** 2 - np.diag(Sig0)[gr["res_var"]]
+            vals[gr["res_rows"]] = 1.0 / delta[gr["res_var"]] ** 2 - diag0[gr["res_var"]]
         return vals
+
+    def _diagonal(self, layout, vals) -> np.ndarray:
+        """Implied variances of the items (their residual variances at 0)."""
+        return np.diag(implied(layout, vals)[0])
 
     def moments(self, theta: np.ndarray, jacobian: bool = True):
         """Per group: dict(est, jac, Sigma (unscaled), Sigma_star, C, delta, mu)."""
@@ -237,23 +241,30 @@ class OrdinalModel:
                 if len(gr["fpos"]):
                     block = np.concatenate([-(dmu[:, tv] * delta[tv]).T, (dS[:, self.I, self.J] * dd).T], axis=0)
                     np.add.at(jac.T, gr["ftheta"], block.T)
-                free = self.free
-                fth = free[gr["th_rows"]]
-                sel = fth >= 0
-                np.add.at(jac, (np.flatnonzero(sel), fth[sel]), delta[tv[sel]])
-                for k, v in zip(gr["d_rows"], gr["d_var"]):
-                    if free[k] < 0:
-                        continue
-                    t = free[k]
-                    sel = tv == v
-                    jac[np.flatnonzero(sel), t] += tau[sel] - mu[v]
-                    hit_i = self.I == v
-                    hit_j = self.J == v
-                    jac[self.T + np.flatnonzero(hit_i), t] += delta[self.J[hit_i]] * Sig[v, self.J[hit_i]]
-                    jac[self.T + np.flatnonzero(hit_j), t] += delta[self.I[hit_j]] * Sig[self.I[hit_j], v]
+                add_direct_derivatives(jac, self.free, gr, delta, tau, mu, Sig, self.I, self.J, self.T)
                 res["jac"] = jac
             out.append(res)
         return out
+
+
+def add_direct_derivatives(jac, free, gr, delta, tau, mean0, cov, I, J, cor_offset: int):
+    """The Jacobian entries that do not go through the RAM matrices (added to ``jac`` in place):
+    ``d th / d tau = delta``; for a free scale ``delta_v``: ``d th_v / d delta_v = tau - mean0_v``
+    and ``d (delta_v delta_w cov_vw) / d delta_v = delta_w cov_vw`` on the correlation rows
+    (from ``cor_offset``)."""
+    tv = gr["th_var"]
+    fth = free[gr["th_rows"]]
+    sel = fth >= 0
+    np.add.at(jac, (np.flatnonzero(sel), fth[sel]), delta[tv[sel]])
+    for k, v in zip(gr["d_rows"], gr["d_var"]):
+        if free[k] < 0:
+            continue
+        t = free[k]
+        sel = tv == v
+        jac[np.flatnonzero(sel), t] += tau[sel] - mean0[v]
+        hit_i, hit_j = I == v, J == v
+        jac[cor_offset + np.flatnonzero(hit_i), t] += delta[J[hit_i]] * cov[v, J[hit_i]]
+        jac[cor_offset + np.flatnonzero(hit_j), t] += delta[I[hit_j]] * cov[I[hit_j], v]
 
 
 def fit_dwls(model: OrdinalModel, ss: OrdinalStats, theta_start: np.ndarray, max_iter: int = 500,
