@@ -45,6 +45,8 @@ def test_fit_matches_lavaan(name, hso):
     assert fit.estimator == case["options"].get("estimator", "WLSMV")
     assert list(fit.nobs) == list(np.atleast_1d(case["nobs"]))
     compare_sem(fit, case)
+    lavaan_says_ordered_x = any("declared as ordered" in w for w in case["warnings"])
+    assert lavaan_says_ordered_x == any("declared ordered" in w for w in fit.warnings)
 
 
 @pytest.mark.parametrize("name", ["ordx_mimic2", "ordx_three_covariates", "ordx_groups_loadings", "ordx_direct"])
@@ -121,9 +123,10 @@ def test_non_numeric_covariate_is_named(hso):
         ls.sem(MIMIC, d, ordered=["x1", "x2", "x3"])
 
 
-def test_covariate_declared_ordered_is_refused(hso):
-    with pytest.raises(NotImplementedError, match="sex"):
-        ls.sem(MIMIC, hso, ordered=["x1", "x2", "x3", "sex"])
+def test_all_ordered_variables_exogenous_is_refused(hso):
+    """No ordinal item would remain: a clear error rather than another model."""
+    with pytest.raises(NotImplementedError, match="x7"):
+        ls.sem("x1 ~ x7", hso.assign(x1=hso["x1"] * 1.5), ordered=["x7"])
 
 
 def test_empty_category_in_a_group_names_it(hso):

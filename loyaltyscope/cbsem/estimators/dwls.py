@@ -31,6 +31,7 @@ R equivalent: ``lavaan::cfa(model, data, ordered = items)`` (lavaan 0.6-14: esti
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -41,11 +42,11 @@ from loyaltyscope.cbsem.estimates import theta_names
 from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.ordinal_samplestats import OrdinalStats, ordinal_sample_stats
 from loyaltyscope.cbsem.ordinal_tests import ordinal_fit_measures
-from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, number_free_rows
+from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, _variable_sets, number_free_rows
 from loyaltyscope.cbsem.ram import derivative_plan, implied, implied_with_derivatives, make_layout
 from loyaltyscope.cbsem.start import start_values
 
-__all__ = ["ordinal_partable", "OrdinalModel", "fit_dwls", "robust_vcov", "sample_stats", "fit"]
+__all__ = ["ordinal_partable", "OrdinalModel", "fit_dwls", "robust_vcov", "sample_stats", "fit", "numeric_covariates"]
 
 
 # ---------------------------------------------------------------------------- parameter table
@@ -363,6 +364,20 @@ def _reflect_factors(table, lv_names, theta):
 
 def _th_names(ov_names, nlevels):
     return [f"{v}|t{k}" for v, K in zip(ov_names, nlevels) for k in range(1, K)]
+
+
+def numeric_covariates(formulas, options):
+    """lavaan's rule for observed exogenous covariates declared ordered next to ordinal items: it
+    warns ("exogenous variable(s) declared as ordered in data") and uses them as numeric
+    covariates (conditional.x), with their values as they are. Returns (options without them in
+    ``ordered``, the warnings). Left as they are when no other ordered item would remain."""
+    ov_x = set(_variable_sets(list(formulas))[3])
+    exo = [v for v in options.ordered if v in ov_x]
+    if not exo or len(exo) == len(options.ordered):
+        return options, ()
+    note = (f"exogenous covariate(s) declared ordered: {', '.join(exo)}; used as numeric covariates with their "
+            "values as they are (lavaan: \"exogenous variable(s) declared as ordered in data\")")
+    return dataclasses.replace(options, ordered=tuple(v for v in options.ordered if v not in exo)), (note,)
 
 
 def _check_model(spec: ModelSpec):

@@ -47,7 +47,10 @@ cases <- list(
   list(name = "ordx_groups_stdlv", model = MIM2,
        options = list(ordered = X16, group = "school", group.equal = c("loadings", "thresholds", "regressions"),
                       std.lv = TRUE)),
-  list(name = "ordx_residual_cov", model = RESCOV, options = list(ordered = X16))
+  list(name = "ordx_residual_cov", model = RESCOV, options = list(ordered = X16)),
+  # an exogenous covariate declared ordered: lavaan warns and uses it as a numeric covariate
+  list(name = "ordx_ordered_covariate", model = 'visual =~ x1 + x2 + x3\nvisual ~ x7 + sex',
+       options = list(ordered = c(X13, "x7")))
 )
 KEEP <- c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
   "rmsea.ci.lower","rmsea.ci.upper","rmsea.pvalue","srmr","chisq.scaled","df.scaled","pvalue.scaled",
@@ -70,7 +73,7 @@ for (cs in cases) {
               nobs = lavInspect(fit, "nobs"), group_labels = lavInspect(fit, "group.label"),
               converged = lavInspect(fit, "converged"), fit = as.list(fm[intersect(names(fm), KEEP)]),
               params = pe, wls_obs = lapply(wo, function(v) as.list(v)),
-              nacov_diag = lapply(ga, function(m) unname(diag(m))), warnings = warns,
+              nacov_diag = lapply(ga, function(m) unname(diag(m))), warnings = I(warns),
               lavaan_version = as.character(packageVersion("lavaan")), call = call)
   writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), paste0(cs$name, ".json"))
   cat(cs$name, fm["chisq"], fm["df"], "\n")
