@@ -148,10 +148,23 @@ def probit_regression(codes: np.ndarray, nlev: int, X: np.ndarray, max_iter: int
 
 
 # ---------------------------------------------------------------------------- step 2
+def _bvn_corner(h, k, r):
+    """Phi2(h, k; r) where a limit may stand for infinity (+/- BIG): Phi(k), Phi(h) or 0 there,
+    the bivariate integral only for the finite corners (half of them or more)."""
+    out = np.zeros(h.shape)
+    hi_h, hi_k = h >= _BIG, k >= _BIG
+    out[hi_h] = _ncdf(k[hi_h])
+    out[hi_k & ~hi_h] = _ncdf(h[hi_k & ~hi_h])
+    inner = ~(hi_h | hi_k | (h <= -_BIG) | (k <= -_BIG))
+    if inner.any():
+        out[inner] = bvn_cdf(h[inner], k[inner], r[inner])
+    return out
+
+
 def _pair_lik(u1, l1, u2, l2, rho, order=0):
     """Case-wise rectangle probability of a pair (n, P) and its rho derivatives."""
     r = np.broadcast_to(rho, u1.shape)
-    lik = bvn_cdf(u1, u2, r) - bvn_cdf(l1, u2, r) - bvn_cdf(u1, l2, r) + bvn_cdf(l1, l2, r)
+    lik = _bvn_corner(u1, u2, r) - _bvn_corner(l1, u2, r) - _bvn_corner(u1, l2, r) + _bvn_corner(l1, l2, r)
     out = [lik]
     if order >= 1:
         corners = ((u1, u2, 1.0), (l1, u2, -1.0), (u1, l2, -1.0), (l1, l2, 1.0))
@@ -172,26 +185,27 @@ def conditional_polychorics(Z1, Z2, I, J, rho0, max_iter: int = 100, tol: float 
     active = np.ones(len(rho), bool)
     prev_rho, prev_ll = rho.copy(), np.full(len(rho), -np.inf)
     for _ in range(max_iter):
-        lik, d1, d2 = _pair_lik(u1, l1, u2, l2, rho[None, :], order=2)
+        a = np.flatnonzero(active)                     # only the pairs still moving
+        if not len(a):
+            break
+        lik, d1, d2 = _pair_lik(u1[:, a], l1[:, a], u2[:, a], l2[:, a], rho[None, a], order=2)
         ok = lik > _SQRT_EPS
         lf = np.where(ok, lik, 1.0)
         ll = np.sum(np.where(ok, np.log(lf), 0.0), axis=0)
-        worse = active & (ll < prev_ll - 1e-10 * np.abs(prev_ll))
-        if worse.any():
-            rho[worse] = 0.5 * (rho[worse] + prev_rho[worse])
+        worse = ll < prev_ll[a] - 1e-10 * np.abs(prev_ll[a])
+        if worse.any():                                # back-track half way
+            w = a[worse]
+            rho[w] = 0.5 * (rho[w] + prev_rho[w])
             continue
-        s = np.where(ok, d1 / lf, 0.0)
-        g = s.sum(axis=0)
-        h = np.sum(np.where(ok, d2 / lf, 0.0), axis=0) - np.sum(s * s, axis=0)
-        info = np.sum(s * s, axis=0)
+        sc = np.where(ok, d1 / lf, 0.0)
+        g = sc.sum(axis=0)
+        info = np.sum(sc * sc, axis=0)
+        h = np.sum(np.where(ok, d2 / lf, 0.0), axis=0) - info
         step = np.where(h < 0, -g / np.where(h < 0, h, -1.0), g / np.maximum(info, 1e-300))
-        step = np.where(active, step, 0.0)
-        prev_rho, prev_ll = rho.copy(), np.where(active, ll, prev_ll)
-        at_bound = ((rho >= 0.999) & (step > 0)) | ((rho <= -0.999) & (step < 0))
-        rho = np.clip(rho + step, -0.999, 0.999)
-        active &= ~((np.abs(step) < tol) | at_bound)
-        if not active.any():
-            break
+        prev_rho[a], prev_ll[a] = rho[a], ll
+        at_bound = ((rho[a] >= 0.999) & (step > 0)) | ((rho[a] <= -0.999) & (step < 0))
+        rho[a] = np.clip(rho[a] + step, -0.999, 0.999)
+        active[a[(np.abs(step) < tol) | at_bound]] = False
     return rho, ~active
 
 
@@ -220,14 +234,14 @@ def conditional_nacov(codes, nths, X, Z1, Z2, uni_scores, I, J, rho) -> np.ndarr
         SC[:, off[v]:off[v + 1]] = uni_scores[v][:, :nths[v]]
         SC[:, sl(v)] = uni_scores[v][:, nths[v]:]
     A21 = np.zeros((P, T + p * q))
+    lik, d1 = _pair_lik(Z1[:, I], Z2[:, I], Z1[:, J], Z2[:, J], np.asarray(rho)[None, :], order=1)
+    OK = lik > _SQRT_EPS
+    LF = np.where(OK, lik, 1.0)
+    SC[:, T + p * q:] = np.where(OK, d1 / LF, 0.0)
     for k, (i, j) in enumerate(zip(I, J)):
         r = rho[k]
         R = sqrt(max(1.0 - r * r, 0.0))
-        lik, d1 = _pair_lik(Z1[:, i], Z2[:, i], Z1[:, j], Z2[:, j], np.full(n, r), order=1)
-        ok = lik > _SQRT_EPS
-        lf = np.where(ok, lik, 1.0)
-        s_rho = np.where(ok, d1 / lf, 0.0)
-        SC[:, T + p * q + k] = s_rho
+        ok, lf, s_rho = OK[:, k], LF[:, k], SC[:, T + p * q + k]
         for v, w in ((i, j), (j, i)):
             Zu, Zl = _bivariate_limit_scores(Z1[:, v], Z2[:, v], Z1[:, w], Z2[:, w], r, R)
             Zu, Zl = np.where(ok, Zu / lf, 0.0), np.where(ok, Zl / lf, 0.0)
