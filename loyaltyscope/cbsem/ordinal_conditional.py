@@ -279,11 +279,27 @@ def _covariates(data: pd.DataFrame, x_names) -> np.ndarray:
     return data[list(x_names)].to_numpy(dtype=float, na_value=np.nan)
 
 
-def _group_stats(Cg, Xg, nlev, levels, y_names, where, problems, warns):
+def _covariates_full_rank(Xg, x_names, gname, problems) -> bool:
+    """The covariates with an intercept must have full column rank (lavaan: "X may not be of
+    full rank"); a constant or linearly dependent covariate is named."""
+    n, q = Xg.shape
+    if np.linalg.matrix_rank(np.column_stack([np.ones(n), Xg])) == q + 1:
+        return True
+    const = [x for x, sd in zip(x_names, Xg.std(axis=0)) if sd == 0]
+    what = (f"constant ({', '.join(map(repr, const))})" if const
+            else f"linearly dependent ({', '.join(map(repr, x_names))})")
+    problems.append(f"the covariates are {what}{gname}: the probit regressions of the items on them are not "
+                    "identified; drop or recode a covariate")
+    return False
+
+
+def _group_stats(Cg, Xg, nlev, levels, y_names, x_names, where, problems, warns):
     """Steps 1-4 in one group: (th, slopes, rho, gamma, pairs), or None after adding a problem."""
     gname = f" {where}" if where != "in the data" else ""
     if Cg.shape[0] < 2:
         problems.append(f"only {Cg.shape[0]} complete row(s){gname}; at least 2 are needed")
+        return None
+    if not _covariates_full_rank(Xg, x_names, gname, problems):
         return None
     if _thresholds(Cg, y_names, levels, nlev, where, problems) is None:
         return None
@@ -350,7 +366,7 @@ def conditional_sample_stats(data: pd.DataFrame, y_names, x_names, group: str | 
         sel = keep & (gidx == g)
         Xg = X[sel]
         where = f"in group {label!r} ({group} = {label!r})" if group is not None else "in the data"
-        res = _group_stats(C[sel], Xg, nlev, levels, y_names, where, problems, warns)
+        res = _group_stats(C[sel], Xg, nlev, levels, y_names, x_names, where, problems, warns)
         if res is None:
             continue
         gname = f" in group {label!r}" if group is not None else ""

@@ -123,6 +123,14 @@ def test_non_numeric_covariate_is_named(hso):
         ls.sem(MIMIC, d, ordered=["x1", "x2", "x3"])
 
 
+def test_constant_or_collinear_covariates_are_named(hso):
+    d = hso.assign(pasteur=(hso["school"] == "Pasteur").astype(int), sex2=hso["sex"] * 2)
+    with pytest.raises(DataError, match=r"constant \('pasteur'\) in group 'Pasteur'"):
+        ls.sem("visual =~ x1 + x2 + x3\nvisual ~ sex + pasteur", d, ordered=["x1", "x2", "x3"], group="school")
+    with pytest.raises(DataError, match="linearly dependent"):
+        ls.sem("visual =~ x1 + x2 + x3\nvisual ~ sex + sex2", d, ordered=["x1", "x2", "x3"])
+
+
 def test_all_ordered_variables_exogenous_is_refused(hso):
     """No ordinal item would remain: a clear error rather than another model."""
     with pytest.raises(NotImplementedError, match="x7"):
