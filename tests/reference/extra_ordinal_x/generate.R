@@ -23,6 +23,7 @@ MIX <- 'textual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ntextual + speed ~ sex'
 STRUCT <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ visual + sex\nvisual ~ ageyr'
 THREE <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ sex + ageyr + grade'
 LABELS <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ b*sex + ageyr\ntextual ~ b*sex'
+BFI <- 'agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5\nagree + consc ~ age + education'
 RESCOV <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ sex\nx1 ~~ x4'
 cases <- list(
   list(name = "ordx_mimic1", model = MIM1, options = list(ordered = X13)),
@@ -49,6 +50,9 @@ cases <- list(
                       std.lv = TRUE)),
   list(name = "ordx_residual_cov", model = RESCOV, options = list(ordered = X16)),
   # an exogenous covariate declared ordered: lavaan warns and uses it as a numeric covariate
+  list(name = "ordx_bfi_mimic", data = "bfi.csv", model = BFI,
+       options = list(ordered = c("A1","A2","A3","A4","A5","C1","C2","C3","C4","C5"), group = "gender",
+                      group.equal = c("loadings", "thresholds"))),
   list(name = "ordx_ordered_covariate", model = 'visual =~ x1 + x2 + x3\nvisual ~ x7 + sex',
        options = list(ordered = c(X13, "x7")))
 )
@@ -59,7 +63,8 @@ KEEP <- c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli
   "cfi.robust","tli.robust","rmsea.robust")
 for (cs in cases) {
   warns <- character(0)
-  args <- c(list(model = cs$model, data = d), cs$options)
+  dat <- if (is.null(cs$data)) d else read.csv(file.path("../../../loyaltyscope/datasets/data", cs$data))
+  args <- c(list(model = cs$model, data = dat), cs$options)
   fit <- withCallingHandlers(do.call("sem", args),
     warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") })
   fm <- fitMeasures(fit)
@@ -69,7 +74,7 @@ for (cs in cases) {
   if (lavInspect(fit, "ngroups") == 1) { wo <- list(wo); ga <- list(ga) }
   call <- paste0("sem(model, data, ", paste(sapply(names(cs$options), function(k)
     paste0(k, " = ", paste(deparse(cs$options[[k]]), collapse = ""))), collapse = ", "), ")")
-  out <- list(name = cs$name, kind = "sem", data = DATA, model = cs$model, options = cs$options,
+  out <- list(name = cs$name, kind = "sem", data = if (is.null(cs$data)) DATA else cs$data, model = cs$model, options = cs$options,
               nobs = lavInspect(fit, "nobs"), group_labels = lavInspect(fit, "group.label"),
               converged = lavInspect(fit, "converged"), fit = as.list(fm[intersect(names(fm), KEEP)]),
               params = pe, wls_obs = lapply(wo, function(v) as.list(v)),
