@@ -4,7 +4,8 @@ Reference values: ``tests/reference/extra_ordinal_x/*.json``, computed with lava
 ``extra_ordinal_x/generate.R`` on ``tests/reference/data/holzinger_swineford_ordinal.csv`` (the
 Holzinger-Swineford tests cut into 4, 3 and 2 categories; covariates sex and ageyr): MIMIC
 models with one and two factors, std.lv, regressions of an ordinal item on covariates, a direct
-effect, groups with and without equal loadings and thresholds, binary and mixed-category items.
+effect, groups with and without equal loadings and thresholds, binary and mixed-category items,
+and a bfi MIMIC (ten six-category items on age and education in two groups).
 Each case also stores lavaan's statistics vector (``wls.obs``) and the diagonal of its NACOV.
 """
 
@@ -34,7 +35,7 @@ def _names(case):
 
 
 def test_cases_present():
-    assert len(CASES) >= 11
+    assert len(CASES) >= 20
 
 
 @pytest.mark.parametrize("name", CASES)
