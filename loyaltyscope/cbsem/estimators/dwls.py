@@ -21,9 +21,11 @@ Observed exogenous covariates (numeric, fixed) next to ordinal items follow lava
 ``conditional.x = TRUE``: sample statistics :mod:`loyaltyscope.cbsem.ordinal_conditional`, model
 :mod:`loyaltyscope.cbsem.ordinal_conditional_model` (same optimiser, SEs and tests as here).
 
-Not implemented yet (a clear error instead of a different model): exogenous covariates
-declared ordered, models mixing ordinal and continuous endogenous observed variables, ``missing="fiml"``/pairwise, the theta parameterization,
-inequality and non-linear constraints, modification indices, the bootstrap.
+Covariates declared ordered are used as numeric covariates with a warning, as lavaan.
+
+Not implemented yet (a clear error instead of a different model): models mixing ordinal and
+continuous endogenous observed variables, ``missing="fiml"``/pairwise, the theta
+parameterization, inequality and non-linear constraints, modification indices, the bootstrap.
 
 R equivalent: ``lavaan::cfa(model, data, ordered = items)`` (lavaan 0.6-14: estimator
 ``"WLSMV"`` = DWLS + ``se = "robust.sem"`` + ``test = "scaled.shifted"``).
@@ -389,8 +391,8 @@ def _check_model(spec: ModelSpec):
     exo_ord = sorted({v for v in t["rhs"][reg] if v not in lvs and v not in dependent and v in spec.ordered})
     if exo_ord:
         raise NotImplementedError(
-            f"exogenous covariates declared ordered ({', '.join(exo_ord)}) are not implemented yet; lavaan "
-            "treats observed exogenous covariates as fixed numbers (conditional.x): leave them out of ordered=")
+            f"every variable declared ordered is an exogenous covariate ({', '.join(exo_ord)}): no ordinal item "
+            "remains; lavaan treats observed exogenous covariates as fixed numbers (leave them out of ordered=)")
     numeric = [v for v in spec.ov_names if v not in spec.ordered and v not in spec.ov_x]
     if numeric:
         raise NotImplementedError(
@@ -446,11 +448,11 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
     y_names = [v for v in spec.ov_names if v not in spec.ov_x]
     nlev = dict(zip(y_names, ss.nlevels))
     table = ordinal_partable(spec, nlev, options.group_equal, options.group_partial)
-    moments = None
+    moments = hook = None
     if spec.ov_x:                     # covariates: lavaan's conditional.x
         from loyaltyscope.cbsem.ordinal_conditional_model import conditional_model, scale_rows_std_all, start_moments
         mdl = conditional_model(spec, table, ss)
-        moments = start_moments(mdl, ss)
+        moments, hook = start_moments(mdl, ss), scale_rows_std_all
     else:
         mdl = OrdinalModel(table, spec.ov_names, spec.lv_names, nlev, ss.ngroups)
     free = mdl.free
@@ -467,8 +469,8 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
     warnings = list(ss.warnings)
     best = None
     for strategy in ("moments", "simple"):
-        theta, F, conv, iters = fit_dwls(mdl, ss, _start(spec, table, mdl, ss, strategy, moments), max_iter=options.max_iter,
-                                         K=K, theta0=theta0)
+        theta, F, conv, iters = fit_dwls(mdl, ss, _start(spec, table, mdl, ss, strategy, moments),
+                                         max_iter=options.max_iter, K=K, theta0=theta0)
         if best is None or (conv and not best[2]) or (conv == best[2] and F < best[1]):
             best = (theta, F, conv, iters, strategy)
         if conv:
@@ -519,4 +521,4 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
                   sample_covs=tuple(getattr(ss, "joint", None) or ss.cor),
                   implied_covs=tuple(m.get("Sigma_joint", m["Sigma_star"]) for m in mom),
                   all_covs=tuple(m["C"] for m in mom), fit_measures=measures, warnings=warnings, extra=extra,
-                  params_hook=scale_rows_std_all if spec.ov_x else None)
+                  params_hook=hook)
