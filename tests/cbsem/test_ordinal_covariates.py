@@ -39,9 +39,9 @@ def test_cases_present():
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_fit_matches_lavaan(name, hso):
+def test_fit_matches_lavaan(name):
     case = load_case(name, "extra_ordinal_x")
-    fit = ls.sem(case["model"], hso, **sem_kwargs(case))
+    fit = ls.sem(case["model"], load_data(case), **sem_kwargs(case))
     assert fit.converged
     assert fit.estimator == case["options"].get("estimator", "WLSMV")
     assert list(fit.nobs) == list(np.atleast_1d(case["nobs"]))
