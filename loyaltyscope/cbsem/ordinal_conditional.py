@@ -148,40 +148,38 @@ def probit_regression(codes: np.ndarray, nlev: int, X: np.ndarray, max_iter: int
 
 
 # ---------------------------------------------------------------------------- step 2
-def _bvn_corner(h, k, r):
-    """Phi2(h, k; r) where a limit may stand for infinity (+/- BIG): Phi(k), Phi(h) or 0 there,
-    the bivariate integral only for the finite corners (half of them or more)."""
-    out = np.zeros(h.shape)
-    hi_h, hi_k = h >= _BIG, k >= _BIG
-    out[hi_h] = _ncdf(k[hi_h])
-    out[hi_k & ~hi_h] = _ncdf(h[hi_k & ~hi_h])
-    inner = ~(hi_h | hi_k | (h <= -_BIG) | (k <= -_BIG))
-    if inner.any():
-        out[inner] = bvn_cdf(h[inner], k[inner], r[inner])
-    return out
-
-
 def _pair_lik(u1, l1, u2, l2, rho, order=0):
-    """Case-wise rectangle probability of a pair (n, P) and its rho derivatives."""
+    """Case-wise rectangle probability of a pair (n, P) and its rho derivatives (``d phi2 / d rho
+    = phi2 guv``). A limit at +/- BIG stands for infinity: there Phi2(h, k) is Phi(k), Phi(h) or
+    0 and the density 0, so the bivariate integral is taken only at the finite corners."""
     r = np.broadcast_to(rho, u1.shape)
-    lik = _bvn_corner(u1, u2, r) - _bvn_corner(l1, u2, r) - _bvn_corner(u1, l2, r) + _bvn_corner(l1, l2, r)
-    out = [lik]
-    if order >= 1:
-        corners = ((u1, u2, 1.0), (l1, u2, -1.0), (u1, l2, -1.0), (l1, l2, 1.0))
-        dens = [(s, bvn_pdf(a, b, r), a, b) for a, b, s in corners]
-        out.append(sum(s * d for s, d, _, _ in dens))
-        if order >= 2:
-            out.append(sum(s * d * _guv(a, b, r) for s, d, a, b in dens))
+    out = [np.zeros(u1.shape) for _ in range(order + 1)]
+    for h, k, sign in ((u1, u2, 1.0), (l1, u2, -1.0), (u1, l2, -1.0), (l1, l2, 1.0)):
+        hi_h, hi_k = h >= _BIG, k >= _BIG
+        inner = ~(hi_h | hi_k | (h <= -_BIG) | (k <= -_BIG))
+        only_k, only_h = hi_h & ~hi_k, hi_k & ~hi_h
+        out[0][only_k] += sign * _ncdf(k[only_k])
+        out[0][only_h] += sign * _ncdf(h[only_h])
+        out[0][hi_h & hi_k] += sign
+        hi, ki, ri = h[inner], k[inner], r[inner]
+        out[0][inner] += sign * bvn_cdf(hi, ki, ri)
+        if order >= 1:
+            dens = bvn_pdf(hi, ki, ri)
+            out[1][inner] += sign * dens
+            if order >= 2:
+                out[2][inner] += sign * dens * _guv(hi, ki, ri)
     return out
 
 
-def conditional_polychorics(Z1, Z2, I, J, rho0, max_iter: int = 100, tol: float = 1e-10):
+def conditional_polychorics(Z1, Z2, I, J, rho0, max_iter: int = 100, tol: float = 1e-8):
     """Residual polychoric correlations of all pairs (i = I[q], j = J[q]) at once by Newton
     steps on ``sum_i log lik_i(rho)`` (Fisher scoring where the curvature is not negative),
-    within (-0.999, 0.999). ``Z1``/``Z2`` (n, p) are the step-1 upper/lower limits.
-    Returns (rho, converged flags)."""
+    within (-0.999, 0.999); a pair stops after a step below ``tol`` (quadratic convergence: its
+    error is then of the order of tol^2). ``Z1``/``Z2`` (n, p) are the step-1 upper/lower limits.
+    Returns (rho, converged flags, (lik, d lik / d rho) (n, P) of each pair's last evaluation)."""
     u1, l1, u2, l2 = Z1[:, I], Z2[:, I], Z1[:, J], Z2[:, J]
     rho = np.clip(np.asarray(rho0, float), -0.995, 0.995).copy()
+    LIK, D1 = np.zeros(u1.shape), np.zeros(u1.shape)
     active = np.ones(len(rho), bool)
     prev_rho, prev_ll = rho.copy(), np.full(len(rho), -np.inf)
     for _ in range(max_iter):
@@ -189,6 +187,7 @@ def conditional_polychorics(Z1, Z2, I, J, rho0, max_iter: int = 100, tol: float 
         if not len(a):
             break
         lik, d1, d2 = _pair_lik(u1[:, a], l1[:, a], u2[:, a], l2[:, a], rho[None, a], order=2)
+        LIK[:, a], D1[:, a] = lik, d1
         ok = lik > _SQRT_EPS
         lf = np.where(ok, lik, 1.0)
         ll = np.sum(np.where(ok, np.log(lf), 0.0), axis=0)
@@ -206,7 +205,7 @@ def conditional_polychorics(Z1, Z2, I, J, rho0, max_iter: int = 100, tol: float 
         at_bound = ((rho[a] >= 0.999) & (step > 0)) | ((rho[a] <= -0.999) & (step < 0))
         rho[a] = np.clip(rho[a] + step, -0.999, 0.999)
         active[a[(np.abs(step) < tol) | at_bound]] = False
-    return rho, ~active
+    return rho, ~active, (LIK, D1)
 
 
 # ---------------------------------------------------------------------------- NACOV
@@ -220,10 +219,11 @@ def _bivariate_limit_scores(a1, b1, a2, b2, rho, R):
     return Z1, Z2
 
 
-def conditional_nacov(codes, nths, X, Z1, Z2, uni_scores, I, J, rho) -> np.ndarray:
+def conditional_nacov(codes, nths, X, Z1, Z2, uni_scores, I, J, rho, pair_lik=None) -> np.ndarray:
     """Gamma (= n * ACOV) of ``(tau, vec(slopes), rho)`` (Muthen 1984, ``lavaan:::muthen1984``).
 
-    ``uni_scores[v]`` are item v's step-1 scores (n, nth_v + q); ``I``/``J`` the pairs."""
+    ``uni_scores[v]`` are item v's step-1 scores (n, nth_v + q); ``I``/``J`` the pairs;
+    ``pair_lik`` the pairs' (lik, d lik / d rho) at ``rho`` when already computed."""
     n, p = codes.shape
     q = X.shape[1]
     off = np.concatenate([[0], np.cumsum(nths)])
@@ -234,7 +234,7 @@ def conditional_nacov(codes, nths, X, Z1, Z2, uni_scores, I, J, rho) -> np.ndarr
         SC[:, off[v]:off[v + 1]] = uni_scores[v][:, :nths[v]]
         SC[:, sl(v)] = uni_scores[v][:, nths[v]:]
     A21 = np.zeros((P, T + p * q))
-    lik, d1 = _pair_lik(Z1[:, I], Z2[:, I], Z1[:, J], Z2[:, J], np.asarray(rho)[None, :], order=1)
+    lik, d1 = pair_lik or _pair_lik(Z1[:, I], Z2[:, I], Z1[:, J], Z2[:, J], np.asarray(rho)[None, :], order=1)
     OK = lik > _SQRT_EPS
     LF = np.where(OK, lik, 1.0)
     SC[:, T + p * q:] = np.where(OK, d1 / LF, 0.0)
@@ -319,7 +319,7 @@ def _group_stats(Cg, Xg, nlev, levels, y_names, x_names, where, problems, warns)
         pear = (codes_c[:, I] * codes_c[:, J]).sum(0) / np.sqrt((codes_c[:, I] ** 2).sum(0)
                                                                 * (codes_c[:, J] ** 2).sum(0))
     pear = np.where(np.isfinite(pear) & (np.abs(pear) < 1), pear, 0.0)
-    rho, conv = conditional_polychorics(Z1, Z2, I, J, pear)
+    rho, conv, pair_lik = conditional_polychorics(Z1, Z2, I, J, pear)
     for k in np.flatnonzero(~conv):
         warns.append(f"the residual polychoric correlation of {y_names[I[k]]} and {y_names[J[k]]}{gname} "
                      "did not converge")
@@ -327,7 +327,7 @@ def _group_stats(Cg, Xg, nlev, levels, y_names, x_names, where, problems, warns)
         warns.append(f"the residual polychoric correlation of {y_names[I[k]]} and {y_names[J[k]]}{gname} "
                      f"is (nearly) 1.0 ({rho[k]:.4f})")
     nths = [k - 1 for k in nlev]
-    G = conditional_nacov(Cg, nths, Xg, Z1, Z2, [f[3] for f in fits], I, J, rho)
+    G = conditional_nacov(Cg, nths, Xg, Z1, Z2, [f[3] for f in fits], I, J, rho, pair_lik)
     th = np.concatenate([f[0][:nths[v]] for v, f in enumerate(fits)])
     slopes = np.array([f[0][nths[v]:] for v, f in enumerate(fits)])
     return th, slopes, rho, G, (I, J)
