@@ -132,6 +132,12 @@ def test_constant_or_collinear_covariates_are_named(hso):
         ls.sem("visual =~ x1 + x2 + x3\nvisual ~ sex + sex2", d, ordered=["x1", "x2", "x3"])
 
 
+def test_pairwise_missing_with_covariates_is_refused(hso):
+    """Covariates use listwise deletion only: pairwise is refused, not silently made listwise."""
+    with pytest.raises((ValueError, NotImplementedError), match="pairwise"):
+        ls.sem(MIMIC, hso, ordered=["x1", "x2", "x3"], missing="pairwise")
+
+
 def test_all_ordered_variables_exogenous_is_refused(hso):
     """No ordinal item would remain: a clear error rather than another model."""
     with pytest.raises(NotImplementedError, match="x7"):

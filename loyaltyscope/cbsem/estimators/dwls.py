@@ -406,6 +406,13 @@ def sample_stats(spec: ModelSpec, data: pd.DataFrame, options) -> OrdinalStats:
     """The sample-statistics stage for ordinal items (after the model checks)."""
     _check_model(spec)
     if spec.ov_x:
+        other = {k: v for k, v in (("missing", getattr(options, "missing", "listwise")),
+                                   ("parameterization", getattr(options, "parameterization", "delta")))
+                 if v not in ("listwise", "delta")}
+        if other:
+            raise NotImplementedError(
+                f"{', '.join(f'{k}={v!r}' for k, v in other.items())} with observed covariates next to ordinal items "
+                "is not implemented yet (covariates: listwise deletion and the delta parameterization)")
         from loyaltyscope.cbsem.ordinal_conditional import conditional_sample_stats
         return conditional_sample_stats(data, [v for v in spec.ov_names if v not in spec.ov_x], spec.ov_x,
                                         options.group)
