@@ -388,7 +388,9 @@ def conditional_sample_stats(data: pd.DataFrame, y_names, x_names, group: str | 
     if problems:
         raise DataError("cannot fit the model:\n  - " + "\n  - ".join(problems))
     th_var = np.repeat(np.arange(len(y_names)), [k - 1 for k in nlev])
-    return ConditionalStats(labels, tuple(out["nobs"]), tuple(nlev), tuple(levels), tuple(out["th"]), th_var,
-                            tuple(out["cor"]), tuple(out["gamma"]), tuple(out["obs"]), tuple(out["vd"]), pairs,
-                            (), tuple(warns), tuple(dropped), len(data), tuple(x_names), tuple(out["slopes"]),
-                            tuple(out["mean_x"]), tuple(out["cov_x"]), tuple(out["joint"]))
+    return ConditionalStats(group_labels=labels, nobs=tuple(out["nobs"]), nlevels=tuple(nlev), levels=tuple(levels),
+                            th=tuple(out["th"]), th_var=th_var, cor=tuple(out["cor"]), gamma=tuple(out["gamma"]),
+                            wls_obs=tuple(out["obs"]), wls_vd=tuple(out["vd"]), pairs=pairs, freq_tables=(),
+                            warnings=tuple(warns), dropped_rows=tuple(dropped), n_input_rows=len(data),
+                            x_names=tuple(x_names), slopes=tuple(out["slopes"]), mean_x=tuple(out["mean_x"]),
+                            cov_x=tuple(out["cov_x"]), joint=tuple(out["joint"]))
