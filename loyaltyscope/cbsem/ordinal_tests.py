@@ -13,8 +13,9 @@
 - **Other fit measures**: RMSEA (all versions) with ``N - G`` as lavaan's
   ``lav_utils_get_ntotal`` for (D)WLS; SRMR from the residual correlations, the mean square
   over p(p-1)/2 + nvar elements, nvar the observed variables including covariates (lavaan's
-  ``srmr_bentler_nomean`` for categorical data, ``lav_residuals_summary``: ``pstar + nvar``). CFI, TLI,
-  RMSEA and the p-values are the shared formulas of :mod:`loyaltyscope.cbsem.fit_indices`.
+  ``srmr_bentler_nomean`` for categorical data, ``lav_residuals_summary``: ``pstar + nvar``).
+  CFI, TLI, RMSEA and the p-values are the shared formulas of
+  :mod:`loyaltyscope.cbsem.fit_indices`; with df < 1 the RMSEA limits are 0 (``lav_fit_rmsea_ci``).
 
 R equivalent: ``fitMeasures(cfa(model, data, ordered = items))``;
 ``lavaan:::lav_test_satorra_bentler_trace_original``, ``lavaan:::lav_fit_catml_dwls``.
