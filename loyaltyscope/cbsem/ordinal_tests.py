@@ -12,8 +12,10 @@
   equality constraints or a polychoric matrix is not positive definite.
 - **Other fit measures**: RMSEA (all versions) with ``N - G`` as lavaan's
   ``lav_utils_get_ntotal`` for (D)WLS; SRMR from the residual correlations, the mean square
-  over the p(p+1)/2 elements (lavaan's ``srmr_bentler_nomean`` for categorical data). CFI, TLI,
-  RMSEA and the p-values are the shared formulas of :mod:`loyaltyscope.cbsem.fit_indices`.
+  over p(p-1)/2 + nvar elements, nvar the observed variables including covariates (lavaan's
+  ``srmr_bentler_nomean`` for categorical data, ``lav_residuals_summary``: ``pstar + nvar``).
+  CFI, TLI, RMSEA and the p-values are the shared formulas of
+  :mod:`loyaltyscope.cbsem.fit_indices`; with df < 1 the RMSEA limits are 0 (``lav_fit_rmsea_ci``).
 
 R equivalent: ``fitMeasures(cfa(model, data, ordered = items))``;
 ``lavaan:::lav_test_satorra_bentler_trace_original``, ``lavaan:::lav_fit_catml_dwls``.
@@ -122,7 +124,7 @@ def _rmsea_pvalue(chisq, df, N, G, c_hat=1.0, h0=0.05):
 def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, npar_catml, catml_ok: bool):
     G = ss.ngroups
     N = ss.ntotal - G              # lavaan's lav_utils_get_ntotal for (D)WLS: N - G in the RMSEA
-    T = model.T
+    T = model.n_uni                # thresholds (and slopes given covariates): free in the baseline
     P = len(model.I)
     # baseline: thresholds free, correlations 0 (thresholds then fit exactly)
     bchisq = sum((n - 1) * np.sum(vd[T:] * s[T:] ** 2) for n, vd, s in zip(ss.nobs, ss.wls_vd, ss.wls_obs))
@@ -130,12 +132,15 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
     out = {"fmin": chisq / (2 * ss.ntotal), **test_measures(chisq, df, bchisq, bdf, npar, N, G),
            "ntotal": float(ss.ntotal), "rmsea.ci.level": 0.90, "rmsea.close.h0": 0.05}
     out["nnfi"] = out["tli"]
+    if df < 1:                     # lavaan's lav_fit_rmsea_ci: both limits are 0 when df < 1
+        out.update({"rmsea.ci.lower": 0.0, "rmsea.ci.upper": 0.0})
     # SRMR (lavaan's srmr_bentler_nomean for categorical data): residual correlations, the
-    # mean square taken over the p(p+1)/2 elements of the matrix (the diagonal residuals are 0)
+    # mean square taken over the p(p-1)/2 correlations plus nvar (the items and any covariates:
+    # lavaan's pta$nvar; the diagonal residuals are 0)
     srmr = 0.0
     for n, R, m in zip(ss.nobs, ss.cor, mom):
         res = (R - m["Sigma_star"])[model.I, model.J]
-        srmr += n / ss.ntotal * np.sqrt(np.sum(res ** 2) / (model.p * (model.p + 1) / 2))
+        srmr += n / ss.ntotal * np.sqrt(np.sum(res ** 2) / (len(model.I) + model.nvar))
     out["srmr"] = srmr
     out["srmr_bentler_nomean"] = srmr
     out["crmr_nomean"] = srmr
@@ -154,9 +159,14 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
         J[np.arange(T), g * T + np.arange(T)] = 1.0
         bj.append(J)
     Eb = sum(n / ss.ntotal * (J.T @ (J * vd[:, None])) for n, vd, J in zip(ss.nobs, ss.wls_vd, bj))
-    btr1, btr2 = ugamma_traces(bj, ss.wls_vd, ss.gamma, ss.nobs, np.linalg.inv(Eb))
-    bxs, bc, bshift = scaled_shifted(bchisq, bdf, btr1, btr2)
+    if bdf > 0:
+        btr1, btr2 = ugamma_traces(bj, ss.wls_vd, ss.gamma, ss.nobs, np.linalg.inv(Eb))
+        bxs, bc, bshift = scaled_shifted(bchisq, bdf, btr1, btr2)
+    else:                          # a single item: the baseline is saturated too
+        bxs, bc = bchisq, np.nan
     out.update(scaled_measures(xs, c, bxs, bc, df, bdf, N, G))
+    if df < 1:                     # lavaan's lav_fit_rmsea_ci: both limits are 0 when df < 1
+        out.update({k: 0.0 for k in ("rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled")})
     out.update({"chisq.shift.parameter": shift, "nnfi.scaled": out["tli.scaled"]})
     cat = _catml_robust(model, ss, mom, Einv, npar_catml) if catml_ok else None
     if cat is None or not np.isfinite(cat["c3"]):

@@ -157,12 +157,15 @@ def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=N
     """Every stage of one fit, in order (with one BLAS thread: the matrices are small, and a
     BLAS thread pool costs more than it saves, several-fold on a busy machine)."""
     columns, ngroups, ms = data_stage(model, data, options, sample_cov)
+    notes = ()
+    if options.categorical:              # ordered covariates are numeric covariates (lavaan)
+        from loyaltyscope.cbsem.estimators import dwls
+        options, notes = dwls.numeric_covariates(_parsed(model), options)
     spec = model_spec(model, columns, ngroups, options, ms)
     with one_blas_thread():
         if options.categorical:
-            from loyaltyscope.cbsem.estimators import dwls
             ss = dwls.sample_stats(spec, data, options)
-            return finish(spec, dwls.fit(spec, ss, options), options, ss)
+            return finish(spec, dwls.fit(spec, ss, options), options, ss, notes)
         data_warnings = check_data(data, spec.ov_names, options.group, options.missing) if sample_cov is None else []
         ss = ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
         return fit_ml_stage(spec, ss, options, start, data_warnings)

@@ -131,8 +131,10 @@ def test_bivariate_normal_cdf_accuracy():
         assert np.allclose(bvn_cdf(x, y, np.full(8, r)), ref, atol=1e-10)
 
 
-def test_observed_covariates_not_yet(bfi):
-    """lavaan treats observed exogenous regressors next to ordinal items as fixed covariates
-    (conditional.x): not implemented yet, so refuse rather than fit a different model."""
-    with pytest.raises(NotImplementedError, match="A2, A3"):
-        ls.sem("A1 ~ A2 + A3", bfi, ordered=["A1", "A2", "A3"])
+def test_covariates_declared_ordered_are_numeric(bfi):
+    """lavaan uses observed exogenous covariates declared ordered as numeric covariates
+    (conditional.x) and warns; the fit equals the one with only the item declared ordered."""
+    a = ls.sem("A1 ~ A2 + A3", bfi, ordered=["A1", "A2", "A3"])
+    b = ls.sem("A1 ~ A2 + A3", bfi, ordered=["A1"])
+    assert any("declared ordered: A2, A3" in w for w in a.warnings)
+    assert np.allclose(a.params["est"], b.params["est"]) and np.allclose(a.params["se"], b.params["se"])

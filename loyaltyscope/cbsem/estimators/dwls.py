@@ -17,10 +17,15 @@ Sample statistics: :mod:`loyaltyscope.cbsem.ordinal_samplestats`; tests and fit 
   ``V = E^-1 (sum_g f_g D' W Gamma W D) E^-1 / (N - G)``, ``E = sum_g f_g D' W D``, f_g = n_g/N.
   ``estimator="DWLS"``: ``E^-1 / (N - G)`` and the standard test only.
 
-Not implemented yet (a clear error instead of a different model): observed exogenous
-covariates next to ordinal items (lavaan's ``conditional.x``), models mixing ordinal and
-continuous observed variables, ``missing="fiml"``/pairwise, the theta parameterization,
-inequality and non-linear constraints, modification indices, the bootstrap.
+Observed exogenous covariates (numeric, fixed) next to ordinal items follow lavaan's
+``conditional.x = TRUE``: sample statistics :mod:`loyaltyscope.cbsem.ordinal_conditional`, model
+:mod:`loyaltyscope.cbsem.ordinal_conditional_model` (same optimiser, SEs and tests as here).
+
+Covariates declared ordered are used as numeric covariates with a warning, as lavaan.
+
+Not implemented yet (a clear error instead of a different model): models mixing ordinal and
+continuous endogenous observed variables, ``missing="fiml"``/pairwise, the theta
+parameterization, inequality and non-linear constraints, modification indices, the bootstrap.
 
 R equivalent: ``lavaan::cfa(model, data, ordered = items)`` (lavaan 0.6-14: estimator
 ``"WLSMV"`` = DWLS + ``se = "robust.sem"`` + ``test = "scaled.shifted"``).
@@ -28,6 +33,7 @@ R equivalent: ``lavaan::cfa(model, data, ordered = items)`` (lavaan 0.6-14: esti
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -38,11 +44,11 @@ from loyaltyscope.cbsem.estimates import theta_names
 from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.ordinal_samplestats import OrdinalStats, ordinal_sample_stats
 from loyaltyscope.cbsem.ordinal_tests import ordinal_fit_measures
-from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, number_free_rows
+from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, _variable_sets, number_free_rows
 from loyaltyscope.cbsem.ram import derivative_plan, implied, implied_with_derivatives, make_layout
 from loyaltyscope.cbsem.start import start_values
 
-__all__ = ["ordinal_partable", "OrdinalModel", "fit_dwls", "robust_vcov", "sample_stats", "fit"]
+__all__ = ["ordinal_partable", "OrdinalModel", "fit_dwls", "robust_vcov", "sample_stats", "fit", "numeric_covariates"]
 
 
 # ---------------------------------------------------------------------------- parameter table
@@ -172,6 +178,8 @@ class OrdinalModel:
         nth = np.array([nlevels[v] - 1 for v in self.ov])
         self.th_off = np.concatenate([[0], np.cumsum(nth)])
         self.T = int(self.th_off[-1])
+        self.n_uni = self.T              # rows before the correlations (thresholds; + slopes with covariates)
+        self.nvar = self.p               # observed variables (+ covariates): lavaan's nvar in the SRMR
         self.I = np.array([i for j in range(self.p) for i in range(j + 1, self.p)], int)
         self.J = np.array([j for j in range(self.p) for i in range(j + 1, self.p)], int)
         self.groups = []
@@ -201,11 +209,15 @@ class OrdinalModel:
             if not len(gr["res_rows"]):
                 continue
             vals[gr["res_rows"]] = 0.0
-            Sig0 = implied(gr["layout"], vals)[0]
+            diag0 = self._diagonal(gr["layout"], vals)
             delta = np.ones(self.p)
             delta[gr["d_var"]] = vals[gr["d_rows"]]
-            vals[gr["res_rows"]] = 1.0 / delta[gr["res_var"]] ** 2 - np.diag(Sig0)[gr["res_var"]]
+            vals[gr["res_rows"]] = 1.0 / delta[gr["res_var"]] ** 2 - diag0[gr["res_var"]]
         return vals
+
+    def _diagonal(self, layout, vals) -> np.ndarray:
+        """Implied variances of the items (their residual variances at 0)."""
+        return np.diag(implied(layout, vals)[0])
 
     def moments(self, theta: np.ndarray, jacobian: bool = True):
         """Per group: dict(est, jac, Sigma (unscaled), Sigma_star, C, delta, mu)."""
@@ -232,23 +244,30 @@ class OrdinalModel:
                 if len(gr["fpos"]):
                     block = np.concatenate([-(dmu[:, tv] * delta[tv]).T, (dS[:, self.I, self.J] * dd).T], axis=0)
                     np.add.at(jac.T, gr["ftheta"], block.T)
-                free = self.free
-                fth = free[gr["th_rows"]]
-                sel = fth >= 0
-                np.add.at(jac, (np.flatnonzero(sel), fth[sel]), delta[tv[sel]])
-                for k, v in zip(gr["d_rows"], gr["d_var"]):
-                    if free[k] < 0:
-                        continue
-                    t = free[k]
-                    sel = tv == v
-                    jac[np.flatnonzero(sel), t] += tau[sel] - mu[v]
-                    hit_i = self.I == v
-                    hit_j = self.J == v
-                    jac[self.T + np.flatnonzero(hit_i), t] += delta[self.J[hit_i]] * Sig[v, self.J[hit_i]]
-                    jac[self.T + np.flatnonzero(hit_j), t] += delta[self.I[hit_j]] * Sig[self.I[hit_j], v]
+                add_direct_derivatives(jac, self.free, gr, delta, tau, mu, Sig, self.I, self.J, self.T)
                 res["jac"] = jac
             out.append(res)
         return out
+
+
+def add_direct_derivatives(jac, free, gr, delta, tau, mean0, cov, I, J, cor_offset: int):
+    """The Jacobian entries that do not go through the RAM matrices (added to ``jac`` in place):
+    ``d th / d tau = delta``; for a free scale ``delta_v``: ``d th_v / d delta_v = tau - mean0_v``
+    and ``d (delta_v delta_w cov_vw) / d delta_v = delta_w cov_vw`` on the correlation rows
+    (from ``cor_offset``)."""
+    tv = gr["th_var"]
+    fth = free[gr["th_rows"]]
+    sel = fth >= 0
+    np.add.at(jac, (np.flatnonzero(sel), fth[sel]), delta[tv[sel]])
+    for k, v in zip(gr["d_rows"], gr["d_var"]):
+        if free[k] < 0:
+            continue
+        t = free[k]
+        sel = tv == v
+        jac[np.flatnonzero(sel), t] += tau[sel] - mean0[v]
+        hit_i, hit_j = I == v, J == v
+        jac[cor_offset + np.flatnonzero(hit_i), t] += delta[J[hit_i]] * cov[v, J[hit_i]]
+        jac[cor_offset + np.flatnonzero(hit_j), t] += delta[I[hit_j]] * cov[I[hit_j], v]
 
 
 def fit_dwls(model: OrdinalModel, ss: OrdinalStats, theta_start: np.ndarray, max_iter: int = 500,
@@ -349,18 +368,32 @@ def _th_names(ov_names, nlevels):
     return [f"{v}|t{k}" for v, K in zip(ov_names, nlevels) for k in range(1, K)]
 
 
+def numeric_covariates(formulas, options):
+    """lavaan's rule for observed exogenous covariates declared ordered next to ordinal items: it
+    warns ("exogenous variable(s) declared as ordered in data") and uses them as numeric
+    covariates (conditional.x), with their values as they are. Returns (options without them in
+    ``ordered``, the warnings). Left as they are when no other ordered item would remain."""
+    ov_x = set(_variable_sets(list(formulas))[3])
+    exo = [v for v in options.ordered if v in ov_x]
+    if not exo or len(exo) == len(options.ordered):
+        return options, ()
+    note = (f"exogenous covariate(s) declared ordered: {', '.join(exo)}; used as numeric covariates with their "
+            "values as they are (lavaan: \"exogenous variable(s) declared as ordered in data\")")
+    return dataclasses.replace(options, ordered=tuple(v for v in options.ordered if v not in exo)), (note,)
+
+
 def _check_model(spec: ModelSpec):
     """What the ordinal estimator does not implement yet: a clear error, not another model."""
     lvs = set(spec.lv_names)
     t = spec.columns
     reg = t["op"] == "~"
     dependent = set(t["lhs"][reg]) | set(t["rhs"][t["op"] == "=~"])
-    exo_x = sorted({v for v in t["rhs"][reg] if v not in lvs and v not in dependent})
-    if exo_x:
+    exo_ord = sorted({v for v in t["rhs"][reg] if v not in lvs and v not in dependent and v in spec.ordered})
+    if exo_ord:
         raise NotImplementedError(
-            f"observed exogenous covariates ({', '.join(exo_x)}) with ordinal items are not implemented yet "
-            "(lavaan treats them as fixed numeric covariates with conditional.x = TRUE, probit regressions)")
-    numeric = [v for v in spec.ov_names if v not in spec.ordered]
+            f"every variable declared ordered is an exogenous covariate ({', '.join(exo_ord)}): no ordinal item "
+            "remains; lavaan treats observed exogenous covariates as fixed numbers (leave them out of ordered=)")
+    numeric = [v for v in spec.ov_names if v not in spec.ordered and v not in spec.ov_x]
     if numeric:
         raise NotImplementedError(
             "models mixing ordinal and continuous observed variables are not implemented yet; "
@@ -372,13 +405,26 @@ def _check_model(spec: ModelSpec):
 def sample_stats(spec: ModelSpec, data: pd.DataFrame, options) -> OrdinalStats:
     """The sample-statistics stage for ordinal items (after the model checks)."""
     _check_model(spec)
+    if spec.ov_x:
+        other = {k: v for k, v in (("missing", getattr(options, "missing", "listwise")),
+                                   ("parameterization", getattr(options, "parameterization", "delta")))
+                 if v not in ("listwise", "delta")}
+        if other:
+            raise NotImplementedError(
+                f"{', '.join(f'{k}={v!r}' for k, v in other.items())} with observed covariates next to ordinal items "
+                "is not implemented yet (covariates: listwise deletion and the delta parameterization)")
+        from loyaltyscope.cbsem.ordinal_conditional import conditional_sample_stats
+        return conditional_sample_stats(data, [v for v in spec.ov_names if v not in spec.ov_x], spec.ov_x,
+                                        options.group)
     return ordinal_sample_stats(data, spec.ov_names, options.group)
 
 
-def _start(spec, table, mdl, ss, strategy):
-    """lavaan's start values on the polychoric matrices; thresholds from the sample; scales 1."""
+def _start(spec, table, mdl, ss, strategy, moments=None):
+    """lavaan's start values on the polychoric matrices (or ``moments`` = (covs, means)); thresholds
+    from the sample; scales 1."""
     free = mdl.free
-    sv = start_values(table, spec.ov_names, spec.lv_names, list(ss.cor), [np.zeros(mdl.p)] * ss.ngroups, strategy)
+    covs, means = moments or (list(ss.cor), [np.zeros(mdl.p)] * ss.ngroups)
+    sv = start_values(table, spec.ov_names, spec.lv_names, covs, means, strategy)
     for g in range(ss.ngroups):
         rows = mdl.groups[g]["th_rows"]
         sv[rows] = np.where(free[rows] >= 0, ss.th[g], sv[rows])
@@ -406,24 +452,32 @@ def _catml_available(table, free, con_labels, ntheta, npar):
 def fit(spec: ModelSpec, ss: OrdinalStats, options):
     """Estimate by DWLS and return the pieces of the shared results stage."""
     est_name, se = options.estimator, options.se
-    nlev = dict(zip(spec.ov_names, ss.nlevels))
+    y_names = [v for v in spec.ov_names if v not in spec.ov_x]
+    nlev = dict(zip(y_names, ss.nlevels))
     table = ordinal_partable(spec, nlev, options.group_equal, options.group_partial)
-    mdl = OrdinalModel(table, spec.ov_names, spec.lv_names, nlev, ss.ngroups)
+    moments = hook = None
+    if spec.ov_x:                     # covariates: lavaan's conditional.x
+        from loyaltyscope.cbsem.ordinal_conditional_model import conditional_model, scale_rows_std_all, start_moments
+        mdl = conditional_model(spec, table, ss)
+        moments, hook = start_moments(mdl, ss), scale_rows_std_all
+    else:
+        mdl = OrdinalModel(table, spec.ov_names, spec.lv_names, nlev, ss.ngroups)
     free = mdl.free
     _, h, _ = constraint_functions(spec, table, mdl.ntheta)
     K, theta0, linear = linear_basis(h, mdl.ntheta)
     if not linear:
         raise NotImplementedError("non-linear constraints are not implemented yet with ordered=")
     npar = K.shape[1]
-    df = ss.ngroups * (mdl.T + len(mdl.I)) - npar
+    nstat = ss.ngroups * (mdl.n_uni + len(mdl.I))
+    df = nstat - npar
     if df < 0:
         raise ModelSpecError(f"the model has more free parameters ({npar}) than sample statistics "
-                             f"({ss.ngroups * (mdl.T + len(mdl.I))}): it is not identified (df = {df})")
+                             f"({nstat}): it is not identified (df = {df})")
     warnings = list(ss.warnings)
     best = None
     for strategy in ("moments", "simple"):
-        theta, F, conv, iters = fit_dwls(mdl, ss, _start(spec, table, mdl, ss, strategy), max_iter=options.max_iter,
-                                         K=K, theta0=theta0)
+        theta, F, conv, iters = fit_dwls(mdl, ss, _start(spec, table, mdl, ss, strategy, moments),
+                                         max_iter=options.max_iter, K=K, theta0=theta0)
         if best is None or (conv and not best[2]) or (conv == best[2] and F < best[1]):
             best = (theta, F, conv, iters, strategy)
         if conv:
@@ -455,17 +509,23 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
     se_rows[fr] = np.sqrt(np.clip(np.diag(vcov)[free[fr]], 0, None)) if vcov is not None else np.nan
     table["se"] = se_rows
     catml_ok, npar_catml = _catml_available(table, free, constraint_labels(spec), mdl.ntheta, npar)
+    catml_ok &= not spec.ov_x         # lavaan 0.6-14 reports no robust CFI/TLI/RMSEA with conditional.x
     values_of, _, _ = constraint_functions(spec, table, mdl.ntheta, row_values=mdl.values)
 
     def measures():
         return ordinal_fit_measures(mdl, ss, mom, chisq, df, npar, Einv, est_name == "WLSMV", npar_catml, catml_ok)
 
     extra = dict(start_strategy=strategy, fmin=chisq / (2 * N),
-                 thresholds={lab: pd.Series(th, index=_th_names(spec.ov_names, ss.nlevels))
+                 thresholds={lab: pd.Series(th, index=_th_names(y_names, ss.nlevels))
                              for lab, th in zip(ss.group_labels, ss.th)},
-                 levels=dict(zip(spec.ov_names, ss.levels)),
+                 levels=dict(zip(y_names, ss.levels)),
                  nacov={lab: G for lab, G in zip(ss.group_labels, ss.gamma)})
+    if spec.ov_x:                     # the probit slopes of the items on the covariates, per group
+        extra["slopes"] = {lab: pd.DataFrame(B, index=y_names, columns=list(ss.x_names))
+                           for lab, B in zip(ss.group_labels, ss.slopes)}
     return Fitted(table=table, theta=theta, vcov=vcov, theta_names=tuple(theta_names(table, free, mdl.ntheta)),
                   values_of=values_of, converged=bool(converged), iterations=int(iterations),
-                  sample_covs=tuple(ss.cor), implied_covs=tuple(m["Sigma_star"] for m in mom),
-                  all_covs=tuple(m["C"] for m in mom), fit_measures=measures, warnings=warnings, extra=extra)
+                  sample_covs=tuple(getattr(ss, "joint", None) or ss.cor),
+                  implied_covs=tuple(m.get("Sigma_joint", m["Sigma_star"]) for m in mom),
+                  all_covs=tuple(m["C"] for m in mom), fit_measures=measures, warnings=warnings, extra=extra,
+                  params_hook=hook)
