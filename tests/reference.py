@@ -33,7 +33,7 @@ PLS_REF = REF / "pls"
 DATA = REF / "data"
 
 # folders that hold reference case files (*.json); each must be non-empty
-CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_ordinal", "extra_psych", "extra_study", "analyses",
+CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_ordinal", "extra_wlsmv", "extra_psych", "extra_study", "analyses",
                 "partable", "pls/boot_bca", "pls/seminr_py")
 
 # The documented defaults, per kind of case (the acceptance criteria of the estimation issues).
@@ -161,7 +161,8 @@ def sem_kwargs(case: dict) -> dict:
         kw["std_lv"] = True
     for src, dst in (("estimator", "estimator"), ("missing", "missing"), ("group", "group"),
                      ("group.equal", "group_equal"), ("group.partial", "group_partial"),
-                     ("ordered", "ordered"), ("se", "se"),
+                     ("ordered", "ordered"), ("se", "se"), ("meanstructure", "meanstructure"),
+                     ("fixed.x", "fixed_x"), ("parameterization", "parameterization"),
                      ("bootstrap", "bootstrap")):
         if src in opts:
             kw[dst] = opts[src]

@@ -26,7 +26,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         missing: str = "listwise", group: str | None = None, group_equal=None, group_partial=None,
         ordered=None, std_lv: bool = False, se: str = "standard", bootstrap: int = 1000,
         seed: int | None = None, sample_cov=None, sample_nobs=None, sample_mean=None,
-        meanstructure: bool | None = None, fixed_x: bool = True, max_iter: int = 500,
+        meanstructure: bool | None = None, fixed_x: bool | None = None, max_iter: int = 500,
         start: SemResult | None = None, boot_ci: str = "perc", bollen_stine: bool = False,
         workers: int | None = None, progress: bool | None = None) -> SemResult:
     """Fit a structural equation / confirmatory factor model by maximum likelihood.
@@ -38,9 +38,13 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         validated ``Responses`` (:mod:`loyaltyscope.cbsem.data_input`).
     estimator : ``"ML"`` (default), ``"MLR"``, ``"MLM"``; with ``ordered=`` ``"WLSMV"`` (default)
         or ``"DWLS"`` (an explicit ML-family estimator with ``ordered=`` is an error, as ordinal
-        items imply the WLSMV family in lavaan).
+        items imply the WLSMV family in lavaan); without ``ordered=`` also ``"WLSMV"``,
+        ``"DWLS"`` or ``"WLS"`` on the sample covariances with the ADF weight matrix
+        (:mod:`loyaltyscope.cbsem.estimators.continuous_wls`).
     missing : ``"listwise"`` (rows with any missing model variable are dropped and listed in
-        ``result.dropped``) or ``"fiml"`` (full-information ML).
+        ``result.dropped``), ``"fiml"`` (full-information ML) or, with ``ordered=``,
+        ``"pairwise"`` (thresholds from the available cases, polychorics from the
+        pairwise-complete ones; rows with every item missing are left out and listed).
     group : column whose values define groups (labels in order of first appearance).
     group_equal : kinds of parameters held equal across groups (``"loadings"``,
         ``"intercepts"``, ``"means"``, ``"residuals"``, ``"residual.covariances"``,
@@ -52,7 +56,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
     sample_cov, sample_nobs, sample_mean : fit from moments instead of raw data (the
         covariance matrix is taken as unbiased and rescaled by (N-1)/N, as lavaan does).
     meanstructure : add intercepts/means (default: with groups or ``~ 1`` in the model).
-    fixed_x : treat exogenous observed covariates as fixed (lavaan's ``fixed.x = TRUE``).
+    fixed_x : treat exogenous observed covariates as fixed (lavaan's ``fixed.x = TRUE``);
+        ``None``: lavaan's default (TRUE, but FALSE for WLSMV/DWLS/WLS on continuous items).
     max_iter : iterations allowed to the optimiser per start (lavaan: ``control = list(iter.max = )``).
     start : a previous fit whose estimates start this one (lavaan: ``start = fit``), e.g. the
         freer model of a nested sequence; the usual start values remain the fallback.

@@ -1,0 +1,92 @@
+# Reference cases for issue 9 (WLSMV with pairwise missing data, WLSMV/DWLS/WLS on continuous
+# items, binary items), computed with R + lavaan 0.6-14 (Debian r-cran-lavaan). Same JSON
+# format as ../extra_core/*.json (`warnings` = lavaan's warnings while fitting).
+# Run from this folder: Rscript generate.R
+# Writes ../data/hs_ordinal_missing.csv: x1..x9 of Holzinger-Swineford cut at their quartiles
+# (4 categories; x1..x3 and x7..x9, x4..x6 cut at the terciles: 3 categories), with holes put in
+# deterministically (every 13th row from row 3 misses x2, every 11th from row 5 misses x5,
+# every 7th from row 2 misses x9, every 17th from row 1 misses x1 and x4) and rows 50 and 200
+# missing every item (lavaan ignores such empty rows), and ../data/hs_binary.csv (x1..x9 split
+# at their medians: 1 if above).
+suppressMessages({library(lavaan); library(jsonlite)})
+pkg <- "../../../loyaltyscope/datasets/data"
+hs <- read.csv(file.path(pkg, "holzinger_swineford_1939.csv"))
+cutq <- function(x, k) as.integer(cut(x, unique(quantile(x, seq(0, 1, length.out = k + 1))), include.lowest = TRUE))
+hso <- hs[, c("id", "school", paste0("x", 1:9))]
+for (v in paste0("x", 1:9)) hso[[v]] <- cutq(hs[[v]], if (v %in% c("x4", "x5", "x6")) 3 else 4)
+hso$x2[seq(3, 301, by = 13)] <- NA
+hso$x5[seq(5, 301, by = 11)] <- NA
+hso$x9[seq(2, 301, by = 7)] <- NA
+hso$x1[seq(1, 301, by = 17)] <- NA; hso$x4[seq(1, 301, by = 17)] <- NA
+hso[c(50, 200), paste0("x", 1:9)] <- NA
+write.csv(hso, "../data/hs_ordinal_missing.csv", row.names = FALSE, na = "")
+hsb <- hs[, c("id", "school", paste0("x", 1:9))]
+for (v in paste0("x", 1:9)) hsb[[v]] <- as.integer(hs[[v]] > median(hs[[v]]))
+write.csv(hsb, "../data/hs_binary.csv", row.names = FALSE, na = "")
+X9 <- paste0("x", 1:9)
+AC <- c("A1","A2","A3","A4","A5","C1","C2","C3","C4","C5")
+HS <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
+HSSEM <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual + textual'
+M2 <- 'agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5'
+cases <- list(
+  # 1. missing = "pairwise" with ordinal items
+  list(name = "pairwise_hs_ordinal", data = "hs_ordinal_missing.csv", model = HS,
+       options = list(ordered = X9, missing = "pairwise")),
+  list(name = "pairwise_hs_ordinal_groups", data = "hs_ordinal_missing.csv", model = HS,
+       options = list(ordered = X9, missing = "pairwise", group = "school")),
+  list(name = "pairwise_bfi", data = "bfi.csv", model = M2, options = list(ordered = AC, missing = "pairwise")),
+  list(name = "pairwise_bfi_groups_th_load", data = "bfi.csv", model = M2,
+       options = list(ordered = AC, missing = "pairwise", group = "gender", group.equal = c("thresholds", "loadings"))),
+  list(name = "pairwise_hs_ordinal_dwls", data = "hs_ordinal_missing.csv", model = HSSEM,
+       options = list(ordered = X9, missing = "pairwise", estimator = "DWLS")),
+  # 2. WLSMV / DWLS / WLS on continuous items
+  list(name = "cont_wlsmv_hs", data = "holzinger_swineford_1939.csv", model = HS, options = list(estimator = "WLSMV")),
+  list(name = "cont_wlsmv_hs_groups", data = "holzinger_swineford_1939.csv", model = HS,
+       options = list(estimator = "WLSMV", group = "school")),
+  list(name = "cont_wlsmv_hs_metric", data = "holzinger_swineford_1939.csv", model = HS,
+       options = list(estimator = "WLSMV", group = "school", group.equal = c("loadings", "intercepts"))),
+  list(name = "cont_wlsmv_sem_means", data = "holzinger_swineford_1939.csv", model = HSSEM,
+       options = list(estimator = "WLSMV", meanstructure = TRUE)),
+  list(name = "cont_dwls_hs", data = "holzinger_swineford_1939.csv", model = HS, options = list(estimator = "DWLS")),
+  list(name = "cont_wls_hs", data = "holzinger_swineford_1939.csv", model = HS, options = list(estimator = "WLS")),
+  list(name = "cont_wlsmv_mimic", data = "holzinger_swineford_1939.csv",
+       model = 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ ageyr + sex',
+       options = list(estimator = "WLSMV")),
+  list(name = "cont_wlsmv_mimic_fixedx", data = "holzinger_swineford_1939.csv",
+       model = 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual + textual ~ ageyr + sex',
+       options = list(estimator = "WLSMV", fixed.x = TRUE)),
+  list(name = "cont_wlsmv_bfi_stdlv", data = "bfi.csv", model = M2, options = list(estimator = "WLSMV", std.lv = TRUE)),
+  # 3. binary items
+  list(name = "binary_hs", data = "hs_binary.csv", model = HS, options = list(ordered = X9)),
+  list(name = "binary_bfi_groups_loadings", data = "bfi_binary.csv", model = M2,
+       options = list(ordered = AC, group = "gender", group.equal = "loadings")),
+  list(name = "binary_hs_theta", data = "hs_binary.csv", model = HS,
+       options = list(ordered = X9, parameterization = "theta")),
+  list(name = "binary_bfi_theta_groups", data = "bfi_binary.csv", model = M2,
+       options = list(ordered = AC, group = "gender", group.equal = c("loadings", "thresholds"),
+                      parameterization = "theta")),
+  list(name = "ordinal_bfi_theta", data = "bfi.csv", model = M2, options = list(ordered = AC, parameterization = "theta"))
+)
+for (cs in cases) {
+  file <- file.path(pkg, cs$data)
+  d <- read.csv(if (file.exists(file)) file else file.path("../data", cs$data))
+  args <- c(list(model = cs$model, data = d), cs$options)
+  warns <- character(0)
+  fit <- withCallingHandlers(do.call("sem", args),
+                             warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") })
+  fm <- fitMeasures(fit)
+  keep <- intersect(names(fm), c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
+    "rmsea.ci.lower","rmsea.ci.upper","rmsea.pvalue","srmr",
+    "chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","tli.scaled","rmsea.scaled",
+    "baseline.chisq.scaled","baseline.chisq.scaling.factor","cfi.robust","tli.robust","rmsea.robust",
+    "rmsea.ci.lower.scaled","rmsea.ci.upper.scaled","rmsea.ci.lower.robust","rmsea.ci.upper.robust"))
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  pe <- pe[, intersect(c("lhs","op","rhs","group","label","est","se","z","pvalue","std.lv","std.all"), names(pe))]
+  out <- list(name = cs$name, kind = "sem", data = cs$data, model = cs$model,
+              options = cs$options, nobs = lavInspect(fit, "nobs"), group_labels = lavInspect(fit, "group.label"),
+              converged = lavInspect(fit, "converged"), fit = as.list(fm[keep]), params = pe, warnings = warns,
+              lavaan_version = as.character(packageVersion("lavaan")),
+              call = paste0("sem(model, data, ", paste(names(cs$options), sapply(cs$options, deparse), sep = " = ", collapse = ", "), ")"))
+  writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), paste0(cs$name, ".json"))
+  cat(cs$name, length(warns), "warning(s)\n")
+}
