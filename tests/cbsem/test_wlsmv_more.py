@@ -95,3 +95,30 @@ def test_continuous_dwls_listwise_rows_are_reported():
     assert len(fit.dropped_rows) == len(d) - n_complete
     assert "listwise" in fit.warnings[0]
     assert np.isfinite(fit.fit_measures["chisq"])
+
+
+X9 = [f"x{i}" for i in range(1, 10)]
+
+
+def test_pairwise_on_complete_data_equals_listwise():
+    d = load_data("hs_ordinal_missing.csv").dropna(subset=X9)
+    a = ls.sem(HS, d, ordered=X9, missing="pairwise")
+    b = ls.sem(HS, d, ordered=X9)
+    assert np.allclose(a.params["est"], b.params["est"]) and np.allclose(a.params["se"], b.params["se"])
+    assert a.fit_measures["chisq.scaled"] == pytest.approx(b.fit_measures["chisq.scaled"], rel=1e-12)
+    assert not a.dropped_rows
+
+
+def test_pairwise_logs_empty_rows_and_rows_per_statistic():
+    d = load_data("hs_ordinal_missing.csv")
+    fit = ls.sem(HS, d, ordered=X9, missing="pairwise")
+    assert [r for r, _, _ in fit.dropped_rows] == [49, 199]          # rows 50 and 200 (1-based) are empty
+    assert fit.nobs == (299,)
+    assert "2 of 301 rows excluded: every item missing" in fit.warnings[0]
+    note = next(w for w in fit.warnings if w.startswith("missing='pairwise'"))
+    n_x9 = int(d["x9"].notna().sum())
+    assert f"from {n_x9}-299 observed rows per item (fewest: x9)" in note
+    both = int((d["x5"].notna() & d["x9"].notna()).sum())
+    assert f"from {both}-" in note and "(fewest: x5 x x9)" in note
+    listwise = ls.sem(HS, d, ordered=X9)
+    assert listwise.nobs[0] < 299 and "listwise" in listwise.warnings[0]

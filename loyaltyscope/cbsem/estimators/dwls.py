@@ -372,7 +372,7 @@ def _check_model(spec: ModelSpec):
 def sample_stats(spec: ModelSpec, data: pd.DataFrame, options) -> OrdinalStats:
     """The sample-statistics stage for ordinal items (after the model checks)."""
     _check_model(spec)
-    return ordinal_sample_stats(data, spec.ov_names, options.group)
+    return ordinal_sample_stats(data, spec.ov_names, options.group, options.missing)
 
 
 def _start(spec, table, mdl, ss, strategy):
