@@ -28,7 +28,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         seed: int | None = None, sample_cov=None, sample_nobs=None, sample_mean=None,
         meanstructure: bool | None = None, fixed_x: bool | None = None, max_iter: int = 500,
         start: SemResult | None = None, boot_ci: str = "perc", bollen_stine: bool = False,
-        workers: int | None = None, progress: bool | None = None) -> SemResult:
+        workers: int | None = None, progress: bool | None = None, parameterization: str = "delta") -> SemResult:
     """Fit a structural equation / confirmatory factor model by maximum likelihood.
 
     Parameters
@@ -52,6 +52,9 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
     group_partial : parameters exempt from ``group_equal``, e.g. ``["visual =~ x2"]``.
     ordered : ordinal (Likert) items: polychoric correlations, thresholds as ``|`` rows, WLSMV
         (:mod:`loyaltyscope.cbsem.estimators.dwls`; R: ``ordered = c(...)``).
+    parameterization : with ``ordered=``: ``"delta"`` (default; the scales of the latent
+        responses y* are fixed, their residual variances follow) or ``"theta"`` (the residual
+        variances are fixed, the scales follow; :mod:`loyaltyscope.cbsem.ordinal_theta`).
     std_lv : identify latent variables by fixing their variances to 1 (all loadings free).
     sample_cov, sample_nobs, sample_mean : fit from moments instead of raw data (the
         covariance matrix is taken as unbiased and rescaled by (N-1)/N, as lavaan does).
@@ -90,7 +93,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
                               group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
                               meanstructure=meanstructure, fixed_x=fixed_x, max_iter=max_iter,
                               bootstrap=bootstrap, seed=seed, boot_ci=boot_ci, bollen_stine=bollen_stine,
-                              workers=workers, progress=progress,
+                              workers=workers, progress=progress, parameterization=parameterization,
                               data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None,
                               raw_data=sample_cov is None)
     return pipeline.run(model, data, options, sample_cov=sample_cov, sample_nobs=sample_nobs,

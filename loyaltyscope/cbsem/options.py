@@ -25,6 +25,8 @@ Defaults (lavaan 0.6-14, ``sem()``/``cfa()``):
 - ``missing="listwise"``; ``"fiml"`` (alias ``"ml"``) for ML/MLR with raw data;
   ``"pairwise"`` for ordinal items (univariate statistics from the available cases,
   polychorics from the pairwise-complete ones; lavaan's ``missing = "pairwise"``).
+- ``parameterization``: ``"delta"`` (scales of the ordinal items' y* fixed, residual variances
+  computed) or ``"theta"`` (residual variances fixed, scales computed; ordinal items only).
 - ``meanstructure``: ``None`` = decide from the data (groups, ``~ 1`` rows, FIML, ordinal items).
 
 R equivalent: ``lavaan::lavOptions()``; ``fit@Options``.
@@ -116,7 +118,8 @@ def _positive_int(value, name, expected, problems, fallback):
 def resolve_options(*, estimator=None, se="standard", missing="listwise", ordered=None, group=None,
                     group_equal=None, group_partial=None, std_lv=False, meanstructure=None, fixed_x=None,
                     max_iter=500, bootstrap=1000, seed=None, boot_ci="perc", bollen_stine=False,
-                    workers=None, progress=None, data_columns=None, raw_data: bool = True) -> SemOptions:
+                    workers=None, progress=None, data_columns=None, raw_data: bool = True,
+                    parameterization="delta") -> SemOptions:
     """Fill lavaan's defaults and check every combination; all problems are collected and
     raised together (``ValueError``; ``NotImplementedError`` for what is not implemented yet).
 
@@ -181,6 +184,11 @@ def resolve_options(*, estimator=None, se="standard", missing="listwise", ordere
         if se == "bootstrap" or bollen_stine:
             missing_features.append("se='bootstrap' and bollen_stine=True are not available with ordered= "
                                     "(ordinal items) yet")
+    param = str(parameterization).lower()
+    if param not in ("delta", "theta"):
+        problems.append(f"parameterization={parameterization!r} is not known; expected 'delta' or 'theta'")
+    elif param == "theta" and not ordered:
+        problems.append("parameterization='theta' is for ordinal items: give ordered=[...] as well")
     if boot_ci not in CI_KINDS:
         problems.append(f"boot_ci={boot_ci!r} is not known; expected one of {CI_KINDS}")
     max_iter = _positive_int(max_iter, "max_iter", "a positive integer", problems, 500)
@@ -209,4 +217,4 @@ def resolve_options(*, estimator=None, se="standard", missing="listwise", ordere
                       meanstructure=None if meanstructure is None else bool(meanstructure),
                       fixed_x=bool(fixed_x), max_iter=max_iter, bootstrap=bootstrap, seed=seed,
                       boot_ci=str(boot_ci), bollen_stine=bool(bollen_stine), workers=workers,
-                      progress=progress)
+                      progress=progress, parameterization=param)

@@ -19,7 +19,7 @@ HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 # cases lavaan's rounding landed on 1 (its cfi.robust is its standard cfi). Ours always uses
 # the robust formula: checked against the same formula on lavaan's own reported numbers.
 ROUNDING_ON_ONE = {"cont_wlsmv_bfi_stdlv", "cont_wlsmv_mimic_fixedx"}
-NOT_YET = {"binary_hs_theta", "binary_bfi_theta_groups", "ordinal_bfi_theta"}   # parameterization="theta"
+NOT_YET: set = set()
 
 
 def _robust_from_reference(fit: dict):
@@ -122,3 +122,28 @@ def test_pairwise_logs_empty_rows_and_rows_per_statistic():
     assert f"from {both}-" in note and "(fewest: x5 x x9)" in note
     listwise = ls.sem(HS, d, ordered=X9)
     assert listwise.nobs[0] < 299 and "listwise" in listwise.warnings[0]
+
+
+def test_theta_and_delta_are_the_same_model():
+    """The two parameterizations map one to one: same test statistic, same standardized
+    loadings; theta reports computed scales, delta computed residual variances."""
+    d = load_data("hs_binary.csv")
+    a = ls.sem(HS, d, ordered=X9, parameterization="theta")
+    b = ls.sem(HS, d, ordered=X9)
+    assert a.options.parameterization == "theta"
+    assert a.fit_measures["chisq"] == pytest.approx(b.fit_measures["chisq"], rel=1e-6)
+    la, lb = (f.params[f.params["op"] == "=~"]["std_all"].to_numpy() for f in (a, b))
+    assert np.allclose(la, lb, atol=1e-6)
+    pa = a.params
+    res = pa[(pa["op"] == "~~") & (pa["lhs"] == pa["rhs"]) & pa["lhs"].isin(X9)]
+    assert np.allclose(res["est"], 1.0) and np.allclose(res["se"], 0.0)
+    scales = pa[pa["op"] == "~*~"]
+    assert np.all(scales["est"] < 1) and np.allclose(scales["se"].fillna(0), 0.0)
+
+
+def test_theta_needs_ordinal_items():
+    hs = ls.load_dataset("holzinger_swineford")
+    with pytest.raises(ValueError, match="parameterization='theta' is for ordinal items"):
+        ls.sem(HS, hs, parameterization="theta")
+    with pytest.raises(ValueError, match="parameterization='gamma'"):
+        ls.sem(HS, hs, parameterization="gamma", ordered=X9)

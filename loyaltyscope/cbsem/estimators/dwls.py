@@ -19,8 +19,10 @@ Sample statistics: :mod:`loyaltyscope.cbsem.ordinal_samplestats`; tests and fit 
 
 Not implemented yet (a clear error instead of a different model): observed exogenous
 covariates next to ordinal items (lavaan's ``conditional.x``), models mixing ordinal and
-continuous observed variables, ``missing="fiml"``/pairwise, the theta parameterization,
-inequality and non-linear constraints, modification indices, the bootstrap.
+continuous observed variables, ``missing="fiml"``, inequality and non-linear constraints,
+modification indices, the bootstrap. ``missing="pairwise"``: the sample statistics of
+:mod:`loyaltyscope.cbsem.ordinal_samplestats`; ``parameterization="theta"``:
+:mod:`loyaltyscope.cbsem.ordinal_theta`.
 
 R equivalent: ``lavaan::cfa(model, data, ordered = items)`` (lavaan 0.6-14: estimator
 ``"WLSMV"`` = DWLS + ``se = "robust.sem"`` + ``test = "scaled.shifted"``).
@@ -408,7 +410,12 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
     est_name, se = options.estimator, options.se
     nlev = dict(zip(spec.ov_names, ss.nlevels))
     table = ordinal_partable(spec, nlev, options.group_equal, options.group_partial)
-    mdl = OrdinalModel(table, spec.ov_names, spec.lv_names, nlev, ss.ngroups)
+    model_class = OrdinalModel
+    if options.parameterization == "theta":             # residual variances as parameters
+        from loyaltyscope.cbsem.ordinal_theta import ThetaModel, theta_partable
+        table = theta_partable(table, spec.ordered, ss.ngroups, options.group_equal)
+        model_class = ThetaModel
+    mdl = model_class(table, spec.ov_names, spec.lv_names, nlev, ss.ngroups)
     free = mdl.free
     _, h, _ = constraint_functions(spec, table, mdl.ntheta)
     K, theta0, linear = linear_basis(h, mdl.ntheta)
