@@ -26,7 +26,7 @@ import numpy as np
 
 from loyaltyscope.cbsem.estimators.dwls import OrdinalModel
 from loyaltyscope.cbsem.partable import number_free_rows
-from loyaltyscope.cbsem.ram import implied, implied_with_derivatives
+from loyaltyscope.cbsem.ram import implied
 
 __all__ = ["theta_partable", "ThetaModel"]
 
@@ -64,35 +64,20 @@ class ThetaModel(OrdinalModel):
         return vals
 
     def moments(self, theta: np.ndarray, jacobian: bool = True):
-        vals = self.values(theta)
-        out = []
-        I, J, T = self.I, self.J, self.T
-        for gr in self.groups:
-            lay = gr["layout"]
-            if jacobian:
-                Sig, mu, dS, dmu, C, B = implied_with_derivatives(lay, vals, gr["fpos"], gr["plan"])
-            else:
-                Sig, mu, C, B, _ = implied(lay, vals)
-            delta = np.ones(self.p)
-            delta[gr["d_var"]] = vals[gr["d_rows"]]
-            tau = vals[gr["th_rows"]]
-            tv = gr["th_var"]
-            th = (tau - mu[tv]) * delta[tv]
-            Sstar = Sig * np.outer(delta, delta)
-            res = dict(est=np.concatenate([th, Sstar[I, J]]), Sigma=Sig, Sigma_star=Sstar, C=C, delta=delta,
-                       mu=mu, vals=vals)
-            if jacobian:
-                jac = np.zeros((T + len(I), self.ntheta))
-                if len(gr["fpos"]):
-                    dd = np.zeros((len(gr["fpos"]), self.p))
-                    dd[:, gr["d_var"]] = -0.5 * delta[gr["d_var"]] ** 3 * dS[:, gr["d_var"], gr["d_var"]]
-                    dth = -(dmu[:, tv] * delta[tv]) + (tau - mu[tv]) * dd[:, tv]
-                    dcor = (dS[:, I, J] * (delta[I] * delta[J])
-                            + Sig[I, J] * (dd[:, I] * delta[J] + delta[I] * dd[:, J]))
-                    np.add.at(jac.T, gr["ftheta"], np.concatenate([dth, dcor], axis=1))
-                fth = self.free[gr["th_rows"]]
-                sel = fth >= 0
-                np.add.at(jac, (np.flatnonzero(sel), fth[sel]), delta[tv[sel]])
-                res["jac"] = jac
-            out.append(res)
+        """The delta-parameterization statistics at the computed scales; the Jacobian adds the
+        terms of the scales' dependence on the parameters (``d delta_i = -delta_i^3 dSigma_ii / 2``)."""
+        out = super().moments(theta, jacobian)
+        if not jacobian:
+            return out
+        I, J = self.I, self.J
+        for gr, res in zip(self.groups, out):
+            if not len(gr["fpos"]):
+                continue
+            dS, delta, Sig, dv, tv = res["dSigma"], res["delta"], res["Sigma"], gr["d_var"], gr["th_var"]
+            dd = np.zeros((len(gr["fpos"]), self.p))
+            dd[:, dv] = -0.5 * delta[dv] ** 3 * dS[:, dv, dv]
+            tau = res["vals"][gr["th_rows"]]
+            dth = (tau - res["mu"][tv]) * dd[:, tv]
+            dcor = Sig[I, J] * (dd[:, I] * delta[J] + delta[I] * dd[:, J])
+            np.add.at(res["jac"].T, gr["ftheta"], np.concatenate([dth, dcor], axis=1))
         return out

@@ -147,3 +147,9 @@ def test_theta_needs_ordinal_items():
         ls.sem(HS, hs, parameterization="theta")
     with pytest.raises(ValueError, match="parameterization='gamma'"):
         ls.sem(HS, hs, parameterization="gamma", ordered=X9)
+
+
+def test_invariance_ladder_refuses_the_wls_family():
+    hs = ls.load_dataset("holzinger_swineford")
+    with pytest.raises(NotImplementedError, match="invariance ladder"):
+        ls.invariance(HS, hs, "school", estimator="WLSMV")

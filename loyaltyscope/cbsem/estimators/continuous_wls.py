@@ -43,7 +43,7 @@ R equivalent: ``lavaan::sem(model, data, estimator = "WLSMV" | "DWLS" | "WLS")``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -53,7 +53,7 @@ from loyaltyscope.cbsem.constraints import constraint_functions, linear_basis
 from loyaltyscope.cbsem.estimate import group_derivatives, row_values
 from loyaltyscope.cbsem.estimates import theta_names
 from loyaltyscope.cbsem.estimators import Fitted
-from loyaltyscope.cbsem.estimators.dwls import _information, _reflect_factors, fit_dwls, robust_vcov
+from loyaltyscope.cbsem.estimators.dwls import _reflect_factors, fit_from_starts, information_and_vcov
 from loyaltyscope.cbsem.estimators.ml import degrees_of_freedom, ml_problem
 from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
 from loyaltyscope.cbsem.ordinal_tests import _rmsea_ci, _rmsea_pvalue, scaled_shifted, ugamma_traces
@@ -75,14 +75,12 @@ class WlsStats:
     wls_vd: tuple
     gamma: tuple
     whiten: tuple | None = None
+    ngroups: int = field(init=False)
+    ntotal: int = field(init=False)
 
-    @property
-    def ngroups(self) -> int:
-        return len(self.nobs)
-
-    @property
-    def ntotal(self) -> int:
-        return int(sum(self.nobs))
+    def __post_init__(self):
+        object.__setattr__(self, "ngroups", len(self.nobs))
+        object.__setattr__(self, "ntotal", int(sum(self.nobs)))
 
 
 def _vech(p: int):
@@ -212,31 +210,14 @@ def fit(spec, table: dict, ss: SampleStats, options) -> Fitted:
     model = MomentModel(problem, ms, st.whiten)
     npar = K.shape[1]
     df = degrees_of_freedom(spec, ss.ngroups, npar)
-    best = None
-    for strategy in ("moments", "simple"):
-        theta, F, conv, iters = fit_dwls(model, st, _start(spec, table, ss, free, ntheta, strategy),
-                                         max_iter=options.max_iter, K=K, theta0=theta0)
-        if best is None or (conv and not best[2]) or (conv == best[2] and F < best[1]):
-            best = (theta, F, conv, iters, strategy)
-        if conv:
-            break
-    theta, F, converged, iterations, strategy = best
+    theta, F, converged, iterations, strategy = fit_from_starts(
+        model, st, lambda strategy: _start(spec, table, ss, free, ntheta, strategy), options.max_iter, K, theta0)
     if options.std_lv:
         theta = _reflect_factors(table, spec.lv_names, theta)
     warnings = [] if converged else ["the optimiser did not converge; estimates are not trustworthy"]
     mom = model.moments(theta)
-    N, G = st.ntotal, st.ngroups
-    E = K.T @ _information(model, st, mom) @ K
-    vcov = None
-    evals = np.linalg.eigvalsh(E) if npar else np.array([1.0])
-    if npar and evals[0] <= 1e-10 * max(evals[-1], 1e-300):
-        warnings.append("the model is not identified: the information matrix is singular; standard errors "
-                        "are not available")
-        Einv = K @ np.linalg.pinv(E) @ K.T
-    else:
-        Einv = K @ np.linalg.inv(E) @ K.T if npar else np.zeros((ntheta, ntheta))
-        if options.se != "none":
-            vcov = robust_vcov(model, st, mom, Einv) if est_name == "WLSMV" else Einv / (N - G)
+    N = st.ntotal
+    Einv, vcov = information_and_vcov(model, st, mom, K, options.se != "none", est_name == "WLSMV", warnings)
     vals = row_values(problem, theta)
     table["est"] = vals
     se_rows = np.zeros(len(vals))

@@ -44,7 +44,8 @@ from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, number_free_r
 from loyaltyscope.cbsem.ram import derivative_plan, implied, implied_with_derivatives, make_layout
 from loyaltyscope.cbsem.start import start_values
 
-__all__ = ["ordinal_partable", "OrdinalModel", "fit_dwls", "robust_vcov", "sample_stats", "fit"]
+__all__ = ["ordinal_partable", "OrdinalModel", "fit_dwls", "fit_from_starts", "information_and_vcov", "robust_vcov",
+           "sample_stats", "fit"]
 
 
 # ---------------------------------------------------------------------------- parameter table
@@ -248,7 +249,7 @@ class OrdinalModel:
                     hit_j = self.J == v
                     jac[self.T + np.flatnonzero(hit_i), t] += delta[self.J[hit_i]] * Sig[v, self.J[hit_i]]
                     jac[self.T + np.flatnonzero(hit_j), t] += delta[self.I[hit_j]] * Sig[self.I[hit_j], v]
-                res["jac"] = jac
+                res["jac"], res["dSigma"] = jac, dS
             out.append(res)
         return out
 
@@ -302,7 +303,37 @@ def fit_dwls(model: OrdinalModel, ss: OrdinalStats, theta_start: np.ndarray, max
 
 
 
+def fit_from_starts(model, ss, make_start, max_iter, K, theta0):
+    """:func:`fit_dwls` from lavaan's moment-based start values, then the simple ones if that
+    did not converge; the best run: (theta, F, converged, iterations, start strategy)."""
+    best = None
+    for strategy in ("moments", "simple"):
+        theta, F, conv, iters = fit_dwls(model, ss, make_start(strategy), max_iter=max_iter, K=K, theta0=theta0)
+        if best is None or (conv and not best[2]) or (conv == best[2] and F < best[1]):
+            best = (theta, F, conv, iters, strategy)
+        if conv:
+            break
+    return best
+
+
 # ---------------------------------------------------------------------------- robust statistics
+def information_and_vcov(model, ss, mom, K, with_se: bool, robust: bool, warnings: list):
+    """``(E^-1, vcov)``: with equality constraints ``E^-1 = K (K' E K)^-1 K'`` (lavaan's augmented
+    inverse); vcov the ``robust.sem`` sandwich (WLSMV) or ``E^-1 / (N - G)``, None when not
+    asked for or when E is singular (then a warning is appended and E^-1 is a pseudo-inverse)."""
+    E = K.T @ _information(model, ss, mom) @ K
+    npar = K.shape[1]
+    evals = np.linalg.eigvalsh(E) if npar else np.array([1.0])
+    if npar and evals[0] <= 1e-10 * max(evals[-1], 1e-300):
+        warnings.append("the model is not identified: the information matrix is singular; standard errors "
+                        "are not available")
+        return K @ np.linalg.pinv(E) @ K.T, None
+    Einv = K @ np.linalg.inv(E) @ K.T if npar else np.zeros((model.ntheta, model.ntheta))
+    if not with_se:
+        return Einv, None
+    return Einv, (robust_vcov(model, ss, mom, Einv) if robust else Einv / (ss.ntotal - ss.ngroups))
+
+
 def _information(model, ss, mom):
     """E = sum_g f_g D_g' W_g D_g (lavaan's expected information for DWLS)."""
     N = ss.ntotal
@@ -427,34 +458,16 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
         raise ModelSpecError(f"the model has more free parameters ({npar}) than sample statistics "
                              f"({ss.ngroups * (mdl.T + len(mdl.I))}): it is not identified (df = {df})")
     warnings = list(ss.warnings)
-    best = None
-    for strategy in ("moments", "simple"):
-        theta, F, conv, iters = fit_dwls(mdl, ss, _start(spec, table, mdl, ss, strategy), max_iter=options.max_iter,
-                                         K=K, theta0=theta0)
-        if best is None or (conv and not best[2]) or (conv == best[2] and F < best[1]):
-            best = (theta, F, conv, iters, strategy)
-        if conv:
-            break
-    theta, F, converged, iterations, strategy = best
+    theta, F, converged, iterations, strategy = fit_from_starts(
+        mdl, ss, lambda strategy: _start(spec, table, mdl, ss, strategy), options.max_iter, K, theta0)
     if options.std_lv:
         theta = _reflect_factors(table, spec.lv_names, theta)
     if not converged:
         warnings.append("the optimiser did not converge; estimates are not trustworthy")
     mom = mdl.moments(theta)
     chisq = float(F)
-    E = K.T @ _information(mdl, ss, mom) @ K
     N = ss.ntotal
-    vcov = None
-    evals = np.linalg.eigvalsh(E) if npar else np.array([1.0])
-    if npar and evals[0] <= 1e-10 * max(evals[-1], 1e-300):
-        warnings.append("the model is not identified: the information matrix is singular; standard errors "
-                        "are not available")
-        Einv = K @ np.linalg.pinv(E) @ K.T
-    else:
-        # with equality constraints: K (K' E K)^-1 K' (= lavaan's augmented inverse)
-        Einv = K @ np.linalg.inv(E) @ K.T if npar else np.zeros((mdl.ntheta, mdl.ntheta))
-        if se != "none":
-            vcov = robust_vcov(mdl, ss, mom, Einv) if est_name == "WLSMV" else Einv / (N - ss.ngroups)
+    Einv, vcov = information_and_vcov(mdl, ss, mom, K, se != "none", est_name == "WLSMV", warnings)
     vals = mom[0]["vals"]
     table["est"] = vals
     se_rows = np.zeros(len(vals))
