@@ -28,6 +28,9 @@ AC <- c("A1","A2","A3","A4","A5","C1","C2","C3","C4","C5")
 HS <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9'
 HSSEM <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nspeed ~ visual + textual'
 M2 <- 'agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5'
+BFISEM <- 'agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5\nopen =~ O1 + O2 + O3 + O4 + O5\nconsc ~ a*agree\nopen ~ c*agree + b*consc\nind := a*b'
+PD <- 'ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + a*y2 + b*y3 + c*y4\ndem65 =~ y5 + a*y6 + b*y7 + c*y8\ndem60 ~ ind60\ndem65 ~ ind60 + dem60\ny1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8'
+HSCON <- 'visual =~ x1 + v2*x2 + v3*x3\ntextual =~ x4 + t5*x5 + t6*x6\nspeed =~ x7 + x8 + x9\nv2 == v3\nd := t5 - t6'
 cases <- list(
   # 1. missing = "pairwise" with ordinal items
   list(name = "pairwise_hs_ordinal", data = "hs_ordinal_missing.csv", model = HS,
@@ -65,7 +68,25 @@ cases <- list(
   list(name = "binary_bfi_theta_groups", data = "bfi_binary.csv", model = M2,
        options = list(ordered = AC, group = "gender", group.equal = c("loadings", "thresholds"),
                       parameterization = "theta")),
-  list(name = "ordinal_bfi_theta", data = "bfi.csv", model = M2, options = list(ordered = AC, parameterization = "theta"))
+  list(name = "ordinal_bfi_theta", data = "bfi.csv", model = M2, options = list(ordered = AC, parameterization = "theta")),
+  # further models of the same kinds, not used while implementing the above
+  list(name = "more_pairwise_binary_theta_groups", data = "bfi_binary.csv", model = M2,
+       options = list(ordered = AC, missing = "pairwise", group = "gender", group.equal = c("thresholds", "loadings"),
+                      parameterization = "theta")),
+  list(name = "more_pairwise_bfi_sem", data = "bfi.csv", model = BFISEM,
+       options = list(ordered = c(AC, paste0("O", 1:5)), missing = "pairwise")),
+  list(name = "more_cont_wlsmv_pd", data = "political_democracy.csv", model = PD, options = list(estimator = "WLSMV")),
+  list(name = "more_cont_dwls_groups_stdlv", data = "holzinger_swineford_1939.csv", model = HS,
+       options = list(estimator = "DWLS", group = "school", std.lv = TRUE)),
+  list(name = "more_cont_wls_groups", data = "holzinger_swineford_1939.csv", model = HS,
+       options = list(estimator = "WLS", group = "school")),
+  list(name = "more_cont_wlsmv_constraint", data = "holzinger_swineford_1939.csv", model = HSCON,
+       options = list(estimator = "WLSMV")),
+  list(name = "more_theta_ordinal_groups_th", data = "bfi.csv", model = 'agree =~ A1 + A2 + A3 + A4 + A5',
+       options = list(ordered = c("A1","A2","A3","A4","A5"), group = "gender", group.equal = "thresholds",
+                      parameterization = "theta")),
+  list(name = "more_binary_hs_theta_stdlv", data = "hs_binary.csv", model = HSSEM,
+       options = list(ordered = X9, parameterization = "theta", std.lv = TRUE))
 )
 for (cs in cases) {
   file <- file.path(pkg, cs$data)
