@@ -24,7 +24,7 @@ __all__ = ["sem", "cfa"]
 @single_blas_thread   # small matrices: extra BLAS threads only contend (also for lazily computed parts)
 def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None = None,
         missing: str = "listwise", group: str | None = None, group_equal=None, group_partial=None,
-        ordered=None, std_lv: bool = False, se: str = "standard", bootstrap: int = 1000,
+        ordered=None, std_lv: bool = False, se: str | None = None, bootstrap: int = 1000,
         seed: int | None = None, sample_cov=None, sample_nobs=None, sample_mean=None,
         meanstructure: bool | None = None, fixed_x: bool | None = None, max_iter: int = 500,
         start: SemResult | None = None, boot_ci: str = "perc", bollen_stine: bool = False,
@@ -64,7 +64,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
     max_iter : iterations allowed to the optimiser per start (lavaan: ``control = list(iter.max = )``).
     start : a previous fit whose estimates start this one (lavaan: ``start = fit``), e.g. the
         freer model of a nested sequence; the usual start values remain the fallback.
-    se : ``"standard"``, ``"none"``, or ``"bootstrap"``: ``bootstrap`` nonparametric resamples
+    se : ``None`` (lavaan's default: robust for WLSMV, else standard), ``"standard"``,
+        ``"robust.sem"`` (the (D)WLS family), ``"none"``, or ``"bootstrap"``: ``bootstrap`` nonparametric resamples
         (reproducible with ``seed``, in ``workers`` processes, default all cores; a progress
         bar when ``progress`` or stderr is a terminal) give ``se``, ``z``, ``pvalue`` and the
         ``boot_ci`` interval (``"perc"``, ``"bca"``, ``"bca.simple"``, ``"norm"``, ``"basic"``)

@@ -18,8 +18,11 @@ Defaults (lavaan 0.6-14, ``sem()``/``cfa()``):
   implemented).
 - ``fixed_x``: ``None`` = lavaan's default: TRUE, except for the (D)WLS family on continuous
   data (FALSE: the covariates' moments are free parameters).
-- ``se``: ``"standard"`` (expected information; FIML with ML: observed information), robust
-  sandwich for MLR/MLM/WLSMV, ``"bootstrap"`` or ``"none"``.
+- ``se``: ``None`` = lavaan's default: ``"robust.sem"`` for WLSMV, else ``"standard"``
+  (expected information; FIML with ML: observed information; the robust sandwich for
+  MLR/MLM); ``"bootstrap"`` or ``"none"``. For the (D)WLS family an explicit
+  ``"standard"`` gives the standard errors of the information matrix and ``"robust.sem"``
+  the sandwich, whatever the estimator (lavaan's ``se =``); the test is not changed.
 - ``test``: ``"standard"`` for ML/DWLS; ``"satorra.bentler"`` for MLM;
   ``"yuan.bentler.mplus"`` for MLR; ``"scaled.shifted"`` for WLSMV.
 - ``missing="listwise"``; ``"fiml"`` (alias ``"ml"``) for ML/MLR with raw data;
@@ -115,7 +118,7 @@ def _positive_int(value, name, expected, problems, fallback):
     return fallback
 
 
-def resolve_options(*, estimator=None, se="standard", missing="listwise", ordered=None, group=None,
+def resolve_options(*, estimator=None, se=None, missing="listwise", ordered=None, group=None,
                     group_equal=None, group_partial=None, std_lv=False, meanstructure=None, fixed_x=None,
                     max_iter=500, bootstrap=1000, seed=None, boot_ci="perc", bollen_stine=False,
                     workers=None, progress=None, data_columns=None, raw_data: bool = True,
@@ -167,6 +170,8 @@ def resolve_options(*, estimator=None, se="standard", missing="listwise", ordere
     if est == "MLM" and miss != "listwise":
         problems.append("estimator='MLM' (Satorra-Bentler) needs complete data; use missing='listwise' "
                         "or estimator='MLR' with missing='fiml'")
+    if se is None:          # lavaan: robust.sem for WLSMV; the ML family reads only "none"/"bootstrap"
+        se = "robust.sem" if est == "WLSMV" else "standard"
     se_ok = ("standard", "bootstrap", "none") + (("robust", "robust.sem") if wls_family else ())
     if se not in se_ok:
         problems.append(f"se={se!r} is not known; expected one of {', '.join(map(repr, se_ok))}")

@@ -36,7 +36,7 @@ def _robust_from_reference(fit: dict):
 
 
 def test_cases_present():
-    assert len(CASES) >= 27
+    assert len(CASES) >= 29
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if n not in NOT_YET])

@@ -217,7 +217,8 @@ def fit(spec, table: dict, ss: SampleStats, options) -> Fitted:
     warnings = [] if converged else ["the optimiser did not converge; estimates are not trustworthy"]
     mom = model.moments(theta)
     N = st.ntotal
-    Einv, vcov = information_and_vcov(model, st, mom, K, options.se != "none", est_name == "WLSMV", warnings)
+    Einv, vcov = information_and_vcov(model, st, mom, K, options.se != "none",
+                                      options.se in ("robust", "robust.sem"), warnings)
     vals = row_values(problem, theta)
     table["est"] = vals
     se_rows = np.zeros(len(vals))

@@ -467,7 +467,7 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
     mom = mdl.moments(theta)
     chisq = float(F)
     N = ss.ntotal
-    Einv, vcov = information_and_vcov(mdl, ss, mom, K, se != "none", est_name == "WLSMV", warnings)
+    Einv, vcov = information_and_vcov(mdl, ss, mom, K, se != "none", se in ("robust", "robust.sem"), warnings)
     vals = mom[0]["vals"]
     table["est"] = vals
     se_rows = np.zeros(len(vals))

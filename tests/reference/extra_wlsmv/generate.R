@@ -69,6 +69,10 @@ cases <- list(
        options = list(ordered = AC, group = "gender", group.equal = c("loadings", "thresholds"),
                       parameterization = "theta")),
   list(name = "ordinal_bfi_theta", data = "bfi.csv", model = M2, options = list(ordered = AC, parameterization = "theta")),
+  # se given explicitly: robust SEs with DWLS, standard SEs with WLSMV (the test is unchanged)
+  list(name = "se_robust_dwls_cont", data = "holzinger_swineford_1939.csv", model = HS,
+       options = list(estimator = "DWLS", se = "robust.sem")),
+  list(name = "se_standard_wlsmv_ordinal", data = "bfi.csv", model = M2, options = list(ordered = AC, se = "standard")),
   # further models of the same kinds, not used while implementing the above
   list(name = "more_pairwise_binary_theta_groups", data = "bfi_binary.csv", model = M2,
        options = list(ordered = AC, missing = "pairwise", group = "gender", group.equal = c("thresholds", "loadings"),
