@@ -510,8 +510,8 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None,
         th_g = _thresholds(Cg, ov_names, levels, nlev, where, problems)
         if th_g is None:
             continue
-        if missing == "pairwise" and (Cg < 0).any():
-            warns.append(_pairwise_note(Cg, ov_names, gname))
+        if missing == "pairwise" and (Cg < 0).any() and not _pairwise_coverage(Cg, ov_names, gname, warns, problems):
+            continue
         grid = grid0 = _pair_grid(th_g)
         rho, freq, cells = _polychorics(Cg, th_g, grid, nlev, ov_names, gname, warns)
         R = np.eye(p)
@@ -536,14 +536,26 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None,
                         tuple(warns), tuple(dropped), len(data), missing)
 
 
-def _pairwise_note(Cg: np.ndarray, ov_names, gname: str) -> str:
-    """The rows behind each statistic under ``missing="pairwise"`` (fewest and most)."""
+def _pairwise_coverage(Cg: np.ndarray, ov_names, gname: str, warns: list, problems: list) -> bool:
+    """Under ``missing="pairwise"``: a note on the rows behind each statistic (fewest and most);
+    lavaan's warning when a pair is observed together in fewer than 10% of the rows; a problem
+    (False) when a pair never is (its polychoric correlation has no data)."""
     obs = Cg >= 0
     per_item = obs.sum(axis=0)
     both = obs.T.astype(int) @ obs.astype(int)
     iu = np.triu_indices(len(ov_names), 1)
     q = int(np.argmin(both[iu]))
-    return (f"missing='pairwise'{gname}: thresholds from {per_item.min()}-{per_item.max()} observed rows per "
-            f"item (fewest: {ov_names[int(np.argmin(per_item))]}), polychoric correlations from "
-            f"{both[iu].min()}-{both[iu].max()} pairwise-complete rows (fewest: {ov_names[iu[0][q]]} x "
-            f"{ov_names[iu[1][q]]}) of {len(Cg)}")
+    warns.append(f"missing='pairwise'{gname}: thresholds from {per_item.min()}-{per_item.max()} observed rows "
+                 f"per item (fewest: {ov_names[int(np.argmin(per_item))]}), polychoric correlations from "
+                 f"{both[iu].min()}-{both[iu].max()} pairwise-complete rows (fewest: {ov_names[iu[0][q]]} x "
+                 f"{ov_names[iu[1][q]]}) of {len(Cg)}")
+    never = [(ov_names[i], ov_names[j]) for i, j in zip(*iu) if both[i, j] == 0]
+    if never:
+        problems.append(f"items never observed together{gname} (0% pairwise coverage; their polychoric "
+                        f"correlation has no data): " + ", ".join(f"{a} x {b}" for a, b in never))
+        return False
+    low = [(ov_names[i], ov_names[j]) for i, j in zip(*iu) if both[i, j] < 0.1 * len(Cg)]
+    if low:
+        warns.append(f"pairs observed together in less than 10% of the rows{gname} (lavaan warns too): "
+                     + ", ".join(f"{a} x {b} ({both[ov_names.index(a), ov_names.index(b)]})" for a, b in low))
+    return True

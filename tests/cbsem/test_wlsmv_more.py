@@ -153,3 +153,18 @@ def test_invariance_ladder_refuses_the_wls_family():
     hs = ls.load_dataset("holzinger_swineford")
     with pytest.raises(NotImplementedError, match="invariance ladder"):
         ls.invariance(HS, hs, "school", estimator="WLSMV")
+
+
+def test_pairwise_coverage_problems_are_named():
+    d = load_data("hs_ordinal_missing.csv").dropna(subset=X9).reset_index(drop=True)
+    half = len(d) // 2
+    never = d.copy()
+    never.loc[:half, "x1"] = np.nan
+    never.loc[half:, "x4"] = np.nan               # x1 and x4 are never observed together
+    with pytest.raises(ls.cbsem.DataError, match="never observed together.*x1 x x4"):
+        ls.sem(HS, never, ordered=X9, missing="pairwise")
+    sparse = d.copy()
+    sparse.loc[:half - 10, "x1"] = np.nan
+    sparse.loc[half + 10:, "x4"] = np.nan         # 19 rows with both: under 10%
+    fit = ls.sem(HS, sparse, ordered=X9, missing="pairwise")
+    assert any("less than 10% of the rows" in w and "x1 x x4 (19)" in w for w in fit.warnings)
