@@ -26,8 +26,8 @@ Defaults (lavaan 0.6-14, ``sem()``/``cfa()``):
 - ``test``: ``"standard"`` for ML/DWLS; ``"satorra.bentler"`` for MLM;
   ``"yuan.bentler.mplus"`` for MLR; ``"scaled.shifted"`` for WLSMV.
 - ``missing="listwise"``; ``"fiml"`` (alias ``"ml"``) for ML/MLR with raw data;
-  ``"pairwise"`` for ordinal items (univariate statistics from the available cases,
-  polychorics from the pairwise-complete ones; lavaan's ``missing = "pairwise"``).
+  ``"pairwise"`` for the (D)WLS family (univariate statistics from the available cases,
+  polychorics or covariances from the pairwise-complete ones; lavaan's ``missing = "pairwise"``).
 - ``parameterization``: ``"delta"`` (scales of the ordinal items' y* fixed, residual variances
   computed) or ``"theta"`` (residual variances fixed, scales computed; ordinal items only).
 - ``meanstructure``: ``None`` = decide from the data (groups, ``~ 1`` rows, FIML, ordinal items).
@@ -155,9 +155,9 @@ def resolve_options(*, estimator=None, se=None, missing="listwise", ordered=None
     if miss not in ("listwise", "fiml", "pairwise"):
         problems.append(f"missing={missing!r} is not known; expected 'listwise', 'fiml' or 'pairwise'")
         miss = "listwise"
-    if miss == "pairwise" and not ordered:
-        problems.append("missing='pairwise' is available for ordinal items (ordered=) only; use "
-                        "missing='fiml' (ML/MLR) or 'listwise'")
+    if miss == "pairwise" and not ordered and est not in ("WLSMV", "DWLS", "WLS"):
+        problems.append(f"missing='pairwise' is available for the (D)WLS family (WLSMV, DWLS, WLS) only, not "
+                        f"estimator={est!r}; use missing='fiml' (ML/MLR) or 'listwise'")
     if wls_family and not ordered:
         if miss == "fiml":
             problems.append(f"missing='fiml' is for the ML family; estimator={est!r} uses listwise deletion")

@@ -536,23 +536,24 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None,
                         tuple(warns), tuple(dropped), len(data), missing)
 
 
-def _pairwise_coverage(Cg: np.ndarray, ov_names, gname: str, warns: list, problems: list) -> bool:
-    """Under ``missing="pairwise"``: a note on the rows behind each statistic (fewest and most);
-    lavaan's warning when a pair is observed together in fewer than 10% of the rows; a problem
-    (False) when a pair never is (its polychoric correlation has no data)."""
+def _pairwise_coverage(Cg: np.ndarray, ov_names, gname: str, warns: list, problems: list,
+                       kinds=("thresholds", "polychoric correlations")) -> bool:
+    """Under ``missing="pairwise"``: a note on the rows behind each statistic (fewest and most;
+    ``Cg`` < 0 = missing); lavaan's warning when a pair is observed together in fewer than 10%
+    of the rows; a problem (False) when a pair never is (its correlation has no data)."""
     obs = Cg >= 0
     per_item = obs.sum(axis=0)
     both = obs.T.astype(int) @ obs.astype(int)
     iu = np.triu_indices(len(ov_names), 1)
     q = int(np.argmin(both[iu]))
-    warns.append(f"missing='pairwise'{gname}: thresholds from {per_item.min()}-{per_item.max()} observed rows "
-                 f"per item (fewest: {ov_names[int(np.argmin(per_item))]}), polychoric correlations from "
+    warns.append(f"missing='pairwise'{gname}: {kinds[0]} from {per_item.min()}-{per_item.max()} observed rows "
+                 f"per item (fewest: {ov_names[int(np.argmin(per_item))]}), {kinds[1]} from "
                  f"{both[iu].min()}-{both[iu].max()} pairwise-complete rows (fewest: {ov_names[iu[0][q]]} x "
                  f"{ov_names[iu[1][q]]}) of {len(Cg)}")
     never = [(ov_names[i], ov_names[j]) for i, j in zip(*iu) if both[i, j] == 0]
     if never:
-        problems.append(f"items never observed together{gname} (0% pairwise coverage; their polychoric "
-                        f"correlation has no data): " + ", ".join(f"{a} x {b}" for a, b in never))
+        problems.append(f"items never observed together{gname} (0% pairwise coverage; their {kinds[1]} "
+                        f"have no data): " + ", ".join(f"{a} x {b}" for a, b in never))
         return False
     low = [(ov_names[i], ov_names[j]) for i, j in zip(*iu) if both[i, j] < 0.1 * len(Cg)]
     if low:

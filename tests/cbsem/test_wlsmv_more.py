@@ -18,7 +18,7 @@ HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 # differs from 1; for a continuous DWLS baseline it is 1 in exact arithmetic, and in these
 # cases lavaan's rounding landed on 1 (its cfi.robust is its standard cfi). Ours always uses
 # the robust formula: checked against the same formula on lavaan's own reported numbers.
-ROUNDING_ON_ONE = {"cont_wlsmv_bfi_stdlv", "cont_wlsmv_mimic_fixedx"}
+ROUNDING_ON_ONE = {"cont_wlsmv_bfi_stdlv", "cont_wlsmv_mimic_fixedx", "cont_wlsmv_pairwise", "cont_wlsmv_pairwise_groups"}
 NOT_YET = {"esem_cont_wlsmv"}           # its own test below (the rotation's SE tolerance)
 
 
@@ -36,7 +36,7 @@ def _robust_from_reference(fit: dict):
 
 
 def test_cases_present():
-    assert len(CASES) >= 30
+    assert len(CASES) >= 33
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if n not in NOT_YET])
@@ -75,7 +75,9 @@ def test_continuous_wlsmv_refusals():
     with pytest.raises(ValueError, match="fiml"):
         ls.sem(HS, hs, estimator="DWLS", missing="fiml")
     with pytest.raises(ValueError, match="pairwise"):
-        ls.sem(HS, hs, estimator="WLSMV", missing="pairwise")
+        ls.sem(HS, hs, estimator="MLR", missing="pairwise")
+    with pytest.raises(NotImplementedError, match="fixed.x covariates with missing='pairwise'"):
+        ls.sem(HS + "\nvisual ~ ageyr", hs, estimator="WLSMV", missing="pairwise", fixed_x=True)
     with pytest.raises(NotImplementedError, match="WLS"):
         ls.sem(HS, hs.assign(**{f"x{i}": (hs[f"x{i}"] > hs[f"x{i}"].median()).astype(int) for i in range(1, 10)}),
                ordered=[f"x{i}" for i in range(1, 10)], estimator="WLS")
@@ -181,3 +183,12 @@ def test_esem_block_with_continuous_wlsmv():
     for ref, ours in match_params(fit.params, case["params"]):
         rel = 0.025 if (ref["lhs"], ref["rhs"]) == ("f2", "x3") else tol(case, "se_rel")
         assert ours["se"] == pytest.approx(ref["se"], rel=rel, abs=1e-12), (ref["lhs"], ref["op"], ref["rhs"])
+
+
+def test_continuous_pairwise_logs_rows():
+    d = load_data("hs_ordinal_missing.csv")              # read as numbers: continuous items
+    fit = ls.sem(HS, d, estimator="DWLS", missing="pairwise")
+    assert fit.nobs == (299,) and [r for r, _, _ in fit.dropped_rows] == [49, 199]
+    assert fit.warnings[0].startswith("2 of 301 rows excluded: every model variable missing")
+    assert any(w.startswith("missing='pairwise': means and variances from") and "covariances from" in w
+               for w in fit.warnings)

@@ -34,8 +34,14 @@ Defaults (lavaan ``lav_options_set``): ``fixed.x = FALSE`` for the (D)WLS family
 continuous data (covariates' variances and covariances are free parameters);
 ``meanstructure`` only with groups or ``~ 1`` rows.
 
-Not implemented (a clear error): inequality and non-linear constraints, ``missing`` other
-than listwise, fits from moments (``sample_cov=``; the ADF Gamma needs the rows), the
+``missing="pairwise"`` (:func:`pairwise_sample_stats`, lavaan's ``missing = "pairwise"``):
+means from each variable's observed values, covariances from the pairwise-complete rows
+(divisor n_jk - 1, R's ``cov(use = "pairwise")``), Gamma from the available products (a
+missing product counts 0; divisor: the group's rows, the empty ones included, as lavaan's
+``lav_samplestats_Gamma`` on its data matrix), n_g = the rows with an observed value.
+
+Not implemented (a clear error): inequality and non-linear constraints, ``missing="fiml"``,
+fixed.x covariates with ``missing="pairwise"``, fits from moments (``sample_cov=``; the ADF Gamma needs the rows), the
 bootstrap.
 
 R equivalent: ``lavaan::sem(model, data, estimator = "WLSMV" | "DWLS" | "WLS")``.
@@ -46,6 +52,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pandas as pd
 
 from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.baseline import baseline_chisq_df
@@ -56,13 +63,14 @@ from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.estimators.dwls import _reflect_factors, fit_from_starts, information_and_vcov
 from loyaltyscope.cbsem.estimators.ml import degrees_of_freedom, ml_problem
 from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
+from loyaltyscope.cbsem.ordinal_samplestats import _pairwise_coverage
 from loyaltyscope.cbsem.ordinal_tests import _rmsea_ci, _rmsea_pvalue, scaled_shifted, ugamma_traces
 from loyaltyscope.cbsem.ram import implied
 from loyaltyscope.cbsem.robust import sample_gamma
 from loyaltyscope.cbsem.samplestats import DataError, SampleStats
 from loyaltyscope.cbsem.start import start_values
 
-__all__ = ["WlsStats", "unbiased", "wls_sample_stats", "MomentModel", "fit"]
+__all__ = ["WlsStats", "unbiased", "pairwise_sample_stats", "wls_sample_stats", "MomentModel", "fit"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,68 @@ def unbiased(ss: SampleStats) -> SampleStats:
     return replace(ss, cov=tuple(S * n / (n - 1) for S, n in zip(ss.cov, ss.nobs)))
 
 
+@dataclass(frozen=True)
+class PairwiseStats(SampleStats):
+    """:class:`~loyaltyscope.cbsem.samplestats.SampleStats` under ``missing="pairwise"``, with
+    the notes on the rows behind each statistic."""
+
+    notes: tuple = ()
+
+    @property
+    def exclusion_message(self) -> str:
+        if not self.dropped_rows:
+            return ""
+        return (f"{len(self.dropped_rows)} of {self.n_input_rows} rows excluded: every model variable missing "
+                "(lavaan ignores such empty rows under missing='pairwise'); the excluded rows are kept with the "
+                "results")
+
+
+def pairwise_sample_stats(data: pd.DataFrame, ov_names, group=None) -> PairwiseStats:
+    """Sample statistics under ``missing="pairwise"`` (see the module docstring). ``data[g]``
+    keeps the group's rows with NaN (empty rows too: they count in Gamma's divisor only);
+    rows with every variable missing, or a missing group, are listed in ``dropped_rows``."""
+    ov_names = list(ov_names)
+    X = data[ov_names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    if group is None:
+        labels, gidx = ("",), np.zeros(len(data), int)
+    else:
+        codes, uniques = pd.factorize(data[group], sort=False)
+        labels, gidx = tuple(uniques), np.asarray(codes, int)
+    empty = np.isnan(X).all(axis=1)
+    dropped = [(data.index[i], labels[gidx[i]] if gidx[i] >= 0 else None,
+                f"missing group ({group})" if gidx[i] < 0 else
+                "every model variable missing: the row carries no information (lavaan ignores empty cases)")
+               for i in np.flatnonzero(empty | (gidx < 0))]
+    covs, means, datas, nobs, notes, problems = [], [], [], [], [], []
+    for g in range(len(labels)):
+        Xg = X[gidx == g]
+        miss = np.isnan(Xg)
+        if miss.any():
+            _pairwise_coverage(np.where(miss, -1, 0)[~miss.all(axis=1)], ov_names,
+                               f" in group {labels[g]!r}" if group is not None else "", notes, problems,
+                               ("means and variances", "covariances"))
+        covs.append(pd.DataFrame(Xg).cov().to_numpy())          # pairwise complete, n_jk - 1
+        means.append(np.nanmean(Xg, axis=0))
+        datas.append(Xg)
+        nobs.append(int((~np.isnan(Xg).all(axis=1)).sum()))
+    if problems:
+        raise DataError("cannot fit the model:\n  - " + "\n  - ".join(problems))
+    return PairwiseStats(labels, tuple(nobs), tuple(covs), tuple(means), tuple(datas), tuple(dropped), len(data),
+                         notes=tuple(notes))
+
+
+def _gamma_available(X: np.ndarray, meanstructure: bool) -> np.ndarray:
+    """ADF Gamma from the available values: products with a missing value count 0, divisor
+    the number of rows (lavaan's ``lav_samplestats_Gamma`` with ``lav_matrix_crossprod``)."""
+    r, c = _vech(X.shape[1])
+    Yc = X - np.nanmean(X, axis=0)
+    Z = Yc[:, r] * Yc[:, c]
+    if meanstructure:
+        Z = np.hstack([X, Z])
+    Zc = np.nan_to_num(Z - np.nanmean(Z, axis=0))
+    return Zc.T @ Zc / X.shape[0]
+
+
 def wls_sample_stats(ss: SampleStats, x_idx, meanstructure: bool, estimator: str, group_labels=()) -> WlsStats:
     """s_g, Gamma_g and the weights of every group (see the module docstring); ``ss`` holds
     the unbiased covariances (:func:`unbiased`)."""
@@ -99,7 +169,7 @@ def wls_sample_stats(ss: SampleStats, x_idx, meanstructure: bool, estimator: str
     for g, (X, S, ybar) in enumerate(zip(ss.data, ss.cov, ss.mean)):
         r, c = _vech(S.shape[0])
         s = np.concatenate([ybar, S[r, c]]) if meanstructure else S[r, c]
-        G = sample_gamma(X, meanstructure, x_idx)
+        G = _gamma_available(X, meanstructure) if np.isnan(X).any() else sample_gamma(X, meanstructure, x_idx)
         where = f" in group {group_labels[g]!r}" if len(group_labels) > 1 else ""
         if X.shape[0] < len(s):
             problems.append(f"{X.shape[0]} rows{where} are fewer than the {len(s)} sample moments: the ADF "
@@ -197,6 +267,9 @@ def fit(spec, table: dict, ss: SampleStats, options) -> Fitted:
     est_name = options.estimator
     if any(op != "==" for _, op, _ in spec.constraints):
         raise NotImplementedError(f"inequality constraints (<, >) are not implemented with estimator={est_name!r}")
+    if options.missing == "pairwise" and spec.ov_x:
+        raise NotImplementedError("fixed.x covariates with missing='pairwise' are not implemented with "
+                                  f"estimator={est_name!r}; use fixed_x=False (lavaan's default here)")
     free = np.asarray(table["free"]) - 1
     ntheta = int(free.max()) + 1 if len(free) else 0
     values_of, h, _ = constraint_functions(spec, table, ntheta)
@@ -214,7 +287,9 @@ def fit(spec, table: dict, ss: SampleStats, options) -> Fitted:
         model, st, lambda strategy: _start(spec, table, ss, free, ntheta, strategy), options.max_iter, K, theta0)
     if options.std_lv:
         theta = _reflect_factors(table, spec.lv_names, theta)
-    warnings = [] if converged else ["the optimiser did not converge; estimates are not trustworthy"]
+    warnings = list(getattr(ss, "notes", ()))
+    if not converged:
+        warnings.append("the optimiser did not converge; estimates are not trustworthy")
     mom = model.moments(theta)
     N = st.ntotal
     Einv, vcov = information_and_vcov(model, st, mom, K, options.se != "none",

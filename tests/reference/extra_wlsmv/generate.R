@@ -8,7 +8,7 @@
 # every 7th from row 2 misses x9, every 17th from row 1 misses x1 and x4) and rows 50 and 200
 # missing every item (lavaan ignores such empty rows), and ../data/hs_binary.csv (x1..x9 split
 # at their medians: 1 if above).
-suppressMessages({library(lavaan); library(jsonlite)})
+source("../lavaan_cases.R")   # fit_case(), case_json(), write_case()
 pkg <- "../../../loyaltyscope/datasets/data"
 hs <- read.csv(file.path(pkg, "holzinger_swineford_1939.csv"))
 cutq <- function(x, k) as.integer(cut(x, unique(quantile(x, seq(0, 1, length.out = k + 1))), include.lowest = TRUE))
@@ -73,6 +73,13 @@ cases <- list(
   list(name = "se_robust_dwls_cont", data = "holzinger_swineford_1939.csv", model = HS,
        options = list(estimator = "DWLS", se = "robust.sem")),
   list(name = "se_standard_wlsmv_ordinal", data = "bfi.csv", model = M2, options = list(ordered = AC, se = "standard")),
+  # missing = "pairwise" on continuous items (hs_ordinal_missing.csv read as numbers has two empty rows)
+  list(name = "cont_wlsmv_pairwise", data = "holzinger_swineford_1939_missing.csv", model = HS,
+       options = list(estimator = "WLSMV", missing = "pairwise")),
+  list(name = "cont_wlsmv_pairwise_groups", data = "holzinger_swineford_1939_missing.csv", model = HS,
+       options = list(estimator = "WLSMV", missing = "pairwise", group = "school")),
+  list(name = "cont_dwls_pairwise_empty_rows", data = "hs_ordinal_missing.csv", model = HSSEM,
+       options = list(estimator = "DWLS", missing = "pairwise", meanstructure = TRUE)),
   # ESEM blocks on continuous items with WLSMV (lavaan's default rotation.se = "bordered" is not
   # implemented; the delta method is)
   list(name = "esem_cont_wlsmv", data = "holzinger_swineford_1939.csv",
@@ -99,25 +106,10 @@ cases <- list(
 )
 for (cs in cases) {
   file <- file.path(pkg, cs$data)
-  d <- read.csv(if (file.exists(file)) file else file.path("../data", cs$data))
-  args <- c(list(model = cs$model, data = d), cs$options)
-  warns <- character(0)
-  set.seed(20261129)   # lavaan draws random rotation starts (ESEM): reproducible files
-  fit <- withCallingHandlers(do.call("sem", args),
-                             warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") })
-  fm <- fitMeasures(fit)
-  keep <- intersect(names(fm), c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
+  fitted <- fit_case(cs, read.csv(if (file.exists(file)) file else file.path("../data", cs$data)))
+  write_case(case_json(cs, fitted, c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
     "rmsea.ci.lower","rmsea.ci.upper","rmsea.pvalue","srmr",
     "chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","tli.scaled","rmsea.scaled",
     "baseline.chisq.scaled","baseline.chisq.scaling.factor","cfi.robust","tli.robust","rmsea.robust",
-    "rmsea.ci.lower.scaled","rmsea.ci.upper.scaled","rmsea.ci.lower.robust","rmsea.ci.upper.robust"))
-  pe <- parameterEstimates(fit, standardized = TRUE)
-  pe <- pe[, intersect(c("lhs","op","rhs","group","label","est","se","z","pvalue","std.lv","std.all"), names(pe))]
-  out <- list(name = cs$name, kind = "sem", data = cs$data, model = cs$model,
-              options = cs$options, nobs = lavInspect(fit, "nobs"), group_labels = lavInspect(fit, "group.label"),
-              converged = lavInspect(fit, "converged"), fit = as.list(fm[keep]), params = pe, warnings = warns,
-              lavaan_version = as.character(packageVersion("lavaan")),
-              call = paste0("sem(model, data, ", paste(names(cs$options), sapply(cs$options, deparse), sep = " = ", collapse = ", "), ")"))
-  writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), paste0(cs$name, ".json"))
-  cat(cs$name, length(warns), "warning(s)\n")
+    "rmsea.ci.lower.scaled","rmsea.ci.upper.scaled","rmsea.ci.lower.robust","rmsea.ci.upper.robust")))
 }
