@@ -110,9 +110,10 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="print JSON instead of the summary")
     p.add_argument("--missing-codes", default=None, metavar="CODES",
                    help="values that mean 'no answer', comma-separated (e.g. -99,999): set to missing")
-    p.add_argument("--missing", default="listwise", choices=["listwise", "fiml"],
-                   help="listwise deletion (default) or full-information ML")
-    p.add_argument("--estimator", default=None, help="ML (default), MLR, MLM, or WLSMV with --ordered")
+    p.add_argument("--missing", default="listwise", choices=["listwise", "fiml", "pairwise"],
+                   help="listwise deletion (default), full-information ML, or pairwise (with --ordered)")
+    p.add_argument("--estimator", default=None,
+                   help="ML (default), MLR, MLM; WLSMV or DWLS (ordinal items with --ordered, else continuous), WLS")
     p.add_argument("--ordered", default=None, metavar="ITEMS",
                    help="ordinal items, comma-separated: polychoric correlations and WLSMV")
     p.set_defaults(func=cmd_sem)

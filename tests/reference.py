@@ -34,7 +34,8 @@ DATA = REF / "data"
 
 # folders that hold reference case files (*.json); each must be non-empty
 CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_sweep", "extra_esem", "extra_ordinal", "extra_ordinal_x",
-                "extra_psych", "extra_study", "analyses", "partable", "pls/boot_bca", "pls/seminr_py")
+                "extra_wlsmv", "extra_psych", "extra_study", "analyses", "partable", "pls/boot_bca",
+                "pls/seminr_py")
 
 # The documented defaults, per kind of case (the acceptance criteria of the estimation issues).
 # Meanings: ``*_rel`` relative, else absolute; "est" is relative to max(|est|, est_floor).
@@ -161,7 +162,8 @@ def sem_kwargs(case: dict) -> dict:
         kw["std_lv"] = True
     for src, dst in (("estimator", "estimator"), ("missing", "missing"), ("group", "group"),
                      ("group.equal", "group_equal"), ("group.partial", "group_partial"),
-                     ("ordered", "ordered"), ("se", "se"),
+                     ("ordered", "ordered"), ("se", "se"), ("meanstructure", "meanstructure"),
+                     ("fixed.x", "fixed_x"), ("parameterization", "parameterization"),
                      ("bootstrap", "bootstrap")):
         if src in opts:
             kw[dst] = opts[src]

@@ -24,12 +24,13 @@ __all__ = ["sem", "cfa"]
 @single_blas_thread   # small matrices: extra BLAS threads only contend (also for lazily computed parts)
 def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None = None,
         missing: str = "listwise", group: str | None = None, group_equal=None, group_partial=None,
-        ordered=None, std_lv: bool = False, se: str = "standard", bootstrap: int = 1000,
+        ordered=None, std_lv: bool = False, se: str | None = None, bootstrap: int = 1000,
         seed: int | None = None, sample_cov=None, sample_nobs=None, sample_mean=None,
-        meanstructure: bool | None = None, fixed_x: bool = True, max_iter: int = 500,
+        meanstructure: bool | None = None, fixed_x: bool | None = None, max_iter: int = 500,
         start: SemResult | None = None, boot_ci: str = "perc", bollen_stine: bool = False,
         workers: int | None = None, progress: bool | None = None, rotation: str = "geomin",
-        rotation_se: str = "bordered", rotation_args: dict | None = None) -> SemResult:
+        rotation_se: str = "bordered", rotation_args: dict | None = None,
+        parameterization: str = "delta") -> SemResult:
     """Fit a structural equation / confirmatory factor model by maximum likelihood.
 
     Parameters
@@ -39,9 +40,13 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         validated ``Responses`` (:mod:`loyaltyscope.cbsem.data_input`).
     estimator : ``"ML"`` (default), ``"MLR"``, ``"MLM"``; with ``ordered=`` ``"WLSMV"`` (default)
         or ``"DWLS"`` (an explicit ML-family estimator with ``ordered=`` is an error, as ordinal
-        items imply the WLSMV family in lavaan).
+        items imply the WLSMV family in lavaan); without ``ordered=`` also ``"WLSMV"``,
+        ``"DWLS"`` or ``"WLS"`` on the sample covariances with the ADF weight matrix
+        (:mod:`loyaltyscope.cbsem.estimators.continuous_wls`).
     missing : ``"listwise"`` (rows with any missing model variable are dropped and listed in
-        ``result.dropped``) or ``"fiml"`` (full-information ML).
+        ``result.dropped``), ``"fiml"`` (full-information ML) or, with ``ordered=``,
+        ``"pairwise"`` (thresholds from the available cases, polychorics from the
+        pairwise-complete ones; rows with every item missing are left out and listed).
     group : column whose values define groups (labels in order of first appearance).
     group_equal : kinds of parameters held equal across groups (``"loadings"``,
         ``"intercepts"``, ``"means"``, ``"residuals"``, ``"residual.covariances"``,
@@ -49,15 +54,20 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
     group_partial : parameters exempt from ``group_equal``, e.g. ``["visual =~ x2"]``.
     ordered : ordinal (Likert) items: polychoric correlations, thresholds as ``|`` rows, WLSMV
         (:mod:`loyaltyscope.cbsem.estimators.dwls`; R: ``ordered = c(...)``).
+    parameterization : with ``ordered=``: ``"delta"`` (default; the scales of the latent
+        responses y* are fixed, their residual variances follow) or ``"theta"`` (the residual
+        variances are fixed, the scales follow; :mod:`loyaltyscope.cbsem.ordinal_theta`).
     std_lv : identify latent variables by fixing their variances to 1 (all loadings free).
     sample_cov, sample_nobs, sample_mean : fit from moments instead of raw data (the
         covariance matrix is taken as unbiased and rescaled by (N-1)/N, as lavaan does).
     meanstructure : add intercepts/means (default: with groups or ``~ 1`` in the model).
-    fixed_x : treat exogenous observed covariates as fixed (lavaan's ``fixed.x = TRUE``).
+    fixed_x : treat exogenous observed covariates as fixed (lavaan's ``fixed.x = TRUE``);
+        ``None``: lavaan's default (TRUE, but FALSE for WLSMV/DWLS/WLS on continuous items).
     max_iter : iterations allowed to the optimiser per start (lavaan: ``control = list(iter.max = )``).
     start : a previous fit whose estimates start this one (lavaan: ``start = fit``), e.g. the
         freer model of a nested sequence; the usual start values remain the fallback.
-    se : ``"standard"``, ``"none"``, or ``"bootstrap"``: ``bootstrap`` nonparametric resamples
+    se : ``None`` (lavaan's default: robust for WLSMV, else standard), ``"standard"``,
+        ``"robust.sem"`` (the (D)WLS family), ``"none"``, or ``"bootstrap"``: ``bootstrap`` nonparametric resamples
         (reproducible with ``seed``, in ``workers`` processes, default all cores; a progress
         bar when ``progress`` or stderr is a terminal) give ``se``, ``z``, ``pvalue`` and the
         ``boot_ci`` interval (``"perc"``, ``"bca"``, ``"bca.simple"``, ``"norm"``, ``"basic"``)
@@ -89,7 +99,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
                               group_equal=group_equal, group_partial=group_partial, std_lv=std_lv,
                               meanstructure=meanstructure, fixed_x=fixed_x, max_iter=max_iter,
                               bootstrap=bootstrap, seed=seed, boot_ci=boot_ci, bollen_stine=bollen_stine,
-                              workers=workers, progress=progress,
+                              workers=workers, progress=progress, parameterization=parameterization,
                               data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None,
                               raw_data=sample_cov is None)
     if has_efa_blocks(model):    # ESEM: the unrotated form is fitted, then rotated (cbsem/esem.py)

@@ -156,6 +156,10 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, levels=("configura
     unknown = [lv for lv in levels if lv not in LEVELS]
     if unknown:
         raise ValueError(f"unknown invariance level(s) {unknown}; expected {list(LEVELS)}")
+    if str(estimator).upper() in ("WLSMV", "DWLS", "WLS"):
+        raise NotImplementedError(f"the invariance ladder with estimator={estimator!r} is not implemented (its "
+                                  "difference tests need lavaan's scaled-shifted difference method); fit the "
+                                  "levels with ls.sem(..., group_equal=...) or use estimator='MLR'")
     robust = estimator.upper() in ("MLR", "MLM")
     fits, rows = {}, []
     prev = None

@@ -12,13 +12,24 @@ Defaults (lavaan 0.6-14, ``sem()``/``cfa()``):
 - ``estimator="default"``: ``"ML"``; with ``ordered=`` items ``"WLSMV"`` (DWLS estimates,
   ``se = "robust.sem"``, ``test = "scaled.shifted"``). An explicit ``"ML"``, ``"MLR"`` or
   ``"MLM"`` together with ``ordered=`` is an error (lavaan's categorical data imply the
-  (D)WLS family; loyaltyscope has no categorical ML). ``"WLSMV"``/``"DWLS"`` need ``ordered=``
-  (continuous WLSMV is not implemented).
-- ``se``: ``"standard"`` (expected information; FIML with ML: observed information), robust
-  sandwich for MLR/MLM/WLSMV, ``"bootstrap"`` or ``"none"``.
+  (D)WLS family; loyaltyscope has no categorical ML). ``"WLSMV"``/``"DWLS"``/``"WLS"``
+  without ``ordered=``: the continuous (D)WLS of
+  :mod:`loyaltyscope.cbsem.estimators.continuous_wls` (``"WLS"`` with ``ordered=`` is not
+  implemented).
+- ``fixed_x``: ``None`` = lavaan's default: TRUE, except for the (D)WLS family on continuous
+  data (FALSE: the covariates' moments are free parameters).
+- ``se``: ``None`` = lavaan's default: ``"robust.sem"`` for WLSMV, else ``"standard"``
+  (expected information; FIML with ML: observed information; the robust sandwich for
+  MLR/MLM); ``"bootstrap"`` or ``"none"``. For the (D)WLS family an explicit
+  ``"standard"`` gives the standard errors of the information matrix and ``"robust.sem"``
+  the sandwich, whatever the estimator (lavaan's ``se =``); the test is not changed.
 - ``test``: ``"standard"`` for ML/DWLS; ``"satorra.bentler"`` for MLM;
   ``"yuan.bentler.mplus"`` for MLR; ``"scaled.shifted"`` for WLSMV.
-- ``missing="listwise"``; ``"fiml"`` (alias ``"ml"``) for ML/MLR with raw data.
+- ``missing="listwise"``; ``"fiml"`` (alias ``"ml"``) for ML/MLR with raw data;
+  ``"pairwise"`` for the (D)WLS family (univariate statistics from the available cases,
+  polychorics or covariances from the pairwise-complete ones; lavaan's ``missing = "pairwise"``).
+- ``parameterization``: ``"delta"`` (scales of the ordinal items' y* fixed, residual variances
+  computed) or ``"theta"`` (residual variances fixed, scales computed; ordinal items only).
 - ``meanstructure``: ``None`` = decide from the data (groups, ``~ 1`` rows, FIML, ordinal items).
 
 R equivalent: ``lavaan::lavOptions()``; ``fit@Options``.
@@ -30,10 +41,10 @@ from dataclasses import dataclass
 
 __all__ = ["SemOptions", "resolve_options", "ESTIMATORS", "CI_KINDS"]
 
-ESTIMATORS = ("ML", "MLR", "MLM", "WLSMV", "DWLS")
+ESTIMATORS = ("ML", "MLR", "MLM", "WLSMV", "DWLS", "WLS")
 CI_KINDS = ("perc", "bca", "bca.simple", "norm", "basic")
 _TESTS = {"ML": "standard", "MLR": "yuan.bentler.mplus", "MLM": "satorra.bentler",
-          "WLSMV": "scaled.shifted", "DWLS": "standard"}
+          "WLSMV": "scaled.shifted", "DWLS": "standard", "WLS": "standard"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,11 @@ class SemOptions:
         """A robust (sandwich) covariance and a scaled test."""
         return self.estimator in ("MLR", "MLM", "WLSMV")
 
+    @property
+    def continuous_wls(self) -> bool:
+        """The (D)WLS family on continuous items (no ``ordered=``)."""
+        return self.estimator in ("WLSMV", "DWLS", "WLS") and not self.ordered
+
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
@@ -102,10 +118,11 @@ def _positive_int(value, name, expected, problems, fallback):
     return fallback
 
 
-def resolve_options(*, estimator=None, se="standard", missing="listwise", ordered=None, group=None,
-                    group_equal=None, group_partial=None, std_lv=False, meanstructure=None, fixed_x=True,
+def resolve_options(*, estimator=None, se=None, missing="listwise", ordered=None, group=None,
+                    group_equal=None, group_partial=None, std_lv=False, meanstructure=None, fixed_x=None,
                     max_iter=500, bootstrap=1000, seed=None, boot_ci="perc", bollen_stine=False,
-                    workers=None, progress=None, data_columns=None, raw_data: bool = True) -> SemOptions:
+                    workers=None, progress=None, data_columns=None, raw_data: bool = True,
+                    parameterization="delta") -> SemOptions:
     """Fill lavaan's defaults and check every combination; all problems are collected and
     raised together (``ValueError``; ``NotImplementedError`` for what is not implemented yet).
 
@@ -120,7 +137,7 @@ def resolve_options(*, estimator=None, se="standard", missing="listwise", ordere
     if est_in == "DEFAULT":
         est = "WLSMV" if ordered else "ML"
     elif est_in not in ESTIMATORS:
-        problems.append(f"estimator={estimator!r} is not known; expected ML, MLR, MLM, WLSMV or DWLS")
+        problems.append(f"estimator={estimator!r} is not known; expected ML, MLR, MLM, WLSMV, DWLS or WLS")
         est = "ML"
     else:
         est = est_in
@@ -128,19 +145,34 @@ def resolve_options(*, estimator=None, se="standard", missing="listwise", ordere
         problems.append(f"estimator={estimator!r} cannot be used with ordered= (ordinal items imply the "
                         "WLSMV family, as in lavaan); use estimator='WLSMV' (the default) or 'DWLS', or "
                         "leave ordered= out to treat the items as continuous")
-    if est in ("WLSMV", "DWLS") and not ordered:
-        problems.append(f"estimator={estimator!r} is for ordinal items: give ordered=[...] as well "
-                        "(continuous WLSMV is not implemented)")
+    if est == "WLS" and ordered:
+        missing_features.append("estimator='WLS' (full weight matrix) with ordered= is not implemented; use "
+                                "'WLSMV' (the default) or 'DWLS'")
+    wls_family = est in ("WLSMV", "DWLS", "WLS")
     miss = str(missing).lower()
     if miss == "ml":
         miss = "fiml"
-    if miss not in ("listwise", "fiml"):
-        problems.append(f"missing={missing!r} is not known; expected 'listwise' or 'fiml'")
+    if miss not in ("listwise", "fiml", "pairwise"):
+        problems.append(f"missing={missing!r} is not known; expected 'listwise', 'fiml' or 'pairwise'")
         miss = "listwise"
+    if miss == "pairwise" and not ordered and est not in ("WLSMV", "DWLS", "WLS"):
+        problems.append(f"missing='pairwise' is available for the (D)WLS family (WLSMV, DWLS, WLS) only, not "
+                        f"estimator={est!r}; use missing='fiml' (ML/MLR) or 'listwise'")
+    if wls_family and not ordered:
+        if miss == "fiml":
+            problems.append(f"missing='fiml' is for the ML family; estimator={est!r} uses listwise deletion")
+        if se == "bootstrap" or bollen_stine:
+            missing_features.append(f"se='bootstrap' and bollen_stine=True are not available with "
+                                    f"estimator={est!r} yet")
+        if not raw_data:
+            problems.append(f"estimator={est!r} on continuous items needs the raw data (data=): its weight "
+                            "matrix is the fourth-moment (ADF) matrix of the rows, not sample_cov=")
     if est == "MLM" and miss != "listwise":
         problems.append("estimator='MLM' (Satorra-Bentler) needs complete data; use missing='listwise' "
                         "or estimator='MLR' with missing='fiml'")
-    se_ok = ("standard", "bootstrap", "none") + (("robust", "robust.sem") if ordered else ())
+    if se is None:          # lavaan: robust.sem for WLSMV; the ML family reads only "none"/"bootstrap"
+        se = "robust.sem" if est == "WLSMV" else "standard"
+    se_ok = ("standard", "bootstrap", "none") + (("robust", "robust.sem") if wls_family else ())
     if se not in se_ok:
         problems.append(f"se={se!r} is not known; expected one of {', '.join(map(repr, se_ok))}")
     if not raw_data:
@@ -152,11 +184,16 @@ def resolve_options(*, estimator=None, se="standard", missing="listwise", ordere
         if ordered:
             problems.append("ordered= (ordinal items) needs the raw data (data=), not sample_cov=")
     if ordered:
-        if miss != "listwise":
-            missing_features.append("ordered= (ordinal items) supports missing='listwise' only")
+        if miss == "fiml":
+            missing_features.append("ordered= (ordinal items) supports missing='listwise' or 'pairwise' only")
         if se == "bootstrap" or bollen_stine:
             missing_features.append("se='bootstrap' and bollen_stine=True are not available with ordered= "
                                     "(ordinal items) yet")
+    param = str(parameterization).lower()
+    if param not in ("delta", "theta"):
+        problems.append(f"parameterization={parameterization!r} is not known; expected 'delta' or 'theta'")
+    elif param == "theta" and not ordered:
+        problems.append("parameterization='theta' is for ordinal items: give ordered=[...] as well")
     if boot_ci not in CI_KINDS:
         problems.append(f"boot_ci={boot_ci!r} is not known; expected one of {CI_KINDS}")
     max_iter = _positive_int(max_iter, "max_iter", "a positive integer", problems, 500)
@@ -177,10 +214,12 @@ def resolve_options(*, estimator=None, se="standard", missing="listwise", ordere
     test = _TESTS[est]
     if est == "MLR" and miss == "fiml":
         test = "yuan.bentler.mplus"
+    if fixed_x is None:      # lavaan: fixed.x = "default" is FALSE for the (D)WLS family on continuous data
+        fixed_x = not (wls_family and not ordered)
     return SemOptions(estimator=est, se=se, test=test, missing=miss, ordered=ordered, group=group,
                       group_equal=_names(group_equal, "group_equal"),
                       group_partial=_names(group_partial, "group_partial"), std_lv=bool(std_lv),
                       meanstructure=None if meanstructure is None else bool(meanstructure),
                       fixed_x=bool(fixed_x), max_iter=max_iter, bootstrap=bootstrap, seed=seed,
                       boot_ci=str(boot_ci), bollen_stine=bool(bollen_stine), workers=workers,
-                      progress=progress)
+                      progress=progress, parameterization=param)

@@ -20,6 +20,12 @@ The stages of ``ls.sem(model, data, ordered=[...])`` before estimation (the esti
    ``A21 = sum r_ij * d l_ij / d tau`` and ``Gamma = n B^-1 INNER B^-T`` with
    ``B^-1 = [[A11^-1, 0], [-A22^-1 A21 A11^-1, A22^-1]]``.
 
+``missing="pairwise"`` (lavaan's ``missing = "pairwise"``): rows with every item missing are
+left out (lavaan: "some cases are empty and will be ignored"; listed in ``dropped_rows``);
+the thresholds of an item come from the rows where it is observed, a polychoric from the rows
+where both items are; in the NACOV a missing value's score is 0 (lavaan's
+``lav_matrix_crossprod`` sums over the available products) and n is the number of rows kept.
+
 The thresholds, polychorics and NACOV are written here rather than taken from a library
 because no Python package computes lavaan's two-step estimates and Muthen's NACOV.
 
@@ -196,16 +202,25 @@ def _zero_adjust(freq: np.ndarray, k1: int, k2: int):
 
 # ---------------------------------------------------------------------------- NACOV (Muthen 1984)
 def _cell_index(codes: np.ndarray, grid: _PairGrid) -> np.ndarray:
-    """(n, P) index of each case's cell in the flattened (P, kmax, kmax) pair tables."""
+    """(n, P) index of each case's cell in the flattened (P, kmax, kmax) pair tables; a pair
+    with a missing value (code -1) gets the overflow index P * kmax^2 (counted nowhere)."""
     km = grid.kmax
-    return np.arange(len(grid.I))[None, :] * (km * km) + codes[:, grid.I] * km + codes[:, grid.J]
+    a, b = codes[:, grid.I], codes[:, grid.J]
+    idx = np.arange(len(grid.I))[None, :] * (km * km) + a * km + b
+    return np.where((a < 0) | (b < 0), len(grid.I) * km * km, idx)
+
+
+def _pair_counts(cells: np.ndarray, P: int, km: int) -> np.ndarray:
+    """(P, kmax, kmax) frequency tables from :func:`_cell_index` (missing pairs left out)."""
+    return np.bincount(cells.ravel(), minlength=P * km * km + 1)[:P * km * km].reshape(P, km, km)
 
 
 def muthen1984_nacov(codes: np.ndarray, ths: list[np.ndarray], rho: np.ndarray, grid: _PairGrid,
                      cells: np.ndarray | None = None) -> np.ndarray:
     """Asymptotic covariance matrix Gamma (= n * ACOV) of (thresholds, polychorics).
 
-    ``codes`` (n, p) are 0-based categories. Casewise scores: ``SC = [s_tau | r_rho]`` with
+    ``codes`` (n, p) are 0-based categories (-1 = missing: that case's scores are 0, as
+    lavaan's sums over the available products). Casewise scores: ``SC = [s_tau | r_rho]`` with
     ``s_tau`` the univariate probit scores and ``r_ij = (d pi_ab / d rho) / pi_ab`` for the
     case's cell (a, b); ``INNER = SC' SC``; ``A11`` the per-variable diagonal blocks of INNER;
     ``A22 = diag(r' r)``; ``A21[ij, tau] = sum_cases r_ij * d log pi_ab / d tau`` (bivariate
@@ -227,7 +242,8 @@ def muthen1984_nacov(codes: np.ndarray, ths: list[np.ndarray], rho: np.ndarray, 
     # univariate scores
     SC = np.empty((n, T + P))
     for v in range(p):
-        SC[:, off[v]:off[v + 1]] = _univariate_scores(ths[v])[codes[:, v]]
+        T_v = _univariate_scores(ths[v])
+        SC[:, off[v]:off[v + 1]] = np.vstack([T_v, np.zeros(T_v.shape[1])])[codes[:, v]]    # -1: zeros
     # bivariate: cell probabilities, rho scores and threshold scores per cell
     with np.errstate(divide="ignore", invalid="ignore"):
         pis, dp = _cell_probs(grid, rho, order=1)
@@ -235,7 +251,7 @@ def muthen1984_nacov(codes: np.ndarray, ths: list[np.ndarray], rho: np.ndarray, 
     ok = pis > _SQRT_EPS
     lik = np.where(ok, pis, 1.0)
     rtab = np.where(ok, dp / lik, 0.0)                       # (P, km, km)
-    SC[:, T:] = rtab.ravel()[cells]
+    SC[:, T:] = np.append(rtab.ravel(), 0.0)[cells]
     INNER = SC.T @ SC
     # bivariate threshold scores d log pi_ab / d tau for y1 (= i) and y2 (= j)
     R = np.sqrt(np.maximum(1.0 - rho * rho, 0.0))[:, None, None]
@@ -257,7 +273,7 @@ def muthen1984_nacov(codes: np.ndarray, ths: list[np.ndarray], rho: np.ndarray, 
         y1Z2 = np.where(one, 0.5 * _npdf(l1), y1Z2)
         y2Z1 = np.where(one, 0.5 * _npdf(u2), y2Z1)
         y2Z2 = np.where(one, 0.5 * _npdf(l2), y2Z2)
-    freq = np.bincount(cells.ravel(), minlength=P * km * km).reshape(P, km, km)
+    freq = _pair_counts(cells, P, km)
     wr = np.where(ok, freq * rtab / lik, 0.0)
     a1 = np.sum(wr * y1Z1, axis=2)            # (P, km): to tau_a of i
     a2 = np.sum(wr * y1Z2, axis=2)            # to tau_{a-1} of i (negative)
@@ -310,6 +326,15 @@ class OrdinalStats:
     warnings: tuple = ()
     dropped_rows: tuple = ()
     n_input_rows: int = 0
+    missing: str = "listwise"
+
+    @property
+    def exclusion_message(self) -> str:
+        """One sentence on the excluded rows (empty when none), for the fit's warnings."""
+        if not self.dropped_rows or self.missing != "pairwise":
+            return ""
+        return (f"{len(self.dropped_rows)} of {self.n_input_rows} rows excluded: every item missing (lavaan "
+                "ignores such empty rows under missing='pairwise'); the excluded rows are kept with the results")
 
     @property
     def ngroups(self) -> int:
@@ -373,8 +398,9 @@ def _categories(data: pd.DataFrame, ov_names: list) -> tuple[np.ndarray, list]:
     return np.column_stack(codes_all), levels
 
 
-def _groups_and_listwise(data, C, ov_names, group):
-    """Group index per row, group labels, the rows kept and the dropped rows with reasons."""
+def _groups_and_listwise(data, C, ov_names, group, missing="listwise"):
+    """Group index per row, group labels, the rows kept and the dropped rows with reasons
+    (``missing="pairwise"``: only rows with every item missing are dropped)."""
     if group is None:
         labels = ("",)
         gidx = np.zeros(len(data), int)
@@ -382,12 +408,14 @@ def _groups_and_listwise(data, C, ov_names, group):
         codes, uniques = pd.factorize(data[group], sort=False)
         gidx = np.asarray(codes, int)
         labels = tuple(uniques)
-    incomplete = (C < 0).any(axis=1)
+    incomplete = (C < 0).all(axis=1) if missing == "pairwise" else (C < 0).any(axis=1)
     gmiss = gidx < 0
     dropped = []
     for i in np.flatnonzero(incomplete | gmiss):
         if gmiss[i]:
             reason = f"missing group ({group})"
+        elif missing == "pairwise":
+            reason = "every item missing: the row carries no information (lavaan ignores empty cases)"
         else:
             reason = "listwise deletion: missing " + ", ".join(ov_names[j] for j in np.flatnonzero(C[i] < 0))
         dropped.append((data.index[i], labels[gidx[i]] if gidx[i] >= 0 else None, reason))
@@ -398,7 +426,7 @@ def _thresholds(Cg, ov_names, levels, nlev, where, problems):
     """Step 2: thresholds of every item in one group (None if a category is empty)."""
     th_g = []
     for j, v in enumerate(ov_names):
-        cnt = np.bincount(Cg[:, j], minlength=nlev[j])
+        cnt = np.bincount(Cg[:, j][Cg[:, j] >= 0], minlength=nlev[j])
         if np.any(cnt == 0):
             empty = [repr(levels[j][k]) for k in np.flatnonzero(cnt == 0)]
             freqs = ", ".join(f"{levels[j][k]!r}: {cnt[k]}" for k in range(nlev[j]))
@@ -413,11 +441,11 @@ def _thresholds(Cg, ov_names, levels, nlev, where, problems):
 
 def _polychorics(Cg, th_g, grid, nlev, ov_names, gname, warns):
     """Step 3: the pair tables and the polychoric correlation of every pair in one group."""
-    n = Cg.shape[0]
     km = grid.kmax
     P = len(grid.I)
     cells = _cell_index(Cg, grid)
-    freq = np.bincount(cells.ravel(), minlength=P * km * km).reshape(P, km, km).astype(float)
+    freq = _pair_counts(cells, P, km).astype(float)
+    n = freq.sum(axis=(1, 2))                  # rows per pair (pairwise complete)
     raw = freq.copy()
     fixed = np.full(P, np.nan)
     for q in range(P):
@@ -455,8 +483,9 @@ def _polychorics(Cg, th_g, grid, nlev, ov_names, gname, warns):
     return rho, freq, cells
 
 
-def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None) -> OrdinalStats:
-    """Categories, listwise deletion, thresholds, polychorics and NACOV per group.
+def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None,
+                         missing: str = "listwise") -> OrdinalStats:
+    """Categories, listwise (or pairwise) deletion, thresholds, polychorics and NACOV per group.
 
     Raises :class:`DataError` for an item with a single category, or a category that is empty
     in some group (lavaan: "some categories of variable ... are empty in group ..."); all
@@ -464,7 +493,7 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None)
     """
     ov_names = list(ov_names)
     C, levels = _categories(data, ov_names)
-    gidx, labels, keep, dropped = _groups_and_listwise(data, C, ov_names, group)
+    gidx, labels, keep, dropped = _groups_and_listwise(data, C, ov_names, group, missing)
     nlev = [len(l) for l in levels]
     p = len(ov_names)
     problems, warns = [], []
@@ -480,6 +509,8 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None)
         where = f"in group {labels[g]!r} ({group} = {labels[g]!r})" if group is not None else "in the data"
         th_g = _thresholds(Cg, ov_names, levels, nlev, where, problems)
         if th_g is None:
+            continue
+        if missing == "pairwise" and (Cg < 0).any() and not _pairwise_coverage(Cg, ov_names, gname, warns, problems):
             continue
         grid = grid0 = _pair_grid(th_g)
         rho, freq, cells = _polychorics(Cg, th_g, grid, nlev, ov_names, gname, warns)
@@ -502,4 +533,30 @@ def ordinal_sample_stats(data: pd.DataFrame, ov_names, group: str | None = None)
     th_var = np.repeat(np.arange(p), [k - 1 for k in nlev])
     return OrdinalStats(labels, tuple(nobs), tuple(nlev), tuple(levels), tuple(ths), th_var, tuple(cors),
                         tuple(gammas), tuple(obs), tuple(vds), (grid0.I, grid0.J), tuple(tables),
-                        tuple(warns), tuple(dropped), len(data))
+                        tuple(warns), tuple(dropped), len(data), missing)
+
+
+def _pairwise_coverage(Cg: np.ndarray, ov_names, gname: str, warns: list, problems: list,
+                       kinds=("thresholds", "polychoric correlations")) -> bool:
+    """Under ``missing="pairwise"``: a note on the rows behind each statistic (fewest and most;
+    ``Cg`` < 0 = missing); lavaan's warning when a pair is observed together in fewer than 10%
+    of the rows; a problem (False) when a pair never is (its correlation has no data)."""
+    obs = Cg >= 0
+    per_item = obs.sum(axis=0)
+    both = obs.T.astype(int) @ obs.astype(int)
+    iu = np.triu_indices(len(ov_names), 1)
+    q = int(np.argmin(both[iu]))
+    warns.append(f"missing='pairwise'{gname}: {kinds[0]} from {per_item.min()}-{per_item.max()} observed rows "
+                 f"per item (fewest: {ov_names[int(np.argmin(per_item))]}), {kinds[1]} from "
+                 f"{both[iu].min()}-{both[iu].max()} pairwise-complete rows (fewest: {ov_names[iu[0][q]]} x "
+                 f"{ov_names[iu[1][q]]}) of {len(Cg)}")
+    never = [(ov_names[i], ov_names[j]) for i, j in zip(*iu) if both[i, j] == 0]
+    if never:
+        problems.append(f"items never observed together{gname} (0% pairwise coverage; their {kinds[1]} "
+                        f"have no data): " + ", ".join(f"{a} x {b}" for a, b in never))
+        return False
+    low = [(ov_names[i], ov_names[j]) for i, j in zip(*iu) if both[i, j] < 0.1 * len(Cg)]
+    if low:
+        warns.append(f"pairs observed together in less than 10% of the rows{gname} (lavaan warns too): "
+                     + ", ".join(f"{a} x {b} ({both[ov_names.index(a), ov_names.index(b)]})" for a, b in low))
+    return True

@@ -167,6 +167,15 @@ def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=N
             ss = dwls.sample_stats(spec, data, options)
             return finish(spec, dwls.fit(spec, ss, options), options, ss, notes)
         data_warnings = check_data(data, spec.ov_names, options.group, options.missing) if sample_cov is None else []
+        if options.continuous_wls:
+            from loyaltyscope.cbsem.estimators import continuous_wls
+            table = {c: v.copy() for c, v in spec.columns.items()}
+            if options.missing == "pairwise":
+                ss = continuous_wls.pairwise_sample_stats(data, spec.ov_names, options.group)
+            else:
+                ss = continuous_wls.unbiased(ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean))
+            _fill_exo(table, spec, ss)
+            return finish(spec, continuous_wls.fit(spec, table, ss, options), options, ss, data_warnings)
         ss = ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
         return fit_ml_stage(spec, ss, options, start, data_warnings)
 

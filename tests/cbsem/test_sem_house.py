@@ -53,9 +53,12 @@ def test_ordered_with_an_ml_estimator_is_an_error(est):
 
 
 @pytest.mark.parametrize("est", ["WLSMV", "DWLS"])
-def test_wlsmv_without_ordered_is_an_error(hs, est):
-    with pytest.raises(ValueError, match="give ordered="):
-        ls.sem(HS, hs, estimator=est)
+def test_wlsmv_without_ordered_is_continuous_wls(hs, est):
+    """Without ordered= the (D)WLS family fits the covariances (tests/cbsem/test_wlsmv_more.py
+    compares with lavaan)."""
+    fit = ls.sem(HS, hs, estimator=est)
+    assert fit.options.continuous_wls and fit.estimator == est
+    assert ("chisq.scaled" in fit.fit_measures) == (est == "WLSMV")
 
 
 def test_combinations_lavaan_refuses_are_refused(hs):

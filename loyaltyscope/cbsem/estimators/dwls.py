@@ -20,12 +20,14 @@ Sample statistics: :mod:`loyaltyscope.cbsem.ordinal_samplestats`; tests and fit 
 Observed exogenous covariates (numeric, fixed) next to ordinal items follow lavaan's
 ``conditional.x = TRUE``: sample statistics :mod:`loyaltyscope.cbsem.ordinal_conditional`, model
 :mod:`loyaltyscope.cbsem.ordinal_conditional_model` (same optimiser, SEs and tests as here).
-
 Covariates declared ordered are used as numeric covariates with a warning, as lavaan.
+``missing="pairwise"``: the sample statistics of :mod:`loyaltyscope.cbsem.ordinal_samplestats`;
+``parameterization="theta"``: :mod:`loyaltyscope.cbsem.ordinal_theta`.
 
 Not implemented yet (a clear error instead of a different model): models mixing ordinal and
-continuous endogenous observed variables, ``missing="fiml"``/pairwise, the theta
-parameterization, inequality and non-linear constraints, modification indices, the bootstrap.
+continuous endogenous observed variables, ``missing="fiml"``, covariates together with pairwise
+missing data or the theta parameterization, inequality and non-linear constraints,
+modification indices, the bootstrap.
 
 R equivalent: ``lavaan::cfa(model, data, ordered = items)`` (lavaan 0.6-14: estimator
 ``"WLSMV"`` = DWLS + ``se = "robust.sem"`` + ``test = "scaled.shifted"``).
@@ -48,7 +50,8 @@ from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, _variable_set
 from loyaltyscope.cbsem.ram import derivative_plan, implied, implied_with_derivatives, make_layout
 from loyaltyscope.cbsem.start import start_values
 
-__all__ = ["ordinal_partable", "OrdinalModel", "fit_dwls", "robust_vcov", "sample_stats", "fit", "numeric_covariates"]
+__all__ = ["ordinal_partable", "OrdinalModel", "fit_dwls", "fit_from_starts", "information_and_vcov", "robust_vcov",
+           "sample_stats", "fit", "numeric_covariates"]
 
 
 # ---------------------------------------------------------------------------- parameter table
@@ -245,7 +248,7 @@ class OrdinalModel:
                     block = np.concatenate([-(dmu[:, tv] * delta[tv]).T, (dS[:, self.I, self.J] * dd).T], axis=0)
                     np.add.at(jac.T, gr["ftheta"], block.T)
                 add_direct_derivatives(jac, self.free, gr, delta, tau, mu, Sig, self.I, self.J, self.T)
-                res["jac"] = jac
+                res["jac"], res["dSigma"] = jac, dS
             out.append(res)
         return out
 
@@ -319,7 +322,37 @@ def fit_dwls(model: OrdinalModel, ss: OrdinalStats, theta_start: np.ndarray, max
 
 
 
+def fit_from_starts(model, ss, make_start, max_iter, K, theta0):
+    """:func:`fit_dwls` from lavaan's moment-based start values, then the simple ones if that
+    did not converge; the best run: (theta, F, converged, iterations, start strategy)."""
+    best = None
+    for strategy in ("moments", "simple"):
+        theta, F, conv, iters = fit_dwls(model, ss, make_start(strategy), max_iter=max_iter, K=K, theta0=theta0)
+        if best is None or (conv and not best[2]) or (conv == best[2] and F < best[1]):
+            best = (theta, F, conv, iters, strategy)
+        if conv:
+            break
+    return best
+
+
 # ---------------------------------------------------------------------------- robust statistics
+def information_and_vcov(model, ss, mom, K, with_se: bool, robust: bool, warnings: list):
+    """``(E^-1, vcov)``: with equality constraints ``E^-1 = K (K' E K)^-1 K'`` (lavaan's augmented
+    inverse); vcov the ``robust.sem`` sandwich (WLSMV) or ``E^-1 / (N - G)``, None when not
+    asked for or when E is singular (then a warning is appended and E^-1 is a pseudo-inverse)."""
+    E = K.T @ _information(model, ss, mom) @ K
+    npar = K.shape[1]
+    evals = np.linalg.eigvalsh(E) if npar else np.array([1.0])
+    if npar and evals[0] <= 1e-10 * max(evals[-1], 1e-300):
+        warnings.append("the model is not identified: the information matrix is singular; standard errors "
+                        "are not available")
+        return K @ np.linalg.pinv(E) @ K.T, None
+    Einv = K @ np.linalg.inv(E) @ K.T if npar else np.zeros((model.ntheta, model.ntheta))
+    if not with_se:
+        return Einv, None
+    return Einv, (robust_vcov(model, ss, mom, Einv) if robust else Einv / (ss.ntotal - ss.ngroups))
+
+
 def _information(model, ss, mom):
     """E = sum_g f_g D_g' W_g D_g (lavaan's expected information for DWLS)."""
     N = ss.ntotal
@@ -416,7 +449,7 @@ def sample_stats(spec: ModelSpec, data: pd.DataFrame, options) -> OrdinalStats:
         from loyaltyscope.cbsem.ordinal_conditional import conditional_sample_stats
         return conditional_sample_stats(data, [v for v in spec.ov_names if v not in spec.ov_x], spec.ov_x,
                                         options.group)
-    return ordinal_sample_stats(data, spec.ov_names, options.group)
+    return ordinal_sample_stats(data, spec.ov_names, options.group, options.missing)
 
 
 def _start(spec, table, mdl, ss, strategy, moments=None):
@@ -461,7 +494,12 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
         mdl = conditional_model(spec, table, ss)
         moments, hook = start_moments(mdl, ss), scale_rows_std_all
     else:
-        mdl = OrdinalModel(table, spec.ov_names, spec.lv_names, nlev, ss.ngroups)
+        model_class = OrdinalModel
+        if options.parameterization == "theta":             # residual variances as parameters
+            from loyaltyscope.cbsem.ordinal_theta import ThetaModel, theta_partable
+            table = theta_partable(table, spec.ordered, ss.ngroups, options.group_equal)
+            model_class = ThetaModel
+        mdl = model_class(table, spec.ov_names, spec.lv_names, nlev, ss.ngroups)
     free = mdl.free
     _, h, _ = constraint_functions(spec, table, mdl.ntheta)
     K, theta0, linear = linear_basis(h, mdl.ntheta)
@@ -474,34 +512,16 @@ def fit(spec: ModelSpec, ss: OrdinalStats, options):
         raise ModelSpecError(f"the model has more free parameters ({npar}) than sample statistics "
                              f"({nstat}): it is not identified (df = {df})")
     warnings = list(ss.warnings)
-    best = None
-    for strategy in ("moments", "simple"):
-        theta, F, conv, iters = fit_dwls(mdl, ss, _start(spec, table, mdl, ss, strategy, moments),
-                                         max_iter=options.max_iter, K=K, theta0=theta0)
-        if best is None or (conv and not best[2]) or (conv == best[2] and F < best[1]):
-            best = (theta, F, conv, iters, strategy)
-        if conv:
-            break
-    theta, F, converged, iterations, strategy = best
+    theta, F, converged, iterations, strategy = fit_from_starts(
+        mdl, ss, lambda strategy: _start(spec, table, mdl, ss, strategy, moments), options.max_iter, K, theta0)
     if options.std_lv:
         theta = _reflect_factors(table, spec.lv_names, theta)
     if not converged:
         warnings.append("the optimiser did not converge; estimates are not trustworthy")
     mom = mdl.moments(theta)
     chisq = float(F)
-    E = K.T @ _information(mdl, ss, mom) @ K
     N = ss.ntotal
-    vcov = None
-    evals = np.linalg.eigvalsh(E) if npar else np.array([1.0])
-    if npar and evals[0] <= 1e-10 * max(evals[-1], 1e-300):
-        warnings.append("the model is not identified: the information matrix is singular; standard errors "
-                        "are not available")
-        Einv = K @ np.linalg.pinv(E) @ K.T
-    else:
-        # with equality constraints: K (K' E K)^-1 K' (= lavaan's augmented inverse)
-        Einv = K @ np.linalg.inv(E) @ K.T if npar else np.zeros((mdl.ntheta, mdl.ntheta))
-        if se != "none":
-            vcov = robust_vcov(mdl, ss, mom, Einv) if est_name == "WLSMV" else Einv / (N - ss.ngroups)
+    Einv, vcov = information_and_vcov(mdl, ss, mom, K, se != "none", se in ("robust", "robust.sem"), warnings)
     vals = mom[0]["vals"]
     table["est"] = vals
     se_rows = np.zeros(len(vals))

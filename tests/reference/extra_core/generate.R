@@ -2,7 +2,7 @@
 # with R + lavaan 0.6-14 (Debian r-cran-lavaan). Same JSON format as ../extra/*.json, plus
 # `warnings` (lavaan's warnings while fitting) and, for kind "modindices", `mi` (modindices(fit)).
 # Run from this folder: Rscript generate.R
-suppressMessages({library(lavaan); library(jsonlite)})
+source("../lavaan_cases.R")   # fit_case(), case_json(), write_case()
 hs  <- read.csv("../data/holzinger_swineford_1939.csv")
 hsm <- read.csv("../data/holzinger_swineford_1939_missing.csv")
 # holes in the covariates as well (every 11th ageyr from row 4, every 17th sex from row 6)
@@ -70,29 +70,15 @@ cases <- list(
        options = list(missing = "fiml"))
 )
 for (cs in cases) {
-  d <- read.csv(file.path("../data", cs$data))
-  args <- c(list(model = cs$model, data = d), cs$options)
-  warns <- character(0)
-  set.seed(20261129)   # lavaan draws random rotation starts (ESEM): reproducible files
-  fit <- withCallingHandlers(do.call("sem", args),
-                             warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") })
-  fm <- fitMeasures(fit)
-  keep <- intersect(names(fm), c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
+  fitted <- fit_case(cs, read.csv(file.path("../data", cs$data)))
+  out <- case_json(cs, fitted, c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
     "rmsea.ci.lower","rmsea.ci.upper","rmsea.pvalue","srmr","aic","bic","logl","unrestricted.logl",
     "chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","rmsea.scaled",
     "baseline.chisq.scaled","baseline.chisq.scaling.factor","cfi.robust","tli.robust","rmsea.robust"))
-  pe <- parameterEstimates(fit, standardized = TRUE)
-  pe <- pe[, intersect(c("lhs","op","rhs","group","label","est","se","z","pvalue","std.lv","std.all"), names(pe))]
-  out <- list(name = cs$name, kind = if (is.null(cs$kind)) "sem" else cs$kind, data = cs$data, model = cs$model,
-              options = cs$options, nobs = lavInspect(fit, "nobs"), group_labels = lavInspect(fit, "group.label"),
-              converged = lavInspect(fit, "converged"), fit = as.list(fm[keep]), params = pe, warnings = warns,
-              lavaan_version = as.character(packageVersion("lavaan")),
-              call = paste0("sem(model, data, ", paste(names(cs$options), sapply(cs$options, deparse), sep = " = ", collapse = ", "), ")"))
   if (!is.null(cs$kind) && cs$kind == "modindices") {
-    mi <- modindices(fit)
+    mi <- modindices(fitted$fit)
     out$mi <- mi[, intersect(c("lhs","op","rhs","group","mi","epc","sepc.all"), names(mi))]
     out$mi_call <- "modindices(fit)"
   }
-  writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), paste0(cs$name, ".json"))
-  cat(cs$name, length(warns), "warning(s)\n")
+  write_case(out)
 }
