@@ -164,7 +164,7 @@ def sem_kwargs(case: dict) -> dict:
                      ("group.equal", "group_equal"), ("group.partial", "group_partial"),
                      ("ordered", "ordered"), ("se", "se"), ("meanstructure", "meanstructure"),
                      ("fixed.x", "fixed_x"), ("parameterization", "parameterization"),
-                     ("bootstrap", "bootstrap")):
+                     ("rotation", "rotation"), ("rotation.se", "rotation_se"), ("bootstrap", "bootstrap")):
         if src in opts:
             kw[dst] = opts[src]
     return kw

@@ -166,6 +166,9 @@ def _unrotated_fit(model, data, options, sample_cov, sample_nobs, sample_mean, s
     if options.categorical:                 # ordinal indicators: the DWLS/WLSMV plug-in
         ss = dwls.sample_stats(spec, data, options)
         return blocks, spec, ss, pipeline.finish(spec, dwls.fit(spec, ss, options), options, ss)
+    if options.continuous_wls:              # WLSMV/DWLS/WLS on continuous indicators
+        ss, fitted = pipeline.continuous_wls_stage(spec, data, options, sample_cov, sample_nobs, sample_mean)
+        return blocks, spec, ss, pipeline.finish(spec, fitted, options, ss, data_warnings)
     ss = pipeline.ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
     fit = pipeline.fit_ml_stage(spec, ss, options, start, data_warnings)
     return blocks, spec, ss, fit
@@ -240,6 +243,9 @@ def _rotation_vcov(fit, new, n_visible, spec, ss, layouts, gblocks, args, Ts, ro
     se_rows = np.zeros(len(free_new))
     est_name = fit.options.estimator
     if rotation_se == "bordered":
+        if fit.options.continuous_wls:
+            raise NotImplementedError("rotation_se='bordered' is not implemented for EFA blocks with "
+                                      f"estimator={est_name!r} on continuous items; use rotation_se='delta'")
         theta = new["est"][first]
         if fit.options.categorical:
             mdl = OrdinalModel(new, spec.ov_names, spec.lv_names, dict(zip(spec.ov_names, ss.nlevels)), ss.ngroups)

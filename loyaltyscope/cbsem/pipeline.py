@@ -152,6 +152,19 @@ def ml_sample_stats(spec: ModelSpec, data, options: SemOptions, sample_cov=None,
     return ss
 
 
+
+def continuous_wls_stage(spec, data, options, sample_cov, sample_nobs, sample_mean):
+    """(sample statistics, fitted pieces) of WLSMV/DWLS/WLS on continuous items
+    (:mod:`loyaltyscope.cbsem.estimators.continuous_wls`)."""
+    from loyaltyscope.cbsem.estimators import continuous_wls
+    table = {c: v.copy() for c, v in spec.columns.items()}
+    if options.missing == "pairwise":
+        ss = continuous_wls.pairwise_sample_stats(data, spec.ov_names, options.group)
+    else:
+        ss = continuous_wls.unbiased(ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean))
+    _fill_exo(table, spec, ss)
+    return ss, continuous_wls.fit(spec, table, ss, options)
+
 def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=None, sample_mean=None,
         start: SemResult | None = None) -> SemResult:
     """Every stage of one fit, in order (with one BLAS thread: the matrices are small, and a
@@ -168,14 +181,8 @@ def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=N
             return finish(spec, dwls.fit(spec, ss, options), options, ss, notes)
         data_warnings = check_data(data, spec.ov_names, options.group, options.missing) if sample_cov is None else []
         if options.continuous_wls:
-            from loyaltyscope.cbsem.estimators import continuous_wls
-            table = {c: v.copy() for c, v in spec.columns.items()}
-            if options.missing == "pairwise":
-                ss = continuous_wls.pairwise_sample_stats(data, spec.ov_names, options.group)
-            else:
-                ss = continuous_wls.unbiased(ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean))
-            _fill_exo(table, spec, ss)
-            return finish(spec, continuous_wls.fit(spec, table, ss, options), options, ss, data_warnings)
+            ss, fitted = continuous_wls_stage(spec, data, options, sample_cov, sample_nobs, sample_mean)
+            return finish(spec, fitted, options, ss, data_warnings)
         ss = ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
         return fit_ml_stage(spec, ss, options, start, data_warnings)
 
