@@ -43,7 +43,7 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans", system-ui, sans-serif; marg
 table { border-collapse: collapse; margin: .5em 0 1em; font-size: 90%; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
 td.txt { text-align: left; min-width: 16em; max-width: 48em; }
-td { white-space: nowrap; } td.txt { white-space: normal; }
+td, th { white-space: nowrap; } td.txt { white-space: normal; }
 th { background: #f4f6f9; }
 caption { text-align: left; font-weight: 600; padding: .3em 0; }
 pre { background: #f6f6f6; padding: .8em; overflow-x: auto; font-size: 85%; white-space: pre; }

@@ -209,6 +209,7 @@ _CELLS = {
     "squared Mahalanobis distance, chi-square(df = items answered)": "马氏距离平方（卡方分布，df = 作答题项数）",
     "even-odd consistency (Spearman-Brown corrected)": "奇偶一致性（Spearman-Brown 校正）",
     "not computed: too few constructs or items": "未计算：构念或题项过少",
+    "careless::evenodd (sign reversed); Johnson (2005)": "careless::evenodd（符号取反）；Johnson (2005)",
     "Satorra-Bentler (2001) scaled chi-square difference": "Satorra-Bentler (2001) 校正卡方差异检验",
     "Concentrate here": "重点改进", "Keep up the good work": "继续保持", "Low priority": "低优先级",
     "Possible overkill": "可能过度投入",

@@ -38,10 +38,18 @@ def fit_verdict(fm) -> pd.DataFrame:
 def fit_note(verdict: pd.DataFrame, language: str) -> str:
     """'Fit verdict: cfi = 0.998 (>= 0.95: met); ... Cut-offs: Hu & Bentler (1999).'"""
     sep = phrase("list_sep", language)
-    items = sep.join(phrase("fit_item", language, index=i, value=r.value, cutoff=r.cutoff,
+    items = sep.join(phrase("fit_item", language, index=i, value=r.value, cutoff=_cutoff(r.cutoff, language),
                             verdict=phrase(r.verdict, language))
                      for i, r in verdict.iterrows() if np.isfinite(r.value))
     return phrase("fit_note", language, items=items)
+
+
+def _cutoff(text: str, language: str) -> str:
+    return text if language == "en" else text.replace(">=", "≥").replace("<=", "≤")
+
+
+def _and(values, language: str) -> str:
+    return ("、" if language == "zh" else ", ").join(map(str, values))
 
 
 def _level(name: str, language: str) -> str:
@@ -71,7 +79,7 @@ def waves_note(res, language: str) -> str:
     """Waves compared, the invariance level, and each construct's difference (latent means
     with d under scalar invariance, else Welch's test of the scale scores)."""
     sep = phrase("list_sep", language)
-    note = phrase("waves_note", language, waves=", ".join(map(str, res.waves)), level=_level(res.level, language))
+    note = phrase("waves_note", language, waves=_and(res.waves, language), level=_level(res.level, language))
     if not res.latent_means.empty:
         items = sep.join(phrase("waves_latent_item", language, construct=r.construct, wave=r.wave, vs=r.vs, d=r.d,
                                 size=cell(r.size, language), p=fmt_p(r.pvalue))
@@ -96,5 +104,4 @@ def loyalty_note(res, language: str) -> str:
 def drivers_note(res, language: str) -> str:
     """The outcome, R² and the drivers ranked by their Shapley share."""
     ranking = res.importance.sort_values("shapley_pct", ascending=False).index
-    sep = ", " if language == "en" else "、"
-    return phrase("drivers_note", language, outcome=res.outcome, r2=res.r2, ranking=sep.join(map(str, ranking)))
+    return phrase("drivers_note", language, outcome=res.outcome, r2=res.r2, ranking=_and(ranking, language))

@@ -1,0 +1,98 @@
+"""The phrase catalogue of reports and figures (loyaltyscope/report/i18n.py): complete in
+both languages, every phrase the package asks for exists, plot methods speak the language
+they are given, and the font chosen for figures has a glyph for every Chinese character the
+figures draw (no empty boxes)."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import loyaltyscope as ls
+from loyaltyscope.report import i18n
+from loyaltyscope.report.i18n import cell, column_name, phrase, table_name
+
+PACKAGE = Path(ls.__file__).parent
+
+
+def test_every_key_has_both_languages_with_the_same_placeholders():
+    for key, pair in i18n._WORDS.items():
+        assert len(pair) == len(i18n.LANGUAGES) and all(pair), key
+        en, zh = i18n.placeholders(key)
+        assert en == zh, (key, en, zh)
+
+
+def test_every_phrase_the_package_asks_for_is_in_the_catalogue():
+    used = set()
+    for f in PACKAGE.rglob("*.py"):
+        text = f.read_text(encoding="utf-8")
+        used |= set(re.findall(r"phrase\(\s*[\"']([^\"']+)[\"']\s*[,)]", text))
+        used |= set(re.findall(r"[\"'](cap_\w+|fig_\w+)[\"']", text))
+        used |= {"m_" + s for s in re.findall(r"^_CITED_STEPS = \(([^)]*)\)", text, re.M | re.S)
+                 for s in re.findall(r"\"(\w+)\"", s)}
+    assert len(used) > 60
+    assert not used - set(i18n._WORDS), sorted(used - set(i18n._WORDS))
+
+
+def test_phrases_are_filled_and_unknown_keys_or_languages_are_clear_errors():
+    assert phrase("efa_note", "zh", suggested=6, k=5) == "平行分析建议保留 6 个因子；实际提取 5 个。"
+    assert phrase("efa_note", "en", suggested=6, k=5) == "Parallel analysis suggests 6 factors; 5 extracted."
+    with pytest.raises(KeyError, match="no phrase 'nope'"):
+        phrase("nope", "zh")
+    with pytest.raises(ValueError, match="language must be one of en, zh, got 'fr'"):
+        phrase("efa", "fr")
+
+
+def test_cells_headers_and_captions_translate_only_what_the_catalogue_knows():
+    assert cell("true loyalty", "zh") == "真正忠诚" and cell("true loyalty", "en") == "true loyalty"
+    v = "scalar invariance NOT supported against metric: CFI changes by -0.020 and RMSEA by +0.004"
+    assert cell(v, "zh") == "标量不变性相对于度量模型不成立（ΔCFI -0.020，ΔRMSEA +0.004）"
+    v = ("metric invariance supported by the change in fit (CFI -0.004, RMSEA +0.001), although the difference "
+         "test is significant (p = 0.003); with large samples the test is sensitive to trivial differences; "
+         "the constrained model did not converge")
+    assert cell(v, "zh").startswith("依拟合变化，度量不变性成立（ΔCFI -0.004") and cell(v, "zh").endswith("；约束模型未收敛")
+    assert cell("my own words", "zh") == "my own words" and cell(3.5, "zh") == 3.5
+    assert column_name("verdict", "zh") == "判断" and column_name("cfi", "zh") == "cfi"   # lavaan's names stay
+    assert table_name("ladder", "zh") == "测量不变性检验" and table_name("ladder", "en") == "ladder"
+
+
+def _drivers():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 3))
+    d = pd.DataFrame(X, columns=["quality", "price", "service"])
+    d["loyal"] = X @ [0.5, 0.3, 0.2] + rng.normal(size=200)
+    return ls.key_drivers(d, "loyal", ["quality", "price", "service"])
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+    return " | ".join(t.get_text() for t in fig.findobj(Text) if t.get_text())
+
+
+def test_plot_methods_default_to_english_and_draw_chinese_when_asked():
+    kd = _drivers()
+    en, zh = _texts(kd.plot()), _texts(kd.plot(language="zh"))
+    assert "share of R² (%)" in en and "relative weight" in en and "Key drivers of loyal" in en
+    assert "R² 份额（%）" in zh and "相对权重" in zh and "loyal 的关键驱动因素" in zh and "share of" not in zh
+    ipa_zh = _texts(kd.ipa().plot(language="zh"))
+    assert "继续保持" in ipa_zh and "重要性—绩效矩阵（以均值划分象限）" in ipa_zh
+    assert "Keep up the good work" in _texts(kd.ipa().plot())
+
+
+def test_figure_font_has_every_chinese_glyph_the_figures_draw():
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from loyaltyscope.report.figures import set_fonts
+    set_fonts()
+    path = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]), fallback_to_default=False)
+    if "CJK" not in path and "wqy" not in path.lower():
+        pytest.skip(f"no CJK font installed (found {Path(path).name}); Debian: fonts-noto-cjk")
+    font = FT2Font(path)
+    chars = {c for key, (_, zh) in i18n._WORDS.items() if key.startswith(("fig_", "cap_")) for c in zh
+             if "\u4e00" <= c <= "\u9fff" or c in "（）：，—"}
+    chars |= {c for v in i18n._CELLS.values() for c in v if "\u4e00" <= c <= "\u9fff"}
+    missing = sorted(c for c in chars if font.get_char_index(ord(c)) == 0)
+    assert not missing, (Path(path).name, missing)
