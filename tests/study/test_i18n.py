@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import loyaltyscope as ls
 from loyaltyscope.report import i18n
@@ -18,8 +19,10 @@ PACKAGE = Path(ls.__file__).parent
 
 
 def test_every_key_has_both_languages_with_the_same_placeholders():
-    for key, pair in i18n._WORDS.items():
-        assert len(pair) == len(i18n.LANGUAGES) and all(pair), key
+    doc = yaml.safe_load((PACKAGE / "report" / "phrases.yaml").read_text(encoding="utf-8"))
+    assert set(doc) == {"phrases", "tables", "columns", "cells"}
+    for key, pair in doc["phrases"].items():
+        assert set(pair) == set(i18n.LANGUAGES) and all(isinstance(v, str) and v for v in pair.values()), key
         en, zh = i18n.placeholders(key)
         assert en == zh, (key, en, zh)
 
@@ -33,7 +36,7 @@ def test_every_phrase_the_package_asks_for_is_in_the_catalogue():
         used |= {"m_" + s for s in re.findall(r"^_CITED_STEPS = \(([^)]*)\)", text, re.M | re.S)
                  for s in re.findall(r"\"(\w+)\"", s)}
     assert len(used) > 60
-    assert not used - set(i18n._WORDS), sorted(used - set(i18n._WORDS))
+    assert not used - set(i18n.keys()), sorted(used - set(i18n.keys()))
 
 
 def test_phrases_are_filled_and_unknown_keys_or_languages_are_clear_errors():
@@ -91,8 +94,8 @@ def test_figure_font_has_every_chinese_glyph_the_figures_draw():
     if "CJK" not in path and "wqy" not in path.lower():
         pytest.skip(f"no CJK font installed (found {Path(path).name}); Debian: fonts-noto-cjk")
     font = FT2Font(path)
-    chars = {c for key, (_, zh) in i18n._WORDS.items() if key.startswith(("fig_", "cap_")) for c in zh
-             if "\u4e00" <= c <= "\u9fff" or c in "（）：，—"}
-    chars |= {c for v in i18n._CELLS.values() for c in v if "\u4e00" <= c <= "\u9fff"}
+    doc = yaml.safe_load((PACKAGE / "report" / "phrases.yaml").read_text(encoding="utf-8"))
+    texts = [v["zh"] for k, v in doc["phrases"].items() if k.startswith(("fig_", "cap_"))] + list(doc["cells"].values())
+    chars = {c for t in texts for c in t if "\u4e00" <= c <= "\u9fff" or c in "（）：，—"}
     missing = sorted(c for c in chars if font.get_char_index(ord(c)) == 0)
     assert not missing, (Path(path).name, missing)

@@ -7,14 +7,9 @@ import html
 import re
 import string
 from html.parser import HTMLParser
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
-import loyaltyscope as ls
-from loyaltyscope.report import i18n
 from loyaltyscope.report.i18n import phrase
 
 pytestmark = pytest.mark.slow
@@ -87,7 +82,7 @@ def test_the_checker_finds_english_sentences():
 
 def _literal_parts(key: str) -> list[str]:
     """The fixed text between the placeholders of the Chinese phrase ``key``."""
-    zh = i18n._WORDS[key][1]
+    zh = phrase(key, "zh")
     return [lit.strip() for lit, _, _, _ in string.Formatter().parse(zh) if len(lit.strip()) >= 2]
 
 
@@ -142,7 +137,7 @@ def test_english_demo_report_stays_english(demo_run):
     assert proc.returncode == 0, proc.stderr[-3000:]
     page = html.unescape((out / "report.html").read_text(encoding="utf-8"))
     for key in ("efa_note", "fit_note", "htmt_note", "cap_scree", "fig_parallel", "fig_keep_up", "m_cfa"):
-        en = i18n._WORDS[key][0]
+        en = phrase(key, "en")
         for lit, _, _, _ in string.Formatter().parse(en):
             assert lit.strip() in page, (key, lit)
     assert "true loyalty" in page and "Fit verdict: cfi" in page
