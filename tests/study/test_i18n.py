@@ -99,3 +99,24 @@ def test_figure_font_has_every_chinese_glyph_the_figures_draw():
     chars = {c for t in texts for c in t if "\u4e00" <= c <= "\u9fff" or c in "（）：，—"}
     missing = sorted(c for c in chars if font.get_char_index(ord(c)) == 0)
     assert not missing, (Path(path).name, missing)
+
+
+def test_figures_outside_the_demo_speak_chinese_too():
+    """The structural path figure (satisfaction chain), the EFA heat map (channel preferences),
+    the scree plot and the response bars: titles, axes and legends in Chinese, no English words."""
+    from loyaltyscope.analyses.figures import path_figure
+    from loyaltyscope.report import figures as fg
+    hs = ls.load_dataset("holzinger_swineford")
+    fit = ls.sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ visual", hs)
+    items = hs[["x1", "x2", "x3", "x4"]].round().reset_index(drop=True)
+    items.iloc[::7, 0] = np.nan                                     # a "missing" segment in the legend
+    figs = {"path": path_figure(fit, language="zh"),
+            "heat": fg.loadings_heatmap(pd.DataFrame({"F1": [0.7, 0.1]}, index=["x1", "x2"]), language="zh"),
+            "scree": fg.scree_plot(pd.Series([2.0, 1.0, 0.5]), pd.Series([1.1, 0.9, 0.8]), 1, language="zh"),
+            "bars": fg.response_distributions(items, language="zh")}
+    expected = {"path": "结构模型（标准化路径系数", "heat": "因子载荷", "scree": "平行分析（随机数据）", "bars": "缺失"}
+    for name, fig in figs.items():
+        text = _texts(fig)
+        assert expected[name] in text, (name, text)
+        assert not re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}", text), (name, text)   # no English phrase
+    assert "Structural model" in _texts(path_figure(fit))
