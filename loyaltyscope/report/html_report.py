@@ -166,11 +166,6 @@ def localize_html(html: str, language: str) -> str:
 
 
 def _render_result(title: str, result, language: str = "en") -> tuple[str, str]:
-    html, text = _render_plain(title, result, language)
-    return (html if isinstance(result, str) else localize_html(html, language)), text
-
-
-def _render_plain(title: str, result, language: str) -> tuple[str, str]:
     """(HTML, text) for a section's result; a clear TypeError naming the section otherwise."""
     if result is None:
         return "", ""
@@ -180,13 +175,13 @@ def _render_plain(title: str, result, language: str) -> tuple[str, str]:
         result = result.to_frame()
     if isinstance(result, pd.DataFrame):
         shown, note = _capped(result, language)
-        return frame_html(shown) + note, frame_text(shown)
+        return localize_html(frame_html(shown), language) + note, frame_text(shown)
     if isinstance(result, dict):
         frame = pd.DataFrame({"value": pd.Series(result, dtype=object)})
-        return frame_html(frame), frame_text(frame)
+        return localize_html(frame_html(frame), language), frame_text(frame)
     if hasattr(result, "_repr_html_") and hasattr(result, "summary"):
         html = result._html(warnings=False) if hasattr(result, "_html") else result._repr_html_()
-        return html, result.summary()
+        return localize_html(html, language), result.summary()
     raise TypeError(f"report section {title!r}: cannot render a {type(result).__name__}; give a result object, "
                     "a DataFrame, a Series, a dict, a string or None")
 

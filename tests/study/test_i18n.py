@@ -120,3 +120,22 @@ def test_figures_outside_the_demo_speak_chinese_too():
         assert expected[name] in text, (name, text)
         assert not re.search(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}", text), (name, text)   # no English phrase
     assert "Structural model" in _texts(path_figure(fit))
+
+
+def test_zh_report_sections_translate_tables_keep_escaping_and_put_summary_lines_in_pre(tmp_path, monkeypatch):
+    from loyaltyscope.report import html_report
+    from loyaltyscope.report.html_report import Section, render_report
+    monkeypatch.setattr(html_report, "MAX_HTML_ROWS", 3)
+    seg = pd.DataFrame({"n": [5, 4, 3, 2], "verdict": ["met", "not met", "<script>x</script>", "distinct"]},
+                       index=["true loyalty", "latent loyalty", "spurious loyalty", "no loyalty"])
+    hs = ls.load_dataset("holzinger_swineford")
+    fit = ls.sem("visual =~ x1 + x2 + x3", hs)
+    page = render_report([Section("忠诚", seg), Section("CFA", fit)], title="t", language="zh")
+    assert "<th>真正忠诚</th>" in page and "<th>判断</th>" in page and "<td class='txt'>达标</td>" in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>" not in page
+    assert "<p>仅显示前 3 行（共 4 行）；全部行见 results.xlsx 与 results.json。</p>" in page
+    head = re.search(r"<pre class='result-head'>([^<]*)</pre>", page).group(1)
+    assert head.startswith("loyaltyscope SEM\nML, N = 301, converged")            # lavaan-style line, English
+    assert "<caption>拟合指数</caption>" in page and "<caption>参数估计</caption>" in page
+    en = render_report([Section("loyalty", seg), Section("CFA", fit)], title="t", language="en")
+    assert "<th>true loyalty</th>" in en and "<pre class='result-head'>" not in en and "<p><b>loyaltyscope SEM</b></p>" in en
