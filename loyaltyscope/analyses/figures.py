@@ -111,7 +111,8 @@ def segments_figure(result, ax=None, language: str = "en"):
     for name in ("true loyalty", "latent loyalty", "spurious loyalty", "no loyalty"):
         m = (seg == name).to_numpy()
         ax.scatter(s["behavioral"][m] + rng.uniform(-0.05, 0.05, m.sum()),
-                   s["attitudinal"][m] + rng.uniform(-0.05, 0.05, m.sum()), s=10, label=f"{cell(name, language)} ({m.sum()})")
+                   s["attitudinal"][m] + rng.uniform(-0.05, 0.05, m.sum()), s=10,
+                   label=f"{cell(name, language)} ({m.sum()})")
     ax.axvline(result.cuts["behavioral"], color="grey", ls="--")
     ax.axhline(result.cuts["attitudinal"], color="grey", ls="--")
     ax.set_xlabel(phrase("fig_behavioral", language))
