@@ -135,6 +135,7 @@ def _capped(df: pd.DataFrame, language: str = "en") -> tuple[pd.DataFrame, str]:
 
 _CAPTION = re.compile(r"<caption>(.*?)</caption>", re.S)
 _TH = re.compile(r"<th>(.*?)</th>", re.S)
+_HEADER_ROW = re.compile(r"(<table>(?:<caption>.*?</caption>)?<tr>)(.*?)(</tr>)", re.S)
 _TD = re.compile(r"<td( class='txt')?>(.*?)</td>", re.S)
 _PARAS = re.compile(r"(?:<p>(?:<b>)?[^<]*(?:</b>)?</p>)+")
 
@@ -160,7 +161,9 @@ def localize_html(html: str, language: str) -> str:
     if language == "en":
         return html
     html = _CAPTION.sub(_swap(lambda t: table_name(t, language)), html)
-    html = _TH.sub(_swap(lambda t: cell(column_name(t, language), language)), html)
+    column = _swap(lambda t: column_name(t, language))          # header row: column names
+    html = _HEADER_ROW.sub(lambda m: m.group(1) + _TH.sub(column, m.group(2)) + m.group(3), html)
+    html = _TH.sub(_swap(lambda t: cell(t, language)), html)      # row labels: catalogue cells only
     html = _TD.sub(_swap(lambda t: cell(t, language)), html)
     return _PARAS.sub(_paras_to_pre, html)
 

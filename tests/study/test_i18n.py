@@ -140,3 +140,10 @@ def test_zh_report_sections_translate_tables_keep_escaping_and_put_summary_lines
     en = render_report([Section("loyalty", seg), Section("CFA", fit)], title="t", language="en")
     assert "<th>true loyalty</th>" in en and "<pre class='result-head'>" not in en
     assert "<p><b>loyaltyscope SEM</b></p>" in en
+
+
+def test_row_labels_are_not_taken_for_column_names():
+    from loyaltyscope.report.html_report import Section, render_report
+    t = pd.DataFrame({"verdict": ["met"]}, index=["wave"])       # a row named like a column
+    page = render_report([Section("x", t)], language="zh")
+    assert "<th>判断</th>" in page and "<th>wave</th>" in page and "<td class='txt'>达标</td>" in page
