@@ -92,9 +92,10 @@ class SatisfactionChainResult(ResultProtocol):
                             "total_pvalue"]]
         return {"effects": eff, "r2": self.r2, "comparison": self.comparison}
 
-    def plot(self, ax=None):
-        """Path diagram of the constructs with standardized coefficients (matplotlib Figure)."""
-        return path_figure(self.fit, ax=ax)
+    def plot(self, ax=None, language: str = "en"):
+        """Path diagram of the constructs with standardized coefficients (matplotlib Figure).
+        Titles, axis labels and legends in ``language`` (``"en"`` or ``"zh"``)."""
+        return path_figure(self.fit, ax=ax, language=language)
 
 
 def _chain_syntax(inst, drop=(), add=(), extra=()) -> str:

@@ -100,9 +100,10 @@ class ChannelPreferencesResult(ResultProtocol):
                 "model_comparison": self.model_comparison, "profiles": self.profiles}
         return {k: v for k, v in tabs.items() if not v.empty}
 
-    def plot(self, ax=None):
-        """Heat map of the sorted loadings (matplotlib Figure)."""
-        return loadings_figure(self, ax=ax)
+    def plot(self, ax=None, language: str = "en"):
+        """Heat map of the sorted loadings (matplotlib Figure).
+        Titles, axis labels and legends in ``language`` (``"en"`` or ``"zh"``)."""
+        return loadings_figure(self, ax=ax, language=language)
 
 
 def _auto_cor(inst, items) -> str:

@@ -82,9 +82,10 @@ class KeyDriversResult(ResultProtocol):
         from loyaltyscope.analyses.importance_performance import ipa
         return ipa(self, rule=rule, **kwargs)
 
-    def plot(self, ax=None):
-        """Bar chart of the R² shares (Shapley and relative weights); returns the Figure."""
-        return drivers_figure(self, ax=ax)
+    def plot(self, ax=None, language: str = "en"):
+        """Bar chart of the R² shares (Shapley and relative weights); returns the Figure.
+        Titles, axis labels and legends in ``language`` (``"en"`` or ``"zh"``)."""
+        return drivers_figure(self, ax=ax, language=language)
 
 
 def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -> pd.DataFrame:

@@ -61,9 +61,10 @@ class IPAResult(ResultProtocol):
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"ipa": self.table}
 
-    def plot(self, ax=None):
-        """The importance–performance map (matplotlib Figure)."""
-        return ipa_figure(self, ax=ax)
+    def plot(self, ax=None, language: str = "en"):
+        """The importance–performance map (matplotlib Figure).
+        Titles, axis labels and legends in ``language`` (``"en"`` or ``"zh"``)."""
+        return ipa_figure(self, ax=ax, language=language)
 
 
 def _from_effects(eff: pd.DataFrame, outcome: str | None) -> tuple[pd.Series, str]:

@@ -98,9 +98,10 @@ class LoyaltyResult(ResultProtocol):
                 "validity": self.validity, "phases": self.phases}
         return {k: v for k, v in tabs.items() if not v.empty}
 
-    def plot(self, ax=None):
-        """Scatter of attitudinal against behavioral scores with the cuts (matplotlib Figure)."""
-        return segments_figure(self, ax=ax)
+    def plot(self, ax=None, language: str = "en"):
+        """Scatter of attitudinal against behavioral scores with the cuts (matplotlib Figure).
+        Titles, axis labels and legends in ``language`` (``"en"`` or ``"zh"``)."""
+        return segments_figure(self, ax=ax, language=language)
 
 
 def _join_behavior(df: pd.DataFrame, behavior, column: str, id_column: str | None):

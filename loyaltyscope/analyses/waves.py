@@ -74,9 +74,10 @@ class WaveComparison(ResultProtocol):
             out["nps"] = self.nps
         return out
 
-    def plot(self, ax=None):
-        """Scale-score means by wave (matplotlib Figure)."""
-        return waves_figure(self, ax=ax)
+    def plot(self, ax=None, language: str = "en"):
+        """Scale-score means by wave (matplotlib Figure).
+        Titles, axis labels and legends in ``language`` (``"en"`` or ``"zh"``)."""
+        return waves_figure(self, ax=ax, language=language)
 
 
 def _supported(table: pd.DataFrame, cuts: dict) -> str:

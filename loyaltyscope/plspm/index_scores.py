@@ -80,10 +80,15 @@ class IPMAResult(ResultProtocol):
         return [f"target: {self.target}; importance = unstandardized total effect on 0-100 scores "
                 "(importance_std: standardized); performance = index"]
 
-    def plot(self, ax=None):
-        """Scatter of importance (x) against performance (y), constructs labelled (matplotlib)."""
+    def plot(self, ax=None, language: str = "en"):
+        """Scatter of importance (x) against performance (y), constructs labelled (matplotlib);
+        title and axis labels in ``language`` (``"en"`` or ``"zh"``, in a font with CJK glyphs)."""
         import matplotlib.pyplot as plt
 
+        from loyaltyscope.report.figures import set_fonts
+        from loyaltyscope.report.i18n import phrase
+
+        set_fonts()                    # the report's fonts (CJK first) before anything is drawn
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4.5))
         m = self.map
@@ -92,9 +97,9 @@ class IPMAResult(ResultProtocol):
             ax.annotate(str(name), (r["importance"], r["performance"]), textcoords="offset points", xytext=(4, 4))
         ax.axvline(m["importance"].mean(), ls="--", lw=0.8, color="grey")
         ax.axhline(m["performance"].mean(), ls="--", lw=0.8, color="grey")
-        ax.set_xlabel(f"Importance (total effect on {self.target})")
-        ax.set_ylabel("Performance (index 0-100)")
-        ax.set_title(f"IPMA: {self.target}")
+        ax.set_xlabel(phrase("fig_ipma_x", language, target=self.target))
+        ax.set_ylabel(phrase("fig_ipma_y", language))
+        ax.set_title(phrase("fig_ipma", language, target=self.target))
         return ax
 
 

@@ -8,6 +8,7 @@ segment chart, wave means with intervals. The path diagram is in :mod:`.path_dia
 
 Text in figures is set in a font that also covers Chinese (Noto Sans CJK when installed,
 then other CJK fonts), so reports in ``zh`` render their labels instead of empty boxes.
+Titles, axis labels and legends are catalogue phrases (:mod:`.i18n`) in ``language``.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["svg", "new_figure", "scree_plot", "loadings_heatmap", "response_distributions"]
+from loyaltyscope.report.i18n import phrase
+
+__all__ = ["svg", "new_figure", "set_fonts", "scree_plot", "loadings_heatmap", "response_distributions"]
 
 _CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
               "Source Han Sans SC", "SimHei", "Microsoft YaHei"]
 
 
 @functools.lru_cache(maxsize=1)
-def _fonts() -> None:
+def set_fonts() -> None:
     """Fonts that cover Chinese first, set once per process (rcParams are read when text is
     drawn; scanning the font list on every figure was measurable on reports with many)."""
     import matplotlib
@@ -43,7 +46,7 @@ def _fonts() -> None:
 def new_figure(size=(6.4, 4.4), ax=None):
     """(Figure, Axes): a new ``matplotlib.figure.Figure`` (no pyplot state, no GUI backend,
     safe from threads), or the figure of the ``ax`` given."""
-    _fonts()
+    set_fonts()
     if ax is not None:
         return ax.figure, ax
     from matplotlib.figure import Figure
@@ -53,7 +56,7 @@ def new_figure(size=(6.4, 4.4), ax=None):
 
 def svg(fig) -> str:
     """The figure (or an Axes' figure) as an inline SVG element (no XML prolog)."""
-    _fonts()
+    set_fonts()
     if not hasattr(fig, "savefig") and hasattr(fig, "figure"):
         fig = fig.figure
     buf = io.StringIO()
@@ -64,12 +67,14 @@ def svg(fig) -> str:
 
 
 def scree_plot(eigenvalues: pd.Series, simulated: pd.Series | None = None, n_factors: int | None = None,
-               title: str = "Scree plot", labels: dict | None = None, kaiser: bool = False):
+               title: str | None = None, labels: dict | None = None, kaiser: bool = False, language: str = "en"):
     """Observed eigenvalues against their number, with the parallel-analysis reference curve
     (the chosen quantile of eigenvalues of random data) when given, and the retained number
-    marked."""
-    lab = {"x": "Factor", "y": "Eigenvalue", "observed": "Observed", "simulated": "Parallel analysis (random data)"}
+    marked. ``labels`` overrides the words (keys x, y, observed, simulated)."""
+    lab = {"x": phrase("fig_factor", language), "y": phrase("fig_eigenvalue", language),
+           "observed": phrase("fig_observed", language), "simulated": phrase("fig_parallel", language)}
     lab.update(labels or {})
+    title = phrase("fig_scree", language) if title is None else title
     fig, ax = new_figure((6, 3.6))
     x = np.arange(1, len(eigenvalues) + 1)
     ax.plot(x, np.asarray(eigenvalues, float), "o-", color="#1f5fa8", label=lab["observed"])
@@ -87,8 +92,10 @@ def scree_plot(eigenvalues: pd.Series, simulated: pd.Series | None = None, n_fac
     return fig
 
 
-def loadings_heatmap(loadings: pd.DataFrame, title: str = "Loadings", cut: float = 0.3, ax=None):
+def loadings_heatmap(loadings: pd.DataFrame, title: str | None = None, cut: float = 0.3, ax=None,
+                     language: str = "en"):
     """Items × factors, colour by loading (−1 blue … +1 red), values printed, |λ| < cut grey."""
+    title = phrase("fig_loadings", language) if title is None else title
     L = loadings.astype(float)
     fig, ax = new_figure((1.2 + 0.9 * L.shape[1], 0.8 + 0.32 * L.shape[0]), ax)
     im = ax.imshow(L.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
@@ -101,7 +108,7 @@ def loadings_heatmap(loadings: pd.DataFrame, title: str = "Loadings", cut: float
     ax.set_xticks(range(L.shape[1]), [_plain(c) for c in L.columns], rotation=30, ha="right")
     ax.set_yticks(range(L.shape[0]), [_plain(r) for r in L.index])
     ax.set_title(_plain(title))
-    fig.colorbar(im, ax=ax, shrink=0.6, label="loading")
+    fig.colorbar(im, ax=ax, shrink=0.6, label=phrase("fig_loading", language))
     return fig
 
 
@@ -110,9 +117,11 @@ def _plain(s) -> str:
     return str(s).replace("$", r"\$")
 
 
-def response_distributions(items: pd.DataFrame, title: str = "Response distributions", max_items: int = 40):
+def response_distributions(items: pd.DataFrame, title: str | None = None, max_items: int = 40,
+                           language: str = "en"):
     """One stacked horizontal bar per item: the share of each answer category (missing shown
     as its own grey segment)."""
+    title = phrase("fig_responses", language) if title is None else title
     from matplotlib import colormaps
     items = items.iloc[:, :max_items]
     cats = sorted({v for c in items for v in pd.unique(items[c].dropna())})
@@ -126,11 +135,11 @@ def response_distributions(items: pd.DataFrame, title: str = "Response distribut
         left += share
     miss = items.isna().mean().to_numpy()
     if miss.any():
-        ax.barh(range(items.shape[1]), miss, left=left, color="#cccccc", label="missing")
+        ax.barh(range(items.shape[1]), miss, left=left, color="#cccccc", label=phrase("fig_missing", language))
     ax.set_yticks(range(items.shape[1]), [_plain(c) for c in items.columns])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of respondents")
+    ax.set_xlabel(phrase("fig_share_resp", language))
     ax.set_title(title)
     ax.legend(ncol=min(len(cats) + 1, 8), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.5 / max(items.shape[1], 1)),
               frameon=False)

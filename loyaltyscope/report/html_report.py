@@ -8,12 +8,18 @@ warnings. The template is rendered by jinja2 with autoescaping on, so every user
 (titles, notes, variable names, labels) is escaped; result HTML is produced by the results
 themselves, which escape their own strings, and is inserted as markup; SVG comes from
 matplotlib or Graphviz, which escape the text they draw.
+
+In a report in another language than English (``language="zh"``) a result's own rendering is
+translated where the catalogue (:mod:`.i18n`) knows the words: table captions, the headers
+and cells of verdict tables, segment names; its title and headline lines (the English
+``summary()`` text, like R's output) are shown as a preformatted block.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import html as _html
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +29,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from loyaltyscope.numerics.display import frame_html, frame_text
-from loyaltyscope.report.i18n import words
+from loyaltyscope.report.i18n import cell, column_name, phrase, table_name, words
 
 __all__ = ["Section", "write_report", "render_report"]
 
@@ -37,10 +43,11 @@ body { font-family: "Noto Sans CJK SC", "Noto Sans", system-ui, sans-serif; marg
 table { border-collapse: collapse; margin: .5em 0 1em; font-size: 90%; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
 td.txt { text-align: left; min-width: 16em; max-width: 48em; }
-td { white-space: nowrap; } td.txt { white-space: normal; }
+td, th { white-space: nowrap; } td.txt { white-space: normal; }
 th { background: #f4f6f9; }
 caption { text-align: left; font-weight: 600; padding: .3em 0; }
 pre { background: #f6f6f6; padding: .8em; overflow-x: auto; font-size: 85%; white-space: pre; }
+pre.result-head { white-space: pre-wrap; margin: .5em 0; }
 h2 { border-bottom: 1px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
 figure { margin: 1em 0; overflow-x: auto; }
 figure svg { max-width: 100%; height: auto; }
@@ -56,9 +63,9 @@ figcaption { font-size: 90%; color: #555; }
 <section id="s{{ loop.index }}" class="report-section" data-key="{{ s.key }}">
 <h2>{{ s.title }}</h2>
 {% if s.note %}<p>{{ s.note }}</p>{% endif %}
-{% if s.failed %}<div class="failed"><b>{{ w.failed }}:</b> {{ s.failed }}</div>{% endif %}
+{% if s.failed %}<div class="failed"><b>{{ w.failed }}{{ w.colon }}</b>{{ s.failed }}</div>{% endif %}
 {{ s.html }}
-{% for f in s.figures %}<figure class="report-figure" data-figure="{{ f.key }}">{{ f.svg }}<figcaption>{{ w.figure }}: {{ f.caption }}</figcaption></figure>{% endfor %}
+{% for f in s.figures %}<figure class="report-figure" data-figure="{{ f.key }}">{{ f.svg }}<figcaption>{{ w.figure }}{{ w.colon }}{{ f.caption }}</figcaption></figure>{% endfor %}
 {% if s.warnings %}<div class="warnings"><b>{{ w.warnings }}</b><ul>{% for x in s.warnings %}<li>{{ x }}</li>{% endfor %}</ul></div>{% endif %}
 {% if s.text %}<details><summary>{{ w.full_text }}</summary><pre>{{ s.text }}</pre></details>{% endif %}
 </section>
@@ -119,14 +126,49 @@ def _safe_svg(svg: str, where: str) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
-def _capped(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def _capped(df: pd.DataFrame, language: str = "en") -> tuple[pd.DataFrame, str]:
     if len(df) <= MAX_HTML_ROWS:
         return df, ""
-    return df.head(MAX_HTML_ROWS), (f"<p>First {MAX_HTML_ROWS:,} of {len(df):,} rows shown; every row is in "
-                                    "results.xlsx and results.json.</p>")
+    note = phrase("rows_capped", language, shown=MAX_HTML_ROWS, total=len(df))
+    return df.head(MAX_HTML_ROWS), f"<p>{_html.escape(note)}</p>"
 
 
-def _render_result(title: str, result) -> tuple[str, str]:
+_CAPTION = re.compile(r"<caption>(.*?)</caption>", re.S)
+_TH = re.compile(r"<th>(.*?)</th>", re.S)
+_HEADER_ROW = re.compile(r"(<table>(?:<caption>.*?</caption>)?<tr>)(.*?)(</tr>)", re.S)
+_TD = re.compile(r"<td( class='txt')?>(.*?)</td>", re.S)
+_PARAS = re.compile(r"(?:<p>(?:<b>)?[^<]*(?:</b>)?</p>)+")
+
+
+def _swap(fn):
+    """A regex replacement applying ``fn`` to the (unescaped) text of the last group."""
+    def repl(m):
+        head = m.group(0)[:m.start(m.lastindex) - m.start(0)]
+        tail = m.group(0)[m.end(m.lastindex) - m.start(0):]
+        return head + _html.escape(str(fn(_html.unescape(m.group(m.lastindex)))), quote=False) + tail
+    return repl
+
+
+def _paras_to_pre(m) -> str:
+    lines = re.findall(r"<p>(?:<b>)?([^<]*)(?:</b>)?</p>", m.group(0))
+    return "<pre class='result-head'>" + "\n".join(lines) + "</pre>"
+
+
+def localize_html(html: str, language: str) -> str:
+    """The HTML of a table or result (as :func:`frame_html` and ``para_html`` write it) with
+    captions, verdict headers and cells in ``language``; the result's title and headline
+    paragraphs (English summary text) become one preformatted block. English: unchanged."""
+    if language == "en":
+        return html
+    html = _CAPTION.sub(_swap(lambda t: table_name(t, language)), html)
+    column = _swap(lambda t: column_name(t, language))          # header row: column names
+    html = _HEADER_ROW.sub(lambda m: m.group(1) + _TH.sub(column, m.group(2)) + m.group(3), html)
+    html = _TH.sub(_swap(lambda t: cell(t, language)), html)      # row labels: catalogue cells only
+    html = _TD.sub(_swap(lambda t: cell(t, language)), html)
+    return _PARAS.sub(_paras_to_pre, html)
+
+
+def _render_result(title: str, result, language: str = "en") -> tuple[str, str]:
     """(HTML, text) for a section's result; a clear TypeError naming the section otherwise."""
     if result is None:
         return "", ""
@@ -135,22 +177,22 @@ def _render_result(title: str, result) -> tuple[str, str]:
     if isinstance(result, pd.Series):
         result = result.to_frame()
     if isinstance(result, pd.DataFrame):
-        shown, note = _capped(result)
-        return frame_html(shown) + note, frame_text(shown)
+        shown, note = _capped(result, language)
+        return localize_html(frame_html(shown), language) + note, frame_text(shown)
     if isinstance(result, dict):
         frame = pd.DataFrame({"value": pd.Series(result, dtype=object)})
-        return frame_html(frame), frame_text(frame)
+        return localize_html(frame_html(frame), language), frame_text(frame)
     if hasattr(result, "_repr_html_") and hasattr(result, "summary"):
         html = result._html(warnings=False) if hasattr(result, "_html") else result._repr_html_()
-        return html, result.summary()
+        return localize_html(html, language), result.summary()
     raise TypeError(f"report section {title!r}: cannot render a {type(result).__name__}; give a result object, "
                     "a DataFrame, a Series, a dict, a string or None")
 
 
-def _section_dict(s: Section) -> dict:
+def _section_dict(s: Section, language: str = "en") -> dict:
     if not isinstance(s, Section):
         raise TypeError(f"report sections must be Section objects, got {type(s).__name__}")
-    html, text = _render_result(s.title, s.result)
+    html, text = _render_result(s.title, s.result, language)
     figs = []
     for f in s.figures:
         key, caption, svg = f if not isinstance(f, Figure) else (f.key, f.caption, f.svg)
@@ -166,7 +208,7 @@ def render_report(sections, title: str = "loyaltyscope report", language: str = 
     from loyaltyscope._version import __version__
 
     w = words(language)
-    rendered = [_section_dict(s) for s in sections]
+    rendered = [_section_dict(s, language) for s in sections]
     env = Environment(autoescape=True)
     when = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return env.from_string(_TEMPLATE).render(title=title, sections=rendered, w=w, lang=language,

@@ -39,7 +39,7 @@ POPULATION = {"2025": _population(0.0), "2026": _population(0.3)}
 
 _STUDY = """\
 study:
-  title: Brand loyalty tracker, waves 2025 and 2026 (simulated demo data)
+  title: {title}
   language: {language}
 instrument: brand_loyalty
 data:
@@ -96,13 +96,21 @@ def write_demo_study(folder: str | Path, language: str = "en", n: int = 400, see
             d = pd.concat([d, d.iloc[[20]]], ignore_index=True)             # an exact duplicate
         d.to_csv(folder / f"brand_loyalty_{wave}.csv", index=False)
     study = folder / "study.yaml"
-    study.write_text(_STUDY.format(language=language), encoding="utf-8")
+    title = _TITLES["brand"].get(language, _TITLES["brand"]["en"])
+    study.write_text(_STUDY.format(language=language, title=title), encoding="utf-8")
     return study
 
 
+_TITLES = {   # the demo's study titles (the study file's own words, so in the study's language)
+    "brand": {"en": "Brand loyalty tracker, waves 2025 and 2026 (simulated demo data)",
+              "zh": "品牌忠诚度追踪调查：2025 与 2026 两个波次（模拟示例数据）"},
+    "ecsi": {"en": "ECSI customer satisfaction index, mobile phone provider (mobi data, 250 customers)",
+             "zh": "ECSI 顾客满意度指数：移动电话运营商（mobi 数据，250 名顾客）"},
+}
+
 _ECSI_STUDY = """\
 study:
-  title: ECSI customer satisfaction index, mobile phone provider (mobi data, 250 customers)
+  title: {title}
   language: {language}
 instrument: ecsi
 data:
@@ -134,5 +142,6 @@ def write_ecsi_study(folder: str | Path, language: str = "en") -> Path:
     d.to_csv(folder / "mobi.csv", index=False)
     model = "\n".join("      " + ln.strip() for ln in ECSI_MOBI_MODEL.strip().splitlines() if ln.strip())
     study = folder / "study.yaml"
-    study.write_text(_ECSI_STUDY.format(language=language, model=model), encoding="utf-8")
+    title = _TITLES["ecsi"].get(language, _TITLES["ecsi"]["en"])
+    study.write_text(_ECSI_STUDY.format(language=language, model=model, title=title), encoding="utf-8")
     return study

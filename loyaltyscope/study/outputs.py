@@ -16,33 +16,12 @@ import pandas as pd
 
 from loyaltyscope.numerics.display import jsonable
 from loyaltyscope.report.html_report import Section, write_report
-from loyaltyscope.report.i18n import words
+from loyaltyscope.report.i18n import phrase, words
 
 __all__ = ["write_outputs", "methods_text"]
 
-_CITATIONS = {
-    "screening": "Careless responding: Curran (2016), Dunn et al. (2018), Meade & Craig (2012), Johnson (2005).",
-    "reliability": "Reliability: Cronbach (1951) alpha; composite reliability and AVE (Fornell & Larcker 1981); "
-                   "HTMT (Henseler, Ringle & Sarstedt 2015), as psych and semTools compute them.",
-    "efa": "Factor structure: parallel analysis (Horn 1965), MAP (Velicer 1976), minimum-residual EFA with "
-           "oblimin rotation, as psych::fa.",
-    "cfa": "Confirmatory factor analysis by maximum likelihood (robust MLR: Yuan & Bentler 2000) with lavaan's "
-           "conventions (Rosseel 2012); fit judged by Hu & Bentler (1999) cut-offs.",
-    "sem": "Structural equation model with lavaan's conventions (Rosseel 2012).",
-    "pls": "PLS path modelling (Wold 1982; Lohmöller 1989), bootstrap inference (Hair et al. 2022), index scores "
-           "as ACSI/ECSI (Fornell et al. 1996), IPMA (Ringle & Sarstedt 2016).",
-    "channel_preferences": "Channel preferences: EFA on polychoric correlations, factors matched by Tucker "
-                           "congruence (Lorenzo-Seva & ten Berge 2006).",
-    "loyalty": "Loyalty: attitudinal vs behavioral loyalty (Chaudhuri & Holbrook 2001), segments after Dick & "
-               "Basu (1994).",
-    "satisfaction_chain": "Satisfaction chain after Spreng, MacKenzie & Olshavsky (1996).",
-    "key_drivers": "Key drivers: Shapley/LMG decomposition of R² (Lindeman, Merenda & Gold 1980; Grömping 2006), "
-                   "relative weights (Johnson 2000), importance–performance analysis (Martilla & James 1977).",
-    "invariance": "Measurement invariance: configural, metric, scalar and strict models compared by (scaled) "
-                  "chi-square difference tests and ΔCFI/ΔRMSEA (Chen 2007).",
-    "compare_waves": "Wave comparison: invariance first, then latent or scale mean differences (Welch ANOVA, "
-                     "Games–Howell).",
-}
+_CITED_STEPS = ("screening", "reliability", "efa", "cfa", "sem", "pls", "channel_preferences", "loyalty",
+                "satisfaction_chain", "key_drivers", "invariance", "compare_waves")   # phrase "m_<step>" each
 
 _PACKAGES = ("loyaltyscope", "numpy", "scipy", "pandas", "statsmodels", "pingouin", "matplotlib")
 
@@ -58,17 +37,17 @@ def _versions() -> dict:
 
 
 def methods_text(result) -> str:
-    """A methods paragraph (Markdown) with the steps run, citations and package versions."""
-    r = result.rows
-    lines = [f"# Methods: {result.spec.title}", "",
-             f"{r['read']} rows were read from {len(result.spec.data)} file(s) and validated against the "
-             f"instrument '{Path(str(result.spec.instrument)).stem}'; {r['excluded']} were excluded with a logged "
-             f"reason (exclusions.csv) and {r['kept']} analysed.", ""]
+    """A methods paragraph (Markdown) with the steps run, citations and package versions, in
+    the study's language (phrases ``m_*`` of :mod:`loyaltyscope.report.i18n`)."""
+    r, lang = result.rows, result.spec.language
+    lines = [phrase("m_title", lang, title=result.spec.title), "",
+             phrase("m_rows", lang, read=r["read"], files=len(result.spec.data), excluded=r["excluded"],
+                    kept=r["kept"], instrument=Path(str(result.spec.instrument)).stem), ""]
     for name, step in result.steps.items():
-        if name in _CITATIONS:
-            status = " (this step failed: see the report)" if step.failed else ""
-            lines.append(f"- {_CITATIONS[name]}{status}")
-    lines += ["", "Software: " + ", ".join(f"{k} {v}" for k, v in _versions().items()) + "."]
+        if name in _CITED_STEPS:
+            status = phrase("m_failed", lang) if step.failed else ""
+            lines.append(f"- {phrase('m_' + name, lang)}{status}")
+    lines += ["", phrase("m_software", lang, versions=", ".join(f"{k} {v}" for k, v in _versions().items()))]
     return "\n".join(lines) + "\n"
 
 

@@ -2,9 +2,9 @@
 
 Each step takes the study context (instrument, analysis data, kept columns) and the options
 from the study file, and returns a :class:`StepOutput`: the result object, its figures (SVG),
-a note for the report, the step's warnings, and its numbers for results.json. The fit
-verdicts state their cut-offs (Hu & Bentler 1999: CFI and TLI ≥ .95, RMSEA ≤ .06,
-SRMR ≤ .08).
+a note for the report, the step's warnings, and its numbers for results.json. Notes,
+captions and figure labels are in the study's language (``spec.language``; the phrases are in
+:mod:`loyaltyscope.report.i18n`, the sentences about results in :mod:`.notes`).
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from loyaltyscope.numerics.display import ResultProtocol, jsonable
 from loyaltyscope.report import figures as fg
+from loyaltyscope.report.i18n import phrase
 from loyaltyscope.report.path_diagram import path_diagram_svg
+from loyaltyscope.study import notes
+from loyaltyscope.study.notes import FIT_CUTOFFS, fit_verdict
 
 __all__ = ["StudyContext", "StepOutput", "STEPS", "FIT_CUTOFFS", "fit_verdict", "screening_step",
            "descriptives_step"]
-
-FIT_CUTOFFS = {"cfi": (">=", 0.95), "tli": (">=", 0.95), "rmsea": ("<=", 0.06), "srmr": ("<=", 0.08)}
 
 
 @dataclass(frozen=True)
@@ -90,27 +90,16 @@ class StudyContext:
         """Items and kept columns side by side (for models with groups or covariates)."""
         return self.data.join(self.other.drop(columns=[c for c in self.other if c in self.data]))
 
+    @property
+    def language(self) -> str:
+        return getattr(self.spec, "language", "en") or "en"
+
     def text(self, item: str) -> str:
         try:
             t = self.instrument.item(item).text
         except (KeyError, ValueError, AttributeError):
             return item
         return t.get(self.spec.language) or t.get("en") or item
-
-
-def fit_verdict(fm) -> pd.DataFrame:
-    """One row per index: value, the cut-off used and whether it is met (Hu & Bentler 1999);
-    the robust version of an index is used when the fit has one."""
-    rows = []
-    for key, (op, cut) in FIT_CUTOFFS.items():
-        val = fm.get(f"{key}.robust", np.nan)
-        name = f"{key}.robust"
-        if not np.isfinite(val):
-            val, name = fm.get(key, np.nan), key
-        ok = (val >= cut) if op == ">=" else (val <= cut)
-        rows.append({"index": name, "value": val, "cutoff": f"{op} {cut}",
-                     "verdict": "met" if np.isfinite(val) and ok else ("not met" if np.isfinite(val) else "")})
-    return pd.DataFrame(rows).set_index("index")
 
 
 def _numbers(result) -> dict:
@@ -144,8 +133,8 @@ def screening_step(ctx: StudyContext, opts) -> StepOutput:
     flags = pd.concat([s.flags for s in screens])
     table = flags[[c for c in flags.columns if c.endswith("_flag")]].sum().astype(int).rename("flagged").to_frame()
     table["share"] = table["flagged"] / max(len(flags), 1)
-    note = ("Flags only; nothing is excluded unless the study file lists flags under screening.exclude."
-            if not exclude else f"Respondents flagged by {', '.join(exclude)} are excluded (see exclusions.csv).")
+    note = (phrase("screen_flags_only", ctx.language) if not exclude
+            else phrase("screen_excluded", ctx.language, flags=", ".join(exclude)))
     return StepOutput(result=res if res is not None else table, note=note, warnings=tuple(warns),
                       numbers={"flags": {k: int(v) for k, v in table["flagged"].items()}, "_parts": parts})
 
@@ -155,8 +144,8 @@ def descriptives_step(ctx: StudyContext, opts) -> StepOutput:
     t = pd.DataFrame({"n": d.notna().sum(), "missing": d.isna().sum(), "mean": d.mean(), "sd": d.std(),
                       "min": d.min(), "max": d.max()})
     t.insert(0, "wording", [ctx.text(i) for i in d.columns])
-    fig = fg.svg(fg.response_distributions(d))
-    return StepOutput(result=t, figures=(("distributions", "response distributions per item", fig),),
+    fig = fg.svg(fg.response_distributions(d, language=ctx.language))
+    return StepOutput(result=t, figures=(("distributions", phrase("cap_distributions", ctx.language), fig),),
                       numbers={"items": _records(t)})
 
 
@@ -188,7 +177,7 @@ def reliability_step(ctx, opts):
     res = _Combined(parts=tuple(parts), title="Reliability (alpha, omega, AVE) and discriminant validity (HTMT)",
                     warnings=tuple(dict.fromkeys(w for p in parts for w in p.warnings)))
     return StepOutput(result=res, numbers=_numbers(res),
-                      note="HTMT (Henseler, Ringle & Sarstedt 2015) below .85 supports discriminant validity.")
+                      note=phrase("htmt_note", ctx.language))
 
 
 def efa_step(ctx, opts):
@@ -201,22 +190,20 @@ def efa_step(ctx, opts):
     # parallel analysis decides the number of factors on (psych::fa.parallel, fa = "fa")
     ev = pa.eigenvalues
     obs, sim = ev["observed_fa"], ev["simulated_fa_quantile"]
-    figs = (("scree", f"scree plot with the parallel-analysis curve ({int(k)} factors retained)",
-             fg.svg(fg.scree_plot(obs, sim, int(k)))),
-            ("loadings", "loadings heat map", fg.svg(fg.loadings_heatmap(e.loadings))))
+    lang = ctx.language
+    figs = (("scree", phrase("cap_scree", lang, k=int(k)), fg.svg(fg.scree_plot(obs, sim, int(k), language=lang))),
+            ("loadings", phrase("cap_loadings", lang), fg.svg(fg.loadings_heatmap(e.loadings, language=lang))))
     return StepOutput(result=e, figures=figs, numbers={**_numbers(e), "n_factors": int(k)},
-                      note=f"Parallel analysis suggests {pa.n_factors} factors; {int(k)} extracted.")
+                      note=phrase("efa_note", lang, suggested=pa.n_factors, k=int(k)))
 
 
-def _sem_output(fit, title):
+def _sem_output(fit, title, language="en"):
     verdict = fit_verdict(fit.fit_measures)
-    figs = (("path", f"path diagram of the {title} (standardized estimates)",
+    figs = (("path", phrase("cap_path", language, model=phrase(title, language)),
              path_diagram_svg(fit.params, title="")),)
     nums = _numbers(fit)
     nums["verdict"] = _records(verdict)
-    note = "Fit verdict: " + "; ".join(f"{i} = {r.value:.3f} ({r.cutoff}: {r.verdict})"
-                                       for i, r in verdict.iterrows() if np.isfinite(r.value)) + \
-        ". Cut-offs: Hu & Bentler (1999)."
+    note = notes.fit_note(verdict, language)
     return StepOutput(result=fit, figures=tuple(f for f in figs if f[2]), note=note, numbers=nums)
 
 
@@ -225,14 +212,14 @@ def cfa_step(ctx, opts):
     model = opts.get("model") or ctx.instrument.to_model()
     fit = ls.sem(model, ctx.data, estimator=opts.get("estimator", "ML").upper(),
                  missing=opts.get("missing", "listwise"), std_lv=bool(opts.get("std_lv", False)))
-    return _sem_output(fit, "measurement model")
+    return _sem_output(fit, "measurement model", ctx.language)
 
 
 def sem_step(ctx, opts):
     import loyaltyscope as ls
     kw = {k: v for k, v in opts.items() if k in ("missing", "std_lv", "se", "bootstrap", "seed")}
     fit = ls.sem(opts["model"], ctx.frame(), estimator=opts.get("estimator", "ML").upper(), **kw)
-    return _sem_output(fit, "structural model")
+    return _sem_output(fit, "structural model", ctx.language)
 
 
 def invariance_step(ctx, opts):
@@ -240,7 +227,7 @@ def invariance_step(ctx, opts):
     model = opts.get("model") or ctx.instrument.to_model()
     res = ls.invariance(model, ctx.frame().dropna(subset=list(ctx.data.columns)), opts["group"],
                         estimator=opts.get("estimator", "ML").upper())
-    return StepOutput(result=res, numbers=_numbers(res))
+    return StepOutput(result=res, numbers=_numbers(res), note=notes.invariance_note(res, ctx.language))
 
 
 def _with_scores(ctx, names) -> pd.DataFrame:
@@ -255,11 +242,11 @@ def _with_scores(ctx, names) -> pd.DataFrame:
     return frame
 
 
-def _figure(key, caption, result, method="plot", *args):
-    fn = getattr(result, method, None)
+def _figure(key, caption, result, language="en"):
+    fn = getattr(result, "plot", None)
     if fn is None:
         return ()
-    return ((key, caption, fg.svg(fn(*args))),)
+    return ((key, caption, fg.svg(fn(language=language))),)
 
 
 def pls_step(ctx, opts):
@@ -269,16 +256,17 @@ def pls_step(ctx, opts):
     target = opts.pop("target", None)
     lo, hi = opts.pop("scale_min", None), opts.pop("scale_max", None)
     fit = ls.pls(model, ctx.frame(), **opts)
-    figs = (("path", "PLS path model (standardized path coefficients and loadings)", path_diagram_svg(fit.params)),)
+    lang = ctx.language
+    figs = (("path", phrase("cap_pls_path", lang), path_diagram_svg(fit.params)),)
     nums = _numbers(fit)
     index = fit.index(scale_min=lo, scale_max=hi)
     nums["index"] = index.to_dict()
     tgt = target or list(fit.r2.index)[-1]
     ipma = fit.ipma(target=tgt, scale_min=lo, scale_max=hi)
     nums["ipma"] = ipma.to_dict()
-    figs += _figure("ipma", f"importance–performance map for {tgt} (total effects × index scores)", ipma)
-    note = (f"Index scores 0–100 (ACSI/ECSI convention) and IPMA for {tgt}. "
-            + ("Bootstrap: %d resamples." % opts["bootstrap"] if opts.get("bootstrap") else ""))
+    figs += _figure("ipma", phrase("cap_ipma", lang, target=tgt), ipma, lang)
+    note = phrase("pls_note", lang, target=tgt) + (phrase("pls_bootstrap", lang, n=int(opts["bootstrap"]))
+                                                   if opts.get("bootstrap") else "")
     return StepOutput(result=fit, figures=tuple(f for f in figs if f[2]), note=note, numbers=nums,
                       warnings=tuple(index.warnings) + tuple(ipma.warnings))
 
@@ -289,14 +277,15 @@ def key_drivers_step(ctx, opts):
     frame = _with_scores(ctx, [opts["outcome"]] + drivers)
     kd = ls.key_drivers(frame, opts["outcome"], drivers, bootstrap=int(opts.get("bootstrap", 0)),
                         seed=opts.get("seed"))
-    figs = _figure("drivers", "driver importance (Shapley share of R², relative weights)", kd)
-    figs += _figure("ipa", "importance–performance map", kd.ipa())
-    return StepOutput(result=kd, figures=figs, numbers=_numbers(kd))
+    figs = _figure("drivers", phrase("cap_drivers", ctx.language), kd, ctx.language)
+    figs += _figure("ipa", phrase("cap_ipa", ctx.language), kd.ipa(), ctx.language)
+    return StepOutput(result=kd, figures=figs, numbers=_numbers(kd), note=notes.drivers_note(kd, ctx.language))
 
 
-def _analysis(name, caption, *, instrument=True, wave=False):
+def _analysis(name, caption, *, instrument=True, wave=False, note=None):
     """A step calling the public analysis ``ls.<name>`` on the analysis frame with the study's
-    options (and the study's instrument / wave column where the analysis takes them)."""
+    options (and the study's instrument / wave column where the analysis takes them); the
+    figure's ``caption`` is a catalogue key, ``note`` a function of (result, language)."""
 
     def step(ctx, opts):
         import loyaltyscope as ls
@@ -308,7 +297,9 @@ def _analysis(name, caption, *, instrument=True, wave=False):
                 raise ValueError("compare_waves needs data files with wave labels (data[i].wave)")
             kw.setdefault("wave", "wave")
         res = getattr(ls, name)(ctx.frame(), **kw)
-        return StepOutput(result=res, figures=_figure(name, caption, res), numbers=_numbers(res))
+        lang = ctx.language
+        return StepOutput(result=res, figures=_figure(name, phrase(caption, lang), res, lang), numbers=_numbers(res),
+                          note=note(res, lang) if note else "")
 
     step.__name__ = f"{name}_step"
     return step
@@ -317,8 +308,8 @@ def _analysis(name, caption, *, instrument=True, wave=False):
 STEPS = {
     "reliability": reliability_step, "efa": efa_step, "cfa": cfa_step, "sem": sem_step,
     "pls": pls_step, "key_drivers": key_drivers_step, "invariance": invariance_step,
-    "channel_preferences": _analysis("channel_preferences", "channel loadings"),
-    "loyalty": _analysis("loyalty", "loyalty segments (Dick & Basu 1994)"),
-    "satisfaction_chain": _analysis("satisfaction_chain", "the satisfaction chain (standardized paths)"),
-    "compare_waves": _analysis("compare_waves", "scale scores by wave", wave=True),
+    "channel_preferences": _analysis("channel_preferences", "cap_channels"),
+    "loyalty": _analysis("loyalty", "cap_loyalty", note=notes.loyalty_note),
+    "satisfaction_chain": _analysis("satisfaction_chain", "cap_chain"),
+    "compare_waves": _analysis("compare_waves", "cap_waves", wave=True, note=notes.waves_note),
 }

@@ -45,3 +45,17 @@ def test_ecsi_report_has_index_scores_and_ipma(demo_run, tmp_path):
     out, proc = demo_run
     dom = _chromium(tmp_path, "--dump-dom", (out / "ecsi" / "report.html").resolve().as_uri()).stdout
     assert 'data-key="pls"' in dom and 'data-figure="ipma"' in dom and 'data-figure="path"' in dom
+
+
+def test_chinese_report_renders_in_chromium(demo_run_zh, tmp_path):
+    """The zh report in Chromium: no console error, every section present, Chinese headings in
+    the rendered page and Chinese figure labels drawn as SVG text."""
+    url = (demo_run_zh / "report.html").resolve().as_uri()
+    shot = tmp_path / "report_zh.png"
+    r = _chromium(tmp_path, "--window-size=1280,4000", f"--screenshot={shot}", url)
+    assert shot.is_file() and shot.stat().st_size > 50_000, r.stderr[-2000:]
+    assert not [ln for ln in r.stderr.splitlines() if "CONSOLE" in ln]
+    dom = _chromium(tmp_path, "--dump-dom", url).stdout
+    assert "验证性因子分析" in dom and "测量不变性" in dom and "图：碎石图与平行分析曲线" in dom
+    svg_text = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", dom))
+    assert "特征值" in svg_text and "真正忠诚" in svg_text and "受访者比例" in svg_text
