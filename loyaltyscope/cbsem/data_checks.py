@@ -5,6 +5,7 @@ Refused with a :class:`~loyaltyscope.cbsem.samplestats.DataError` that names the
 
 - duplicated column names among the model variables or the group column (which of the
   columns would be analysed is ambiguous);
+- columns that are not real numbers: complex numbers, dates, durations;
 - infinite values (``inf``) in model variables;
 - extreme magnitudes: a value with ``|x| > MAX_MAGNITUDE`` (its square, in the covariance,
   overflows or swamps every other column: one cell of 1e300 made the eigen-decomposition
@@ -31,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.cbsem.samplestats import DataError
+from loyaltyscope.numerics.magnitudes import not_real_numbers
 
 __all__ = ["check_data", "check_moments", "MAX_MAGNITUDE", "MIN_SPREAD"]
 
@@ -88,6 +90,10 @@ def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwis
     X = {}
     for v in ov_names:
         s = data[v]
+        kind = not_real_numbers(s)
+        if kind:
+            problems.append(f"column {v!r} {kind}")
+            continue
         if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
             s = pd.to_numeric(s, errors="coerce")    # the non-numeric cells are reported later
         with np.errstate(all="ignore"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unit_scaled", "scaled_moments", "dominating_values", "DOMINANCE_SHARE"]
+__all__ = ["unit_scaled", "scaled_moments", "dominating_values", "DOMINANCE_SHARE", "not_real_numbers"]
 
 DOMINANCE_SHARE = 0.9
 
@@ -64,3 +64,22 @@ def dominating_values(arr: np.ndarray, columns, rows, min_rows: int = 10) -> tup
                              "the column's variance; results involving it are driven by that one value "
                              "(a typing error or a missing-value code?)")
     return tuple(notes)
+
+
+def not_real_numbers(column) -> str | None:
+    """Why a data column (a pandas Series) that numpy would convert to floats does not hold
+    real numbers — complex numbers (the imaginary part would be dropped), dates or durations
+    (they would become nanoseconds since 1970) — or None. Issue 14: such columns were
+    analysed as numbers with no warning."""
+    import pandas as pd
+
+    t = column.dtype
+    if pd.api.types.is_complex_dtype(t):
+        return "holds complex numbers; expected real numbers"
+    if pd.api.types.is_datetime64_any_dtype(t) or isinstance(t, pd.PeriodDtype):
+        return "holds dates or times; expected numbers (convert them to a number such as days first)"
+    if pd.api.types.is_timedelta64_dtype(t):
+        return "holds durations; expected numbers (convert them to seconds or days first)"
+    if isinstance(t, pd.IntervalDtype):
+        return "holds intervals; expected numbers"
+    return None

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.psychometrics import correlations as corr
+from loyaltyscope.numerics.magnitudes import not_real_numbers
 
 __all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "quiet_emission", "ItemMatrix", "item_matrix",
            "correlation_input", "require_variance",
@@ -157,6 +158,8 @@ def item_matrix(data, *, context: str = "item data", min_items: int = 2) -> Item
         problems.append((None, f"duplicated column names {dup}; every item needs a unique name"))
     if df.shape[1] < min_items:
         problems.append((None, f"{df.shape[1]} item column(s) given; at least {min_items} are needed"))
+    unreal = {j: not_real_numbers(df.iloc[:, j]) for j in range(df.shape[1])}
+    problems += [(names[j], f"column {names[j]!r} {k}") for j, k in unreal.items() if k]
     if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in df.dtypes) and not problems:
         x = df.to_numpy(dtype=float, na_value=np.nan)
         if np.isinf(x).any():
@@ -169,6 +172,9 @@ def item_matrix(data, *, context: str = "item data", min_items: int = 2) -> Item
         cols = []
     for j, name in enumerate(names if cols is not None else []):
         col = df.iloc[:, j]
+        if unreal[j]:
+            cols.append(np.full(len(col), np.nan))
+            continue
         if pd.api.types.is_bool_dtype(col.dtype):
             cols.append(col.astype(float).to_numpy())
             continue

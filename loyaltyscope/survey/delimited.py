@@ -294,7 +294,9 @@ def _small_int_columns(sample: str, delimiter: str, header_lines: int, names: li
     change how fast a file is read, never what is read."""
     import pyarrow as pa
 
-    cand = [j for j, n in enumerate(names) if expect and _norm(n) in expect]
+    if not expect or len(names) > 10_000:  # a very wide file: matching names costs more than it saves
+        return {}
+    cand = [j for j, n in enumerate(names) if _norm(n) in expect]
     if not cand:
         return {}
     body = sample[_line_end(sample, 0, header_lines):]
