@@ -33,14 +33,13 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.psychometrics import correlations as corr
-from loyaltyscope.numerics.magnitudes import not_real_numbers
+from loyaltyscope.numerics.magnitudes import EXTREME_RATIO, farthest_value, not_real_numbers
 
 __all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "quiet_emission", "ItemMatrix", "item_matrix",
            "correlation_input", "require_variance",
            "nonpositive_definite_items", "CorrelationInput",
            "prepare_correlations", "extreme_values", "EXTREME_RATIO"]
 
-EXTREME_RATIO = 1.0 / np.finfo(float).eps     # 4.5e15: beyond it, the column's other values vanish in sums
 
 
 class ItemDataError(ValueError):
@@ -230,18 +229,13 @@ def extreme_values(x: np.ndarray, names, index) -> list[tuple[str, str]]:
         if integral[j] and span[j] < EXTREME_RATIO / 2:
             continue
         v = x[:, j]
-        ok = ~np.isnan(v)
-        if ok.sum() < 3:
-            continue
-        s = corr.power_of_two_scales(v[ok, None])[0]            # exact rescaling: no overflow below
-        dist = np.abs(v[ok] / s - np.median(v[ok] / s))
-        typical = np.median(dist[dist > 0]) if (dist > 0).any() else 0.0
-        if typical > 0 and dist.max() > EXTREME_RATIO * typical:
-            k = int(np.argmax(dist))
-            row = index[np.nonzero(ok)[0][k]]
+        far = farthest_value(v)
+        if far is not None:
+            k, ratio = far
+            row = index[k]
             row = row.item() if isinstance(row, np.generic) else row
-            problems.append((name, f"column {name!r} has the value {v[ok][k]:.6g} in row {row!r}, "
-                                   f"{dist[k] / typical:.3g} times the column's typical distance from its median: "
+            problems.append((name, f"column {name!r} has the value {v[k]:.6g} in row {row!r}, "
+                                   f"{ratio:.3g} times the column's typical distance from its median: "
                                    f"beyond 1/machine epsilon every other value of the column is lost to rounding "
                                    f"(expected values of comparable magnitude; check for a coding error)"))
     return problems
