@@ -206,7 +206,7 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
     if file is not None:
         has_blank_lines = False  # checked after parsing, only if there are all-empty rows
     else:
-        has_blank_lines = any(buf.find(p, start, end) != -1 for p in (b"\n\n", b"\n\r\n", b"\r\r"))
+        has_blank_lines = any(buf.find(p, start, end) != -1 for p in (b"\n\n", b"\n\r", b"\r\r"))
     table = None
     size = scan["size"] if file is not None else end - start
     # very wide and short (a header of 1e6 columns): pyarrow's per-column cost dominates; the
@@ -522,7 +522,7 @@ def _scan_file(path: Path, chunk: int = 8 << 20, blank_lines: bool = False) -> d
                 last_quote = pos + k
             if blank_lines and first_blank < 0:
                 joint = prev + bytes(buf[: min(n, 2)])
-                for pat in (b"\n\n", b"\n\r\n", b"\r\r"):
+                for pat in (b"\n\n", b"\n\r", b"\r\r"):
                     k = joint.find(pat)
                     if k != -1:
                         first_blank = pos - len(prev) + k if first_blank < 0 else min(first_blank, pos - len(prev) + k)

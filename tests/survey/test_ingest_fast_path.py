@@ -149,3 +149,15 @@ def test_mutated_file_on_disk_fast_path_equals_careful_path(tmp_path_factory, ed
     np.testing.assert_array_equal(fast.rows.to_numpy(), slow.rows.to_numpy())
     cols = ["row", "column", "problem"]
     pd.testing.assert_frame_equal(fast.problems[cols].reset_index(drop=True), slow.problems[cols].reset_index(drop=True))
+
+
+def test_a_lone_carriage_return_after_a_line_is_a_blank_line(tmp_path):
+    """Found by the sweep: ``\\n\\r`` (a line, then a blank line ended by a lone CR) was read
+    by pyarrow as one more, empty, data row; the csv-module reader skipped it as blank."""
+    raw = bytearray(_base_bytes())
+    at = raw.index(b"\n", 30_000) + 1
+    raw[at:at] = b"\r"
+    p = tmp_path / "cr.csv"
+    p.write_bytes(bytes(raw))
+    r = ls.read_responses(p, INST, other_columns=["comment"])
+    assert r.n_read == 3000 and r.n_excluded == 0 and r.info["blank_rows_skipped"] == 1
