@@ -151,12 +151,16 @@ def _resolve(raw: str, base: Path, where: str, allow_outside: bool, problems) ->
     False."""
     p = Path(raw)
     p = p if p.is_absolute() else base / p
+    if "\x00" in raw:
+        problems.append(f"{where}: {raw!r} is not a valid path (it holds a zero byte)")
+        return p
     if not allow_outside:
         root = base.resolve()
         try:
             inside = p.resolve().is_relative_to(root)
-        except (OSError, RuntimeError):  # a symlink loop
-            inside = False
+        except (OSError, RuntimeError):
+            problems.append(f"{where}: {raw!r} is a symbolic link that points to itself (a loop)")
+            return p
         if not inside:
             problems.append(f"{where}: {raw!r} is outside the study folder ({root}); files of a study must be in "
                             "its folder or below it — move the file there, or, for a study file you trust, pass "

@@ -106,3 +106,15 @@ def test_outputs_are_not_written_through_a_symlink(tmp_path):
     (out / "report.html").unlink()
     ls.run_study(study, out)
     assert (out / "report.html").is_file() and victim.read_text(encoding="utf-8") == "keep me"
+
+
+def test_zero_byte_and_symlink_loop_are_problems_not_tracebacks(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    os.symlink(folder / "loop", folder / "loop")
+    with pytest.raises(ls.StudyError, match="points to itself"):
+        ls.load_study(_study(folder, "loop"))
+    with pytest.raises(ls.StudyError, match="zero byte"):
+        ls.load_study(_study(folder, "\x00x.csv"))
+    with pytest.raises(ls.StudyError, match="zero byte"):
+        ls.load_study(_study(folder, "\x00x.csv"), allow_outside=True)
