@@ -203,6 +203,9 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
     header_lines = lines[header_rows - 1]
     # Leading blank lines before the header shift the spreadsheet rows: csv module path.
     lead = len(sample) - len(sample.lstrip("\r\n"))
+    # ... and so do blank lines between title rows and the header (pyarrow numbers rows by records)
+    above = sample[:_line_end(sample, 0, header_lines)]
+    lead += sum(above.count(p) for p in ("\n\n", "\n\r", "\r\r"))
     if file is not None:
         has_blank_lines = False  # checked after parsing, only if there are all-empty rows
     else:

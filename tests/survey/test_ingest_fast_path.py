@@ -161,3 +161,13 @@ def test_a_lone_carriage_return_after_a_line_is_a_blank_line(tmp_path):
     p.write_bytes(bytes(raw))
     r = ls.read_responses(p, INST, other_columns=["comment"])
     assert r.n_read == 3000 and r.n_excluded == 0 and r.info["blank_rows_skipped"] == 1
+
+
+def test_blank_line_between_a_title_row_and_the_header(tmp_path):
+    """Found by the sweep: title row, blank line, header — the pyarrow path numbered the data
+    rows one too low (row 3 for the first data row on spreadsheet row 4)."""
+    p = tmp_path / "title.csv"
+    p.write_bytes(b"Wave 3 export\n\n" + _base_bytes())
+    r = ls.read_responses(p, INST, other_columns=["comment"])
+    assert r.info["title_rows_skipped"] == 1 and r.n_read == 3000
+    assert r.rows.iloc[0] == 4 and r.rows.iloc[-1] == 3003
