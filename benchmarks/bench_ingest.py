@@ -27,6 +27,7 @@ memory — ``ru_maxrss`` of the child — is its own; the file is generated in /
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -102,7 +103,12 @@ def median_time(fn, repeat, warmup=1):
 
 
 _CHILD = """
-import sys, time
+import resource, sys, time
+
+
+def cpu():  # CPU seconds of this process, every thread, user + system
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def hwm():  # peak resident memory of this process (MB); VmHWM starts afresh at exec
@@ -114,14 +120,14 @@ which, path = sys.argv[1], sys.argv[2]
 if which == "pandas":
     import pandas as pd
     base = hwm()
-    t = time.perf_counter(); x = pd.read_csv(path); dt = time.perf_counter() - t
+    c = cpu(); t = time.perf_counter(); x = pd.read_csv(path); dt = time.perf_counter() - t; c = cpu() - c
 else:
     import loyaltyscope as ls
     inst = ls.load_instrument("brand_loyalty")
     base = hwm()
-    t = time.perf_counter(); x = ls.read_responses(path, inst); dt = time.perf_counter() - t
+    c = cpu(); t = time.perf_counter(); x = ls.read_responses(path, inst); dt = time.perf_counter() - t; c = cpu() - c
 peak = hwm()
-print(dt, peak, peak - base)
+print(dt, peak, peak - base, c)
 """
 
 
@@ -130,14 +136,15 @@ def _child(which: str, path: Path) -> dict:
 
     out = subprocess.run([sys.executable, "-c", _CHILD, which, str(path)], capture_output=True, text=True,
                          check=True, cwd=str(Path(__file__).resolve().parents[1]))
-    dt, peak, delta = map(float, out.stdout.split())
-    return {"s": round(dt, 3), "peak_mb": round(peak, 1), "peak_above_imports_mb": round(delta, 1)}
+    dt, peak, delta, cpu = map(float, out.stdout.split())
+    return {"s": round(dt, 3), "cpu_s": round(cpu, 3), "peak_mb": round(peak, 1),
+            "peak_above_imports_mb": round(delta, 1)}
 
 
 def _best_of(which: str, path: Path, repeat: int) -> dict:
     runs = [_child(which, path) for _ in range(repeat)]
     best = min(runs, key=lambda r: r["s"])
-    return {**best, "runs_s": [r["s"] for r in runs]}
+    return {**best, "runs_s": [r["s"] for r in runs], "runs_cpu_s": [r["cpu_s"] for r in runs]}
 
 
 def make_big(path: Path, n: int = 4_000_000, seed: int = 1) -> None:
@@ -167,6 +174,10 @@ def big_or_wide(kind: str, repeat: int) -> dict:
         res = {"scenario": kind, "csv_mb": round(path.stat().st_size / 2**20, 1),
                "pandas_read_csv": pandas, "read_responses": ours,
                "ratio_time": round(ours["s"] / pandas["s"], 2),
+               # CPU time (all threads) of the best-of runs: less sensitive to other load on the
+               # machine than wall time; pyarrow parses on several threads, pandas on one
+               "ratio_cpu": round(min(ours["runs_cpu_s"]) / min(pandas["runs_cpu_s"]), 2),
+               "load_average": [round(x, 2) for x in os.getloadavg()],
                "ratio_peak_memory": round(ours["peak_mb"] / pandas["peak_mb"], 2),
                "ratio_peak_memory_above_imports": round(ours["peak_above_imports_mb"] / pandas["peak_above_imports_mb"], 2)}
         if kind == "big":

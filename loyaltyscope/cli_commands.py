@@ -30,15 +30,23 @@ def _parser(sub, name, help_text):
                           formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
+def _allow_outside(p) -> None:
+    p.add_argument("--allow-outside", action="store_true",
+                   help="let the study file name data or instrument files outside its folder (only for a study "
+                        "file you trust)")
+
+
 def add_commands(sub) -> None:
     p = _parser(sub, "run", "run a study file: validate, screen, analyse, write the five outputs")
     p.add_argument("study", help="study YAML file")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--json", action="store_true", help="print results.json to standard output")
+    _allow_outside(p)
     p.set_defaults(func=cmd_run)
     p = _parser(sub, "validate", "check a study file and its data without fitting anything")
     p.add_argument("study", help="study YAML file")
     p.add_argument("--json", action="store_true", help="print the row accounting as JSON")
+    _allow_outside(p)
     p.set_defaults(func=cmd_validate)
     p = _parser(sub, "demo", "run a full study on bundled example data (simulated) and write its report")
     p.add_argument("--out", default="report", help="output folder (default: report/)")
@@ -50,6 +58,7 @@ def add_commands(sub) -> None:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--language", choices=["en", "zh"], default=None, help="override the study's language")
     p.add_argument("--json", action="store_true", help="print results.json to standard output")
+    _allow_outside(p)
     p.set_defaults(func=cmd_report)
     p = _parser(sub, "efa", "exploratory factor analysis with parallel analysis (psych::fa conventions)")
     p.add_argument("data", help="data file")
@@ -95,12 +104,12 @@ def _finish(result, as_json: bool, out_dir: Path | None = None) -> int:
 
 def cmd_run(args) -> int:
     out = Path(args.out)
-    return _finish(ls.run_study(args.study, out), args.json, out)
+    return _finish(ls.run_study(args.study, out, allow_outside=args.allow_outside), args.json, out)
 
 
 def cmd_report(args) -> int:
     import dataclasses
-    spec = ls.load_study(args.study)
+    spec = ls.load_study(args.study, allow_outside=args.allow_outside)
     if args.language:
         spec = dataclasses.replace(spec, language=args.language)
     out = Path(args.out)
@@ -109,7 +118,7 @@ def cmd_report(args) -> int:
 
 def cmd_validate(args) -> int:
     from loyaltyscope.study.runner import prepare_study
-    spec = ls.load_study(args.study)
+    spec = ls.load_study(args.study, allow_outside=args.allow_outside)
     ctx = prepare_study(spec)
     rows = ctx.row_counts()
     if args.json:

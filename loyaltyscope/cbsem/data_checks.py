@@ -5,11 +5,15 @@ Refused with a :class:`~loyaltyscope.cbsem.samplestats.DataError` that names the
 
 - duplicated column names among the model variables or the group column (which of the
   columns would be analysed is ambiguous);
+- columns that are not real numbers: complex numbers, dates, durations;
 - infinite values (``inf``) in model variables;
 - extreme magnitudes: a value with ``|x| > MAX_MAGNITUDE`` (its square, in the covariance,
   overflows or swamps every other column: one cell of 1e300 made the eigen-decomposition
   fail), or a column whose spread is below ``MIN_SPREAD`` without being constant (a column
-  scaled by 1e-300: its variance underflows to 0) — rescale such a column;
+  scaled by 1e-300: its variance underflows to 0) — rescale such a column; a value farther
+  from its column's median than 1/machine epsilon times the typical distance (one cell of 1e20
+  among answers 1..9: the other values vanish in every sum and the fit failed inside a matrix
+  inverse), as for the psychometric analyses;
 - a constant column (zero variance; under FIML the EM algorithm would divide by it);
 - too few complete rows: listwise deletion (or, under FIML, the rows with any observed
   value) leaves fewer rows than observed variables + 1 in a group (the sample covariance
@@ -31,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.cbsem.samplestats import DataError
+from loyaltyscope.numerics.magnitudes import farthest_value, not_real_numbers
 
 __all__ = ["check_data", "check_moments", "MAX_MAGNITUDE", "MIN_SPREAD"]
 
@@ -65,6 +70,13 @@ def _column_problems(name, x: np.ndarray, index) -> list[str]:
                    f"{MAX_MAGNITUDE:g} overflow when squared in the covariance matrix: rescale the column "
                    "or correct the value(s)")
         return out
+    far = farthest_value(x)
+    if far is not None:
+        k, ratio = far
+        out.append(f"column {name!r} has the value {x[k]:.6g} in row {index[k]!r}, {ratio:.3g} times the column's "
+                   "typical distance from its median: beyond 1/machine epsilon every other value of the column is "
+                   "lost to rounding (expected values of comparable magnitude; check for a coding error)")
+        return out
     spread = float(fin.max() - fin.min())
     if spread == 0:
         out.append(f"column {name!r} has zero variance (constant value {fin[0]:.6g} in its {fin.size} observed "
@@ -88,6 +100,10 @@ def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwis
     X = {}
     for v in ov_names:
         s = data[v]
+        kind = not_real_numbers(s)
+        if kind:
+            problems.append(f"column {v!r} {kind}")
+            continue
         if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
             s = pd.to_numeric(s, errors="coerce")    # the non-numeric cells are reported later
         with np.errstate(all="ignore"):

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unit_scaled", "scaled_moments", "dominating_values", "DOMINANCE_SHARE"]
+__all__ = ["unit_scaled", "scaled_moments", "dominating_values", "DOMINANCE_SHARE", "not_real_numbers",
+           "farthest_value", "EXTREME_RATIO"]
+
+#: 1/machine epsilon (4.5e15): a value farther than this many typical distances from its
+#: column's median leaves every other value of the column below the rounding error of any
+#: sum it enters.
+EXTREME_RATIO = 1.0 / np.finfo(float).eps
 
 DOMINANCE_SHARE = 0.9
 
@@ -64,3 +70,42 @@ def dominating_values(arr: np.ndarray, columns, rows, min_rows: int = 10) -> tup
                              "the column's variance; results involving it are driven by that one value "
                              "(a typing error or a missing-value code?)")
     return tuple(notes)
+
+
+def not_real_numbers(column) -> str | None:
+    """Why a data column (a pandas Series) that numpy would convert to floats does not hold
+    real numbers — complex numbers (the imaginary part would be dropped), dates or durations
+    (they would become nanoseconds since 1970) — or None. Issue 14: such columns were
+    analysed as numbers with no warning."""
+    import pandas as pd
+
+    t = column.dtype
+    if pd.api.types.is_complex_dtype(t):
+        return "holds complex numbers; expected real numbers"
+    if pd.api.types.is_datetime64_any_dtype(t) or isinstance(t, pd.PeriodDtype):
+        return "holds dates or times; expected numbers (convert them to a number such as days first)"
+    if pd.api.types.is_timedelta64_dtype(t):
+        return "holds durations; expected numbers (convert them to seconds or days first)"
+    if isinstance(t, pd.IntervalDtype):
+        return "holds intervals; expected numbers"
+    return None
+
+
+def farthest_value(v: np.ndarray) -> tuple[int, float] | None:
+    """``(position, ratio)`` of the observed value of ``v`` farthest from the median, when its
+    distance exceeds :data:`EXTREME_RATIO` times the median of the non-zero distances (the
+    typical distance); None otherwise or with fewer than 3 observed values. NaN is missing.
+    The column is divided by a power of two first (exact), so nothing overflows."""
+    ok = np.flatnonzero(~np.isnan(v))
+    if len(ok) < 3:
+        return None
+    x = v[ok]
+    big = np.abs(x).max()
+    x = x / np.ldexp(1.0, np.frexp(big if big > 0 else 1.0)[1])
+    dist = np.abs(x - np.median(x))
+    nz = dist[dist > 0]
+    typical = np.median(nz) if nz.size else 0.0
+    if typical > 0 and dist.max() > EXTREME_RATIO * typical:
+        k = int(np.argmax(dist))
+        return int(ok[k]), float(dist[k] / typical)
+    return None

@@ -30,7 +30,7 @@ import pandas as pd
 
 from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.plspm.algorithm import SCHEMES
-from loyaltyscope.plspm.groups import fit_subsets, permuted_masks, two_groups
+from loyaltyscope.plspm.groups import fit_subsets, permutation_map, two_groups
 from loyaltyscope.plspm.specification import specify
 from loyaltyscope.numerics.options import check_choice, check_count, check_level, check_positive, check_seed
 from loyaltyscope.plspm.errors import MAX_ITER, MAX_RESAMPLES, PLSError
@@ -81,9 +81,10 @@ def _perm_p(obs: np.ndarray, perm: np.ndarray) -> np.ndarray:
 
 def micom(model: str, data: pd.DataFrame, group, *, n_perm: int = 1000, seed: int | None = None,
           scheme: str = "path", missing: str = "listwise", level: float = 0.95, max_iter: int = 300,
-          tol: float = 1e-7) -> MICOMResult:
+          tol: float = 1e-7, workers: int = 1) -> MICOMResult:
     """MICOM for two groups (``group``: a column name or one label per row).
 
+    ``workers``: threads for the permutations (the results are identical for any number).
     R: ``cSEM::testMICOM``. See the module docstring for the three steps.
     """
     check_choice(scheme, "scheme", SCHEMES, PLSError)
@@ -92,6 +93,7 @@ def micom(model: str, data: pd.DataFrame, group, *, n_perm: int = 1000, seed: in
     check_level(level, "level", PLSError)
     check_count(max_iter, "max_iter", 1, PLSError, maximum=MAX_ITER)
     check_positive(tol, "tol", PLSError)
+    check_count(workers, "workers", 1, PLSError, maximum=256)
     spec = specify(model)
     tg = two_groups(spec, data, group, missing)
     C, block, m = spec.constructs, spec.item_block, len(spec.constructs)
@@ -100,16 +102,6 @@ def micom(model: str, data: pd.DataFrame, group, *, n_perm: int = 1000, seed: in
     g1 = fit_subsets(tg.Z, tg.pos, spec, tg.in_first[None], scheme, max_iter, tol)
     g2 = fit_subsets(tg.Z, tg.pos, spec, (~tg.in_first)[None], scheme, max_iter, tol)
     c_obs = compositional_correlation(S, g1.weights, g2.weights, block, m)[0]
-    masks = permuted_masks(tg.in_first, n_perm, seed)
-    p1 = fit_subsets(tg.Z, tg.pos, spec, masks, scheme, max_iter, tol)
-    p2 = fit_subsets(tg.Z, tg.pos, spec, ~masks, scheme, max_iter, tol)
-    ok = p1.converged & p2.converged
-    c_perm = compositional_correlation(S, p1.weights[ok], p2.weights[ok], block, m)
-    q05 = np.quantile(c_perm, 0.05, axis=0)
-    single = np.bincount(block, minlength=m) == 1
-    comp = pd.DataFrame({"c": c_obs, "q05": q05,
-                         "pvalue": (1 + (c_perm <= c_obs + 1e-12).sum(axis=0)) / (1 + ok.sum()),
-                         "invariant": (c_obs >= q05) | single}, index=pd.Index(C, name="construct"))
     pooled = fit_subsets(tg.Z, tg.pos, spec, np.ones((1, len(tg.in_first)), dtype=bool), scheme, max_iter, tol)
     Wm = np.zeros((len(block), m))
     Wm[np.arange(len(block)), block] = pooled.weights[0]
@@ -120,9 +112,22 @@ def micom(model: str, data: pd.DataFrame, group, *, n_perm: int = 1000, seed: in
         a, b = Y[mask], Y[~mask]
         return a.mean(axis=0) - b.mean(axis=0), np.log(a.var(axis=0, ddof=1) / b.var(axis=0, ddof=1))
 
+    def one_chunk(masks):  # step 2 refits and step 3 statistics of a chunk of permutations
+        p1 = fit_subsets(tg.Z, tg.pos, spec, masks, scheme, max_iter, tol)
+        p2 = fit_subsets(tg.Z, tg.pos, spec, ~masks, scheme, max_iter, tol)
+        st = [stats_for(mk) for mk in masks]
+        return (p1.weights, p2.weights, p1.converged & p2.converged, np.array([x for x, _ in st]),
+                np.array([y for _, y in st]))
+
+    w1, w2, ok, pm, pv = permutation_map(tg.in_first, n_perm, seed, tg.Z.shape[1], one_chunk, workers,
+                                         what="MICOM")
+    c_perm = compositional_correlation(S, w1[ok], w2[ok], block, m)
+    q05 = np.quantile(c_perm, 0.05, axis=0)
+    single = np.bincount(block, minlength=m) == 1
+    comp = pd.DataFrame({"c": c_obs, "q05": q05,
+                         "pvalue": (1 + (c_perm <= c_obs + 1e-12).sum(axis=0)) / (1 + ok.sum()),
+                         "invariant": (c_obs >= q05) | single}, index=pd.Index(C, name="construct"))
     d_mean, d_var = stats_for(tg.in_first)
-    perm = [stats_for(mk) for mk in masks]
-    pm, pv = np.array([x for x, _ in perm]), np.array([y for _, y in perm])
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     tabs = []
     for obs, dist, name in ((d_mean, pm, "diff"), (d_var, pv, "log_var_ratio")):

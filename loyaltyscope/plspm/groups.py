@@ -3,11 +3,15 @@ standardized indicators, seeded permutations of the group labels, and the batche
 many row subsets.
 
 A permutation p draws its labels from ``default_rng(SeedSequence(seed).spawn(P)[p])``: its
-numbers depend only on ``(seed, p)``.
+numbers depend only on ``(seed, p)``. Permutations are drawn and fitted in chunks
+(:func:`permutation_map`), never all held at once, so results are identical for any chunk
+size and any number of worker threads; the work ``n × P`` is checked against
+:data:`MAX_PERMUTATION_CELLS` before anything is drawn.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +20,15 @@ import pandas as pd
 from loyaltyscope.plspm.estimates import StackEstimates, estimate_stack
 from loyaltyscope.plspm.indicator_data import DataError, prepare_indicators
 from loyaltyscope.plspm.resampling import chunk_size, correlation_stack
+from loyaltyscope.plspm.errors import PLSError
 from loyaltyscope.plspm.specification import PLSSpec
 
-__all__ = ["TwoGroups", "two_groups", "permuted_masks", "fit_subsets"]
+__all__ = ["TwoGroups", "two_groups", "permutation_map", "fit_subsets", "MAX_PERMUTATION_CELLS"]
+
+#: Most rows × permutations a permutation test may draw (each permutation refits the model on
+#: all rows): 2·10⁹ is, e.g., 200,000 respondents × 10,000 permutations. Raise it (module
+#: attribute) for a bigger run that is known to be worth the time.
+MAX_PERMUTATION_CELLS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -63,10 +73,33 @@ def two_groups(spec: PLSSpec, data: pd.DataFrame, group, missing: str) -> TwoGro
     return TwoGroups((levels[0], levels[1]), first, ind.z, pos, warn)
 
 
-def permuted_masks(in_first: np.ndarray, n_perm: int, seed: int | None) -> np.ndarray:
-    """(P, n) boolean group-1 masks, each a permutation of ``in_first``."""
+def permutation_map(in_first: np.ndarray, n_perm: int, seed: int | None, q: int, fn, workers: int = 1,
+                    chunk: int | None = None, what: str = "permutation test") -> list:
+    """``fn(masks)`` on consecutive chunks of the seeded permutations (each chunk drawn when
+    it runs), on ``workers`` threads; returns ``fn``'s outputs in permutation order, each
+    output a tuple of arrays concatenated over the chunks.
+
+    Refuses (:class:`PLSError`) a run of more than :data:`MAX_PERMUTATION_CELLS` rows ×
+    permutations before drawing anything."""
+    n = len(in_first)
+    if n * n_perm > MAX_PERMUTATION_CELLS:
+        raise PLSError(f"{what}: {n:,} rows × {n_perm:,} permutations = {n * n_perm:,} row draws, over the limit of "
+                       f"{MAX_PERMUTATION_CELLS:,} (loyaltyscope.plspm.groups.MAX_PERMUTATION_CELLS); use fewer "
+                       "permutations (1,000–5,000 are usual) or a random sample of the rows")
     children = np.random.SeedSequence(seed).spawn(n_perm)
-    return np.stack([np.random.default_rng(c).permutation(in_first) for c in children])
+    chunk = chunk or chunk_size(n, q)
+
+    def run(s):
+        masks = np.stack([np.random.default_rng(c).permutation(in_first) for c in children[s:s + chunk]])
+        return fn(masks)
+
+    starts = range(0, n_perm, chunk)
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as ex:
+            parts = list(ex.map(run, starts))
+    else:
+        parts = [run(s) for s in starts]
+    return [np.concatenate([p[k] for p in parts]) for k in range(len(parts[0]))]
 
 
 def fit_subsets(Z: np.ndarray, pos: np.ndarray, spec: PLSSpec, masks: np.ndarray, scheme: str,

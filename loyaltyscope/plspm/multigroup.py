@@ -23,7 +23,7 @@ import pandas as pd
 
 from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.plspm.algorithm import SCHEMES
-from loyaltyscope.plspm.groups import fit_subsets, permuted_masks, two_groups
+from loyaltyscope.plspm.groups import fit_subsets, permutation_map, two_groups
 from loyaltyscope.plspm.resampling import bootstrap_stack
 from loyaltyscope.plspm.specification import specify
 from loyaltyscope.numerics.options import check_choice, check_count, check_positive, check_seed
@@ -73,7 +73,7 @@ def henseler_p(b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
 
 def pls_mga(model: str, data: pd.DataFrame, group, *, method: str = "permutation", n_perm: int = 1000,
             n_boot: int = 1000, seed: int | None = None, scheme: str = "path", missing: str = "listwise",
-            max_iter: int = 300, tol: float = 1e-7) -> MGAResult:
+            max_iter: int = 300, tol: float = 1e-7, workers: int = 1) -> MGAResult:
     """Compare the path coefficients of two groups.
 
     Parameters
@@ -82,6 +82,7 @@ def pls_mga(model: str, data: pd.DataFrame, group, *, method: str = "permutation
     group : a column name of ``data`` or one value per row; exactly two groups.
     method : "permutation" (default) or "henseler" (seminr's bootstrap PLS-MGA).
     n_perm, n_boot : resamples for the two methods; ``seed`` makes them reproducible.
+    workers : threads for the resamples (the results are identical for any number).
     """
     check_choice(method, "method", MGA_METHODS, PLSError)
     check_choice(scheme, "scheme", SCHEMES, PLSError)
@@ -90,6 +91,7 @@ def pls_mga(model: str, data: pd.DataFrame, group, *, method: str = "permutation
     check_seed(seed, PLSError)
     check_count(max_iter, "max_iter", 1, PLSError, maximum=MAX_ITER)
     check_positive(tol, "tol", PLSError)
+    check_count(workers, "workers", 1, PLSError, maximum=256)
     spec = specify(model)
     tg = two_groups(spec, data, group, missing)
     C = spec.constructs
@@ -101,11 +103,13 @@ def pls_mga(model: str, data: pd.DataFrame, group, *, method: str = "permutation
     d = b1 - b2
     warnings = list(tg.warnings)
     if method == "permutation":
-        masks = permuted_masks(tg.in_first, n_perm, seed)
-        p1 = fit_subsets(tg.Z, tg.pos, spec, masks, scheme, max_iter, tol)
-        p2 = fit_subsets(tg.Z, tg.pos, spec, ~masks, scheme, max_iter, tol)
-        ok = p1.converged & p2.converged
-        dp = p1.paths[ok][:, i, j] - p2.paths[ok][:, i, j]
+        def one_chunk(masks):
+            p1 = fit_subsets(tg.Z, tg.pos, spec, masks, scheme, max_iter, tol)
+            p2 = fit_subsets(tg.Z, tg.pos, spec, ~masks, scheme, max_iter, tol)
+            return p1.paths[:, i, j] - p2.paths[:, i, j], p1.converged & p2.converged
+
+        dp, ok = permutation_map(tg.in_first, n_perm, seed, tg.Z.shape[1], one_chunk, workers, what="PLS-MGA")
+        dp = dp[ok]
         pval = (1 + (np.abs(dp) >= np.abs(d) - 1e-12).sum(axis=0)) / (1 + ok.sum())
         n_res = n_perm
         if (~ok).any():
@@ -115,7 +119,7 @@ def pls_mga(model: str, data: pd.DataFrame, group, *, method: str = "permutation
         draws = []
         for mask, s in ((tg.in_first, ss[0]), (~tg.in_first, ss[1])):
             bd = bootstrap_stack(tg.Z[mask], tg.pos, spec, n_boot, s.generate_state(1)[0], scheme, False,
-                                 max_iter, tol)
+                                 max_iter, tol, workers=workers)
             draws.append(bd.draws["paths"][:, i, j])
         pval = henseler_p(draws[0], draws[1])
         n_res = n_boot

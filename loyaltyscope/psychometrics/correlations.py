@@ -201,6 +201,9 @@ def cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]
 
 def is_correlation_matrix(a) -> bool:
     """Square, symmetric, unit diagonal (psych's ``isCorrelation`` test)."""
+    shape = getattr(a, "shape", None)
+    if shape is not None and (len(shape) != 2 or shape[0] != shape[1]):
+        return False  # not square: no conversion (which would warn on, e.g., complex data)
     try:
         a = np.asarray(a, dtype=float) if not hasattr(a, "to_numpy") else a.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):

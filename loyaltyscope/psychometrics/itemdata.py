@@ -33,13 +33,13 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.psychometrics import correlations as corr
+from loyaltyscope.numerics.magnitudes import EXTREME_RATIO, farthest_value, not_real_numbers
 
 __all__ = ["ItemDataError", "PsychometricWarning", "HeywoodWarning", "emit", "quiet_emission", "ItemMatrix", "item_matrix",
            "correlation_input", "require_variance",
            "nonpositive_definite_items", "CorrelationInput",
            "prepare_correlations", "extreme_values", "EXTREME_RATIO"]
 
-EXTREME_RATIO = 1.0 / np.finfo(float).eps     # 4.5e15: beyond it, the column's other values vanish in sums
 
 
 class ItemDataError(ValueError):
@@ -157,6 +157,8 @@ def item_matrix(data, *, context: str = "item data", min_items: int = 2) -> Item
         problems.append((None, f"duplicated column names {dup}; every item needs a unique name"))
     if df.shape[1] < min_items:
         problems.append((None, f"{df.shape[1]} item column(s) given; at least {min_items} are needed"))
+    unreal = {j: not_real_numbers(df.iloc[:, j]) for j in range(df.shape[1])}
+    problems += [(names[j], f"column {names[j]!r} {k}") for j, k in unreal.items() if k]
     if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in df.dtypes) and not problems:
         x = df.to_numpy(dtype=float, na_value=np.nan)
         if np.isinf(x).any():
@@ -169,6 +171,9 @@ def item_matrix(data, *, context: str = "item data", min_items: int = 2) -> Item
         cols = []
     for j, name in enumerate(names if cols is not None else []):
         col = df.iloc[:, j]
+        if unreal[j]:
+            cols.append(np.full(len(col), np.nan))
+            continue
         if pd.api.types.is_bool_dtype(col.dtype):
             cols.append(col.astype(float).to_numpy())
             continue
@@ -224,18 +229,13 @@ def extreme_values(x: np.ndarray, names, index) -> list[tuple[str, str]]:
         if integral[j] and span[j] < EXTREME_RATIO / 2:
             continue
         v = x[:, j]
-        ok = ~np.isnan(v)
-        if ok.sum() < 3:
-            continue
-        s = corr.power_of_two_scales(v[ok, None])[0]            # exact rescaling: no overflow below
-        dist = np.abs(v[ok] / s - np.median(v[ok] / s))
-        typical = np.median(dist[dist > 0]) if (dist > 0).any() else 0.0
-        if typical > 0 and dist.max() > EXTREME_RATIO * typical:
-            k = int(np.argmax(dist))
-            row = index[np.nonzero(ok)[0][k]]
+        far = farthest_value(v)
+        if far is not None:
+            k, ratio = far
+            row = index[k]
             row = row.item() if isinstance(row, np.generic) else row
-            problems.append((name, f"column {name!r} has the value {v[ok][k]:.6g} in row {row!r}, "
-                                   f"{dist[k] / typical:.3g} times the column's typical distance from its median: "
+            problems.append((name, f"column {name!r} has the value {v[k]:.6g} in row {row!r}, "
+                                   f"{ratio:.3g} times the column's typical distance from its median: "
                                    f"beyond 1/machine epsilon every other value of the column is lost to rounding "
                                    f"(expected values of comparable magnitude; check for a coding error)"))
     return problems

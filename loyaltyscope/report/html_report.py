@@ -189,16 +189,33 @@ def _render_result(title: str, result, language: str = "en") -> tuple[str, str]:
                     "a DataFrame, a Series, a dict, a string or None")
 
 
+def _figures(s: Section) -> list:
+    """The section's figures, each a :class:`Figure` or a ``(key, caption, svg)`` tuple of
+    strings; a clear TypeError naming the section otherwise."""
+    figs = [] if s.figures is None else s.figures
+    if isinstance(figs, (str, bytes, Figure)) or not hasattr(figs, "__iter__"):
+        raise TypeError(f"report section {s.title!r}: figures must be a list of Figure objects or (key, caption, "
+                        f"svg) tuples, got {type(figs).__name__}")
+    figs = list(figs)
+    for f in figs:
+        if not (isinstance(f, Figure) or (isinstance(f, tuple) and len(f) == 3 and isinstance(f[0], str)
+                                          and isinstance(f[1], str) and isinstance(f[2], (str, type(None))))):
+            raise TypeError(f"report section {s.title!r}: a figure must be a Figure or a (key, caption, svg) tuple "
+                            f"of strings, got {type(f).__name__} {str(f)[:60]!r}")
+    return figs
+
+
 def _section_dict(s: Section, language: str = "en") -> dict:
     if not isinstance(s, Section):
         raise TypeError(f"report sections must be Section objects, got {type(s).__name__}")
     html, text = _render_result(s.title, s.result, language)
     figs = []
-    for f in s.figures:
+    for f in _figures(s):
         key, caption, svg = f if not isinstance(f, Figure) else (f.key, f.caption, f.svg)
         if svg:
             figs.append(dict(key=key, caption=caption, svg=Markup(_safe_svg(svg, s.title))))
-    warns = list(s.warnings) or list(getattr(s.result, "warnings", ()) or ())
+    own = [s.warnings] if isinstance(s.warnings, str) else list(s.warnings or ())  # one string is one warning
+    warns = own or list(getattr(s.result, "warnings", ()) or ())
     return dict(title=s.title, note=s.note, html=Markup(html), text=text, figures=figs, warnings=warns, key=s.key,
                 failed=s.failed)
 
@@ -208,6 +225,8 @@ def render_report(sections, title: str = "loyaltyscope report", language: str = 
     from loyaltyscope._version import __version__
 
     w = words(language)
+    if isinstance(sections, (Section, str, bytes)) or not hasattr(sections, "__iter__"):
+        raise TypeError(f"report sections must be a list of Section objects, got {type(sections).__name__}")
     rendered = [_section_dict(s, language) for s in sections]
     env = Environment(autoescape=True)
     when = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")

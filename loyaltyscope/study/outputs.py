@@ -107,8 +107,29 @@ def _sections(result) -> list[Section]:
     return secs
 
 
+#: The files a study writes into its output folder.
+OUTPUT_FILES = ("report.html", "results.json", "results.xlsx", "exclusions.csv", "methods.md")
+
+
+def check_output_folder(out_dir: Path, source: str) -> None:
+    """Refuse an output folder that is a file, or that holds one of :data:`OUTPUT_FILES` as
+    a symbolic link or as anything but a regular file: writing through a link planted there
+    would overwrite a file elsewhere (``report.html -> ~/.bashrc``)."""
+    from loyaltyscope.study.specification import StudyError
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise StudyError(source, [f"output folder {out_dir.name!r} exists and is not a folder"])
+    bad = [n for n in OUTPUT_FILES
+           if (out_dir / n).is_symlink() or ((out_dir / n).exists() and not (out_dir / n).is_file())]
+    if bad:
+        raise StudyError(source, [f"output folder {str(out_dir)!r}: {n!r} exists as a symbolic link or a folder; "
+                                  "outputs are written only as plain files in the folder — remove it or choose "
+                                  "another output folder" for n in bad])
+
+
 def write_outputs(result, out_dir: Path) -> dict:
     """Write the five outputs into ``out_dir``; return {kind: file name}."""
+    check_output_folder(out_dir, result.spec.source)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {}
     report = write_report(_sections(result), out_dir / "report.html", title=result.spec.title,

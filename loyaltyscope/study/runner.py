@@ -97,17 +97,23 @@ def prepare_study(spec: StudySpec) -> StudyContext:
     return StudyContext.assemble(spec, instrument, tuple(parts))
 
 
-def run_study(study, out_dir: str | Path | None = None, *, progress: bool | None = None) -> StudyResult:
+def run_study(study, out_dir: str | Path | None = None, *, progress: bool | None = None,
+              allow_outside: bool = False) -> StudyResult:
     """Run a study (a :class:`StudySpec` or the path of a study YAML file) and, with
-    ``out_dir``, write its outputs there. Returns a :class:`StudyResult`."""
+    ``out_dir``, write its outputs there. Returns a :class:`StudyResult`.
+
+    ``allow_outside``: let a study file name data or instrument files outside its folder
+    (see :mod:`loyaltyscope.study.specification`). Outputs are written only as the five
+    files in ``out_dir`` itself, never through a symbolic link found there."""
     if isinstance(study, StudySpec):
         spec = study
     elif isinstance(study, (str, Path)):
-        spec = load_study(study)
+        spec = load_study(study, allow_outside=allow_outside)
     else:
         raise StudyError("<study>", [f"expected a study file path or a StudySpec, got {type(study).__name__}"])
-    if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():
-        raise StudyError(spec.source, [f"output folder {Path(out_dir).name!r} exists and is not a folder"])
+    if out_dir is not None:
+        from loyaltyscope.study.outputs import check_output_folder
+        check_output_folder(Path(out_dir), spec.source)
     names = list(spec.analyses)
     bar = _Progress(len(names) + 3, progress)
     bar.step("reading and validating data")

@@ -27,6 +27,12 @@ Schema (version 1; every key but ``instrument`` and ``data`` is optional)::
       invariance: {group: servicetype}
       compare_waves: {}
 
+Files named in a study (``data[].path``, an ``instrument`` path) must lie in the study's
+folder or below it, after following ``..`` and symbolic links: a study file handed over by
+someone else cannot make the toolkit read ``../../etc/passwd`` or a colleague's home folder
+into a report. ``allow_outside=True`` (CLI: ``--allow-outside``) lifts this for a study file
+you wrote yourself.
+
 Validation collects every problem at once, each with the field it concerns
 (``analyses.cfa.estimator: expected one of ML, MLR, MLM, got 'MRL'``), like instrument
 validation; the file is read with ``yaml.safe_load`` after a size check, so it can neither
@@ -139,7 +145,30 @@ def _validate_study_block(d, problems) -> tuple[str, str]:
     return title, language
 
 
-def _validate_data(d, base: Path, problems) -> tuple:
+def _resolve(raw: str, base: Path, where: str, allow_outside: bool, problems) -> Path:
+    """``raw`` relative to ``base`` (or absolute); a problem when it leads outside ``base``
+    (``..``, an absolute path, a symbolic link pointing elsewhere) and ``allow_outside`` is
+    False."""
+    p = Path(raw)
+    p = p if p.is_absolute() else base / p
+    if "\x00" in raw:
+        problems.append(f"{where}: {raw!r} is not a valid path (it holds a zero byte)")
+        return p
+    if not allow_outside:
+        root = base.resolve()
+        try:
+            inside = p.resolve().is_relative_to(root)
+        except (OSError, RuntimeError):
+            problems.append(f"{where}: {raw!r} is a symbolic link that points to itself (a loop)")
+            return p
+        if not inside:
+            problems.append(f"{where}: {raw!r} is outside the study folder ({root}); files of a study must be in "
+                            "its folder or below it — move the file there, or, for a study file you trust, pass "
+                            "allow_outside=True (CLI: --allow-outside)")
+    return p
+
+
+def _validate_data(d, base: Path, problems, allow_outside: bool = False) -> tuple:
     entries = d.get("data")
     if entries is None:
         problems.append("data: missing; expected a list of {path: FILE, wave: LABEL}")
@@ -160,9 +189,9 @@ def _validate_data(d, base: Path, problems) -> tuple:
         for k in e:
             if k not in ("path", "wave"):
                 problems.append(f"{where}.{k}: unknown key (expected path, wave)")
-        p = Path(str(e["path"]))
-        p = p if p.is_absolute() else base / p
-        if not p.is_file():
+        n_before = len(problems)
+        p = _resolve(str(e["path"]), base, f"{where}.path", allow_outside, problems)
+        if len(problems) == n_before and not p.is_file():
             problems.append(f"{where}.path: file {str(e['path'])!r} not found (looked in {base.name or '.'}/)")
         wave = e.get("wave")
         out.append(DataFile(p, None if wave is None else str(wave)))
@@ -209,15 +238,15 @@ def _validate_analyses(d, problems) -> dict:
     return {k: out[k] for k in ANALYSIS_ORDER if k in out}
 
 
-def _validate_instrument(d, base: Path, problems) -> str:
+def _validate_instrument(d, base: Path, problems, allow_outside: bool = False) -> str:
     inst = d.get("instrument")
     if not isinstance(inst, str) or not inst.strip():
         problems.append("instrument: required; a built-in instrument name or a path to a YAML file")
         return ""
     if inst.endswith((".yaml", ".yml")) or "/" in inst:
-        p = Path(inst)
-        p = p if p.is_absolute() else base / p
-        if not p.is_file():
+        n_before = len(problems)
+        p = _resolve(inst, base, "instrument", allow_outside, problems)
+        if len(problems) == n_before and not p.is_file():
             problems.append(f"instrument: file {inst!r} not found")
         return str(p)
     from loyaltyscope.survey.instrument import list_instruments
@@ -235,9 +264,10 @@ def _list_of(d, key, kind, problems) -> tuple:
     return tuple(v)
 
 
-def study_from_dict(d: Any, base: str | Path = ".", source: str = "<dict>") -> StudySpec:
-    """Validate a study given as a mapping (paths relative to ``base``); raise
-    :class:`StudyError` listing every problem."""
+def study_from_dict(d: Any, base: str | Path = ".", source: str = "<dict>", *,
+                    allow_outside: bool = False) -> StudySpec:
+    """Validate a study given as a mapping (paths relative to ``base``, and inside it unless
+    ``allow_outside``); raise :class:`StudyError` listing every problem."""
     base = Path(base)
     problems: list[str] = []
     if not isinstance(d, dict):
@@ -246,8 +276,8 @@ def study_from_dict(d: Any, base: str | Path = ".", source: str = "<dict>") -> S
         if k not in _TOP_KEYS:
             problems.append(f"{k}: unknown key (expected one of {', '.join(_TOP_KEYS)})")
     title, language = _validate_study_block(d, problems)
-    instrument = _validate_instrument(d, base, problems)
-    data = _validate_data(d, base, problems)
+    instrument = _validate_instrument(d, base, problems, allow_outside)
+    data = _validate_data(d, base, problems, allow_outside)
     id_column = d.get("id_column")
     if id_column is not None and not isinstance(id_column, str):
         problems.append(f"id_column: expected a column name, got {id_column!r}")
@@ -265,9 +295,9 @@ def study_from_dict(d: Any, base: str | Path = ".", source: str = "<dict>") -> S
                      analyses=MappingProxyType(analyses), source=source)
 
 
-def load_study(path: str | Path) -> StudySpec:
+def load_study(path: str | Path, *, allow_outside: bool = False) -> StudySpec:
     """Read and validate a study file (R equivalent: none; SmartPLS/SPSS keep this in project
-    files)."""
+    files). Files it names must be in its folder or below unless ``allow_outside``."""
     path = Path(path)
     if not path.is_file():
         raise StudyError(str(path.name), [f"study file {str(path.name)!r} not found"])
@@ -282,7 +312,7 @@ def load_study(path: str | Path) -> StudySpec:
         d = _safe_load(text)
     except yaml.YAMLError as exc:
         raise StudyError(path.name, [f"not valid YAML: {str(exc)[:300]}"]) from None
-    return study_from_dict(d, base=path.parent, source=path.name)
+    return study_from_dict(d, base=path.parent, source=path.name, allow_outside=allow_outside)
 
 
 class _NoAliasLoader(yaml.SafeLoader):

@@ -33,6 +33,24 @@ def _float_ids() -> set:
         _FLOAT_IDS.update({pa.float64().id, pa.float32().id, pa.float16().id})
     return _FLOAT_IDS
 
+
+def arrow_pool():
+    """The pyarrow memory pool survey files are read into: jemalloc where pyarrow has it,
+    else the system allocator — not pyarrow's default mimalloc, which in a fresh process
+    spends about twice the system time faulting in the memory of a big file (measured with
+    ``benchmarks/bench_ingest.py --big``). jemalloc keeps freed memory for the next read."""
+    import pyarrow as pa
+
+    if not _POOL:
+        try:
+            _POOL.append(pa.jemalloc_memory_pool())
+        except NotImplementedError:  # pragma: no cover - a pyarrow built without jemalloc
+            _POOL.append(pa.system_memory_pool())
+    return _POOL[0]
+
+
+_POOL: list = []
+
 # --------------------------------------------------------------------------- containers
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.survey.columns import Column, RawTable, column_from_arrow
+from loyaltyscope.survey.columns import Column, RawTable, arrow_pool, column_from_arrow
 from loyaltyscope.survey.encodings import decode_text
 
 __all__ = ["read_csv_bytes", "read_csv_path", "header_index", "is_import_id_row"]
@@ -35,6 +35,7 @@ MAX_CELL_CHARS = 1 << 30
 #: The most bytes read to find the header rows (first 15 lines) of a text file.
 MAX_HEADER_BYTES = 256 << 20
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")  # as encodings.LINE, on text
+_BLINE = re.compile(rb"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
 
 def _sniff_delimiter(sample: str) -> str:
     """Pick the delimiter that splits the first lines into the most consistent number (>1)
@@ -202,10 +203,13 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
     header_lines = lines[header_rows - 1]
     # Leading blank lines before the header shift the spreadsheet rows: csv module path.
     lead = len(sample) - len(sample.lstrip("\r\n"))
+    # ... and so do blank lines between title rows and the header (pyarrow numbers rows by records)
+    above = sample[:_line_end(sample, 0, header_lines)]
+    lead += sum(above.count(p) for p in ("\n\n", "\n\r", "\r\r"))
     if file is not None:
         has_blank_lines = False  # checked after parsing, only if there are all-empty rows
     else:
-        has_blank_lines = any(buf.find(p, start, end) != -1 for p in (b"\n\n", b"\n\r\n", b"\r\r"))
+        has_blank_lines = any(buf.find(p, start, end) != -1 for p in (b"\n\n", b"\n\r", b"\r\r"))
     table = None
     size = scan["size"] if file is not None else end - start
     # very wide and short (a header of 1e6 columns): pyarrow's per-column cost dominates; the
@@ -214,7 +218,11 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
     if not has_blank_lines and lead == 0 and names and len(set(names)) == len(names) and not mixed_lines \
             and not wide_short:
         if file is not None:
-            table = _read_csv_arrow(str(path), names, header_lines, delimiter, scan["quote"])
+            # quotes in the header only (as pyarrow and many exporters write it) do not make the
+            # data rows quoted: the parser's serial multi-line mode is for quoted data cells
+            quoted = scan["last_quote"] >= _line_end(buf, start, header_lines)
+            table = _read_csv_arrow(str(path), names, header_lines, delimiter, quoted,
+                                    types=_small_int_columns(sample, delimiter, header_lines, names, expect))
             if table is not None and trailing_blank > 0:
                 table = table.slice(0, max(table.num_rows - trailing_blank, 0))
             if table is not None and _has_all_null_row(table):
@@ -223,9 +231,10 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
                 if 0 <= again["first_blank"] < again["last_content"]:
                     table = None
         else:
-            quoted = buf.find(b'"', start, end) != -1
-            table = _read_csv_arrow(memoryview(buf)[start:end], names, header_lines, delimiter, quoted)
-    if table is not None and (scan["quote"] if file is not None else quoted) and _has_line_breaks(table):
+            quoted = buf.find(b'"', _line_end(buf, start, header_lines), end) != -1
+            table = _read_csv_arrow(memoryview(buf)[start:end], names, header_lines, delimiter, quoted,
+                                    types=_small_int_columns(sample, delimiter, header_lines, names, expect))
+    if table is not None and quoted and _has_line_breaks(table):
         table = None  # a cell over several lines: an unterminated quote? the csv path checks
     if table is not None:
         import pyarrow as pa
@@ -245,6 +254,18 @@ def _parse_delimited(buf, start: int, encoding: str, bom, label: str, fast_only:
                             mixed_lines=mixed_lines)
 
 
+def _line_end(buf, start: int, lines: int) -> int:
+    """Offset (in bytes, or characters for text) just after the first ``lines`` physical lines from ``start`` (``\\n``, ``\\r\\n``
+    or ``\\r`` endings, as the csv module counts them); ``len(buf)`` when there are fewer."""
+    pos, pattern = start, (_LINE if isinstance(buf, str) else _BLINE)
+    for _ in range(lines):
+        m = pattern.match(buf, pos)
+        if m is None or m.end() == pos:
+            return len(buf)
+        pos = m.end()
+    return pos
+
+
 def _has_all_null_row(table) -> bool:
     if table.num_rows == 0 or any(c.null_count == 0 for c in table.columns):
         return False
@@ -261,8 +282,60 @@ def _has_all_null_row(table) -> bool:
     return True
 
 
+_SMALL_INT = re.compile(r"-?[0-9]{1,4}")
+#: Sample records looked at to choose the types of item columns.
+_TYPE_SAMPLE_RECORDS = 2000
+
+
+def _small_int_columns(sample: str, delimiter: str, header_lines: int, names: list[str], expect) -> dict:
+    """Item columns (names in ``expect``) whose cells in the sample are all integers of at
+    most 4 digits or blank: ``{position: int16}``, the type pyarrow parses them as.
+
+    Survey answers are small codes; parsed as int16 instead of int64 they take a quarter of
+    the memory and time to convert. A later cell that is not such an integer (text, a
+    decimal) makes the typed read fail, and the file is read again without types — so types
+    change how fast a file is read, never what is read."""
+    import pyarrow as pa
+
+    if not expect or len(names) > 10_000:  # a very wide file: matching names costs more than it saves
+        return {}
+    cand = [j for j, n in enumerate(names) if _norm(n) in expect]
+    if not cand:
+        return {}
+    body = sample[_line_end(sample, 0, header_lines):]
+    recs = []
+    try:
+        for rec in csv.reader(io.StringIO(body, newline=""), delimiter=delimiter):
+            recs.append(rec)
+            if len(recs) > _TYPE_SAMPLE_RECORDS:
+                break
+    except csv.Error:
+        return {}
+    recs = recs[:-1]  # the last record of a cut sample may be partial
+    if not recs or any(len(r) != len(names) for r in recs):
+        return {}
+    out = {}
+    for j in cand:
+        cells = [r[j] for r in recs]
+        if all(c == "" or _SMALL_INT.fullmatch(c) for c in cells) and any(cells):
+            out[j] = pa.int16()
+    return out
+
+
 def _read_csv_arrow(data, names: list[str], header_lines: int, delimiter: str, quoted: bool,
-                    ignore_empty: bool = False):
+                    ignore_empty: bool = False, types: dict | None = None):
+    """The file parsed by pyarrow (all columns, named ``c0, c1, ...``), or None when pyarrow
+    cannot read it as is. ``types``: ``{position: arrow type}`` tried first (see
+    :func:`_small_int_columns`); when a cell does not fit, the file is read without them."""
+    if types:
+        t = _read_csv_arrow_typed(data, names, header_lines, delimiter, quoted, ignore_empty,
+                                  {f"c{j}": ty for j, ty in types.items()})
+        if t is not None:
+            return t
+    return _read_csv_arrow_typed(data, names, header_lines, delimiter, quoted, ignore_empty, {})
+
+
+def _read_csv_arrow_typed(data, names, header_lines, delimiter, quoted, ignore_empty, column_types):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -274,7 +347,9 @@ def _read_csv_arrow(data, names: list[str], header_lines: int, delimiter: str, q
                                                skip_rows=header_lines, use_threads=True, block_size=block),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted,
                                                  ignore_empty_lines=ignore_empty),
-                convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True),
+                convert_options=pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                                     column_types=column_types),
+                memory_pool=arrow_pool(),
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
             if "straddling" not in str(exc) and "block" not in str(exc).lower():
@@ -428,12 +503,12 @@ def _read_csv_python(data: bytes, delimiter: str, header_rows: int, info: dict, 
 
 
 def _scan_file(path: Path, chunk: int = 8 << 20, blank_lines: bool = False) -> dict:
-    """One pass over a text file in a reused buffer: its first 64 KiB, whether it has a
-    double quote, where its content ends (trailing newlines excluded) and, with
+    """One pass over a text file in a reused buffer: its first 64 KiB, where its last double
+    quote is (-1: none), where its content ends (trailing newlines excluded) and, with
     ``blank_lines``, where the first blank line is (-1: none)."""
     buf = bytearray(chunk)
     head = b""
-    quote = False
+    last_quote = -1
     first_blank = -1
     last_content = -1
     pos = 0
@@ -445,11 +520,12 @@ def _scan_file(path: Path, chunk: int = 8 << 20, blank_lines: bool = False) -> d
                 break
             if not head:
                 head = bytes(buf[: min(n, 65536)])
-            if not quote and buf.find(b'"', 0, n) != -1:
-                quote = True
+            k = buf.rfind(b'"', 0, n)
+            if k != -1:
+                last_quote = pos + k
             if blank_lines and first_blank < 0:
                 joint = prev + bytes(buf[: min(n, 2)])
-                for pat in (b"\n\n", b"\n\r\n", b"\r\r"):
+                for pat in (b"\n\n", b"\n\r", b"\r\r"):
                     k = joint.find(pat)
                     if k != -1:
                         first_blank = pos - len(prev) + k if first_blank < 0 else min(first_blank, pos - len(prev) + k)
@@ -463,7 +539,7 @@ def _scan_file(path: Path, chunk: int = 8 << 20, blank_lines: bool = False) -> d
                 last_content = pos + end - 1
             prev = bytes(buf[max(0, n - 2): n])
             pos += n
-    return {"head": head, "quote": quote, "first_blank": first_blank, "last_content": last_content, "size": pos}
+    return {"head": head, "last_quote": last_quote, "first_blank": first_blank, "last_content": last_content, "size": pos}
 
 
 def read_csv_path(path: Path, label: str, expect=None) -> RawTable:

@@ -30,7 +30,8 @@ import pandas as pd
 
 from loyaltyscope.survey.columns import Column, RawTable, column_from_arrow, column_from_series, table_from_dataframe
 from loyaltyscope.survey.delimited import header_index, is_import_id_row, read_csv_bytes, read_csv_path
-from loyaltyscope.survey.formats import (READ_ERRORS, SurveyFileError, check_xlsx_archive, file_error,
+from loyaltyscope.survey.formats import (READ_ERRORS, READ_FORMATS, SurveyFileError, check_format,
+                                         SUFFIX_FORMAT, check_xlsx_archive, file_error,
                                          sniff_format)
 
 __all__ = ["Column", "RawTable", "read_table", "QUALTRICS_METADATA", "SurveyFileError"]
@@ -210,13 +211,16 @@ def _read_binary(fh, fmt: str, label: str, sheet, expect) -> RawTable:
         raise file_error(label, fmt, exc) from None
 
 
-def read_table(source, sheet=None, expect=None) -> tuple[RawTable, str]:
+def read_table(source, sheet=None, expect=None, format: str | None = None) -> tuple[RawTable, str]:
     """Read any supported source; returns the table and a label naming the source.
 
     The format is told by the content (:func:`~loyaltyscope.survey.formats.sniff_format`);
     a damaged or unsupported file raises :class:`SurveyFileError`. ``expect``: normalized
     names of the columns looked for (item ids); lets text and sheet readers find a header row
-    below title rows."""
+    below title rows. ``format``: see :func:`~loyaltyscope.survey.formats.check_format`."""
+    if format is not None and format not in READ_FORMATS:
+        raise ValueError(f"format={format!r}: expected one of {', '.join(map(repr, READ_FORMATS))} or None "
+                         "(the format the file name says)")
     if isinstance(source, pd.DataFrame):
         return read_frame(source), "DataFrame"
     if hasattr(source, "read"):
@@ -224,7 +228,7 @@ def read_table(source, sheet=None, expect=None) -> tuple[RawTable, str]:
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
         label = str(getattr(source, "name", None) or "<stream>")
-        return _read_bytes(raw, label, sheet, expect), label
+        return _read_bytes(raw, label, sheet, expect, format), label
     path = Path(os.fspath(source))
     if not path.is_file():
         raise FileNotFoundError(f"survey file {str(path)!r} not found")
@@ -232,6 +236,8 @@ def read_table(source, sheet=None, expect=None) -> tuple[RawTable, str]:
     with open(path, "rb") as fh:
         fmt = sniff_format(fh.read(4096))
         fh.seek(0)
+        if fmt in ("xlsx", "parquet", "sav", "dta", "csv"):
+            check_format(label, fmt, path.suffix.lower(), format, fh)
         if fmt in ("xlsx", "parquet", "sav", "dta"):
             t = _read_binary(fh, fmt, label, sheet, expect)
         elif fmt != "csv":
@@ -244,16 +250,18 @@ def read_table(source, sheet=None, expect=None) -> tuple[RawTable, str]:
 
 
 def _note_name(t: RawTable, fmt: str, suffix: str) -> None:
-    """A file whose name says another format than its content: read by content, noted."""
-    expected = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav",
-                ".dta": "dta", ".parquet": "parquet"}.get(suffix)
+    """A file whose name says another format than its content, read by content
+    (``format="auto"``): noted."""
+    expected = SUFFIX_FORMAT.get(suffix)
     if expected and expected != fmt:
         t.info["format_note"] = (f"the file name ends in {suffix} but the content is "
                                  f"{t.info.get('format', fmt)}; read as {t.info.get('format', fmt)}")
 
 
-def _read_bytes(raw: bytes, label: str, sheet=None, expect=None) -> RawTable:
+def _read_bytes(raw: bytes, label: str, sheet=None, expect=None, format=None) -> RawTable:
     fmt = sniff_format(raw[:4096])
+    if format not in (None, "auto") and fmt in ("xlsx", "parquet", "sav", "dta", "csv"):
+        check_format(label, fmt, "", format, io.BytesIO(raw))
     if fmt in ("xlsx", "parquet", "sav", "dta"):
         t = _read_binary(io.BytesIO(raw), fmt, label, sheet, expect)
     elif fmt != "csv":

@@ -19,7 +19,7 @@ import zipfile
 import zlib
 
 __all__ = ["SurveyFileError", "sniff_format", "FORMAT_NAMES", "XLSX_LIMITS", "check_xlsx_archive",
-           "file_error", "READ_ERRORS"]
+           "file_error", "READ_ERRORS", "READ_FORMATS", "SUFFIX_FORMAT", "check_format"]
 
 #: Caps on what an untrusted XLSX may expand to, in bytes (from the ZIP directory, checked
 #: before anything is decompressed). ``ratio`` applies to parts larger than ``ratio_from``.
@@ -47,6 +47,14 @@ FORMAT_NAMES = {
 }
 
 _TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat")
+
+#: The format a file name promises, by its extension (names not listed promise nothing).
+SUFFIX_FORMAT = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".tab": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+                 ".xls": "xls", ".sav": "sav", ".zsav": "zsav", ".dta": "dta", ".parquet": "parquet",
+                 ".pq": "parquet"}
+#: Values of ``read_responses(format=...)``: the format the file must have, or ``"auto"``.
+READ_FORMATS = ("auto", "csv", "xlsx", "sav", "dta", "parquet")
+_RENAME = {"csv": ".csv", "xlsx": ".xlsx", "sav": ".sav", "dta": ".dta", "parquet": ".parquet"}
 
 
 class SurveyFileError(ValueError):
@@ -86,6 +94,45 @@ def sniff_format(head: bytes, names: list[str] | None = None) -> str:
         if not utf16 and nul > 8 and (nul > 0.05 * len(head) or _undecodable_share(head) > 0.1):
             return "binary"  # many zero bytes, neither UTF-16 nor text with a few stray NULs
     return "csv"
+
+
+def check_format(label: str, content: str, suffix: str, asked: str | None, fh=None) -> None:
+    """Refuse a file whose content is not the format its name (``suffix``) or the caller
+    (``asked``) says, with what to do: a workbook saved as ``answers.csv`` is an error naming
+    both formats, never read as something else in silence.
+
+    ``asked``: None — the name decides (an extension not in :data:`SUFFIX_FORMAT` promises
+    nothing); ``"auto"`` — read whatever the content is; a format — the content must be it.
+    ``fh``: the open file, to tell an XLSX workbook from another ZIP archive by its members.
+    """
+    if asked == "auto":
+        return
+    want = asked if asked is not None else SUFFIX_FORMAT.get(suffix)
+    if want is None or want == content:
+        return
+    if content == "xlsx" and fh is not None:
+        content = _zip_kind(fh)
+        if want == content:
+            return
+    if content in _RENAME:
+        fix = f"rename it to end in {_RENAME[content]}, or pass format={content!r} to read it as it is"
+    else:
+        fix = "it cannot be read as a survey data file: export the data again as CSV, XLSX, SPSS or Stata"
+    said = f"format={asked!r} was asked for" if asked is not None else f"the file name ends in {suffix}"
+    raise SurveyFileError(label, content, f"{said}, which means {FORMAT_NAMES.get(want, want)}, but the content "
+                          f"is not: {fix}")
+
+
+def _zip_kind(fh) -> str:
+    """``"xlsx"`` for a ZIP archive holding a workbook, ``"zip"`` for any other archive."""
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "xlsx"  # damaged: the workbook reader says what is wrong
+    finally:
+        fh.seek(0)
+    return sniff_format(b"PK\x03\x04", names)
 
 
 def _undecodable_share(head: bytes) -> float:

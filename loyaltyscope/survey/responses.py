@@ -280,6 +280,7 @@ def read_responses(
     duration_column: str | None = None,
     other_columns: Iterable[str] = (),
     sheet=None,
+    format: str | None = None,
 ) -> Responses:
     """Read survey answers and check every value against the instrument.
 
@@ -316,6 +317,13 @@ def read_responses(
         Further non-item columns that are expected (kept in ``.other``, not reported).
     sheet : str or int, optional
         Worksheet of an XLSX file (default: the first).
+    format : {None, "auto", "csv", "xlsx", "sav", "dta", "parquet"}
+        The format the file must have. None (default): the one its name says (``.csv``,
+        ``.xlsx``, ``.sav``...; a name without a known extension says nothing); a file whose
+        content is another format (a workbook saved as ``answers.csv``, a ZIP archive named
+        ``.sav``) raises :class:`~loyaltyscope.survey.formats.SurveyFileError` naming the file,
+        the format found in its content and what to do. ``"auto"``: read whatever the content
+        is (a mismatch with the name is noted on ``.warnings``).
 
     Returns
     -------
@@ -356,7 +364,7 @@ def read_responses(
     """
     inst = load_instrument(instrument)
     expect = {norm_name(i) for i in (*inst.item_ids, *inst.check_ids, *(columns or {}))}
-    raw, label = read_table(source, sheet=sheet, expect=expect)
+    raw, label = read_table(source, sheet=sheet, expect=expect, format=format)
     r = validate_table(raw, inst, label, id_column=id_column, missing_codes=missing_codes, columns=columns,
                        weight_column=weight_column, duration_column=duration_column, other_columns=other_columns)
     if strict and len(r.problems):

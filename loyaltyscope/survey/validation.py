@@ -28,7 +28,7 @@ import pandas as pd
 
 from loyaltyscope.survey.answer_checks import (NONNUM, NUMBER, STATUS_NAME, UNKNOWN, ScaleCheck, check_column,
                                                fmt_code, parse_missing_codes, value_label_recode)
-from loyaltyscope.survey.columns import RawTable
+from loyaltyscope.survey.columns import RawTable, arrow_pool
 from loyaltyscope.survey.files import QUALTRICS_METADATA
 from loyaltyscope.survey.instrument import Instrument, normalize_label
 from loyaltyscope.survey.problem_log import EXCLUDED_COLUMNS, ProblemLog
@@ -342,7 +342,8 @@ def validate_answers(raw: RawTable, inst: Instrument, cm: ColumnMap, checkers: _
 def _matrix(n: int, k: int) -> np.ndarray:
     """An uninitialised n x k float64 matrix in column-major order.
 
-    Large matrices come from pyarrow's memory pool (mimalloc), which reuses memory between
+    Large matrices come from the pyarrow memory pool of the readers
+    (:func:`~loyaltyscope.survey.columns.arrow_pool`, jemalloc), which reuses memory between
     reads instead of returning it to the system and faulting it in again; the array keeps the
     buffer alive.
     """
@@ -350,7 +351,7 @@ def _matrix(n: int, k: int) -> np.ndarray:
         return np.empty((n, k), order="F")
     import pyarrow as pa
 
-    buf = pa.allocate_buffer(n * k * 8)
+    buf = pa.allocate_buffer(n * k * 8, memory_pool=arrow_pool())
     return np.frombuffer(buf, dtype=np.float64).reshape((k, n)).T
 
 

@@ -72,12 +72,54 @@ def test_corrupted_xlsx_is_a_clear_error(tmp_path, xlsx_bytes):
     assert str(p) in str(e.value) and "damaged" in str(e.value) and e.value.detected == "xlsx"
 
 
-def test_csv_that_is_really_an_xlsx_is_read_by_content_with_a_note(tmp_path, xlsx_bytes):
+def test_csv_that_is_really_an_xlsx_is_a_clear_error(tmp_path, xlsx_bytes):
     p = tmp_path / "wave.csv"
     p.write_bytes(xlsx_bytes)
-    r = read(p)
+    with pytest.raises(ls.SurveyFileError) as e:
+        read(p)
+    msg = str(e.value)
+    assert str(p) in msg and "ends in .csv" in msg and "XLSX workbook" in msg
+    assert "rename it to end in .xlsx" in msg and "format='xlsx'" in msg and e.value.detected == "xlsx"
+    assert read(p, format="xlsx").nobs == 10  # what the message says to do works
+    r = read(p, format="auto")  # read by content whatever the name, with a note
     assert r.nobs == 10 and r.info["format"] == "xlsx"
     assert any("ends in .csv" in w and "xlsx" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize("suffix, content, detected", [
+    ("sav", "zip", "zip"), ("sav", "xlsx", "xlsx"), ("xlsx", "csv", "csv"), ("dta", "sav", "sav"),
+    ("parquet", "csv", "csv"), ("xls", "xlsx", "xlsx"), ("csv", "sav", "sav")])
+def test_content_and_extension_mismatch(tmp_path, xlsx_bytes, suffix, content, detected):
+    src = tmp_path / f"src.{content}"
+    if content == "zip":
+        with zipfile.ZipFile(src, "w") as zf:
+            zf.writestr("data.csv", "a,b\n1,2\n")
+    elif content == "xlsx":
+        src.write_bytes(xlsx_bytes)
+    elif content == "sav":
+        pyreadstat.write_sav(frame(5), str(src))
+    else:
+        frame(5).to_csv(src, index=False)
+    p = tmp_path / f"wave.{suffix}"
+    p.write_bytes(src.read_bytes())
+    with pytest.raises(ls.SurveyFileError, match=f"ends in .{suffix}") as e:
+        read(p)
+    assert str(p) in str(e.value) and e.value.detected == detected
+    if detected != "zip":
+        assert f"format={detected!r}" in str(e.value)
+        assert read(p, format=detected).n_read == (10 if detected == "xlsx" else 5)
+
+
+def test_format_argument_is_checked_against_the_content(tmp_path, xlsx_bytes):
+    p = tmp_path / "wave.dat"  # a name that promises nothing: read by content
+    p.write_bytes(xlsx_bytes)
+    assert read(p).nobs == 10
+    with pytest.raises(ls.SurveyFileError, match="format='csv' was asked for"):
+        read(p, format="csv")
+    with pytest.raises(ValueError, match="format='excel'"):
+        read(p, format="excel")
+    with pytest.raises(ls.SurveyFileError, match="format='sav' was asked for"):
+        read(io.BytesIO(xlsx_bytes), format="sav")
 
 
 def test_old_xls_says_convert(tmp_path):
