@@ -31,8 +31,8 @@ from scipy import optimize
 
 from loyaltyscope.numerics.threads import one_blas_thread
 
-from loyaltyscope.cbsem.ram import (RamLayout, _matrices, derivative_plan, implied, implied_with_derivatives,
-                                  second_order_traces)
+from loyaltyscope.cbsem.ram import (RamLayout, derivative_plan, implied, implied_derivatives,
+                                  implied_with_derivatives, second_order_traces)
 
 __all__ = ["MLProblem", "ml_objective", "ml_gradient_information", "fit_ml", "row_values", "optimiser_warning"]
 
@@ -225,7 +225,7 @@ def ml_hessian(problem: MLProblem, theta: np.ndarray):
     grad = np.zeros(q)
     hess = np.zeros((q, q))
     for (g, obs, w, S, ybar, const), lay, (pos, M, plan) in zip(problem.blocks, problem.layouts, problem.row_maps):
-        Sigma, mu, dS, dmu, C, B = implied_with_derivatives(lay, v, pos, plan)
+        Sigma, mu, dS, dmu, C, B, Mvec = implied_derivatives(lay, v, pos, plan)
         Fb, Sinv = _group_F_and_inverse(Sigma, mu, S, ybar, ms, const)
         if Sinv is None:
             return np.inf, None, None
@@ -247,7 +247,7 @@ def ml_hessian(problem: MLProblem, theta: np.ndarray):
             gb -= 2.0 * dmu @ z
             R = (dmu @ Sinv) @ (dS @ z).T
             Hb += 2 * (R + R.T) + 2 * dmu @ Sinv @ dmu.T
-        Hb += second_order_traces(lay, plan, W, z, B, C, _matrices(lay, v)[2])
+        Hb += second_order_traces(lay, plan, W, z, B, C, Mvec)
         grad += w * (M.T @ gb)
         hess += w * (M.T @ Hb @ M)
     return F, grad, hess
@@ -263,6 +263,9 @@ def _evaluate(problem: MLProblem, theta: np.ndarray, mode: str):
 
 
 _WINDOW = 15            # iterations over which progress is judged
+_FINAL_GMAX = 1e-3      # below this gradient the next Newton point is expected to be the optimum (quadratic
+                        # convergence: |g_next| ~ c |g|^2 with c of a few units), so it is evaluated with the
+                        # expected information (which the standard errors need) instead of the Hessian
 _MIN_ITER = 30          # no verdict before this many iterations (ordinary fits converge well before)
 
 
@@ -295,17 +298,25 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
     ``_WINDOW`` iterations, parameters keep growing (beyond 5x the start scale) while F falls by
     less than 1 % (``"runaway"``), or F stops falling (``"stalled"``).
 
-    Returns (phi, F, converged, iterations, status, index of the largest parameter)."""
+    When the gradient is small enough that the next Newton point should be the optimum
+    (``_FINAL_GMAX``), that point is evaluated with the expected information instead of the
+    Hessian: the standard errors need it, so a converged search hands it back and saves one
+    evaluation (if that point is not yet the optimum, the next step is a Fisher step).
+
+    Returns (phi, F, converged, iterations, status, index of the largest parameter, unit
+    expected information in theta at phi or None)."""
     K = problem.K
     N = float(sum(problem.nobs))
     newton_ok = problem.patterns is None
     phi_start = phi.copy()
     F, g, H = _evaluate(problem, problem.theta(phi), "fisher")
     if not np.isfinite(F):
-        return phi, np.inf, False, 0, "failed", -1
+        return phi, np.inf, False, 0, "failed", -1, None
+    info_at_phi = H / 2.0
     gphi = K.T @ g
     H = K.T @ H @ K
     fisher_phase = True
+    final_tried = False
     converged = False
     status = "max_iter"
     F_hist, amax_hist = [F], [float(np.max(np.abs(phi))) if phi.size else 0.0]
@@ -321,6 +332,9 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
             break
         fisher_phase = fisher_phase and gmax > 1e-1
         mode = "fisher" if fisher_phase else ("newton" if newton_ok else "gradient")
+        final_tried = mode == "newton" and gmax < _FINAL_GMAX and not final_tried
+        if final_tried:
+            mode = "fisher"
         t = 1.0
         slope = gphi @ step
         if slope >= 0:            # not a descent direction (indefinite curvature): Fisher step
@@ -346,6 +360,7 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
             converged = True
             break
         gn_phi = K.T @ gn
+        info_new = Hn / 2.0 if mode == "fisher" else None
         if Hn is not None:
             Hn = K.T @ Hn @ K
             if mode == "newton":
@@ -364,7 +379,7 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
             if sy > 1e-300:
                 Hs = H @ s_
                 H = H - np.outer(Hs, Hs) / (s_ @ Hs) + np.outer(y_, y_) / sy
-        phi, F, gphi = cand, Fn, gn_phi
+        phi, F, gphi, info_at_phi = cand, Fn, gn_phi, info_new
         F_hist.append(F)
         amax_hist.append(float(np.max(np.abs(phi))))
         verdict = _verdict(F_hist, amax_hist, phi, phi_start, N)
@@ -374,7 +389,7 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
     if converged:
         status = "converged"
     big = int(np.argmax(np.abs(phi) - np.abs(phi_start))) if phi.size else -1
-    return phi, F, converged, it, status, big
+    return phi, F, converged, it, status, big, info_at_phi
 
 
 def _quasi_newton(problem: MLProblem, phi: np.ndarray, max_iter: int = 5000):
@@ -404,6 +419,7 @@ class MLFit:
     strategy: str
     status: str = ""                # converged / runaway / stalled / max_iter / failed
     runaway: int = -1               # theta index of the parameter that ran away (status "runaway")
+    info: np.ndarray | None = None  # unit expected information at theta, when the optimiser ended with it
 
 
 def fit_ml(problem: MLProblem, starts, nonlinear=None, max_iter: int = 500) -> MLFit:
@@ -437,18 +453,18 @@ def _fit_ml(problem: MLProblem, starts, nonlinear, max_iter: int) -> MLFit:
             fit = _slsqp(problem, theta_start, *nonlinear, max_iter=max_iter)
             fit = MLFit(fit[0], fit[1], fit[2], fit[3], name + "+slsqp", "converged" if fit[2] else "max_iter")
         else:
-            phi, F, ok, it, status, _big = _fisher_scoring(problem, phi0, max_iter=max_iter)
+            phi, F, ok, it, status, _big, info = _fisher_scoring(problem, phi0, max_iter=max_iter)
             if not ok and status != "runaway":
                 phi2, F2, ok2, it2 = _quasi_newton(problem, phi if np.isfinite(F) else phi0, min(max_iter, 200))
                 if np.isfinite(F2) and (ok2 or not np.isfinite(F) or F2 < F):
-                    phi, F, ok, it = phi2, F2, ok2, it + it2
+                    phi, F, ok, it, info = phi2, F2, ok2, it + it2, None
                 if ok:
-                    phi, F, ok3, it3, _st, _b = _fisher_scoring(problem, phi, max_iter=max_iter)
+                    phi, F, ok3, it3, _st, _b, info = _fisher_scoring(problem, phi, max_iter=max_iter)
                     ok = ok or ok3
                 status = "converged" if ok else status
             theta = problem.theta(phi)
             big = int(np.argmax(np.abs(theta) - np.abs(theta_start))) if status == "runaway" else -1
-            fit = MLFit(theta, F, ok, it, name, status, big)
+            fit = MLFit(theta, F, ok, it, name, status, big, info)
         if fit.converged:
             return fit
         if best is None or (np.isfinite(fit.F) and fit.F < best.F):

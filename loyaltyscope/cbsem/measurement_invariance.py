@@ -172,20 +172,25 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, levels=("configura
 
 
 def _fit_ladder(model, data, group, levels, estimator, missing, group_partial, std_lv):
-    """Fit the levels in order; the data stage and the sample statistics are computed once and
-    shared by every level (only the parameter table changes), and each level starts from the
-    previous level's estimates (lavaan: ``start = fit``)."""
-    ss = None
+    """Fit the levels in order. The stages that do not depend on the equality constraints run
+    once and are shared by every level: the data stage (columns, groups, mean structure), the
+    data checks and the sample statistics; only the parameter table changes (``model_spec`` is
+    memoised). Each level starts from the previous level's estimates (lavaan: ``start = fit``)
+    and reuses the baseline model, which depends only on the data and the groups."""
+    from loyaltyscope.cbsem.data_checks import check_data
+    ss = data_warnings = columns = None
     prev = None
     for lvl in levels:
         options = resolve_options(estimator=estimator, missing=missing, group=group, group_equal=LEVELS[lvl],
                                   group_partial=group_partial if lvl != "configural" else None, std_lv=std_lv,
                                   data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None)
-        columns, ngroups, ms = pipeline.data_stage(model, data, options, None)
+        if columns is None:
+            columns, ngroups, ms = pipeline.data_stage(model, data, options, None)
         spec = pipeline.model_spec(model, columns, ngroups, options, ms)
         if ss is None:
+            data_warnings = check_data(data, spec.ov_names, group, options.missing)
             ss = pipeline.ml_sample_stats(spec, data, options)
-        prev = pipeline.fit_ml_stage(spec, ss, options, start=prev)
+        prev = pipeline.fit_ml_stage(spec, ss, options, start=prev, data_warnings=data_warnings)
         yield lvl, prev
 
 

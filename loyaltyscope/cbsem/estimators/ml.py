@@ -128,7 +128,10 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
         warnings.append(optimiser_warning(result, theta_names(table, free, ntheta), spec.lv_names))
 
     N = ss.ntotal
-    F, _grad, info = ml_gradient_information(problem, theta)
+    if result.info is not None and nonlinear is None:
+        F, info = result.F, result.info        # the optimiser ended with the expected information
+    else:
+        F, _grad, info = ml_gradient_information(problem, theta)
     vcov_theta, ident_msgs = _vcov(problem, info, N, theta, h, ineq, nonlinear is not None, table, free)
     warnings.extend(ident_msgs)
     if options.se == "none":
