@@ -65,8 +65,10 @@ def degrees_of_freedom(spec: ModelSpec, ngroups: int, npar: int) -> int:
 
 
 def _starts(spec, table, ss, free, ntheta, previous):
-    """Start values in the order tried: a previous fit (``start=``), then lavaan's moment-based
-    values, the simple ones and jittered ones."""
+    """Start values in the order tried: a previous fit (``start=``), then the moment-based
+    values, lavaan's own start values (optimised within a trust region: on a misspecified model
+    whose first search ran onto a ridge, this finds the local optimum lavaan reports), the
+    simple ones and jittered ones."""
     if previous is not None:
         th, covered = _start_from_fit(previous, table, free, np.zeros(ntheta))
         if not covered.all():      # parameters the previous fit does not have: simple start values
@@ -75,7 +77,7 @@ def _starts(spec, table, ss, free, ntheta, previous):
             fill[free[free >= 0]] = sv[free >= 0]
             th[~covered] = fill[~covered]
         yield "previous fit", th
-    for strat in ("moments", "simple", "jitter"):
+    for strat in ("moments", "lavaan", "simple", "jitter"):
         sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, strat)
         th = np.zeros(ntheta)
         th[free[free >= 0]] = sv[free >= 0]
