@@ -241,6 +241,9 @@ def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
     Iphi = K.T @ info @ K
     if Iphi.size == 0:
         return np.zeros((len(theta), len(theta))), msgs
+    inv = _well_conditioned_inverse(Iphi)
+    if inv is not None:
+        return K @ inv @ K.T / N, msgs
     evals, evecs = np.linalg.eigh(Iphi)
     if evals[0] <= 1e-10 * max(evals[-1], 1e-300):
         null = K @ evecs[:, evals <= 1e-10 * max(evals[-1], 1e-300)]
@@ -252,6 +255,22 @@ def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
         return None, msgs
     V = K @ np.linalg.inv(Iphi) @ K.T / N
     return V, msgs
+
+
+def _well_conditioned_inverse(Iphi: np.ndarray):
+    """Iphi^-1 when Iphi is positive definite and clearly far from singular, else None (the
+    caller then takes the eigen-decomposition to name the parameters that cannot be
+    separated). The 1-norm condition number from the inverse bounds the 2-norm one,
+    cond_2 <= n cond_1, so cond_1 < 1e10 / n guarantees lambda_min > 1e-10 lambda_max, the
+    identification criterion, without an eigen-decomposition."""
+    try:
+        L = np.linalg.cholesky(Iphi)
+    except np.linalg.LinAlgError:
+        return None
+    Linv = np.linalg.inv(L)
+    inv = Linv.T @ Linv
+    cond1 = np.abs(Iphi).sum(axis=0).max() * np.abs(inv).sum(axis=0).max()
+    return inv if np.isfinite(cond1) and cond1 < 1e10 / len(Iphi) else None
 
 
 def _baseline_problem(spec, ss):
