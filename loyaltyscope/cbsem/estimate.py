@@ -54,6 +54,7 @@ class MLProblem:
     x_idx: tuple = ()               # positions of the fixed.x covariates among the observed variables
     blocks: tuple = field(init=False, repr=False)
     row_maps: tuple = field(init=False, repr=False)
+    scatter: tuple = field(init=False, repr=False)   # per group: (theta index of each free row, index grid or None)
 
     def __post_init__(self):
         n_total = float(sum(self.nobs))
@@ -67,14 +68,18 @@ class MLProblem:
                     full = len(obs) == S.shape[0]
                     blocks.append((g, None if full else np.asarray(obs), n_p / n_total, S_p, y_p, 0.0))
         object.__setattr__(self, "blocks", tuple(blocks))
-        maps = []
+        maps, scatter = [], []
         for lay in self.layouts:
             fi = self.free_index[lay.rows]
             pos = np.flatnonzero(fi >= 0)
             M = np.zeros((len(pos), self.K.shape[0]))
             M[np.arange(len(pos)), fi[pos]] = 1.0
-            maps.append((pos, M, derivative_plan(lay, pos)))
+            maps.append((pos, M, _plan(lay, pos)))
+            t = fi[pos]
+            # rows of a group with distinct parameters: M' x M is a scatter into the theta grid
+            scatter.append((t, (t[:, None], t[None, :]) if len(np.unique(t)) == len(t) else None))
         object.__setattr__(self, "row_maps", tuple(maps))
+        object.__setattr__(self, "scatter", tuple(scatter))
 
     @property
     def logdet_covs(self) -> tuple:
@@ -91,6 +96,34 @@ class MLProblem:
 
     def theta(self, phi: np.ndarray) -> np.ndarray:
         return self.theta0 + self.K @ phi
+
+
+def _plan(lay: RamLayout, pos: np.ndarray):
+    """:func:`derivative_plan` of (lay, pos), cached on the (frozen, shared) layout."""
+    plans = lay.__dict__.get("_plans")
+    if plans is None:
+        plans = {}
+        object.__setattr__(lay, "_plans", plans)
+    key = pos.tobytes()
+    if key not in plans:
+        plans[key] = derivative_plan(lay, pos)
+    return plans[key]
+
+
+def _add_rows(out: np.ndarray, w: float, rows: np.ndarray, scatter, M: np.ndarray) -> None:
+    """out += w M' rows (a group's per-row gradient into theta)."""
+    if scatter[1] is not None:
+        out[scatter[0]] += w * rows
+    else:
+        out += w * (M.T @ rows)
+
+
+def _add_block(out: np.ndarray, w: float, block: np.ndarray, scatter, M: np.ndarray) -> None:
+    """out += w M' block M (a group's per-row Hessian or information into theta)."""
+    if scatter[1] is not None:
+        out[scatter[1]] += w * block
+    else:
+        out += w * (M.T @ block @ M)
 
 
 def row_values(problem: MLProblem, theta: np.ndarray) -> np.ndarray:
@@ -200,9 +233,9 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
                 I += dmu @ Sinv @ dmu.T
             I_rows[g] += w * I
     for g, (_S, _m, _dS, _dmu, M) in enumerate(per_group):
-        grad += M.T @ g_rows[g]
+        _add_rows(grad, 1.0, g_rows[g], problem.scatter[g], M)
         if with_info:
-            info += M.T @ I_rows[g] @ M
+            _add_block(info, 1.0, I_rows[g], problem.scatter[g], M)
     return F, grad, info
 
 
@@ -248,8 +281,8 @@ def ml_hessian(problem: MLProblem, theta: np.ndarray):
             R = (dmu @ Sinv) @ (dS @ z).T
             Hb += 2 * (R + R.T) + 2 * dmu @ Sinv @ dmu.T
         Hb += second_order_traces(lay, plan, W, z, B, C, Mvec)
-        grad += w * (M.T @ gb)
-        hess += w * (M.T @ Hb @ M)
+        _add_rows(grad, w, gb, problem.scatter[g], M)
+        _add_block(hess, w, Hb, problem.scatter[g], M)
     return F, grad, hess
 
 
@@ -263,6 +296,7 @@ def _evaluate(problem: MLProblem, theta: np.ndarray, mode: str):
 
 
 _WINDOW = 15            # iterations over which progress is judged
+_FISHER_GMAX = 1e-1     # Fisher scoring while the gradient is larger than this, Newton afterwards
 _FINAL_GMAX = 1e-3      # below this gradient the next Newton point is expected to be the optimum (quadratic
                         # convergence: |g_next| ~ c |g|^2 with c of a few units), so it is evaluated with the
                         # expected information (which the standard errors need) instead of the Hessian
@@ -332,7 +366,7 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
         if gmax < tol or (gmax < 1e-4 and np.max(np.abs(step)) < 1e-6 * (1 + np.max(np.abs(phi)))):
             converged = True      # gradient zero, or the Newton step to the optimum negligible
             break
-        fisher_phase = fisher_phase and gmax > 1e-1
+        fisher_phase = fisher_phase and gmax > _FISHER_GMAX
         mode = "fisher" if fisher_phase else ("newton" if newton_ok else "gradient")
         final_tried = mode == "newton" and gmax < _FINAL_GMAX and not final_tried
         if final_tried:

@@ -15,6 +15,8 @@ R equivalent: ``lavaan::sem(model, data, estimator = "ML" | "MLR" | "MLM", missi
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -41,7 +43,8 @@ __all__ = ["fit", "ml_problem", "degrees_of_freedom"]
 def ml_problem(spec, table, ss, K, theta0) -> MLProblem:
     """The arrays the ML objective needs: RAM layouts per group, base row values, free
     numbering, sample moments (and FIML patterns), the constraint basis."""
-    layouts = tuple(make_layout(table, g + 1, spec.ov_names, spec.lv_names) for g in range(ss.ngroups))
+    layouts = _layouts(tuple(table["lhs"]), tuple(table["op"]), tuple(table["rhs"]), tuple(table["group"]),
+                       tuple(spec.ov_names), tuple(spec.lv_names), ss.ngroups)
     base = np.asarray(table["ustart"], dtype=float).copy()
     base[~np.isfinite(base)] = 0.0
     patterns = None
@@ -49,6 +52,18 @@ def ml_problem(spec, table, ss, K, theta0) -> MLProblem:
         patterns = tuple(tuple((o, n, S, y) for o, _rows, n, S, y in pg) for pg in ss.patterns)
     return MLProblem(layouts, base, np.asarray(table["free"]) - 1, ss.cov, ss.mean, ss.nobs,
                      spec.meanstructure, K, theta0, patterns, tuple(spec.ov_names.index(v) for v in spec.ov_x))
+
+
+@functools.lru_cache(maxsize=128)
+def _layouts(lhs, op, rhs, group, ov_names, lv_names, ngroups) -> tuple:
+    """RAM layouts per group, memoised on the rows of the table (a ladder or a refit of the same
+    model reuses them, with what they cache: loops, path depth, derivative plans). Read-only."""
+    table = {"lhs": lhs, "op": op, "rhs": rhs, "group": np.asarray(group)}
+    out = tuple(make_layout(table, g + 1, ov_names, lv_names) for g in range(ngroups))
+    for lay in out:
+        for a in (lay.rows, lay.kind, lay.r, lay.c):
+            a.setflags(write=False)
+    return out
 
 
 def degrees_of_freedom(spec: ModelSpec, ngroups: int, npar: int) -> int:
