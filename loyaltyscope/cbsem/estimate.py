@@ -12,9 +12,13 @@ with S_g divided by N_g. Gradient and expected (Fisher) information per case::
                   S* = S + (ybar - mu)(ybar - mu)'
     I_ab        = 1/2 tr(Sigma^-1 dSigma_a Sigma^-1 dSigma_b) + dmu_a' Sigma^-1 dmu_b
 
-The optimiser is Fisher scoring (theta += I^-1 (-dF/2)) with step halving, from several
-start strategies before giving up; the standard errors use the same expected information,
-``vcov = (N I)^-1`` — lavaan's ``information = "expected"``.
+The optimiser is Fisher scoring (theta += I^-1 (-dF/2)) with step halving, then Newton steps,
+from several start strategies before giving up; the standard errors use the same expected
+information, ``vcov = (N I)^-1`` — lavaan's ``information = "expected"``. The second strategy
+starts from lavaan's own start values and keeps every Newton step within a trust region
+(SciPy's ``trust-exact``): on a misspecified model where the first search ran onto a ridge
+(parameters growing without bound while F creeps down), this finds the local optimum that
+lavaan's nlminb reports from the same start.
 
 Linear equality constraints (shared labels, ``a == 2*b``) are handled by
 reparametrisation theta = theta0 + K phi; non-linear equalities and inequalities by SLSQP.

@@ -30,17 +30,20 @@ __all__ = ["start_values", "fabin3"]
 def _one_factor(S_block: np.ndarray, iterations: int = 3):
     """One-factor loadings by a few iterations of principal axis factoring (SMC start)."""
     k = S_block.shape[0]
+    d = S_block.diagonal().copy()
     try:
-        h = np.diag(S_block) - 1.0 / np.diag(np.linalg.inv(S_block))
+        h = d - 1.0 / np.linalg.inv(S_block).diagonal()
     except np.linalg.LinAlgError:
-        h = 0.5 * np.diag(S_block)
+        h = 0.5 * d
+    lo, hi = 1e-3 * d, 0.995 * d
     R = S_block.copy()
+    diag = np.arange(k), np.arange(k)
     lam = np.zeros(k)
     for _ in range(iterations):
-        R[np.diag_indices(k)] = np.clip(h, 1e-3 * np.diag(S_block), 0.995 * np.diag(S_block))
+        R[diag] = np.minimum(np.maximum(h, lo), hi)          # = np.clip(h, lo, hi)
         vals, vecs = np.linalg.eigh(R)
         lam = vecs[:, -1] * np.sqrt(max(vals[-1], 1e-6))
-        h = lam ** 2
+        h = lam * lam
     if lam.sum() < 0:
         lam = -lam
     return lam
