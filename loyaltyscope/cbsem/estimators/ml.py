@@ -317,11 +317,13 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
     ms = spec.meanstructure
     xi = [spec.ov_names.index(v) for v in spec.ov_x]
     bchisq, bdf = baseline_chisq_df(spec, ss, fiml)
-    logl = sum(fi.loglik(S, m, Sig, mu if ms else m, n, True)
-               for S, m, Sig, mu, n in zip(ss.cov, ss.mean, sigmas, mus, ss.nobs))
-    ulogl = sum(fi.loglik(S, m, S, m, n, True) for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
     if fiml:
         logl, ulogl = logl_h0, float(sum(ss.h1_logl))
+    else:
+        # logl_g = -n_g/2 (p log 2 pi + log|S_g| + p + F_g): from F, without inverting Sigma again
+        ulogl = sum(-n / 2 * (S.shape[0] * np.log(2 * np.pi) + np.linalg.slogdet(S)[1] + S.shape[0])
+                    for S, n in zip(ss.cov, ss.nobs))
+        logl = ulogl - N * F / 2
     if xi:  # fixed.x: lavaan reports the likelihood conditional on the exogenous covariates
         lx = sum(fi.loglik(S[np.ix_(xi, xi)], m[xi], S[np.ix_(xi, xi)], m[xi], n, True)
                  for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
