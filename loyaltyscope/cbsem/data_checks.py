@@ -84,7 +84,8 @@ def _suspect_columns(M: np.ndarray) -> np.ndarray:
     extreme values, a constant column, a tiny spread), from column-wise reductions; the others
     need no closer look."""
     with np.errstate(all="ignore"):
-        lo, hi = np.fmin.reduce(M, axis=0), np.fmax.reduce(M, axis=0)    # NaN only for all-missing columns
+        # NaN for all-missing (or no) rows: fmin/fmax skip NaN, the NaN start value included
+        lo, hi = np.fmin.reduce(M, axis=0, initial=np.nan), np.fmax.reduce(M, axis=0, initial=np.nan)
         absmax = np.fmax(np.abs(lo), np.abs(hi))
         spread = hi - lo
         odd = ((absmax > MAX_MAGNITUDE) | (spread == 0) | (spread < MIN_SPREAD * np.fmax(1.0, absmax))
@@ -126,7 +127,8 @@ def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwis
     for label, sel in groups if group is not None else ():
         Mg = M[sel]
         with np.errstate(all="ignore"):
-            const = (seen[sel].sum(axis=0) > 1) & (np.fmin.reduce(Mg, axis=0) == np.fmax.reduce(Mg, axis=0))
+            lo, hi = np.fmin.reduce(Mg, axis=0, initial=np.nan), np.fmax.reduce(Mg, axis=0, initial=np.nan)
+            const = (seen[sel].sum(axis=0) > 1) & (lo == hi)
         for j in np.flatnonzero(const):
             x = Mg[:, j][~np.isnan(Mg[:, j])]
             problems.append(f"column {ov_names[j]!r} has zero variance in group {label!r} (constant value "
