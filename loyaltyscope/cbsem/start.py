@@ -155,6 +155,8 @@ def start_values(table: pd.DataFrame, ov_names, lv_names, covs, means, strategy:
     ustart = np.asarray(table["ustart"], dtype=float)
     ov_pos = {v: i for i, v in enumerate(ov_names)}
     lv_set = set(lv_names)
+    lhs_l, op_l, rhs_l = lhs.tolist(), op.tolist(), rhs.tolist()      # Python lists: cheap per-row access
+    free_l, ustart_l, finite_l = free.tolist(), ustart.tolist(), np.isfinite(ustart).tolist()
     for g in range(1, len(covs) + 1):
         S, ybar = covs[g - 1], means[g - 1]
         gm = grp == g
@@ -181,35 +183,35 @@ def start_values(table: pd.DataFrame, ov_names, lv_names, covs, means, strategy:
                     lv_var[f] = 1.0
                     for v, l in zip(inds, lam):
                         lam_start[(f, v)] = l
-        for r in np.flatnonzero(gm):
-            if not free[r]:
-                start[r] = ustart[r] if np.isfinite(ustart[r]) else 0.0
+        for r in np.flatnonzero(gm).tolist():
+            if not free_l[r]:
+                start[r] = ustart_l[r] if finite_l[r] else 0.0
                 continue
-            if np.isfinite(ustart[r]):
-                start[r] = ustart[r]
+            if finite_l[r]:
+                start[r] = ustart_l[r]
                 continue
-            o = op[r]
+            o, lh, rh = op_l[r], lhs_l[r], rhs_l[r]
             if o == "=~":
-                start[r] = lam_start.get((lhs[r], rhs[r]), 1.0 if strategy != "moments" else 0.7)
-            elif o == "~~" and lhs[r] == rhs[r]:
-                if lhs[r] in lv_set:
-                    start[r] = lv_var.get(lhs[r], 0.05) if strategy != "simple" else 0.05
+                start[r] = lam_start.get((lh, rh), 1.0 if strategy != "moments" else 0.7)
+            elif o == "~~" and lh == rh:
+                if lh in lv_set:
+                    start[r] = lv_var.get(lh, 0.05) if strategy != "simple" else 0.05
                 else:
-                    j = ov_pos[lhs[r]]
+                    j = ov_pos[lh]
                     common = max((d.get(j, 0.0) ** 2 for d in std_load.values()), default=0.0)
                     if strategy == "simple" or common == 0.0:
                         start[r] = 0.5 * S[j, j]
                     else:
                         start[r] = max(S[j, j] - common, 0.05 * S[j, j])
             elif o == "~1":
-                start[r] = ybar[ov_pos[lhs[r]]] if lhs[r] in ov_pos else 0.0
+                start[r] = ybar[ov_pos[lh]] if lh in ov_pos else 0.0
             elif o == "<~":
                 start[r] = 1.0          # composite weight: 0 would start on a saddle (f = 0)
-            elif o == "~~" and strategy != "simple" and lhs[r] in std_load and rhs[r] in std_load:
-                a, b = std_load[lhs[r]], std_load[rhs[r]]
+            elif o == "~~" and strategy != "simple" and lh in std_load and rh in std_load:
+                a, b = std_load[lh], std_load[rh]
                 ratios = [S[i, j] / (a[i] * b[j]) for i in a for j in b if i != j and abs(a[i] * b[j]) > 1e-6]
                 corr = float(np.clip(np.mean(ratios), -0.9, 0.9)) if ratios else 0.0
-                start[r] = corr * np.sqrt(lv_var[lhs[r]] * lv_var[rhs[r]])
+                start[r] = corr * np.sqrt(lv_var[lh] * lv_var[rh])
             else:
                 start[r] = 0.0
         if strategy == "jitter":
