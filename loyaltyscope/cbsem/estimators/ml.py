@@ -293,10 +293,29 @@ def _baseline_problem(spec, ss):
     return baseline_problem(spec, ss, ml_problem)
 
 
+def _on_sample(ss, key, compute):
+    """A baseline-model quantity memoised on the (frozen) sample statistics: the baseline depends
+    only on the data, the groups and which variables are observed / fixed.x, not on the model's
+    constraints, so an invariance ladder computes it once for all its levels."""
+    cache = ss.__dict__.get("_baseline_cache")
+    if cache is None:
+        cache = {}
+        object.__setattr__(ss, "_baseline_cache", cache)
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _baseline_key(spec, *extra):
+    return (tuple(spec.ov_names), tuple(spec.ov_x), tuple(getattr(spec, "ov_x_free", ())), spec.meanstructure) + extra
+
+
 def _baseline_scaling(spec, ss, kind, bdf):
     """Scaling factor of the robust test of the baseline model."""
-    prob, theta = _baseline_problem(spec, ss)
-    return robust_ml(prob, theta, ss.data, kind, bdf)[1]
+    def compute():
+        prob, theta = _baseline_problem(spec, ss)
+        return robust_ml(prob, theta, ss.data, kind, bdf)[1]
+    return _on_sample(ss, _baseline_key(spec, "scaling", kind, bdf), compute)
 
 
 def _fiml_logl(problem, F):
@@ -344,8 +363,10 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
         version = "V3" if robust is not None else "V6"
         xx3, k = fiml_corrected(problem, theta, ss.data,
                                 version=version)
-        bprob, btheta = _baseline_problem(spec, ss)
-        xx3_0, k0 = fiml_corrected(bprob, btheta, ss.data, version=version)
+        def baseline_corrected():
+            bprob, btheta = _baseline_problem(spec, ss)
+            return fiml_corrected(bprob, btheta, ss.data, version=version)
+        xx3_0, k0 = _on_sample(ss, _baseline_key(spec, "fiml", version), baseline_corrected)
         c3, c30 = k / df, k0 / bdf
         out.update({"cfi.robust": fi.cfi(xx3, df, xx3_0, bdf, c3, c30),
                     "tli.robust": fi.tli(xx3, df, xx3_0, bdf, c3, c30),
