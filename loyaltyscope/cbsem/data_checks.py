@@ -31,6 +31,8 @@ Written by hand: pandas and numpy do not check these; the limits are those of IE
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -89,15 +91,34 @@ def _column_problems(name, x: np.ndarray, index) -> list[str]:
     return out
 
 
+def _suspect_columns(M: np.ndarray) -> np.ndarray:
+    """Columns of M (rows x variables) that :func:`_column_problems` could flag (infinite or
+    extreme values, a constant column, a tiny spread), from column-wise reductions; the others
+    need no closer look."""
+    with np.errstate(all="ignore"):
+        # NaN for all-missing (or no) rows: fmin/fmax skip NaN, the NaN start value included
+        lo, hi = np.fmin.reduce(M, axis=0, initial=np.nan), np.fmax.reduce(M, axis=0, initial=np.nan)
+        absmax = np.fmax(np.abs(lo), np.abs(hi))
+        spread = hi - lo
+        odd = ((absmax > MAX_MAGNITUDE) | (spread == 0) | (spread < MIN_SPREAD * np.fmax(1.0, absmax))
+               | (absmax < MIN_SPREAD))
+    return (~np.isnan(lo) & odd) | np.isinf(M).any(axis=0)
+
+
 def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwise") -> list[str]:
     """Raise :class:`DataError` for data that cannot give a meaningful covariance matrix
-    (see the module docstring); return warnings for data that can but are badly scaled."""
+    (see the module docstring); return warnings for data that can but are badly scaled.
+
+    The checks run on column-wise reductions of one array; only the columns (and groups)
+    they flag are looked at value by value for the messages."""
     if not isinstance(data, pd.DataFrame):
         return []
     problems = _duplicates(data, list(ov_names) + ([group] if group is not None else []))
     if problems:
         raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
-    X = {}
+    ov_names = list(ov_names)
+    p = len(ov_names)
+    cols = []
     for v in ov_names:
         s = data[v]
         kind = not_real_numbers(s)
@@ -107,23 +128,30 @@ def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwis
         if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
             s = pd.to_numeric(s, errors="coerce")    # the non-numeric cells are reported later
         with np.errstate(all="ignore"):
-            X[v] = s.to_numpy(dtype=float, na_value=np.nan)
-        problems += _column_problems(v, X[v], data.index)
+            cols.append(s.to_numpy(dtype=float, na_value=np.nan))
+    M = np.column_stack(cols) if p else np.empty((len(data), 0))
+    for j in np.flatnonzero(_suspect_columns(M)):
+        problems += _column_problems(ov_names[j], M[:, j], data.index)
     if problems:
         raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
-    p = len(ov_names)
-    groups = [("", np.ones(len(data), bool))] if group is None else [
-        (g, (data[group] == g).to_numpy()) for g in pd.unique(data[group].dropna())]
+    if group is None:
+        groups = [("", np.ones(len(data), bool))]
+    else:
+        codes, labels = pd.factorize(data[group])       # order of appearance; missing -> -1
+        groups = [(g, codes == i) for i, g in enumerate(labels)]
+    seen = ~np.isnan(M)
     for label, sel in groups if group is not None else ():
-        for v in ov_names:
-            x = X[v][sel & np.isfinite(X[v])]
-            if x.size > 1 and x.min() == x.max():
-                problems.append(f"column {v!r} has zero variance in group {label!r} (constant value {x[0]:.6g}); "
-                                "it cannot be analysed")
+        Mg = M[sel]
+        with np.errstate(all="ignore"):
+            lo, hi = np.fmin.reduce(Mg, axis=0, initial=np.nan), np.fmax.reduce(Mg, axis=0, initial=np.nan)
+            const = (seen[sel].sum(axis=0) > 1) & (lo == hi)
+        for j in np.flatnonzero(const):
+            x = Mg[:, j][~np.isnan(Mg[:, j])]
+            problems.append(f"column {ov_names[j]!r} has zero variance in group {label!r} (constant value "
+                            f"{x[0]:.6g}); it cannot be analysed")
     listwise = str(missing).lower() == "listwise"
     if p:
-        seen = np.array([np.isfinite(X[v]) for v in ov_names])
-        rows = seen.all(axis=0) if listwise else seen.any(axis=0)
+        rows = seen.all(axis=1) if listwise else seen.any(axis=1)
         for label, sel in groups:
             n = int((rows & sel).sum())
             if n < p + 1:
@@ -136,8 +164,13 @@ def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwis
                     f"covariance matrix of {p} variables needs at least {p + 1} rows")
     if problems:
         raise DataError("cannot use the data:\n  - " + "\n  - ".join(problems))
-    with np.errstate(all="ignore"):
-        var = {v: float(np.nanvar(X[v])) for v in ov_names if np.isfinite(X[v]).sum() > 1}
+    if not p:
+        return []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)          # all-missing columns (skipped below)
+        variances = np.nanvar(M, axis=0)
+    count = seen.sum(axis=0)
+    var = {v: float(variances[j]) for j, v in enumerate(ov_names) if count[j] > 1}
     pos = {v: s for v, s in var.items() if s > 0}
     if len(pos) > 1 and max(pos.values()) > 1000 * min(pos.values()):
         hi, lo = max(pos, key=pos.get), min(pos, key=pos.get)

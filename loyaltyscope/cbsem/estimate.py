@@ -12,9 +12,13 @@ with S_g divided by N_g. Gradient and expected (Fisher) information per case::
                   S* = S + (ybar - mu)(ybar - mu)'
     I_ab        = 1/2 tr(Sigma^-1 dSigma_a Sigma^-1 dSigma_b) + dmu_a' Sigma^-1 dmu_b
 
-The optimiser is Fisher scoring (theta += I^-1 (-dF/2)) with step halving, from several
-start strategies before giving up; the standard errors use the same expected information,
-``vcov = (N I)^-1`` — lavaan's ``information = "expected"``.
+The optimiser is Fisher scoring (theta += I^-1 (-dF/2)) with step halving, then Newton steps,
+from several start strategies before giving up; the standard errors use the same expected
+information, ``vcov = (N I)^-1`` — lavaan's ``information = "expected"``. The second strategy
+starts from lavaan's own start values and keeps every Newton step within a trust region
+(SciPy's ``trust-exact``): on a misspecified model where the first search ran onto a ridge
+(parameters growing without bound while F creeps down), this finds the local optimum that
+lavaan's nlminb reports from the same start.
 
 Linear equality constraints (shared labels, ``a == 2*b``) are handled by
 reparametrisation theta = theta0 + K phi; non-linear equalities and inequalities by SLSQP.
@@ -32,9 +36,8 @@ from scipy import optimize
 from loyaltyscope.numerics.threads import one_blas_thread
 
 from loyaltyscope.cbsem.fiml_derivatives import fiml_information
-
-from loyaltyscope.cbsem.ram import (RamLayout, _matrices, derivative_plan, implied, implied_with_derivatives,
-                                  second_order_traces)
+from loyaltyscope.cbsem.ram import (RamLayout, derivative_plan, implied, implied_derivatives,
+                                  implied_with_derivatives, second_order_traces)
 
 __all__ = ["MLProblem", "ml_objective", "ml_gradient_information", "fit_ml", "row_values", "optimiser_warning"]
 
@@ -57,6 +60,7 @@ class MLProblem:
     blocks: tuple = field(init=False, repr=False)
     row_maps: tuple = field(init=False, repr=False)
     pattern_batches: tuple = field(init=False, repr=False)   # FIML: the blocks stacked by size
+    scatter: tuple = field(init=False, repr=False)   # per group: (theta index of each free row, index grid or None)
 
     def __post_init__(self):
         n_total = float(sum(self.nobs))
@@ -71,14 +75,18 @@ class MLProblem:
                     blocks.append((g, None if full else np.asarray(obs), n_p / n_total, S_p, y_p, 0.0))
         object.__setattr__(self, "blocks", tuple(blocks))
         object.__setattr__(self, "pattern_batches", _pattern_batches(self) if self.patterns is not None else ())
-        maps = []
+        maps, scatter = [], []
         for lay in self.layouts:
             fi = self.free_index[lay.rows]
             pos = np.flatnonzero(fi >= 0)
             M = np.zeros((len(pos), self.K.shape[0]))
             M[np.arange(len(pos)), fi[pos]] = 1.0
-            maps.append((pos, M, derivative_plan(lay, pos)))
+            maps.append((pos, M, _plan(lay, pos)))
+            t = fi[pos]
+            # rows of a group with distinct parameters: M' x M is a scatter into the theta grid
+            scatter.append((t, (t[:, None], t[None, :]) if len(np.unique(t)) == len(t) else None))
         object.__setattr__(self, "row_maps", tuple(maps))
+        object.__setattr__(self, "scatter", tuple(scatter))
 
     @property
     def logdet_covs(self) -> tuple:
@@ -151,6 +159,34 @@ def _fiml_gradient(problem, per_group):
         gb = dS.reshape(dS.shape[0], -1) @ W_sum[g].ravel() - 2.0 * dmu @ z_sum[g]
         grad += M.T @ gb
     return F, grad
+
+
+def _plan(lay: RamLayout, pos: np.ndarray):
+    """:func:`derivative_plan` of (lay, pos), cached on the (frozen, shared) layout."""
+    plans = lay.__dict__.get("_plans")
+    if plans is None:
+        plans = {}
+        object.__setattr__(lay, "_plans", plans)
+    key = pos.tobytes()
+    if key not in plans:
+        plans[key] = derivative_plan(lay, pos)
+    return plans[key]
+
+
+def _add_rows(out: np.ndarray, w: float, rows: np.ndarray, scatter, M: np.ndarray) -> None:
+    """out += w M' rows (a group's per-row gradient into theta)."""
+    if scatter[1] is not None:
+        out[scatter[0]] += w * rows
+    else:
+        out += w * (M.T @ rows)
+
+
+def _add_block(out: np.ndarray, w: float, block: np.ndarray, scatter, M: np.ndarray) -> None:
+    """out += w M' block M (a group's per-row Hessian or information into theta)."""
+    if scatter[1] is not None:
+        out[scatter[1]] += w * block
+    else:
+        out += w * (M.T @ block @ M)
 
 
 def row_values(problem: MLProblem, theta: np.ndarray) -> np.ndarray:
@@ -280,9 +316,9 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
         gb = dS.reshape(dS.shape[0], -1) @ W_sum[g].ravel()
         if ms:
             gb -= 2.0 * dmu @ z_sum[g]
-        grad += M.T @ gb
+        _add_rows(grad, 1.0, gb, problem.scatter[g], M)
         if with_info:
-            info += M.T @ I_rows[g] @ M
+            _add_block(info, 1.0, I_rows[g], problem.scatter[g], M)
     return F, grad, info
 
 
@@ -305,7 +341,7 @@ def ml_hessian(problem: MLProblem, theta: np.ndarray):
     grad = np.zeros(q)
     hess = np.zeros((q, q))
     for (g, obs, w, S, ybar, const), lay, (pos, M, plan) in zip(problem.blocks, problem.layouts, problem.row_maps):
-        Sigma, mu, dS, dmu, C, B = implied_with_derivatives(lay, v, pos, plan)
+        Sigma, mu, dS, dmu, C, B, Mvec = implied_derivatives(lay, v, pos, plan)
         Fb, Sinv = _group_F_and_inverse(Sigma, mu, S, ybar, ms, const)
         if Sinv is None:
             return np.inf, None, None
@@ -327,9 +363,9 @@ def ml_hessian(problem: MLProblem, theta: np.ndarray):
             gb -= 2.0 * dmu @ z
             R = (dmu @ Sinv) @ (dS @ z).T
             Hb += 2 * (R + R.T) + 2 * dmu @ Sinv @ dmu.T
-        Hb += second_order_traces(lay, plan, W, z, B, C, _matrices(lay, v)[2])
-        grad += w * (M.T @ gb)
-        hess += w * (M.T @ Hb @ M)
+        Hb += second_order_traces(lay, plan, W, z, B, C, Mvec)
+        _add_rows(grad, w, gb, problem.scatter[g], M)
+        _add_block(hess, w, Hb, problem.scatter[g], M)
     return F, grad, hess
 
 
@@ -343,7 +379,13 @@ def _evaluate(problem: MLProblem, theta: np.ndarray, mode: str):
 
 
 _WINDOW = 15            # iterations over which progress is judged
+_FISHER_GMAX = 1e-1     # Fisher scoring while the gradient is larger than this, Newton afterwards
+_FINAL_GMAX = 1e-3      # below this gradient the next Newton point is expected to be the optimum (quadratic
+                        # convergence: |g_next| ~ c |g|^2 with c of a few units), so it is evaluated with the
+                        # expected information (which the standard errors need) instead of the Hessian
 _MIN_ITER = 30          # no verdict before this many iterations (ordinary fits converge well before)
+_TRUST_MAX = 60         # iterations of the trust-region search from lavaan's start values (the benchmark's
+                        # misspecified model where lavaan finds a local optimum needs 22)
 
 
 def _verdict(F_hist, amax_hist, phi, phi_start, N) -> str:
@@ -375,17 +417,25 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
     ``_WINDOW`` iterations, parameters keep growing (beyond 5x the start scale) while F falls by
     less than 1 % (``"runaway"``), or F stops falling (``"stalled"``).
 
-    Returns (phi, F, converged, iterations, status, index of the largest parameter)."""
+    When the gradient is small enough that the next Newton point should be the optimum
+    (``_FINAL_GMAX``), that point is evaluated with the expected information instead of the
+    Hessian: the standard errors need it, so a converged search hands it back and saves one
+    evaluation (if that point is not yet the optimum, the next step is a Fisher step).
+
+    Returns (phi, F, converged, iterations, status, index of the largest parameter, unit
+    expected information in theta at phi or None)."""
     K = problem.K
     N = float(sum(problem.nobs))
     newton_ok = problem.patterns is None
     phi_start = phi.copy()
     F, g, H = _evaluate(problem, problem.theta(phi), "fisher")
     if not np.isfinite(F):
-        return phi, np.inf, False, 0, "failed", -1
+        return phi, np.inf, False, 0, "failed", -1, None
+    info_at_phi = H / 2.0
     gphi = K.T @ g
     H = K.T @ H @ K
     fisher_phase = True
+    final_tried = False
     converged = False
     status = "max_iter"
     F_hist, amax_hist = [F], [float(np.max(np.abs(phi))) if phi.size else 0.0]
@@ -399,8 +449,11 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
         if gmax < tol or (gmax < 1e-4 and np.max(np.abs(step)) < 1e-6 * (1 + np.max(np.abs(phi)))):
             converged = True      # gradient zero, or the Newton step to the optimum negligible
             break
-        fisher_phase = fisher_phase and gmax > 1e-1
+        fisher_phase = fisher_phase and gmax > _FISHER_GMAX
         mode = "fisher" if fisher_phase else ("newton" if newton_ok else "gradient")
+        final_tried = mode == "newton" and gmax < _FINAL_GMAX and not final_tried
+        if final_tried:
+            mode = "fisher"
         t = 1.0
         slope = gphi @ step
         if slope >= 0:            # not a descent direction (indefinite curvature): Fisher step
@@ -426,6 +479,7 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
             converged = True
             break
         gn_phi = K.T @ gn
+        info_new = Hn / 2.0 if mode == "fisher" else None
         if Hn is not None:
             Hn = K.T @ Hn @ K
             if mode == "newton":
@@ -444,7 +498,7 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
             if sy > 1e-300:
                 Hs = H @ s_
                 H = H - np.outer(Hs, Hs) / (s_ @ Hs) + np.outer(y_, y_) / sy
-        phi, F, gphi = cand, Fn, gn_phi
+        phi, F, gphi, info_at_phi = cand, Fn, gn_phi, info_new
         F_hist.append(F)
         amax_hist.append(float(np.max(np.abs(phi))))
         verdict = _verdict(F_hist, amax_hist, phi, phi_start, N)
@@ -454,7 +508,64 @@ def _fisher_scoring(problem: MLProblem, phi: np.ndarray, max_iter: int = 500, to
     if converged:
         status = "converged"
     big = int(np.argmax(np.abs(phi) - np.abs(phi_start))) if phi.size else -1
-    return phi, F, converged, it, status, big
+    return phi, F, converged, it, status, big, info_at_phi
+
+
+def _trust_region_newton(problem: MLProblem, phi: np.ndarray, max_iter: int = 200, tol: float = 1e-6):
+    """Minimise F by Newton steps within a trust region (SciPy's ``trust-exact``: the exact
+    solution of the trust-region subproblem, Moré & Sorensen, 1983; Nocedal & Wright, 2006,
+    ch. 4) with the analytic gradient and Hessian (complete data). The step never leaves the
+    region where the quadratic model is trusted, so the search settles in the local optimum
+    of the basin it starts in instead of following a long step onto a ridge. The work is
+    bounded as in :func:`_fisher_scoring` (runaway / stalled verdicts, checked after every
+    iteration). SciPy rather than a hand-written loop: its subproblem solver is the standard
+    one, and it is what found lavaan's optimum on the misspecified benchmark models.
+
+    Returns (phi, F, converged, iterations, status, index of the largest parameter, None)."""
+    K = problem.K
+    N = float(sum(problem.nobs))
+    phi_start = phi.copy()
+    cache = {}
+
+    def evaluate(x):
+        key = x.tobytes()
+        if key not in cache:
+            cache.clear()
+            F, g, H = ml_hessian(problem, problem.theta(x))
+            cache[key] = (F, K.T @ g, K.T @ H @ K) if np.isfinite(F) else (np.inf, None, None)
+        return cache[key]
+
+    F0 = evaluate(phi)[0]
+    if not np.isfinite(F0):
+        return phi, np.inf, False, 0, "failed", -1, None
+    F_hist, amax_hist = [F0], [float(np.max(np.abs(phi))) if phi.size else 0.0]
+    state = {"verdict": "", "x": phi}
+
+    def fun(x):
+        F, g, _H = evaluate(x)
+        return (F, g) if g is not None else (1e10, np.zeros_like(x))
+
+    def hess(x):
+        H = evaluate(x)[2]
+        return H if H is not None else np.eye(len(x))
+
+    def watch(intermediate_result):
+        x = intermediate_result.x
+        state["x"] = x.copy()
+        F_hist.append(float(intermediate_result.fun))
+        amax_hist.append(float(np.max(np.abs(x))) if x.size else 0.0)
+        state["verdict"] = _verdict(F_hist, amax_hist, x, phi_start, N)
+        if state["verdict"]:
+            raise StopIteration
+
+    res = optimize.minimize(fun, phi, jac=True, hess=hess, method="trust-exact", callback=watch,
+                            options=dict(maxiter=max_iter, gtol=tol))
+    x = res.x if not state["verdict"] else state["x"]
+    F, g, _H = evaluate(x)
+    converged = g is not None and bool(np.max(np.abs(g)) < tol) and not state["verdict"]
+    status = "converged" if converged else (state["verdict"] or ("max_iter" if res.nit >= max_iter else "stalled"))
+    big = int(np.argmax(np.abs(x) - np.abs(phi_start))) if x.size else -1
+    return x, F, converged, int(res.nit), status, big, None
 
 
 def _quasi_newton(problem: MLProblem, phi: np.ndarray, max_iter: int = 5000):
@@ -484,6 +595,7 @@ class MLFit:
     strategy: str
     status: str = ""                # converged / runaway / stalled / max_iter / failed
     runaway: int = -1               # theta index of the parameter that ran away (status "runaway")
+    info: np.ndarray | None = None  # unit expected information at theta, when the optimiser ended with it
 
 
 def fit_ml(problem: MLProblem, starts, nonlinear=None, max_iter: int = 500) -> MLFit:
@@ -516,19 +628,26 @@ def _fit_ml(problem: MLProblem, starts, nonlinear, max_iter: int) -> MLFit:
         if nonlinear is not None:
             fit = _slsqp(problem, theta_start, *nonlinear, max_iter=max_iter)
             fit = MLFit(fit[0], fit[1], fit[2], fit[3], name + "+slsqp", "converged" if fit[2] else "max_iter")
+        elif name == "lavaan":
+            if problem.patterns is not None:
+                continue            # the trust region needs the Hessian of complete data
+            phi, F, ok, it, status, _big, info = _trust_region_newton(problem, phi0, max_iter=min(max_iter, _TRUST_MAX))
+            theta = problem.theta(phi)
+            big = int(np.argmax(np.abs(theta) - np.abs(theta_start))) if status == "runaway" else -1
+            fit = MLFit(theta, F, ok, it, "lavaan start, trust region", status, big, info)
         else:
-            phi, F, ok, it, status, _big = _fisher_scoring(problem, phi0, max_iter=max_iter)
+            phi, F, ok, it, status, _big, info = _fisher_scoring(problem, phi0, max_iter=max_iter)
             if not ok and status != "runaway":
                 phi2, F2, ok2, it2 = _quasi_newton(problem, phi if np.isfinite(F) else phi0, min(max_iter, 200))
                 if np.isfinite(F2) and (ok2 or not np.isfinite(F) or F2 < F):
-                    phi, F, ok, it = phi2, F2, ok2, it + it2
+                    phi, F, ok, it, info = phi2, F2, ok2, it + it2, None
                 if ok:
-                    phi, F, ok3, it3, _st, _b = _fisher_scoring(problem, phi, max_iter=max_iter)
+                    phi, F, ok3, it3, _st, _b, info = _fisher_scoring(problem, phi, max_iter=max_iter)
                     ok = ok or ok3
                 status = "converged" if ok else status
             theta = problem.theta(phi)
             big = int(np.argmax(np.abs(theta) - np.abs(theta_start))) if status == "runaway" else -1
-            fit = MLFit(theta, F, ok, it, name, status, big)
+            fit = MLFit(theta, F, ok, it, name, status, big, info)
         if fit.converged:
             return fit
         if best is None or (np.isfinite(fit.F) and fit.F < best.F):

@@ -21,7 +21,7 @@ R equivalent: ``lavaan::fitMeasures(fit)``.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 __all__ = ["cfi", "tli", "rmsea", "rmsea_ci", "rmsea_pvalue", "srmr_bentler", "loglik", "chisq_pvalue"]
 
@@ -29,7 +29,7 @@ __all__ = ["cfi", "tli", "rmsea", "rmsea_ci", "rmsea_pvalue", "srmr_bentler", "l
 def chisq_pvalue(chisq: float, df: float) -> float:
     if df <= 0:
         return np.nan
-    return float(stats.chi2.sf(chisq, df))
+    return float(special.chdtrc(df, chisq))          # = stats.chi2.sf, without its argument handling
 
 
 def cfi(chisq, df, base_chisq, base_df, c_hat=1.0, c_hat_null=1.0) -> float:
@@ -69,7 +69,7 @@ def rmsea(chisq, df, n, ngroups=1, c_hat=1.0) -> float:
 
 def _ncp_for(chisq, df, prob):
     """lambda such that P(X <= chisq; df, lambda) = prob (0 if even lambda = 0 is below prob)."""
-    if stats.chi2.cdf(chisq, df) < prob:
+    if special.chdtr(df, chisq) < prob:
         return 0.0
     return float(special.chndtrinc(chisq, df, prob))
 
@@ -88,7 +88,7 @@ def rmsea_pvalue(chisq, df, n, ngroups=1, h0=0.05) -> float:
     if df <= 0:
         return np.nan
     ncp = n * df * h0 ** 2 / ngroups
-    return float(stats.ncx2.sf(chisq, df, ncp))
+    return float(1.0 - special.chndtr(chisq, df, ncp))     # lavaan: 1 - pchisq(X2, df, ncp)
 
 
 def srmr_bentler(covs, means, sigmas, mus, nobs, meanstructure: bool) -> float:

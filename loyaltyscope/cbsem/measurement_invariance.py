@@ -24,7 +24,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from loyaltyscope.cbsem import pipeline
 from loyaltyscope.cbsem.options import resolve_options
@@ -135,7 +135,7 @@ def _difference(f0, f1, robust: bool):
         c0, c1 = m0["chisq.scaling.factor"], m1["chisq.scaling.factor"]
         cd = (m0["df"] * c0 - m1["df"] * c1) / d
         T = T / cd
-    return T, d, float(stats.chi2.sf(T, d)) if T >= 0 else np.nan
+    return T, d, float(special.chdtrc(d, T)) if T >= 0 else np.nan
 
 
 def invariance(model: str, data: pd.DataFrame, group: str, *, levels=("configural", "metric", "scalar", "strict"),
@@ -176,20 +176,26 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, levels=("configura
 
 
 def _fit_ladder(model, data, group, levels, estimator, missing, group_partial, std_lv):
-    """Fit the levels in order; the data stage and the sample statistics are computed once and
-    shared by every level (only the parameter table changes), and each level starts from the
-    previous level's estimates (lavaan: ``start = fit``)."""
-    ss = None
+    """Fit the levels in order. The stages that do not depend on the equality constraints run
+    once and are shared by every level: the data stage (columns, groups, mean structure), the
+    data checks and the sample statistics; only the parameter table changes (``model_spec`` is
+    memoised). Each level starts from the previous level's estimates (lavaan: ``start = fit``)
+    and reuses the baseline model, which depends only on the data and the groups."""
+    from loyaltyscope.cbsem.data_checks import check_data
+    ss = data_warnings = columns = None
     prev = None
+    data_columns = list(data.columns) if isinstance(data, pd.DataFrame) else None
     for lvl in levels:
         options = resolve_options(estimator=estimator, missing=missing, group=group, group_equal=LEVELS[lvl],
                                   group_partial=group_partial if lvl != "configural" else None, std_lv=std_lv,
-                                  data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None)
-        columns, ngroups, ms = pipeline.data_stage(model, data, options, None)
+                                  data_columns=data_columns)
+        if columns is None:
+            columns, ngroups, ms = pipeline.data_stage(model, data, options, None)
         spec = pipeline.model_spec(model, columns, ngroups, options, ms)
         if ss is None:
+            data_warnings = check_data(data, spec.ov_names, group, options.missing)
             ss = pipeline.ml_sample_stats(spec, data, options)
-        prev = pipeline.fit_ml_stage(spec, ss, options, start=prev)
+        prev = pipeline.fit_ml_stage(spec, ss, options, start=prev, data_warnings=data_warnings)
         yield lvl, prev
 
 

@@ -120,7 +120,7 @@ def data_stage(model: str, data, options: SemOptions, sample_cov):
             raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
         if options.group is not None and options.group not in data.columns:
             raise DataError(f"group column {options.group!r} not found in the data; columns: {list(data.columns)}")
-        ngroups = 1 if options.group is None else int(data[options.group].dropna().nunique())
+        ngroups = 1 if options.group is None else int(data[options.group].nunique())   # missing labels not counted
         columns = list(data.columns)
     if options.categorical or options.fiml:
         ms = True

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RamLayout", "make_layout", "implied", "implied_with_derivatives", "paths_inverse"]
+__all__ = ["RamLayout", "make_layout", "implied", "implied_with_derivatives", "implied_derivatives",
+           "paths_inverse"]
 
 # (I - A) is taken as singular when its condition number exceeds this (the inverse would
 # carry no correct digit).
@@ -79,17 +80,29 @@ def make_layout(table, group: int, ov_names, lv_names) -> RamLayout:
                      np.array(r, int), np.array(c, int))
 
 
+def _kind_index(layout: RamLayout):
+    """Per kind (A, S, m): the table rows and matrix positions, and the identity of size m,
+    computed once and cached on the frozen layout (every evaluation of the objective needs them)."""
+    cached = layout.__dict__.get("_kind_index")
+    if cached is None:
+        ka, ks, km = (np.flatnonzero(layout.kind == k) for k in range(3))
+        cached = (layout.rows[ka], layout.r[ka], layout.c[ka], layout.rows[ks], layout.r[ks], layout.c[ks],
+                  layout.rows[km], layout.r[km], np.eye(layout.m))
+        object.__setattr__(layout, "_kind_index", cached)
+    return cached
+
+
 def _matrices(layout: RamLayout, values: np.ndarray):
     m = layout.m
+    rows_a, ra, ca, rows_s, rs, cs, rows_m, rm, _eye = _kind_index(layout)
     A = np.zeros((m, m))
     S = np.zeros((m, m))
     M = np.zeros(m)
-    v = values[layout.rows]
-    ka, ks, km = layout.kind == 0, layout.kind == 1, layout.kind == 2
-    A[layout.r[ka], layout.c[ka]] = v[ka]
-    S[layout.r[ks], layout.c[ks]] = v[ks]
-    S[layout.c[ks], layout.r[ks]] = v[ks]
-    M[layout.r[km]] = v[km]
+    A[ra, ca] = values[rows_a]
+    vs = values[rows_s]
+    S[rs, cs] = vs
+    S[cs, rs] = vs
+    M[rm] = values[rows_m]
     return A, S, M
 
 
@@ -129,16 +142,44 @@ def paths_inverse(A: np.ndarray) -> np.ndarray:
 
 
 def implied(layout: RamLayout, values: np.ndarray):
-    """Return (Sigma, mu, C_full, B) for the row values ``values`` of the whole table
+    """Return (Sigma, mu, C_full, B, m) for the row values ``values`` of the whole table
     (NaN when (I - A) is singular, see :func:`paths_inverse`)."""
     A, S, M = _matrices(layout, values)
-    B = paths_inverse(A) if _has_loop(layout) or not np.isfinite(A).all() else np.linalg.inv(np.eye(layout.m) - A)
-    with np.errstate(all="ignore"):
-        C = B @ S @ B.T
     p = layout.p
     with np.errstate(all="ignore"):
+        if _has_loop(layout) or not np.isfinite(A).all():
+            B = paths_inverse(A)
+        else:
+            B = _acyclic_inverse(A, _kind_index(layout)[8], _path_depth(layout))
+        C = B @ S @ B.T
         mu = (B @ M)[:p]
     return C[:p, :p], mu, C, B, M
+
+
+def _acyclic_inverse(A: np.ndarray, eye: np.ndarray, depth: int) -> np.ndarray:
+    """(I - A)^-1 = I + A + A^2 + ... + A^depth for paths without loops (A is nilpotent:
+    A^(depth + 1) = 0 when the longest chain of paths has ``depth`` steps), by Horner's rule;
+    a measurement model (depth 1) gives I + A without any factorisation."""
+    B = eye + A
+    for _ in range(depth - 1):
+        B = eye + A @ B
+    return B
+
+
+def _path_depth(layout: RamLayout) -> int:
+    """Number of steps of the longest chain of directed paths (0 without paths), cached on the
+    frozen layout; only meaningful without loops (:func:`_has_loop`)."""
+    cached = layout.__dict__.get("_depth")
+    if cached is None:
+        ka = layout.kind == 0
+        step = np.zeros((layout.m, layout.m), bool)
+        step[layout.r[ka], layout.c[ka]] = True
+        reach, cached = step, 0
+        while reach.any() and cached <= layout.m:
+            cached += 1
+            reach = (reach.astype(np.int64) @ step.astype(np.int64)) > 0
+        object.__setattr__(layout, "_depth", cached)
+    return cached
 
 
 def _has_loop(layout: RamLayout) -> bool:
@@ -199,12 +240,22 @@ def find_loops(m: int, dependent, predictor) -> list[list[int]]:
 
 
 def derivative_plan(layout: RamLayout, free_rows: np.ndarray):
-    """Index arrays for :func:`implied_with_derivatives`, computed once per layout."""
+    """Index arrays for :func:`implied_with_derivatives` and :func:`second_order_traces`,
+    computed once per layout (including the index grids of the Hessian blocks)."""
     kind, r, c = layout.kind[free_rows], layout.r[free_rows], layout.c[free_rows]
     a, s, mm = kind == 0, kind == 1, kind == 2
-    return dict(a=a, s=s, m=mm, ra=r[a], ca=c[a], rs=r[s], cs=c[s], rm=r[mm],
-                sdiag=(r[s] == c[s])[:, None, None], any_a=bool(a.any()), any_s=bool(s.any()),
-                any_m=bool(mm.any()), k=len(free_rows))
+    ia, is_, im = np.flatnonzero(a), np.flatnonzero(s), np.flatnonzero(mm)
+    ra, ca, rs, cs, rm = r[a], c[a], r[s], c[s], r[mm]
+    def ix(i, j):               # np.ix_ of two index vectors, without its generality
+        return i[:, None], j[None, :]
+
+    grids = dict(ci_ri=ix(ca, ra), ci_ci=ix(ca, ca), ri_ri=ix(ra, ra), ci_rs=ix(ca, rs), ri_cs=ix(ra, cs),
+                 ci_cs=ix(ca, cs), ri_rs=ix(ra, rs), ci_rm=ix(ca, rm), H_aa=ix(ia, ia), H_as=ix(ia, is_),
+                 H_sa=ix(is_, ia), H_am=ix(ia, im), H_ma=ix(im, ia),
+                 half_s=np.where(rs == cs, 0.5, 1.0)[None, :])
+    return dict(a=a, s=s, m=mm, ra=ra, ca=ca, rs=rs, cs=cs, rm=rm, ia=ia, is_=is_, im=im,
+                sdiag=(rs == cs)[:, None, None], any_a=bool(a.any()), any_s=bool(s.any()),
+                any_m=bool(mm.any()), k=len(free_rows), grids=grids)
 
 
 def implied_with_derivatives(layout: RamLayout, values: np.ndarray, free_rows: np.ndarray, plan=None):
@@ -219,6 +270,11 @@ def implied_with_derivatives(layout: RamLayout, values: np.ndarray, free_rows: n
     -------
     Sigma (p, p), mu (p,), dSigma (k, p, p), dmu (k, p), C (m, m), B (m, m)
     """
+    return implied_derivatives(layout, values, free_rows, plan)[:6]
+
+
+def implied_derivatives(layout: RamLayout, values: np.ndarray, free_rows: np.ndarray, plan=None):
+    """:func:`implied_with_derivatives` plus the intercept vector m (7 items)."""
     if plan is None:
         plan = derivative_plan(layout, free_rows)
     Sigma, mu, C, B, M = implied(layout, values)
@@ -229,19 +285,20 @@ def implied_with_derivatives(layout: RamLayout, values: np.ndarray, free_rows: n
     dS = np.empty((k, p, p))
     dmu = np.zeros((k, p))
     if plan["any_a"]:
-        a = plan["a"]
-        Ui, Gj = U[:, plan["ra"]].T, G[:, plan["ca"]].T            # (ka, p)
+        ia, ca = plan["ia"], plan["ca"]
+        Ui, Gj = U[:, plan["ra"]].T, G[:, ca].T            # (ka, p)
         outer = Ui[:, :, None] * Gj[:, None, :]
-        dS[a] = outer + outer.transpose(0, 2, 1)
-        dmu[a] = Ui * (B @ M)[plan["ca"]][:, None]
+        dS[ia] = outer + outer.transpose(0, 2, 1)
+        dmu[ia] = Ui * (B @ M)[ca][:, None]
     if plan["any_s"]:
         Ui, Uj = U[:, plan["rs"]].T, U[:, plan["cs"]].T
         outer = Ui[:, :, None] * Uj[:, None, :]
-        dS[plan["s"]] = np.where(plan["sdiag"], outer, outer + outer.transpose(0, 2, 1))
+        dS[plan["is_"]] = np.where(plan["sdiag"], outer, outer + outer.transpose(0, 2, 1))
     if plan["any_m"]:
-        dS[plan["m"]] = 0.0
-        dmu[plan["m"]] = U[:, plan["rm"]].T
-    return Sigma, mu, dS, dmu, C, B
+        im = plan["im"]
+        dS[im] = 0.0
+        dmu[im] = U[:, plan["rm"]].T
+    return Sigma, mu, dS, dmu, C, B, M
 
 
 def second_order_traces(layout: RamLayout, plan, W: np.ndarray, z: np.ndarray | None, B, C, M):
@@ -260,30 +317,31 @@ def second_order_traces(layout: RamLayout, plan, W: np.ndarray, z: np.ndarray | 
     p = layout.p
     U = B[:p, :]
     G = C[:p, :]
-    P = U.T @ W @ U
-    Q = G.T @ W @ U
+    WU = W @ U
+    P = U.T @ WU
+    Q = G.T @ WU
     k = plan["k"]
     H = np.zeros((k, k))
-    a, s, mm = plan["a"], plan["s"], plan["m"]
-    ri, ci = plan["ra"], plan["ca"]
     if plan["any_a"]:
-        Bci = B[np.ix_(ci, ri)]
-        Qci = Q[np.ix_(ci, ri)]
-        HAA = 2 * (Bci.T * Qci + C[np.ix_(ci, ci)] * P[np.ix_(ri, ri)] + Bci * Qci.T)
+        gr = plan["grids"]
+        ri, ci = plan["ra"], plan["ca"]
+        Bci = B[gr["ci_ri"]]
+        Qci = Q[gr["ci_ri"]]
+        HAA = 2 * (Bci.T * Qci + C[gr["ci_ci"]] * P[gr["ri_ri"]] + Bci * Qci.T)
+        u = None
         if z is not None:
             u = U.T @ z
             bm = B @ M
-            HAA -= 2 * (Bci.T * (bm[ci][:, None] * u[ri][None, :]) + Bci * (u[ri][:, None] * bm[ci][None, :]))
-        H[np.ix_(a, a)] = HAA
+            bc, ur = bm[ci], u[ri]
+            HAA -= 2 * (Bci.T * (bc[:, None] * ur[None, :]) + Bci * (ur[:, None] * bc[None, :]))
+        H[gr["H_aa"]] = HAA
         if plan["any_s"]:
-            rs, cs = plan["rs"], plan["cs"]
-            HAS = 2 * (B[np.ix_(ci, rs)] * P[np.ix_(ri, cs)] + B[np.ix_(ci, cs)] * P[np.ix_(ri, rs)])
-            HAS *= np.where(rs == cs, 0.5, 1.0)[None, :]
-            H[np.ix_(a, s)] = HAS
-            H[np.ix_(s, a)] = HAS.T
+            HAS = 2 * (B[gr["ci_rs"]] * P[gr["ri_cs"]] + B[gr["ci_cs"]] * P[gr["ri_rs"]])
+            HAS *= gr["half_s"]
+            H[gr["H_as"]] = HAS
+            H[gr["H_sa"]] = HAS.T
         if plan["any_m"] and z is not None:
-            u = U.T @ z
-            HAm = -2 * B[np.ix_(ci, plan["rm"])] * u[ri][:, None]
-            H[np.ix_(a, mm)] = HAm
-            H[np.ix_(mm, a)] = HAm.T
+            HAm = -2 * B[gr["ci_rm"]] * u[ri][:, None]
+            H[gr["H_am"]] = HAm
+            H[gr["H_ma"]] = HAm.T
     return H

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from loyaltyscope.cbsem.estimate import MLProblem
-from loyaltyscope.cbsem.ram import _has_loop, paths_inverse
+from loyaltyscope.cbsem.ram import _has_loop, _path_depth, paths_inverse
 
 __all__ = ["batch_hessian", "newton_batch"]
 
@@ -57,7 +57,13 @@ def _batch_implied(lay, v: np.ndarray):
     S[:, lay.r[ks], lay.c[ks]] = vals[:, ks]
     S[:, lay.c[ks], lay.r[ks]] = vals[:, ks]
     M[:, lay.r[km]] = vals[:, km]
-    B = paths_inverse(A) if _has_loop(lay) else np.linalg.inv(np.eye(m) - A)
+    if _has_loop(lay):
+        B = paths_inverse(A)
+    else:
+        eye = np.eye(m)
+        B = eye + A                    # (I - A)^-1 = I + A + ... + A^depth without loops
+        for _ in range(_path_depth(lay) - 1):
+            B = eye + A @ B
     C = B @ S @ B.transpose(0, 2, 1)
     bm = np.einsum("bij,bj->bi", B, M)
     return C[:, :p, :p], bm[:, :p], C, B, M, bm
@@ -141,41 +147,63 @@ def _pair_traces(GL, GR, k):
     return RYX * LXY + RYY * LXX + RXX * LYY + RXY * LYX
 
 
+def _flat_indices(plan, m: int):
+    """Flat positions (into an m x m matrix, and into the k x k Hessian) of the index grids of
+    :func:`_batch_second_order`, computed once per plan: taking and putting by flat position
+    is much cheaper than fancy indexing with broadcast index grids on stacked arrays."""
+    key = ("_flat", m)
+    if key not in plan:
+        k = plan["k"]
+        ia, is_, im = (np.flatnonzero(plan[c]) for c in ("a", "s", "m"))
+        ri, ci, rs, cs, rm = plan["ra"], plan["ca"], plan["rs"], plan["cs"], plan["rm"]
+
+        def mm(i, j):
+            return (i[:, None] * m + j[None, :]).ravel()
+
+        def kk(i, j):
+            return (i[:, None] * k + j[None, :]).ravel()
+
+        plan[key] = dict(ci_ri=mm(ci, ri), ci_ci=mm(ci, ci), ri_ri=mm(ri, ri), ci_rs=mm(ci, rs), ri_cs=mm(ri, cs),
+                         ci_cs=mm(ci, cs), ri_rs=mm(ri, rs), ci_rm=mm(ci, rm), H_aa=kk(ia, ia), H_as=kk(ia, is_),
+                         H_sa=kk(is_, ia), H_am=kk(ia, im), H_ma=kk(im, ia),
+                         half=np.where(rs == cs, 0.5, 1.0)[None, None, :], na=len(ia), ns=len(is_), nm=len(im))
+    return plan[key]
+
+
 def _batch_second_order(plan, W, z, B, C, bm, U, G):
     """Stacked :func:`loyaltyscope.cbsem.ram.second_order_traces`."""
-    nb, k = W.shape[0], plan["k"]
+    nb, k, m = W.shape[0], plan["k"], B.shape[1]
     Ut = U.transpose(0, 2, 1)
-    P = Ut @ W @ U
-    Q = G.transpose(0, 2, 1) @ W @ U
-    H = np.zeros((nb, k, k))
+    WU = W @ U
+    P = (Ut @ WU).reshape(nb, -1)
+    Q = (G.transpose(0, 2, 1) @ WU).reshape(nb, -1)
+    H = np.zeros((nb, k * k))
     if not plan["any_a"]:
-        return H
-    ia = np.flatnonzero(plan["a"])
+        return H.reshape(nb, k, k)
+    f = _flat_indices(plan, m)
+    na, ns, nm = f["na"], f["ns"], f["nm"]
+    Bf, Cf = B.reshape(nb, -1), C.reshape(nb, -1)
     ri, ci = plan["ra"], plan["ca"]
-    Bci = B[:, ci[:, None], ri[None, :]]
-    Qci = Q[:, ci[:, None], ri[None, :]]
-    HAA = 2 * (Bci.transpose(0, 2, 1) * Qci + C[:, ci[:, None], ci[None, :]] * P[:, ri[:, None], ri[None, :]]
+    Bci = Bf[:, f["ci_ri"]].reshape(nb, na, na)
+    Qci = Q[:, f["ci_ri"]].reshape(nb, na, na)
+    HAA = 2 * (Bci.transpose(0, 2, 1) * Qci + (Cf[:, f["ci_ci"]] * P[:, f["ri_ri"]]).reshape(nb, na, na)
                + Bci * Qci.transpose(0, 2, 1))
     u = np.einsum("bmi,bi->bm", Ut, z) if z is not None else None
     if z is not None:
         bc, ur = bm[:, ci], u[:, ri]
         HAA -= 2 * (Bci.transpose(0, 2, 1) * (bc[:, :, None] * ur[:, None, :])
                     + Bci * (ur[:, :, None] * bc[:, None, :]))
-    H[:, ia[:, None], ia[None, :]] = HAA
+    H[:, f["H_aa"]] = HAA.reshape(nb, -1)
     if plan["any_s"]:
-        is_ = np.flatnonzero(plan["s"])
-        rs, cs = plan["rs"], plan["cs"]
-        HAS = 2 * (B[:, ci[:, None], rs[None, :]] * P[:, ri[:, None], cs[None, :]]
-                   + B[:, ci[:, None], cs[None, :]] * P[:, ri[:, None], rs[None, :]])
-        HAS *= np.where(rs == cs, 0.5, 1.0)[None, None, :]
-        H[:, ia[:, None], is_[None, :]] = HAS
-        H[:, is_[:, None], ia[None, :]] = HAS.transpose(0, 2, 1)
+        HAS = 2 * (Bf[:, f["ci_rs"]] * P[:, f["ri_cs"]] + Bf[:, f["ci_cs"]] * P[:, f["ri_rs"]]).reshape(nb, na, ns)
+        HAS *= f["half"]
+        H[:, f["H_as"]] = HAS.reshape(nb, -1)
+        H[:, f["H_sa"]] = HAS.transpose(0, 2, 1).reshape(nb, -1)
     if plan["any_m"] and z is not None:
-        im = np.flatnonzero(plan["m"])
-        HAm = -2 * B[:, ci[:, None], plan["rm"][None, :]] * u[:, ri][:, :, None]
-        H[:, ia[:, None], im[None, :]] = HAm
-        H[:, im[:, None], ia[None, :]] = HAm.transpose(0, 2, 1)
-    return H
+        HAm = -2 * Bf[:, f["ci_rm"]].reshape(nb, na, nm) * u[:, ri][:, :, None]
+        H[:, f["H_am"]] = HAm.reshape(nb, -1)
+        H[:, f["H_ma"]] = HAm.transpose(0, 2, 1).reshape(nb, -1)
+    return H.reshape(nb, k, k)
 
 
 def batch_hessian(problem: MLProblem, v, covs, means, consts, weights):
@@ -332,3 +360,4 @@ def newton_batch(prob: MLProblem, theta_hat: np.ndarray, base, covs, means, nobs
                 phi[rows] += t[ok, None] * st[jo]
                 cF[rows], cg[rows], cH[rows], cI[rows] = derivs(rows, phi[rows])
     return to_theta(phi), Fout, done
+

@@ -15,6 +15,8 @@ R equivalent: ``lavaan::sem(model, data, estimator = "ML" | "MLR" | "MLM", missi
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -41,7 +43,8 @@ __all__ = ["fit", "ml_problem", "degrees_of_freedom"]
 def ml_problem(spec, table, ss, K, theta0) -> MLProblem:
     """The arrays the ML objective needs: RAM layouts per group, base row values, free
     numbering, sample moments (and FIML patterns), the constraint basis."""
-    layouts = tuple(make_layout(table, g + 1, spec.ov_names, spec.lv_names) for g in range(ss.ngroups))
+    layouts = _layouts(tuple(table["lhs"]), tuple(table["op"]), tuple(table["rhs"]), tuple(table["group"]),
+                       tuple(spec.ov_names), tuple(spec.lv_names), ss.ngroups)
     base = np.asarray(table["ustart"], dtype=float).copy()
     base[~np.isfinite(base)] = 0.0
     patterns = None
@@ -49,6 +52,18 @@ def ml_problem(spec, table, ss, K, theta0) -> MLProblem:
         patterns = tuple(tuple((o, n, S, y) for o, _rows, n, S, y in pg) for pg in ss.patterns)
     return MLProblem(layouts, base, np.asarray(table["free"]) - 1, ss.cov, ss.mean, ss.nobs,
                      spec.meanstructure, K, theta0, patterns, tuple(spec.ov_names.index(v) for v in spec.ov_x))
+
+
+@functools.lru_cache(maxsize=128)
+def _layouts(lhs, op, rhs, group, ov_names, lv_names, ngroups) -> tuple:
+    """RAM layouts per group, memoised on the rows of the table (a ladder or a refit of the same
+    model reuses them, with what they cache: loops, path depth, derivative plans). Read-only."""
+    table = {"lhs": lhs, "op": op, "rhs": rhs, "group": np.asarray(group)}
+    out = tuple(make_layout(table, g + 1, ov_names, lv_names) for g in range(ngroups))
+    for lay in out:
+        for a in (lay.rows, lay.kind, lay.r, lay.c):
+            a.setflags(write=False)
+    return out
 
 
 def degrees_of_freedom(spec: ModelSpec, ngroups: int, npar: int) -> int:
@@ -65,8 +80,10 @@ def degrees_of_freedom(spec: ModelSpec, ngroups: int, npar: int) -> int:
 
 
 def _starts(spec, table, ss, free, ntheta, previous):
-    """Start values in the order tried: a previous fit (``start=``), then lavaan's moment-based
-    values, the simple ones and jittered ones."""
+    """Start values in the order tried: a previous fit (``start=``), then the moment-based
+    values, lavaan's own start values (optimised within a trust region: on a misspecified model
+    whose first search ran onto a ridge, this finds the local optimum lavaan reports), the
+    simple ones and jittered ones."""
     if previous is not None:
         th, covered = _start_from_fit(previous, table, free, np.zeros(ntheta))
         if not covered.all():      # parameters the previous fit does not have: simple start values
@@ -75,7 +92,7 @@ def _starts(spec, table, ss, free, ntheta, previous):
             fill[free[free >= 0]] = sv[free >= 0]
             th[~covered] = fill[~covered]
         yield "previous fit", th
-    for strat in ("moments", "simple", "jitter"):
+    for strat in ("moments", "lavaan", "simple", "jitter"):
         sv = start_values(table, spec.ov_names, spec.lv_names, ss.cov, ss.mean, strat)
         th = np.zeros(ntheta)
         th[free[free >= 0]] = sv[free >= 0]
@@ -128,7 +145,10 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
         warnings.append(optimiser_warning(result, theta_names(table, free, ntheta), spec.lv_names))
 
     N = ss.ntotal
-    F, _grad, info = ml_gradient_information(problem, theta)
+    if result.info is not None and nonlinear is None:
+        F, info = result.F, result.info        # the optimiser ended with the expected information
+    else:
+        F, _grad, info = ml_gradient_information(problem, theta)
     vcov_theta, ident_msgs = _vcov(problem, info, N, theta, h, ineq, nonlinear is not None, table, free)
     warnings.extend(ident_msgs)
     if options.se == "none":
@@ -236,6 +256,9 @@ def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
     Iphi = K.T @ info @ K
     if Iphi.size == 0:
         return np.zeros((len(theta), len(theta))), msgs
+    inv = _well_conditioned_inverse(Iphi)
+    if inv is not None:
+        return K @ inv @ K.T / N, msgs
     evals, evecs = np.linalg.eigh(Iphi)
     if evals[0] <= 1e-10 * max(evals[-1], 1e-300):
         null = K @ evecs[:, evals <= 1e-10 * max(evals[-1], 1e-300)]
@@ -249,15 +272,50 @@ def _vcov(problem, info, N, theta, h, ineq, used_slsqp, table, free):
     return V, msgs
 
 
+def _well_conditioned_inverse(Iphi: np.ndarray):
+    """Iphi^-1 when Iphi is positive definite and clearly far from singular, else None (the
+    caller then takes the eigen-decomposition to name the parameters that cannot be
+    separated). The 1-norm condition number from the inverse bounds the 2-norm one,
+    cond_2 <= n cond_1, so cond_1 < 1e10 / n guarantees lambda_min > 1e-10 lambda_max, the
+    identification criterion, without an eigen-decomposition."""
+    try:
+        L = np.linalg.cholesky(Iphi)
+    except np.linalg.LinAlgError:
+        return None
+    Linv = np.linalg.inv(L)
+    inv = Linv.T @ Linv
+    cond1 = np.abs(Iphi).sum(axis=0).max() * np.abs(inv).sum(axis=0).max()
+    return inv if np.isfinite(cond1) and cond1 < 1e10 / len(Iphi) else None
+
+
 def _baseline_problem(spec, ss):
     """The baseline (independence) model at its ML estimates (:mod:`loyaltyscope.cbsem.baseline`)."""
     return baseline_problem(spec, ss, ml_problem)
 
 
+def _on_sample(ss, key, compute):
+    """A baseline-model quantity memoised on the (frozen) sample statistics: the baseline depends
+    only on the data, the groups and which variables are observed / fixed.x, not on the model's
+    constraints, so an invariance ladder computes it once for all its levels."""
+    cache = ss.__dict__.get("_baseline_cache")
+    if cache is None:
+        cache = {}
+        object.__setattr__(ss, "_baseline_cache", cache)
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _baseline_key(spec, *extra):
+    return (tuple(spec.ov_names), tuple(spec.ov_x), tuple(getattr(spec, "ov_x_free", ())), spec.meanstructure) + extra
+
+
 def _baseline_scaling(spec, ss, kind, bdf):
     """Scaling factor of the robust test of the baseline model."""
-    prob, theta = _baseline_problem(spec, ss)
-    return robust_ml(prob, theta, ss.data, kind, bdf)[1]
+    def compute():
+        prob, theta = _baseline_problem(spec, ss)
+        return robust_ml(prob, theta, ss.data, kind, bdf)[1]
+    return _on_sample(ss, _baseline_key(spec, "scaling", kind, bdf), compute)
 
 
 def _fiml_logl(problem, F):
@@ -278,11 +336,13 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
     ms = spec.meanstructure
     xi = [spec.ov_names.index(v) for v in spec.ov_x]
     bchisq, bdf = baseline_chisq_df(spec, ss, fiml)
-    logl = sum(fi.loglik(S, m, Sig, mu if ms else m, n, True)
-               for S, m, Sig, mu, n in zip(ss.cov, ss.mean, sigmas, mus, ss.nobs))
-    ulogl = sum(fi.loglik(S, m, S, m, n, True) for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
     if fiml:
         logl, ulogl = logl_h0, float(sum(ss.h1_logl))
+    else:
+        # logl_g = -n_g/2 (p log 2 pi + log|S_g| + p + F_g): from F, without inverting Sigma again
+        ulogl = sum(-n / 2 * (S.shape[0] * np.log(2 * np.pi) + np.linalg.slogdet(S)[1] + S.shape[0])
+                    for S, n in zip(ss.cov, ss.nobs))
+        logl = ulogl - N * F / 2
     if xi:  # fixed.x: lavaan reports the likelihood conditional on the exogenous covariates
         lx = sum(fi.loglik(S[np.ix_(xi, xi)], m[xi], S[np.ix_(xi, xi)], m[xi], n, True)
                  for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
@@ -303,8 +363,10 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
         version = "V3" if robust is not None else "V6"
         xx3, k = fiml_corrected(problem, theta, ss.data,
                                 version=version)
-        bprob, btheta = _baseline_problem(spec, ss)
-        xx3_0, k0 = fiml_corrected(bprob, btheta, ss.data, version=version)
+        def baseline_corrected():
+            bprob, btheta = _baseline_problem(spec, ss)
+            return fiml_corrected(bprob, btheta, ss.data, version=version)
+        xx3_0, k0 = _on_sample(ss, _baseline_key(spec, "fiml", version), baseline_corrected)
         c3, c30 = k / df, k0 / bdf
         out.update({"cfi.robust": fi.cfi(xx3, df, xx3_0, bdf, c3, c30),
                     "tli.robust": fi.tli(xx3, df, xx3_0, bdf, c3, c30),
