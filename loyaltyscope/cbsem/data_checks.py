@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope.cbsem.samplestats import DataError
-from loyaltyscope.numerics.magnitudes import farthest_value, not_real_numbers
+from loyaltyscope.numerics.magnitudes import EXTREME_RATIO, farthest_value, not_real_numbers
 
 __all__ = ["check_data", "check_moments", "MAX_MAGNITUDE", "MIN_SPREAD"]
 
@@ -102,7 +102,22 @@ def _suspect_columns(M: np.ndarray) -> np.ndarray:
         spread = hi - lo
         odd = ((absmax > MAX_MAGNITUDE) | (spread == 0) | (spread < MIN_SPREAD * np.fmax(1.0, absmax))
                | (absmax < MIN_SPREAD))
+        odd |= _far_from_median(M)
     return (~np.isnan(lo) & odd) | np.isinf(M).any(axis=0)
+
+
+def _far_from_median(M: np.ndarray) -> np.ndarray:
+    """Columns whose farthest value lies more than EXTREME_RATIO typical distances from the
+    median (:func:`~loyaltyscope.numerics.magnitudes.farthest_value`, column-wise; a superset is
+    fine: flagged columns are looked at value by value)."""
+    if not M.size:
+        return np.zeros(M.shape[1], bool)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # all-missing columns
+        dist = np.abs(M - np.nanmedian(M, axis=0))
+        typical = np.nanmedian(np.where(dist > 0, dist, np.nan), axis=0)
+        far = np.fmax.reduce(dist, axis=0, initial=np.nan) > 0.5 * EXTREME_RATIO * typical
+    return far | ~np.isfinite(typical) & (np.fmax.reduce(dist, axis=0, initial=np.nan) > 0)
 
 
 def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwise") -> list[str]:
