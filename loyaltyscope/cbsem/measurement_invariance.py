@@ -160,6 +160,11 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, levels=("configura
         raise NotImplementedError(f"the invariance ladder with estimator={estimator!r} is not implemented (its "
                                   "difference tests need lavaan's scaled-shifted difference method); fit the "
                                   "levels with ls.sem(..., group_equal=...) or use estimator='MLR'")
+    from loyaltyscope.cbsem.esem import has_efa_blocks
+    if has_efa_blocks(model):
+        raise NotImplementedError("the invariance ladder for models with EFA blocks (efa(\"b\")*f1 + ...) is not "
+                                  "implemented; fit each level with ls.sem(model, data, group=..., "
+                                  "group_equal=[...]) and compare them with ls.compare")
     robust = estimator.upper() in ("MLR", "MLM")
     fits, rows = {}, []
     prev = None

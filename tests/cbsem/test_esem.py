@@ -144,3 +144,9 @@ def test_batched_gpa_follows_the_one_start_gpa(method):
         assert conv
         np.testing.assert_allclose(T[s], T1, atol=1e-10)
         assert f[s] == pytest.approx(f1, abs=1e-12)
+
+
+def test_invariance_ladder_on_an_esem_model_says_what_to_do():
+    hs = ls.load_dataset("holzinger_swineford")
+    with pytest.raises(NotImplementedError, match="EFA blocks.*group_equal"):
+        ls.invariance('efa("b")*f1 + efa("b")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6', hs, "school")
