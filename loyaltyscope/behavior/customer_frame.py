@@ -65,28 +65,57 @@ def resolve_period(eng, summary: dict, as_of, window, tz: str) -> tuple[int, int
     return as_of_us, start_us, notes
 
 
+def _floats(s: pd.Series) -> np.ndarray:
+    """The values of an engine's column as float64 with NaN for missing (any numeric or NULL-holding dtype)."""
+    return s.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _whole(s: pd.Series) -> pd.arrays.IntegerArray:
+    """Nullable whole numbers (Int64) from an engine's column (float with NaN, Int64 or object)."""
+    x = _floats(s)
+    missing = np.isnan(x)
+    return pd.arrays.IntegerArray(np.where(missing, 0, x).astype("int64"), missing)
+
+
+def _instants(s: pd.Series, tz: str) -> pd.DatetimeIndex:
+    """Microseconds since the epoch (UTC) as zone-aware timestamps shown in ``tz`` (NaT for missing)."""
+    x = _floats(s)       # exact: microsecond instants stay below 2^53 until the year 2255
+    us = np.where(np.isnan(x), np.iinfo("int64").min, x).astype("int64")   # int64 minimum = NaT
+    return pd.DatetimeIndex(us.view("M8[us]")).tz_localize("UTC").tz_convert(tz)
+
+
+def _labels(s: pd.Series):
+    """Text labels in pandas' default text dtype (``str`` from pandas 3, object before), missing
+    as NA: the DuckDB engine's Arrow-backed strings pass through without a copy; object arrays
+    (pandas and Spark engines) are inferred as pandas does for any list of strings."""
+    return s.array if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object else s.to_numpy()
+
+
 def _finish(raw: pd.DataFrame, customer: str, tz: str, has_profit: bool) -> pd.DataFrame:
-    df = raw.set_index("cid")
-    df.index.name = customer
-    if (pd.api.types.is_string_dtype(df.index) and len(df)
-            and all(isinstance(v, str) and v.lstrip("-").isdigit() for v in df.index)):
-        df.index = df.index.astype("int64")   # ids read from CSV as text
+    """The documented frame from an engine's answer, built column by column from NumPy arrays
+    (one copy of each column; 1 M customers take about 0.1 s)."""
+    index = pd.Index(raw["cid"].to_numpy(), name=customer)
+    if (pd.api.types.is_string_dtype(index) and len(index)
+            and all(isinstance(v, str) and v.lstrip("-").isdigit() for v in index)):
+        index = index.astype("int64")   # ids read from CSV as text
+    cols = {}
+    for c in METRIC_COLUMNS:
+        if c in ("frequency", "refunds", "zero_rows", "recent_purchases"):
+            cols[c] = raw[c].to_numpy(dtype="int64")
+        elif c in ("recency_days", "tenure_days"):
+            cols[c] = _whole(raw[c])
+        elif c in ("first_purchase", "last_purchase"):
+            cols[c] = _instants(raw[c.replace("purchase", "us")], tz)
+        elif c == "repeat_buyer":
+            cols[c] = raw[c].to_numpy(dtype=bool)
+        elif c in ("abc_class", "lifecycle_stage"):
+            cols[c] = _labels(raw[c])
+        elif c != "profit" or has_profit:
+            cols[c] = _floats(raw[c])
+    df = pd.DataFrame(cols, index=index, copy=False)
     if not df.index.is_monotonic_increasing:   # DuckDB answers sorted already
         df = df.sort_index()
-    for c in ("frequency", "refunds", "zero_rows", "recent_purchases"):
-        df[c] = df[c].astype("int64")
-    for c in ("recency_days", "tenure_days"):
-        df[c] = df[c].astype("Float64").astype("Int64")
-    for c in ("first", "last"):
-        us = df.pop(f"{c}_us").astype("Float64").astype("Int64")
-        df[f"{c}_purchase"] = pd.to_datetime(us.astype("float64"), unit="us", utc=True).dt.tz_convert(tz)
-    for c in ("monetary", "profit", "mean_interpurchase_days", "abc_value", "abc_share_before", "lifecycle_trend"):
-        df[c] = df[c].astype("float64")
-    df["repeat_buyer"] = df["repeat_buyer"].astype(bool)
-    df["abc_class"] = df["abc_class"].astype(object)
-    df["lifecycle_stage"] = df["lifecycle_stage"].astype(object).where(df["lifecycle_stage"].notna(), None)
-    cols = [c for c in METRIC_COLUMNS if has_profit or c != "profit"]
-    return df[cols]
+    return df
 
 
 def customer_metrics(source, *, customer: str = "customer_id", time: str = "timestamp", amount: str = "amount",

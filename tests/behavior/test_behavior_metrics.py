@@ -45,7 +45,10 @@ def test_metrics_equal_hand_computed(shop_log, engine, quiet):
     assert list(m.index) == [1, 2, 3, 4, 5, 6, 7] and m.index.name == "customer_id"
     for col in ["frequency", "refunds", "repeat_buyer", "abc_class", "recent_purchases"]:
         assert m[col].tolist() == EXPECTED[col].tolist(), col
-    assert m["lifecycle_stage"].tolist() == [x if isinstance(x, str) else None for x in EXPECTED["lifecycle_stage"]]
+    assert pd.api.types.is_string_dtype(m["lifecycle_stage"]) and pd.api.types.is_string_dtype(m["abc_class"])
+    assert [x if isinstance(x, str) else None for x in m["lifecycle_stage"]] == \
+        [x if isinstance(x, str) else None for x in EXPECTED["lifecycle_stage"]]
+    assert m["lifecycle_stage"].isna().tolist() == [c == 3 for c in m.index]
     for col in ["recency_days", "tenure_days"]:
         assert m[col].astype(object).where(m[col].notna(), None).tolist() == \
             EXPECTED[col].astype(object).where(EXPECTED[col].notna(), None).tolist(), col
