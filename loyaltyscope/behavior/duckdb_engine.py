@@ -61,6 +61,7 @@ class DuckDBEngine(SQLSteps):
         self.con.execute("SET preserve_insertion_order = false")   # results are sorted afterwards
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        self.parquet_files: list[str] | None = None     # the files read, for a Parquet source
         if isinstance(source, pd.DataFrame):
             self.name = "the DataFrame"
             self.con.register("raw_frame", source)
@@ -77,6 +78,8 @@ class DuckDBEngine(SQLSteps):
                 self.con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM {reader}")
             except duckdb.IOException as e:
                 raise TransactionError(f"source {path!r}: cannot read it ({e})") from None
+            if kind != "csv":
+                self.parquet_files = [r[0] for r in self.con.sql(f"SELECT file FROM glob({_literal(path)})").fetchall()]
         else:
             raise TransactionError(f"source of type {type(source).__name__}: expected a path, a glob or a pandas "
                                    "DataFrame (engine='duckdb')")

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from loyaltyscope.behavior import metric_sql as q
 from loyaltyscope.behavior.engines import open_engine
@@ -31,7 +34,7 @@ from loyaltyscope.behavior.transaction_checks import TransactionError, check_col
 
 __all__ = ["moments", "moments_from_sums"]
 
-_BATCH_ROWS = 262_144   # a batch of 24 items in float64 is 50 MB: small enough to stay near the cache
+_BATCH_ROWS = 262_144   # rows per Arrow batch: 24 items in single precision are 25 MB
 
 _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
             "FLOAT", "DOUBLE", "DECIMAL", "REAL", "byte", "short", "integer", "long", "float", "double", "decimal")
@@ -163,15 +166,38 @@ def _single_precision_rows(batch, shift) -> int:
     return rows if rows >= 4096 else 0
 
 
+_NATIVE = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "UTINYINT", "USMALLINT", "UINTEGER")
+
+
+def _parquet_batches(eng, columns):
+    """Arrow's own Parquet reader (pyarrow) over the engine's files, when every item is stored as a
+    plain integer or float with one type in every file; else None (DuckDB reads: CSV, DataFrames,
+    text or decimal items, files that disagree). For 10 M x 24 items it decodes for 0.8-0.95
+    CPU-s where DuckDB's scan plus its Arrow export takes 1.2-1.25 (same run)."""
+    files = getattr(eng, "parquet_files", None)
+    if not files or any(str(eng.types[c]).upper() not in _NATIVE for c in columns):
+        return None
+    try:
+        kinds = {tuple(str(pq.read_schema(f).field(c).type) for c in columns) for f in files}
+    except (KeyError, OSError, pa.ArrowException):
+        return None
+    if len(kinds) != 1:
+        return None
+    return ds.dataset(files, format="parquet").to_batches(columns=columns, batch_size=_BATCH_ROWS, batch_readahead=2,
+                                                           fragment_readahead=1)
+
+
 def _duckdb_moments(eng, columns):
     check_columns(eng.name, eng.columns, {c: c for c in columns})
     _check_numbers(eng, columns)
     d = eng.dialect
-    native = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "UTINYINT", "USMALLINT", "UINTEGER")
-    cast = ", ".join(q.quote(d, c) if str(eng.types[c]).upper() in native else f"CAST({q.quote(d, c)} AS DOUBLE)"
+    cast = ", ".join(q.quote(d, c) if str(eng.types[c]).upper() in _NATIVE else f"CAST({q.quote(d, c)} AS DOUBLE)"
                      for c in columns)
+    batches = _parquet_batches(eng, columns)
+    if batches is None:
+        batches = eng.batches(f"SELECT {cast} FROM {eng.raw}", rows=_BATCH_ROWS)   # listwise in NumPy
     acc, n_rows = _CrossProducts(len(columns)), 0
-    for batch in eng.batches(f"SELECT {cast} FROM {eng.raw}", rows=_BATCH_ROWS):   # listwise in NumPy
+    for batch in batches:
         n_rows += batch.num_rows
         acc.add(batch)
     k = len(columns)
