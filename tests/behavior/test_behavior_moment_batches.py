@@ -82,3 +82,26 @@ def test_too_few_complete_rows(rows):
     df = pd.DataFrame({"a": [1.0, None, 3.0][: rows + 1], "b": [None, 2.0, None][: rows + 1]})
     with pytest.raises(ls.TransactionError, match="complete row"):
         ls.moments(df, ["a", "b"])
+
+
+def test_parquet_globs_read_by_arrow_or_duckdb(tmp_path, quiet, monkeypatch):
+    """Files whose items share one plain numeric type are decoded by Arrow's Parquet reader; files
+    that disagree on a type (int8 in one, int16 in the other) go through DuckDB. Same numbers."""
+    from loyaltyscope.behavior import duckdb_engine
+    rng = np.random.default_rng(6)
+    x = rng.integers(1, 8, (600, 3))
+    parts = [pd.DataFrame(x[:300], columns=list("abc")).astype("int8"), pd.DataFrame(x[300:], columns=list("abc"))]
+    parts[0].to_parquet(tmp_path / "same_1.parquet")
+    parts[1].astype("int8").to_parquet(tmp_path / "same_2.parquet")
+    parts[0].to_parquet(tmp_path / "mixed_1.parquet")
+    parts[1].astype("int16").to_parquet(tmp_path / "mixed_2.parquet")
+    used = []
+    real = duckdb_engine.DuckDBEngine.batches
+    monkeypatch.setattr(duckdb_engine.DuckDBEngine, "batches", lambda self, *a, **k: used.append(1) or real(self, *a, **k))
+    expected = np.cov(x.astype(float), rowvar=False)
+    same = ls.moments(str(tmp_path / "same_*.parquet"), list("abc"))
+    assert used == [] and same.nobs == 600
+    mixed = ls.moments(str(tmp_path / "mixed_*.parquet"), list("abc"))
+    assert used == [1] and mixed.nobs == 600
+    for m in (same, mixed):
+        np.testing.assert_allclose(m.cov.to_numpy(), expected, rtol=1e-12)
