@@ -114,11 +114,10 @@ class DuckDBEngine(SQLSteps):
         return summary
 
     def metrics(self, **params) -> pa.Table:
-        """The customer table ordered by customer id in DuckDB (a parallel sort, cheaper than
-        sorting the pandas frame afterwards), as Arrow: the caller converts it after the engine is
-        closed, so DuckDB's working memory is given back first (5 M customers: peak RSS 2.2 GB
-        instead of 2.8)."""
-        return self.con.sql(f"SELECT * FROM ({q.metrics_sql(self.tx, **params)}) AS m ORDER BY cid").to_arrow_table()
+        """The customer table as Arrow, unsorted: the caller sorts it by id and converts it after
+        the engine is closed, so DuckDB's working memory is given back first (5 M customers: peak
+        RSS 1.7 GB; ORDER BY in DuckDB and converting before closing took it to 2.8 GB)."""
+        return self.con.sql(q.metrics_sql(self.tx, **params)).to_arrow_table()
 
     def view(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
