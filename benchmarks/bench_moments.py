@@ -17,6 +17,7 @@ peak RSS under 2 GB.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def main() -> None:
             runs.append(run(OURS, path))
         res["one_scan_duckdb"] = scan = min(scans, key=lambda r: r["seconds"])
         res["moments_plus_cfa"] = ours = min(runs, key=lambda r: r["seconds"])
+        res["runs_scan"], res["runs_ours"] = scans, runs
+        res["load_average_1min_end"] = os.getloadavg()[0]
         res["ratios_each_run"] = [round(o["seconds"] / s["seconds"], 2) for s, o in zip(scans, runs)]
         res["ratio_to_one_scan"] = round(ours["seconds"] / scan["seconds"], 2)
         res["cpu_ratio_to_one_scan"] = round(ours["cpu_seconds"] / scan["cpu_seconds"], 2)

@@ -45,7 +45,10 @@ def test_metrics_equal_hand_computed(shop_log, engine, quiet):
     assert list(m.index) == [1, 2, 3, 4, 5, 6, 7] and m.index.name == "customer_id"
     for col in ["frequency", "refunds", "repeat_buyer", "abc_class", "recent_purchases"]:
         assert m[col].tolist() == EXPECTED[col].tolist(), col
-    assert m["lifecycle_stage"].tolist() == [x if isinstance(x, str) else None for x in EXPECTED["lifecycle_stage"]]
+    assert pd.api.types.is_string_dtype(m["lifecycle_stage"]) and pd.api.types.is_string_dtype(m["abc_class"])
+    assert [x if isinstance(x, str) else None for x in m["lifecycle_stage"]] == \
+        [x if isinstance(x, str) else None for x in EXPECTED["lifecycle_stage"]]
+    assert m["lifecycle_stage"].isna().tolist() == [c == 3 for c in m.index]
     for col in ["recency_days", "tenure_days"]:
         assert m[col].astype(object).where(m[col].notna(), None).tolist() == \
             EXPECTED[col].astype(object).where(EXPECTED[col].notna(), None).tolist(), col
@@ -177,3 +180,30 @@ def test_unknown_engine_and_source(shop_log):
         ls.customer_metrics(shop_log, engine="polars")
     with pytest.raises(ls.TransactionError, match="expected a .parquet or .csv"):
         ls.customer_metrics("log.xlsx")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_period_boundaries_refunds_and_zero_rows(engine, quiet):
+    """as_of 2024-04-01 00:00 UTC, 3 periods of 30 days: newest (03-02, 04-01], middle (02-01, 03-02],
+    oldest (01-02, 02-01]. A purchase exactly 30 days before as_of is in the middle period; one
+    exactly 90 days before is outside the last periods; refunds and zero rows are not purchases.
+    c10: purchases 03-02 (middle) and 03-31 (newest), a refund and a zero row in the newest period:
+    counts [0, 1, 1], slope (0 + 1) / 2 = 0.5, mean 2/3, trend 0.75 -> formation (first purchase is
+    not after as_of - 30 days: not exploration); recency 1, tenure 30, mean gap 29 days.
+    c11: one purchase on 01-02 00:00 (90 days): no recent purchase -> decline. c12: a purchase in
+    2023 and a recent refund: decline, refunds 1."""
+    t = pd.Timestamp
+    log = pd.DataFrame({"customer_id": [10, 10, 10, 10, 11, 12, 12],
+                        "timestamp": [t(x, tz="UTC") for x in ("2024-03-02", "2024-03-31", "2024-03-30", "2024-03-15",
+                                                                "2024-01-02", "2023-06-01", "2024-03-20")],
+                        "amount": [10.0, 20.0, -5.0, 0.0, 7.0, 3.0, -3.0]})
+    m = ls.customer_metrics(log, as_of="2024-04-01", period_days=30, n_periods=3, engine=engine)
+    assert m["frequency"].tolist() == [2, 1, 1] and m["refunds"].tolist() == [1, 0, 1]
+    assert m["zero_rows"].tolist() == [1, 0, 0] and m["recent_purchases"].tolist() == [2, 0, 0]
+    assert m["monetary"].tolist() == [25.0, 7.0, 0.0]
+    assert [str(x) for x in m["lifecycle_stage"]] == ["formation", "decline", "decline"]
+    assert m.loc[10, "lifecycle_trend"] == pytest.approx(0.75, rel=1e-12)
+    assert m["lifecycle_trend"].isna().tolist() == [False, True, True]
+    assert m["recency_days"].tolist() == [1, 90, 305] and m["tenure_days"].tolist() == [30, 90, 305]
+    assert m.loc[10, "mean_interpurchase_days"] == pytest.approx(29.0, rel=1e-12)
+    assert np.isnan(m.loc[11, "mean_interpurchase_days"])
