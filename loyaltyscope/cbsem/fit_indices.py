@@ -74,20 +74,35 @@ def _ncp_for(chisq, df, prob):
     return float(special.chndtrinc(chisq, df, prob))
 
 
-def rmsea_ci(chisq, df, n, ngroups=1, level=0.90) -> tuple[float, float]:
-    if df <= 0:
+def rmsea_ci(chisq, df, n, ngroups=1, level=0.90, c_hat=1.0) -> tuple[float, float]:
+    """Confidence limits of the RMSEA from the noncentral chi-square (lavaan's
+    ``lav_fit_rmsea_ci``): lambda_l, lambda_u with P(X <= X2; df, lambda) = 1 - a, a
+    (a = (1 - level) / 2), limit = sqrt(c_hat lambda / (N df)) sqrt(G). As lavaan, a limit is 0
+    when df < 1, when even lambda = 0 leaves X2 inside the tail, or (upper) when the root lies
+    beyond max(N, 4 X2); ``df`` need not be a whole number (lavaan's scaled RMSEA of MLR/MLM
+    uses df = tr(UGamma))."""
+    if not (np.isfinite(chisq) and np.isfinite(df) and np.isfinite(n)):
         return (np.nan, np.nan)
+    if df < 1:
+        return (0.0, 0.0)
     a = (1 - level) / 2
-    lo = _ncp_for(chisq, df, 1 - a)
-    hi = _ncp_for(chisq, df, a)
-    return (float(np.sqrt(lo / (n * df)) * np.sqrt(ngroups)),
-            float(np.sqrt(hi / (n * df)) * np.sqrt(ngroups)))
+    scale = np.sqrt(ngroups * c_hat / (n * df))
+    lo = 0.0
+    if special.chdtr(df, chisq) >= 1 - a:
+        lo = float(np.sqrt(special.chndtrinc(chisq, df, 1 - a)) * scale)
+    hi = 0.0
+    n_rmsea = max(n, 4 * chisq)
+    if special.chdtr(df, chisq) >= a and special.chndtr(chisq, df, n_rmsea) <= a:
+        hi = float(np.sqrt(special.chndtrinc(chisq, df, a)) * scale)
+    return (lo, hi)
 
 
-def rmsea_pvalue(chisq, df, n, ngroups=1, h0=0.05) -> float:
-    if df <= 0:
+def rmsea_pvalue(chisq, df, n, ngroups=1, h0=0.05, c_hat=1.0) -> float:
+    """P-value of close fit, 1 - P(X <= X2; df, N df h0^2 / (c_hat G)) (lavaan's
+    ``lav_fit_rmsea_closefit``)."""
+    if not (df > 0 and np.isfinite(chisq)):
         return np.nan
-    ncp = n * df * h0 ** 2 / ngroups
+    ncp = n * df * h0 ** 2 / (ngroups * c_hat)
     return float(1.0 - special.chndtr(chisq, df, ncp))     # lavaan: 1 - pchisq(X2, df, ncp)
 
 

@@ -31,14 +31,20 @@ def test_measures(chisq, df, bchisq, bdf, npar, n_rmsea, ngroups) -> dict:
             "rmsea.pvalue": fi.rmsea_pvalue(chisq, df, n_rmsea, ngroups)}
 
 
-def scaled_measures(xs, c, bxs, bc, df, bdf, n_rmsea, ngroups) -> dict:
+def scaled_measures(xs, c, bxs, bc, df, bdf, n_rmsea, ngroups, shifted: bool = False) -> dict:
     """The scaled test (statistic ``xs``, scaling factor ``c``; baseline ``bxs``, ``bc``) and
-    the indices computed from the scaled statistics (lavaan's ``*.scaled``)."""
-    lo, hi = fi.rmsea_ci(xs, df, n_rmsea, ngroups)
+    the indices computed from the scaled statistics (lavaan's ``*.scaled``).
+
+    The scaled RMSEA's interval and close-fit p-value follow lavaan 0.6-14: for a mean-scaled
+    test (Satorra-Bentler, Yuan-Bentler) they are those of the unscaled X2 = c xs on
+    df = tr(UGamma) = c df; for the scaled-and-shifted test (``shifted``) those of xs on df."""
+    x2, d2 = (xs, df) if shifted else (xs * c, df * c)
+    lo, hi = fi.rmsea_ci(x2, d2, n_rmsea, ngroups)
+    pv = fi.rmsea_pvalue(x2, d2, n_rmsea, ngroups)
     return {"chisq.scaled": xs, "df.scaled": float(df), "pvalue.scaled": fi.chisq_pvalue(xs, df),
             "chisq.scaling.factor": c,
             "baseline.chisq.scaled": bxs, "baseline.df.scaled": float(bdf),
             "baseline.pvalue.scaled": fi.chisq_pvalue(bxs, bdf), "baseline.chisq.scaling.factor": bc,
             "cfi.scaled": fi.cfi(xs, df, bxs, bdf), "tli.scaled": fi.tli(xs, df, bxs, bdf),
             "rmsea.scaled": fi.rmsea(xs, df, n_rmsea, ngroups), "rmsea.ci.lower.scaled": lo,
-            "rmsea.ci.upper.scaled": hi, "rmsea.pvalue.scaled": fi.rmsea_pvalue(xs, df, n_rmsea, ngroups)}
+            "rmsea.ci.upper.scaled": hi, "rmsea.pvalue.scaled": pv}

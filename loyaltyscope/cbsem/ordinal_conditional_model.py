@@ -79,7 +79,7 @@ class ConditionalOrdinalModel(OrdinalModel):
         (implied covariance of (y* scaled, x) in model order), C, delta, mu, vals)."""
         vals = self.values(theta)
         out = []
-        T, p, q, I, J = self.T, self.p, self.q, self.I, self.J
+        p, I, J = self.p, self.I, self.J
         for gr in self.groups:
             Sig, mu, dS, dmu, C = _group_moments(gr, vals, jacobian)
             PI, R, m0, Syx, Sxx_inv = self._conditional(Sig, mu)

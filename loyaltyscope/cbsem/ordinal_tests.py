@@ -26,7 +26,6 @@ from __future__ import annotations
 from math import sqrt
 
 import numpy as np
-from scipy import stats
 
 from loyaltyscope.cbsem import fit_indices as fi
 from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
@@ -111,14 +110,12 @@ def _catml_robust(model, ss, mom, Einv, npar_catml: int):
 # ---------------------------------------------------------------------------- fit measures
 def _rmsea_ci(chisq, df, N, G, c_hat=1.0):
     """lavaan's ``lav_fit_rmsea_ci`` (with the scaling factor of the robust version)."""
-    lo, hi = fi.rmsea_ci(chisq, df, N, G)
-    return lo * np.sqrt(c_hat), hi * np.sqrt(c_hat)
+    return fi.rmsea_ci(chisq, df, N, G, c_hat=c_hat)
 
 
 def _rmsea_pvalue(chisq, df, N, G, c_hat=1.0, h0=0.05):
-    if not (df > 0 and np.isfinite(chisq)):
-        return np.nan
-    return float(stats.ncx2.sf(chisq, df, N * df / c_hat * h0 ** 2 / G))
+    """lavaan's ``lav_fit_rmsea_closefit``."""
+    return fi.rmsea_pvalue(chisq, df, N, G, h0=h0, c_hat=c_hat)
 
 
 def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, npar_catml, catml_ok: bool):
@@ -164,7 +161,7 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
         bxs, bc, bshift = scaled_shifted(bchisq, bdf, btr1, btr2)
     else:                          # a single item: the baseline is saturated too
         bxs, bc = bchisq, np.nan
-    out.update(scaled_measures(xs, c, bxs, bc, df, bdf, N, G))
+    out.update(scaled_measures(xs, c, bxs, bc, df, bdf, N, G, shifted=True))
     if df < 1:                     # lavaan's lav_fit_rmsea_ci: both limits are 0 when df < 1
         out.update({k: 0.0 for k in ("rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled")})
     out.update({"chisq.shift.parameter": shift, "nnfi.scaled": out["tli.scaled"]})

@@ -337,7 +337,7 @@ def _fit_measures(spec, ss, st, mom, sigmas, mus, chisq, df, npar, Einv, robust:
     Eb = sum(n / st.ntotal * (J.T @ (J * vd[:, None])) for n, vd, J in zip(st.nobs, st.wls_vd, bjacs))
     btr1, btr2 = ugamma_traces(bjacs, st.wls_vd, st.gamma, st.nobs, np.linalg.pinv(Eb))
     bxs, b_inv, _ = scaled_shifted(bchisq, bdf, btr1, btr2)
-    out.update(scaled_measures(xs, a_inv, bxs, b_inv, df, bdf, N, G))
+    out.update(scaled_measures(xs, a_inv, bxs, b_inv, df, bdf, N, G, shifted=True))
     c3, c30 = (tr1 / df if df > 0 else np.nan), btr1 / bdf    # lavaan: a (df - b) / df
     lo, hi = _rmsea_ci(xs, df, N, G, a_inv)
     cfi_r, tli_r = _robust_cfi_tli(chisq, df, bchisq, bdf, c3, c30)

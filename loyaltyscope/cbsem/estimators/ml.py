@@ -30,12 +30,11 @@ from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
 from loyaltyscope.cbsem.expressions import numeric_jacobian
 from loyaltyscope.cbsem.model_checks import check_start
 from loyaltyscope.cbsem.modindices import modification_indices
-from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError, build_partable
+from loyaltyscope.cbsem.partable import ModelSpec, ModelSpecError
 from loyaltyscope.cbsem.ram import implied, make_layout
 from loyaltyscope.cbsem.robust import fiml_corrected, observed_information, robust_ml
 from loyaltyscope.cbsem.samplestats import SampleStats
 from loyaltyscope.cbsem.start import start_values
-from loyaltyscope.cbsem.syntax import parse_model
 
 __all__ = ["fit", "ml_problem", "degrees_of_freedom"]
 
@@ -332,7 +331,6 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
     if fiml:
         logl_h0 = _fiml_logl(problem, F)
         chisq = 2 * (sum(ss.h1_logl) - logl_h0)
-    p = len(spec.ov_names)
     ms = spec.meanstructure
     xi = [spec.ov_names.index(v) for v in spec.ov_x]
     bchisq, bdf = baseline_chisq_df(spec, ss, fiml)
@@ -357,7 +355,7 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
         out.update(scaled_measures(chisq / c, c, bchisq / c0, c0, df, bdf, N, G))
         out.update({
             "cfi.robust": fi.cfi(chisq, df, bchisq, bdf, c, c0), "tli.robust": fi.tli(chisq, df, bchisq, bdf, c, c0),
-            "rmsea.robust": fi.rmsea(chisq, df, N, G, c_hat=c),
+            "rmsea.robust": fi.rmsea(chisq, df, N, G, c_hat=c), **_robust_rmsea_ci(chisq, df, N, G, c),
         })
     if fiml and df > 0:
         version = "V3" if robust is not None else "V6"
@@ -370,5 +368,17 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
         c3, c30 = k / df, k0 / bdf
         out.update({"cfi.robust": fi.cfi(xx3, df, xx3_0, bdf, c3, c30),
                     "tli.robust": fi.tli(xx3, df, xx3_0, bdf, c3, c30),
-                    "rmsea.robust": fi.rmsea(xx3, df, N, G, c_hat=c3)})
+                    "rmsea.robust": fi.rmsea(xx3, df, N, G, c_hat=c3), **_robust_rmsea_ci(xx3, df, N, G, c3)})
     return out
+
+
+def _robust_rmsea_ci(x2, df, N, G, c_hat) -> dict:
+    """The robust RMSEA's confidence limits and close-fit p-value (Brosseau-Liard, Savalei & Li
+    2012; lavaan's ``lav_fit_rmsea_ci`` / ``lav_fit_rmsea_closefit`` with ``c.hat``): the
+    noncentrality bounds of X2 / c_hat on df, rescaled by c_hat; limits 0 when df < 1.
+    R: ``fitMeasures(fit, c("rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust"))``."""
+    if not (np.isfinite(x2) and np.isfinite(c_hat) and c_hat > 0):
+        return {"rmsea.ci.lower.robust": np.nan, "rmsea.ci.upper.robust": np.nan, "rmsea.pvalue.robust": np.nan}
+    lo, hi = fi.rmsea_ci(x2 / c_hat, df, N, G, c_hat=c_hat)
+    return {"rmsea.ci.lower.robust": lo, "rmsea.ci.upper.robust": hi,
+            "rmsea.pvalue.robust": fi.rmsea_pvalue(x2 / c_hat, df, N, G, c_hat=c_hat)}

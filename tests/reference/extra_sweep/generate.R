@@ -141,7 +141,9 @@ for (cs in cases) {
   keep <- intersect(names(fm), c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
     "rmsea.ci.lower","rmsea.ci.upper","srmr","aic","bic","logl","unrestricted.logl",
     "chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","rmsea.scaled","tli.scaled",
-    "baseline.chisq.scaled","baseline.chisq.scaling.factor","cfi.robust","tli.robust","rmsea.robust"))
+    "baseline.chisq.scaled","baseline.chisq.scaling.factor","cfi.robust","tli.robust","rmsea.robust",
+    "rmsea.ci.lower.scaled","rmsea.ci.upper.scaled","rmsea.pvalue.scaled","rmsea.ci.lower.robust",
+    "rmsea.ci.upper.robust","rmsea.pvalue.robust"))
   pe <- parameterEstimates(fit, standardized = TRUE)
   pe <- pe[, intersect(c("lhs","op","rhs","group","label","est","se","z","pvalue","std.lv","std.all"), names(pe))]
   out <- list(name = cs$name, kind = "sem", data = cs$data, model = cs$model,
