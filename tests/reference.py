@@ -67,7 +67,9 @@ FILE_KINDS = {"extra/boot_intervals": "boot_intervals", "extra_psych/efa": "efa"
               "partable/lavaanify": "partable", "pls/boot_bca/bca_reference": "pls_bootstrap",
               "pls/seminr_py/seminr_py_reference": "pls_bootstrap"}
 INDEX_KEYS = ("cfi", "tli", "rmsea", "srmr", "cfi.robust", "tli.robust", "rmsea.robust", "cfi.scaled",
-              "rmsea.scaled", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "pvalue", "pvalue.scaled")
+              "rmsea.scaled", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "pvalue", "pvalue.scaled",
+              "tli.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled",
+              "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust")
 EXACT_KEYS = ("df", "npar", "baseline.df", "df.scaled")
 
 # the package's data files (tests read them from the package, never from a copy)
