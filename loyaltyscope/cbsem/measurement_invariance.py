@@ -28,6 +28,7 @@ from scipy import special
 
 from loyaltyscope.cbsem import pipeline
 from loyaltyscope.cbsem.options import resolve_options
+from loyaltyscope.cbsem.samplestats import DataError
 from loyaltyscope.numerics.display import ResultProtocol, frame_html, para_html
 from loyaltyscope.numerics.threads import one_blas_thread
 
@@ -160,6 +161,11 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, levels=("configura
         raise NotImplementedError(f"the invariance ladder with estimator={estimator!r} is not implemented (its "
                                   "difference tests need lavaan's scaled-shifted difference method); fit the "
                                   "levels with ls.sem(..., group_equal=...) or use estimator='MLR'")
+    if isinstance(data, pd.DataFrame) and group in data.columns:
+        labels = data[group].dropna().unique()
+        if len(labels) == 1:
+            raise DataError(f"group column {group!r} holds one group only ({labels[0]!r}): measurement invariance "
+                            "compares two or more groups")
     from loyaltyscope.cbsem.esem import has_efa_blocks
     if has_efa_blocks(model):
         raise NotImplementedError("the invariance ladder for models with EFA blocks (efa(\"b\")*f1 + ...) is not "

@@ -121,6 +121,9 @@ def data_stage(model: str, data, options: SemOptions, sample_cov):
         if options.group is not None and options.group not in data.columns:
             raise DataError(f"group column {options.group!r} not found in the data; columns: {list(data.columns)}")
         ngroups = 1 if options.group is None else int(data[options.group].nunique())   # missing labels not counted
+        if ngroups == 0:
+            raise DataError(f"group column {options.group!r} has no observed value in the {len(data)} row(s) of the "
+                            "data: there is no group to fit (expected a label per row)")
         columns = list(data.columns)
     if options.categorical or options.fiml:
         ms = True

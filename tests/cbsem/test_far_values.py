@@ -34,3 +34,16 @@ def test_large_but_plausible_values_still_fit():
     d = HS[[f"x{i}" for i in range(1, 10)]].copy()
     d.iloc[0, 2] = 1e6  # an outlier, a million times the spread: warned about, not refused
     assert ls.sem(MODEL, d).converged
+
+
+@pytest.mark.parametrize("rows", [0, 5])
+def test_group_column_without_labels_is_a_clear_error(rows):
+    d = HS.iloc[:rows].copy()
+    d["school"] = None
+    with pytest.raises(ls.DataError, match="group column 'school' has no observed value"):
+        ls.sem(MODEL, d, group="school")
+
+
+def test_invariance_with_one_group_is_a_clear_error():
+    with pytest.raises(ls.DataError, match="one group only"):
+        ls.invariance(MODEL, HS.assign(school="a"), "school")
