@@ -4,7 +4,6 @@ fixed.x = FALSE, FIML with covariates, Heywood cases, modification indices."""
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,10 +19,7 @@ MI_CASES = sorted(p.stem for p in CORE.glob("*.json") if json.loads(p.read_text(
 def _load(name):
     case = json.loads((CORE / f"{name}.json").read_text())
     data = pd.read_csv(data_path(case["data"]))
-    kw = sem_kwargs(case)
-    if "fixed.x" in (case.get("options") or {}):
-        kw["fixed_x"] = bool(case["options"]["fixed.x"])
-    return case, data, kw
+    return case, data, sem_kwargs(case)
 
 
 @pytest.mark.parametrize("name", SEM_CASES)

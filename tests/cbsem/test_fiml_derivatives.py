@@ -24,8 +24,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("file,model,kw", CASES)
-def test_analytic_hessian_equals_differences_of_the_gradient(file, model, kw, monkeypatch):
+def _fitted_problem(file, model, kw, monkeypatch):
+    """The FIML problem and estimates of a fit (caught where the estimator asks for the
+    observed information)."""
     seen = {}
     original = ml_estimator.observed_information
 
@@ -36,7 +37,12 @@ def test_analytic_hessian_equals_differences_of_the_gradient(file, model, kw, mo
     monkeypatch.setattr(ml_estimator, "observed_information", spy)
     fit = ls.sem(model, pd.read_csv(data_path(file)), missing="fiml", **kw)
     assert fit.converged
-    problem, theta = seen["args"]
+    return seen["args"]
+
+
+@pytest.mark.parametrize("file,model,kw", CASES)
+def test_analytic_hessian_equals_differences_of_the_gradient(file, model, kw, monkeypatch):
+    problem, theta = _fitted_problem(file, model, kw, monkeypatch)
     H = fiml_hessian(problem, theta)
     Hn = numeric_jacobian(lambda th: ml_gradient_information(problem, th, with_info=False)[1], theta)
     assert np.allclose(H, (Hn + Hn.T) / 2, atol=1e-6 * max(1.0, np.abs(H).max()))
@@ -44,16 +50,7 @@ def test_analytic_hessian_equals_differences_of_the_gradient(file, model, kw, mo
 
 @pytest.mark.parametrize("file,model,kw", CASES)
 def test_batched_expected_information_equals_the_sum_over_patterns(file, model, kw, monkeypatch):
-    seen = {}
-    original = ml_estimator.observed_information
-
-    def spy(problem, theta):
-        seen["args"] = (problem, theta)
-        return original(problem, theta)
-
-    monkeypatch.setattr(ml_estimator, "observed_information", spy)
-    ls.sem(model, pd.read_csv(data_path(file)), missing="fiml", **kw)
-    problem, theta = seen["args"]
+    problem, theta = _fitted_problem(file, model, kw, monkeypatch)
     _F, _g, info = ml_gradient_information(problem, theta)
     # one pattern at a time, from the definition
     naive = np.zeros_like(info)

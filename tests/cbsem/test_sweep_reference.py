@@ -28,13 +28,7 @@ SLOW = {"bfi5_fiml", "bfi5_mlr", "bfi_cov_fiml_mlr", "g_three_groups", "g_three_
 def test_matches_lavaan(name):
     case = json.loads((SWEEP / f"{name}.json").read_text())
     data = pd.read_csv(data_path(case["data"]))
-    kw = sem_kwargs(case)
-    if "fixed.x" in (case.get("options") or {}):
-        kw["fixed_x"] = bool(case["options"]["fixed.x"])
-    if "meanstructure" in (case.get("options") or {}):
-        kw["meanstructure"] = bool(case["options"]["meanstructure"])
-    if "ordered" in (case.get("options") or {}):
-        kw["ordered"] = list(case["options"]["ordered"])
+    kw = sem_kwargs(case)            # maps lavaan option names (fixed.x, meanstructure, ordered, ...)
     fit = ls.sem(case["model"], data, **kw)
     assert fit.converged
     nobs = case["nobs"]
