@@ -290,7 +290,7 @@ def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float
 
 
 @single_blas_thread
-def fiml_corrected(problem: MLProblem, theta: np.ndarray, datas, K=None, version: str = "V6"):
+def fiml_corrected(problem: MLProblem, theta: np.ndarray, datas, K=None, version: str = "V6", wc_x=()):
     """FIML-corrected statistic for robust CFI/TLI/RMSEA under missing data (Zhang & Savalei;
     lavaan 0.6-14 ``lav_fit_fiml_corrected``): V6 with plain ML, V3 with a scaled (MLR) test.
 
@@ -303,6 +303,10 @@ def fiml_corrected(problem: MLProblem, theta: np.ndarray, datas, K=None, version
         U  = Wm - Wm Delta E^-1 Delta' Wm
         V6: k = tr(Wc Wm^-1 U Wm^-1)
         V3: k = tr(U Wm^-1 Wc Wm^-1 U Gamma),  Gamma = blockdiag(Wm_g^-1 Jm_g Wm_g^-1 / f_g)
+
+    ``wc_x``: positions of the model's exogenous covariates; their own moments are left out of
+    Wc (zero rows and columns) also when fixed.x = FALSE, as lavaan's refit to the EM moments
+    (``lavaan(parTable(fit), sample.cov = ...)`` with the default fixed.x) does.
 
     Returns (XX3, k); the scaling factor is k / df.
     """
@@ -320,7 +324,8 @@ def fiml_corrected(problem: MLProblem, theta: np.ndarray, datas, K=None, version
         keep = np.ix_(*[_keep_mask(X.shape[1], problem.x_idx, True)] * 2)   # fixed.x moments left out
         Wm = _h1_observed_info_missing(X, S, ybar)[keep]
         Wmi = _inv(Wm)
-        Wc_b.append(f * _h1_expected_info(S, True)[keep])
+        wc_keep = _keep_mask(X.shape[1], wc_x, True)[keep[0][:, 0]]
+        Wc_b.append(f * _zero_x(_h1_expected_info(S, True)[keep], wc_keep))
         Wm_b.append(f * Wm)
         Wmi_b.append(Wmi / f)
         if version == "V3":

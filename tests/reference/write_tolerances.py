@@ -21,11 +21,6 @@ from reference import DEFAULT_TOLERANCES, FILE_KINDS  # noqa: E402
 
 # files whose tests compare more tightly (or loosely) than the defaults of their kind
 FILE_TOLERANCES = {
-    # FIML with fixed.x = FALSE and holes in a covariate: our FIML-corrected trace (k / df, lavaan's
-    # lav_fit_fiml_corrected "V3") is 1.147 where lavaan's is 1.17 (null model 1.12 vs 1.80), so
-    # the robust RMSEA's close-fit p-value differs by 0.009 (the robust RMSEA itself by 6e-4) --
-    # a known gap, listed in docs/cbsem-core.md
-    "extra_sweep/growth_fiml_x_mlr": {"index": 0.01},
     "extra_study/bfi_cfa5_study": {"chisq_rel": 1e-4, "est": 1e-4},
     # lavaan's rotation.se = "delta": forward steps of 0.005 and re-rotations stopped at GPA's 1e-5
     # leave a numerical error of up to 3 % on near-zero geomin cross-loadings (cbsem/esem_se.py)

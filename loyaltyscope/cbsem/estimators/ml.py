@@ -359,11 +359,14 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
         })
     if fiml and df > 0:
         version = "V3" if robust is not None else "V6"
-        xx3, k = fiml_corrected(problem, theta, ss.data,
-                                version=version)
+        # lavaan refits the model to the EM moments with its default fixed.x, so the complete-data
+        # information Wc leaves out the covariates' own moments even when fixed.x = FALSE
+        wc_x = tuple(spec.ov_names.index(v) for v in (*spec.ov_x, *spec.ov_x_free))
+        xx3, k = fiml_corrected(problem, theta, ss.data, version=version, wc_x=wc_x)
+
         def baseline_corrected():
             bprob, btheta = _baseline_problem(spec, ss)
-            return fiml_corrected(bprob, btheta, ss.data, version=version)
+            return fiml_corrected(bprob, btheta, ss.data, version=version, wc_x=wc_x)
         xx3_0, k0 = _on_sample(ss, _baseline_key(spec, "fiml", version), baseline_corrected)
         c3, c30 = k / df, k0 / bdf
         out.update({"cfi.robust": fi.cfi(xx3, df, xx3_0, bdf, c3, c30),
