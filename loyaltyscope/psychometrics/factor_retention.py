@@ -276,9 +276,16 @@ def _sparse_data_warnings(x: np.ndarray, names) -> tuple[list[str], bool]:
     return warns, True
 
 
+_RESAMPLE_CHUNK = 25        # resamples per chunk; each chunk draws from its own child of the seed
+
+
 def _resampled_correlations(rng, x: np.ndarray, n_iter: int, cor: str, warns: list) -> np.ndarray | None:
     """Correlation matrices of ``n_iter`` column-wise resamples (psych: each column resampled with
-    replacement on its own, so the correlations are ~0); None if they cannot be had."""
+    replacement on its own, so the correlations are ~0); None if they cannot be had.
+
+    The resamples come in fixed chunks of :data:`_RESAMPLE_CHUNK`, each drawn from its own child
+    generator of ``rng`` (``SeedSequence.spawn``), so the numbers depend on the seed only; Pearson
+    chunks run on up to two threads (NumPy's gathers and products release the GIL)."""
     n, p = x.shape
     # column-major copies (column j at j*n .. j*n + n - 1) of the centred, zero-filled data and
     # of the missing-value indicator, gathered with the same index in every resample
@@ -287,29 +294,55 @@ def _resampled_correlations(rng, x: np.ndarray, n_iter: int, cor: str, warns: li
     qt = np.ascontiguousarray(nanm.T.astype(float)).ravel()
     xt = np.ascontiguousarray(x.T).ravel()
     offsets = (np.arange(p) * n)[None, :]
-    res = []
-    max_draws = n_iter + 20
-    for _ in range(max_draws):
-        if len(res) == n_iter:
-            break
-        flat = rng.integers(0, n, size=(n, p), dtype=np.int32 if n * p < 2 ** 31 else np.int64)
-        flat += offsets
-        if cor == "poly":
-            from loyaltyscope.psychometrics.polychoric_correlation import polychoric as _poly
-            with quiet_emission():
-                try:
-                    c = _poly(np.take(xt, flat)).rho.to_numpy()
-                except ItemDataError:
-                    continue
-        else:
-            c = corr.pairwise_cor_masked(np.take(x0t, flat), np.take(qt, flat))
-        if not np.isnan(c).any():
-            res.append(c)
-    if len(res) < n_iter:
-        warns.append(f"only {len(res)} of {max_draws} column-wise resamples had defined correlations (too few rows "
-                     f"answering both items of a pair); the resampled eigenvalues are not computed")
+    sizes = [min(_RESAMPLE_CHUNK, n_iter - lo) for lo in range(0, n_iter, _RESAMPLE_CHUNK)]
+    children = np.random.SeedSequence(int(rng.integers(2 ** 63))).spawn(len(sizes))
+
+    def chunk(k):
+        g = np.random.default_rng(children[k])
+        out = []
+        for _ in range(sizes[k] + 20):                 # a few spare draws for undefined correlations
+            if len(out) == sizes[k]:
+                break
+            flat = g.integers(0, n, size=(n, p), dtype=np.int32 if n * p < 2 ** 31 else np.int64)
+            flat += offsets
+            if cor == "poly":
+                from loyaltyscope.psychometrics.polychoric_correlation import polychoric as _poly
+                with quiet_emission():
+                    try:
+                        c = _poly(np.take(xt, flat)).rho.to_numpy()
+                    except ItemDataError:
+                        continue
+            else:
+                c = corr.pairwise_cor_masked(np.take(x0t, flat), np.take(qt, flat))
+            if not np.isnan(c).any():
+                out.append(c)
+        return out
+
+    if cor == "poly" or len(sizes) == 1:
+        parts = [chunk(k) for k in range(len(sizes))]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(chunk, range(len(sizes))))
+    res = [c for part in parts for c in part]
+    if any(len(part) < size for part, size in zip(parts, sizes)):
+        warns.append(f"only {len(res)} of {n_iter} column-wise resamples (in at most {n_iter + 20 * len(sizes)} draws) "
+                     "had defined correlations (too few rows answering both items of a pair); the resampled "
+                     "eigenvalues are not computed")
         return None
     return np.stack(res)
+
+
+def _minres_values_two_threads(rs: np.ndarray) -> np.ndarray:
+    """:func:`minres_one_factor_values` of a batch, its two halves on two threads (each matrix
+    is fitted on its own, so the numbers equal the one-batch call's)."""
+    if rs.shape[0] < 16:
+        return minres_one_factor_values(rs)
+    from concurrent.futures import ThreadPoolExecutor
+    half = rs.shape[0] // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(minres_one_factor_values, (rs[:half], rs[half:])))
+    return np.concatenate(parts)
 
 
 def _eigen_table(R, sims, res, do_fa, quantile) -> pd.DataFrame:
@@ -319,7 +352,7 @@ def _eigen_table(R, sims, res, do_fa, quantile) -> pd.DataFrame:
     fa_obs = minres_one_factor_values(R[None])[0] if do_fa else np.full(p, np.nan)
     allr = sims if res is None else np.concatenate([sims, res])
     all_pc = np.linalg.eigvalsh(allr)[:, ::-1]
-    all_fa = minres_one_factor_values(allr) if do_fa else None
+    all_fa = _minres_values_two_threads(allr) if do_fa else None
     B = sims.shape[0]
     cols = {"observed_pc": pc_obs, "observed_fa": fa_obs,
             "simulated_pc_mean": all_pc[:B].mean(0), "simulated_pc_quantile": np.quantile(all_pc[:B], quantile, axis=0)}

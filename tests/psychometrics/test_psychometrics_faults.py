@@ -61,7 +61,7 @@ def test_parallel_analysis_resampling_is_capped():
     x[:2, :] = [[1, 2, 3], [2, 1, 3]]                      # resamples almost never have a defined correlation
     warns: list[str] = []
     out = _run_with_timeout(lambda: fr._resampled_correlations(np.random.default_rng(0), x, 50, "pearson", warns), 30)
-    assert out is None and "only" in warns[0] and "70" in warns[0]
+    assert out is None and "only" in warns[0] and "at most 90 draws" in warns[0]   # 50 + 20 spare per chunk of 25
 
 
 # ---- HTMT and alpha: scale, extreme values, too few rows -----------------------------------------------------
