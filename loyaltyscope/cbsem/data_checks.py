@@ -116,8 +116,7 @@ def _far_from_median(M: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)      # all-missing columns
         dist = np.abs(M - np.nanmedian(M, axis=0))
         typical = np.nanmedian(np.where(dist > 0, dist, np.nan), axis=0)
-        far = np.fmax.reduce(dist, axis=0, initial=np.nan) > 0.5 * EXTREME_RATIO * typical
-    return far | ~np.isfinite(typical) & (np.fmax.reduce(dist, axis=0, initial=np.nan) > 0)
+        return np.fmax.reduce(dist, axis=0, initial=np.nan) > 0.5 * EXTREME_RATIO * typical
 
 
 def check_data(data: pd.DataFrame, ov_names, group=None, missing: str = "listwise") -> list[str]:

@@ -35,7 +35,7 @@ from scipy import optimize
 
 from loyaltyscope.numerics.threads import one_blas_thread
 
-from loyaltyscope.cbsem.fiml_derivatives import fiml_information
+from loyaltyscope.cbsem.fiml_derivatives import fiml_gradient, fiml_objective, pattern_batches
 from loyaltyscope.cbsem.ram import (RamLayout, derivative_plan, implied, implied_derivatives,
                                   implied_with_derivatives, second_order_traces)
 
@@ -74,7 +74,7 @@ class MLProblem:
                     full = len(obs) == S.shape[0]
                     blocks.append((g, None if full else np.asarray(obs), n_p / n_total, S_p, y_p, 0.0))
         object.__setattr__(self, "blocks", tuple(blocks))
-        object.__setattr__(self, "pattern_batches", _pattern_batches(self) if self.patterns is not None else ())
+        object.__setattr__(self, "pattern_batches", pattern_batches(self) if self.patterns is not None else ())
         maps, scatter = [], []
         for lay in self.layouts:
             fi = self.free_index[lay.rows]
@@ -103,62 +103,6 @@ class MLProblem:
 
     def theta(self, phi: np.ndarray) -> np.ndarray:
         return self.theta0 + self.K @ phi
-
-
-def _pattern_batches(problem) -> tuple:
-    """FIML blocks stacked by group and number of observed variables: per batch
-    (g, observed index (nb, m), weights (nb,), S_p (nb, m, m), ybar_p (nb, m)), so that one
-    batched Cholesky serves every pattern of a size instead of a Python loop per pattern."""
-    p_g = [S.shape[0] for S in problem.covs]
-    by_key: dict = {}
-    for g, obs, w, S, ybar, _const in problem.blocks:
-        o = np.arange(p_g[g]) if obs is None else np.asarray(obs)
-        by_key.setdefault((g, len(o)), []).append((o, w, S, ybar))
-    return tuple((g, np.stack([b[0] for b in bl]), np.array([b[1] for b in bl]),
-                  np.stack([b[2] for b in bl]), np.stack([b[3] for b in bl]))
-                 for (g, _m), bl in by_key.items())
-
-
-def _fiml_batch_terms(Sigma, mu, obs, S, ybar):
-    """Per pattern of one batch: F_p = log|Sigma_p| + tr(S_p Sigma_p^-1) + d_p' Sigma_p^-1 d_p
-    (d_p = ybar_p - mu_p), W_p = Sigma_p^-1 - Sigma_p^-1 (S_p + d_p d_p') Sigma_p^-1 and
-    z_p = Sigma_p^-1 d_p; None when some Sigma_p is not positive definite."""
-    Sig = Sigma[obs[:, :, None], obs[:, None, :]]
-    try:
-        L = np.linalg.cholesky(Sig)
-    except np.linalg.LinAlgError:
-        return None
-    logdet = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-    Linv = np.linalg.inv(L)
-    Sinv = np.swapaxes(Linv, 1, 2) @ Linv
-    d = ybar - mu[obs]
-    z = np.einsum("bij,bj->bi", Sinv, d)
-    F = logdet + np.einsum("bij,bij->b", S, Sinv) + np.einsum("bi,bi->b", d, z)
-    W = Sinv - Sinv @ S @ Sinv - z[:, :, None] * z[:, None, :]
-    return F, W, z
-
-
-def _fiml_gradient(problem, per_group):
-    """(F, gradient w.r.t. theta) for FIML from the stacked pattern batches (no information)."""
-    F = 0.0
-    W_sum = [np.zeros(pg[0].shape) for pg in per_group]
-    z_sum = [np.zeros(pg[0].shape[0]) for pg in per_group]
-    for g, obs, w, S, ybar in problem.pattern_batches:
-        Sigma, mu = per_group[g][0], per_group[g][1]
-        terms = _fiml_batch_terms(Sigma, mu, obs, S, ybar)
-        if terms is None:
-            return np.inf, None
-        Fb, W, z = terms
-        if not np.all(np.isfinite(Fb)):
-            return np.inf, None
-        F += float(w @ Fb)
-        np.add.at(W_sum[g], (obs[:, :, None], obs[:, None, :]), w[:, None, None] * W)
-        np.add.at(z_sum[g], obs, w[:, None] * z)
-    grad = np.zeros(problem.ntheta)
-    for g, (_S, _m, dS, dmu, M) in enumerate(per_group):
-        gb = dS.reshape(dS.shape[0], -1) @ W_sum[g].ravel() - 2.0 * dmu @ z_sum[g]
-        grad += M.T @ gb
-    return F, grad
 
 
 def _plan(lay: RamLayout, pos: np.ndarray):
@@ -226,11 +170,10 @@ def ml_objective(problem: MLProblem, theta: np.ndarray) -> float:
     """F(theta) = sum over blocks (groups, or missing-data patterns) of w_b F_b."""
     v = row_values(problem, theta)
     implied_g = [implied(lay, v)[:2] for lay in problem.layouts]
+    if problem.pattern_batches:
+        return fiml_objective(problem, implied_g)
     total = 0.0
-    for g, obs, w, S, ybar, const in problem.blocks:
-        Sigma, mu = implied_g[g]
-        if obs is not None:
-            Sigma, mu = Sigma[np.ix_(obs, obs)], mu[obs]
+    for (_g, _obs, w, S, ybar, const), (Sigma, mu) in zip(problem.blocks, implied_g):   # one block per group
         Fb = _group_F(Sigma, mu, S, ybar, problem.meanstructure, const)
         if not np.isfinite(Fb):
             return np.inf
@@ -269,23 +212,15 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
         Sigma, mu, dS, dmu, _C, _B = implied_with_derivatives(lay, v, pos, plan)
         per_group.append((Sigma, mu, dS, dmu, M))
     if problem.pattern_batches:
-        F, grad = _fiml_gradient(problem, per_group)
-        if not with_info or not np.isfinite(F):
-            return (F, grad, None) if np.isfinite(F) else (np.inf, None, None)
-        I_rows = fiml_information(problem, per_group)
-        if I_rows is None:
+        F, g_rows, I_rows = fiml_gradient(problem, per_group, with_info)
+        if g_rows is None:
             return np.inf, None, None
-        info = sum(pg[4].T @ I_g @ pg[4] for pg, I_g in zip(per_group, I_rows))
+        for g, pg in enumerate(per_group):
+            _add_rows(grad, 1.0, g_rows[g], problem.scatter[g], pg[4])
+            if with_info:
+                _add_block(info, 1.0, I_rows[g], problem.scatter[g], pg[4])
         return F, grad, info
-    # the gradient is linear in the per-block weight matrices W_b and vectors z_b: sum them,
-    # embedded in the group's full p x p (p) shape, before the one product with dSigma (dmu)
-    W_sum = [np.zeros(pg[0].shape) for pg in per_group]
-    z_sum = [np.zeros(pg[0].shape[0]) for pg in per_group]
-    I_rows = [np.zeros((len(pg[4]), len(pg[4]))) for pg in per_group] if with_info else None
-    for g, obs, w, S, ybar, const in problem.blocks:
-        Sigma, mu, dS, dmu, _M = per_group[g]
-        if obs is not None:
-            Sigma, mu = Sigma[np.ix_(obs, obs)], mu[obs]
+    for (g, _obs, w, S, ybar, const), (Sigma, mu, dS, dmu, M) in zip(problem.blocks, per_group):  # one block per group
         Fb, Sinv = _group_F_and_inverse(Sigma, mu, S, ybar, ms, const)
         if Sinv is None:
             return np.inf, None, None
@@ -295,30 +230,17 @@ def ml_gradient_information(problem: MLProblem, theta: np.ndarray, with_info: bo
             d = ybar - mu
             Sstar = S + np.outer(d, d)
         W = Sinv - Sinv @ Sstar @ Sinv
-        if obs is None:
-            W_sum[g] += w * W
-            if ms:
-                z_sum[g] += w * (Sinv @ d)
-        else:
-            W_sum[g][np.ix_(obs, obs)] += w * W
-            if ms:
-                z_sum[g][obs] += w * (Sinv @ d)
+        kq = dS.shape[0]
+        gb = dS.reshape(kq, -1) @ W.ravel()
+        if ms:
+            gb -= 2.0 * dmu @ (Sinv @ d)
+        _add_rows(grad, w, gb, problem.scatter[g], M)
         if with_info:
-            if obs is not None:
-                dS, dmu = dS[:, obs][:, :, obs], dmu[:, obs]
-            kq = dS.shape[0]
             X = Sinv @ dS                                  # (k, p, p)
             I = 0.5 * (X.reshape(kq, -1) @ X.transpose(0, 2, 1).reshape(kq, -1).T)
             if ms:
                 I += dmu @ Sinv @ dmu.T
-            I_rows[g] += w * I
-    for g, (_S, _m, dS, dmu, M) in enumerate(per_group):
-        gb = dS.reshape(dS.shape[0], -1) @ W_sum[g].ravel()
-        if ms:
-            gb -= 2.0 * dmu @ z_sum[g]
-        _add_rows(grad, 1.0, gb, problem.scatter[g], M)
-        if with_info:
-            _add_block(info, 1.0, I_rows[g], problem.scatter[g], M)
+            _add_block(info, w, I, problem.scatter[g], M)
     return F, grad, info
 
 

@@ -1,5 +1,6 @@
-"""The expected information and the analytic Hessian of the FIML discrepancy, batched over
-the missing-data patterns of each size.
+"""The FIML discrepancy, its gradient, expected information and analytic Hessian, batched over
+the missing-data patterns of each size (one batched Cholesky per size instead of a Python loop
+per pattern).
 
 Expected information (per unit N, as in :mod:`loyaltyscope.cbsem.estimate`)::
 
@@ -36,9 +37,97 @@ import numpy as np
 
 from loyaltyscope.cbsem.ram import _matrices, implied_with_derivatives, second_order_traces
 
-__all__ = ["fiml_hessian", "fiml_information"]
+__all__ = ["pattern_batches", "pattern_inverses", "fiml_objective", "fiml_gradient", "fiml_hessian"]
 
 _CHUNK_BYTES = 64 * 2 ** 20     # per chunk of patterns: the (patterns, k, m, m) derivative stack
+
+
+def pattern_batches(problem) -> tuple:
+    """FIML blocks stacked by group and number of observed variables: per batch
+    (g, observed index (nb, m), weights (nb,), S_p (nb, m, m), ybar_p (nb, m))."""
+    p_g = [S.shape[0] for S in problem.covs]
+    by_key: dict = {}
+    for g, obs, w, S, ybar, _const in problem.blocks:
+        o = np.arange(p_g[g]) if obs is None else np.asarray(obs)
+        by_key.setdefault((g, len(o)), []).append((o, w, S, ybar))
+    return tuple((g, np.stack([b[0] for b in bl]), np.array([b[1] for b in bl]),
+                  np.stack([b[2] for b in bl]), np.stack([b[3] for b in bl]))
+                 for (g, _m), bl in by_key.items())
+
+
+def _chunks(obs, k):
+    """Slices of a batch whose (patterns, k, m, m) derivative stack stays under _CHUNK_BYTES."""
+    m = obs.shape[1]
+    step = max(1, int(_CHUNK_BYTES // max(8 * k * m * m, 1)))
+    return [slice(lo, lo + step) for lo in range(0, len(obs), step)]
+
+
+def pattern_inverses(Sigma, mu, obs, S, ybar):
+    """Per pattern of a batch: (F_p, Sigma_p^-1, z_p, Y_p, W_p) with d_p = ybar_p - mu[o_p],
+    z_p = Sigma_p^-1 d_p, Y_p = Sigma_p^-1 (S_p + d_p d_p'), W_p = Sigma_p^-1 - Y_p Sigma_p^-1 and
+    F_p = log|Sigma_p| + tr Y_p; None when some Sigma_p is not positive definite."""
+    try:
+        L = np.linalg.cholesky(Sigma[obs[:, :, None], obs[:, None, :]])
+    except np.linalg.LinAlgError:
+        return None
+    Linv = np.linalg.inv(L)
+    Sinv = np.swapaxes(Linv, 1, 2) @ Linv
+    d = ybar - mu[obs]
+    z = np.einsum("bij,bj->bi", Sinv, d)
+    Y = Sinv @ (S + d[:, :, None] * d[:, None, :])
+    F = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1) + np.trace(Y, axis1=1, axis2=2)
+    return F, Sinv, z, Y, Sinv - Y @ Sinv
+
+
+def fiml_objective(problem, implied_g) -> float:
+    """F = sum_p w_p F_p from each group's implied (Sigma, mu); inf if some Sigma_p is not
+    positive definite."""
+    total = 0.0
+    for g, obs, w, S, ybar in problem.pattern_batches:
+        terms = pattern_inverses(implied_g[g][0], implied_g[g][1], obs, S, ybar)
+        if terms is None or not np.all(np.isfinite(terms[0])):
+            return np.inf
+        total += float(w @ terms[0])
+    return total
+
+
+def fiml_gradient(problem, per_group, with_info: bool = False):
+    """(F, per group the gradient w.r.t. its free table rows, per group the expected information
+    or None) from ``per_group`` = (Sigma, mu, dSigma, dmu, ...). The gradient is linear in W_p and
+    z_p, so they are summed (embedded in p x p, p) before one product with dSigma and dmu; the
+    information is ``sum_p w_p [1/2 tr(X_a X_b) + mu_a' Sigma_p^-1 mu_b]`` (X_a = Sigma_p^-1
+    Sigma_a). (inf, None, None) if some Sigma_p is not positive definite."""
+    F = 0.0
+    W_sum = [np.zeros(pg[0].shape) for pg in per_group]
+    z_sum = [np.zeros(pg[0].shape[0]) for pg in per_group]
+    info = [np.zeros((pg[2].shape[0],) * 2) for pg in per_group] if with_info else None
+    for g, obs, w, S, ybar in problem.pattern_batches:
+        terms = pattern_inverses(per_group[g][0], per_group[g][1], obs, S, ybar)
+        if terms is None or not np.all(np.isfinite(terms[0])):
+            return np.inf, None, None
+        Fb, Sinv, z, _Y, W = terms
+        F += float(w @ Fb)
+        np.add.at(W_sum[g], (obs[:, :, None], obs[:, None, :]), w[:, None, None] * W)
+        np.add.at(z_sum[g], obs, w[:, None] * z)
+        if with_info:
+            info[g] += _information_terms(Sinv, per_group[g][2], per_group[g][3], obs, w)
+    rows = [pg[2].reshape(pg[2].shape[0], -1) @ W_sum[g].ravel() - 2.0 * pg[3] @ z_sum[g]
+            for g, pg in enumerate(per_group)]
+    return F, rows, info
+
+
+def _information_terms(Sinv, dS, dmu, obs, w):
+    """sum_p w_p I_p over the patterns of one batch, chunked to bound the derivative stack."""
+    k, m = dS.shape[0], obs.shape[1]
+    out = np.zeros((k, k))
+    for sl in _chunks(obs, k):
+        o, b = obs[sl], len(obs[sl])
+        X = Sinv[sl][:, None] @ np.moveaxis(dS[:, o[:, :, None], o[:, None, :]], 0, 1)
+        I = 0.5 * (X.reshape(b, k, m * m) @ np.swapaxes(X, 2, 3).reshape(b, k, m * m).transpose(0, 2, 1))
+        dmuo = np.moveaxis(dmu[:, o], 0, 1)
+        I += (dmuo @ Sinv[sl]) @ np.swapaxes(dmuo, 1, 2)
+        out += np.tensordot(w[sl], I, axes=1)
+    return out
 
 
 def _pattern_terms(Sigma, mu, dS, dmu, obs, w, S, ybar):
@@ -49,17 +138,13 @@ def _pattern_terms(Sigma, mu, dS, dmu, obs, w, S, ybar):
     H = np.zeros((k, k))
     W_sum = np.zeros((p, p))
     z_sum = np.zeros(p)
-    step = max(1, int(_CHUNK_BYTES // max(8 * k * m * m, 1)))
-    for lo in range(0, len(obs), step):
-        o, wc, Sc, yc = obs[lo:lo + step], w[lo:lo + step], S[lo:lo + step], ybar[lo:lo + step]
-        Sig = Sigma[o[:, :, None], o[:, None, :]]
-        L = np.linalg.cholesky(Sig)
-        Linv = np.linalg.inv(L)
-        Sinv = np.swapaxes(Linv, 1, 2) @ Linv
-        d = yc - mu[o]
-        z = np.einsum("bij,bj->bi", Sinv, d)
-        Y = Sinv @ (Sc + d[:, :, None] * d[:, None, :])
-        W = Sinv - Y @ Sinv
+    for sl in _chunks(obs, k):
+        o, wc = obs[sl], w[sl]
+        terms = pattern_inverses(Sigma, mu, o, S[sl], ybar[sl])
+        if terms is None:
+            raise np.linalg.LinAlgError("an implied covariance matrix of a missing-data pattern is not "
+                                        "positive definite at the estimates")
+        _F, Sinv, z, Y, W = terms
         np.add.at(W_sum, (o[:, :, None], o[:, None, :]), wc[:, None, None] * W)
         np.add.at(z_sum, o, wc[:, None] * z)
         dSo = np.moveaxis(dS[:, o[:, :, None], o[:, None, :]], 0, 1)       # (b, k, m, m)
@@ -98,36 +183,6 @@ def fiml_hessian(problem, theta: np.ndarray) -> np.ndarray:
     hess = np.zeros((problem.ntheta, problem.ntheta))
     for gr in groups:
         H = gr["H"] + second_order_traces(gr["lay"], gr["plan"], gr["W"], gr["z"], gr["B"], gr["C"],
-                                          _matrices(gr["lay"], row_values(problem, theta))[2])
+                                          _matrices(gr["lay"], v)[2])
         hess += gr["M"].T @ H @ gr["M"]
     return hess
-
-
-def _chunks(obs, k):
-    m = obs.shape[1]
-    step = max(1, int(_CHUNK_BYTES // max(8 * k * m * m, 1)))
-    return [slice(lo, lo + step) for lo in range(0, len(obs), step)]
-
-
-def fiml_information(problem, per_group) -> list:
-    """Per group, the expected information w.r.t. that group's free table rows (k_g x k_g),
-    summed over the patterns with their weights; ``per_group``: (Sigma, mu, dSigma, dmu, ...)
-    per group at the current estimates. None when some Sigma_p is not positive definite."""
-    out = [np.zeros((pg[2].shape[0], pg[2].shape[0])) for pg in per_group]
-    for g, obs, w, _S, _ybar in problem.pattern_batches:
-        Sigma, _mu, dS, dmu = per_group[g][:4]
-        k, m = dS.shape[0], obs.shape[1]
-        for sl in _chunks(obs, k):
-            o, wc = obs[sl], w[sl]
-            b = len(o)
-            try:
-                Sinv = np.linalg.inv(Sigma[o[:, :, None], o[:, None, :]])
-            except np.linalg.LinAlgError:
-                return None
-            X = Sinv[:, None] @ np.moveaxis(dS[:, o[:, :, None], o[:, None, :]], 0, 1)
-            Xr = X.reshape(b, k, m * m)
-            I = 0.5 * (Xr @ np.swapaxes(X, 2, 3).reshape(b, k, m * m).transpose(0, 2, 1))
-            dmuo = np.moveaxis(dmu[:, o], 0, 1)
-            I += (dmuo @ Sinv) @ np.swapaxes(dmuo, 1, 2)
-            out[g] += np.tensordot(wc, I, axes=1)
-    return out

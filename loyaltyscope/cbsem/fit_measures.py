@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from loyaltyscope.cbsem import fit_indices as fi
 
-__all__ = ["test_measures", "scaled_measures"]
+__all__ = ["test_measures", "scaled_measures", "robust_rmsea_interval"]
 
 
 def test_measures(chisq, df, bchisq, bdf, npar, n_rmsea, ngroups) -> dict:
@@ -48,3 +48,13 @@ def scaled_measures(xs, c, bxs, bc, df, bdf, n_rmsea, ngroups, shifted: bool = F
             "cfi.scaled": fi.cfi(xs, df, bxs, bdf), "tli.scaled": fi.tli(xs, df, bxs, bdf),
             "rmsea.scaled": fi.rmsea(xs, df, n_rmsea, ngroups), "rmsea.ci.lower.scaled": lo,
             "rmsea.ci.upper.scaled": hi, "rmsea.pvalue.scaled": pv}
+
+
+def robust_rmsea_interval(x2_scaled, df, n_rmsea, ngroups, c_hat) -> dict:
+    """The robust RMSEA's confidence limits and close-fit p-value (Brosseau-Liard, Savalei & Li
+    2012; lavaan's ``lav_fit_rmsea_ci`` / ``lav_fit_rmsea_closefit`` with ``X2 = XX3.scaled`` and
+    ``c.hat``): the noncentrality bounds of the scaled statistic on df, rescaled by c_hat.
+    R: ``fitMeasures(fit, c("rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust"))``."""
+    lo, hi = fi.rmsea_ci(x2_scaled, df, n_rmsea, ngroups, c_hat=c_hat)
+    return {"rmsea.ci.lower.robust": lo, "rmsea.ci.upper.robust": hi,
+            "rmsea.pvalue.robust": fi.rmsea_pvalue(x2_scaled, df, n_rmsea, ngroups, c_hat=c_hat)}

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import special
 
 from loyaltyscope.cbsem import pipeline
+from loyaltyscope.cbsem.esem import has_efa_blocks
 from loyaltyscope.cbsem.options import resolve_options
 from loyaltyscope.cbsem.samplestats import DataError
 from loyaltyscope.numerics.display import ResultProtocol, frame_html, para_html
@@ -166,7 +167,6 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, levels=("configura
         if len(labels) == 1:
             raise DataError(f"group column {group!r} holds one group only ({labels[0]!r}): measurement invariance "
                             "compares two or more groups")
-    from loyaltyscope.cbsem.esem import has_efa_blocks
     if has_efa_blocks(model):
         raise NotImplementedError("the invariance ladder for models with EFA blocks (efa(\"b\")*f1 + ...) is not "
                                   "implemented; fit each level with ls.sem(model, data, group=..., "

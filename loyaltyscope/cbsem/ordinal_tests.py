@@ -28,7 +28,7 @@ from math import sqrt
 import numpy as np
 
 from loyaltyscope.cbsem import fit_indices as fi
-from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
+from loyaltyscope.cbsem.fit_measures import robust_rmsea_interval, scaled_measures, test_measures
 
 __all__ = ["ugamma_traces", "scaled_shifted", "ordinal_fit_measures", "block_diagonal"]
 
@@ -108,16 +108,6 @@ def _catml_robust(model, ss, mom, Einv, npar_catml: int):
 
 
 # ---------------------------------------------------------------------------- fit measures
-def _rmsea_ci(chisq, df, N, G, c_hat=1.0):
-    """lavaan's ``lav_fit_rmsea_ci`` (with the scaling factor of the robust version)."""
-    return fi.rmsea_ci(chisq, df, N, G, c_hat=c_hat)
-
-
-def _rmsea_pvalue(chisq, df, N, G, c_hat=1.0, h0=0.05):
-    """lavaan's ``lav_fit_rmsea_closefit``."""
-    return fi.rmsea_pvalue(chisq, df, N, G, h0=h0, c_hat=c_hat)
-
-
 def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, npar_catml, catml_ok: bool):
     G = ss.ngroups
     N = ss.ntotal - G              # lavaan's lav_utils_get_ntotal for (D)WLS: N - G in the RMSEA
@@ -129,8 +119,6 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
     out = {"fmin": chisq / (2 * ss.ntotal), **test_measures(chisq, df, bchisq, bdf, npar, N, G),
            "ntotal": float(ss.ntotal), "rmsea.ci.level": 0.90, "rmsea.close.h0": 0.05}
     out["nnfi"] = out["tli"]
-    if df < 1:                     # lavaan's lav_fit_rmsea_ci: both limits are 0 when df < 1
-        out.update({"rmsea.ci.lower": 0.0, "rmsea.ci.upper": 0.0})
     # SRMR (lavaan's srmr_bentler_nomean for categorical data): residual correlations, the
     # mean square taken over the p(p-1)/2 correlations plus nvar (the items and any covariates:
     # lavaan's pta$nvar; the diagonal residuals are 0)
@@ -162,8 +150,6 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
     else:                          # a single item: the baseline is saturated too
         bxs, bc = bchisq, np.nan
     out.update(scaled_measures(xs, c, bxs, bc, df, bdf, N, G, shifted=True))
-    if df < 1:                     # lavaan's lav_fit_rmsea_ci: both limits are 0 when df < 1
-        out.update({k: 0.0 for k in ("rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled")})
     out.update({"chisq.shift.parameter": shift, "nnfi.scaled": out["tli.scaled"]})
     cat = _catml_robust(model, ss, mom, Einv, npar_catml) if catml_ok else None
     if cat is None or not np.isfinite(cat["c3"]):
@@ -172,11 +158,9 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
             out[k] = np.nan
         return out
     c3, c30 = cat["c3"], cat["c3_0"]
-    lo, hi = _rmsea_ci(cat["XX3_scaled"], cat["df3"], N, G, c3)
     out.update({"cfi.robust": fi.cfi(cat["XX3"], df, cat["XX3_0"], bdf, c3, c30),
                 "tli.robust": fi.tli(cat["XX3"], df, cat["XX3_0"], bdf, c3, c30),
                 "nnfi.robust": fi.tli(cat["XX3"], df, cat["XX3_0"], bdf, c3, c30),
                 "rmsea.robust": fi.rmsea(cat["XX3"], cat["df3"], N, G, c_hat=c3),
-                "rmsea.ci.lower.robust": lo, "rmsea.ci.upper.robust": hi,
-                "rmsea.pvalue.robust": _rmsea_pvalue(cat["XX3_scaled"], cat["df3"], N, G, c3)})
+                **robust_rmsea_interval(cat["XX3_scaled"], cat["df3"], N, G, c3)})
     return out

@@ -1,7 +1,13 @@
-# Shared by the generators of extra_core/ and extra_wlsmv/ (source("../lavaan_cases.R") from
-# their folder): fit one case with lavaan::sem, recording lavaan's warnings, and describe it in
+# Shared by the generators of extra_core/, extra_wlsmv/, extra_esem/ and extra_sweep/
+# (source("../lavaan_cases.R") from their folder): fit one case with lavaan::sem, recording lavaan's warnings, and describe it in
 # the reference JSON format of SOURCE.md.
 suppressMessages({library(lavaan); library(jsonlite)})
+
+# a data file by name: the package's copy when it ships one, else tests/reference/data
+case_data <- function(file) {
+  pkg <- file.path("../../../loyaltyscope/datasets/data", file)
+  read.csv(if (file.exists(pkg)) pkg else file.path("../data", file))
+}
 
 fit_case <- function(cs, d) {
   args <- c(list(model = cs$model, data = d), cs$options)
@@ -16,7 +22,7 @@ case_json <- function(cs, fitted, measures) {
   fit <- fitted$fit
   fm <- fitMeasures(fit)
   pe <- parameterEstimates(fit, standardized = TRUE)
-  pe <- pe[, intersect(c("lhs","op","rhs","group","label","est","se","z","pvalue","std.lv","std.all"), names(pe))]
+  pe <- pe[, intersect(c("lhs","op","rhs","group","label","efa","est","se","z","pvalue","std.lv","std.all"), names(pe))]
   list(name = cs$name, kind = if (is.null(cs$kind)) "sem" else cs$kind, data = cs$data, model = cs$model,
        options = cs$options, nobs = lavInspect(fit, "nobs"), group_labels = lavInspect(fit, "group.label"),
        converged = lavInspect(fit, "converged"), fit = as.list(fm[intersect(names(fm), measures)]), params = pe,

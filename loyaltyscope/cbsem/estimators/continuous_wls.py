@@ -62,9 +62,9 @@ from loyaltyscope.cbsem.estimates import theta_names
 from loyaltyscope.cbsem.estimators import Fitted
 from loyaltyscope.cbsem.estimators.dwls import _reflect_factors, fit_from_starts, information_and_vcov
 from loyaltyscope.cbsem.estimators.ml import degrees_of_freedom, ml_problem
-from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
+from loyaltyscope.cbsem.fit_measures import robust_rmsea_interval, scaled_measures, test_measures
 from loyaltyscope.cbsem.ordinal_samplestats import _pairwise_coverage
-from loyaltyscope.cbsem.ordinal_tests import _rmsea_ci, _rmsea_pvalue, scaled_shifted, ugamma_traces
+from loyaltyscope.cbsem.ordinal_tests import scaled_shifted, ugamma_traces
 from loyaltyscope.cbsem.ram import implied
 from loyaltyscope.cbsem.robust import sample_gamma
 from loyaltyscope.cbsem.samplestats import DataError, SampleStats
@@ -339,13 +339,11 @@ def _fit_measures(spec, ss, st, mom, sigmas, mus, chisq, df, npar, Einv, robust:
     bxs, b_inv, _ = scaled_shifted(bchisq, bdf, btr1, btr2)
     out.update(scaled_measures(xs, a_inv, bxs, b_inv, df, bdf, N, G, shifted=True))
     c3, c30 = (tr1 / df if df > 0 else np.nan), btr1 / bdf    # lavaan: a (df - b) / df
-    lo, hi = _rmsea_ci(xs, df, N, G, a_inv)
     cfi_r, tli_r = _robust_cfi_tli(chisq, df, bchisq, bdf, c3, c30)
     out.update({"chisq.shift.parameter": shift, "nnfi.scaled": out["tli.scaled"],
                 "cfi.robust": cfi_r, "tli.robust": tli_r,
                 "rmsea.robust": fi.rmsea(chisq, df, N, G, c_hat=c3),
-                "rmsea.ci.lower.robust": lo, "rmsea.ci.upper.robust": hi,
-                "rmsea.pvalue.robust": _rmsea_pvalue(xs, df, N, G, a_inv)})
+                **robust_rmsea_interval(xs, df, N, G, a_inv)})
     out["nnfi.robust"] = out["tli.robust"]
     return out
 

@@ -26,7 +26,7 @@ from loyaltyscope.cbsem.baseline import baseline_chisq_df, baseline_problem
 from loyaltyscope.cbsem.estimate import MLProblem, fit_ml, ml_gradient_information, optimiser_warning, row_values
 from loyaltyscope.cbsem.estimates import theta_names
 from loyaltyscope.cbsem.estimators import Fitted
-from loyaltyscope.cbsem.fit_measures import scaled_measures, test_measures
+from loyaltyscope.cbsem.fit_measures import robust_rmsea_interval, scaled_measures, test_measures
 from loyaltyscope.cbsem.expressions import numeric_jacobian
 from loyaltyscope.cbsem.model_checks import check_start
 from loyaltyscope.cbsem.modindices import modification_indices
@@ -355,7 +355,7 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
         out.update(scaled_measures(chisq / c, c, bchisq / c0, c0, df, bdf, N, G))
         out.update({
             "cfi.robust": fi.cfi(chisq, df, bchisq, bdf, c, c0), "tli.robust": fi.tli(chisq, df, bchisq, bdf, c, c0),
-            "rmsea.robust": fi.rmsea(chisq, df, N, G, c_hat=c), **_robust_rmsea_ci(chisq, df, N, G, c),
+            "rmsea.robust": fi.rmsea(chisq, df, N, G, c_hat=c), **robust_rmsea_interval(chisq / c, df, N, G, c),
         })
     if fiml and df > 0:
         version = "V3" if robust is not None else "V6"
@@ -371,17 +371,6 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
         c3, c30 = k / df, k0 / bdf
         out.update({"cfi.robust": fi.cfi(xx3, df, xx3_0, bdf, c3, c30),
                     "tli.robust": fi.tli(xx3, df, xx3_0, bdf, c3, c30),
-                    "rmsea.robust": fi.rmsea(xx3, df, N, G, c_hat=c3), **_robust_rmsea_ci(xx3, df, N, G, c3)})
+                    "rmsea.robust": fi.rmsea(xx3, df, N, G, c_hat=c3), **robust_rmsea_interval(xx3 / c3, df, N, G, c3)})
     return out
 
-
-def _robust_rmsea_ci(x2, df, N, G, c_hat) -> dict:
-    """The robust RMSEA's confidence limits and close-fit p-value (Brosseau-Liard, Savalei & Li
-    2012; lavaan's ``lav_fit_rmsea_ci`` / ``lav_fit_rmsea_closefit`` with ``c.hat``): the
-    noncentrality bounds of X2 / c_hat on df, rescaled by c_hat; limits 0 when df < 1.
-    R: ``fitMeasures(fit, c("rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust"))``."""
-    if not (np.isfinite(x2) and np.isfinite(c_hat) and c_hat > 0):
-        return {"rmsea.ci.lower.robust": np.nan, "rmsea.ci.upper.robust": np.nan, "rmsea.pvalue.robust": np.nan}
-    lo, hi = fi.rmsea_ci(x2 / c_hat, df, N, G, c_hat=c_hat)
-    return {"rmsea.ci.lower.robust": lo, "rmsea.ci.upper.robust": hi,
-            "rmsea.pvalue.robust": fi.rmsea_pvalue(x2 / c_hat, df, N, G, c_hat=c_hat)}

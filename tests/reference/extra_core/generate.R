@@ -3,8 +3,8 @@
 # `warnings` (lavaan's warnings while fitting) and, for kind "modindices", `mi` (modindices(fit)).
 # Run from this folder: Rscript generate.R
 source("../lavaan_cases.R")   # fit_case(), case_json(), write_case()
-hs  <- read.csv("../data/holzinger_swineford_1939.csv")
-hsm <- read.csv("../data/holzinger_swineford_1939_missing.csv")
+hs  <- case_data("holzinger_swineford_1939.csv")
+hsm <- case_data("holzinger_swineford_1939_missing.csv")
 # holes in the covariates as well (every 11th ageyr from row 4, every 17th sex from row 6)
 hsc <- hsm; hsc$ageyr[seq(4, 301, by = 11)] <- NA; hsc$sex[seq(6, 301, by = 17)] <- NA
 write.csv(hsc, "../data/holzinger_swineford_1939_missing_covariates.csv", row.names = FALSE, na = "")
@@ -70,7 +70,7 @@ cases <- list(
        options = list(missing = "fiml"))
 )
 for (cs in cases) {
-  fitted <- fit_case(cs, read.csv(file.path("../data", cs$data)))
+  fitted <- fit_case(cs, case_data(cs$data))
   out <- case_json(cs, fitted, c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
     "rmsea.ci.lower","rmsea.ci.upper","rmsea.pvalue","srmr","aic","bic","logl","unrestricted.logl",
     "chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","rmsea.scaled",

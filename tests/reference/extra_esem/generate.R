@@ -3,8 +3,7 @@
 # oblimin, lavaan's default rotation.se = "bordered" and rotation.se = "delta".
 # Same JSON format as ../extra_core/*.json (`warnings` = lavaan's warnings while fitting).
 # Run from this folder: Rscript generate.R   (R 4.2 + lavaan 0.6-14)
-suppressMessages({library(lavaan); library(jsonlite)})
-DATA <- "../../../loyaltyscope/datasets/data"
+source("../lavaan_cases.R")   # case_data(), fit_case(), case_json(), write_case()
 B2  <- 'efa("b")*f1 + efa("b")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6'
 ESEM   <- paste0(B2, '\nspeed =~ x7 + x8 + x9')
 PRED   <- paste0(ESEM, '\nspeed ~ f1 + f2')                                # EFA block as predictors of a CFA factor
@@ -56,24 +55,8 @@ cases <- list(
   list(name = "esem_bfi_two_blocks_mlr", data = "bfi.csv", model = BFI2B, options = list(estimator = "MLR"))
 )
 for (cs in cases) {
-  d <- read.csv(file.path(DATA, cs$data))
-  args <- c(list(model = cs$model, data = d), cs$options)
-  warns <- character(0)
-  set.seed(20261129)   # lavaan draws random rotation starts: reproducible files
-  fit <- withCallingHandlers(do.call("sem", args),
-                             warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") })
-  fm <- fitMeasures(fit)
-  keep <- intersect(names(fm), c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
-    "rmsea.ci.lower","rmsea.ci.upper","rmsea.pvalue","srmr","aic","bic","logl","unrestricted.logl",
-    "chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","rmsea.scaled",
-    "baseline.chisq.scaled","baseline.chisq.scaling.factor","cfi.robust","tli.robust","rmsea.robust"))
-  pe <- parameterEstimates(fit, standardized = TRUE)
-  pe <- pe[, intersect(c("lhs","op","rhs","group","label","efa","est","se","z","pvalue","std.lv","std.all"), names(pe))]
-  out <- list(name = cs$name, kind = "sem", data = cs$data, model = cs$model,
-              options = cs$options, nobs = lavInspect(fit, "nobs"), group_labels = lavInspect(fit, "group.label"),
-              converged = lavInspect(fit, "converged"), fit = as.list(fm[keep]), params = pe, warnings = warns,
-              lavaan_version = as.character(packageVersion("lavaan")),
-              call = paste0("sem(model, data", paste0(", ", names(cs$options), " = ", sapply(cs$options, deparse), collapse = ""), ")"))
-  writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), paste0(cs$name, ".json"))
-  cat(cs$name, length(warns), "warning(s)", if (length(warns)) warns[1] else "", "\n")
+  write_case(case_json(cs, fit_case(cs, case_data(cs$data)), c("npar","chisq","df","pvalue","baseline.chisq",
+    "baseline.df","cfi","tli","rmsea","rmsea.ci.lower","rmsea.ci.upper","rmsea.pvalue","srmr","aic","bic","logl",
+    "unrestricted.logl","chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","rmsea.scaled",
+    "baseline.chisq.scaled","baseline.chisq.scaling.factor","cfi.robust","tli.robust","rmsea.robust")))
 }

@@ -2,7 +2,7 @@
 # multigroup corners, FIML and robust tests with covariates, equality/inequality/non-linear
 # constraints, single indicators), written after the fixes and not used while making them.
 # Same JSON format as ../extra_core. Run from this folder: Rscript generate.R
-suppressMessages({library(lavaan); library(jsonlite)})
+source("../lavaan_cases.R")   # case_data(), fit_case(), case_json(), write_case()
 g <- lavaan::Demo.growth
 write.csv(g, "../data/demo_growth.csv", row.names = FALSE); gm <- g
 set.seed(7); for (v in c("t2","t3","t4","x1")) gm[[v]][sample(nrow(g), 40)] <- NA
@@ -102,7 +102,7 @@ cases2 <- list(
 )
 # third batch: ordinal and binary items (WLSMV/DWLS): SEM, residual covariances, equality labels,
 # second order, groups with configural/scalar/strict constraints
-b <- read.csv("../../../loyaltyscope/datasets/data/bfi.csv")
+b <- case_data("bfi.csv")
 AC <- 'A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5'
 ACE <- paste0(AC, '\nE =~ E1 + E2 + E3 + E4 + E5\nE ~ A + C')
 ACR <- paste0(AC, '\nA1 ~~ A2\nC4 ~~ C5')
@@ -142,29 +142,10 @@ cases4 <- list(
 )
 cases <- c(cases, cases2, cases3, cases4)
 for (cs in cases) {
-  dp <- file.path("../data", cs$data)
-  if (!file.exists(dp)) dp <- file.path("../../../loyaltyscope/datasets/data", cs$data)
-  d <- read.csv(dp)
-  args <- c(list(model = cs$model, data = d), cs$options)
-  warns <- character(0)
-  set.seed(20261129)   # ESEM rotation starts
-  fit <- tryCatch(withCallingHandlers(do.call("sem", args),
-         warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") }),
-         error=function(e) {cat(cs$name, "ERROR", conditionMessage(e), "\n"); NULL})
-  if (is.null(fit)) next
-  fm <- tryCatch(fitMeasures(fit), error=function(e) c(npar=NA))
-  keep <- intersect(names(fm), c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
-    "rmsea.ci.lower","rmsea.ci.upper","srmr","aic","bic","logl","unrestricted.logl",
+  write_case(case_json(cs, fit_case(cs, case_data(cs$data)), c("npar","chisq","df","pvalue","baseline.chisq",
+    "baseline.df","cfi","tli","rmsea","rmsea.ci.lower","rmsea.ci.upper","srmr","aic","bic","logl","unrestricted.logl",
     "chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","rmsea.scaled","tli.scaled",
     "baseline.chisq.scaled","baseline.chisq.scaling.factor","cfi.robust","tli.robust","rmsea.robust",
     "rmsea.ci.lower.scaled","rmsea.ci.upper.scaled","rmsea.pvalue.scaled","rmsea.ci.lower.robust",
-    "rmsea.ci.upper.robust","rmsea.pvalue.robust"))
-  pe <- parameterEstimates(fit, standardized = TRUE)
-  pe <- pe[, intersect(c("lhs","op","rhs","group","label","est","se","z","pvalue","std.lv","std.all"), names(pe))]
-  out <- list(name = cs$name, kind = "sem", data = cs$data, model = cs$model,
-              options = cs$options, nobs = lavInspect(fit, "nobs"), group_labels = lavInspect(fit, "group.label"),
-              converged = lavInspect(fit, "converged"), fit = as.list(fm[keep]), params = pe, warnings = warns,
-              lavaan_version = as.character(packageVersion("lavaan")))
-  writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE), paste0(cs$name, ".json"))
-  cat(cs$name, length(warns), "warning(s)\n")
+    "rmsea.ci.upper.robust","rmsea.pvalue.robust")))
 }

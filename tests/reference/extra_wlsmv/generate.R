@@ -105,8 +105,7 @@ cases <- list(
        options = list(ordered = X9, parameterization = "theta", std.lv = TRUE))
 )
 for (cs in cases) {
-  file <- file.path(pkg, cs$data)
-  fitted <- fit_case(cs, read.csv(if (file.exists(file)) file else file.path("../data", cs$data)))
+  fitted <- fit_case(cs, case_data(cs$data))
   write_case(case_json(cs, fitted, c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
     "rmsea.ci.lower","rmsea.ci.upper","rmsea.pvalue","srmr",
     "chisq.scaled","df.scaled","pvalue.scaled","chisq.scaling.factor","cfi.scaled","tli.scaled","rmsea.scaled",
