@@ -35,7 +35,7 @@ DATA = REF / "data"
 # folders that hold reference case files (*.json); each must be non-empty
 CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_sweep", "extra_esem", "extra_ordinal", "extra_ordinal_x",
                 "extra_wlsmv", "extra_psych", "extra_study", "analyses", "partable", "pls/boot_bca",
-                "pls/seminr_py")
+                "pls/seminr_py", "pls/sweep")
 
 # The documented defaults, per kind of case (the acceptance criteria of the estimation issues).
 # Meanings: ``*_rel`` relative, else absolute; "est" is relative to max(|est|, est_floor).
@@ -59,6 +59,9 @@ DEFAULT_TOLERANCES = {
     "modindices": {"est_rel": 1e-3, "est_floor": 0.1, "se_rel": 0.01, "std_all": 2e-3, "chisq_rel": 0.002,
                    "index": 0.002, "mi_rel": 2e-3, "mi": 2e-3, "epc_rel": 2e-3, "epc": 1e-3},
     "pls_bootstrap": {"interval": 2e-3, "mean": 2e-3, "sd": 2e-3, "predict": 2e-3},
+    "pls_sweep": {"weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
+                  "vif": 1e-6, "reliability": 1e-6, "htmt": 1e-6, "fornell_larcker": 1e-6, "cross_loading": 1e-6,
+                  "score": 1e-6},
 }
 # kind of the files that carry no "kind" field (several cases in one file, or raw R output)
 FILE_KINDS = {"extra/boot_intervals": "boot_intervals", "extra_psych/efa": "efa",

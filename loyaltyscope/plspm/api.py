@@ -21,6 +21,7 @@ from loyaltyscope.numerics.options import (check_choice, check_count, check_leve
                                             check_seed)
 from loyaltyscope.plspm.algorithm import SCHEMES
 from loyaltyscope.plspm.errors import MAX_ITER, MAX_RESAMPLES, PLSError
+from loyaltyscope.plspm.effect_size import f_squared_reestimated
 from loyaltyscope.plspm.estimates import estimate_stack
 from loyaltyscope.plspm.higher_order import HIGHER_ORDER_METHODS, fit_higher_order, higher_order_constructs
 from loyaltyscope.plspm.interactions import INTERACTION_METHODS, fit_with_interactions
@@ -162,7 +163,9 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
         if (np.abs(R) > 1).any() or (np.abs(est.loadings[0]) > 1).any():
             warnings.append("PLSc: a corrected construct correlation or loading exceeds 1 in absolute value "
                             "(improper solution)")
-    tabs = build_tables(spec, S, est, ind.nobs, boot, level, boot_ci)
+    f2 = f_squared_reestimated(S, spec, est.r2[0], scheme, consistent, max_iter, tol,
+                               None if item_sd is None else item_sd[pos][None])
+    tabs = build_tables(spec, S, est, ind.nobs, boot, level, boot_ci, f2)
     warnings += _nonfinite_warnings(tabs)
     block = spec.item_block
     Wm = np.zeros((len(block), len(spec.constructs)))

@@ -8,14 +8,17 @@ column, and the construct correlations ``R``. Conventions are seminr's (Hair et 
 - Cronbach's alpha on standardized items: ``k r̄ / (1 + (k - 1) r̄)`` with r̄ the mean
   inter-item correlation (seminr ``cronbachs_alpha`` on the scaled data).
 - composite reliability ``rho_C = (Σλ)² / ((Σλ)² + Σ(1 - λ²))``, ``AVE = mean(λ²)``, with
-  λ the loadings cor(x, Y).
+  λ the loadings cor(x, Y). A single-item construct has alpha = rho_A = rho_C = AVE = 1 (R
+  seminr's ``cronbachs_alpha`` / ``rhoC_AVE``, SmartPLS's construct reliability table).
 - Dijkstra–Henseler ``rho_A = (w'w)² · w'(S - diag S)w / w'(ww' - diag(ww'))w``
   (Dijkstra & Henseler 2015, eq. 13; seminr ``rho_A``).
 - HTMT (Henseler, Ringle & Sarstedt 2015): mean heterotrait-heteromethod correlation over
-  the geometric mean of the two mean monotrait-heteromethod correlations (seminr ``HTMT``).
+  the geometric mean of the two mean monotrait-heteromethod correlations, all on absolute
+  correlations, with a monotrait mean of 1 for a single item (R seminr ``HTMT``; an item
+  keyed in reverse then counts as any other).
 - VIF: outer ``diag(S_jj^{-1})`` per block; inner ``diag(R_PP^{-1})`` per endogenous
   construct over its predecessors P.
-- f² = (R²_incl − R²_excl) / (1 − R²_incl), the predictor dropped from its equation.
+- f² is in :mod:`loyaltyscope.plspm.effect_size` (the model re-estimated without the path).
 - Fornell–Larcker: √AVE on the diagonal, construct correlations below.
 
 R equivalent: ``summary(seminr::estimate_pls(...))$reliability``, ``$validity$htmt``,
@@ -27,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["block_loadings", "alpha_std", "rho_c_and_ave", "rho_a", "htmt_matrix", "outer_vif",
-           "inner_vif", "f_squared", "fornell_larcker_matrix"]
+           "inner_vif", "fornell_larcker_matrix"]
 
 
 def block_loadings(S: np.ndarray, w: np.ndarray, block: np.ndarray, m: int) -> np.ndarray:
@@ -38,8 +41,8 @@ def block_loadings(S: np.ndarray, w: np.ndarray, block: np.ndarray, m: int) -> n
 
 
 def alpha_std(S: np.ndarray, block: np.ndarray, m: int) -> np.ndarray:
-    """Standardized Cronbach's alpha per construct (NaN for single items)."""
-    out = np.full(m, np.nan)
+    """Standardized Cronbach's alpha per construct (1 for a single item, as R seminr and SmartPLS)."""
+    out = np.ones(m)
     for j in range(m):
         c = np.flatnonzero(block == j)
         k = c.size
@@ -81,20 +84,21 @@ def rho_a(S: np.ndarray, w: np.ndarray, block: np.ndarray, m: int) -> np.ndarray
 
 
 def htmt_matrix(S: np.ndarray, block: np.ndarray, m: int) -> np.ndarray:
-    """HTMT (B, m, m), symmetric, NaN on the diagonal and for single-item constructs."""
-    S = S if S.ndim == 3 else S[None]
+    """HTMT (B, m, m), symmetric, NaN on the diagonal, on absolute correlations; the
+    monotrait mean of a single-item construct is 1 (R seminr ``HTMT``)."""
+    A = np.abs(S if S.ndim == 3 else S[None])
     cols = [np.flatnonzero(block == j) for j in range(m)]
-    mono = np.full((S.shape[0], m), np.nan)
+    mono = np.ones((A.shape[0], m))
     for j, c in enumerate(cols):
         k = c.size
         if k > 1:
-            mono[:, j] = (S[:, c[:, None], c].sum(axis=(1, 2)) - np.trace(S[:, c[:, None], c], axis1=1, axis2=2)) \
+            mono[:, j] = (A[:, c[:, None], c].sum(axis=(1, 2)) - np.trace(A[:, c[:, None], c], axis1=1, axis2=2)) \
                 / (k * (k - 1))
-    out = np.full((S.shape[0], m, m), np.nan)
+    out = np.full((A.shape[0], m, m), np.nan)
     for i in range(m):
         for j in range(i + 1, m):
-            het = S[:, cols[i][:, None], cols[j]].mean(axis=(1, 2))
-            with np.errstate(invalid="ignore"):  # a negative monotrait mean gives NaN, as in seminr
+            het = A[:, cols[i][:, None], cols[j]].mean(axis=(1, 2))
+            with np.errstate(divide="ignore", invalid="ignore"):  # uncorrelated items: 0/0, as in R
                 out[:, i, j] = out[:, j, i] = het / np.sqrt(mono[:, i] * mono[:, j])
     return out
 
@@ -130,24 +134,6 @@ def inner_vif(R: np.ndarray, D: np.ndarray) -> np.ndarray:
     out = np.full(D.shape, np.nan)
     for j, pred in _equations(D):
         out[pred, j] = _inverse_diagonal(R[np.ix_(pred, pred)])
-    return out
-
-
-def _r2(R: np.ndarray, pred: np.ndarray, j: int) -> float:
-    if pred.size == 0:
-        return 0.0
-    r = R[pred, j]
-    return float(r @ np.linalg.solve(R[np.ix_(pred, pred)], r))
-
-
-def f_squared(R: np.ndarray, D: np.ndarray) -> np.ndarray:
-    """Cohen's f² ``F[i, j]`` of predictor i on j (NaN where no path)."""
-    out = np.full(D.shape, np.nan)
-    for j, pred in _equations(D):
-        full = _r2(R, pred, j)
-        for i in pred:
-            with np.errstate(divide="ignore", invalid="ignore"):   # R² = 1: f² infinite, warned by pls()
-                out[i, j] = np.float64(full - _r2(R, pred[pred != i], j)) / np.float64(1 - full)
     return out
 
 

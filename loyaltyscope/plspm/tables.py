@@ -12,8 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from loyaltyscope.plspm.estimates import StackEstimates, adjusted_r2
-from loyaltyscope.plspm.quality import (alpha_std, rho_c_and_ave, f_squared, fornell_larcker_matrix,
-                                        inner_vif, outer_vif)
+from loyaltyscope.plspm.quality import alpha_std, rho_c_and_ave, fornell_larcker_matrix, inner_vif, outer_vif
 from loyaltyscope.plspm.resampling import BootstrapDraws, interval
 from loyaltyscope.plspm.specification import PLSSpec
 
@@ -107,8 +106,9 @@ def _htmt_intervals(spec, est, boot, level, method) -> pd.DataFrame:
 
 
 def build_tables(spec: PLSSpec, S: np.ndarray, est: StackEstimates, n: int, boot: BootstrapDraws | None,
-                 level: float = 0.95, method: str = "percentile") -> FitTables:
-    """Every table of a fit from the expanded correlation matrix ``S`` and the point estimates."""
+                 level: float, method: str, f2: np.ndarray) -> FitTables:
+    """Every table of a fit from the expanded correlation matrix ``S``, the point estimates and
+    the f² matrix (:func:`loyaltyscope.plspm.effect_size.f_squared_reestimated`)."""
     C, items, block, m = spec.constructs, spec.items, spec.item_block, len(spec.constructs)
     lam = est.loadings[0]
     rc, ave = rho_c_and_ave(lam, block, m)
@@ -116,7 +116,7 @@ def build_tables(spec: PLSSpec, S: np.ndarray, est: StackEstimates, n: int, boot
     reflective = np.array([spec.modes[c] == "A" for c in C])
     rel = pd.DataFrame({"alpha": alpha_std(S, block, m), "rho_A": est.rho_a[0], "rho_C": rc, "AVE": ave},
                        index=list(C))
-    rel.loc[~reflective | (sizes < 2), ["alpha", "rho_C", "AVE"]] = np.nan
+    rel.loc[~reflective, ["alpha", "rho_C", "AVE"]] = np.nan
     rel.loc[~reflective, "rho_A"] = np.nan
     cross = pd.DataFrame(est.cross_loadings[0], columns=list(C))
     cross.insert(0, "construct", [C[b] for b in block])
@@ -128,7 +128,6 @@ def build_tables(spec: PLSSpec, S: np.ndarray, est: StackEstimates, n: int, boot
         pd.DataFrame([{"kind": "inner", "construct": C[j], "variable": C[i], "vif": ivif[i, j]}
                       for i, j in zip(*np.nonzero(np.isfinite(ivif)))], columns=["kind", "construct", "variable", "vif"]),
     ], ignore_index=True)
-    f2 = f_squared(est.lv_cor[0], spec.adjacency)
     f2_df = pd.DataFrame([{"from": C[i], "to": C[j], "f2": f2[i, j]} for i, j in zip(*np.nonzero(np.isfinite(f2)))],
                          columns=["from", "to", "f2"])
     tabs = FitTables(
