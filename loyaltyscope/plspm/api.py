@@ -12,6 +12,7 @@ inner_weights = path_weighting, missing = mean_replacement)`` followed by
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 import numpy as np
@@ -21,7 +22,7 @@ from loyaltyscope.numerics.options import (check_choice, check_count, check_leve
                                             check_seed)
 from loyaltyscope.plspm.algorithm import SCHEMES
 from loyaltyscope.plspm.errors import MAX_ITER, MAX_RESAMPLES, PLSError
-from loyaltyscope.plspm.effect_size import f_squared_reestimated
+from loyaltyscope.plspm.effect_size import f_squared_refit, f_squared_reestimated
 from loyaltyscope.plspm.estimates import estimate_stack
 from loyaltyscope.plspm.higher_order import HIGHER_ORDER_METHODS, fit_higher_order, higher_order_constructs
 from loyaltyscope.plspm.interactions import INTERACTION_METHODS, fit_with_interactions
@@ -101,6 +102,18 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
     spec = specify(model)
     kw = dict(scheme=scheme, missing=missing, bootstrap=int(bootstrap), seed=seed, boot_ci=boot_ci,
               consistent=consistent, max_iter=max_iter, tol=tol, level=level, workers=workers, progress=progress)
+    res = _fit_routed(spec, data, higher_order, interaction, **kw)
+    two_stage = (higher_order == "two_stage" and higher_order_constructs(spec)) or \
+        (interaction == "two_stage" and any(name not in spec.blocks for name in spec.interactions))
+    if two_stage:   # f² with stage 1 estimated again too (seminr's fSquared re-runs estimate_pls), same rows
+        kw0 = {**kw, "bootstrap": 0, "progress": False}
+        rows = data.loc[res.scores.index]
+        f2 = f_squared_refit(spec, res.r2["r2"], lambda sub: _fit_routed(sub, rows, higher_order, interaction, **kw0))
+        res = dataclasses.replace(res, f2=f2)
+    return res
+
+
+def _fit_routed(spec: PLSSpec, data: pd.DataFrame, higher_order: str, interaction: str, **kw) -> PLSResult:
     fit = partial(_fit_with_terms, interaction=interaction)
     if higher_order_constructs(spec):
         return fit_higher_order(spec, data, higher_order, fit, **kw)

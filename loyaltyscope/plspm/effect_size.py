@@ -16,8 +16,10 @@ Conventions of R seminr (``fSquared`` / ``model_fsquares``), followed here:
 - the main effects of an interaction term ``A:B`` on j get no f² (NaN): dropping them would
   leave the interaction without its components; the interaction term itself gets one;
 - the re-estimation uses the same scheme, PLSc setting, convergence settings and data (after
-  missing-value handling); for two-stage interactions and higher-order constructs the
-  stage-1 scores are those of the full model (seminr re-runs stage 1 too; see docs/pls-sweep.md).
+  missing-value handling); for two-stage interactions and two-stage higher-order constructs
+  the whole two-stage estimation is run again without the path (stage 1 included, as seminr
+  does: :func:`f_squared_refit`), otherwise the blocks' correlations are re-used
+  (:func:`f_squared_reestimated`).
 
 R equivalent: ``seminr::fSquared(model, iv, dv)``; ``summary(model)$fSquare``.
 """
@@ -25,23 +27,45 @@ R equivalent: ``seminr::fSquared(model, iv, dv)``; ``summary(model)$fSquare``.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from loyaltyscope.plspm.estimates import estimate_stack
 from loyaltyscope.plspm.specification import PLSSpec
 
-__all__ = ["f_squared_reestimated", "without_path"]
+__all__ = ["f_squared_reestimated", "f_squared_refit", "without_path"]
 
 
-def without_path(spec: PLSSpec, path: tuple[str, str]) -> tuple[PLSSpec, np.ndarray]:
-    """The model without ``path`` and without constructs left in no path; the kept columns
-    of ``spec.items``."""
+def without_path(spec: PLSSpec, path: tuple[str, str]) -> PLSSpec:
+    """The model without ``path`` and without the constructs it leaves in no path (a
+    higher-order construct keeps its dimensions; an interaction term not yet built as a
+    block keeps no block)."""
     paths = tuple(p for p in spec.paths if p != path)
     used = {x for p in paths for x in p}
+    used |= {d for c in used for d in spec.blocks.get(c, ()) if d in spec.blocks}   # dimensions of a HOC
     kept = tuple(c for c in spec.constructs if c in used)
-    sub = PLSSpec(kept, {c: spec.blocks[c] for c in kept}, {c: spec.modes[c] for c in kept}, paths,
-                  {k: v for k, v in spec.interactions.items() if k in used})
-    cols = np.array([k for k, b in enumerate(spec.item_block) if spec.constructs[b] in used], dtype=int)
-    return sub, cols
+    return PLSSpec(kept, {c: spec.blocks[c] for c in kept if c in spec.blocks},
+                   {c: spec.modes[c] for c in kept if c in spec.modes}, paths,
+                   {k: v for k, v in spec.interactions.items() if k in used})
+
+
+def _components(spec: PLSSpec, dv: str) -> set:
+    """The main effects of the interaction terms that point to ``dv``."""
+    return {x for name in spec.interactions if (name, dv) in spec.paths for x in spec.interactions[name]}
+
+
+def f_squared_refit(spec: PLSSpec, r2: pd.Series, refit) -> pd.DataFrame:
+    """f² table (from, to, f2) with ``refit(sub_spec)`` -> fit of the model without a path
+    (the whole estimation again); r2 : R² of the full model by construct."""
+    rows = []
+    for a, b in spec.paths:
+        if a in _components(spec, b):
+            continue
+        full = float(r2[b])
+        sub = without_path(spec, (a, b))
+        excl = float(refit(sub).r2.loc[b, "r2"]) if sub.predecessors(b) else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rows.append({"from": a, "to": b, "f2": np.float64(full - excl) / np.float64(1 - full)})
+    return pd.DataFrame(rows, columns=["from", "to", "f2"])
 
 
 def f_squared_reestimated(S: np.ndarray, spec: PLSSpec, r2: np.ndarray, scheme: str, consistent: bool,
@@ -56,13 +80,13 @@ def f_squared_reestimated(S: np.ndarray, spec: PLSSpec, r2: np.ndarray, scheme: 
     pos = {c: k for k, c in enumerate(spec.constructs)}
     out = np.full((m, m), np.nan)
     for a, b in spec.paths:
-        components = {x for name in spec.interactions if (name, b) in spec.paths for x in spec.interactions[name]}
-        if a in components:
+        if a in _components(spec, b):
             continue
         full = r2[pos[b]]
-        sub, cols = without_path(spec, (a, b))
+        sub = without_path(spec, (a, b))
         excl = 0.0
         if sub.predecessors(b):
+            cols = np.flatnonzero(np.isin(np.array(spec.constructs)[spec.item_block], sub.constructs))
             sd = None if item_sd is None else np.asarray(item_sd)[:, cols]
             est = estimate_stack(S[np.ix_(cols, cols)], sub, scheme, consistent, max_iter, tol, sd)
             excl = est.r2[0][sub.constructs.index(b)]

@@ -7,7 +7,10 @@ its dimensions taking over the HOC's structural relations (antecedents of the HO
 every dimension, every dimension points to the HOC's outcomes); stage 2 estimates the
 original structural model with the HOC measured by the dimensions' stage-1 scores. The
 result is the stage-2 model, with the dimensions' stage-1 weights and loadings added to
-``params`` and their scores to ``scores``.
+``params`` and their scores to ``scores``; the measurement tables (reliability, HTMT,
+Fornell–Larcker, cross-loadings, indicator VIFs) cover the stage-2 constructs and the
+dimensions together, the dimensions measured by their stage-1 blocks and the HOC by the
+dimensions' scores (as R seminr's ``summary()`` of such a model).
 
 ``higher_order="repeated_indicators"`` (Lohmöller 1989; Becker, Klein & Wetzels 2012): the
 HOC's block repeats all indicators of its dimensions; a Mode A (``=~``) HOC gets the paths
@@ -23,8 +26,12 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.plspm.specification import ModelSpecError, PLSSpec
+from loyaltyscope.plspm.algorithm import lv_correlations
+from loyaltyscope.plspm.consistent import disattenuate
 from loyaltyscope.plspm.errors import PLSError
+from loyaltyscope.plspm.quality import block_loadings, htmt_matrix
+from loyaltyscope.plspm.specification import ModelSpecError, PLSSpec
+from loyaltyscope.plspm.tables import measurement_tables
 
 __all__ = ["HIGHER_ORDER_METHODS", "higher_order_constructs", "repeated_indicator_spec", "two_stage_specs",
            "fit_higher_order"]
@@ -110,6 +117,33 @@ def fit_higher_order(spec: PLSSpec, data: pd.DataFrame, method: str, fit, **kw):
     if kw.get("bootstrap"):
         notes += ("bootstrap of stage 2 only: the dimensions' stage-1 scores are held fixed",)
     notes += tuple(w for w in first.warnings if w not in res.warnings)   # rows dropped, data notes of stage 1
-    return dataclasses.replace(res, params=params, scores=scores, warnings=res.warnings + notes,
+    tabs = _measurement_with_dimensions(res, first, dims, kw.get("consistent", False))
+    return dataclasses.replace(res, params=params, scores=scores, warnings=res.warnings + notes, **tabs,
                                iterations=max(res.iterations, first.iterations),
                                converged=bool(np.all([res.converged, first.converged])))
+
+
+def _measurement_with_dimensions(res, first, dims: list, consistent: bool) -> dict:
+    """Measurement tables over the stage-2 constructs and the dimensions (stage-1 blocks)."""
+    s2, s1 = res.spec, first.spec
+    spec = PLSSpec(s2.constructs + tuple(dims), {**s2.blocks, **{d: s1.blocks[d] for d in dims}},
+                   {**s2.modes, **{d: s1.modes[d] for d in dims}}, s2.paths)
+    z2 = pd.DataFrame(res._data.z, columns=list(res._data.columns))
+    z1 = pd.DataFrame(first._data.z, columns=list(first._data.columns))
+    X = np.column_stack([z2[x] for x in s2.items] + [z1[x] for d in dims for x in s1.blocks[d]])
+    S = np.corrcoef(X, rowvar=False)
+    in_dims = np.isin(np.array(s1.constructs)[s1.item_block], dims)
+    w = np.concatenate([res._est.weights[0], first._est.weights[0][in_dims]])
+    lam = np.concatenate([res._est.loadings[0], first._est.loadings[0][in_dims]])
+    pos1 = [s1.constructs.index(d) for d in dims]
+    q = np.concatenate([res._est.rho_a[0], first._est.rho_a[0][pos1]])
+    block, m = spec.item_block, len(spec.constructs)
+    R = lv_correlations(S, w[None], block, m)
+    if consistent:
+        sizes = np.bincount(block, minlength=m)
+        reflective = np.array([spec.modes[c] == "A" and sizes[k] > 1 for k, c in enumerate(spec.constructs)])
+        R = disattenuate(R, np.where(reflective, q, 1.0)[None])
+    tabs = measurement_tables(spec, S, lam, q, block_loadings(S, w[None], block, m)[0], htmt_matrix(S, block, m)[0],
+                              R[0])
+    vif = pd.concat([tabs.pop("outer_vif"), res.vif[res.vif["kind"] == "inner"]], ignore_index=True)
+    return {**tabs, "vif": vif}

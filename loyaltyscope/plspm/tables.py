@@ -16,7 +16,7 @@ from loyaltyscope.plspm.quality import alpha_std, rho_c_and_ave, fornell_larcker
 from loyaltyscope.plspm.resampling import BootstrapDraws, interval
 from loyaltyscope.plspm.specification import PLSSpec
 
-__all__ = ["FitTables", "build_tables"]
+__all__ = ["FitTables", "build_tables", "measurement_tables"]
 
 
 class FitTables(dict):
@@ -105,39 +105,50 @@ def _htmt_intervals(spec, est, boot, level, method) -> pd.DataFrame:
     return df
 
 
+def measurement_tables(spec: PLSSpec, S: np.ndarray, lam: np.ndarray, rho_a: np.ndarray, cross: np.ndarray,
+                       htmt: np.ndarray, R: np.ndarray) -> dict:
+    """reliability, htmt, fornell_larcker, cross_loadings and the outer VIFs of the blocks of
+    ``spec``: S (p, p) indicator correlations, lam (p,) loadings, rho_a (m,), cross (p, m)
+    cross-loadings, htmt (m, m), R (m, m) construct correlations."""
+    C, items, block, m = spec.constructs, spec.items, spec.item_block, len(spec.constructs)
+    rc, ave = rho_c_and_ave(lam, block, m)
+    reflective = np.array([spec.modes[c] == "A" for c in C])
+    rel = pd.DataFrame({"alpha": alpha_std(S, block, m), "rho_A": rho_a, "rho_C": rc, "AVE": ave}, index=list(C))
+    rel.loc[~reflective, ["alpha", "rho_A", "rho_C", "AVE"]] = np.nan
+    cl = pd.DataFrame(cross, columns=list(C))
+    cl.insert(0, "construct", [C[b] for b in block])
+    cl.insert(0, "indicator", list(items))
+    outer = pd.DataFrame({"kind": "outer", "construct": [C[b] for b in block], "variable": list(items),
+                          "vif": outer_vif(S, block, m)})
+    return {"reliability": rel, "htmt": _square(htmt, C), "fornell_larcker": _square(fornell_larcker_matrix(R, ave), C),
+            "cross_loadings": cl, "outer_vif": outer}
+
+
+def _vif_table(outer: pd.DataFrame, spec: PLSSpec, R: np.ndarray) -> pd.DataFrame:
+    C = spec.constructs
+    ivif = inner_vif(R, spec.adjacency)
+    inner = pd.DataFrame([{"kind": "inner", "construct": C[j], "variable": C[i], "vif": ivif[i, j]}
+                          for i, j in zip(*np.nonzero(np.isfinite(ivif)))], columns=["kind", "construct", "variable", "vif"])
+    return pd.concat([outer, inner], ignore_index=True)
+
+
 def build_tables(spec: PLSSpec, S: np.ndarray, est: StackEstimates, n: int, boot: BootstrapDraws | None,
                  level: float, method: str, f2: np.ndarray) -> FitTables:
     """Every table of a fit from the expanded correlation matrix ``S``, the point estimates and
     the f² matrix (:func:`loyaltyscope.plspm.effect_size.f_squared_reestimated`)."""
-    C, items, block, m = spec.constructs, spec.items, spec.item_block, len(spec.constructs)
-    lam = est.loadings[0]
-    rc, ave = rho_c_and_ave(lam, block, m)
-    sizes = np.bincount(block, minlength=m)
-    reflective = np.array([spec.modes[c] == "A" for c in C])
-    rel = pd.DataFrame({"alpha": alpha_std(S, block, m), "rho_A": est.rho_a[0], "rho_C": rc, "AVE": ave},
-                       index=list(C))
-    rel.loc[~reflective, ["alpha", "rho_C", "AVE"]] = np.nan
-    rel.loc[~reflective, "rho_A"] = np.nan
-    cross = pd.DataFrame(est.cross_loadings[0], columns=list(C))
-    cross.insert(0, "construct", [C[b] for b in block])
-    cross.insert(0, "indicator", list(items))
-    ivif = inner_vif(est.lv_cor[0], spec.adjacency)
-    ovif = outer_vif(S, block, m)
-    vif = pd.concat([
-        pd.DataFrame({"kind": "outer", "construct": [C[b] for b in block], "variable": list(items), "vif": ovif}),
-        pd.DataFrame([{"kind": "inner", "construct": C[j], "variable": C[i], "vif": ivif[i, j]}
-                      for i, j in zip(*np.nonzero(np.isfinite(ivif)))], columns=["kind", "construct", "variable", "vif"]),
-    ], ignore_index=True)
+    C = spec.constructs
+    mt = measurement_tables(spec, S, est.loadings[0], est.rho_a[0], est.cross_loadings[0], est.htmt[0],
+                            est.lv_cor[0])
     f2_df = pd.DataFrame([{"from": C[i], "to": C[j], "f2": f2[i, j]} for i, j in zip(*np.nonzero(np.isfinite(f2)))],
                          columns=["from", "to", "f2"])
     tabs = FitTables(
         params=_params(spec, est, boot, level, method),
         r2=_r2(spec, est, n, boot, level, method),
-        reliability=rel,
-        htmt=_square(est.htmt[0], C),
-        fornell_larcker=_square(fornell_larcker_matrix(est.lv_cor[0], ave), C),
-        cross_loadings=cross,
-        vif=vif,
+        reliability=mt["reliability"],
+        htmt=mt["htmt"],
+        fornell_larcker=mt["fornell_larcker"],
+        cross_loadings=mt["cross_loadings"],
+        vif=_vif_table(mt["outer_vif"], spec, est.lv_cor[0]),
         f2=f2_df,
         effects=_effects(spec, est, boot, level, method),
         construct_correlations=_square(est.lv_cor[0], C),
