@@ -3,7 +3,8 @@ models of tests/reference/pls/sweep/pls_sweep.json (written by generate_pls_swee
 it): ECSI and other structural models on mobi, corp_rep_data, Holzinger–Swineford, political
 democracy and bfi; Mode A / Mode B / single-item blocks; path and factorial weighting; PLSc;
 mean replacement and listwise deletion (deterministic holes); interaction terms (product
-indicator, orthogonal, two-stage); two-stage higher-order constructs.
+indicator, orthogonal, two-stage); two-stage higher-order constructs; PLSpredict (seeded) on 13
+of the models.
 
 Every deterministic statistic ours reports that seminr reports is compared at the per-statistic
 tolerances stored in the file. Where seminr differs from R seminr / SmartPLS conventions, or
@@ -162,6 +163,23 @@ def compare(name, case, fit) -> _Collector:
             ours = fit.scores[con].iloc[r] if con in fit.scores.columns else np.nan
             c.check("score", f"{con}[{r}]", ours, v, "score")
     return c
+
+
+PREDICT = [(name, k) for name in sorted(CASES) for k in range(len(CASES[name]["seminr"]["predict"]))]
+
+
+@pytest.mark.parametrize("name, k", PREDICT, ids=[f"{n}-{k}" for n, k in PREDICT])
+def test_sweep_predict(name, k):
+    """PLSpredict item RMSE/MAE (PLS and LM, out of sample) for the same seed, folds, technique."""
+    case = CASES[name]
+    ref = case["seminr"]["predict"][k]
+    res = fit_case(case).predict(k=ref["k"], repeats=1, seed=ref["seed"], technique=ref["technique"])
+    met = res.metrics.set_index("indicator")
+    assert set(met.index) == set(ref["items"])
+    t = tol(SWEEP, "predict")
+    bad = [f"{item} {col}: ours {met.loc[item, col]!r} seminr {v!r}" for item, vals in ref["items"].items()
+           for col, v in vals.items() if not abs(met.loc[item, col] - v) <= t]
+    assert not bad, "\n".join(bad)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -32,6 +32,9 @@ from seminr import (composite, constructs, correlation_weights, estimate_pls, hi
                     mode_B, na_omit, orthogonal, path_factorial, path_weighting, paths, product_indicator,
                     reflective, relationships, two_stage)
 from seminr.evaluate.summarize_pls import summarize_pls
+from seminr.predict.metrics import item_metrics
+from seminr.predict.predict_pls import predict_pls
+from seminr.predict.techniques import predict_DA, predict_EA
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[3] / "loyaltyscope" / "datasets" / "data"
@@ -259,7 +262,31 @@ def fin(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def reference(c) -> dict:
+# PLSpredict (seeded: the same shuffle in ours for the same seed): case -> [(technique, folds, seed)]
+PREDICT = {"ecsi_path": [("DA", 5, 123), ("EA", 10, 7)], "ecsi_factorial": [("DA", 10, 123)],
+           "ecsi_image_b_path": [("DA", 10, 123), ("EA", 10, 123)], "mobi_chain_path": [("EA", 10, 123)],
+           "mobi_single_items_path": [("DA", 10, 2)], "hs_path": [("DA", 10, 123), ("DA", 7, 5)],
+           "hs_mode_b": [("EA", 10, 123)], "pd_path": [("DA", 5, 123)], "pd_mode_b_ind60": [("EA", 5, 11)],
+           "corp_rep_extended_listwise_path": [("DA", 10, 123)], "corp_rep_extended_mean_path": [("DA", 10, 123)],
+           "bfi_listwise_path": [("DA", 10, 123)], "ecsi_holes_mean_path": [("EA", 10, 3)]}
+
+
+def predictions(model, plan) -> list:
+    out = []
+    for tech, folds, seed in plan:
+        pred = predict_pls(model, technique=predict_DA if tech == "DA" else predict_EA, no_folds=folds, seed=seed)
+        met = item_metrics(pred)
+        rec = {}
+        for key, nm_ in [("pls_out_of_sample", "pls"), ("lm_out_of_sample", "lm")]:
+            m = getattr(met, key)
+            for j, item in enumerate(m.cols):
+                rec.setdefault(item, {})[f"{nm_}_rmse"] = float(m.values[0, j])
+                rec.setdefault(item, {})[f"{nm_}_mae"] = float(m.values[1, j])
+        out.append({"technique": tech, "k": folds, "seed": seed, "items": rec})
+    return out
+
+
+def reference(c, name) -> dict:
     mm, sm = peer_model(c)
     df = load(c)
     cols = [x for n, _, items in used_blocks(c) for x in items]
@@ -300,6 +327,7 @@ def reference(c) -> dict:
     picks = sorted({0, 1, n // 3, n // 2, n - 1})
     rel = {ours(r): v for r, v in nm(s.reliability).items()}
     return {"seminr": {
+        "predict": predictions(model, PREDICT.get(name, [])),
         "nobs": n, "iterations": int(model.iterations),
         "paths": pth, "r2": r2, "outer": outer, "effects": eff, "f2": f2,
         "reliability": rel,
@@ -315,7 +343,7 @@ def reference(c) -> dict:
     }}
 
 
-TOLERANCES = {"weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
+TOLERANCES = {"predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
               "vif": 1e-6, "reliability": 1e-6, "htmt": 1e-6, "fornell_larcker": 1e-6, "cross_loading": 1e-6,
               "score": 1e-6}
 
@@ -368,7 +396,7 @@ def main():
         c = dict(c)
         c["model"] = syntax(c)
         try:
-            c.update(reference(c))
+            c.update(reference(c, c["name"]))
         except Exception as e:  # the peer cannot fit it: recorded, not silently dropped
             c["peer_error"] = f"{type(e).__name__}: {e}"
         name = c.pop("name")
