@@ -142,6 +142,7 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
     Z = ind.z
     Sq = np.corrcoef(Z, rowvar=False)
     S = Sq[np.ix_(pos, pos)]
+    _check_mode_b_rank(spec, S)
     item_sd = ind.sd if spec.interactions else None
     try:
         est = estimate_stack(S, spec, scheme, consistent, max_iter, tol,
@@ -205,6 +206,19 @@ def _check_rows(spec: PLSSpec, n: int) -> None:
             problems.append(f"the Mode B block {c} has {k} indicators and needs at least {k + 1} rows")
     if problems:
         raise DataError(f"only {n} complete rows for the PLS model: " + "; ".join(problems))
+
+
+def _check_mode_b_rank(spec: PLSSpec, S: np.ndarray) -> None:
+    """A Mode B block whose indicators are linearly dependent has no regression weights; rounding
+    can hide the singularity from the solver (weights then are noise), so the numerical rank
+    (``np.linalg.matrix_rank``) of every Mode B block is checked first."""
+    block = spec.item_block
+    bad = [c for k, c in enumerate(spec.constructs) if spec.modes[c] == "B" and (block == k).sum() > 1
+           and np.linalg.matrix_rank(S[np.ix_(block == k, block == k)]) < (block == k).sum()]
+    if bad:
+        raise DataError(f"the indicators of the Mode B block(s) {', '.join(bad)} are linearly dependent (one is an "
+                        "exact combination of the others), so their regression weights are not defined; drop or "
+                        "merge the redundant indicators, or use =~ (Mode A)")
 
 
 def _singular_message(spec: PLSSpec, S: np.ndarray) -> str:

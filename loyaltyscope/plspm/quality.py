@@ -114,11 +114,13 @@ def outer_vif(S: np.ndarray, block: np.ndarray, m: int) -> np.ndarray:
 
 
 def _inverse_diagonal(A: np.ndarray) -> np.ndarray:
-    """``diag(A^{-1})``; infinite for a singular ``A`` (perfect collinearity: VIF = inf)."""
-    try:
-        return np.diag(np.linalg.inv(A))
-    except np.linalg.LinAlgError:
+    """``diag(A^{-1})``; infinite for a singular ``A`` (perfect collinearity: VIF = inf), also
+    when rounding hides the singularity (numerical rank below the size, ``np.linalg.matrix_rank``:
+    an indicator that is an exact linear combination of others would otherwise get a VIF of
+    about 1e14)."""
+    if np.linalg.matrix_rank(A) < A.shape[0]:
         return np.full(A.shape[0], np.inf)
+    return np.diag(np.linalg.inv(A))
 
 
 def _equations(D: np.ndarray):

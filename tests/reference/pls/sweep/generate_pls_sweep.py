@@ -64,7 +64,8 @@ BFI = [(n, "A", [f"{n[0]}{i}" for i in range(1, 6)]) for n in ("Agree", "Consc",
 BFI_PATHS = [("Extra", "Agree"), ("Open", "Agree"), ("Agree", "Consc"), ("Neuro", "Consc"), ("Extra", "Consc")]
 
 
-CONSTRUCTS = {b[0] for blocks in (ECSI, CORP, HS, PD, BFI) for b in blocks}
+CONSTRUCTS = {b[0] for blocks in (ECSI, CORP, HS, PD, BFI) for b in blocks} | \
+    {f"{b[0]}{k}" for b in BFI for k in (1, 2)}
 
 
 def modes(blocks, **change):
@@ -72,10 +73,11 @@ def modes(blocks, **change):
 
 
 def case(name, data, blocks, pths, *, scheme="path", missing="listwise", consistent=False, rows=None, holes=(),
-         interactions=(), interaction="two_stage", hocs=(), note=""):
+         interactions=(), interaction="two_stage", hocs=(), note="", derived=()):
     return dict(name=name, data=data, blocks=blocks, paths=pths, options=dict(
         scheme=scheme, missing=missing, consistent=consistent, interaction=interaction, higher_order="two_stage"),
         rows=rows, holes=[dict(column=c, every=e, offset=o) for c, e, o in holes],
+        derived=[dict(name=n, terms=t, set_rows=r) for n, t, r in derived],
         interactions=[list(x) for x in interactions], hocs=[[h, m, list(d)] for h, m, d in hocs], note=note)
 
 
@@ -194,6 +196,27 @@ def cases():
     out.append(case("bfi_first_300_hoc", "bfi.csv", BFI,
                     [("Extra", "Consc"), ("Social", "Consc")], rows=300,
                     hocs=[("Social", "A", ("Agree", "Open"))], note="Neuro left out of the model"))
+    # edge shapes on derived columns: a near-collinear item (in Mode A and Mode B blocks), an
+    # almost constant single item, many constructs (bfi split into ten two- and three-item blocks)
+    near = [("IMAGX", {"IMAG1": 1.0, "CUEX1": 0.15}, {})]   # r(IMAG1, IMAGX) about 0.99
+    img = ("Image", "A", [f"IMAG{i}" for i in range(1, 6)] + ["IMAGX"])
+    out.append(case("ecsi_near_collinear_mode_a", "mobi.csv", [img] + ECSI[1:], ECSI_PATHS, derived=near))
+    out.append(case("ecsi_near_collinear_mode_b", "mobi.csv", modes([img] + ECSI[1:], Image="B"), ECSI_PATHS,
+                    derived=near))
+    out.append(case("ecsi_near_collinear_plsc", "mobi.csv", [img] + ECSI[1:], ECSI_PATHS, derived=near,
+                    consistent=True))
+    flat = [("CUSCOX", {"CUSCO": 0.0}, {"3": 1.0, "100": 1.0, "200": -1.0})]
+    out.append(case("ecsi_almost_constant_single_item", "mobi.csv",
+                    [b if b[0] != "Complaints" else ("Complaints", "A", ["CUSCOX"]) for b in ECSI], ECSI_PATHS,
+                    derived=flat))
+    ten = []
+    for n, _, items in BFI:
+        ten += [(f"{n}1", "A", items[:2]), (f"{n}2", "A", items[2:])]
+    ten_paths = [(ten[k][0], ten[k + 1][0]) for k in range(len(ten) - 1)] + [(ten[0][0], ten[9][0]),
+                                                                              (ten[3][0], ten[7][0])]
+    for scheme in ("path", "factorial"):
+        out.append(case(f"bfi_ten_constructs_{scheme}", "bfi.csv", ten, ten_paths, scheme=scheme, missing="mean"))
+    out.append(case("bfi_ten_constructs_plsc", "bfi.csv", ten, ten_paths, consistent=True))
     return out
 
 
@@ -219,6 +242,10 @@ def load(c) -> pd.DataFrame:
     df = pd.read_csv(DATA / c["data"])
     if c["rows"]:
         df = df.iloc[:c["rows"]].reset_index(drop=True)
+    for d in c["derived"]:   # a linear combination of columns, then some cells set to given values
+        df[d["name"]] = sum(coef * df[col] for col, coef in d["terms"].items())
+        for row, value in d["set_rows"].items():
+            df.loc[int(row), d["name"]] = value
     for h in c["holes"]:
         df.loc[df.index[h["offset"]::h["every"]], h["column"]] = np.nan
     return df
@@ -256,6 +283,12 @@ def nm(x):
     """A NamedMatrix as {row: {col: value}} without NaN cells."""
     return {ours(r): {ours(k): float(x.values[i, j]) for j, k in enumerate(x.cols) if not math.isnan(x.values[i, j])}
             for i, r in enumerate(x.rows)}
+
+
+def matrix(x):
+    """A NamedMatrix as {rows, cols, values} (NaN as null)."""
+    return {"rows": [ours(r) for r in x.rows], "cols": [ours(c) for c in x.cols],
+            "values": [[fin(float(v)) for v in row] for row in x.values]}
 
 
 def fin(v):
@@ -333,7 +366,7 @@ def reference(c, name) -> dict:
         "reliability": rel,
         "htmt": [[a, b, v] for a, row in nm(s.validity.htmt).items() for b, v in row.items()],
         "fornell_larcker": nm(s.validity.fl_criteria),
-        "cross_loadings": nm(s.validity.cross_loadings),
+        "cross_loadings": matrix(s.validity.cross_loadings),
         "vif_items": {ours(k): {ours(a): v for a, v in d.items()} for k, d in s.validity.vif_items.items()},
         "vif_antecedents": {ours(k): {ours(a): fin(v) for a, v in d.items()}
                             for k, d in s.vif_antecedents.items()},
@@ -349,9 +382,9 @@ TOLERANCES = {"predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r
 
 
 def rounded(x):
-    """Floats to 12 significant digits (the tolerances are 1e-6): a smaller file, same test."""
+    """Floats to 10 significant digits (the tolerances are 1e-6): a smaller file, same test."""
     if isinstance(x, float):
-        return float(f"{x:.12g}")
+        return float(f"{x:.10g}")
     if isinstance(x, dict):
         return {k: rounded(v) for k, v in x.items()}
     if isinstance(x, list):
