@@ -59,7 +59,7 @@ DEFAULT_TOLERANCES = {
     "modindices": {"est_rel": 1e-3, "est_floor": 0.1, "se_rel": 0.01, "std_all": 2e-3, "chisq_rel": 0.002,
                    "index": 0.002, "mi_rel": 2e-3, "mi": 2e-3, "epc_rel": 2e-3, "epc": 1e-3},
     "pls_bootstrap": {"interval": 2e-3, "mean": 2e-3, "sd": 2e-3, "predict": 2e-3},
-    "pls_sweep": {"predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
+    "pls_sweep": {"bootstrap": 1e-6, "predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
                   "vif": 1e-6, "reliability": 1e-6, "htmt": 1e-6, "fornell_larcker": 1e-6, "cross_loading": 1e-6,
                   "score": 1e-6},
 }

@@ -4,7 +4,7 @@ it): ECSI and other structural models on mobi, corp_rep_data, Holzinger–Swinef
 democracy and bfi; Mode A / Mode B / single-item blocks; path and factorial weighting; PLSc;
 mean replacement and listwise deletion (deterministic holes); interaction terms (product
 indicator, orthogonal, two-stage); two-stage higher-order constructs; PLSpredict (seeded) on 13
-of the models.
+of the models; the bootstrap of 7 of them replayed on seminr's resamples.
 
 Every deterministic statistic ours reports that seminr reports is compared at the per-statistic
 tolerances stored in the file. Where seminr differs from R seminr / SmartPLS conventions, or
@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 import loyaltyscope as ls
+from loyaltyscope.plspm.resampling import bootstrap_stack, interval
 from reference import load_case, load_data, tol
 
 SWEEP = load_case("pls_sweep", "pls/sweep")
@@ -185,6 +186,40 @@ def test_sweep_predict(name, k):
     bad = [f"{item} {col}: ours {met.loc[item, col]!r} seminr {v!r}" for item, vals in ref["items"].items()
            for col, v in vals.items() if not abs(met.loc[item, col] - v) <= t]
     assert not bad, "\n".join(bad)
+
+
+BOOT = sorted(name for name in CASES if CASES[name]["seminr"]["bootstrap"])
+
+
+@pytest.mark.parametrize("name", BOOT)
+def test_sweep_bootstrap_replayed(name):
+    """Our bootstrap on the resamples seminr drew (its default resampler: one
+    Generator(PCG64(seed)) advanced by ``integers(0, n, n)`` per resample): mean, SD and
+    percentile interval of every path, loading, weight, HTMT and total effect."""
+    case = CASES[name]
+    ref = case["seminr"]["bootstrap"]
+    fit = fit_case(case)
+    spec, n = fit.spec, fit.nobs
+    gen = np.random.Generator(np.random.PCG64(ref["seed"]))
+    rows = np.stack([gen.integers(0, n, size=n, dtype=np.intp) for _ in range(ref["boots"])])
+    pos = np.array([spec.unique_items.index(x) for x in spec.items])
+    o = case["options"]
+    boot = bootstrap_stack(fit._data.z, pos, spec, ref["boots"], None, o["scheme"], o["consistent"], fit.max_iter,
+                           fit.tol, rows=rows)
+    assert boot.n_failed == ref["fails"] == 0
+    C, items, t = spec.constructs, list(spec.items), tol(SWEEP, "bootstrap")
+    bad = []
+    for field, draws in (("paths", "paths"), ("total_paths", "total"), ("htmt", "htmt"), ("loadings", "loadings"),
+                         ("weights", "weights")):
+        for key, want in ref[field].items():
+            a, b = key.split(" -> ")
+            d = boot.draws[draws][:, items.index(a)] if draws in ("loadings", "weights") else \
+                boot.draws[draws][:, C.index(a), C.index(b)]
+            lo, hi = interval(d[:, None], np.array([0.0]), 0.95, "percentile")
+            got = [d.mean(), d.std(ddof=1), lo[0], hi[0]]
+            if not np.allclose(got, want, rtol=0, atol=t):
+                bad.append(f"{field} {key}: ours {np.round(got, 7)} seminr {np.round(want, 7)}")
+    assert not bad, "\n".join(bad[:30])
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

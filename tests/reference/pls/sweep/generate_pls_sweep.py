@@ -31,6 +31,8 @@ import pandas as pd
 from seminr import (composite, constructs, correlation_weights, estimate_pls, higher_composite, interaction_term, mean_replacement,
                     mode_B, na_omit, orthogonal, path_factorial, path_weighting, paths, product_indicator,
                     reflective, relationships, two_stage)
+from seminr import bootstrap_model
+from seminr.bootstrap.bootstrap import boot_percentile_cis
 from seminr.evaluate.summarize_pls import summarize_pls
 from seminr.predict.metrics import item_metrics
 from seminr.predict.predict_pls import predict_pls
@@ -304,6 +306,34 @@ PREDICT = {"ecsi_path": [("DA", 5, 123), ("EA", 10, 7)], "ecsi_factorial": [("DA
            "bfi_listwise_path": [("DA", 10, 123)], "ecsi_holes_mean_path": [("EA", 10, 3)]}
 
 
+# bootstrap (complete data only; seminr's default resampler, Generator(PCG64(seed)).integers(0, n, n) per
+# resample, is replayed by the test): case -> (resamples, seed)
+BOOT = {"ecsi_path": (100, 123), "ecsi_image_b_factorial": (100, 7), "ecsi_plsc_path": (100, 123),
+        "hs_mode_b": (100, 5), "pd_plsc_path": (100, 123), "mobi_single_items_path": (100, 123),
+        "mobi_chain_factorial": (100, 9)}
+
+
+def boot_summaries(model, plan) -> dict | None:
+    """Per statistic and cell: [mean, sd, 2.5 % and 97.5 % percentile (type 7)] over the resamples."""
+    if plan is None:
+        return None
+    b = bootstrap_model(model, nboot=plan[0], seed=plan[1])
+    out = {"boots": b.boots, "fails": b.fails, "seed": plan[1]}
+    for field in ("boot_paths", "boot_loadings", "boot_weights", "boot_htmt", "boot_total_paths"):
+        reps = getattr(b, field)
+        ci = boot_percentile_cis(reps)
+        first, rec = reps[0], {}
+        for i, r in enumerate(first.rows):
+            for j, c in enumerate(first.cols):
+                vals = np.array([rep.values[i, j] for rep in reps])
+                if np.all(vals == 0) or np.all(np.isnan(vals)):
+                    continue
+                rec[f"{ours(r)} -> {ours(c)}"] = [float(vals.mean()), float(vals.std(ddof=1)),
+                                                   float(ci.lower.values[i, j]), float(ci.upper.values[i, j])]
+        out[field[5:]] = rec
+    return out
+
+
 def predictions(model, plan) -> list:
     out = []
     for tech, folds, seed in plan:
@@ -361,6 +391,7 @@ def reference(c, name) -> dict:
     rel = {ours(r): v for r, v in nm(s.reliability).items()}
     return {"seminr": {
         "predict": predictions(model, PREDICT.get(name, [])),
+        "bootstrap": boot_summaries(model, BOOT.get(name)),
         "nobs": n, "iterations": int(model.iterations),
         "paths": pth, "r2": r2, "outer": outer, "effects": eff, "f2": f2,
         "reliability": rel,
@@ -376,7 +407,7 @@ def reference(c, name) -> dict:
     }}
 
 
-TOLERANCES = {"predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
+TOLERANCES = {"bootstrap": 1e-6, "predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
               "vif": 1e-6, "reliability": 1e-6, "htmt": 1e-6, "fornell_larcker": 1e-6, "cross_loading": 1e-6,
               "score": 1e-6}
 
