@@ -14,8 +14,8 @@ cases and the reason (docs/pls-sweep.md); nothing else is skipped.
 
 from __future__ import annotations
 
-import fnmatch
 import math
+import sys
 
 import numpy as np
 import pandas as pd
@@ -23,23 +23,17 @@ import pytest
 
 import loyaltyscope as ls
 from loyaltyscope.plspm.resampling import bootstrap_stack, interval
-from reference import load_case, load_data, tol
+from reference import PLS_REF, load_case, load_data, tol
+
+sys.path.insert(0, str(PLS_REF / "sweep"))
+from sweep_data import case_data  # noqa: E402
 
 SWEEP = load_case("pls_sweep", "pls/sweep")
 CASES = SWEEP["cases"]
 
 
 def _data(case) -> pd.DataFrame:
-    df = load_data(case["data"])
-    if case["rows"]:
-        df = df.iloc[:case["rows"]].reset_index(drop=True)
-    for d in case["derived"]:
-        df[d["name"]] = sum(coef * df[col] for col, coef in d["terms"].items())
-        for row, value in d["set_rows"].items():
-            df.loc[int(row), d["name"]] = value
-    for h in case["holes"]:
-        df.loc[df.index[h["offset"]::h["every"]], h["column"]] = np.nan
-    return df
+    return case_data(case, load_data(case["data"]))
 
 
 def fit_case(case):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib.metadata as md
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,8 @@ from seminr.predict.predict_pls import predict_pls
 from seminr.predict.techniques import predict_DA, predict_EA
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from sweep_data import case_data  # noqa: E402
 DATA = HERE.parents[3] / "loyaltyscope" / "datasets" / "data"
 
 ECSI = [("Image", "A", [f"IMAG{i}" for i in range(1, 6)]), ("Expectation", "A", ["CUEX1", "CUEX2", "CUEX3"]),
@@ -241,16 +244,7 @@ def used_blocks(c):
 
 
 def load(c) -> pd.DataFrame:
-    df = pd.read_csv(DATA / c["data"])
-    if c["rows"]:
-        df = df.iloc[:c["rows"]].reset_index(drop=True)
-    for d in c["derived"]:   # a linear combination of columns, then some cells set to given values
-        df[d["name"]] = sum(coef * df[col] for col, coef in d["terms"].items())
-        for row, value in d["set_rows"].items():
-            df.loc[int(row), d["name"]] = value
-    for h in c["holes"]:
-        df.loc[df.index[h["offset"]::h["every"]], h["column"]] = np.nan
-    return df
+    return case_data(c, pd.read_csv(DATA / c["data"]))
 
 
 def peer_model(c):
