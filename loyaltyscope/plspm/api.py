@@ -108,8 +108,9 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
     if two_stage:   # f² with stage 1 estimated again too (seminr's fSquared re-runs estimate_pls), same rows
         kw0 = {**kw, "bootstrap": 0, "progress": False}
         rows = data.loc[res.scores.index]
-        f2 = f_squared_refit(spec, res.r2["r2"], lambda sub: _fit_routed(sub, rows, higher_order, interaction, **kw0))
-        res = dataclasses.replace(res, f2=f2)
+        f2, notes = f_squared_refit(spec, res.r2["r2"],
+                                    lambda sub: _fit_routed(sub, rows, higher_order, interaction, **kw0))
+        res = dataclasses.replace(res, f2=f2, warnings=res.warnings + tuple(notes))
     return res
 
 

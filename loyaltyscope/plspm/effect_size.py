@@ -29,8 +29,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from loyaltyscope.plspm.errors import PLSError
 from loyaltyscope.plspm.estimates import estimate_stack
-from loyaltyscope.plspm.specification import PLSSpec
+from loyaltyscope.plspm.indicator_data import DataError
+from loyaltyscope.plspm.specification import ModelSpecError, PLSSpec
 
 __all__ = ["f_squared_reestimated", "f_squared_refit", "without_path"]
 
@@ -53,25 +55,30 @@ def _components(spec: PLSSpec, dv: str) -> set:
     return {x for name in spec.interactions if (name, dv) in spec.paths for x in spec.interactions[name]}
 
 
-def f_squared_refit(spec: PLSSpec, r2: pd.Series, refit) -> pd.DataFrame:
+def f_squared_refit(spec: PLSSpec, r2: pd.Series, refit) -> tuple[pd.DataFrame, list[str]]:
     """f² table (from, to, f2) with ``refit(sub_spec)`` -> fit of the model without a path
-    (the whole estimation again); r2 : R² of the full model by construct."""
-    rows = []
+    (the whole estimation again); r2 : R² of the full model by construct. A reduced model that
+    cannot be estimated gives NaN and a note (returned with the table)."""
+    rows, notes = [], []
     for a, b in spec.paths:
         if a in _components(spec, b):
             continue
         full = float(r2[b])
         sub = without_path(spec, (a, b))
-        excl = float(refit(sub).r2.loc[b, "r2"]) if sub.predecessors(b) else 0.0
+        try:
+            excl = float(refit(sub).r2.loc[b, "r2"]) if sub.predecessors(b) else 0.0
+        except (PLSError, ModelSpecError, DataError) as e:
+            excl = np.nan
+            notes.append(f"f² of {a} -> {b}: the model without this path could not be estimated ({e})")
         with np.errstate(divide="ignore", invalid="ignore"):
             rows.append({"from": a, "to": b, "f2": np.float64(full - excl) / np.float64(1 - full)})
-    return pd.DataFrame(rows, columns=["from", "to", "f2"])
+    return pd.DataFrame(rows, columns=["from", "to", "f2"]), notes
 
 
 def f_squared_reestimated(S: np.ndarray, spec: PLSSpec, r2: np.ndarray, scheme: str, consistent: bool,
                           max_iter: int, tol: float, item_sd: np.ndarray | None = None) -> np.ndarray:
-    """``F[i, j]``: f² of construct i on j (NaN where there is no path, and for the components
-    of an interaction term on j).
+    """``F[i, j]``: f² of construct i on j (NaN where there is no path, for the components of an
+    interaction term on j, and where the reduced model meets a singular matrix).
 
     S : (p, p) correlations of the columns of ``spec.items``; r2 : (m,) R² of the full model;
     item_sd : (1, p) indicator standard deviations (interaction terms only).
@@ -88,7 +95,10 @@ def f_squared_reestimated(S: np.ndarray, spec: PLSSpec, r2: np.ndarray, scheme: 
         if sub.predecessors(b):
             cols = np.flatnonzero(np.isin(np.array(spec.constructs)[spec.item_block], sub.constructs))
             sd = None if item_sd is None else np.asarray(item_sd)[:, cols]
-            est = estimate_stack(S[np.ix_(cols, cols)], sub, scheme, consistent, max_iter, tol, sd)
+            try:
+                est = estimate_stack(S[np.ix_(cols, cols)], sub, scheme, consistent, max_iter, tol, sd)
+            except np.linalg.LinAlgError:   # not seen: the full model was estimable
+                continue
             excl = est.r2[0][sub.constructs.index(b)]
         with np.errstate(divide="ignore", invalid="ignore"):   # R² = 1: f² infinite, warned by pls()
             out[pos[a], pos[b]] = np.float64(full - excl) / np.float64(1 - full)
