@@ -157,6 +157,12 @@ def compare(name, case, fit) -> _Collector:
             if isinstance(ours, pd.Series):
                 ours = ours.iloc[0]
             c.check("cross_loading", f"{item}, {con}", ours, v, "cross_loading")
+    for stat, ours_keys, ref_keys in (
+            ("path rows", set(zip(fit.paths["rhs"], fit.paths["lhs"])), {(a, b) for a, b, _ in ref["paths"]}),
+            ("f2 rows", set(zip(fit.f2["from"], fit.f2["to"])), {(a, b) for a, b, _ in ref["f2"]}),
+            ("effect rows", set(eff.index), {(a, b) for a, b, _, _ in ref["effects"]})):
+        if ours_keys != ref_keys:   # a row that only one side reports
+            c.errors.append(f"{stat}: ours only {sorted(ours_keys - ref_keys)}, seminr only {sorted(ref_keys - ours_keys)}")
     rows = ref["scores_rows"]
     for con, vals in ref["scores"].items():
         for r, v in zip(rows, vals):
