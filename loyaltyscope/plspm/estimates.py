@@ -19,7 +19,7 @@ from loyaltyscope.plspm.effects import total_effects
 from loyaltyscope.plspm.quality import block_loadings, htmt_matrix, rho_a
 from loyaltyscope.plspm.specification import PLSSpec
 
-__all__ = ["StackEstimates", "estimate_stack", "adjusted_r2"]
+__all__ = ["StackEstimates", "estimate_stack", "adjusted_r2", "hoc_composite_reliability"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,14 @@ def estimate_stack(S: np.ndarray, spec: PLSSpec, scheme: str = "path", consisten
     ``item_sd`` (B, p): the indicators' standard deviations, used only for interaction terms:
     as seminr (``adjust_interaction``), an interaction construct's score is rescaled by
     ``Σ sd_k |λ_k| / Σ |λ_k|`` over its indicators, which divides its path coefficients by
-    that factor (R² is unchanged).
+    that factor (R² is unchanged). Under PLSc seminr estimates every path from the
+    (disattenuated) construct correlations, where that rescaling cancels: the interaction
+    term's path is then standardized, and so it is here.
+
+    PLSc of a two-stage higher-order construct (``spec.loc_reliability``: HOC -> stage-1
+    reliabilities of its dimensions): it is a composite of error-laden scores, so its
+    loadings are not corrected and its correlations are disattenuated with
+    :func:`hoc_composite_reliability` (van Riel et al. 2017; R seminr ``PLSc``).
     """
     S = np.asarray(S, dtype=float)
     S = S if S.ndim == 3 else S[None]
@@ -62,13 +69,17 @@ def estimate_stack(S: np.ndarray, spec: PLSSpec, scheme: str = "path", consisten
     q[:, inter] = 1.0  # seminr's convention: an interaction term is not disattenuated
     if consistent:
         sizes = np.bincount(block, minlength=m)
-        reflective = np.array([modes[j] == "A" and sizes[j] > 1 and not inter[j] for j in range(m)])
+        hoc = np.array([c in spec.loc_reliability for c in spec.constructs])
+        reflective = np.array([modes[j] == "A" and sizes[j] > 1 and not inter[j] and not hoc[j] for j in range(m)])
         qq = np.where(reflective[None, :], q, 1.0)
+        for name, rel in spec.loc_reliability.items():
+            j = spec.constructs.index(name)
+            qq[:, j] = hoc_composite_reliability(S, w, block == j, np.asarray(rel, dtype=float))
         R = disattenuate(R, qq)
         lam_c = consistent_loadings(w, block, qq, reflective)
         lam = np.where(np.isnan(lam_c), lam, lam_c)
     beta, r2 = path_coefficients(R, D)
-    if spec.interactions and item_sd is not None:
+    if spec.interactions and item_sd is not None and not consistent:
         for name in spec.interactions:
             j = spec.constructs.index(name)
             cols = block == j
@@ -78,6 +89,19 @@ def estimate_stack(S: np.ndarray, spec: PLSSpec, scheme: str = "path", consisten
     return StackEstimates(weights=w, loadings=lam, cross_loadings=cross, lv_cor=R, paths=beta, r2=r2,
                           total=total_effects(beta), htmt=htmt_matrix(S, block, m), rho_a=q,
                           iterations=core.iterations, converged=core.converged)
+
+
+def hoc_composite_reliability(S: np.ndarray, w: np.ndarray, cols: np.ndarray, rel: np.ndarray) -> np.ndarray:
+    """Reliability ``w' S* w / w' S w`` (B,) of a composite of the dimension scores in ``cols``:
+    S their correlations, S* the same with the diagonal replaced by the dimensions'
+    reliabilities ``rel`` (van Riel, Henseler, Kemény & Sasovova 2017; R seminr
+    ``hoc_composite_reliability``; a composite of composites has reliability 1)."""
+    Sj = S[:, cols][:, :, cols]
+    wj = w[:, cols]
+    star = Sj.copy()
+    idx = np.arange(Sj.shape[-1])
+    star[:, idx, idx] = rel
+    return np.einsum("bi,bij,bj->b", wj, star, wj) / np.einsum("bi,bij,bj->b", wj, Sj, wj)
 
 
 def adjusted_r2(r2: np.ndarray, n: int, k: np.ndarray) -> np.ndarray:

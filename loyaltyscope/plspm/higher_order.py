@@ -104,6 +104,8 @@ def fit_higher_order(spec: PLSSpec, data: pd.DataFrame, method: str, fit, **kw):
         raise ModelSpecError(f"dimension name(s) {', '.join(clash)} are also data columns; rename them")
     kw1 = {k: v for k, v in kw.items() if k not in ("bootstrap", "boot_ci", "workers", "progress")}
     first = fit(stage1, data, **kw1)
+    if kw.get("consistent"):
+        stage2 = dataclasses.replace(stage2, loc_reliability=_dimension_reliabilities(first, hocs))
     data2 = data.loc[first.scores.index].copy()
     for d in dims:
         data2[d] = first.scores[d].to_numpy()
@@ -121,6 +123,19 @@ def fit_higher_order(spec: PLSSpec, data: pd.DataFrame, method: str, fit, **kw):
     return dataclasses.replace(res, params=params, scores=scores, warnings=res.warnings + notes, **tabs,
                                iterations=max(res.iterations, first.iterations),
                                converged=bool(np.all([res.converged, first.converged])))
+
+
+def _dimension_reliabilities(first, hocs: dict) -> dict:
+    """HOC -> the PLSc reliabilities of its dimensions in stage 1: rho_A of a multi-item Mode A
+    block, 1 for a Mode B or single-item block (R seminr ``plsc_disattenuation``)."""
+    s1 = first.spec
+    sizes = np.bincount(s1.item_block, minlength=len(s1.constructs))
+    out = {}
+    for h, dims in hocs.items():
+        ks = [s1.constructs.index(d) for d in dims]
+        out[h] = tuple(float(first._est.rho_a[0][k]) if s1.modes[s1.constructs[k]] == "A" and sizes[k] > 1 else 1.0
+                       for k in ks)
+    return out
 
 
 def _measurement_with_dimensions(res, first, dims: list, consistent: bool) -> dict:

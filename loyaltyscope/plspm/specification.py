@@ -46,6 +46,8 @@ class PLSSpec:
     modes: dict
     paths: tuple[tuple[str, str], ...]
     interactions: dict = field(default_factory=dict)  # "A:B" -> ("A", "B")
+    # two-stage HOC under PLSc: HOC -> stage-1 reliabilities of its dimensions (set by higher_order)
+    loc_reliability: dict = field(default_factory=dict)
 
     @property
     def items(self) -> tuple[str, ...]:

@@ -61,6 +61,8 @@ def _applies(where: str, case: dict, stat: str, key: str, ref) -> bool:
     if where == "plsc_offdiagonal":
         a, _, b = key.partition(", ")
         return case["options"]["consistent"] and a != b
+    if where == "hoc_plsc":
+        return bool(case["hocs"]) and case["options"]["consistent"]
     if where == "interaction":
         a, _, b = key.partition(", ")
         return ":" in con and (stat != "fornell_larcker" or a == b)
@@ -236,7 +238,7 @@ def test_every_exclusion_has_a_reason_and_is_used():
     """Every exclusion names its statistics, condition and reason, and covers some cell (a
     stale exclusion fails)."""
     used = set()
-    for name in ("ecsi_plsc_path", "ecsi_image_b_path", "mobi_interaction_product_indicator_path"):
+    for name in ("ecsi_plsc_path", "ecsi_image_b_path", "mobi_interaction_product_indicator_path", "mobi_hoc_a_plsc"):
         case = CASES[name]
         used |= compare(name, case, fit_case(case)).excluded
     for ex in SWEEP["excluded"]:
@@ -258,3 +260,26 @@ def test_exactly_dependent_mode_b_block_is_an_error_and_its_vif_infinite():
     assert np.isinf(vif[["IMAG1", "IMAG2", "IMAG3", "IMAGX"]]).all()   # the block's matrix has no inverse
     assert np.isfinite(vif[["CUSA1", "CUSA2", "CUSA3"]]).all()
     assert any(w.startswith("vif:") for w in fit.warnings)
+
+
+def test_hoc_plsc_reliability_as_r_seminr():
+    """PLSc with a two-stage higher-order construct, recomputed from the fit's public tables as R
+    seminr's PLSc defines it: the HOC is a composite of error-laden dimension scores, disattenuated
+    with q = w'S*w / w'Sw (S the dimensions' score correlations, S* with their rho_A on the
+    diagonal; van Riel et al. 2017), its loadings not corrected."""
+    case = CASES["mobi_hoc_a_plsc"]
+    fit = fit_case(case)
+    dims = list(case["hocs"][0][2])
+    p = fit.params
+    w = p[(p["op"] == "<~") & (p["lhs"] == "Perception")].set_index("rhs")["est"][dims].to_numpy()
+    S = fit.scores[dims].corr().to_numpy()
+    star = S.copy()
+    np.fill_diagonal(star, fit.reliability.loc[dims, "rho_A"].to_numpy())
+    q = w @ star @ w / (w @ S @ w)
+    r = fit.scores["Perception"].corr(fit.scores["Satisfaction"])
+    want = r / np.sqrt(q * fit.reliability.loc["Satisfaction", "rho_A"])
+    assert fit.construct_correlations.loc["Perception", "Satisfaction"] == pytest.approx(want, abs=1e-12)
+    lam = p[(p["op"] == "=~") & (p["lhs"] == "Perception")].set_index("rhs")["est"][dims]
+    cl = fit.cross_loadings.set_index("indicator").loc[dims, "Perception"]
+    np.testing.assert_allclose(lam.to_numpy(), cl.to_numpy(), atol=1e-12)
+    assert 0 < fit.r2.loc["Satisfaction", "r2"] < 1

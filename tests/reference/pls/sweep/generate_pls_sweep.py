@@ -135,6 +135,10 @@ def cases():
             out.append(case(f"mobi_interaction_{method}_{scheme}", "mobi.csv", mod,
                             [("Image", "Satisfaction"), ("Value", "Satisfaction"), ("Image:Value", "Satisfaction")],
                             scheme=scheme, interactions=[("Image", "Value")], interaction=method))
+    for method in ("product_indicator", "two_stage"):
+        out.append(case(f"mobi_interaction_{method}_plsc", "mobi.csv", mod,
+                        [("Image", "Satisfaction"), ("Value", "Satisfaction"), ("Image:Value", "Satisfaction")],
+                        consistent=True, interactions=[("Image", "Value")], interaction=method))
     mod2 = [ECSI[0], ECSI[1], ECSI[4], ECSI[6]]
     out.append(case("mobi_interaction_two_stage_chain", "mobi.csv", mod2,
                     [("Image", "Satisfaction"), ("Expectation", "Satisfaction"), ("Image:Expectation", "Satisfaction"),
@@ -150,6 +154,8 @@ def cases():
         for scheme in ("path", "factorial"):
             out.append(case(f"mobi_hoc_{mode.lower()}_{scheme}", "mobi.csv", hoc_blocks, hoc_paths, scheme=scheme,
                             hocs=[("Perception", mode, ("Expectation", "Quality", "Value"))]))
+    out.append(case("mobi_hoc_a_plsc", "mobi.csv", hoc_blocks, hoc_paths, consistent=True,
+                    hocs=[("Perception", "A", ("Expectation", "Quality", "Value"))]))
     out.append(case("mobi_hoc_outcome", "mobi.csv", hoc_blocks,
                     [("Image", "Expectation"), ("Image", "Valuation"), ("Expectation", "Valuation"),
                      ("Valuation", "Loyalty")],
@@ -421,7 +427,7 @@ def rounded(x):
 # evaluated by tests/plspm/test_pls_sweep.py: "mode_b" (the cell's construct is a Mode B
 # block), "reference_missing" (seminr's value is NA), "plsc_offdiagonal" / "plsc" (PLSc cases,
 # off-diagonal cells only / all cells), "interaction" (the cell's construct is an interaction
-# term; for fornell_larcker only its diagonal).
+# term; for fornell_larcker only its diagonal), "hoc_plsc" (PLSc cases with a higher-order construct).
 EXCLUDED = [
     {"statistics": ["alpha", "rhoA", "rhoC", "AVE"], "where": "mode_b",
      "reason": "deliberate: ours reports no internal-consistency reliability for Mode B (formative) blocks (NaN); "
@@ -438,6 +444,11 @@ EXCLUDED = [
      "reason": "deliberate: under PLSc ours puts the consistent (disattenuated) construct correlations below "
                "the diagonal, beside the square root of the consistent AVE (cSEM's convention); seminr the "
                "uncorrected composite-score correlations"},
+    {"statistics": ["path", "r2", "r2_adj", "total_effect", "indirect_effect", "f2"], "where": "hoc_plsc",
+     "reason": "seminr 0.2.1 differs from R seminr: under PLSc it disattenuates a two-stage higher-order composite "
+               "with its rho_A (here giving R² = 1.05); R seminr's PLSc (feature_consistent.R) uses the reliability "
+               "w'S*w / w'Sw of a composite of error-laden dimension scores (van Riel et al. 2017), as ours does "
+               "(checked by test_hoc_plsc_reliability_as_r_seminr)"},
     {"statistics": ["loading", "score", "rhoC", "AVE", "fornell_larcker"], "where": "interaction",
      "reason": "documented in loyaltyscope/plspm/interactions.py: seminr rescales an interaction term's score by "
                "sum(sd_k |lambda_k|) / sum(|lambda_k|) and reports its loadings as covariances with that score; ours "
