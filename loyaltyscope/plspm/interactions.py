@@ -15,7 +15,8 @@ products, each replaced by its OLS residual on all indicators of A and B.
 As seminr (``adjust_interaction``), the interaction construct's score is then rescaled by
 ``Σ sd_k |λ_k| / Σ |λ_k|`` of its items, so its path coefficient is on the scale of the
 product term (see :func:`loyaltyscope.plspm.estimates.estimate_stack`); its rho_A is 1 and
-PLSc leaves it uncorrected (seminr's conventions). Its loadings, rho_C and AVE are from the
+PLSc leaves it uncorrected, and under PLSc its path is the standardized one from the
+disattenuated correlations (where the rescaling cancels; R seminr's ``PLSc``). Its loadings, rho_C and AVE are from the
 correlations (seminr reports covariances with the rescaled score, so those two differ). Product items are
 formed once from the full sample; the bootstrap resamples them as data (seminr recomputes
 them per resample), and for ``two_stage`` it holds the stage-1 scores fixed.
