@@ -47,7 +47,8 @@ def without_path(spec: PLSSpec, path: tuple[str, str]) -> PLSSpec:
     kept = tuple(c for c in spec.constructs if c in used)
     return PLSSpec(kept, {c: spec.blocks[c] for c in kept if c in spec.blocks},
                    {c: spec.modes[c] for c in kept if c in spec.modes}, paths,
-                   {k: v for k, v in spec.interactions.items() if k in used})
+                   {k: v for k, v in spec.interactions.items() if k in used},
+                   {k: v for k, v in spec.loc_reliability.items() if k in used})
 
 
 def _components(spec: PLSSpec, dv: str) -> set:
