@@ -102,11 +102,11 @@ def pls(model: str, data: pd.DataFrame, *, scheme: str = "path", missing: str = 
     spec = specify(model)
     kw = dict(scheme=scheme, missing=missing, bootstrap=int(bootstrap), seed=seed, boot_ci=boot_ci,
               consistent=consistent, max_iter=max_iter, tol=tol, level=level, workers=workers, progress=progress)
-    res = _fit_routed(spec, data, higher_order, interaction, **kw)
-    two_stage = (higher_order == "two_stage" and higher_order_constructs(spec)) or \
-        (interaction == "two_stage" and any(name not in spec.blocks for name in spec.interactions))
+    two_stage = bool((higher_order == "two_stage" and higher_order_constructs(spec)) or
+                     (interaction == "two_stage" and any(name not in spec.blocks for name in spec.interactions)))
+    res = _fit_routed(spec, data, higher_order, interaction, effect_sizes=not two_stage, **kw)
     if two_stage:   # f² with stage 1 estimated again too (seminr's fSquared re-runs estimate_pls), same rows
-        kw0 = {**kw, "bootstrap": 0, "progress": False}
+        kw0 = {**kw, "bootstrap": 0, "progress": False, "effect_sizes": False}
         rows = data.loc[res.scores.index]
         f2, notes = f_squared_refit(spec, res.r2["r2"],
                                     lambda sub: _fit_routed(sub, rows, higher_order, interaction, **kw0))
@@ -130,8 +130,9 @@ def _fit_with_terms(spec: PLSSpec, data: pd.DataFrame, *, interaction: str, **kw
 def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing: str = "listwise",
              bootstrap: int = 0, seed: int | None = None, boot_ci: str = "percentile", consistent: bool = False,
              max_iter: int = 300, tol: float = 1e-7, level: float = 0.95, workers: int = 1,
-             progress: bool | None = None) -> PLSResult:
-    """:func:`pls` for an already built :class:`PLSSpec` (used by groups and higher-order models)."""
+             progress: bool | None = None, effect_sizes: bool = True) -> PLSResult:
+    """:func:`pls` for an already built :class:`PLSSpec` (used by groups and higher-order models);
+    ``effect_sizes=False`` leaves the f² table empty (the caller computes it)."""
     isolated = [c for k, c in enumerate(spec.constructs)
                 if spec.adjacency[k].sum() + spec.adjacency[:, k].sum() == 0]
     if isolated:
@@ -179,7 +180,8 @@ def fit_spec(spec: PLSSpec, data: pd.DataFrame, *, scheme: str = "path", missing
             warnings.append("PLSc: a corrected construct correlation or loading exceeds 1 in absolute value "
                             "(improper solution)")
     f2 = f_squared_reestimated(S, spec, est.r2[0], scheme, consistent, max_iter, tol,
-                               None if item_sd is None else item_sd[pos][None])
+                               None if item_sd is None else item_sd[pos][None]) if effect_sizes \
+        else np.full((len(spec.constructs),) * 2, np.nan)
     tabs = build_tables(spec, S, est, ind.nobs, boot, level, boot_ci, f2)
     warnings += _nonfinite_warnings(tabs)
     block = spec.item_block
