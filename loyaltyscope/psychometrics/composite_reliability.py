@@ -21,7 +21,7 @@ n; with ``missing="fiml"`` the EM estimate; ordinal items: polychoric correlatio
   semTools' NA).
 - ``return_total=True``: a row ``total`` — the same omega for the sum of all items of the
   constructs with two or more items, common part 1ᵀΛΦΛᵀ1 (all loadings, cross-loadings included).
-- higher-order constructs (measured by constructs; semTools' ``higher=``): omega of the sum of
+- ``higher=``: higher-order constructs (measured by constructs; semTools' ``higher``): omega of the sum of
   the items of their first-order constructs, common part 1ᵀ L B Φ Bᵀ Lᵀ 1 (B the loadings of the
   first-order on the higher-order construct); alpha and AVE are NaN there.
 - ``alpha``: psych's raw alpha of the construct's items (pairwise, as :func:`loyaltyscope.alpha`;
@@ -205,7 +205,7 @@ def _block_rows(blk, first, higher, mf, opts, data_rows, warns) -> dict:
 
 @corr.small_blas
 def reliability(model: str, data: pd.DataFrame, *, obs_var: bool = True, tau_eq: bool = False,
-                ord_scale: bool = True, return_total: bool = False, group: str | None = None,
+                ord_scale: bool = True, return_total: bool = False, higher=(), group: str | None = None,
                 group_equal=None, missing: str = "listwise", ordered=None, std_lv: bool = False,
                 parameterization: str = "delta") -> ReliabilityResult:
     """Alpha, composite reliability (omega) and AVE per construct of a measurement model.
@@ -214,7 +214,7 @@ def reliability(model: str, data: pd.DataFrame, *, obs_var: bool = True, tau_eq:
     ``omega``: semTools::compRelSEM, 1ᵀλφλᵀ1 / 1ᵀS1 from the CFA (φ the implied latent
     variance, S the CFA's sample covariances); ``ave``: semTools::AVE, Σλ²φ / tr S (NaN if an
     item cross-loads). Constructs with a single indicator get NaN (semTools drops them);
-    higher-order constructs get the omega of all their items (semTools' ``higher=``).
+    ``higher=`` adds higher-order constructs (the omega of all their items, semTools' ``higher``).
     Heywood cases of the CFA are named on ``.warnings``. Formulas: module docstring.
 
     Parameters
@@ -224,6 +224,8 @@ def reliability(model: str, data: pd.DataFrame, *, obs_var: bool = True, tau_eq:
     ord_scale : ordinal items: omega of the item scores (``True``, Green & Yang) or of the latent
         responses (``False``).
     return_total : add a row ``total``: omega of the sum of all items.
+    higher : higher-order constructs to add a row for (omega of the sum of the items of their
+        first-order constructs; semTools' ``higher``), or ``True`` for all of them.
     group, group_equal, missing, ordered, std_lv, parameterization : the CFA's options
         (:func:`loyaltyscope.cfa`); ``ordered=True`` treats every item as ordinal.
 
@@ -244,7 +246,13 @@ def reliability(model: str, data: pd.DataFrame, *, obs_var: bool = True, tau_eq:
         cfa_options["parameterization"] = parameterization
     mf = measurement_fit(model, data, first, items, **cfa_options)
     cons = constructs_from_model(model)
-    higher = {c: its for c, its in cons.items() if c not in first and any(i in cons for i in its)}
+    second = {c: its for c, its in cons.items() if c not in first and any(i in cons for i in its)}
+    wanted = list(second) if higher is True else [higher] if isinstance(higher, str) else list(higher or ())
+    unknown = [h for h in wanted if h not in second]
+    if unknown:
+        raise ValueError(f"higher={higher!r}: {', '.join(map(repr, unknown))} is not a higher-order construct of the "
+                         f"model (one measured by constructs); these are: {', '.join(map(repr, second)) or 'none'}")
+    higher = {h: second[h] for h in wanted}
     opts = {"obs_var": bool(obs_var), "tau_eq": bool(tau_eq), "ord_scale": bool(ord_scale),
             "return_total": bool(return_total)}
     warns = improper_warnings(mf, "omega and AVE")

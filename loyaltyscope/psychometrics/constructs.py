@@ -194,6 +194,21 @@ def _block(P: pd.DataFrame, label, S: pd.DataFrame, implied: pd.DataFrame, nobs:
     return MeasurementBlock(label, lam, beta, phi, S, implied, {k: np.array(v) for k, v in thr.items()}, scales, nobs)
 
 
+def _fix_single_indicators(model: str, first: dict, ordered) -> str:
+    """lavaan's ``auto.fix.single`` (a default of ``cfa()``/``sem()``): the residual variance of
+    the only indicator of a construct is fixed to zero (else it and the construct's variance
+    cannot be separated). :func:`loyaltyscope.cfa` does not apply it (yet), so the CFA behind
+    composite reliability and the Fornell–Larcker table adds the ``x ~~ 0*x`` line itself,
+    unless the model says something about that variance already."""
+    from loyaltyscope.cbsem import parse_model
+
+    given = {(f.lhs, f.rhs) for f in parse_model(model) if f.op == "~~"}
+    skip = set(ordered or ())
+    extra = [f"{its[0]} ~~ 0*{its[0]}" for its in first.values()
+             if len(its) == 1 and (its[0], its[0]) not in given and its[0] not in skip]
+    return model + "\n" + "\n".join(extra) if extra else model
+
+
 def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list,
                     context: str = "reliability", **cfa_options) -> MeasurementFit:
     """Fit the CFA of ``model`` to ``data`` (``cfa_options``: those of :func:`loyaltyscope.cfa`,
@@ -209,7 +224,7 @@ def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list,
     numeric = [i for i in items if i not in set(ordered or ())]
     if numeric:
         _check_cfa_items(data, numeric, context)
-    fit = cfa(model, data, se="none", **cfa_options)
+    fit = cfa(_fix_single_indicators(model, first, ordered), data, se="none", **cfa_options)
     P = fit.params
     latent = list(constructs_from_model(model))
     blocks = []
