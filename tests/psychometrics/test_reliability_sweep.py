@@ -18,6 +18,9 @@ SWEEP = load_case_set("reliability_sweep", "extra_reliability")
 T = SWEEP.tolerances
 REL, HT = SWEEP["reliability"], SWEEP["htmt"]
 EXCLUDED = {(e["case"], e["statistic"]) for e in SWEEP["excluded"]}
+# Cases ours cannot fit yet (not a difference of definition): loyaltyscope.cfa does not fit models
+# mixing ordinal and continuous items (a cbsem feature); checked to fail with a clear error.
+UNSUPPORTED = {"bfi_mixed", "bfi_mixed_factor"}
 
 pytestmark = pytest.mark.usefixtures("quiet_psychometric_warnings")
 
@@ -34,7 +37,9 @@ def data_set(name: str) -> pd.DataFrame:
             "hs_near": lambda: hs.assign(x10=hs.x1 + 0.01 * ((hs.id % 5) - 2)),
             "pd": lambda: load_data("political_democracy.csv"),
             "pd_missing": lambda: load_data("political_democracy_missing.csv"),
-            "bfi": lambda: bfi, "bfir": lambda: bfir, "bfir500": lambda: bfir.iloc[:500].reset_index(drop=True)}
+            "bfi": lambda: bfi, "bfir": lambda: bfir, "bfir500": lambda: bfir.iloc[:500].reset_index(drop=True),
+            "hs_ord": lambda: load_data("holzinger_swineford_ordinal.csv"),
+            "hs_ord_missing": lambda: load_data("hs_ordinal_missing.csv")}
     return make[name]()
 
 
@@ -75,6 +80,8 @@ def _cell(t: pd.DataFrame, case, group: str, construct: str, col: str) -> float:
 def _params(stat: str, variants) -> list:
     out = []
     for name, c in REL.items():
+        if name in UNSUPPORTED:
+            continue
         for v in variants:
             ref = c[stat].get(v)
             if ref is None or (f"reliability/{name}", f"{stat}:{v}" if v != "default" else stat) in EXCLUDED \
@@ -123,7 +130,7 @@ def test_ave_equals_semtools(name, variant):
                 assert got == pytest.approx(v, abs=T["ave"]), (g, k, got, v)
 
 
-@pytest.mark.parametrize("name", [n for n, c in REL.items() if c["alpha"]])
+@pytest.mark.parametrize("name", [n for n, c in REL.items() if c["alpha"] and n not in UNSUPPORTED])
 def test_alpha_column_equals_psych(name):
     c = REL[name]
     t = ours(name, "default")
@@ -131,7 +138,7 @@ def test_alpha_column_equals_psych(name):
         assert t.loc[k, "alpha"] == pytest.approx(v, abs=T["alpha"]), k
 
 
-@pytest.mark.parametrize("name", [n for n, c in REL.items() if c["ngroups"] == 1])
+@pytest.mark.parametrize("name", [n for n, c in REL.items() if c["ngroups"] == 1 and n not in UNSUPPORTED])
 def test_fornell_larcker_equals_cor_lv_and_sqrt_ave(name):
     c = REL[name]
     kw = {k: v for k, v in fit_kwargs(c).items() if k in ("missing", "ordered", "std_lv", "parameterization")}
@@ -151,6 +158,13 @@ def test_fornell_larcker_equals_cor_lv_and_sqrt_ave(name):
             assert np.isnan(fl.loc[k, k])
         else:
             assert fl.loc[k, k] == pytest.approx(np.sqrt(v), abs=T["ave"]), k
+
+
+@pytest.mark.parametrize("name", sorted(UNSUPPORTED))
+def test_mixed_ordinal_and_continuous_items_are_refused_clearly(name):
+    c = REL[name]
+    with pytest.raises(NotImplementedError, match="mixing ordinal and continuous"):
+        ours(name, "default")
 
 
 def test_excluded_ave_case_is_the_construct_own_items():

@@ -24,6 +24,8 @@ data_set <- function(name) {
     bfir = bfir,
     # the first 500 respondents, reverse-keyed (ordinal WLSMV fits)
     bfir500 = bfir[1:500, ],
+    hs_ord = read.csv("../data/holzinger_swineford_ordinal.csv"),
+    hs_ord_missing = read.csv("../data/hs_ordinal_missing.csv"),
     stop(name))
 }
 items_of <- function(model) {
@@ -50,6 +52,7 @@ rel_case <- function(name, data, model, fit = list(), higher = character(0), not
   f <- quiet(do.call("cfa", c(list(model = model, data = d), fit)))
   if (inherits(f$v, "err")) stop(name, ": ", f$v)
   fitobj <- f$v
+  if (!lavInspect(fitobj, "converged")) stop(name, ": lavaan did not converge")
   ng <- lavInspect(fitobj, "ngroups")
   cat_ <- lavInspect(fitobj, "categorical")
   omega <- list(
@@ -121,7 +124,23 @@ rel <- list(
   rel_case("bfi_ord_AE", "bfir500", paste(fac("A", paste0("A", 1:5)), fac("E", paste0("E", 1:5)), sep = "\n"), list(ordered = TRUE)),
   rel_case("bfi_ord_theta", "bfir500", paste(fac("A", paste0("A", 1:5)), fac("E", paste0("E", 1:5)), sep = "\n"),
            list(ordered = TRUE, parameterization = "theta")),
-  rel_case("bfi_ord_unreversed", "bfi", fac("A", paste0("A", 1:5)), list(ordered = TRUE))
+  rel_case("bfi_ord_unreversed", "bfi", fac("A", paste0("A", 1:5)), list(ordered = TRUE)),
+  rel_case("bfi_ord5", "bfir500", B5, list(ordered = TRUE)),
+  rel_case("bfi_mixed", "bfir500", paste(fac("A", paste0("A", 1:5)), fac("E", paste0("E", 1:5)), sep = "\n"),
+           list(ordered = paste0("A", 1:5))),
+  rel_case("bfi_mixed_factor", "bfir500", paste(fac("A", c(paste0("A", 1:5), "E3")), fac("E", paste0("E", 1:5)), sep = "\n"),
+           list(ordered = paste0("A", 1:5))),
+  rel_case("hs_ord3", "hs_ord", HS3, list(ordered = TRUE)),
+  rel_case("hs_ord3_rescov", "hs_ord", paste0(HS3, "\nx7 ~~ x8"), list(ordered = TRUE)),
+  rel_case("hs_ord3_groups", "hs_ord", HS3, list(ordered = TRUE, group = "school")),
+  # (equal thresholds: lavaan does not converge on these data)
+  rel_case("hs_ord3_groups_metric_theta", "hs_ord", HS3, list(ordered = TRUE, group = "school", group.equal = "loadings",
+                                                              parameterization = "theta")),
+  rel_case("hs_ord3_theta_stdlv", "hs_ord", HS3, list(ordered = TRUE, parameterization = "theta", std.lv = TRUE)),
+  rel_case("hs_ord_higher", "hs_ord", paste0(HS3, "\ng =~ visual + textual + speed"), list(ordered = TRUE), higher = "g"),
+  rel_case("hs_ord_pairwise", "hs_ord_missing", HS3, list(ordered = TRUE, missing = "pairwise")),
+  rel_case("pd_two_groups_of_items", "pd", "ind60 =~ x1 + x2 + x3\ndem =~ y1 + y2 + y3 + y4 + y5 + y6 + y7 + y8\ndem ~ ind60"),
+  rel_case("hs_groups_three_factors_cross", "hs", paste0(HS3, "\nvisual =~ x9"), list(group = "school"))
 )
 
 ## ---- HTMT cases -------------------------------------------------------------------------------
@@ -176,6 +195,8 @@ ht <- c(ht, list(
   htmt_case("bfi_ord_CN_pairwise_arith", "bfir500", B(c("C","N")),
             list(ordered = c(paste0("C", 1:5), paste0("N", 1:5)), missing = "pairwise", htmt2 = FALSE)),
   htmt_case("bfi_ord_unrev_3", "bfi", B(c("A","C","O")), list(ordered = c(paste0("A", 1:5), paste0("C", 1:5), paste0("O", 1:5)))),
+  htmt_case("hs_ord", "hs_ord", HS3, list(ordered = paste0("x", 1:9))),
+  htmt_case("hs_ord_pairwise_arith", "hs_ord_missing", HS3, list(ordered = paste0("x", 1:9), missing = "pairwise", htmt2 = FALSE)),
   htmt_case("hs_higher", "hs", paste0(HS3, "\ng =~ visual + textual + speed"),
             note = "semTools 0.5-6 takes the higher-order construct's indicators (constructs) for data columns and stops; ours: HTMT of the first-order constructs")
 ))
@@ -187,14 +208,23 @@ EXCLUDED <- list(
        reason = paste("semTools 0.5-6 AVE(): myIndNames[idx] indexes the indicators of the multi-indicator factors by row",
                       "numbers among all indicators, so a single-indicator factor placed first shifts every denominator",
                       "(visual gets tr S of x2, x3, x4; textual NA). Ours: each construct's own items (= hs_single_last).")),
-  list(case = "reliability/bfi_ord_AE", statistic = "omega:return_total",
-       reason = "semTools 0.5-6 compRelSEM(return.total = TRUE) stops for ordinal items (omegaCat gets sum(commonCov), a scalar, as truevar). Ours: omegaCat of the full true-score matrix."),
-  list(case = "reliability/bfi_ord_theta", statistic = "omega:return_total", reason = "as bfi_ord_AE"),
+  list(case = "reliability/hs_ord_pairwise", statistic = "omega:tau_eq",
+       reason = paste("semTools 0.5-6 compRelSEM(tau.eq = TRUE) of ordinal items takes cov() of lavInspect(fit, 'data'), which",
+                      "holds the missing answers of missing = 'pairwise': NA. Ours: the rows without a missing answer.")),
   list(case = "htmt/hs_cross", statistic = "htmt",
        reason = "semTools 0.5-6 htmt(data =) stops when an item belongs to two constructs (data[, varnames] repeats the column; lavCor: not positive definite). The definition is checked from the correlation matrix: hs_cross_cor."),
   list(case = "htmt/hs_cross_arith", statistic = "htmt", reason = "as hs_cross; checked by hs_cross_arith_cor"),
   list(case = "htmt/hs_higher", statistic = "htmt",
        reason = "semTools 0.5-6 htmt() takes every =~ left-hand side as a construct and its indicators (here constructs) as data columns, and stops. Ours: HTMT of the first-order constructs (= hs3_abs_htmt2)."))
+
+# semTools 0.5-6 compRelSEM(return.total = TRUE) and (higher = ) stop for ordinal items: omegaCat() gets
+# sum(commonCov), a scalar, as truevar ("non-conformable arguments"). Ours: omegaCat of the true-score matrix.
+for (cs in rel) for (v in names(cs$omega)) if (!is.null(cs$omega[[v]]$error)) {
+  stopifnot(grepl("non-conformable", cs$omega[[v]]$error))
+  EXCLUDED[[length(EXCLUDED) + 1]] <- list(case = paste0("reliability/", cs$name), statistic = paste0("omega:", v),
+    reason = paste("semTools 0.5-6 compRelSEM(", v, ") stops for ordinal items: omegaCat() gets sum(commonCov), a scalar,",
+                   "as truevar. Ours: Green & Yang's omega of the full true-score matrix."))
+}
 
 out <- list(tolerances = TOL, excluded = EXCLUDED,
             versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan")),
