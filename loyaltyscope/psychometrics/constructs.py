@@ -4,13 +4,24 @@ Fornell–Larcker table are computed from.
 - :func:`constructs_from_model` — construct → indicators from the ``=~`` lines of lavaan syntax.
 - :func:`first_order_constructs` — the constructs measured by observed items, checked against
   the data's columns.
-- :func:`measurement_fit` — one ML CFA (:func:`loyaltyscope.cfa`, lavaan's defaults) of the
-  model: loadings λ, latent (co)variances φ, the listwise sample covariance S (divisor n, as
-  semTools), and every improper part of the solution (Heywood cases: a negative residual or
-  latent variance, a standardized loading above 1) named per construct, so that no statistic
-  built on it passes silently.
+- :func:`measurement_fit` — one CFA (:func:`loyaltyscope.cfa`, lavaan's defaults, with the
+  options given: groups, FIML, ordinal items, ``std_lv``) of the model and, per group, what
+  semTools reads from a lavaan fit: loadings λ, the model-implied latent covariances
+  (:func:`implied_latent_cov`, R ``lavInspect(fit, "cov.lv")``), the sample covariances S
+  (``lavInspect(fit, "sampstat")$cov``: listwise with divisor n, the EM estimate with FIML,
+  polychoric correlations for ordinal items), the implied Σ, thresholds and scales of ordinal
+  items; and every improper part of the solution (Heywood cases: a negative residual or latent
+  variance, a standardized loading above 1) named per construct, so that no statistic built on
+  it passes silently. lavaan's ``auto.fix.single`` (the only indicator of a construct gets a
+  zero residual variance) is applied here, as :func:`loyaltyscope.cfa` does not apply it.
+- :func:`average_variance_extracted` — semTools::AVE of one construct (shared by
+  :func:`loyaltyscope.reliability` and :func:`loyaltyscope.fornell_larcker`).
 
-R equivalent: ``lavaan::cfa(model, data)`` as semTools' ``compRelSEM``/``AVE`` call it.
+The latent covariances were once taken from the ``~~`` rows of the estimates, which for a
+construct regressed on others (structural models, MIMIC covariates, first-order constructs of
+a higher-order one) are disturbance variances, not the variances semTools uses.
+
+R equivalent: ``lavaan::cfa(model, data, ...)`` as semTools' ``compRelSEM``/``AVE`` read it.
 """
 
 from __future__ import annotations

@@ -68,9 +68,11 @@ rel_case <- function(name, data, model, fit = list(), higher = character(0), not
   gl <- if (ng > 1) lavInspect(fitobj, "group.label") else "1"
   cor_lv <- setNames(lapply(cl, mat), gl)
   its <- items_of(model)
-  alpha <- if (is.null(fit$group)) {
-    lapply(its[sapply(its, length) > 1], function(v) quiet(psych::alpha(d[, v], check.keys = FALSE))$v$total$raw_alpha)
-  } else NULL
+  alpha_of <- function(dd) lapply(its[sapply(its, length) > 1],
+                                   function(v) quiet(psych::alpha(dd[, v], check.keys = FALSE))$v$total$raw_alpha)
+  # psych::alpha of the construct's items (per group: of the group's rows)
+  alpha <- if (is.null(fit$group)) list(`1` = alpha_of(d)) else
+    setNames(lapply(gl, function(g) alpha_of(d[as.character(d[[fit$group]]) == g, ])), gl)
   list(name = name, kind = "reliability", data = data, model = model, fit_options = fit, higher = higher, note = note,
        ngroups = ng, group_labels = gl, nobs = as.list(lavInspect(fitobj, "nobs")), categorical = cat_,
        lavaan_warnings = f$w, omega = omega, ave = ave, cor_lv = cor_lv, alpha = alpha,
