@@ -142,7 +142,17 @@ rel <- list(
   rel_case("hs_ord_higher", "hs_ord", paste0(HS3, "\ng =~ visual + textual + speed"), list(ordered = TRUE), higher = "g"),
   rel_case("hs_ord_pairwise", "hs_ord_missing", HS3, list(ordered = TRUE, missing = "pairwise")),
   rel_case("pd_two_groups_of_items", "pd", "ind60 =~ x1 + x2 + x3\ndem =~ y1 + y2 + y3 + y4 + y5 + y6 + y7 + y8\ndem ~ ind60"),
-  rel_case("hs_groups_three_factors_cross", "hs", paste0(HS3, "\nvisual =~ x9"), list(group = "school"))
+  rel_case("hs_groups_three_factors_cross", "hs", paste0(HS3, "\nvisual =~ x9"), list(group = "school")),
+  rel_case("hs_orthogonal", "hs", paste0(HS3, "\nvisual ~~ 0*textual + 0*speed\ntextual ~~ 0*speed")),
+  rel_case("hs_tau_equivalent", "hs", "visual =~ 1*x1 + 1*x2 + 1*x3\ntextual =~ x4 + a*x5 + a*x6\nspeed =~ x7 + x8 + x9"),
+  rel_case("hs_groups_fiml", "hs_missing", HS3, list(group = "school", missing = "ml")),
+  rel_case("hs_groups_fiml_stdlv_metric", "hs_missing", HS3, list(group = "school", missing = "ml", std.lv = TRUE,
+                                                                   group.equal = "loadings")),
+  rel_case("pd_observed_outcome", "pd", "ind60 =~ x1 + x2 + x3\ndem65 =~ y5 + y6 + y7 + y8\ny1 ~ ind60 + dem65"),
+  rel_case("pd_observed_predictor", "pd", "dem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\ndem60 ~ x1\ndem65 ~ dem60 + x1"),
+  rel_case("bfi5_three_items", "bfir", paste(sapply(c("A","C","E","N","O"), function(f) fac(f, paste0(f, 1:3))), collapse = "\n")),
+  rel_case("bfi_two_factor_rescov_cross", "bfir", paste(fac("C", paste0("C", 1:5)), fac("O", paste0("O", 1:5)),
+                                                        "C =~ O5\nC1 ~~ C2\nO2 ~~ O5", sep = "\n"))
 )
 
 ## ---- HTMT cases -------------------------------------------------------------------------------
