@@ -73,7 +73,8 @@ class HTMTResult(ResultProtocol):
 @dataclass(frozen=True)
 class FornellLarckerResult(ResultProtocol):
     """Fornell–Larcker table (``table``: sqrt(AVE) on the diagonal, factor correlations
-    elsewhere) and ``satisfied`` (Series of booleans per construct)."""
+    elsewhere; stacked by group with ``group=``) and ``satisfied`` (Series of booleans per
+    construct, or per group and construct)."""
 
     title = "Fornell-Larcker criterion (sqrt(AVE) on the diagonal, factor correlations below)"
 
@@ -83,7 +84,7 @@ class FornellLarckerResult(ResultProtocol):
     warnings: tuple[str, ...] = field(default=())
 
     def _headline(self) -> list[str]:
-        bad = [str(c) for c, ok in self.satisfied.items() if not ok]
+        bad = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c, ok in self.satisfied.items() if not ok]
         return ["criterion holds for every construct" if not bad else f"criterion fails for {', '.join(bad)}"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -299,39 +300,56 @@ def htmt_intervals(model: str, data: pd.DataFrame, n_boot: int = 1000, seed: int
 
 # ---- Fornell-Larcker --------------------------------------------------------------------------------------
 
-@corr.small_blas
-def fornell_larcker(model: str, data: pd.DataFrame, *, missing: str = "listwise", ordered=None, std_lv: bool = False,
-                    parameterization: str = "delta") -> FornellLarckerResult:
-    """Fornell–Larcker table: sqrt(AVE) on the diagonal, CFA factor correlations elsewhere.
-
-    Discriminant validity holds for a construct when its sqrt(AVE) exceeds the absolute value
-    of each of its correlations (``.satisfied``). AVE as semTools::AVE, factor correlations
-    (``lavInspect(fit, "cor.lv")``: model-implied, so also for constructs regressed on others)
-    from the same CFA (``missing``, ``ordered``, ``std_lv``, ``parameterization`` as
-    :func:`loyaltyscope.cfa`); Heywood cases of the CFA are named on ``.warnings``.
-    """
-    first, items = first_order_constructs(model, data, "fornell_larcker")
-    opts = {"missing": missing, "std_lv": std_lv}
-    if ordered is not None:
-        opts.update(ordered=ordered, parameterization=parameterization)
-    mf = measurement_fit(model, data, first, items, "fornell_larcker", **opts)
-    blk = mf.blocks[0]
+def _fornell_larcker_block(blk, first: dict, mf) -> tuple[np.ndarray, dict]:
     names = list(first)
     k = len(names)
     out = np.full((k, k), np.nan)
     for a in range(k):
         for b in range(k):
             ca, cb = names[a], names[b]
-            if a == b:
-                with np.errstate(invalid="ignore"):
-                    out[a, a] = np.sqrt(average_variance_extracted(blk, ca, first[ca], mf))
-            else:
-                with np.errstate(invalid="ignore"):
-                    out[a, b] = blk.phi[(ca, cb)] / np.sqrt(blk.phi[(ca, ca)] * blk.phi[(cb, cb)])
+            with np.errstate(invalid="ignore"):
+                out[a, b] = (np.sqrt(average_variance_extracted(blk, ca, first[ca], mf)) if a == b else
+                             blk.phi[(ca, cb)] / np.sqrt(blk.phi[(ca, ca)] * blk.phi[(cb, cb)]))
     ok = {}
     for a in range(k):
         offd = np.abs(np.delete(out[a], a))
         ok[names[a]] = bool(np.isfinite(out[a, a]) and np.all(out[a, a] > offd[np.isfinite(offd)]))
+    return out, ok
+
+
+@corr.small_blas
+def fornell_larcker(model: str, data: pd.DataFrame, *, group: str | None = None, group_equal=None,
+                    missing: str = "listwise", ordered=None, std_lv: bool = False,
+                    parameterization: str = "delta") -> FornellLarckerResult:
+    """Fornell–Larcker table: sqrt(AVE) on the diagonal, CFA factor correlations elsewhere.
+
+    Discriminant validity holds for a construct when its sqrt(AVE) exceeds the absolute value
+    of each of its correlations (``.satisfied``). AVE as semTools::AVE, factor correlations
+    (``lavInspect(fit, "cor.lv")``: model-implied, so also for constructs regressed on others)
+    from the same CFA (``group``, ``group_equal``, ``missing``, ``ordered``, ``std_lv``,
+    ``parameterization`` as :func:`loyaltyscope.cfa`; with ``group=`` the table and
+    ``satisfied`` are indexed by group and construct); Heywood cases of the CFA are named on
+    ``.warnings``.
+    """
+    first, items = first_order_constructs(model, data, "fornell_larcker")
+    opts = {"missing": missing, "std_lv": std_lv}
+    for k, v in (("group", group), ("group_equal", group_equal)):
+        if v is not None:
+            opts[k] = v
+    if ordered is not None:
+        opts.update(ordered=ordered, parameterization=parameterization)
+    mf = measurement_fit(model, data, first, items, "fornell_larcker", **opts)
+    names = list(first)
+    tables, sats = [], []
+    for blk in mf.blocks:
+        out, ok = _fornell_larcker_block(blk, first, mf)
+        tables.append(pd.DataFrame(out, index=names, columns=names))
+        sats.append(pd.Series(ok, name="satisfied"))
+    if group is None:
+        table, satisfied = tables[0], sats[0]
+    else:
+        labels = [b.label for b in mf.blocks]
+        table = pd.concat(tables, keys=labels, names=["group", "construct"])
+        satisfied = pd.concat(sats, keys=labels, names=["group", "construct"]).rename("satisfied")
     warns = improper_warnings(mf, "sqrt(AVE) and factor correlations")
-    return FornellLarckerResult(pd.DataFrame(out, index=names, columns=names), pd.Series(ok, name="satisfied"),
-                                mf.nobs, emit(warns, PsychometricWarning))
+    return FornellLarckerResult(table, satisfied, mf.nobs, emit(warns, PsychometricWarning))

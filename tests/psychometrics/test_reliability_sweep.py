@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import loyaltyscope as ls
-from reference import REVERSED, load_case_set, load_data
+from reference import REVERSED, as_matrix, load_case_set, load_data
 
 SWEEP = load_case_set("reliability_sweep", "extra_reliability")
 T = SWEEP.tolerances
@@ -138,26 +138,33 @@ def test_alpha_column_equals_psych(name):
     _compare(c, ours(name, "default"), c["alpha"], "alpha")
 
 
-@pytest.mark.parametrize("name", [n for n, c in REL.items() if c["ngroups"] == 1 and n not in UNSUPPORTED])
+@pytest.mark.parametrize("name", [n for n in REL if n not in UNSUPPORTED])
 def test_fornell_larcker_equals_cor_lv_and_sqrt_ave(name):
     c = REL[name]
-    kw = {k: v for k, v in fit_kwargs(c).items() if k in ("missing", "ordered", "std_lv", "parameterization")}
-    fl = ls.fornell_larcker(c["model"], data_set(c["data"]), **kw).table
-    ref = c["cor_lv"]["1"]
-    first = [n for n in fl.index]
-    pos = {n: i for i, n in enumerate(ref["names"])}
-    R = np.array(ref["values"], float)
-    for a in first:
-        for b in first:
-            if a != b:
-                assert fl.loc[a, b] == pytest.approx(R[pos[a], pos[b]], abs=T["cor_lv"]), (a, b)
-    if (f"reliability/{name}", "ave") in EXCLUDED:
-        return
-    for k, v in c["ave"]["default"]["1"].items():
-        if v is None:
-            assert np.isnan(fl.loc[k, k])
-        else:
-            assert fl.loc[k, k] == pytest.approx(np.sqrt(v), abs=T["ave"]), k
+    keep = ("missing", "ordered", "std_lv", "parameterization", "group", "group_equal")
+    res = ls.fornell_larcker(c["model"], data_set(c["data"]), **{k: v for k, v in fit_kwargs(c).items() if k in keep})
+    for g, ref in c["cor_lv"].items():
+        fl = res.table.loc[next(x for x in res.table.index.levels[0] if str(x) == g)] if c["ngroups"] > 1 else res.table
+        pos = {n: i for i, n in enumerate(ref["names"])}
+        R = as_matrix(ref["values"], len(ref["names"]))
+        for a in fl.index:
+            for b in fl.index:
+                if a != b:
+                    assert fl.loc[a, b] == pytest.approx(R[pos[a], pos[b]], abs=T["cor_lv"]), (g, a, b)
+        if (f"reliability/{name}", "ave") in EXCLUDED:
+            continue
+        for k, v in c["ave"]["default"][g].items():
+            assert np.isnan(fl.loc[k, k]) if v is None else fl.loc[k, k] == pytest.approx(np.sqrt(v), abs=T["ave"]), k
+    # the criterion, from the reference's numbers: sqrt(AVE) above every |correlation| with another
+    # first-order construct
+    if c["ngroups"] == 1 and (f"reliability/{name}", "ave") not in EXCLUDED:
+        ref = c["cor_lv"]["1"]
+        first = [n for n in ref["names"] if n in res.satisfied.index]
+        idx = [ref["names"].index(n) for n in first]
+        R = np.abs(as_matrix(ref["values"], len(ref["names"])))[np.ix_(idx, idx)]
+        for i, k in enumerate(first):
+            ave = c["ave"]["default"]["1"].get(k)
+            assert bool(res.satisfied[k]) == (ave is not None and bool(np.all(np.sqrt(ave) > np.delete(R[i], i)))), k
 
 
 @pytest.mark.parametrize("name", sorted(UNSUPPORTED))
