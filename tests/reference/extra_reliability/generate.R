@@ -53,6 +53,7 @@ rel_case <- function(name, data, model, fit = list(), higher = character(0), not
   if (inherits(f$v, "err")) stop(name, ": ", f$v)
   fitobj <- f$v
   if (!lavInspect(fitobj, "converged")) stop(name, ": lavaan did not converge")
+  if (any(grepl("not compute standard errors", f$w))) stop(name, ": not identified (lavaan cannot compute standard errors)")
   ng <- lavInspect(fitobj, "ngroups")
   cat_ <- lavInspect(fitobj, "categorical")
   omega <- list(
@@ -138,7 +139,9 @@ rel <- list(
   # (equal thresholds: lavaan does not converge on these data)
   rel_case("hs_ord3_groups_metric_theta", "hs_ord", HS3, list(ordered = TRUE, group = "school", group.equal = "loadings",
                                                               parameterization = "theta")),
-  rel_case("hs_ord3_theta_stdlv", "hs_ord", HS3, list(ordered = TRUE, parameterization = "theta", std.lv = TRUE)),
+  # (HS ordinal with theta and std.lv: x9's loading runs off to infinity, lavaan cannot compute SEs — not a reference)
+  rel_case("bfi_ord_theta_stdlv", "bfir500", paste(fac("C", paste0("C", 1:5)), fac("N", paste0("N", 1:5)), sep = "\n"),
+           list(ordered = TRUE, parameterization = "theta", std.lv = TRUE)),
   rel_case("hs_ord_higher", "hs_ord", paste0(HS3, "\ng =~ visual + textual + speed"), list(ordered = TRUE), higher = "g"),
   rel_case("hs_ord_pairwise", "hs_ord_missing", HS3, list(ordered = TRUE, missing = "pairwise")),
   rel_case("pd_two_groups_of_items", "pd", "ind60 =~ x1 + x2 + x3\ndem =~ y1 + y2 + y3 + y4 + y5 + y6 + y7 + y8\ndem ~ ind60"),
