@@ -227,3 +227,38 @@ def test_excluded_htmt_cases_equal_their_stand_ins():
     assert np.allclose(cross.to_numpy(), np.array(stand_in["values"], float), atol=T["htmt"])
     higher = ours_htmt(HT["hs_higher"])
     assert np.allclose(higher.to_numpy(), np.array(HT["hs3_abs_htmt2"]["result"]["values"], float), atol=T["htmt"])
+
+
+# ---- the new options: clear errors and readable results ---------------------------------------------
+
+HS3 = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def test_higher_names_only_higher_order_constructs():
+    hs = data_set("hs")
+    with pytest.raises(ValueError, match="'visual' is not a higher-order construct"):
+        ls.reliability(HS3, hs, higher="visual")
+    t = ls.reliability(HS3 + "\ng =~ visual + textual + speed", hs, higher=True).table
+    assert t.loc["g", "n_items"] == 9 and np.isnan(t.loc["g", "ave"])
+    assert t.loc["g", "omega"] == pytest.approx(REL["hs_higher"]["omega"]["higher"]["1"]["g"], abs=T["omega"])
+
+
+def test_grouped_results_render_with_group_and_construct():
+    hs = data_set("hs")
+    r = ls.reliability(HS3, hs, group="school")
+    assert r.table.index.names == ["group", "construct"] and "Grant-White" in r.summary()
+    fl = ls.fornell_larcker(HS3, hs, group="school")
+    assert fl.satisfied.index.names == ["group", "construct"] and fl._repr_html_().startswith("<div")
+
+
+def test_htmt_input_is_data_or_a_matrix_not_both():
+    hs = data_set("hs")
+    S = hs[[f"x{i}" for i in range(1, 10)]].cov()
+    with pytest.raises(ValueError, match="not both"):
+        ls.htmt(HS3, hs, sample_cov=S)
+    with pytest.raises(ValueError, match="needs raw data"):
+        ls.htmt(HS3, sample_cov=S, n_boot=10)
+    with pytest.raises(ValueError, match="every item of the model ordinal"):
+        ls.htmt(HS3, hs, ordered=["x1"])
+    h = ls.htmt(HS3, sample_cov=S, sample_nobs=301)
+    assert h.nobs == 301 and "covariance matrix" in h.summary()
