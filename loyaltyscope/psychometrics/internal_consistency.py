@@ -418,7 +418,6 @@ def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list):
     fit_only = ("a correlation matrix without nobs", "degrees of freedom: the model is saturated")   # not omega's
     warns.extend(w for w in fa_v.warnings if w not in warns and not any(f in w for f in fit_only))
     orth = fa_v.loadings.to_numpy()
-    p = R.shape[0]
     if nf == 1:
         fload, phi = orth, np.eye(1)
         gload = np.array([1.0])

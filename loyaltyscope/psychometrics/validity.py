@@ -28,8 +28,8 @@ import pandas as pd
 
 from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.psychometrics import correlations as corr
-from loyaltyscope.psychometrics.constructs import (average_variance_extracted, first_order_constructs, improper_warnings,
-                                                   measurement_fit)
+from loyaltyscope.psychometrics.constructs import (average_variance_extracted, first_order_constructs,
+                                                   improper_warnings, measurement_fit)
 from loyaltyscope.psychometrics.itemdata import (ItemDataError, PsychometricWarning, correlation_input, emit,
                                                  item_matrix, require_variance)
 
@@ -84,7 +84,8 @@ class FornellLarckerResult(ResultProtocol):
     warnings: tuple[str, ...] = field(default=())
 
     def _headline(self) -> list[str]:
-        bad = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c, ok in self.satisfied.items() if not ok]
+        bad = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c)
+               for c, ok in self.satisfied.items() if not ok]
         return ["criterion holds for every construct" if not bad else f"criterion fails for {', '.join(bad)}"]
 
     def tables(self) -> dict[str, pd.DataFrame]:

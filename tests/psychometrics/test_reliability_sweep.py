@@ -169,7 +169,6 @@ def test_fornell_larcker_equals_cor_lv_and_sqrt_ave(name):
 
 @pytest.mark.parametrize("name", sorted(UNSUPPORTED))
 def test_mixed_ordinal_and_continuous_items_are_refused_clearly(name):
-    c = REL[name]
     with pytest.raises(NotImplementedError, match="mixing ordinal and continuous"):
         ours(name, "default")
 
