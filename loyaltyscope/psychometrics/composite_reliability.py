@@ -41,7 +41,9 @@ makes omega and AVE of that construct meaningless (omega can exceed 1): it is na
 References: McDonald (1999); Fornell & Larcker (1981); Green & Yang (2009); Jorgensen et al.,
 semTools 0.5-6.
 R equivalent: ``semTools::compRelSEM(cfa(model, data, ...), obs.var =, tau.eq =, ord.scale =,
-return.total =, higher =)``, ``semTools::AVE(fit, obs.var =)``, ``psych::alpha(data[items])``.
+return.total =, higher =)``, ``semTools::AVE(fit, obs.var =)``, ``psych::alpha(data[items])``
+(``cfa(model, sample.cov = S, sample.nobs = n)`` and ``psych::alpha(S[items, items])`` with
+``sample_cov=``).
 """
 
 from __future__ import annotations
@@ -140,7 +142,8 @@ def _composite(blk, its, common, V, opts, categorical, raw_cov):
 
 
 def _block_rows(blk, first, higher, mf, opts, data_rows, warns) -> dict:
-    """Rows (alpha, omega, ave, n_items) of one group."""
+    """Rows (alpha, omega, ave, n_items) of one group (``data_rows`` None: alpha of the given
+    covariance matrix)."""
     M = blk.S if opts["obs_var"] else blk.implied
     ordered = mf.ordered
 
@@ -157,8 +160,11 @@ def _block_rows(blk, first, higher, mf, opts, data_rows, warns) -> dict:
             continue
         n_cat = sum(i in ordered for i in its)
         categorical = n_cat == len(its)
-        a, aw = _alpha_quietly(data_rows[its])
-        warns += [f"alpha of {c!r}: {w}" for w in aw]
+        if data_rows is None:                    # psych::alpha of a covariance matrix: its raw alpha
+            a = alpha_of_cov(blk.S.loc[its, its].to_numpy(float))
+        else:
+            a, aw = _alpha_quietly(data_rows[its])
+            warns += [f"alpha of {c!r}: {w}" for w in aw]
         L = np.array([blk.lam[(c, i)] for i in its])
         ph = blk.phi[(c, c)]
         V = block_cov(M, blk, its, categorical)
@@ -204,10 +210,10 @@ def _block_rows(blk, first, higher, mf, opts, data_rows, warns) -> dict:
 
 
 @corr.small_blas
-def reliability(model: str, data: pd.DataFrame, *, obs_var: bool = True, tau_eq: bool = False,
+def reliability(model: str, data: pd.DataFrame | None = None, *, obs_var: bool = True, tau_eq: bool = False,
                 ord_scale: bool = True, return_total: bool = False, higher=(), group: str | None = None,
                 group_equal=None, missing: str = "listwise", ordered=None, std_lv: bool = False,
-                parameterization: str = "delta") -> ReliabilityResult:
+                parameterization: str = "delta", sample_cov=None, sample_nobs: int | None = None) -> ReliabilityResult:
     """Alpha, composite reliability (omega) and AVE per construct of a measurement model.
 
     ``alpha``: psych's raw alpha of the construct's items (pairwise, as :func:`alpha`);
@@ -228,6 +234,9 @@ def reliability(model: str, data: pd.DataFrame, *, obs_var: bool = True, tau_eq:
         first-order constructs; semTools' ``higher``), or ``True`` for all of them.
     group, group_equal, missing, ordered, std_lv, parameterization : the CFA's options
         (:func:`loyaltyscope.cfa`); ``ordered=True`` treats every item as ordinal.
+    sample_cov, sample_nobs : a covariance matrix (DataFrame with item names, divisor n - 1) and
+        its number of respondents instead of ``data`` (one group, continuous items; ``alpha`` is
+        then psych's raw alpha of the matrix).
 
     Returns a :class:`ReliabilityResult` whose ``.table`` is indexed by construct (by group and
     construct with ``group=``) with columns ``alpha``, ``omega``, ``ave``, ``n_items``.
@@ -236,9 +245,16 @@ def reliability(model: str, data: pd.DataFrame, *, obs_var: bool = True, tau_eq:
     ord.scale =, return.total =, higher =)``, ``semTools::AVE(fit)``, ``psych::alpha(data[items])``.
     """
     from loyaltyscope.cbsem.data_input import as_data_frame
-    data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
-    first, items = first_order_constructs(model, data, "reliability")
     cfa_options = {"missing": missing, "std_lv": std_lv}
+    if sample_cov is not None:
+        if data is not None or group is not None or ordered is not None or sample_nobs is None:
+            raise ValueError("sample_cov= needs sample_nobs= and goes without data=, group= and ordered= (raw data "
+                             "are needed for those)")
+        cfa_options.update(sample_cov=sample_cov, sample_nobs=sample_nobs)
+        first, items = first_order_constructs(model, pd.DataFrame(columns=list(sample_cov.columns)), "reliability")
+    else:
+        data = as_data_frame(data)   # DataFrame, path to a data file, or validated Responses
+        first, items = first_order_constructs(model, data, "reliability")
     for k, v in (("group", group), ("group_equal", group_equal), ("ordered", ordered)):
         if v is not None:
             cfa_options[k] = v
@@ -262,7 +278,7 @@ def reliability(model: str, data: pd.DataFrame, *, obs_var: bool = True, tau_eq:
     warns += [f"construct {c!r} has cross-loading items; AVE is not defined (semTools returns NA)" for c in crossing]
     parts = []
     for blk in mf.blocks:
-        data_rows = data if group is None else data[data[group].astype(str) == str(blk.label)]
+        data_rows = data if group is None or data is None else data[data[group].astype(str) == str(blk.label)]
         rows = _block_rows(blk, first, higher, mf, opts, data_rows, warns)
         out = pd.DataFrame(rows, index=["alpha", "omega", "ave", "n_items"]).T
         out["n_items"] = out["n_items"].astype(int)

@@ -223,7 +223,8 @@ def _fix_single_indicators(model: str, first: dict, ordered) -> str:
 def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list,
                     context: str = "reliability", **cfa_options) -> MeasurementFit:
     """Fit the CFA of ``model`` to ``data`` (``cfa_options``: those of :func:`loyaltyscope.cfa`,
-    e.g. ``group``, ``missing``, ``ordered``, ``std_lv``) and collect, per group, λ, the implied
+    e.g. ``group``, ``missing``, ``ordered``, ``std_lv``, or ``sample_cov`` and ``sample_nobs``
+    with ``data=None``) and collect, per group, λ, the implied
     latent covariances, the sample and implied covariances and the improper parts."""
     from loyaltyscope.cbsem import cfa
 
@@ -233,7 +234,7 @@ def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list,
     if ordered:
         cfa_options["ordered"] = list(ordered)
     numeric = [i for i in items if i not in set(ordered or ())]
-    if numeric:
+    if numeric and data is not None:
         _check_cfa_items(data, numeric, context)
     fit = cfa(_fix_single_indicators(model, first, ordered), data, se="none", **cfa_options)
     P = fit.params

@@ -47,9 +47,14 @@ quiet <- function(expr) { w <- character(0); v <- withCallingHandlers(tryCatch(e
   warning = function(x) { w <<- c(w, conditionMessage(x)); invokeRestart("muffleWarning") }, message = function(m) invokeRestart("muffleMessage")); list(v = v, w = w) }
 
 ## ---- reliability cases: one lavaan fit, every compRelSEM / AVE option, cor.lv, psych alpha ----
-rel_case <- function(name, data, model, fit = list(), higher = character(0), note = "") {
+rel_case <- function(name, data, model, fit = list(), higher = character(0), note = "", input = "data") {
   d <- data_set(data)
-  f <- quiet(do.call("cfa", c(list(model = model, data = d), fit)))
+  its <- items_of(model)
+  if (input == "cov") {   # the covariance matrix (divisor n - 1) of the complete rows of the model's observed variables
+    ov <- lavNames(lavaanify(model), "ov")
+    cc <- d[complete.cases(d[, ov]), ov]
+    f <- quiet(do.call("cfa", c(list(model = model, sample.cov = cov(cc), sample.nobs = nrow(cc)), fit)))
+  } else f <- quiet(do.call("cfa", c(list(model = model, data = d), fit)))
   if (inherits(f$v, "err")) stop(name, ": ", f$v)
   fitobj <- f$v
   if (!lavInspect(fitobj, "converged")) stop(name, ": lavaan did not converge")
@@ -68,13 +73,13 @@ rel_case <- function(name, data, model, fit = list(), higher = character(0), not
   if (ng == 1) cl <- list(cl)
   gl <- if (ng > 1) lavInspect(fitobj, "group.label") else "1"
   cor_lv <- setNames(lapply(cl, mat), gl)
-  its <- items_of(model)
   alpha_of <- function(dd) lapply(its[sapply(its, length) > 1],
                                    function(v) quiet(psych::alpha(dd[, v], check.keys = FALSE))$v$total$raw_alpha)
   # psych::alpha of the construct's items (per group: of the group's rows)
-  alpha <- if (is.null(fit$group)) list(`1` = alpha_of(d)) else
+  alpha <- if (input == "cov") list(`1` = lapply(its[sapply(its, length) > 1], function(v) psych::alpha(cov(cc)[v, v])$total$raw_alpha)) else
+    if (is.null(fit$group)) list(`1` = alpha_of(d)) else
     setNames(lapply(gl, function(g) alpha_of(d[as.character(d[[fit$group]]) == g, ])), gl)
-  list(name = name, kind = "reliability", data = data, model = model, fit_options = fit, higher = higher, note = note,
+  list(name = name, kind = "reliability", data = data, input = input, model = model, fit_options = fit, higher = higher, note = note,
        ngroups = ng, group_labels = gl, nobs = as.list(lavInspect(fitobj, "nobs")), categorical = cat_,
        lavaan_warnings = f$w, omega = omega, ave = ave, cor_lv = cor_lv, alpha = alpha,
        calls = c("compRelSEM(fit, obs.var =, tau.eq =, return.total =, ord.scale =, higher =)", "AVE(fit, obs.var =)",
@@ -154,6 +159,10 @@ rel <- list(
   rel_case("pd_observed_outcome", "pd", "ind60 =~ x1 + x2 + x3\ndem65 =~ y5 + y6 + y7 + y8\ny1 ~ ind60 + dem65"),
   rel_case("pd_observed_predictor", "pd", "dem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\ndem60 ~ x1\ndem65 ~ dem60 + x1"),
   rel_case("bfi5_three_items", "bfir", paste(sapply(c("A","C","E","N","O"), function(f) fac(f, paste0(f, 1:3))), collapse = "\n")),
+  rel_case("hs3_cov", "hs", HS3, input = "cov"),
+  rel_case("pd_sem_cov", "pd", paste0(PDM, "\ndem60 ~ ind60\ndem65 ~ ind60 + dem60\n", PDR), input = "cov"),
+  rel_case("bfi3_cov_stdlv", "bfir", paste(fac("A", paste0("A", 1:5)), fac("C", paste0("C", 1:5)), fac("N", paste0("N", 1:5)), sep = "\n"),
+           list(std.lv = TRUE), input = "cov"),
   rel_case("bfi_two_factor_rescov_cross", "bfir", paste(fac("C", paste0("C", 1:5)), fac("O", paste0("O", 1:5)),
                                                         "C =~ O5\nC1 ~~ C2\nO2 ~~ O5", sep = "\n"))
 )
