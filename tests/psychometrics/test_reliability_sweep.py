@@ -276,3 +276,12 @@ def test_htmt_input_is_data_or_a_matrix_not_both():
         ls.htmt(HS3, hs, ordered=["x1"])
     h = ls.htmt(HS3, sample_cov=S, sample_nobs=301)
     assert h.nobs == 301 and "covariance matrix" in h.summary()
+
+
+def test_reliability_from_a_matrix_needs_its_n_and_no_data():
+    hs = data_set("hs")
+    S = hs[[f"x{i}" for i in range(1, 10)]].cov()
+    with pytest.raises(ValueError, match="sample_nobs"):
+        ls.reliability(HS3, sample_cov=S)
+    with pytest.raises(ValueError, match="without data="):
+        ls.reliability(HS3, hs, sample_cov=S, sample_nobs=301)
