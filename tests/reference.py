@@ -34,8 +34,8 @@ DATA = REF / "data"
 
 # folders that hold reference case files (*.json); each must be non-empty
 CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_sweep", "extra_esem", "extra_ordinal", "extra_ordinal_x",
-                "extra_wlsmv", "extra_psych", "extra_study", "analyses", "partable", "pls/boot_bca",
-                "pls/seminr_py", "pls/sweep")
+                "extra_wlsmv", "extra_psych", "extra_reliability", "extra_study", "analyses", "partable",
+                "pls/boot_bca", "pls/seminr_py", "pls/sweep")
 
 # The documented defaults, per kind of case (the acceptance criteria of the estimation issues).
 # Meanings: ``*_rel`` relative, else absolute; "est" is relative to max(|est|, est_floor).
@@ -66,7 +66,7 @@ DEFAULT_TOLERANCES = {
 # kind of the files that carry no "kind" field (several cases in one file, or raw R output)
 FILE_KINDS = {"extra/boot_intervals": "boot_intervals", "extra_psych/efa": "efa",
               "extra_psych/polychoric": "polychoric",
-              "extra_psych/reliability": "reliability", "extra_psych/retention": "retention", "analyses/lrt": "lrt",
+              "extra_psych/reliability": "reliability", "extra_reliability/reliability_sweep": "reliability", "extra_psych/retention": "retention", "analyses/lrt": "lrt",
               "partable/lavaanify": "partable", "pls/boot_bca/bca_reference": "pls_bootstrap",
               "pls/seminr_py/seminr_py_reference": "pls_bootstrap"}
 INDEX_KEYS = ("cfi", "tli", "rmsea", "srmr", "cfi.robust", "tli.robust", "rmsea.robust", "cfi.scaled",

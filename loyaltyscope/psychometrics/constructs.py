@@ -4,13 +4,24 @@ Fornell–Larcker table are computed from.
 - :func:`constructs_from_model` — construct → indicators from the ``=~`` lines of lavaan syntax.
 - :func:`first_order_constructs` — the constructs measured by observed items, checked against
   the data's columns.
-- :func:`measurement_fit` — one ML CFA (:func:`loyaltyscope.cfa`, lavaan's defaults) of the
-  model: loadings λ, latent (co)variances φ, the listwise sample covariance S (divisor n, as
-  semTools), and every improper part of the solution (Heywood cases: a negative residual or
-  latent variance, a standardized loading above 1) named per construct, so that no statistic
-  built on it passes silently.
+- :func:`measurement_fit` — one CFA (:func:`loyaltyscope.cfa`, lavaan's defaults, with the
+  options given: groups, FIML, ordinal items, ``std_lv``) of the model and, per group, what
+  semTools reads from a lavaan fit: loadings λ, the model-implied latent covariances
+  (:func:`implied_latent_cov`, R ``lavInspect(fit, "cov.lv")``), the sample covariances S
+  (``lavInspect(fit, "sampstat")$cov``: listwise with divisor n, the EM estimate with FIML,
+  polychoric correlations for ordinal items), the implied Σ, thresholds and scales of ordinal
+  items; and every improper part of the solution (Heywood cases: a negative residual or latent
+  variance, a standardized loading above 1) named per construct, so that no statistic built on
+  it passes silently. lavaan's ``auto.fix.single`` (the only indicator of a construct gets a
+  zero residual variance) is applied here, as :func:`loyaltyscope.cfa` does not apply it.
+- :func:`average_variance_extracted` — semTools::AVE of one construct (shared by
+  :func:`loyaltyscope.reliability` and :func:`loyaltyscope.fornell_larcker`).
 
-R equivalent: ``lavaan::cfa(model, data)`` as semTools' ``compRelSEM``/``AVE`` call it.
+The latent covariances were once taken from the ``~~`` rows of the estimates, which for a
+construct regressed on others (structural models, MIMIC covariates, first-order constructs of
+a higher-order one) are disturbance variances, not the variances semTools uses.
+
+R equivalent: ``lavaan::cfa(model, data, ...)`` as semTools' ``compRelSEM``/``AVE`` read it.
 """
 
 from __future__ import annotations
@@ -24,7 +35,8 @@ from loyaltyscope.psychometrics.itemdata import ItemDataError, item_matrix
 
 _CFA_MAGNITUDE = 1e40       # beyond it (or below its inverse) the CFA's higher moments over- or underflow
 
-__all__ = ["constructs_from_model", "first_order_constructs", "measurement_fit", "MeasurementFit", "improper_warnings"]
+__all__ = ["constructs_from_model", "first_order_constructs", "measurement_fit", "MeasurementFit", "MeasurementBlock",
+           "implied_latent_cov", "improper_warnings", "block_cov", "average_variance_extracted"]
 
 
 def constructs_from_model(model: str) -> dict[str, list[str]]:
@@ -63,22 +75,85 @@ def first_order_constructs(model: str, data, context: str) -> tuple[dict[str, li
 
 
 @dataclass(frozen=True)
+class MeasurementBlock:
+    """One group of the CFA, as semTools reads it from a lavaan fit.
+
+    ``lam[(construct, item)]`` (loadings of first-order constructs), ``beta[(to, from)]`` (loadings
+    on higher-order constructs, regressions among constructs), ``phi[(c1, c2)]`` (the model-implied latent
+    covariances, R ``lavInspect(fit, "cov.lv")``: for an endogenous construct its total variance,
+    not its disturbance), ``S`` (``lavInspect(fit, "sampstat")$cov``: listwise covariances with
+    divisor n, the EM estimate with ``missing="fiml"``, polychoric correlations for ordinal items),
+    ``implied`` (``fitted(fit)$cov``), ``thresholds[item]`` and ``scales[item]`` (ordinal items),
+    ``label`` and ``nobs`` of the group.
+    """
+
+    label: object
+    lam: dict
+    beta: dict
+    phi: dict
+    S: pd.DataFrame
+    implied: pd.DataFrame
+    thresholds: dict
+    scales: dict
+    nobs: int
+
+
+@dataclass(frozen=True)
 class MeasurementFit:
     """What composite reliability, AVE and Fornell–Larcker need from the CFA.
 
-    ``lam[(construct, item)]``, ``phi[(c1, c2)]`` (both orders), ``S`` (listwise covariances,
-    divisor n), ``cross`` (items loading on more than one construct), ``improper[construct]``
-    (messages about Heywood cases touching the construct), ``warnings`` (the CFA's own),
-    ``nobs`` (rows used by the CFA).
+    ``blocks`` (one :class:`MeasurementBlock` per group), ``cross`` (items loading on more than
+    one construct), ``improper[construct]`` (messages about Heywood cases touching the
+    construct), ``warnings`` (the CFA's own), ``nobs`` (rows used by the CFA, all groups),
+    ``ordered`` (the ordinal items). ``lam``, ``phi``, ``S`` are those of the first group.
     """
 
-    lam: dict
-    phi: dict
-    S: pd.DataFrame
+    blocks: tuple
     cross: frozenset
     improper: dict
     warnings: tuple[str, ...]
     nobs: int
+    ordered: frozenset = frozenset()
+
+    @property
+    def lam(self) -> dict:
+        return self.blocks[0].lam
+
+    @property
+    def phi(self) -> dict:
+        return self.blocks[0].phi
+
+    @property
+    def S(self) -> pd.DataFrame:
+        return self.blocks[0].S
+
+
+def implied_latent_cov(rows, latent: list) -> np.ndarray:
+    """Model-implied covariance matrix of the latent variables (R ``lavInspect(fit, "cov.lv")``).
+
+    ``rows``: ``(lhs, op, rhs, est)`` of one group. All variables v = A v + e (RAM form):
+    ``=~`` and ``~`` give A, ``~~`` gives cov(e) = P; cov(v) = (I - A)⁻¹ P (I - A)⁻ᵀ. Regressions
+    on latent or observed predictors (with their ``fixed.x`` variances) count, so an endogenous
+    construct gets its total variance and not its disturbance variance.
+    """
+    names = list(latent)
+    for lhs, op, rhs, _ in rows:
+        if op in ("=~", "~", "~~"):
+            names += [v for v in (lhs, rhs) if v not in names]
+    ix = {v: i for i, v in enumerate(names)}
+    m = len(names)
+    A = np.zeros((m, m))
+    P = np.zeros((m, m))
+    for lhs, op, rhs, est in rows:
+        if op == "=~":
+            A[ix[rhs], ix[lhs]] = est
+        elif op == "~":
+            A[ix[lhs], ix[rhs]] = est
+        elif op == "~~":
+            P[ix[lhs], ix[rhs]] = P[ix[rhs], ix[lhs]] = est
+    B = np.linalg.inv(np.eye(m) - A)
+    k = len(latent)
+    return (B @ P @ B.T)[:k, :k]
 
 
 def _improper_parts(P: pd.DataFrame, first: dict) -> dict[str, list[str]]:
@@ -112,26 +187,87 @@ def _check_cfa_items(data: pd.DataFrame, items: list, context: str) -> None:
         raise ItemDataError(problems, context)
 
 
+def _block(P: pd.DataFrame, label, S: pd.DataFrame, implied: pd.DataFrame, nobs: int, first: dict,
+           latent: list) -> MeasurementBlock:
+    rows = list(zip(P["lhs"], P["op"], P["rhs"], P["est"].astype(float)))
+    lam = {(l, r): e for l, op, r, e in rows if op == "=~" and l in first}
+    # beta[(to, from)]: loadings on higher-order constructs (of constructs, and of observed items
+    # measuring a higher-order construct directly) and regressions among constructs (lavaan's BETA)
+    beta = {(r, l): e for l, op, r, e in rows if op == "=~" and l not in first}
+    beta.update({(l, r): e for l, op, r, e in rows if op == "~" and l in latent and r in latent})
+    cov_lv = implied_latent_cov(rows, latent)
+    phi = {(a, b): float(cov_lv[i, j]) for i, a in enumerate(latent) for j, b in enumerate(latent)}
+    thr: dict = {}
+    for l, op, r, e in rows:
+        if op == "|":
+            thr.setdefault(l, []).append(e)
+    scales = {l: e for l, op, r, e in rows if op == "~*~"}
+    return MeasurementBlock(label, lam, beta, phi, S, implied, {k: np.array(v) for k, v in thr.items()}, scales, nobs)
+
+
+def _fix_single_indicators(model: str, first: dict, ordered) -> str:
+    """lavaan's ``auto.fix.single`` (a default of ``cfa()``/``sem()``): the residual variance of
+    the only indicator of a construct is fixed to zero (else it and the construct's variance
+    cannot be separated). :func:`loyaltyscope.cfa` does not apply it (yet), so the CFA behind
+    composite reliability and the Fornell–Larcker table adds the ``x ~~ 0*x`` line itself,
+    unless the model says something about that variance already."""
+    from loyaltyscope.cbsem import parse_model
+
+    given = {(f.lhs, f.rhs) for f in parse_model(model) if f.op == "~~"}
+    skip = set(ordered or ())
+    extra = [f"{its[0]} ~~ 0*{its[0]}" for its in first.values()
+             if len(its) == 1 and (its[0], its[0]) not in given and its[0] not in skip]
+    return model + "\n" + "\n".join(extra) if extra else model
+
+
 def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list,
-                    context: str = "reliability") -> MeasurementFit:
-    """Fit the CFA of ``model`` to ``data`` and collect λ, φ, S and the improper parts."""
+                    context: str = "reliability", **cfa_options) -> MeasurementFit:
+    """Fit the CFA of ``model`` to ``data`` (``cfa_options``: those of :func:`loyaltyscope.cfa`,
+    e.g. ``group``, ``missing``, ``ordered``, ``std_lv``, or ``sample_cov`` and ``sample_nobs``
+    with ``data=None``) and collect, per group, λ, the implied
+    latent covariances, the sample and implied covariances and the improper parts."""
     from loyaltyscope.cbsem import cfa
 
-    _check_cfa_items(data, items, context)
-    fit = cfa(model, data, se="none")
+    ordered = cfa_options.get("ordered")
+    if ordered is True:
+        ordered = list(items)
+    if ordered:
+        cfa_options["ordered"] = list(ordered)
+    numeric = [i for i in items if i not in set(ordered or ())]
+    if numeric and data is not None:
+        _check_cfa_items(data, numeric, context)
+    fit = cfa(_fix_single_indicators(model, first, ordered), data, se="none", **cfa_options)
     P = fit.params
-    if "group" in P.columns and P["group"].notna().any():
-        P = P[P["group"].fillna(1) == 1]
-    lam = {(r.lhs, r.rhs): float(r.est) for r in P.itertuples() if r.op == "=~"}
-    phi = {}
-    for r in P.itertuples():
-        if r.op == "~~" and r.lhs in first and r.rhs in first:
-            phi[(r.lhs, r.rhs)] = phi[(r.rhs, r.lhs)] = float(r.est)
-    all_vars = sorted({i for (c, i) in lam if c in first}, key=items.index)
-    block = data[all_vars].apply(pd.to_numeric, errors="coerce").dropna()
-    S = pd.DataFrame(np.cov(block.to_numpy(float), rowvar=False, ddof=0), index=all_vars, columns=all_vars)
+    latent = list(constructs_from_model(model))
+    blocks = []
+    for g, label in enumerate(fit.group_labels, start=1):
+        Pg = P[P["group"] == g] if "group" in P.columns and fit.ngroups > 1 else P
+        blocks.append(_block(Pg, label, fit.sample_cov[label], fit.implied[label], int(fit.nobs[g - 1]), first, latent))
+    lam = blocks[0].lam
     cross = frozenset(i for i in items if sum(1 for c in first if (c, i) in lam) > 1)
-    return MeasurementFit(lam, phi, S, cross, _improper_parts(P, first), tuple(fit.warnings), int(len(block)))
+    return MeasurementFit(tuple(blocks), cross, _improper_parts(P, first), tuple(fit.warnings), int(sum(fit.nobs)),
+                          frozenset(ordered or ()))
+
+
+def block_cov(M: pd.DataFrame, blk: MeasurementBlock, its: list, categorical: bool) -> np.ndarray:
+    """V_I of the items ``its`` from ``M`` (S or Σ); ordinal items divided by their latent-response
+    scales (semTools' SIGMA)."""
+    V = M.loc[its, its].to_numpy(float)
+    if categorical:
+        s = np.array([blk.scales.get(i, 1.0) for i in its])
+        V = V / np.outer(s, s)
+    return V
+
+
+def average_variance_extracted(blk: MeasurementBlock, construct: str, its: list, mf: MeasurementFit,
+                               obs_var: bool = True) -> float:
+    """semTools::AVE of one construct: Σλ² φ / tr V_I (V = S, or Σ with ``obs_var=False``); NaN
+    when an item of the construct cross-loads or the construct has fewer than two items."""
+    if len(its) < 2 or any(i in mf.cross for i in its):
+        return float("nan")
+    L = np.array([blk.lam[(construct, i)] for i in its])
+    V = block_cov(blk.S if obs_var else blk.implied, blk, its, all(i in mf.ordered for i in its))
+    return float((L ** 2).sum() * blk.phi[(construct, construct)] / np.trace(V))
 
 
 def improper_warnings(mf: MeasurementFit, what: str) -> list[str]:

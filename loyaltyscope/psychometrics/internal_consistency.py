@@ -90,6 +90,14 @@ def _rebuild(cs: np.ndarray, d: np.ndarray) -> np.ndarray:
         return cs * np.outer(d, d)
 
 
+def _row_means(x: np.ndarray) -> np.ndarray:
+    """Mean of each row's answers (psych: ``rowMeans(x, na.rm = TRUE)``); NaN for a row without
+    any answer, without numpy's empty-slice warning."""
+    n = (~np.isnan(x)).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, np.nansum(x, axis=1) / np.maximum(n, 1), np.nan)
+
+
 def _sd(x: np.ndarray) -> np.ndarray:
     """Column standard deviations (ddof 1, NaN ignored) without under- or overflow."""
     dev = x - np.nanmean(x, axis=0)
@@ -209,7 +217,7 @@ def _item_statistics(xk, cs, d, R, names) -> pd.DataFrame:
     np.fill_diagonal(RC, corr.smc(R))
     with np.errstate(invalid="ignore"):
         r_cor = RC.sum(axis=0) / np.sqrt(RC.sum())
-        total = np.nanmean(xk, axis=1)
+    total = _row_means(xk)
     raw_r = corr.pairwise_cor(np.column_stack([total, xk]))[0][0, 1:]
     drops = _alpha_drops(cs, d, R)
     return pd.DataFrame({
@@ -316,8 +324,7 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
     if neg:
         warns.append(f"negative corrected item-total (item-rest) correlation for {', '.join(neg)}: "
                      f"probably reverse-keyed items that were not reversed")
-    with np.errstate(invalid="ignore"):
-        total = np.nanmean(xk, axis=1)
+    total = _row_means(xk)
     return AlphaResult(
         raw_alpha=float(tot["raw_alpha"]), std_alpha=float(tot["std_alpha"]), g6=float(tot["g6"]),
         average_r=float(tot["average_r"]), median_r=float(tot["median_r"]), s_n=float(tot["s_n"]),
@@ -411,7 +418,6 @@ def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list):
     fit_only = ("a correlation matrix without nobs", "degrees of freedom: the model is saturated")   # not omega's
     warns.extend(w for w in fa_v.warnings if w not in warns and not any(f in w for f in fit_only))
     orth = fa_v.loadings.to_numpy()
-    p = R.shape[0]
     if nf == 1:
         fload, phi = orth, np.eye(1)
         gload = np.array([1.0])

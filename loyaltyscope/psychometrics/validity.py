@@ -28,9 +28,10 @@ import pandas as pd
 
 from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.psychometrics import correlations as corr
-from loyaltyscope.psychometrics.constructs import first_order_constructs, improper_warnings, measurement_fit
-from loyaltyscope.psychometrics.itemdata import (ItemDataError, PsychometricWarning, emit, item_matrix,
-                                                 require_variance)
+from loyaltyscope.psychometrics.constructs import (average_variance_extracted, first_order_constructs,
+                                                   improper_warnings, measurement_fit)
+from loyaltyscope.psychometrics.itemdata import (ItemDataError, PsychometricWarning, correlation_input, emit,
+                                                 item_matrix, require_variance)
 
 __all__ = ["htmt", "htmt_intervals", "fornell_larcker", "HTMTResult", "FornellLarckerResult", "htmt_matrix"]
 
@@ -58,7 +59,8 @@ class HTMTResult(ResultProtocol):
 
     def _headline(self) -> list[str]:
         kind = "geometric means (HTMT2)" if self.htmt2 else "arithmetic means"
-        return [f"{kind}, {self.use} correlations, n = {self.nobs}"
+        source = "a given covariance matrix" if self.use == "sample_cov" else f"{self.use} correlations"
+        return [f"{kind}, {source}, n = {self.nobs}"
                 + (f"; {self.n_boot} bootstrap resamples (seed {self.seed})" if self.n_boot else "")]
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -71,7 +73,8 @@ class HTMTResult(ResultProtocol):
 @dataclass(frozen=True)
 class FornellLarckerResult(ResultProtocol):
     """Fornell–Larcker table (``table``: sqrt(AVE) on the diagonal, factor correlations
-    elsewhere) and ``satisfied`` (Series of booleans per construct)."""
+    elsewhere; stacked by group with ``group=``) and ``satisfied`` (Series of booleans per
+    construct, or per group and construct)."""
 
     title = "Fornell-Larcker criterion (sqrt(AVE) on the diagonal, factor correlations below)"
 
@@ -81,7 +84,8 @@ class FornellLarckerResult(ResultProtocol):
     warnings: tuple[str, ...] = field(default=())
 
     def _headline(self) -> list[str]:
-        bad = [str(c) for c, ok in self.satisfied.items() if not ok]
+        bad = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c)
+               for c, ok in self.satisfied.items() if not ok]
         return ["criterion holds for every construct" if not bad else f"criterion fails for {', '.join(bad)}"]
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -91,14 +95,20 @@ class FornellLarckerResult(ResultProtocol):
 # ---- HTMT -----------------------------------------------------------------------------------------------
 
 def htmt_matrix(R: np.ndarray, groups: list[np.ndarray], htmt2: bool = True, absolute: bool = True) -> np.ndarray:
-    """HTMT of every pair of item groups from a correlation matrix (NaN where undefined)."""
-    A = np.abs(R) if (absolute or htmt2) else R.copy()
+    """HTMT of every pair of item groups from a correlation matrix (NaN where undefined).
+
+    As semTools: the diagonal of R is left out of every mean (so an item that belongs to two
+    constructs does not bring its correlation 1 with itself into their heterotrait mean), and the
+    diagonal of the result is mean_ii / sqrt(mean_ii²) — 1, or -1 for a construct whose items
+    correlate negatively on average (arithmetic means of signed correlations).
+    """
+    A = np.abs(R) if (absolute or htmt2) else R.astype(float).copy()
+    np.fill_diagonal(A, np.nan)
     k = len(groups)
 
     def mean_block(i, j):
         blk = A[np.ix_(groups[i], groups[j])]
-        if i == j:
-            blk = blk[~np.eye(len(groups[i]), dtype=bool)]
+        blk = blk[~np.isnan(blk)]
         if blk.size == 0:
             return np.nan
         if htmt2:
@@ -111,13 +121,21 @@ def htmt_matrix(R: np.ndarray, groups: list[np.ndarray], htmt2: bool = True, abs
     with np.errstate(divide="ignore", invalid="ignore"):
         for i in range(k):
             for j in range(k):
-                out[i, j] = mean_block(i, j) / np.sqrt(w[i] * w[j]) if i != j else (1.0 if np.isfinite(w[i]) else np.nan)
+                out[i, j] = mean_block(i, j) / np.sqrt(w[i] * w[j]) if i != j else w[i] / np.abs(w[i])
     return out
 
 
-def _htmt_cor(x: np.ndarray, use: str) -> np.ndarray:
+def _htmt_cor(x: np.ndarray, use: str, items=None, ordered: bool = False) -> np.ndarray:
+    """The item correlations HTMT is computed from (R: ``lavaan::lavCor(data, missing =, ordered =)``)."""
+    if ordered:                                  # lavaan's two-step polychoric correlations
+        from loyaltyscope.cbsem.ordinal_samplestats import ordinal_sample_stats
+        st = ordinal_sample_stats(pd.DataFrame(x, columns=items), items, missing=use)
+        return st.cor[0]
     if use == "listwise":
         return corr.listwise_cor(x)
+    if use == "fiml":                            # lavCor(missing = "ml"): the EM estimate of the covariances
+        from loyaltyscope.cbsem.fiml import em_saturated
+        return corr.cov2cor(em_saturated(x[~np.isnan(x).all(axis=1)])[0])
     c, _ = corr.pairwise_cov(x, scaled=True)     # lavaan::lavCor(missing = "pairwise"): cov2cor of pairwise covariances
     return corr.cov2cor(c)
 
@@ -125,12 +143,12 @@ def _htmt_cor(x: np.ndarray, use: str) -> np.ndarray:
 def _htmt_data(model, data, use):
     """Constructs, item groups and the data HTMT works on, checked: enough complete rows, every
     item with variance in them, every pair of items answered together."""
-    if use not in ("pairwise", "listwise"):
-        raise ValueError(f"use={use!r}: expected 'listwise' or 'pairwise'")
+    if use not in ("pairwise", "listwise", "fiml"):
+        raise ValueError(f"use={use!r}: expected 'listwise', 'pairwise' or 'fiml'")
     first, items = first_order_constructs(model, data, "htmt")
     m = item_matrix(data[items], context="htmt")
     require_variance(m, "htmt")
-    x = m.x if use == "pairwise" else corr.listwise(m.x)
+    x = corr.listwise(m.x) if use == "listwise" else m.x
     if use == "listwise" and x.shape[0] < 3:
         most = sorted(items, key=lambda i: -int(np.isnan(m.x[:, items.index(i)]).sum()))[:3]
         raise ItemDataError([(None, f"listwise deletion leaves {x.shape[0]} complete row(s) of {m.n_rows} (at least 3 "
@@ -140,7 +158,7 @@ def _htmt_data(model, data, use):
     if use == "listwise":
         for j in np.nonzero(np.ptp(x, axis=0) == 0)[0]:
             problems.append((items[j], f"item {items[j]!r} has no variance in the {x.shape[0]} complete rows"))
-    else:
+    elif use == "pairwise":
         n = corr.pairwise_count(x)
         for i, j in zip(*np.triu_indices(len(items), 1)):
             if n[i, j] < 3:
@@ -164,13 +182,13 @@ def _nonfinite_cells(est: np.ndarray, names, first) -> list[str]:
     return out
 
 
-def _htmt_bootstrap(x, groups, names, est, use, htmt2, absolute, n_boot, seed, ci, warns) -> pd.DataFrame:
+def _htmt_bootstrap(x, groups, names, est, cor, htmt2, absolute, n_boot, seed, ci, warns) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = x.shape[0]
     boots = np.empty((int(n_boot),) + est.shape)
     for b in range(int(n_boot)):
         with np.errstate(invalid="ignore", divide="ignore"):
-            boots[b] = htmt_matrix(_htmt_cor(x[rng.integers(0, n, n)], use), groups, htmt2, absolute)
+            boots[b] = htmt_matrix(cor(x[rng.integers(0, n, n)]), groups, htmt2, absolute)
     iu = np.triu_indices(len(names), 1)
     bad = int((~np.isfinite(boots[:, iu[0], iu[1]])).any(axis=1).sum())
     if bad:
@@ -184,21 +202,46 @@ def _htmt_bootstrap(x, groups, names, est, use, htmt2, absolute, n_boot, seed, c
     return pd.DataFrame(rows, columns=["construct_1", "construct_2", "htmt", "lower", "upper", "n_boot"])
 
 
+def _htmt_from_matrix(model, sample_cov, sample_nobs, htmt2, absolute, n_boot) -> HTMTResult:
+    if n_boot:
+        raise ValueError("a bootstrap needs raw data; give data= instead of sample_cov=")
+    R, names = correlation_input(sample_cov, context="htmt")
+    first, items = first_order_constructs(model, pd.DataFrame(columns=list(names)), "htmt")
+    idx = [list(names).index(i) for i in items]
+    groups = [np.array([items.index(i) for i in its]) for its in first.values()]
+    est = htmt_matrix(R[np.ix_(idx, idx)], groups, htmt2, absolute)
+    cons = list(first)
+    warns = [f"construct {c!r} has a single indicator; its HTMT values are undefined (NaN)"
+             for c, its in first.items() if len(its) < 2]
+    warns += [w for w in _nonfinite_cells(est, cons, first) if "single indicator" not in w]
+    return HTMTResult(pd.DataFrame(est, index=cons, columns=cons), int(sample_nobs or 0), "sample_cov", bool(htmt2),
+                      warnings=emit(warns, PsychometricWarning))
+
+
 @corr.small_blas
-def htmt(model: str, data: pd.DataFrame, *, use: str = "listwise", htmt2: bool = True, absolute: bool = True,
-         n_boot: int = 0, seed: int | None = None, ci: float = 0.95) -> HTMTResult:
+def htmt(model: str, data: pd.DataFrame | None = None, *, use: str = "listwise", htmt2: bool = True,
+         absolute: bool = True, ordered=None, sample_cov=None, sample_nobs: int | None = None, n_boot: int = 0,
+         seed: int | None = None, ci: float = 0.95) -> HTMTResult:
     """Heterotrait–monotrait ratio of correlations, as ``semTools::htmt``.
 
     HTMT_ij = mean |r| between items of i and j / sqrt(mean |r| within i × mean |r| within j),
-    geometric means with ``htmt2=True`` (semTools 0.5-6's default), arithmetic otherwise.
+    geometric means with ``htmt2=True`` (semTools 0.5-6's default; always of |r|), arithmetic
+    otherwise (of signed r with ``absolute=False``). An item's correlation with itself never
+    enters a mean (an item in two constructs).
 
     Parameters
     ----------
     model : str
         lavaan syntax; the ``=~`` lines define the constructs.
     data : DataFrame
-    use : {"listwise", "pairwise"}
-        semTools' ``missing`` (its default ``"listwise"``; ``"pairwise"`` as ``lavCor``).
+    use : {"listwise", "pairwise", "fiml"}
+        semTools' ``missing`` (its default ``"listwise"``; ``"pairwise"`` and ``"fiml"`` — the EM
+        estimate, semTools' ``"ml"`` — as ``lavCor``).
+    ordered : list of items, or True for all
+        Polychoric correlations of ordinal items (``lavCor(ordered = )``; every item ordinal).
+    sample_cov, sample_nobs
+        A covariance or correlation matrix (DataFrame with item names) instead of ``data``
+        (semTools' ``sample.cov``; converted with ``cov2cor``).
     n_boot, seed, ci
         With ``n_boot > 0``, percentile bootstrap intervals (rows resampled with
         ``numpy.random.default_rng(seed)``: same seed, same intervals).
@@ -208,16 +251,36 @@ def htmt(model: str, data: pd.DataFrame, *, use: str = "listwise", htmt2: bool =
     HTMTResult
         ``.htmt`` (construct × construct), ``.intervals``/``.lower``/``.upper`` with a bootstrap.
 
-    R equivalent: ``semTools::htmt(model, data)``.
+    R equivalent: ``semTools::htmt(model, data, missing =, ordered =, absolute =, htmt2 =)`` or
+    ``semTools::htmt(model, sample.cov = S)``.
     """
+    if sample_cov is not None:
+        if data is not None:
+            raise ValueError("give data= or sample_cov=, not both")
+        return _htmt_from_matrix(model, sample_cov, sample_nobs, htmt2, absolute, n_boot)
+    if data is None:
+        raise ValueError("give data= (item responses) or sample_cov= (their covariance or correlation matrix)")
     names, first, groups, x = _htmt_data(model, data, use)
-    est = htmt_matrix(_htmt_cor(x, use), groups, htmt2, absolute)
+    items = [i for its in first.values() for i in its]
+    items = list(dict.fromkeys(items))
+    if ordered is not None and ordered is not False:
+        listed = items if ordered is True else list(ordered)
+        if sorted(set(listed) & set(items)) != sorted(items):
+            raise ValueError(f"ordered={ordered!r}: HTMT of ordinal items needs every item of the model ordinal "
+                             f"(polychoric correlations); missing: {sorted(set(items) - set(listed))}")
+        if use == "fiml":
+            raise ValueError("use='fiml' is for continuous items; ordinal items use 'listwise' or 'pairwise'")
+
+    def cor(xx):
+        return _htmt_cor(xx, use, items, ordered is not None and ordered is not False)
+
+    est = htmt_matrix(cor(x), groups, htmt2, absolute)
     warns = [f"construct {c!r} has a single indicator; its HTMT values are undefined (NaN)"
              for c, its in first.items() if len(its) < 2]
     warns += [w for w in _nonfinite_cells(est, names, first) if "single indicator" not in w]
     iv = lo = hi = None
     if n_boot and n_boot > 0:
-        iv = _htmt_bootstrap(x, groups, names, est, use, htmt2, absolute, n_boot, seed, ci, warns)
+        iv = _htmt_bootstrap(x, groups, names, est, cor, htmt2, absolute, n_boot, seed, ci, warns)
         lo = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
         hi = lo.copy()
         for r in iv.itertuples():
@@ -238,36 +301,56 @@ def htmt_intervals(model: str, data: pd.DataFrame, n_boot: int = 1000, seed: int
 
 # ---- Fornell-Larcker --------------------------------------------------------------------------------------
 
-@corr.small_blas
-def fornell_larcker(model: str, data: pd.DataFrame) -> FornellLarckerResult:
-    """Fornell–Larcker table: sqrt(AVE) on the diagonal, CFA factor correlations elsewhere.
-
-    Discriminant validity holds for a construct when its sqrt(AVE) exceeds the absolute value
-    of each of its correlations (``.satisfied``). AVE as semTools::AVE, factor correlations from
-    the same ML CFA; Heywood cases of the CFA are named on ``.warnings``.
-    """
-    first, items = first_order_constructs(model, data, "fornell_larcker")
-    mf = measurement_fit(model, data, first, items, "fornell_larcker")
+def _fornell_larcker_block(blk, first: dict, mf) -> tuple[np.ndarray, dict]:
     names = list(first)
     k = len(names)
     out = np.full((k, k), np.nan)
     for a in range(k):
         for b in range(k):
             ca, cb = names[a], names[b]
-            if a == b:
-                its = first[ca]
-                if len(its) >= 2 and not any(i in mf.cross for i in its):
-                    L = np.array([mf.lam[(ca, i)] for i in its])
-                    with np.errstate(invalid="ignore"):
-                        out[a, a] = np.sqrt((L ** 2).sum() * mf.phi[(ca, ca)]
-                                            / np.trace(mf.S.loc[its, its].to_numpy()))
-            elif (ca, cb) in mf.phi:
-                with np.errstate(invalid="ignore"):
-                    out[a, b] = mf.phi[(ca, cb)] / np.sqrt(mf.phi[(ca, ca)] * mf.phi[(cb, cb)])
+            with np.errstate(invalid="ignore"):
+                out[a, b] = (np.sqrt(average_variance_extracted(blk, ca, first[ca], mf)) if a == b else
+                             blk.phi[(ca, cb)] / np.sqrt(blk.phi[(ca, ca)] * blk.phi[(cb, cb)]))
     ok = {}
     for a in range(k):
         offd = np.abs(np.delete(out[a], a))
         ok[names[a]] = bool(np.isfinite(out[a, a]) and np.all(out[a, a] > offd[np.isfinite(offd)]))
+    return out, ok
+
+
+@corr.small_blas
+def fornell_larcker(model: str, data: pd.DataFrame, *, group: str | None = None, group_equal=None,
+                    missing: str = "listwise", ordered=None, std_lv: bool = False,
+                    parameterization: str = "delta") -> FornellLarckerResult:
+    """Fornell–Larcker table: sqrt(AVE) on the diagonal, CFA factor correlations elsewhere.
+
+    Discriminant validity holds for a construct when its sqrt(AVE) exceeds the absolute value
+    of each of its correlations (``.satisfied``). AVE as semTools::AVE, factor correlations
+    (``lavInspect(fit, "cor.lv")``: model-implied, so also for constructs regressed on others)
+    from the same CFA (``group``, ``group_equal``, ``missing``, ``ordered``, ``std_lv``,
+    ``parameterization`` as :func:`loyaltyscope.cfa`; with ``group=`` the table and
+    ``satisfied`` are indexed by group and construct); Heywood cases of the CFA are named on
+    ``.warnings``.
+    """
+    first, items = first_order_constructs(model, data, "fornell_larcker")
+    opts = {"missing": missing, "std_lv": std_lv}
+    for k, v in (("group", group), ("group_equal", group_equal)):
+        if v is not None:
+            opts[k] = v
+    if ordered is not None:
+        opts.update(ordered=ordered, parameterization=parameterization)
+    mf = measurement_fit(model, data, first, items, "fornell_larcker", **opts)
+    names = list(first)
+    tables, sats = [], []
+    for blk in mf.blocks:
+        out, ok = _fornell_larcker_block(blk, first, mf)
+        tables.append(pd.DataFrame(out, index=names, columns=names))
+        sats.append(pd.Series(ok, name="satisfied"))
+    if group is None:
+        table, satisfied = tables[0], sats[0]
+    else:
+        labels = [b.label for b in mf.blocks]
+        table = pd.concat(tables, keys=labels, names=["group", "construct"])
+        satisfied = pd.concat(sats, keys=labels, names=["group", "construct"]).rename("satisfied")
     warns = improper_warnings(mf, "sqrt(AVE) and factor correlations")
-    return FornellLarckerResult(pd.DataFrame(out, index=names, columns=names), pd.Series(ok, name="satisfied"),
-                                mf.nobs, emit(warns, PsychometricWarning))
+    return FornellLarckerResult(table, satisfied, mf.nobs, emit(warns, PsychometricWarning))
