@@ -9,7 +9,8 @@ covariate moments). Defaults follow ``lavaan::sem()`` / ``lavaan::cfa()`` (lavaa
 - first loading of every latent variable fixed to 1 (``auto.fix.first``), unless ``std_lv``,
   which fixes every latent (residual) variance to 1 instead (in the first group only when
   ``group_equal`` holds the loadings but not the latent variances, as lavaan);
-- residual variances of observed and latent variables free (``auto.var``);
+- residual variances of observed and latent variables free (``auto.var``), except that of the
+  only indicator of a latent variable, fixed to 0 (``auto.fix.single``);
 - covariances among exogenous latent variables free (``auto.cov.lv.x``);
 - covariances among pure dependent variables, observed or latent, free (``auto.cov.y``);
 - composites ``f <~ x1 + x2`` (lavaan 0.6 semantics): f is a latent variable defined by free
@@ -212,6 +213,7 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
         return key in seen or (op == "~~" and (rhs, op, lhs) in seen)
 
     defaults = [d for d in defaults if not _present(d)]
+    single = _single_indicators(user_rows, ordered)
     rows = []
     first_seen: set[str] = set()
     for g in range(ngroups):
@@ -241,6 +243,8 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
                        label="", exo=0)
             if op == "~~" and lhs == rhs and lhs in composites:
                 row.update(free=0, ustart=0.0)   # lavaan 0.6: a composite has no disturbance (f ~~ 0*f)
+            elif op == "~~" and lhs == rhs and lhs in single:
+                row.update(free=0, ustart=0.0)   # auto.fix.single: the only indicator of a factor
             elif op == "~~" and lhs == rhs and lhs in lv and std_lv and not (
                     g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal):
                 row.update(free=0, ustart=1.0)   # lavaan frees them after group 1 when loadings are equal
@@ -264,6 +268,21 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
                      ordered=tuple(ordered), ngroups=ngroups, meanstructure=meanstructure,
                      std_lv=std_lv, definitions=tuple(definitions), constraints=tuple(constraints),
                      ov_x_free=tuple(free_x))
+
+
+def _single_indicators(user_rows, ordered) -> set[str]:
+    """Indicators whose default residual variance is fixed to 0 (lavaan's ``auto.fix.single``,
+    ``lav_partable_flat``): the only indicator of a latent variable that indicates no other
+    one. A residual variance the user writes is left as written; ordered indicators keep the
+    fixed residual variance of their parameterization (lavaan's ordered rule comes later)."""
+    loadings = [(f.lhs, f.rhs) for f in user_rows if f.op == "=~" and f.lhs != f.rhs]
+    per_factor: dict[str, int] = {}
+    per_indicator: dict[str, int] = {}
+    for lhs, rhs in loadings:
+        per_factor[lhs] = per_factor.get(lhs, 0) + 1
+        per_indicator[rhs] = per_indicator.get(rhs, 0) + 1
+    return {rhs for lhs, rhs in loadings
+            if per_factor[lhs] == 1 and per_indicator[rhs] == 1 and rhs not in set(ordered)}
 
 
 def self_indicator_message(name: str, where: str) -> str:

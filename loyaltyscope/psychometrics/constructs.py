@@ -13,7 +13,7 @@ Fornell–Larcker table are computed from.
   items; and every improper part of the solution (Heywood cases: a negative residual or latent
   variance, a standardized loading above 1) named per construct, so that no statistic built on
   it passes silently. lavaan's ``auto.fix.single`` (the only indicator of a construct gets a
-  zero residual variance) is applied here, as :func:`loyaltyscope.cfa` does not apply it.
+  zero residual variance) applies, as in every :func:`loyaltyscope.cfa` fit.
 - :func:`average_variance_extracted` — semTools::AVE of one construct (shared by
   :func:`loyaltyscope.reliability` and :func:`loyaltyscope.fornell_larcker`).
 
@@ -205,21 +205,6 @@ def _block(P: pd.DataFrame, label, S: pd.DataFrame, implied: pd.DataFrame, nobs:
     return MeasurementBlock(label, lam, beta, phi, S, implied, {k: np.array(v) for k, v in thr.items()}, scales, nobs)
 
 
-def _fix_single_indicators(model: str, first: dict, ordered) -> str:
-    """lavaan's ``auto.fix.single`` (a default of ``cfa()``/``sem()``): the residual variance of
-    the only indicator of a construct is fixed to zero (else it and the construct's variance
-    cannot be separated). :func:`loyaltyscope.cfa` does not apply it (yet), so the CFA behind
-    composite reliability and the Fornell–Larcker table adds the ``x ~~ 0*x`` line itself,
-    unless the model says something about that variance already."""
-    from loyaltyscope.cbsem import parse_model
-
-    given = {(f.lhs, f.rhs) for f in parse_model(model) if f.op == "~~"}
-    skip = set(ordered or ())
-    extra = [f"{its[0]} ~~ 0*{its[0]}" for its in first.values()
-             if len(its) == 1 and (its[0], its[0]) not in given and its[0] not in skip]
-    return model + "\n" + "\n".join(extra) if extra else model
-
-
 def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list,
                     context: str = "reliability", **cfa_options) -> MeasurementFit:
     """Fit the CFA of ``model`` to ``data`` (``cfa_options``: those of :func:`loyaltyscope.cfa`,
@@ -236,7 +221,7 @@ def measurement_fit(model: str, data: pd.DataFrame, first: dict, items: list,
     numeric = [i for i in items if i not in set(ordered or ())]
     if numeric and data is not None:
         _check_cfa_items(data, numeric, context)
-    fit = cfa(_fix_single_indicators(model, first, ordered), data, se="none", **cfa_options)
+    fit = cfa(model, data, se="none", **cfa_options)   # lavaan's auto.fix.single applies
     P = fit.params
     latent = list(constructs_from_model(model))
     blocks = []

@@ -118,3 +118,21 @@ def test_unknown_group_equal_kind_is_an_error():
 def test_missing_observed_variable_is_named():
     with pytest.raises(ModelSpecError, match="x7.*close"):
         build_partable(parse_model("f =~ x1 + x2 + x7"), data_columns=["x1", "x2", "x3", "x17"])
+
+
+def _variance_row(spec, name):
+    t = spec.table
+    return t[(t.lhs == name) & (t.op == "~~") & (t.rhs == name)].iloc[0]
+
+
+def test_auto_fix_single_fixes_only_the_sole_indicator_of_one_factor():
+    """lavaan's auto.fix.single: x7 (only indicator of speed) gets a residual variance fixed to
+    0; x9 indicates two factors and stays free; a variance the user writes is left as written;
+    an ordered sole indicator keeps the ordinal rule."""
+    spec = build_partable(parse_model("visual =~ x1 + x2 + x3 + x9\nspeed =~ x7\ng =~ x9\nh =~ x4\nx4 ~~ x4\n"
+                                      "o =~ x5"), ordered=["x5"])
+    x7, x9, x4, x5 = (_variance_row(spec, v) for v in ("x7", "x9", "x4", "x5"))
+    assert (x7["free"], x7["ustart"], x7["user"]) == (0, 0.0, 0)
+    assert x9["free"] > 0
+    assert x4["free"] > 0 and x4["user"] == 1
+    assert not (x5["free"] == 0 and x5["ustart"] == 0.0)
