@@ -399,6 +399,26 @@ def number_free_rows(free, labels) -> np.ndarray:
     return out
 
 
+def _fix_labels_of_fixed(table) -> None:
+    """A label shared with a fixed row fixes every row carrying it at that value (lavaan's
+    ``lavaanify``: ``textual =~ a*x4 + a*x5`` with x4's loading fixed to 1 by auto.fix.first
+    fixes x5's to 1 too). lavaan warns and keeps the first value when the fixed rows disagree;
+    that contradiction is an error here."""
+    labels = table["label"].to_numpy()
+    free = table["free"].to_numpy()
+    ustart = table["ustart"].to_numpy(dtype=float)
+    for lab in {lab for lab, f in zip(labels, free) if lab and f == 0}:
+        rows = np.flatnonzero(labels == lab)
+        fixed = rows[free[rows] == 0]
+        values = np.unique(ustart[fixed])
+        if len(values) > 1:
+            raise ModelSpecError(f"label {lab!r} ties parameters fixed at different values "
+                                 f"({', '.join(f'{v:g}' for v in values)}); fix them at one value or use other labels")
+        table.loc[table.index[rows], "free"] = 0
+        table.loc[table.index[rows], "ustart"] = ustart[fixed[0]]
+
+
 def _number_free(table):
     """Number free parameters 1..k; rows with the same label share one number."""
+    _fix_labels_of_fixed(table)
     table["free"] = number_free_rows(table["free"].to_numpy(), table["label"].to_numpy())

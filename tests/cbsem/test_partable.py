@@ -136,3 +136,12 @@ def test_auto_fix_single_fixes_only_the_sole_indicator_of_one_factor():
     assert x9["free"] > 0
     assert x4["free"] > 0 and x4["user"] == 1
     assert not (x5["free"] == 0 and x5["ustart"] == 0.0)
+
+
+def test_label_shared_with_a_fixed_parameter_fixes_them_all():
+    """lavaanify: ``textual =~ a*x4 + a*x5`` with x4 fixed to 1 (auto.fix.first) fixes x5 at 1."""
+    spec = build_partable(parse_model("textual =~ a*x4 + a*x5 + x6"))
+    t = spec.table
+    load = t[t.op == "=~"].set_index("rhs")
+    assert list(load.loc[["x4", "x5"], "free"]) == [0, 0] and list(load.loc[["x4", "x5"], "ustart"]) == [1.0, 1.0]
+    assert load.loc["x6", "free"] > 0
