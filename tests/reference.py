@@ -33,7 +33,7 @@ PLS_REF = REF / "pls"
 DATA = REF / "data"
 
 # folders that hold reference case files (*.json); each must be non-empty
-CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_sweep", "extra_esem", "extra_ordinal", "extra_ordinal_x",
+CASE_FOLDERS = ("cases", "extra", "extra_drivers", "extra_core", "extra_sweep", "extra_esem", "extra_ordinal", "extra_ordinal_x",
                 "extra_wlsmv", "extra_psych", "extra_study", "analyses", "partable", "pls/boot_bca",
                 "pls/seminr_py")
 

@@ -9,8 +9,10 @@ Methods (each a column of ``.importance``):
 - ``relative_weight``: Johnson's (2000) relative weights (raw R² shares).
   R: ``rwa::rwa`` (``Raw.RelWeight``).
 - ``beta``: standardized OLS coefficients with heteroskedasticity-consistent HC3 standard
-  errors (MacKinnon & White 1985) from ``statsmodels`` OLS/WLS; ``vif`` from statsmodels.
-  R: ``lm`` + ``sandwich::vcovHC(type = "HC3")``, ``car::vif``.
+  errors (MacKinnon & White 1985) from ``statsmodels`` OLS/WLS; ``t = est / se`` referred to
+  Student's t on the residual df (rows of positive weight − p − 1); ``vif = diag(R_xx⁻¹)`` of
+  the (weighted) driver correlations. R: ``lmtest::coeftest(fit, vcov. = sandwich::vcovHC(fit,
+  type = "HC3"))`` of ``lm(y ~ ., weights = w)``, ``car::vif(fit)``.
 - ``performance``: the driver's (weighted) mean on its own scale, for the
   importance–performance map (:func:`loyaltyscope.ipa`).
 
@@ -45,8 +47,9 @@ class KeyDriversResult(ResultProtocol):
     ``importance`` (indexed by driver): ``beta``, ``shapley``, ``relative_weight`` (raw R²
     shares), ``shapley_pct``, ``relative_weight_pct`` (% of R²), ``rank`` (by Shapley),
     ``performance`` (driver mean) and, with a bootstrap, ``*_lower`` / ``*_upper`` percentile
-    limits. ``coefficients``: unstandardized OLS ``est``, HC3 ``se``, ``z``, ``pvalue``,
-    ``beta``, ``beta_se``, ``vif``.
+    limits. ``coefficients``: unstandardized OLS ``est``, HC3 ``se``, ``t`` (``est / se``),
+    ``pvalue`` (Student's t on the residual df, as ``lmtest::coeftest``), ``beta``, ``beta_se``,
+    ``vif`` (from the weighted driver correlations when weighted, as ``car::vif``).
     """
     title = "Key drivers: decomposition of R²"
 
@@ -88,12 +91,17 @@ class KeyDriversResult(ResultProtocol):
         return drivers_figure(self, ax=ax, language=language)
 
 
-def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -> pd.DataFrame:
+def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None, Rxx: np.ndarray) -> pd.DataFrame:
     """OLS/WLS with HC3 SEs, fitted on columns centred and divided by their largest absolute
     deviation (no overflow for values near 1e300, no underflow near 1e-300); ``est`` and ``se``
-    are scaled back to the raw units (HC3 is equivariant under rescaling a column)."""
+    are scaled back to the raw units (HC3 is equivariant under rescaling a column).
+
+    ``t = est / se`` is referred to Student's t with the residual df, ``(rows of positive
+    weight) − p − 1``, as R's ``lmtest::coeftest(fit, vcov. = sandwich::vcovHC(fit, "HC3"))``
+    (``lm`` leaves rows of weight 0 out of ``df.residual``). ``vif = diag(R_xx⁻¹)`` of the
+    (weighted) driver correlations ``Rxx``, as ``car::vif`` of the weighted ``lm``."""
     import statsmodels.api as sm
-    from statsmodels.stats.outliers_influence import variance_inflation_factor
+    from scipy import stats
     Xs, _cx, ux = unit_scaled(X)
     ys, _cy, uy = unit_scaled(y[:, None])
     exog = sm.add_constant(Xs, has_constant="add")
@@ -107,10 +115,12 @@ def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -
     sy = wsd(ys[:, 0])
     sx = np.array([wsd(Xs[:, j]) for j in range(X.shape[1])])
     est, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
-    vif = [variance_inflation_factor(exog, j + 1) for j in range(X.shape[1])]
+    df_resid = int((ww > 0).sum()) - X.shape[1] - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = est / se
     back = uy[0] / ux
-    return pd.DataFrame({"est": est * back, "se": se * back, "z": est / se, "pvalue": np.asarray(res.pvalues)[1:],
-                         "beta": est * sx / sy, "beta_se": se * sx / sy, "vif": vif},
+    return pd.DataFrame({"est": est * back, "se": se * back, "t": t, "pvalue": 2 * stats.t.sf(np.abs(t), df_resid),
+                         "beta": est * sx / sy, "beta_se": se * sx / sy, "vif": np.diag(np.linalg.inv(Rxx))},
                         index=pd.Index(names, name="driver"))
 
 
@@ -205,7 +215,7 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
     sh = shap(R)[0]
     rw = ri.relative_weights(R)[0]
     r2 = float(sh.sum())
-    coef = _ols(X[:, -1], X[:, :-1], drivers, w)
+    coef = _ols(X[:, -1], X[:, :-1], drivers, w, R[0, :-1, :-1])
     perf = center[:-1] + unit[:-1] * np.average(Xs[:, :-1], axis=0, weights=w)
     imp = pd.DataFrame({"beta": coef["beta"].to_numpy(), "shapley": sh, "relative_weight": rw,
                         "shapley_pct": 100 * sh / r2, "relative_weight_pct": 100 * rw / r2},
@@ -228,7 +238,7 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
             imp[f"{name}_lower"] = np.quantile(vals, a, axis=0)
             imp[f"{name}_upper"] = np.quantile(vals, 1 - a, axis=0)
         r2_int = (float(np.quantile(r2b, a)), float(np.quantile(r2b, 1 - a)))
-    bad = coef.index[~np.isfinite(coef[["est", "se", "z", "pvalue"]].to_numpy(dtype=float)).all(axis=1)].tolist()
+    bad = coef.index[~np.isfinite(coef[["est", "se", "t", "pvalue"]].to_numpy(dtype=float)).all(axis=1)].tolist()
     if bad:
         warns.append(f"the HC3 standard errors of {bad} are not finite (a row with leverage 1: one respondent "
                      "alone determines a coefficient); read the betas with care")

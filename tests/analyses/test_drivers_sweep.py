@@ -1,0 +1,148 @@
+"""``ls.key_drivers`` and ``ls.ipa`` against R on many outcome/driver sets (tests/reference/
+extra_drivers/drivers.json, written by generate.R beside it from the definitions: subset R² by
+least squares, LMG over all subsets, Johnson's relative weights, ``lm`` + ``sandwich::vcovHC(type =
+"HC3")`` + ``lmtest::coeftest``, ``car::vif``; quadrants at the means / medians).
+
+Every statistic ``key_drivers`` reports is compared at the tolerance stored in the file: R²,
+Shapley/LMG, relative weights, their % of R², the rank, standardized betas, unstandardized
+estimates, HC3 SEs, z, p-values, VIFs, performance (driver means), the listwise accounting
+(rows used, rows left out), and the importance–performance quadrants and cuts. Bad input (a
+constant or linearly dependent driver, too few complete rows) must be a clear error where R's
+``lm`` silently aliases a coefficient.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import loyaltyscope as ls
+from reference import load_case, load_data, tol
+
+REF = load_case("drivers", "extra_drivers")
+CASES = {c["name"]: c for c in REF["cases"]}
+ERRORS = {c["name"]: c for c in REF["errors"]}
+REVERSED = 7   # bfi, mobi and corp_rep scale means in generate.R reverse as 7 - x (bfi's keys only)
+
+
+def derived_data(case: dict) -> pd.DataFrame:
+    """The case's data with the derived columns of generate.R's ``apply_derive`` (same ops, in order)."""
+    d = load_data(case["data"])
+    n = len(d)
+    for o in case["derive"]:
+        if o["op"] == "mean_of":
+            rev = set(o["reverse"] if isinstance(o["reverse"], list) else [o["reverse"]]) if o["reverse"] else set()
+            items = o["items"] if isinstance(o["items"], list) else [o["items"]]
+            cols = [REVERSED - d[i] if i in rev else d[i] for i in items]
+            d[o["name"]] = pd.concat(cols, axis=1).mean(axis=1, skipna=False)
+        elif o["op"] == "linear":
+            v = np.full(n, float(o.get("const") or 0.0))
+            for k, b in (o["coef"] or {}).items():
+                v = v + b * d[k].to_numpy(dtype=float)
+            d[o["name"]] = v
+        elif o["op"] == "holes":
+            d.loc[(np.arange(n) % o["every"]) == o["offset"], o["col"]] = np.nan
+        elif o["op"] == "cycle":
+            vals = [np.nan if v is None else v for v in o["values"]]
+            d[o["name"]] = np.resize(np.array(vals, dtype=float), n)
+        else:
+            raise AssertionError(f"unknown op {o['op']}")
+    return d
+
+
+def _series(case, key, drivers):
+    return pd.Series(case[key], dtype=float).reindex(drivers)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            c = CASES[name]
+            cache[name] = ls.key_drivers(derived_data(c), c["outcome"], c["drivers"], weights=c["weights"])
+        return cache[name]
+    return get
+
+
+def test_the_sweep_is_wide():
+    assert len(CASES) >= 45 and len(ERRORS) >= 5
+    sizes = {len(c["drivers"]) for c in CASES.values()}
+    assert min(sizes) == 2 and max(sizes) == 12
+    assert {c["data"] for c in CASES.values()} >= {"holzinger_swineford_1939.csv", "political_democracy.csv",
+                                                   "bfi.csv", "mobi.csv", "corp_rep_data.csv"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_decomposition(name, fitted):
+    c, r = CASES[name], fitted(name)
+    drivers = c["drivers"]
+    imp = r.importance.loc[drivers]
+    assert r.nobs == c["nobs"]
+    assert r.r2 == pytest.approx(c["r2"], abs=tol(REF, "r2"))
+    for col, key in (("shapley", "shapley"), ("relative_weight", "relative_weights")):
+        want = _series(c, key, drivers)
+        np.testing.assert_allclose(imp[col], want, atol=tol(REF, "importance"), rtol=0, err_msg=col)
+        np.testing.assert_allclose(imp[f"{col}_pct"], 100 * want / c["r2"], atol=100 * tol(REF, "importance") / c["r2"],
+                                   rtol=0, err_msg=f"{col}_pct")
+    assert imp["rank"].to_dict() == c["rank"]
+    np.testing.assert_allclose(imp["performance"], _series(c, "performance", drivers),
+                               atol=tol(REF, "performance"), rtol=tol(REF, "performance"))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_coefficients(name, fitted):
+    c, r = CASES[name], fitted(name)
+    drivers = c["drivers"]
+    co = r.coefficients.loc[drivers]
+    np.testing.assert_allclose(co["beta"], _series(c, "beta", drivers), atol=tol(REF, "beta"), rtol=0, err_msg="beta")
+    np.testing.assert_allclose(r.importance.loc[drivers, "beta"], _series(c, "beta", drivers), atol=tol(REF, "beta"),
+                               rtol=0)
+    np.testing.assert_allclose(co["est"], _series(c, "est", drivers), rtol=tol(REF, "est_rel"), atol=0, err_msg="est")
+    np.testing.assert_allclose(co["se"], _series(c, "se", drivers), rtol=tol(REF, "se_rel"), atol=0, err_msg="se")
+    np.testing.assert_allclose(co["beta_se"], _series(c, "beta_se", drivers), rtol=tol(REF, "se_rel"), atol=0,
+                               err_msg="beta_se")
+    np.testing.assert_allclose(co["t"], _series(c, "t", drivers), rtol=tol(REF, "se_rel"), atol=0, err_msg="t")
+    np.testing.assert_allclose(co["vif"], _series(c, "vif", drivers), rtol=tol(REF, "vif_rel"), atol=0, err_msg="vif")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_pvalues(name, fitted):
+    c, r = CASES[name], fitted(name)
+    drivers = c["drivers"]
+    np.testing.assert_allclose(r.coefficients.loc[drivers, "pvalue"], _series(c, "pvalue_t", drivers),
+                               atol=tol(REF, "pvalue"), rtol=0)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_listwise_accounting(name, fitted):
+    c, r = CASES[name], fitted(name)
+    notes = [w for w in r.warnings if "left out for missing values" in w]
+    if c["n_excluded"] == 0:
+        assert notes == []
+        return
+    assert len(notes) == 1, r.warnings
+    m = re.match(r"(\d+) of (\d+) rows left out", notes[0])
+    assert (int(m.group(1)), int(m.group(2))) == (c["n_excluded"], c["n_rows"])
+    assert r.nobs + c["n_excluded"] == c["n_rows"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_ipa_quadrants(name, fitted):
+    c, r = CASES[name], fitted(name)
+    for spec in c["ipa"]:
+        res = ls.ipa(r, rule=spec["rule"], column=spec["column"])
+        assert res.cut_importance == pytest.approx(spec["cut_importance"], abs=tol(REF, "importance"))
+        assert res.cut_performance == pytest.approx(spec["cut_performance"], abs=tol(REF, "performance"), rel=1e-12)
+        assert res.table["quadrant"].to_dict() == spec["quadrant"], (spec["rule"], spec["column"])
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_bad_input_is_a_clear_error(name):
+    e = ERRORS[name]
+    with pytest.raises(ls.AnalysisError, match=e["match"]):
+        ls.key_drivers(derived_data(e), e["outcome"], e["drivers"])
