@@ -47,7 +47,8 @@ def derived_data(case: dict) -> pd.DataFrame:
             d.loc[(np.arange(n) % o["every"]) == o["offset"], o["col"]] = np.nan
         elif o["op"] == "cycle":
             vals = [np.nan if v is None else v for v in o["values"]]
-            d[o["name"]] = np.resize(np.array(vals, dtype=float), n)
+            strings = any(isinstance(v, str) for v in vals)
+            d[o["name"]] = np.resize(np.array(vals, dtype=object if strings else float), n)
         else:
             raise AssertionError(f"unknown op {o['op']}")
     return d
@@ -146,3 +147,102 @@ def test_bad_input_is_a_clear_error(name):
     e = ERRORS[name]
     with pytest.raises(ls.AnalysisError, match=e["match"]):
         ls.key_drivers(derived_data(e), e["outcome"], e["drivers"])
+
+
+# ----------------------------------------------------------------------------- wave comparison
+WAVES_REF = load_case("waves", "extra_drivers")
+WAVES = {c["name"]: c for c in WAVES_REF["cases"]}
+
+
+def _label(v) -> str:
+    """A wave label as R wrote it (as.character): 7.0 -> "7"."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+@pytest.fixture(scope="module")
+def waves_fitted():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            c = WAVES[name]
+            cache[name] = ls.compare_waves(derived_data(c), c["wave"], c["model"], estimator=c["estimator"],
+                                           nps_item=c["nps_item"])
+        return cache[name]
+    return get
+
+
+def _number(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _close(ours, ref, atol=0.0, rtol=0.0):
+    """Equal within the tolerance; R's NA (null) only matches NaN."""
+    if ref is None:
+        assert np.isnan(ours), ours
+    else:
+        assert ours == pytest.approx(ref, abs=atol, rel=rtol)
+
+
+@pytest.mark.parametrize("name", sorted(WAVES))
+def test_waves_invariance_and_latent_means(name, waves_fitted):
+    c, r, t = WAVES[name], waves_fitted(name), WAVES_REF["tolerances"]
+    assert [_label(w) for w in r.waves] == c["waves"]
+    for lvl, ref in c["invariance"].items():
+        row = r.invariance.loc[lvl]
+        for k, v in ref.items():
+            if k in ("df", "npar", "delta_df"):
+                assert row[k] == v, (lvl, k)
+            elif k in ("chisq", "chisq.scaled", "delta_chisq"):
+                _close(row[k], v, rtol=t["chisq_rel"], atol=1e-6)   # a saturated level: 0 vs 1e-10
+            else:
+                _close(row[k], v, atol=t["index"])
+    assert r.level == c["level"]
+    if c["level"] in ("scalar", "strict"):
+        got = r.latent_means.assign(wave=r.latent_means["wave"].map(_label)).set_index(["construct", "wave"])
+        assert len(got) == len(c["latent_means"])
+        for ref in c["latent_means"]:
+            row = got.loc[(ref["construct"], ref["wave"])]
+            _close(row["est"], ref["est"], atol=t["est_rel"] * max(abs(ref["est"]), t["est_floor"]))
+            _close(row["se"], ref["se"], rtol=t["se_rel"])
+            _close(row["pvalue"], ref["pvalue"], atol=t["index"])
+            _close(row["d"], ref["d"], atol=t["est_rel"] * max(abs(ref["d"]), t["est_floor"]))
+    else:
+        assert r.latent_means.empty
+
+
+@pytest.mark.parametrize("name", sorted(WAVES))
+def test_waves_scale_tests_and_pairs(name, waves_fitted):
+    c, r, t = WAVES[name], waves_fitted(name), WAVES_REF["tolerances"]
+    for cn, ref in c["scale_tests"].items():
+        row = r.scale_tests.loc[cn]
+        for k in ("F", "df1", "df2", "np2"):
+            _close(row[k], ref[k], rtol=t["welch"])
+        _close(row["pvalue"], ref["pvalue"], atol=t["pvalue"])
+        means = {_label(_number(k[5:-1])): v for k, v in row.items() if str(k).startswith("mean[")}
+        assert means == pytest.approx(ref["means"], rel=t["welch"])
+        if "welch_t" in ref:
+            _close(row["F"], ref["welch_t"] ** 2, rtol=t["welch"])
+            _close(row["df2"], ref["welch_t_df"], rtol=t["welch"])
+    pw = r.pairwise.assign(A=r.pairwise["A"].map(_label), B=r.pairwise["B"].map(_label))
+    got = pw.set_index(["construct", "A", "B"])
+    assert len(got) == len(c["pairwise"])
+    for ref in c["pairwise"]:
+        row = got.loc[(ref["construct"], ref["A"], ref["B"])]
+        for k in ("mean_A", "mean_B", "diff", "se", "T", "df", "hedges"):
+            _close(row[k], ref[k], rtol=t["pairwise"], atol=1e-12)
+        _close(row["pval"], ref["pval"], atol=t["pvalue"])
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in WAVES.items() if c["nps_item"]))
+def test_waves_nps(name, waves_fitted):
+    c, r, t = WAVES[name], waves_fitted(name), WAVES_REF["tolerances"]
+    got = r.nps.rename(index=_label)
+    for w, ref in c["nps"].items():
+        for k, v in ref.items():
+            _close(got.loc[w, k], v, atol=t["nps"], rtol=t["nps"])
