@@ -246,3 +246,72 @@ def test_waves_nps(name, waves_fitted):
     for w, ref in c["nps"].items():
         for k, v in ref.items():
             _close(got.loc[w, k], v, atol=t["nps"], rtol=t["nps"])
+
+
+# ----------------------------------------------------------------------------- chain effects, IPA on effects
+CHAIN_REF = load_case("chain", "extra_drivers")
+CHAINS = {c["name"]: c for c in CHAIN_REF["cases"]}
+
+
+@pytest.fixture(scope="module")
+def chain_fitted():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            c = CHAINS[name]
+            cache[name] = ls.satisfaction_chain(derived_data(c), model=c["model"], estimator=c["estimator"])
+        return cache[name]
+    return get
+
+
+@pytest.mark.parametrize("name", sorted(CHAINS))
+def test_chain_effects_equal_lavaan_defined_parameters(name, chain_fitted):
+    c, r, t = CHAINS[name], chain_fitted(name), CHAIN_REF["tolerances"]
+    assert r.nobs == c["nobs"]
+    fm = r.fit_measures
+    for k, v in c["fit"].items():
+        if k in ("npar", "df"):
+            assert fm[k] == v, k
+        elif k in ("chisq", "chisq.scaled", "aic", "bic"):
+            _close(fm[k], v, rtol=t["chisq_rel"])
+        else:
+            _close(fm[k], v, atol=t["index"])
+    got = r.effects.set_index(["from", "to"])
+    assert len(got) == len(c["effects"])
+    for e in c["effects"]:
+        row = got.loc[(e["from"], e["to"])]
+        for part in ("direct", "indirect", "total"):
+            ref = e[part]
+            what = f"{part} {e['from']} -> {e['to']}"
+            _close(row[part], ref["est"], atol=t["est_rel"] * max(abs(ref["est"]), t["est_floor"]))
+            if ref.get("se") is None:
+                assert np.isnan(row[f"{part}_se"]) or row[f"{part}_se"] == 0, what
+            elif ref["se"] == 0:
+                assert row[f"{part}_se"] == 0, what
+            else:
+                _close(row[f"{part}_se"], ref["se"], rtol=t["se_rel"])
+                _close(row[f"{part}_pvalue"], ref["pvalue"], atol=t["pvalue"])
+                for lim in ("lower", "upper"):
+                    _close(row[f"{part}_{lim}"], ref[f"ci_{lim}"],
+                           atol=t["est_rel"] * max(abs(ref[f"ci_{lim}"]), t["est_floor"]) + t["se_rel"] * 1.96 * ref["se"])
+            _close(row[f"{part}_std"], ref["std"], atol=t["std_all"])
+    r2 = r.r2.set_index("variable")["r2"]
+    assert set(r2.index) == {e["to"] for e in c["effects"]}      # the endogenous variables of the paths
+    for v in r2.index:
+        _close(r2[v], c["r2"][v], atol=t["r2"])
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CHAINS.items() if c.get("ipa")))
+def test_ipa_on_chain_totals(name, chain_fitted):
+    c, r, t = CHAINS[name], chain_fitted(name), CHAIN_REF["tolerances"]
+    ref = c["ipa"]
+    perf = pd.Series(ref["performance"])
+    items = {k: v if isinstance(v, list) else [v] for k, v in c["performance"].items()}
+    d = derived_data(c)
+    for res in (ls.ipa(r, outcome=ref["outcome"], data=d.dropna(subset=[i for its in items.values() for i in its]),
+                       items=items),
+                ls.ipa(r.fit, performance=perf, outcome=ref["outcome"])):
+        assert res.table["importance"].to_dict() == pytest.approx(ref["importance"], abs=t["importance"])
+        assert res.cut_importance == pytest.approx(ref["cut_importance"], abs=t["importance"])
+        assert res.table["quadrant"].to_dict() == ref["quadrant"]
