@@ -315,3 +315,39 @@ def test_ipa_on_chain_totals(name, chain_fitted):
         assert res.table["importance"].to_dict() == pytest.approx(ref["importance"], abs=t["importance"])
         assert res.cut_importance == pytest.approx(ref["cut_importance"], abs=t["importance"])
         assert res.table["quadrant"].to_dict() == ref["quadrant"]
+
+
+# ----------------------------------------------------------------------------- attitudinal vs behavioral loyalty
+LOYALTY_REF = load_case("loyalty", "extra_drivers")
+LOYALTY = {c["name"]: c for c in LOYALTY_REF["cases"]}
+
+
+@pytest.mark.filterwarnings("ignore:CFA.*listwise deletion")
+@pytest.mark.parametrize("name", sorted(LOYALTY))
+def test_loyalty_validity_and_segments(name):
+    c, t = LOYALTY[name], LOYALTY_REF["tolerances"]
+    r = ls.loyalty(derived_data(c), attitudinal=c["attitudinal"], behavioral=c["behavioral"], estimator=c["estimator"],
+                   instrument=None)
+    assert int(sum(r.fits["two_factor"].nobs)) == c["nobs"]
+    v = r.validity
+    lrt = v.loc["two- vs one-factor CFA"]
+    _close(lrt["statistic"], c["lrt"]["statistic"], rtol=t["chisq_rel"])
+    assert lrt["df"] == c["lrt"]["df"]
+    _close(lrt["pvalue"], c["lrt"]["pvalue"], atol=t["pvalue"])
+    wald = v.loc["phi = 1 (Wald)"]
+    _close(wald["statistic"] ** 2, c["wald"]["chisq"], rtol=t["chisq_rel"] + 2 * t["se_rel"])
+    _close(wald["pvalue"], c["wald"]["pvalue"], atol=t["pvalue"])
+    p = r.fits["two_factor_std_lv"].params
+    phi = p[(p["op"] == "~~") & (p["lhs"] == "attitudinal") & (p["rhs"] == "purchase")].iloc[0]
+    _close(phi["est"], c["phi"]["est"], atol=t["est_rel"] * max(abs(c["phi"]["est"]), t["est_floor"]))
+    _close(phi["se"], c["phi"]["se"], rtol=t["se_rel"])
+    assert wald["verdict"] == ("distinct" if c["phi"]["ci_upper"] < 1 else "not distinct")
+    _close(v.loc["HTMT", "statistic"], c["htmt"], atol=t["htmt"])
+    _close(v.loc["Fornell-Larcker", "statistic"], c["fornell_larcker"]["cor"], atol=t["ave"])
+    sqrt_ave = min(c["fornell_larcker"]["sqrt_ave"].values())
+    assert v.loc["Fornell-Larcker", "verdict"] == ("distinct" if abs(c["fornell_larcker"]["cor"]) < sqrt_ave
+                                                   else "not distinct")
+    assert f"{sqrt_ave:.3f}" in v.loc["Fornell-Larcker", "criterion"]
+    assert r.cuts == pytest.approx(c["cuts"], abs=1e-12)
+    assert r.counts.to_dict() == c["counts"]
+    assert r.nobs == c["n_segmented"]
