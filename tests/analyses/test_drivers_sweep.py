@@ -142,6 +142,15 @@ def test_ipa_quadrants(name, fitted):
         assert res.table["quadrant"].to_dict() == spec["quadrant"], (spec["rule"], spec["column"])
 
 
+@pytest.mark.parametrize("name", [e["name"] for e in REF["excluded"]])
+def test_excluded_cases_stay_refused(name):
+    """Cases R's lm fits and we refuse on purpose (reason in the JSON and docs/drivers-sweep.md)."""
+    e = next(x for x in REF["excluded"] if x["name"] == name)
+    assert e["reason"]
+    with pytest.raises(ls.AnalysisError, match=e["match"]):
+        ls.key_drivers(derived_data(e), e["outcome"], e["drivers"])
+
+
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_bad_input_is_a_clear_error(name):
     e = ERRORS[name]
@@ -351,3 +360,71 @@ def test_loyalty_validity_and_segments(name):
     assert r.cuts == pytest.approx(c["cuts"], abs=1e-12)
     assert r.counts.to_dict() == c["counts"]
     assert r.nobs == c["n_segmented"]
+
+
+# ----------------------------------------------------------------------------- channel preferences
+CHANNELS_REF = load_case("channels", "extra_drivers")
+CHANNELS = {c["name"]: c for c in CHANNELS_REF["cases"]}
+
+
+def channel_instrument(case: dict):
+    """An instrument whose constructs are the case's channels (labels = construct ids)."""
+    from loyaltyscope.survey.instrument import instrument_from_dict
+    lo, hi = int(case["scale"]["min"]), int(case["scale"]["max"])
+    doc = {"schema_version": 1,
+           "instrument": {"name": case["name"], "version": "1", "title": {"en": case["name"]}, "languages": ["en"],
+                          "citation": "test instrument over a bundled data set", "wording": "original"},
+           "scales": {"s": {"type": "likert", "min": lo, "max": hi, "labels": {k: {"en": str(k)} for k in range(lo, hi + 1)}}},
+           "constructs": {c: {"label": {"en": c}} for c in case["channels"]},
+           "items": [{"id": i, "text": {"en": i}, "scale": "s", "construct": c}
+                     for c, its in case["channels"].items() for i in its]}
+    return instrument_from_dict(doc)
+
+
+@pytest.fixture(scope="module")
+def channels_fitted():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            c = CHANNELS[name]
+            cache[name] = ls.channel_preferences(derived_data(c), channel_instrument(c), n_factors=c["n_factors"],
+                                                 cor="poly" if c["cor"] == "poly" else "pearson",
+                                                 estimator=c["estimator"], n_iter=5, seed=1)
+        return cache[name]
+    return get
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("name", sorted(CHANNELS))
+def test_channel_preferences(name, channels_fitted):
+    c, r, t = CHANNELS[name], channels_fitted(name), CHANNELS_REF["tolerances"]
+    a = r.adequacy["value"]
+    _close(a["kmo"], c["kmo"], atol=t["kmo"])
+    _close(a["bartlett_chisq"], c["bartlett"]["chisq"], rtol=t["bartlett_chisq_rel"])
+    _close(a["bartlett_pvalue"], c["bartlett"]["pvalue"], atol=t["pvalue"])
+    assert a["map"] == c["map"]
+    names = [f["factor"] for f in c["loadings"]]
+    assert sorted(r.congruence.index) == sorted(names)
+    for f in c["loadings"]:
+        want = pd.Series(f["values"])
+        np.testing.assert_allclose(r.loadings.loc[want.index, f["factor"]], want, atol=t["loading"], err_msg=f["factor"])
+    assert r.assignment.to_dict() == c["assignment"]
+    comp = r.model_comparison
+    assert list(comp.index) == [f"hypothesized ({len(c['channels'])} channels)"] + [m["model"] for m in c["comparison"][1:]]
+    for ref in c["comparison"]:
+        for k, v in ref["fit"].items():
+            ours = comp.loc[comp.index[0] if ref["model"] == "hypothesized" else ref["model"], k]
+            if k in ("npar", "df"):
+                assert ours == v, (ref["model"], k)
+            elif k in ("chisq", "chisq.scaled", "aic", "bic"):
+                _close(ours, v, rtol=t["chisq_rel"])
+            else:
+                _close(ours, v, atol=t["index"])
+        if "chisq_diff" in ref:
+            ours = comp.loc[ref["model"]]
+            _close(ours["chisq_diff"], ref["chisq_diff"], rtol=t["chisq_rel"])
+            assert ours["df_diff"] == ref["df_diff"]
+            _close(ours["pvalue_diff"], ref["pvalue_diff"], atol=t["pvalue"])
+    assert r.preferred.value_counts().to_dict() == c["preferred_counts"]
+    assert int(r.preferred.isna().sum()) == c["n_no_score"]
