@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 import loyaltyscope as ls
+from loyaltyscope.analyses.path_effects import measurement_items
 from reference import load_case, load_data, tol
 
 REF = load_case("drivers", "extra_drivers")
@@ -177,8 +178,14 @@ def waves_fitted():
     def get(name):
         if name not in cache:
             c = WAVES[name]
-            cache[name] = ls.compare_waves(derived_data(c), c["wave"], c["model"], estimator=c["estimator"],
-                                           nps_item=c["nps_item"])
+            if c["reverse"]:      # the model and the keys from an instrument (bfi, 1..6)
+                groups = measurement_items(c["model"])
+                inst = make_instrument(name, groups, 1, 6, c["reverse"])
+                cache[name] = ls.compare_waves(derived_data(c), c["wave"], instrument=inst, constructs=list(groups),
+                                               estimator=c["estimator"], nps_item=c["nps_item"])
+            else:
+                cache[name] = ls.compare_waves(derived_data(c), c["wave"], c["model"], estimator=c["estimator"],
+                                               nps_item=c["nps_item"])
         return cache[name]
     return get
 
@@ -335,8 +342,10 @@ LOYALTY = {c["name"]: c for c in LOYALTY_REF["cases"]}
 @pytest.mark.parametrize("name", sorted(LOYALTY))
 def test_loyalty_validity_and_segments(name):
     c, t = LOYALTY[name], LOYALTY_REF["tolerances"]
+    inst = make_instrument(name, {"att": c["attitudinal"], "beh": c["behavioral"]}, 1, 6, c["reverse"]) \
+        if c["reverse"] else None
     r = ls.loyalty(derived_data(c), attitudinal=c["attitudinal"], behavioral=c["behavioral"], estimator=c["estimator"],
-                   instrument=None)
+                   instrument=inst)
     assert int(sum(r.fits["two_factor"].nobs)) == c["nobs"]
     v = r.validity
     lrt = v.loc["two- vs one-factor CFA"]
@@ -367,18 +376,24 @@ CHANNELS_REF = load_case("channels", "extra_drivers")
 CHANNELS = {c["name"]: c for c in CHANNELS_REF["cases"]}
 
 
-def channel_instrument(case: dict):
-    """An instrument whose constructs are the case's channels (labels = construct ids)."""
+def make_instrument(name: str, groups: dict, lo: int, hi: int, reverse=()):
+    """An instrument whose constructs are ``groups`` (labels = construct ids), one Likert scale
+    ``lo``..``hi``, the items in ``reverse`` reverse-keyed."""
     from loyaltyscope.survey.instrument import instrument_from_dict
-    lo, hi = int(case["scale"]["min"]), int(case["scale"]["max"])
+    reverse = {reverse} if isinstance(reverse, str) else set(reverse or ())
     doc = {"schema_version": 1,
-           "instrument": {"name": case["name"], "version": "1", "title": {"en": case["name"]}, "languages": ["en"],
+           "instrument": {"name": name, "version": "1", "title": {"en": name}, "languages": ["en"],
                           "citation": "test instrument over a bundled data set", "wording": "original"},
            "scales": {"s": {"type": "likert", "min": lo, "max": hi, "labels": {k: {"en": str(k)} for k in range(lo, hi + 1)}}},
-           "constructs": {c: {"label": {"en": c}} for c in case["channels"]},
-           "items": [{"id": i, "text": {"en": i}, "scale": "s", "construct": c}
-                     for c, its in case["channels"].items() for i in its]}
+           "constructs": {c: {"label": {"en": c}} for c in groups},
+           "items": [{"id": i, "text": {"en": i}, "scale": "s", "construct": c, **({"reverse": True} if i in reverse else {})}
+                     for c, its in groups.items() for i in its]}
     return instrument_from_dict(doc)
+
+
+def channel_instrument(case: dict):
+    return make_instrument(case["name"], case["channels"], int(case["scale"]["min"]), int(case["scale"]["max"]),
+                           case["reverse"])
 
 
 @pytest.fixture(scope="module")
@@ -428,3 +443,15 @@ def test_channel_preferences(name, channels_fitted):
             _close(ours["pvalue_diff"], ref["pvalue_diff"], atol=t["pvalue"])
     assert r.preferred.value_counts().to_dict() == c["preferred_counts"]
     assert int(r.preferred.isna().sum()) == c["n_no_score"]
+
+
+def test_ipa_performance_reverses_the_instruments_keys():
+    """A construct's performance is the mean of its items with the reverse-keyed ones reversed
+    (7 - x on bfi's 1..6 scale), as psych::scoreItems(keys) scores them."""
+    d = load_data("bfi.csv")
+    groups = {"A": [f"A{i}" for i in range(1, 6)], "E": [f"E{i}" for i in range(1, 6)]}
+    inst = make_instrument("bfi_keys", groups, 1, 6, ["A1", "E1", "E2"])
+    res = ls.ipa(pd.Series({"A": 0.3, "E": 0.1}), data=d, instrument=inst)
+    keyed = d.assign(A1=7 - d["A1"], E1=7 - d["E1"], E2=7 - d["E2"])
+    for c, its in groups.items():
+        assert res.table.loc[c, "performance"] == pytest.approx(keyed[its].mean(axis=1).mean(), rel=1e-14)

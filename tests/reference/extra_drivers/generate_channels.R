@@ -10,7 +10,8 @@
 #   - the hypothesized CFA (lavaan::cfa) and the models with fewer factors made by merging, step
 #     by step, the two channel groups with the highest mean latent correlation (std.all); fit
 #     measures and lavTestLRT against the hypothesized model;
-#   - scores = rowMeans(items, na.rm = TRUE) per channel; preferred = the channel with the
+#   - scores = rowMeans(items, na.rm = TRUE) per channel (the items in `reverse`, an instrument's
+#     reverse-keyed bfi items, reversed as 7 - x first); preferred = the channel with the
 #     highest score, "tie" when several share it.
 # Run from this folder: Rscript generate_channels.R   (writes channels.json)
 suppressMessages({library(lavaan); library(psych); library(jsonlite)})
@@ -75,7 +76,8 @@ run_case <- function(cs) {
       fit = as.list(fitMeasures(fm)[keys]), chisq_diff = lrt[2, "Chisq diff"], df_diff = lrt[2, "Df diff"],
       pvalue_diff = lrt[2, "Pr(>Chisq)"])
   }
-  scores <- sapply(groups, function(its) rowMeans(d[, its, drop = FALSE], na.rm = TRUE))
+  scores <- sapply(groups, function(its) rowMeans(sapply(its, function(i) if (i %in% cs$reverse) 7 - d[[i]] else d[[i]]),
+                                                  na.rm = TRUE))
   top <- apply(scores, 1, function(r) if (all(is.na(r))) NA else max(r, na.rm = TRUE))
   pref <- sapply(seq_len(nrow(scores)), function(i) {
     if (is.na(top[i])) return(NA)
@@ -94,6 +96,8 @@ cases <- L(
     scale = L(min = 1, max = 6), estimator = "MLR"),
   L(name = "bfi_three_poly", data = BFI, channels = bfi_groups(c("C", "N", "O")), n_factors = 3, cor = "poly",
     scale = L(min = 1, max = 6), estimator = "ML"),
+  L(name = "bfi_three_poly_keyed", data = BFI, channels = bfi_groups(c("C", "N", "O")), n_factors = 3, cor = "poly",
+    scale = L(min = 1, max = 6), estimator = "ML", reverse = c("C4", "C5", "O2", "O5")),
   L(name = "bfi_four_channels_three_factors", data = BFI, channels = bfi_groups(c("A", "C", "E", "N")), n_factors = 3,
     cor = "poly", scale = L(min = 1, max = 6), estimator = "MLR"),
   L(name = "mobi_four_pearson", data = MOBI, cor = "cor", scale = L(min = 1, max = 10), n_factors = 4, estimator = "MLR",
@@ -102,7 +106,10 @@ cases <- L(
   L(name = "cr_three_poly", data = CR, cor = "poly", scale = L(min = 1, max = 7), n_factors = 3, estimator = "MLR",
     channels = L(comp = paste0("comp_", 1:3), like = paste0("like_", 1:3), csor = paste0("csor_", 1:5)))
 )
-for (i in seq_along(cases)) if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
+for (i in seq_along(cases)) {
+  if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
+  if (is.null(cases[[i]]$reverse)) cases[[i]]$reverse <- character(0)
+}
 out <- list(
   tolerances = list(r2 = 2e-3, importance = 2e-3, kmo = 1e-3, bartlett_chisq_rel = 1e-6, loading = 1e-2,
                     chisq_rel = 2e-3, index = 2e-3, pvalue = 2e-3),

@@ -6,7 +6,8 @@
 #     = z², z = (1 - phi) / se(phi)), and phi with its 95 % interval (parameterEstimates);
 #   - semTools::htmt(model, data) (listwise, htmt2, absolute: the 0.5-6 defaults);
 #   - Fornell-Larcker: the latent correlation (lavInspect(fit, "cor.lv")) and sqrt(semTools::AVE);
-#   - Dick & Basu segments: scores = rowMeans(items, na.rm = TRUE), cut at median(na.rm = TRUE),
+#   - Dick & Basu segments: scores = rowMeans(items, na.rm = TRUE) (the items in `reverse`, an
+#     instrument's reverse-keyed bfi items, reversed as 7 - x first), cut at median(na.rm = TRUE),
 #     a score strictly above the cut is high.
 # Run from this folder: Rscript generate_loyalty.R   (writes loyalty.json)
 suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
@@ -28,8 +29,9 @@ run_case <- function(cs) {
   phi <- pe[pe$label == "phi", ]
   h <- htmt(two, d)
   ave <- AVE(f2)
-  a <- rowMeans(d[, cs$attitudinal, drop = FALSE], na.rm = TRUE)
-  b <- rowMeans(d[, cs$behavioral, drop = FALSE], na.rm = TRUE)
+  keyed <- function(items) sapply(items, function(i) if (i %in% cs$reverse) 7 - d[[i]] else d[[i]])
+  a <- rowMeans(keyed(cs$attitudinal), na.rm = TRUE)
+  b <- rowMeans(keyed(cs$behavioral), na.rm = TRUE)
   a[is.nan(a)] <- NA; b[is.nan(b)] <- NA
   ca <- median(a, na.rm = TRUE); cb <- median(b, na.rm = TRUE)
   ok <- !is.na(a) & !is.na(b)
@@ -64,10 +66,15 @@ cases <- L(
     behavioral = c("PERV1", "PERV2"), estimator = "MLR"),
   L(name = "cr_like_cusl_holes", data = CR, attitudinal = c("like_1", "like_2", "like_3"),
     behavioral = c("cusl_1", "cusl_2", "cusl_3"), estimator = "MLR"),
+  L(name = "bfi_instrument_keyed", data = BFI, attitudinal = c("A1", "A2", "A3", "A4", "A5"),
+    behavioral = c("E1", "E2", "E3", "E4", "E5"), estimator = "MLR", reverse = c("A1", "E1", "E2")),
   L(name = "bfi_agree_extra_holes", data = BFI, attitudinal = c("A2", "A3", "A5"), behavioral = c("E3", "E4", "E5"),
     estimator = "MLR")
 )
-for (i in seq_along(cases)) if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
+for (i in seq_along(cases)) {
+  if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
+  if (is.null(cases[[i]]$reverse)) cases[[i]]$reverse <- character(0)
+}
 out <- list(
   tolerances = list(r2 = 2e-3, importance = 2e-3, chisq_rel = 2e-3, est_rel = 1e-3, est_floor = 0.1, se_rel = 0.01,
                     pvalue = 2e-3, htmt = 3e-3, ave = 3e-3),

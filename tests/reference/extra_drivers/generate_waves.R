@@ -5,7 +5,8 @@
 #     0.015 (robust CFI/RMSEA for MLR);
 #   - latent means of the scalar model (first wave's fixed at 0): parameterEstimates, and
 #     d = kappa / sqrt(psi of the first wave);
-#   - scale scores = rowMeans(items, na.rm = TRUE) (loyaltyscope's definition with a model given);
+#   - scale scores = rowMeans(items, na.rm = TRUE), the items listed in `reverse` (an instrument's
+#     reverse-keyed bfi items) reversed as 7 - x first (psych::scoreItems(keys, impute = "none"));
 #     Welch's ANOVA: oneway.test(score ~ wave, var.equal = FALSE); eta² = SS_between / SS_total;
 #     with two waves also t.test(var.equal = FALSE) (F = t²);
 #   - Games-Howell from the definition (Games & Howell 1976): t = (m_A - m_B) / sqrt(v_A/n_A +
@@ -70,7 +71,7 @@ run_case <- function(cs) {
   groups <- measurement(cs$model)
   scale <- list(); pairs <- list()
   for (cn in names(groups)) {
-    s <- rowMeans(d[, groups[[cn]], drop = FALSE], na.rm = TRUE)
+    s <- rowMeans(sapply(groups[[cn]], function(i) if (i %in% cs$reverse) 7 - d[[i]] else d[[i]]), na.rm = TRUE)
     ok <- !is.na(s) & !is.na(d[[cs$wave]])
     dd <- data.frame(score = s[ok], wave = d[[cs$wave]][ok])
     ow <- oneway.test(score ~ wave, data = dd, var.equal = FALSE)
@@ -135,6 +136,8 @@ cases <- L(
     estimator = "ML", derive = L(L(op = "cycle", name = "w", values = c("b", "a")))),
   L(name = "bfi_gender", data = BFI, wave = "gender", model = "agree =~ A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3",
     estimator = "ML"),
+  L(name = "bfi_gender_instrument_keyed", data = BFI, wave = "gender", estimator = "ML",
+    model = "A =~ A1 + A2 + A3 + A4 + A5\nC =~ C1 + C2 + C3 + C4 + C5", reverse = c("A1", "C4", "C5")),
   L(name = "bfi_education_mlr", data = BFI, wave = "education", model = "neuro =~ N1 + N2 + N3 + N4 + N5",
     estimator = "MLR"),
   L(name = "mobi_waves_nps", data = MOBI, wave = "w", nps_item = "CUSL2", estimator = "ML",
@@ -149,6 +152,7 @@ cases <- L(
 for (i in seq_along(cases)) {
   if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
   if (is.null(cases[[i]]$nps_item)) cases[[i]]["nps_item"] <- list(NULL)
+  if (is.null(cases[[i]]$reverse)) cases[[i]]$reverse <- character(0)
 }
 out <- list(
   tolerances = list(r2 = 1e-9, importance = 1e-9, chisq_rel = 2e-3, index = 2e-3, est_rel = 1e-3, est_floor = 0.1,
