@@ -99,7 +99,11 @@ def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None, R
     ``t = est / se`` is referred to Student's t with the residual df, ``(rows of positive
     weight) − p − 1``, as R's ``lmtest::coeftest(fit, vcov. = sandwich::vcovHC(fit, "HC3"))``
     (``lm`` leaves rows of weight 0 out of ``df.residual``). ``vif = diag(R_xx⁻¹)`` of the
-    (weighted) driver correlations ``Rxx``, as ``car::vif`` of the weighted ``lm``."""
+    (weighted) driver correlations ``Rxx``, as ``car::vif`` of the weighted ``lm``.
+
+    A row with leverage 1 (``h_ii > 1 − 10 ε``, the rounding of R's ``lm.influence``) makes HC3
+    undefined (``e_i² / (1 − h_ii)²`` is 0/0): every SE is then NaN, as ``sandwich::vcovHC``
+    gives, instead of the rounding noise a direct evaluation returns."""
     import statsmodels.api as sm
     from scipy import stats
     Xs, _cx, ux = unit_scaled(X)
@@ -115,6 +119,8 @@ def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None, R
     sy = wsd(ys[:, 0])
     sx = np.array([wsd(Xs[:, j]) for j in range(X.shape[1])])
     est, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
+    if _max_leverage(exog, ww) > 1 - 10 * np.finfo(float).eps:
+        se = np.full_like(se, np.nan)       # HC3 divides by (1 - h_ii) = 0: undefined, as R's NaN
     df_resid = int((ww > 0).sum()) - X.shape[1] - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         t = est / se
@@ -122,6 +128,13 @@ def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None, R
     return pd.DataFrame({"est": est * back, "se": se * back, "t": t, "pvalue": 2 * stats.t.sf(np.abs(t), df_resid),
                          "beta": est * sx / sy, "beta_se": se * sx / sy, "vif": np.diag(np.linalg.inv(Rxx))},
                         index=pd.Index(names, name="driver"))
+
+
+def _max_leverage(exog: np.ndarray, w: np.ndarray) -> float:
+    """Largest hat value of the (weighted) least-squares fit: ``h = rowsums(Q²)`` of the thin QR
+    of ``diag(√w) X``."""
+    q, _ = np.linalg.qr(np.sqrt(w)[:, None] * exog)
+    return float((q ** 2).sum(axis=1).max())
 
 
 def _construct_scores(df: pd.DataFrame, inst, names: list[str]) -> pd.DataFrame:

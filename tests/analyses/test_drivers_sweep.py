@@ -46,6 +46,11 @@ def derived_data(case: dict) -> pd.DataFrame:
             d[o["name"]] = v
         elif o["op"] == "holes":
             d.loc[(np.arange(n) % o["every"]) == o["offset"], o["col"]] = np.nan
+        elif o["op"] == "head":
+            d = d.iloc[:o["rows"]].copy()
+            n = len(d)
+        elif o["op"] == "indicator":
+            d[o["name"]] = (np.arange(n) == o["row"] - 1).astype(float)
         elif o["op"] == "cycle":
             vals = [np.nan if v is None else v for v in o["values"]]
             strings = any(isinstance(v, str) for v in vals)
@@ -110,6 +115,8 @@ def test_coefficients(name, fitted):
                                err_msg="beta_se")
     np.testing.assert_allclose(co["t"], _series(c, "t", drivers), rtol=tol(REF, "se_rel"), atol=0, err_msg="t")
     np.testing.assert_allclose(co["vif"], _series(c, "vif", drivers), rtol=tol(REF, "vif_rel"), atol=0, err_msg="vif")
+    undefined = [d for d in drivers if c["se"][d] is None]          # HC3 undefined (a row of leverage 1)
+    assert bool(undefined) == any("not finite" in w and "leverage 1" in w for w in r.warnings)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -23,7 +23,8 @@ read_data <- function(file) read.csv(file.path("../../../loyaltyscope/datasets/d
 REV <- c("A1", "C4", "C5", "E1", "E2", "O2", "O5")
 # derived columns: list(name, op, ...); ops: mean_of (items, reverse = 7 - x, rowMeans without
 # na.rm), linear (coef: named list, const), holes (col, every, offset: NA where (row - 1) %% every
-# == offset), cycle (values repeated down the rows)
+# == offset), cycle (values repeated down the rows), head (the first `rows` rows), indicator (1 in
+# row `row`, 1-based, else 0)
 apply_derive <- function(d, ops) {
   n <- nrow(d)
   for (o in ops) {
@@ -36,6 +37,10 @@ apply_derive <- function(d, ops) {
       d[[o$name]] <- v
     } else if (o$op == "holes") {
       d[[o$col]][((seq_len(n) - 1) %% o$every) == o$offset] <- NA
+    } else if (o$op == "head") {
+      d <- d[seq_len(o$rows), , drop = FALSE]; n <- nrow(d)
+    } else if (o$op == "indicator") {
+      d[[o$name]] <- as.numeric(seq_len(n) == o$row)
     } else if (o$op == "cycle") {
       d[[o$name]] <- rep_len(unlist(o$values), n)
     } else stop("unknown op ", o$op)
@@ -243,7 +248,15 @@ cases <- L(
                                                                         "nphh", "servicetype")),
   L(name = "cr_weights_servicetype", data = CR, outcome = "cusl_1", drivers = c("like_1", "like_2", "comp_1", "cusa"),
     weights = "servicetype"),
-  L(name = "cr_like_2", data = CR, outcome = "like_3", drivers = c("like_1", "like_2"))
+  L(name = "cr_like_2", data = CR, outcome = "like_3", drivers = c("like_1", "like_2")),
+  # a row with leverage 1 (hat value 1 within 10 eps, as lm.influence rounds it): HC3 is undefined,
+  # R's vcovHC gives NaN for every coefficient
+  L(name = "pd_seven_rows_leverage_one", data = PD, outcome = "y8", drivers = c("y1", "y2", "y3", "y4"),
+    derive = L(L(op = "head", rows = 7))),
+  L(name = "hs_single_row_dummy", data = HS, outcome = "x9", drivers = c("x1", "one"),
+    derive = L(L(op = "indicator", name = "one", row = 5))),
+  L(name = "pd_eight_rows", data = PD, outcome = "y8", drivers = c("y1", "y2", "y3", "y4"),
+    derive = L(L(op = "head", rows = 8)))
 )
 for (i in seq_along(cases)) {
   if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
