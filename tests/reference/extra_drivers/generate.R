@@ -291,6 +291,14 @@ errors <- lapply(errors, function(e) {
   e
 })
 
+# more than 15 drivers: loyaltyscope's Shapley values are a stated Monte Carlo average over random
+# orderings; the exact LMG over all 2^16 subsets is the value they estimate
+monte_carlo <- lapply(L(
+  L(name = "bfi_16_drivers", data = BFI, outcome = "A1", drivers = c("A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4",
+                                                                      "E1", "E2", "E3", "E4", "N1", "N2", "O1", "O2"))),
+  function(cs) { cs$derive <- list(); cs["weights"] <- list(NULL); r <- run_case(cs)
+                 r[c("name", "data", "outcome", "drivers", "derive", "nobs", "r2", "shapley", "relative_weights")] })
+
 # cases R fits but loyaltyscope refuses on purpose (kept out of the equality tests; the test
 # checks that they stay refused with a clear error)
 excluded <- L(
@@ -305,13 +313,13 @@ excluded <- lapply(excluded, function(e) { e$weights <- NULL; r <- run_case(e); 
        reason = r$reason, r2 = r$r2, shapley = r$shapley, beta = r$beta, se = r$se) })
 
 out <- list(
-  tolerances = list(r2 = 1e-9, importance = 1e-9, beta = 1e-9, est_rel = 1e-8, se_rel = 1e-8, pvalue = 1e-9,
+  tolerances = list(r2 = 1e-9, importance = 1e-9, monte_carlo = 1e-3, beta = 1e-9, est_rel = 1e-8, se_rel = 1e-8, pvalue = 1e-9,
                     vif_rel = 1e-8, performance = 1e-10),
   kind = "drivers",
   generated_by = "tests/reference/extra_drivers/generate.R",
   versions = list(R = as.character(getRversion()), sandwich = as.character(packageVersion("sandwich")),
                   lmtest = as.character(packageVersion("lmtest")), car = as.character(packageVersion("car"))),
   cases = lapply(cases, run_case),
-  errors = errors, excluded = excluded)
+  errors = errors, excluded = excluded, monte_carlo = monte_carlo)
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE, null = "null"), "drivers.json")
 cat(length(out$cases), "cases,", length(errors), "error cases\n")
