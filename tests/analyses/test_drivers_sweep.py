@@ -14,6 +14,7 @@ constant or linearly dependent driver, too few complete rows) must be a clear er
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -64,16 +65,11 @@ def _series(case, key, drivers):
     return pd.Series(case[key], dtype=float).reindex(drivers)
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    cache = {}
-
-    def get(name):
-        if name not in cache:
-            c = CASES[name]
-            cache[name] = ls.key_drivers(derived_data(c), c["outcome"], c["drivers"], weights=c["weights"])
-        return cache[name]
-    return get
+@lru_cache(maxsize=None)
+def fitted(name):
+    """ls.key_drivers on a case (each case fitted once for all the tests that read it)."""
+    c = CASES[name]
+    return ls.key_drivers(derived_data(c), c["outcome"], c["drivers"], weights=c["weights"])
 
 
 def test_the_sweep_is_wide():
@@ -85,7 +81,7 @@ def test_the_sweep_is_wide():
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_decomposition(name, fitted):
+def test_decomposition(name):
     c, r = CASES[name], fitted(name)
     drivers = c["drivers"]
     imp = r.importance.loc[drivers]
@@ -102,7 +98,7 @@ def test_decomposition(name, fitted):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_coefficients(name, fitted):
+def test_coefficients(name):
     c, r = CASES[name], fitted(name)
     drivers = c["drivers"]
     co = r.coefficients.loc[drivers]
@@ -120,7 +116,7 @@ def test_coefficients(name, fitted):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_pvalues(name, fitted):
+def test_pvalues(name):
     c, r = CASES[name], fitted(name)
     drivers = c["drivers"]
     np.testing.assert_allclose(r.coefficients.loc[drivers, "pvalue"], _series(c, "pvalue_t", drivers),
@@ -128,7 +124,7 @@ def test_pvalues(name, fitted):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_listwise_accounting(name, fitted):
+def test_listwise_accounting(name):
     c, r = CASES[name], fitted(name)
     notes = [w for w in r.warnings if "left out for missing values" in w]
     if c["n_excluded"] == 0:
@@ -141,7 +137,7 @@ def test_listwise_accounting(name, fitted):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_ipa_quadrants(name, fitted):
+def test_ipa_quadrants(name):
     c, r = CASES[name], fitted(name)
     for spec in c["ipa"]:
         res = ls.ipa(r, rule=spec["rule"], column=spec["column"])
@@ -178,23 +174,15 @@ def _label(v) -> str:
     return str(v)
 
 
-@pytest.fixture(scope="module")
-def waves_fitted():
-    cache = {}
-
-    def get(name):
-        if name not in cache:
-            c = WAVES[name]
-            if c["reverse"]:      # the model and the keys from an instrument (bfi, 1..6)
-                groups = measurement_items(c["model"])
-                inst = make_instrument(name, groups, 1, 6, c["reverse"])
-                cache[name] = ls.compare_waves(derived_data(c), c["wave"], instrument=inst, constructs=list(groups),
-                                               estimator=c["estimator"], nps_item=c["nps_item"])
-            else:
-                cache[name] = ls.compare_waves(derived_data(c), c["wave"], c["model"], estimator=c["estimator"],
-                                               nps_item=c["nps_item"])
-        return cache[name]
-    return get
+@lru_cache(maxsize=None)
+def waves_fitted(name):
+    c = WAVES[name]
+    if c["reverse"]:      # the model and the keys from an instrument (bfi, 1..6)
+        groups = measurement_items(c["model"])
+        inst = make_instrument(name, groups, 1, 6, c["reverse"])
+        return ls.compare_waves(derived_data(c), c["wave"], instrument=inst, constructs=list(groups),
+                                estimator=c["estimator"], nps_item=c["nps_item"])
+    return ls.compare_waves(derived_data(c), c["wave"], c["model"], estimator=c["estimator"], nps_item=c["nps_item"])
 
 
 def _number(text: str):
@@ -213,7 +201,7 @@ def _close(ours, ref, atol=0.0, rtol=0.0):
 
 
 @pytest.mark.parametrize("name", sorted(WAVES))
-def test_waves_invariance_and_latent_means(name, waves_fitted):
+def test_waves_invariance_and_latent_means(name):
     c, r, t = WAVES[name], waves_fitted(name), WAVES_REF["tolerances"]
     assert [_label(w) for w in r.waves] == c["waves"]
     for lvl, ref in c["invariance"].items():
@@ -240,7 +228,7 @@ def test_waves_invariance_and_latent_means(name, waves_fitted):
 
 
 @pytest.mark.parametrize("name", sorted(WAVES))
-def test_waves_scale_tests_and_pairs(name, waves_fitted):
+def test_waves_scale_tests_and_pairs(name):
     c, r, t = WAVES[name], waves_fitted(name), WAVES_REF["tolerances"]
     for cn, ref in c["scale_tests"].items():
         row = r.scale_tests.loc[cn]
@@ -263,7 +251,7 @@ def test_waves_scale_tests_and_pairs(name, waves_fitted):
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in WAVES.items() if c["nps_item"]))
-def test_waves_nps(name, waves_fitted):
+def test_waves_nps(name):
     c, r, t = WAVES[name], waves_fitted(name), WAVES_REF["tolerances"]
     got = r.nps.rename(index=_label)
     for w, ref in c["nps"].items():
@@ -276,20 +264,14 @@ CHAIN_REF = load_case("chain", "extra_drivers")
 CHAINS = {c["name"]: c for c in CHAIN_REF["cases"]}
 
 
-@pytest.fixture(scope="module")
-def chain_fitted():
-    cache = {}
-
-    def get(name):
-        if name not in cache:
-            c = CHAINS[name]
-            cache[name] = ls.satisfaction_chain(derived_data(c), model=c["model"], estimator=c["estimator"])
-        return cache[name]
-    return get
+@lru_cache(maxsize=None)
+def chain_fitted(name):
+    c = CHAINS[name]
+    return ls.satisfaction_chain(derived_data(c), model=c["model"], estimator=c["estimator"])
 
 
 @pytest.mark.parametrize("name", sorted(CHAINS))
-def test_chain_effects_equal_lavaan_defined_parameters(name, chain_fitted):
+def test_chain_effects_equal_lavaan_defined_parameters(name):
     c, r, t = CHAINS[name], chain_fitted(name), CHAIN_REF["tolerances"]
     assert r.nobs == c["nobs"]
     fm = r.fit_measures
@@ -326,7 +308,7 @@ def test_chain_effects_equal_lavaan_defined_parameters(name, chain_fitted):
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in CHAINS.items() if c.get("ipa")))
-def test_ipa_on_chain_totals(name, chain_fitted):
+def test_ipa_on_chain_totals(name):
     c, r, t = CHAINS[name], chain_fitted(name), CHAIN_REF["tolerances"]
     ref = c["ipa"]
     perf = pd.Series(ref["performance"])
@@ -403,23 +385,17 @@ def channel_instrument(case: dict):
                            case["reverse"])
 
 
-@pytest.fixture(scope="module")
-def channels_fitted():
-    cache = {}
-
-    def get(name):
-        if name not in cache:
-            c = CHANNELS[name]
-            cache[name] = ls.channel_preferences(derived_data(c), channel_instrument(c), n_factors=c["n_factors"],
-                                                 cor="poly" if c["cor"] == "poly" else "pearson",
-                                                 estimator=c["estimator"], n_iter=5, seed=1)
-        return cache[name]
-    return get
+@lru_cache(maxsize=None)
+def channels_fitted(name):
+    c = CHANNELS[name]
+    return ls.channel_preferences(derived_data(c), channel_instrument(c), n_factors=c["n_factors"],
+                                  cor="poly" if c["cor"] == "poly" else "pearson", estimator=c["estimator"],
+                                  n_iter=5, seed=1)
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("name", sorted(CHANNELS))
-def test_channel_preferences(name, channels_fitted):
+def test_channel_preferences(name):
     c, r, t = CHANNELS[name], channels_fitted(name), CHANNELS_REF["tolerances"]
     a = r.adequacy["value"]
     _close(a["kmo"], c["kmo"], atol=t["kmo"])

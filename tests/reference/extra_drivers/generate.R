@@ -16,37 +16,10 @@
 # p-values: `pvalue_t` (coeftest: Student's t, df.residual) is what loyaltyscope reports;
 # `pvalue_normal` (2 pnorm(-|est / se|)) is kept for comparison.
 # Run from this folder: Rscript generate.R   (writes drivers.json)
-suppressMessages({library(jsonlite); library(sandwich); library(lmtest); library(car)})
-
-read_data <- function(file) read.csv(file.path("../../../loyaltyscope/datasets/data", file))
-
+suppressMessages({library(sandwich); library(lmtest); library(car)})
+source("common.R")   # read_data, apply_derive, quadrant, HS/PD/..., L, with_defaults, write_reference
 REV <- c("A1", "C4", "C5", "E1", "E2", "O2", "O5")
-# derived columns: list(name, op, ...); ops: mean_of (items, reverse = 7 - x, rowMeans without
-# na.rm), linear (coef: named list, const), holes (col, every, offset: NA where (row - 1) %% every
-# == offset), cycle (values repeated down the rows), head (the first `rows` rows), indicator (1 in
-# row `row`, 1-based, else 0)
-apply_derive <- function(d, ops) {
-  n <- nrow(d)
-  for (o in ops) {
-    if (o$op == "mean_of") {
-      m <- sapply(o$items, function(i) if (i %in% o$reverse) 7 - d[[i]] else d[[i]])
-      d[[o$name]] <- rowMeans(m)
-    } else if (o$op == "linear") {
-      v <- rep(if (is.null(o$const)) 0 else o$const, n)
-      for (k in names(o$coef)) v <- v + o$coef[[k]] * d[[k]]
-      d[[o$name]] <- v
-    } else if (o$op == "holes") {
-      d[[o$col]][((seq_len(n) - 1) %% o$every) == o$offset] <- NA
-    } else if (o$op == "head") {
-      d <- d[seq_len(o$rows), , drop = FALSE]; n <- nrow(d)
-    } else if (o$op == "indicator") {
-      d[[o$name]] <- as.numeric(seq_len(n) == o$row)
-    } else if (o$op == "cycle") {
-      d[[o$name]] <- rep_len(unlist(o$values), n)
-    } else stop("unknown op ", o$op)
-  }
-  d
-}
+
 
 subset_r2 <- function(X, y, w) {
   p <- ncol(X)
@@ -83,11 +56,6 @@ johnson <- function(R) {
   L <- e$vectors %*% diag(sqrt(e$values), p) %*% t(e$vectors)
   b <- solve(L, rxy)
   as.vector(L^2 %*% b^2)
-}
-
-quadrant <- function(imp, perf, ci, cp) {
-  ifelse(imp >= ci, ifelse(perf >= cp, "Keep up the good work", "Concentrate here"),
-         ifelse(perf >= cp, "Possible overkill", "Low priority"))
 }
 
 named <- function(v, nm) as.list(setNames(as.numeric(v), nm))
@@ -145,9 +113,6 @@ run_case <- function(cs) {
 }
 
 # ----------------------------------------------------------------------------- the cases
-HS <- "holzinger_swineford_1939.csv"; HSM <- "holzinger_swineford_1939_missing.csv"
-PD <- "political_democracy.csv"; BFI <- "bfi.csv"; MOBI <- "mobi.csv"; CR <- "corp_rep_data.csv"
-L <- function(...) list(...)
 mean_of <- function(name, items) L(op = "mean_of", name = name, items = items, reverse = intersect(items, REV))
 bfi_scales <- L(mean_of("agree", c("A1", "A2", "A3", "A4", "A5")), mean_of("consc", c("C1", "C2", "C3", "C4", "C5")),
                 mean_of("extra", c("E1", "E2", "E3", "E4", "E5")), mean_of("neuro", c("N1", "N2", "N3", "N4", "N5")),
@@ -258,10 +223,7 @@ cases <- L(
   L(name = "pd_eight_rows", data = PD, outcome = "y8", drivers = c("y1", "y2", "y3", "y4"),
     derive = L(L(op = "head", rows = 8)))
 )
-for (i in seq_along(cases)) {
-  if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
-  if (is.null(cases[[i]]$weights)) cases[[i]]["weights"] <- list(NULL)
-}
+cases <- with_defaults(cases, weights = NULL)
 
 # bad input: what R's lm does (an aliased coefficient is NA: nothing to decompose) and what
 # loyaltyscope must do instead (a clear error naming the problem)
@@ -312,14 +274,6 @@ excluded <- lapply(excluded, function(e) { e$weights <- NULL; r <- run_case(e); 
   list(name = r$name, data = r$data, outcome = r$outcome, drivers = r$drivers, derive = r$derive, match = r$match,
        reason = r$reason, r2 = r$r2, shapley = r$shapley, beta = r$beta, se = r$se) })
 
-out <- list(
-  tolerances = list(r2 = 1e-9, importance = 1e-9, monte_carlo = 1e-3, beta = 1e-9, est_rel = 1e-8, se_rel = 1e-8, pvalue = 1e-9,
-                    vif_rel = 1e-8, performance = 1e-10),
-  kind = "drivers",
-  generated_by = "tests/reference/extra_drivers/generate.R",
-  versions = list(R = as.character(getRversion()), sandwich = as.character(packageVersion("sandwich")),
-                  lmtest = as.character(packageVersion("lmtest")), car = as.character(packageVersion("car"))),
-  cases = lapply(cases, run_case),
-  errors = errors, excluded = excluded, monte_carlo = monte_carlo)
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE, null = "null"), "drivers.json")
-cat(length(out$cases), "cases,", length(errors), "error cases\n")
+write_reference("drivers.json", list(r2 = 1e-9, importance = 1e-9, monte_carlo = 1e-3, beta = 1e-9, est_rel = 1e-8, se_rel = 1e-8, pvalue = 1e-9,
+                    vif_rel = 1e-8, performance = 1e-10), "generate.R", c("sandwich", "lmtest", "car"),
+                lapply(cases, run_case), errors = errors, excluded = excluded, monte_carlo = monte_carlo)

@@ -10,11 +10,8 @@
 # quadrants use the totals on the final outcome as importance and the construct item means
 # (rowMeans over complete rows of the data) as performance, cut at the means.
 # Run from this folder: Rscript generate_chain.R   (writes chain.json)
-suppressMessages({library(lavaan); library(jsonlite)})
-source_lines <- readLines("generate.R")
-eval(parse(text = source_lines[grep("^read_data <-", source_lines)]))
-eval(parse(text = source_lines[seq(grep("^apply_derive <-", source_lines), grep("^subset_r2 <-", source_lines) - 1)]))
-eval(parse(text = source_lines[seq(grep("^quadrant <-", source_lines), grep("^named <-", source_lines) - 1)]))
+suppressMessages(library(lavaan))
+source("common.R")   # read_data, apply_derive, quadrant, HS/PD/..., L, with_defaults, write_reference
 
 # regressions of a model: data frame (y, x, coef name, line rewritten with labels)
 label_model <- function(model) {
@@ -98,9 +95,6 @@ run_case <- function(cs) {
              r2 = as.list(lavInspect(fit, "r2")), effects = eff, ipa = ipa))
 }
 
-HS <- "holzinger_swineford_1939.csv"; HSM <- "holzinger_swineford_1939_missing.csv"
-PD <- "political_democracy.csv"; BFI <- "bfi.csv"; MOBI <- "mobi.csv"; CR <- "corp_rep_data.csv"
-L <- function(...) list(...)
 PDM <- "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8"
 PD_RES <- "y1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8"
 HS3 <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -139,13 +133,6 @@ cases <- L(
     model = paste("neuro =~ N1 + N2 + N3\nextra =~ E3 + E4 + E5\nagree =~ A2 + A3 + A5",
                   "extra ~ neuro\nagree ~ extra + neuro", sep = "\n"))
 )
-for (i in seq_along(cases)) if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
-out <- list(
-  tolerances = list(r2 = 2e-3, importance = 2e-3, est_rel = 1e-3, est_floor = 0.1, se_rel = 0.01, std_all = 2e-3,
-                    chisq_rel = 2e-3, index = 2e-3, pvalue = 2e-3),
-  kind = "drivers",
-  generated_by = "tests/reference/extra_drivers/generate_chain.R",
-  versions = list(R = as.character(getRversion()), lavaan = as.character(packageVersion("lavaan"))),
-  cases = lapply(cases, run_case))
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE, null = "null"), "chain.json")
-cat(length(out$cases), "chain cases\n")
+cases <- with_defaults(cases)
+write_reference("chain.json", list(r2 = 2e-3, importance = 2e-3, est_rel = 1e-3, est_floor = 0.1, se_rel = 0.01, std_all = 2e-3,
+                    chisq_rel = 2e-3, index = 2e-3, pvalue = 2e-3), "generate_chain.R", c("lavaan"), lapply(cases, run_case))

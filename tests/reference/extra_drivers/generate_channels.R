@@ -14,10 +14,8 @@
 #     reverse-keyed bfi items, reversed as 7 - x first); preferred = the channel with the
 #     highest score, "tie" when several share it.
 # Run from this folder: Rscript generate_channels.R   (writes channels.json)
-suppressMessages({library(lavaan); library(psych); library(jsonlite)})
-source_lines <- readLines("generate.R")
-eval(parse(text = source_lines[grep("^read_data <-", source_lines)]))
-eval(parse(text = source_lines[seq(grep("^apply_derive <-", source_lines), grep("^subset_r2 <-", source_lines) - 1)]))
+suppressMessages({library(lavaan); library(psych)})
+source("common.R")   # read_data, apply_derive, quadrant, HS/PD/..., L, with_defaults, write_reference
 
 perms <- function(v) if (length(v) <= 1) list(v) else do.call(c, lapply(seq_along(v), function(i)
   lapply(perms(v[-i]), function(p) c(v[i], p))))
@@ -88,8 +86,6 @@ run_case <- function(cs) {
              preferred_counts = as.list(table(pref, useNA = "no")), n_no_score = sum(is.na(top))))
 }
 
-BFI <- "bfi.csv"; HS <- "holzinger_swineford_1939.csv"; MOBI <- "mobi.csv"; CR <- "corp_rep_data.csv"
-L <- function(...) list(...)
 bfi_groups <- function(letters) setNames(lapply(letters, function(l) paste0(l, 1:5)), letters)
 cases <- L(
   L(name = "bfi_five_poly", data = BFI, channels = bfi_groups(c("A", "C", "E", "N", "O")), n_factors = 5, cor = "poly",
@@ -106,17 +102,7 @@ cases <- L(
   L(name = "cr_three_poly", data = CR, cor = "poly", scale = L(min = 1, max = 7), n_factors = 3, estimator = "MLR",
     channels = L(comp = paste0("comp_", 1:3), like = paste0("like_", 1:3), csor = paste0("csor_", 1:5)))
 )
-for (i in seq_along(cases)) {
-  if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
-  if (is.null(cases[[i]]$reverse)) cases[[i]]$reverse <- character(0)
-}
-out <- list(
-  tolerances = list(r2 = 2e-3, importance = 2e-3, kmo = 1e-3, bartlett_chisq_rel = 1e-6, loading = 1e-2,
-                    chisq_rel = 2e-3, index = 2e-3, pvalue = 2e-3),
-  kind = "drivers",
-  generated_by = "tests/reference/extra_drivers/generate_channels.R",
-  versions = list(R = as.character(getRversion()), lavaan = as.character(packageVersion("lavaan")),
-                  psych = as.character(packageVersion("psych"))),
-  cases = lapply(cases, run_case))
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE, null = "null"), "channels.json")
-cat(length(out$cases), "channel cases\n")
+
+cases <- with_defaults(cases, reverse = character(0))
+write_reference("channels.json", list(r2 = 2e-3, importance = 2e-3, kmo = 1e-3, bartlett_chisq_rel = 1e-6, loading = 1e-2,
+                    chisq_rel = 2e-3, index = 2e-3, pvalue = 2e-3), "generate_channels.R", c("lavaan", "psych"), lapply(cases, run_case))

@@ -10,10 +10,8 @@
 #     instrument's reverse-keyed bfi items, reversed as 7 - x first), cut at median(na.rm = TRUE),
 #     a score strictly above the cut is high.
 # Run from this folder: Rscript generate_loyalty.R   (writes loyalty.json)
-suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
-source_lines <- readLines("generate.R")
-eval(parse(text = source_lines[grep("^read_data <-", source_lines)]))
-eval(parse(text = source_lines[seq(grep("^apply_derive <-", source_lines), grep("^subset_r2 <-", source_lines) - 1)]))
+suppressMessages({library(lavaan); library(semTools)})
+source("common.R")   # read_data, apply_derive, quadrant, HS/PD/..., L, with_defaults, write_reference
 
 run_case <- function(cs) {
   d <- apply_derive(read_data(cs$data), cs$derive)
@@ -48,9 +46,6 @@ run_case <- function(cs) {
     cuts = list(attitudinal = ca, behavioral = cb), counts = as.list(counts), n_segmented = sum(ok)))
 }
 
-HS <- "holzinger_swineford_1939.csv"; HSM <- "holzinger_swineford_1939_missing.csv"
-PD <- "political_democracy.csv"; BFI <- "bfi.csv"; MOBI <- "mobi.csv"; CR <- "corp_rep_data.csv"
-L <- function(...) list(...)
 cases <- L(
   L(name = "hs_visual_textual_mlr", data = HS, attitudinal = c("x1", "x2", "x3"), behavioral = c("x4", "x5", "x6"),
     estimator = "MLR"),
@@ -71,17 +66,7 @@ cases <- L(
   L(name = "bfi_agree_extra_holes", data = BFI, attitudinal = c("A2", "A3", "A5"), behavioral = c("E3", "E4", "E5"),
     estimator = "MLR")
 )
-for (i in seq_along(cases)) {
-  if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
-  if (is.null(cases[[i]]$reverse)) cases[[i]]$reverse <- character(0)
-}
-out <- list(
-  tolerances = list(r2 = 2e-3, importance = 2e-3, chisq_rel = 2e-3, est_rel = 1e-3, est_floor = 0.1, se_rel = 0.01,
-                    pvalue = 2e-3, htmt = 3e-3, ave = 3e-3),
-  kind = "drivers",
-  generated_by = "tests/reference/extra_drivers/generate_loyalty.R",
-  versions = list(R = as.character(getRversion()), lavaan = as.character(packageVersion("lavaan")),
-                  semTools = as.character(packageVersion("semTools"))),
-  cases = lapply(cases, run_case))
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE, null = "null"), "loyalty.json")
-cat(length(out$cases), "loyalty cases\n")
+
+cases <- with_defaults(cases, reverse = character(0))
+write_reference("loyalty.json", list(r2 = 2e-3, importance = 2e-3, chisq_rel = 2e-3, est_rel = 1e-3, est_floor = 0.1, se_rel = 0.01,
+                    pvalue = 2e-3, htmt = 3e-3, ave = 3e-3), "generate_loyalty.R", c("lavaan", "semTools"), lapply(cases, run_case))

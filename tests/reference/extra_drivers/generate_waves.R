@@ -17,10 +17,8 @@
 #     Rocks 2016) and its change from the first wave with z sqrt(se_1² + se_k²).
 # Waves are in order of first appearance (lavaan's group order for a non-factor column).
 # Run from this folder: Rscript generate_waves.R   (writes waves.json)
-suppressMessages({library(lavaan); library(jsonlite)})
-source_lines <- readLines("generate.R")
-eval(parse(text = source_lines[grep("^read_data <-", source_lines)]))
-eval(parse(text = source_lines[seq(grep("^apply_derive <-", source_lines), grep("^subset_r2 <-", source_lines) - 1)]))
+suppressMessages(library(lavaan))
+source("common.R")   # read_data, apply_derive, quadrant, HS/PD/..., L, with_defaults, write_reference
 
 measurement <- function(model) {
   out <- list()
@@ -120,9 +118,6 @@ run_case <- function(cs) {
              latent_means = latent, scale_tests = scale, pairwise = pairs, nps = nps))
 }
 
-HS <- "holzinger_swineford_1939.csv"; HSM <- "holzinger_swineford_1939_missing.csv"
-PD <- "political_democracy.csv"; BFI <- "bfi.csv"; MOBI <- "mobi.csv"; CR <- "corp_rep_data.csv"
-L <- function(...) list(...)
 HS3 <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 cases <- L(
   L(name = "hs_school", data = HS, wave = "school", model = HS3, estimator = "ML"),
@@ -149,17 +144,7 @@ cases <- L(
   L(name = "cr_servicetype", data = CR, wave = "servicetype", estimator = "ML",
     model = "comp =~ comp_1 + comp_2 + comp_3\nlike =~ like_1 + like_2 + like_3\ncusl =~ cusl_1 + cusl_2 + cusl_3")
 )
-for (i in seq_along(cases)) {
-  if (is.null(cases[[i]]$derive)) cases[[i]]$derive <- list()
-  if (is.null(cases[[i]]$nps_item)) cases[[i]]["nps_item"] <- list(NULL)
-  if (is.null(cases[[i]]$reverse)) cases[[i]]$reverse <- character(0)
-}
-out <- list(
-  tolerances = list(r2 = 1e-9, importance = 1e-9, chisq_rel = 2e-3, index = 2e-3, est_rel = 1e-3, est_floor = 0.1,
-                    se_rel = 1e-2, welch = 1e-8, pairwise = 1e-8, pvalue = 1e-6, nps = 1e-9),
-  kind = "drivers",
-  generated_by = "tests/reference/extra_drivers/generate_waves.R",
-  versions = list(R = as.character(getRversion()), lavaan = as.character(packageVersion("lavaan"))),
-  cases = lapply(cases, run_case))
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = TRUE, null = "null"), "waves.json")
-cat(length(out$cases), "wave cases\n")
+cases <- with_defaults(cases, nps_item = NULL, reverse = character(0))
+write_reference("waves.json", list(r2 = 1e-9, importance = 1e-9, chisq_rel = 2e-3, index = 2e-3, est_rel = 1e-3, est_floor = 0.1,
+                    se_rel = 1e-2, welch = 1e-8, pairwise = 1e-8, pvalue = 1e-6, nps = 1e-9), "generate_waves.R", c("lavaan"),
+                lapply(cases, run_case))
