@@ -267,6 +267,8 @@ CHAINS = {c["name"]: c for c in CHAIN_REF["cases"]}
 @lru_cache(maxsize=None)
 def chain_fitted(name):
     c = CHAINS[name]
+    if c.get("instrument"):     # the instrument's own chain and its named alternatives
+        return ls.satisfaction_chain(derived_data(c), estimator=c["estimator"], instrument=c["instrument"])
     return ls.satisfaction_chain(derived_data(c), model=c["model"], estimator=c["estimator"])
 
 
@@ -305,6 +307,27 @@ def test_chain_effects_equal_lavaan_defined_parameters(name):
     assert set(r2.index) == {e["to"] for e in c["effects"]}      # the endogenous variables of the paths
     for v in r2.index:
         _close(r2[v], c["r2"][v], atol=t["r2"])
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CHAINS.items() if c.get("comparison")))
+def test_chain_alternatives_equal_lavTestLRT(name):
+    c, r, t = CHAINS[name], chain_fitted(name), CHAIN_REF["tolerances"]
+    comp = r.comparison
+    assert list(comp.index) == ["chain"] + [m["model"] for m in c["comparison"]]
+    for ref in c["comparison"]:
+        row = comp.loc[ref["model"]]
+        for k, v in ref["fit"].items():
+            if k in ("npar", "df"):
+                assert row[k] == v, (ref["model"], k)
+            elif k in ("chisq", "chisq.scaled", "aic", "bic"):
+                _close(row[k], v, rtol=t["chisq_rel"])
+            else:
+                _close(row[k], v, atol=t["index"])
+        _close(row["chisq_diff"], ref["chisq_diff"], rtol=t["chisq_rel"])
+        assert row["df_diff"] == ref["df_diff"]
+        _close(row["pvalue_diff"], ref["pvalue_diff"], atol=t["pvalue"])
+    aic = {m["model"]: m["fit"]["aic"] for m in c["comparison"]} | {"chain": c["fit"]["aic"]}
+    assert comp["best_aic"].to_dict() == {k: v == min(aic.values()) for k, v in aic.items()}
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in CHAINS.items() if c.get("ipa")))

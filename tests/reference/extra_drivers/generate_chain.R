@@ -37,6 +37,9 @@ all_paths <- function(regs, a, b, path = a) {
   res
 }
 
+keys_of <- function(fit) intersect(c("npar", "df", "chisq", "pvalue", "chisq.scaled", "pvalue.scaled", "cfi", "tli",
+                                     "rmsea", "srmr", "cfi.robust", "rmsea.robust", "aic", "bic"), names(fitMeasures(fit)))
+
 run_case <- function(cs) {
   d <- apply_derive(read_data(cs$data), cs$derive)
   lab <- label_model(cs$model)
@@ -88,11 +91,18 @@ run_case <- function(cs) {
                 importance = as.list(setNames(imp, src)), performance = as.list(setNames(perf, src)),
                 quadrant = as.list(setNames(quadrant(imp, perf, ci, cp), src)))
   }
+  comparison <- NULL
+  if (!is.null(cs$alternatives)) {      # ls.satisfaction_chain's named alternatives against the chain
+    comparison <- lapply(names(cs$alternatives), function(nm) {
+      alt <- sem(cs$alternatives[[nm]], data = d, estimator = cs$estimator)
+      lrt <- lavTestLRT(fit, alt)
+      list(model = nm, fit = as.list(fitMeasures(alt)[keys_of(alt)]), chisq_diff = lrt[2, "Chisq diff"],
+           df_diff = lrt[2, "Df diff"], pvalue_diff = lrt[2, "Pr(>Chisq)"])
+    })
+  }
   fm <- fitMeasures(fit)
-  keys <- intersect(c("npar", "df", "chisq", "pvalue", "chisq.scaled", "pvalue.scaled", "cfi", "tli", "rmsea", "srmr",
-                      "cfi.robust", "rmsea.robust", "aic", "bic"), names(fm))
-  c(cs, list(syntax = syntax, nobs = lavInspect(fit, "nobs"), fit = as.list(fm[keys]),
-             r2 = as.list(lavInspect(fit, "r2")), effects = eff, ipa = ipa))
+  c(cs, list(syntax = syntax, nobs = lavInspect(fit, "nobs"), fit = as.list(fm[keys_of(fit)]),
+             r2 = as.list(lavInspect(fit, "r2")), effects = eff, ipa = ipa, comparison = comparison))
 }
 
 PDM <- "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8"
@@ -105,7 +115,40 @@ ECSI <- paste("Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5", "Value =~ PERV1 
 MOBI_PERF <- L(Image = paste0("IMAG", 1:5), Value = paste0("PERV", 1:2), Satisfaction = paste0("CUSA", 1:3))
 CRM <- paste("COMP =~ comp_1 + comp_2 + comp_3", "LIKE =~ like_1 + like_2 + like_3", "CUSL =~ cusl_1 + cusl_2 + cusl_3",
              "QUAL =~ qual_1 + qual_2 + qual_3 + qual_4", sep = "\n")
+# the built-in satisfaction_chain instrument (1.0.0): its chain and the three named alternatives of
+# ls.satisfaction_chain, on data simulated here from a known chain (500 respondents, answers
+# rounded to the 1..7 scale; written to ../data/satisfaction_chain_sim.csv)
+SC_ITEMS <- L(desires = "des", expectations = "exp", performance = "pp", desires_congruency = "dc",
+              expectations_congruency = "ec", attribute_satisfaction = "as", information_satisfaction = "is",
+              overall_satisfaction = "os")
+SC_MEAS <- paste0(names(SC_ITEMS), " =~ ", sapply(SC_ITEMS, function(p) paste0(p, 1:3, collapse = " + ")), collapse = "\n")
+SC_REGS <- c("desires_congruency ~ desires", "desires_congruency ~ performance", "expectations_congruency ~ expectations",
+             "expectations_congruency ~ performance", "attribute_satisfaction ~ desires_congruency",
+             "attribute_satisfaction ~ expectations_congruency", "information_satisfaction ~ desires_congruency",
+             "information_satisfaction ~ expectations_congruency", "overall_satisfaction ~ attribute_satisfaction",
+             "overall_satisfaction ~ information_satisfaction")
+sc_model <- function(regs) paste(c(SC_MEAS, regs), collapse = "\n")
+SC_ALTERNATIVES <- L(
+  narrower = sc_model(setdiff(SC_REGS, "information_satisfaction ~ desires_congruency")),
+  expectations_performance = sc_model(c(SC_REGS, "performance ~ expectations")),
+  performance_attribute = sc_model(c(SC_REGS, "attribute_satisfaction ~ performance")))
+local({
+  pop <- paste(c(paste0(names(SC_ITEMS), " =~ ", sapply(SC_ITEMS, function(p) paste0("0.8*", p, 1:3, collapse = " + "))),
+                 "desires_congruency ~ -0.3*desires + 0.5*performance", "expectations_congruency ~ -0.3*expectations + 0.4*performance",
+                 "attribute_satisfaction ~ 0.5*desires_congruency + 0.3*expectations_congruency",
+                 "information_satisfaction ~ 0.25*desires_congruency + 0.4*expectations_congruency",
+                 "overall_satisfaction ~ 0.5*attribute_satisfaction + 0.3*information_satisfaction",
+                 "desires ~~ 0.3*expectations + 0.2*performance", "expectations ~~ 0.4*performance"), collapse = "\n")
+  sim <- simulateData(pop, sample.nobs = 500, seed = 20261129)
+  sim[] <- lapply(sim, function(x) pmin(7, pmax(1, round(4 + 1.3 * x))))
+  write.csv(sim, "../data/satisfaction_chain_sim.csv", row.names = FALSE)
+})
+
 cases <- L(
+  L(name = "sc_instrument_chain_mlr", data = "satisfaction_chain_sim.csv", estimator = "MLR", model = sc_model(SC_REGS),
+    alternatives = SC_ALTERNATIVES, instrument = "satisfaction_chain"),
+  L(name = "sc_instrument_chain_ml", data = "satisfaction_chain_sim.csv", estimator = "ML", model = sc_model(SC_REGS),
+    alternatives = SC_ALTERNATIVES, instrument = "satisfaction_chain"),
   L(name = "pd_bollen_ml", data = PD, estimator = "ML",
     model = paste(PDM, "dem60 ~ ind60\ndem65 ~ ind60 + dem60", PD_RES, sep = "\n"),
     performance = L(ind60 = c("x1", "x2", "x3"), dem60 = c("y1", "y2", "y3", "y4"))),
