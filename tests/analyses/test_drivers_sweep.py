@@ -354,12 +354,23 @@ LOYALTY = {c["name"]: c for c in LOYALTY_REF["cases"]}
 @pytest.mark.parametrize("name", sorted(LOYALTY))
 def test_loyalty_validity_and_segments(name):
     c, t = LOYALTY[name], LOYALTY_REF["tolerances"]
-    inst = make_instrument(name, {"att": c["attitudinal"], "beh": c["behavioral"]}, 1, 6, c["reverse"]) \
-        if c["reverse"] else None
-    r = ls.loyalty(derived_data(c), attitudinal=c["attitudinal"], behavioral=c["behavioral"], estimator=c["estimator"],
-                   instrument=inst)
-    assert int(sum(r.fits["two_factor"].nobs)) == c["nobs"]
+    inst = None
+    if c["reverse"] or c["split"] == "midpoint":    # keys or the scale from an instrument (1..6)
+        inst = make_instrument(name, {"att": c["attitudinal"], "beh": c["behavioral"]}, 1, 6, c["reverse"])
+    d = derived_data(c)
+    kw = {}
+    if c["behavior_column"]:                        # observed behavior, joined by respondent id
+        kw = dict(behavior=d.set_index(c["id_column"])[c["behavior_column"]], id_column=c["id_column"])
+    r = ls.loyalty(d, attitudinal=c["attitudinal"], behavioral=c["behavioral"], estimator=c["estimator"],
+                   instrument=inst, split=c["split"], **kw)
+    assert r.cuts == pytest.approx(c["cuts"], abs=1e-12)
+    assert r.counts.to_dict() == c["counts"]
+    assert r.nobs == c["n_segmented"]
     v = r.validity
+    if c["behavior_column"]:
+        _close(v.loc["attitude-behavior correlation", "statistic"], c["attitude_behavior_cor"], rtol=1e-12)
+        return
+    assert int(sum(r.fits["two_factor"].nobs)) == c["nobs"]
     lrt = v.loc["two- vs one-factor CFA"]
     _close(lrt["statistic"], c["lrt"]["statistic"], rtol=t["chisq_rel"])
     assert lrt["df"] == c["lrt"]["df"]
@@ -378,9 +389,6 @@ def test_loyalty_validity_and_segments(name):
     assert v.loc["Fornell-Larcker", "verdict"] == ("distinct" if abs(c["fornell_larcker"]["cor"]) < sqrt_ave
                                                    else "not distinct")
     assert f"{sqrt_ave:.3f}" in v.loc["Fornell-Larcker", "criterion"]
-    assert r.cuts == pytest.approx(c["cuts"], abs=1e-12)
-    assert r.counts.to_dict() == c["counts"]
-    assert r.nobs == c["n_segmented"]
 
 
 # ----------------------------------------------------------------------------- channel preferences
@@ -413,7 +421,7 @@ def channels_fitted(name):
     c = CHANNELS[name]
     return ls.channel_preferences(derived_data(c), channel_instrument(c), n_factors=c["n_factors"],
                                   cor="poly" if c["cor"] == "poly" else "pearson", estimator=c["estimator"],
-                                  n_iter=5, seed=1)
+                                  n_iter=5, seed=1, group=c["group"])
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
@@ -449,6 +457,12 @@ def test_channel_preferences(name):
             _close(ours["pvalue_diff"], ref["pvalue_diff"], atol=t["pvalue"])
     assert r.preferred.value_counts().to_dict() == c["preferred_counts"]
     assert int(r.preferred.isna().sum()) == c["n_no_score"]
+    for g in c["profiles"] or []:
+        row = r.profiles.loc[g["group"]]
+        assert row[list(g["means"])].to_dict() == pytest.approx(g["means"], rel=1e-12)
+        shares = {k[len("preferred: "):]: v for k, v in row.items() if str(k).startswith("preferred: ") and v > 0}
+        assert shares == pytest.approx(g["shares"], rel=1e-12)
+        assert row["n"] == g["n"]
 
 
 def test_ipa_performance_reverses_the_instruments_keys():

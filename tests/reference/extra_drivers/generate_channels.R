@@ -12,7 +12,8 @@
 #     measures and lavTestLRT against the hypothesized model;
 #   - scores = rowMeans(items, na.rm = TRUE) per channel (the items in `reverse`, an instrument's
 #     reverse-keyed bfi items, reversed as 7 - x first); preferred = the channel with the
-#     highest score, "tie" when several share it.
+#     highest score, "tie" when several share it; with `group`, the channel means, the shares of
+#     each preferred channel (among respondents with one) and the group sizes.
 # Run from this folder: Rscript generate_channels.R   (writes channels.json)
 suppressMessages({library(lavaan); library(psych)})
 source("common.R")   # read_data, apply_derive, quadrant, HS/PD/..., L, with_defaults, write_reference
@@ -80,7 +81,17 @@ run_case <- function(cs) {
   pref <- sapply(seq_len(nrow(scores)), function(i) {
     if (is.na(top[i])) return(NA)
     w <- which(scores[i, ] == top[i]); if (length(w) > 1) "tie" else colnames(scores)[w] })
-  c(cs, list(kmo = kmo, bartlett = list(chisq = bt$chisq, df = bt$df, pvalue = bt$p.value), map = unname(map),
+  profiles <- NULL
+  if (!is.null(cs$group)) {      # channel means and shares of each preferred channel by group
+    g <- d[[cs$group]]
+    profiles <- lapply(sort(unique(g[!is.na(g)])), function(v) {
+      rows <- !is.na(g) & g == v
+      p <- pref[rows]; p <- p[!is.na(p)]
+      list(group = v, means = as.list(colMeans(scores[rows, , drop = FALSE], na.rm = TRUE)),
+           shares = as.list(table(p) / length(p)), n = sum(rows))
+    })
+  }
+  c(cs, list(profiles = profiles, kmo = kmo, bartlett = list(chisq = bt$chisq, df = bt$df, pvalue = bt$p.value), map = unname(map),
              loadings = lapply(seq_len(k), function(j) list(factor = nm[j], values = as.list(Lm[, j]))),
              congruence_names = nm, assignment = as.list(assignment), comparison = comparison,
              preferred_counts = as.list(table(pref, useNA = "no")), n_no_score = sum(is.na(top))))
@@ -93,7 +104,7 @@ cases <- L(
   L(name = "bfi_three_poly", data = BFI, channels = bfi_groups(c("C", "N", "O")), n_factors = 3, cor = "poly",
     scale = L(min = 1, max = 6), estimator = "ML"),
   L(name = "bfi_three_poly_keyed", data = BFI, channels = bfi_groups(c("C", "N", "O")), n_factors = 3, cor = "poly",
-    scale = L(min = 1, max = 6), estimator = "ML", reverse = c("C4", "C5", "O2", "O5")),
+    scale = L(min = 1, max = 6), estimator = "ML", reverse = c("C4", "C5", "O2", "O5"), group = "education"),
   L(name = "bfi_four_channels_three_factors", data = BFI, channels = bfi_groups(c("A", "C", "E", "N")), n_factors = 3,
     cor = "poly", scale = L(min = 1, max = 6), estimator = "MLR"),
   L(name = "mobi_four_pearson", data = MOBI, cor = "cor", scale = L(min = 1, max = 10), n_factors = 4, estimator = "MLR",
@@ -103,6 +114,6 @@ cases <- L(
     channels = L(comp = paste0("comp_", 1:3), like = paste0("like_", 1:3), csor = paste0("csor_", 1:5)))
 )
 
-cases <- with_defaults(cases, reverse = character(0))
+cases <- with_defaults(cases, reverse = character(0), group = NULL)
 write_reference("channels.json", list(r2 = 2e-3, importance = 2e-3, kmo = 1e-3, bartlett_chisq_rel = 1e-6, loading = 1e-2,
                     chisq_rel = 2e-3, index = 2e-3, pvalue = 2e-3), "generate_channels.R", c("lavaan", "psych"), lapply(cases, run_case))

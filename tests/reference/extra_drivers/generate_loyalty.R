@@ -8,7 +8,9 @@
 #   - Fornell-Larcker: the latent correlation (lavInspect(fit, "cor.lv")) and sqrt(semTools::AVE);
 #   - Dick & Basu segments: scores = rowMeans(items, na.rm = TRUE) (the items in `reverse`, an
 #     instrument's reverse-keyed bfi items, reversed as 7 - x first), cut at median(na.rm = TRUE),
-#     a score strictly above the cut is high.
+#     a score strictly above the cut is high (split = "midpoint": cut at (min + max) / 2 of the
+#     scale); with `behavior_column` that column (observed behavior, joined by `id_column`) is the
+#     behavioral score, and its Pearson correlation with the attitudinal score is recorded.
 # Run from this folder: Rscript generate_loyalty.R   (writes loyalty.json)
 suppressMessages({library(lavaan); library(semTools)})
 source("common.R")   # read_data, apply_derive, quadrant, HS/PD/..., L, with_defaults, write_reference
@@ -31,7 +33,9 @@ run_case <- function(cs) {
   a <- rowMeans(keyed(cs$attitudinal), na.rm = TRUE)
   b <- rowMeans(keyed(cs$behavioral), na.rm = TRUE)
   a[is.nan(a)] <- NA; b[is.nan(b)] <- NA
-  ca <- median(a, na.rm = TRUE); cb <- median(b, na.rm = TRUE)
+  if (!is.null(cs$behavior_column)) b <- d[[cs$behavior_column]]     # observed behavior joined by id
+  if (cs$split == "median") { ca <- median(a, na.rm = TRUE); cb <- median(b, na.rm = TRUE) }
+  else { ca <- cb <- (cs$scale$min + cs$scale$max) / 2 }
   ok <- !is.na(a) & !is.na(b)
   seg <- ifelse(a > ca, ifelse(b > cb, "true loyalty", "latent loyalty"), ifelse(b > cb, "spurious loyalty", "no loyalty"))
   counts <- sapply(c("true loyalty", "latent loyalty", "spurious loyalty", "no loyalty"), function(s) sum(seg[ok] == s))
@@ -43,7 +47,8 @@ run_case <- function(cs) {
     htmt = h["purchase", "attitudinal"],
     fornell_larcker = list(cor = lavInspect(f2, "cor.lv")["attitudinal", "purchase"],
                            sqrt_ave = as.list(sqrt(ave[c("attitudinal", "purchase")]))),
-    cuts = list(attitudinal = ca, behavioral = cb), counts = as.list(counts), n_segmented = sum(ok)))
+    cuts = list(attitudinal = ca, behavioral = cb), counts = as.list(counts), n_segmented = sum(ok),
+    attitude_behavior_cor = cor(a, b, use = "complete.obs")))
 }
 
 cases <- L(
@@ -63,10 +68,15 @@ cases <- L(
     behavioral = c("cusl_1", "cusl_2", "cusl_3"), estimator = "MLR"),
   L(name = "bfi_instrument_keyed", data = BFI, attitudinal = c("A1", "A2", "A3", "A4", "A5"),
     behavioral = c("E1", "E2", "E3", "E4", "E5"), estimator = "MLR", reverse = c("A1", "E1", "E2")),
+  L(name = "bfi_midpoint", data = BFI, attitudinal = c("A2", "A3", "A5"), behavioral = c("C1", "C2", "C3"),
+    estimator = "ML", split = "midpoint", scale = L(min = 1, max = 6)),
+  L(name = "bfi_observed_behavior_age", data = BFI, attitudinal = c("O1", "O3", "O4"), behavioral = c("C1", "C2", "C3"),
+    estimator = "MLR", behavior_column = "age", id_column = "respondent"),
   L(name = "bfi_agree_extra_holes", data = BFI, attitudinal = c("A2", "A3", "A5"), behavioral = c("E3", "E4", "E5"),
     estimator = "MLR")
 )
 
-cases <- with_defaults(cases, reverse = character(0))
+cases <- with_defaults(cases, reverse = character(0), split = "median", scale = NULL, behavior_column = NULL,
+                       id_column = NULL)
 write_reference("loyalty.json", list(r2 = 2e-3, importance = 2e-3, chisq_rel = 2e-3, est_rel = 1e-3, est_floor = 0.1, se_rel = 0.01,
                     pvalue = 2e-3, htmt = 3e-3, ave = 3e-3), "generate_loyalty.R", c("lavaan", "semTools"), lapply(cases, run_case))

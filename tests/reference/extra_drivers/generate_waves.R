@@ -122,6 +122,7 @@ HS3 <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 cases <- L(
   L(name = "hs_school", data = HS, wave = "school", model = HS3, estimator = "ML"),
   L(name = "hs_school_mlr", data = HS, wave = "school", model = HS3, estimator = "MLR"),
+  L(name = "hs_school_mlm", data = HS, wave = "school", model = HS3, estimator = "MLM"),
   L(name = "hs_grade_textual", data = HS, wave = "grade", model = "textual =~ x4 + x5 + x6", estimator = "ML"),
   L(name = "hsm_school", data = HSM, wave = "school", model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6",
     estimator = "ML"),
