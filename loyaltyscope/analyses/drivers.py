@@ -19,7 +19,8 @@ Methods (each a column of ``.importance``):
 Percentage columns are the shares of R² (they sum to 100). With ``bootstrap=B`` rows are
 resampled B times (seeded), every decomposition is recomputed on each resample and the
 percentile intervals of the shares are reported. Rows with a missing outcome or driver are
-left out (listwise) and counted on ``.warnings``.
+left out (listwise) and counted on ``.warnings``; rows of weight 0 are counted there too and
+not in ``nobs`` (as R's ``nobs()`` of a weighted ``lm``).
 """
 
 from __future__ import annotations
@@ -209,6 +210,11 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
         if (w > 0).sum() <= p + 1 or n_eff <= p + 1:
             raise AnalysisError(f"the weights leave {int((w > 0).sum())} complete rows with a positive weight "
                                 f"(Kish effective sample size {n_eff:.3g}) for {p} drivers: need more than {p + 1}")
+        if (w == 0).any():
+            zero = sub.index[w == 0]
+            warns.append(f"{len(zero)} of {n} complete rows have weight 0 and do not count (N = {n - len(zero)}, as "
+                         f"R's nobs() of the weighted lm): rows {', '.join(map(str, zero[:10]))}"
+                         + (" ..." if len(zero) > 10 else ""))
     _, sd = scaled_moments(X if w is None else X[w > 0])
     const = [c for c, s in zip(drivers + [outcome], sd) if not s > 0]
     if const:
@@ -258,7 +264,8 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
     high_vif = coef.index[coef["vif"] > 5].tolist()
     if high_vif:
         warns.append(f"VIF above 5 for {high_vif}: betas are unstable; the R² shares remain interpretable")
-    return KeyDriversResult(outcome, tuple(drivers), r2, imp, coef, n, method, int(bootstrap), seed, confidence,
+    n_used = n if w is None else int((w > 0).sum())
+    return KeyDriversResult(outcome, tuple(drivers), r2, imp, coef, n_used, method, int(bootstrap), seed, confidence,
                             r2_int, tuple(warns))
 
 

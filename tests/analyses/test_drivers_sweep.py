@@ -85,7 +85,8 @@ def test_decomposition(name):
     c, r = CASES[name], fitted(name)
     drivers = c["drivers"]
     imp = r.importance.loc[drivers]
-    assert r.nobs == c["nobs"]
+    assert r.nobs == c["nobs_positive_weight"]              # R's nobs(): rows of weight 0 do not count
+    assert (c["nobs_positive_weight"] < c["nobs"]) == any("have weight 0" in w for w in r.warnings)
     assert r.r2 == pytest.approx(c["r2"], abs=tol(REF, "r2"))
     for col, key in (("shapley", "shapley"), ("relative_weight", "relative_weights")):
         want = _series(c, key, drivers)
@@ -133,7 +134,7 @@ def test_listwise_accounting(name):
     assert len(notes) == 1, r.warnings
     m = re.match(r"(\d+) of (\d+) rows left out", notes[0])
     assert (int(m.group(1)), int(m.group(2))) == (c["n_excluded"], c["n_rows"])
-    assert r.nobs + c["n_excluded"] == c["n_rows"]
+    assert r.nobs + c["n_excluded"] + (c["nobs"] - c["nobs_positive_weight"]) == c["n_rows"]   # every row counted
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
