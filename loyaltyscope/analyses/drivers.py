@@ -72,7 +72,7 @@ class KeyDriversResult(ResultProtocol):
                  + (f" ({self.confidence:.0%} bootstrap interval {self.r2_interval[0]:.3f} to "
                     f"{self.r2_interval[1]:.3f})" if self.r2_interval else ""),
                  f"Shapley/LMG: {self.method}. Relative weights: Johnson (2000). Betas: OLS with HC3 SEs "
-                 "(statsmodels).",
+                 "and t tests on the residual df (statsmodels; as lmtest::coeftest).",
                  f"Ranking by Shapley share: {', '.join(self.importance.sort_values('rank').index)}"]
         if self.bootstrap:
             lines.append(f"Intervals: percentile, {self.bootstrap} bootstrap resamples of rows (seed {self.seed}).")
