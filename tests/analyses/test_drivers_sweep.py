@@ -492,3 +492,25 @@ def test_monte_carlo_shapley_estimates_the_exact_lmg(name):
                                atol=tol(REF, "importance"), rtol=0)
     np.testing.assert_allclose(imp["shapley"], _series(c, "shapley", c["drivers"]), atol=tol(REF, "monte_carlo"), rtol=0)
     assert imp["shapley"].sum() == pytest.approx(c["r2"], abs=1e-10)
+
+
+@pytest.mark.parametrize("name", [c["name"] for c in REF["bootstrap"]])
+def test_bootstrap_percentile_intervals_on_rs_resamples(name, monkeypatch):
+    """Fed R's own resamples in place of its draws, key_drivers' percentile intervals (every
+    statistic, R² too) equal R's quantile(type = 7) over the statistics recomputed per resample."""
+    from loyaltyscope.analyses import relative_importance as ri
+    c = next(x for x in REF["bootstrap"] if x["name"] == name)
+    draws = [np.array(row.split(), dtype=int) - 1 for row in c["draws"]]
+    n = c["nobs"]
+    served = iter(draws)
+
+    def r_counts(n_rows, n_boot, rng):
+        assert n_rows == n
+        return np.stack([np.bincount(next(served), minlength=n).astype(float) for _ in range(n_boot)])
+    monkeypatch.setattr(ri, "bootstrap_counts", r_counts)
+    r = ls.key_drivers(derived_data(c), c["outcome"], c["drivers"], weights=c["weights"], bootstrap=c["B"], seed=1)
+    assert next(served, None) is None                   # every resample of R used, none drawn by us
+    for col, ref in c["intervals"].items():
+        np.testing.assert_allclose(r.importance.loc[c["drivers"], col], pd.Series(ref).reindex(c["drivers"]),
+                                   rtol=1e-9, atol=1e-12, err_msg=col)
+    assert r.r2_interval == pytest.approx(tuple(c["r2_interval"]), rel=1e-9)

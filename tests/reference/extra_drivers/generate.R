@@ -253,6 +253,41 @@ errors <- lapply(errors, function(e) {
   e
 })
 
+# bootstrap percentile intervals on R's own resamples: rows drawn by sample.int (seed 1), every
+# statistic recomputed on each resample (weights carried with their rows), quantile(type = 7) at
+# 2.5 % and 97.5 %; the test feeds the same resamples (`draws`: per resample, the 1-based row
+# numbers of the complete rows, space-separated) to key_drivers in place of its own draws
+boot_case <- function(cs, B) {
+  d <- apply_derive(read_data(cs$data), cs$derive)
+  sub <- d[complete.cases(d[, c(cs$drivers, cs$outcome)]), ]
+  n <- nrow(sub); p <- length(cs$drivers)
+  w0 <- if (is.null(cs$weights)) rep(1, n) else sub[[cs$weights]]
+  set.seed(1)
+  draws <- matrix(sample.int(n, n * B, replace = TRUE), B, n, byrow = TRUE)
+  stats <- t(apply(draws, 1, function(i) {
+    X <- as.matrix(sub[i, cs$drivers]); y <- sub[[cs$outcome]][i]; w <- w0[i]
+    phi <- lmg(subset_r2(X, y, w), p)
+    R <- cov.wt(cbind(X, y), wt = w / sum(w), cor = TRUE)$cor
+    rw <- johnson(R)
+    beta <- solve(R[1:p, 1:p], R[1:p, p + 1])
+    c(phi, rw, 100 * phi / sum(phi), 100 * rw / sum(phi), beta, sum(phi))
+  }))
+  q <- apply(stats, 2, quantile, probs = c(0.025, 0.975), type = 7)
+  block <- function(k) lapply(1:2, function(r) as.list(setNames(q[r, (k - 1) * p + 1:p], cs$drivers)))
+  out <- list()
+  for (k in 1:5) {
+    nm <- c("shapley", "relative_weight", "shapley_pct", "relative_weight_pct", "beta")[k]
+    b <- block(k); out[[paste0(nm, "_lower")]] <- b[[1]]; out[[paste0(nm, "_upper")]] <- b[[2]]
+  }
+  c(cs, list(B = B, nobs = n, draws = apply(draws, 1, paste, collapse = " "), intervals = out,
+             r2_interval = unname(q[, 5 * p + 1])))
+}
+bootstrap <- list(
+  boot_case(L(name = "pd_boot", data = PD, outcome = "y8", drivers = c("y5", "y6", "y7", "x1"), derive = list(),
+              weights = NULL), 200),
+  boot_case(L(name = "hs_boot_weighted", data = HS, outcome = "x9", drivers = c("x1", "x4", "x7"),
+              derive = L(L(op = "cycle", name = "w", values = c(1, 2, 0.5))), weights = "w"), 40))
+
 # more than 15 drivers: loyaltyscope's Shapley values are a stated Monte Carlo average over random
 # orderings; the exact LMG over all 2^16 subsets is the value they estimate
 monte_carlo <- lapply(L(
@@ -276,4 +311,5 @@ excluded <- lapply(excluded, function(e) { e$weights <- NULL; r <- run_case(e); 
 
 write_reference("drivers.json", list(r2 = 1e-9, importance = 1e-9, monte_carlo = 1e-3, beta = 1e-9, est_rel = 1e-8, se_rel = 1e-8, pvalue = 1e-9,
                     vif_rel = 1e-8, performance = 1e-10), "generate.R", c("sandwich", "lmtest", "car"),
-                lapply(cases, run_case), errors = errors, excluded = excluded, monte_carlo = monte_carlo)
+                lapply(cases, run_case), errors = errors, excluded = excluded, monte_carlo = monte_carlo,
+                bootstrap = bootstrap)
