@@ -18,8 +18,9 @@ After Sorce (2002): 160 adults rated sixteen ways a company may keep in touch; f
    the two most correlated channels step by step down to one factor (a merged model is the
    hypothesized one with that correlation fixed at 1); each is compared with the hypothesized
    model by the (scaled) chi-square difference (``ls.compare``) and by AIC/BIC.
-6. Scores: each channel's item mean (reverse-keyed items reversed first); ``preferred`` is the channel with the highest score
-   ("tie" when several share it); profiles by a grouping column when given.
+6. Scores: each channel's item mean (reverse-keyed items reversed first); ``preferred`` is the
+   channel with the highest score ("tie" when several share it); profiles by a grouping column
+   when given.
 
 R: ``psych::KMO``, ``psych::cortest.bartlett``, ``psych::fa.parallel``, ``psych::VSS`` (MAP),
 ``psych::fa(cor = "poly")``, ``psych::factor.congruence``, ``lavaan::cfa`` + ``lavTestLRT``.

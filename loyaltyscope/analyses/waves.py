@@ -7,8 +7,9 @@
    latent means fixed at 0; est, SE, z, p), with ``d = κ / sqrt(ψ_first)`` in the first wave's
    latent SD.
 3. Always (and the basis of the verdict when scalar invariance fails): scale scores (the mean
-   of the answered items, the instrument's reverse-keyed items reversed first) compared by Welch's ANOVA and Games–Howell pairwise tests with Hedges' g
-   (pingouin: ``welch_anova``, ``pairwise_gameshowell``).
+   of the answered items, the instrument's reverse-keyed items reversed first) compared by
+   Welch's ANOVA and Games–Howell pairwise tests with Hedges' g (pingouin: ``welch_anova``,
+   ``pairwise_gameshowell``).
 4. NPS per wave (``ls.nps``) and its change from the first wave, with the interval
    ``Δ ± z sqrt(se_1² + se_2²)`` (independent samples).
 5. A plain-language verdict stating the cut-offs: |d| < 0.2 negligible, < 0.5 small,

@@ -302,7 +302,8 @@ def test_chain_effects_equal_lavaan_defined_parameters(name):
                 _close(row[f"{part}_pvalue"], ref["pvalue"], atol=t["pvalue"])
                 for lim in ("lower", "upper"):
                     _close(row[f"{part}_{lim}"], ref[f"ci_{lim}"],
-                           atol=t["est_rel"] * max(abs(ref[f"ci_{lim}"]), t["est_floor"]) + t["se_rel"] * 1.96 * ref["se"])
+                           atol=t["est_rel"] * max(abs(ref[f"ci_{lim}"]), t["est_floor"])
+                           + t["se_rel"] * 1.96 * ref["se"])
             _close(row[f"{part}_std"], ref["std"], atol=t["std_all"])
     r2 = r.r2.set_index("variable")["r2"]
     assert set(r2.index) == {e["to"] for e in c["effects"]}      # the endogenous variables of the paths
@@ -405,9 +406,11 @@ def make_instrument(name: str, groups: dict, lo: int, hi: int, reverse=()):
     doc = {"schema_version": 1,
            "instrument": {"name": name, "version": "1", "title": {"en": name}, "languages": ["en"],
                           "citation": "test instrument over a bundled data set", "wording": "original"},
-           "scales": {"s": {"type": "likert", "min": lo, "max": hi, "labels": {k: {"en": str(k)} for k in range(lo, hi + 1)}}},
+           "scales": {"s": {"type": "likert", "min": lo, "max": hi,
+                            "labels": {k: {"en": str(k)} for k in range(lo, hi + 1)}}},
            "constructs": {c: {"label": {"en": c}} for c in groups},
-           "items": [{"id": i, "text": {"en": i}, "scale": "s", "construct": c, **({"reverse": True} if i in reverse else {})}
+           "items": [{"id": i, "text": {"en": i}, "scale": "s", "construct": c,
+                      **({"reverse": True} if i in reverse else {})}
                      for c, its in groups.items() for i in its]}
     return instrument_from_dict(doc)
 
@@ -438,13 +441,15 @@ def test_channel_preferences(name):
     assert sorted(r.congruence.index) == sorted(names)
     for f in c["loadings"]:
         want = pd.Series(f["values"])
-        np.testing.assert_allclose(r.loadings.loc[want.index, f["factor"]], want, atol=t["loading"], err_msg=f["factor"])
+        np.testing.assert_allclose(r.loadings.loc[want.index, f["factor"]], want, atol=t["loading"],
+                                   err_msg=f["factor"])
     assert r.assignment.to_dict() == c["assignment"]
     comp = r.model_comparison
-    assert list(comp.index) == [f"hypothesized ({len(c['channels'])} channels)"] + [m["model"] for m in c["comparison"][1:]]
+    hyp = f"hypothesized ({len(c['channels'])} channels)"
+    assert list(comp.index) == [hyp] + [m["model"] for m in c["comparison"][1:]]
     for ref in c["comparison"]:
         for k, v in ref["fit"].items():
-            ours = comp.loc[comp.index[0] if ref["model"] == "hypothesized" else ref["model"], k]
+            ours = comp.loc[hyp if ref["model"] == "hypothesized" else ref["model"], k]
             if k in ("npar", "df"):
                 assert ours == v, (ref["model"], k)
             elif k in ("chisq", "chisq.scaled", "aic", "bic"):
@@ -490,7 +495,8 @@ def test_monte_carlo_shapley_estimates_the_exact_lmg(name):
     imp = r.importance.loc[c["drivers"]]
     np.testing.assert_allclose(imp["relative_weight"], _series(c, "relative_weights", c["drivers"]),
                                atol=tol(REF, "importance"), rtol=0)
-    np.testing.assert_allclose(imp["shapley"], _series(c, "shapley", c["drivers"]), atol=tol(REF, "monte_carlo"), rtol=0)
+    np.testing.assert_allclose(imp["shapley"], _series(c, "shapley", c["drivers"]), atol=tol(REF, "monte_carlo"),
+                               rtol=0)
     assert imp["shapley"].sum() == pytest.approx(c["r2"], abs=1e-10)
 
 
