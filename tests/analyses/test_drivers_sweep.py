@@ -27,7 +27,7 @@ from reference import load_case, load_data, tol
 REF = load_case("drivers", "extra_drivers")
 CASES = {c["name"]: c for c in REF["cases"]}
 ERRORS = {c["name"]: c for c in REF["errors"]}
-REVERSED = 7   # bfi, mobi and corp_rep scale means in generate.R reverse as 7 - x (bfi's keys only)
+REVERSED = 7   # a derived scale mean (generate.R's mean_of) reverses its listed items as 7 - x
 
 
 def derived_data(case: dict) -> pd.DataFrame:
