@@ -18,8 +18,9 @@ After Sorce (2002): 160 adults rated sixteen ways a company may keep in touch; f
    the two most correlated channels step by step down to one factor (a merged model is the
    hypothesized one with that correlation fixed at 1); each is compared with the hypothesized
    model by the (scaled) chi-square difference (``ls.compare``) and by AIC/BIC.
-6. Scores: each channel's item mean; ``preferred`` is the channel with the highest score
-   ("tie" when several share it); profiles by a grouping column when given.
+6. Scores: each channel's item mean (reverse-keyed items reversed first); ``preferred`` is the
+   channel with the highest score ("tie" when several share it); profiles by a grouping column
+   when given.
 
 R: ``psych::KMO``, ``psych::cortest.bartlett``, ``psych::fa.parallel``, ``psych::VSS`` (MAP),
 ``psych::fa(cor = "poly")``, ``psych::factor.congruence``, ``lavaan::cfa`` + ``lavTestLRT``.
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, extreme_values,
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, extreme_values, item_means,
                                           require_columns, resolve_instrument)
 from loyaltyscope.analyses.nested import compare
 from loyaltyscope.analyses.figures import loadings_figure
@@ -255,7 +256,7 @@ def channel_preferences(data, instrument="channel_preferences", n_factors: int |
     except ValueError as err:
         warns.append(f"CFA comparison not available: {err}")
         comparison = pd.DataFrame()
-    scores = pd.DataFrame({labels[c]: df[its].mean(axis=1) for c, its in groups.items()}, index=df.index)
+    scores = item_means(df, {labels[c]: its for c, its in groups.items()}, inst)
     top = scores.max(axis=1)
     is_top = scores.eq(top, axis=0)
     preferred = pd.Series(np.where(is_top.sum(axis=1) > 1, "tie", scores.idxmax(axis=1).where(top.notna(), "")),

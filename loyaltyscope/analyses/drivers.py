@@ -9,15 +9,18 @@ Methods (each a column of ``.importance``):
 - ``relative_weight``: Johnson's (2000) relative weights (raw R² shares).
   R: ``rwa::rwa`` (``Raw.RelWeight``).
 - ``beta``: standardized OLS coefficients with heteroskedasticity-consistent HC3 standard
-  errors (MacKinnon & White 1985) from ``statsmodels`` OLS/WLS; ``vif`` from statsmodels.
-  R: ``lm`` + ``sandwich::vcovHC(type = "HC3")``, ``car::vif``.
+  errors (MacKinnon & White 1985) from ``statsmodels`` OLS/WLS; ``t = est / se`` referred to
+  Student's t on the residual df (rows of positive weight − p − 1); ``vif = diag(R_xx⁻¹)`` of
+  the (weighted) driver correlations. R: ``lmtest::coeftest(fit, vcov. = sandwich::vcovHC(fit,
+  type = "HC3"))`` of ``lm(y ~ ., weights = w)``, ``car::vif(fit)``.
 - ``performance``: the driver's (weighted) mean on its own scale, for the
   importance–performance map (:func:`loyaltyscope.ipa`).
 
 Percentage columns are the shares of R² (they sum to 100). With ``bootstrap=B`` rows are
 resampled B times (seeded), every decomposition is recomputed on each resample and the
 percentile intervals of the shares are reported. Rows with a missing outcome or driver are
-left out (listwise) and counted on ``.warnings``.
+left out (listwise) and counted on ``.warnings``; rows of weight 0 are counted there too and
+not in ``nobs`` (as R's ``nobs()`` of a weighted ``lm``).
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ class KeyDriversResult(ResultProtocol):
     ``importance`` (indexed by driver): ``beta``, ``shapley``, ``relative_weight`` (raw R²
     shares), ``shapley_pct``, ``relative_weight_pct`` (% of R²), ``rank`` (by Shapley),
     ``performance`` (driver mean) and, with a bootstrap, ``*_lower`` / ``*_upper`` percentile
-    limits. ``coefficients``: unstandardized OLS ``est``, HC3 ``se``, ``z``, ``pvalue``,
-    ``beta``, ``beta_se``, ``vif``.
+    limits. ``coefficients``: unstandardized OLS ``est``, HC3 ``se``, ``t`` (``est / se``),
+    ``pvalue`` (Student's t on the residual df, as ``lmtest::coeftest``), ``beta``, ``beta_se``,
+    ``vif`` (from the weighted driver correlations when weighted, as ``car::vif``).
     """
     title = "Key drivers: decomposition of R²"
 
@@ -68,7 +72,7 @@ class KeyDriversResult(ResultProtocol):
                  + (f" ({self.confidence:.0%} bootstrap interval {self.r2_interval[0]:.3f} to "
                     f"{self.r2_interval[1]:.3f})" if self.r2_interval else ""),
                  f"Shapley/LMG: {self.method}. Relative weights: Johnson (2000). Betas: OLS with HC3 SEs "
-                 "(statsmodels).",
+                 "and t tests on the residual df (statsmodels; as lmtest::coeftest).",
                  f"Ranking by Shapley share: {', '.join(self.importance.sort_values('rank').index)}"]
         if self.bootstrap:
             lines.append(f"Intervals: percentile, {self.bootstrap} bootstrap resamples of rows (seed {self.seed}).")
@@ -88,12 +92,21 @@ class KeyDriversResult(ResultProtocol):
         return drivers_figure(self, ax=ax, language=language)
 
 
-def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -> pd.DataFrame:
+def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None, Rxx: np.ndarray) -> pd.DataFrame:
     """OLS/WLS with HC3 SEs, fitted on columns centred and divided by their largest absolute
     deviation (no overflow for values near 1e300, no underflow near 1e-300); ``est`` and ``se``
-    are scaled back to the raw units (HC3 is equivariant under rescaling a column)."""
+    are scaled back to the raw units (HC3 is equivariant under rescaling a column).
+
+    ``t = est / se`` is referred to Student's t with the residual df, ``(rows of positive
+    weight) − p − 1``, as R's ``lmtest::coeftest(fit, vcov. = sandwich::vcovHC(fit, "HC3"))``
+    (``lm`` leaves rows of weight 0 out of ``df.residual``). ``vif = diag(R_xx⁻¹)`` of the
+    (weighted) driver correlations ``Rxx``, as ``car::vif`` of the weighted ``lm``.
+
+    A row with leverage 1 (``h_ii > 1 − 10 ε``, the rounding of R's ``lm.influence``) makes HC3
+    undefined (``e_i² / (1 − h_ii)²`` is 0/0): every SE is then NaN, as ``sandwich::vcovHC``
+    gives, instead of the rounding noise a direct evaluation returns."""
     import statsmodels.api as sm
-    from statsmodels.stats.outliers_influence import variance_inflation_factor
+    from scipy import stats
     Xs, _cx, ux = unit_scaled(X)
     ys, _cy, uy = unit_scaled(y[:, None])
     exog = sm.add_constant(Xs, has_constant="add")
@@ -107,11 +120,22 @@ def _ols(y: np.ndarray, X: np.ndarray, names: list[str], w: np.ndarray | None) -
     sy = wsd(ys[:, 0])
     sx = np.array([wsd(Xs[:, j]) for j in range(X.shape[1])])
     est, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
-    vif = [variance_inflation_factor(exog, j + 1) for j in range(X.shape[1])]
+    if _max_leverage(exog, ww) > 1 - 10 * np.finfo(float).eps:
+        se = np.full_like(se, np.nan)       # HC3 divides by (1 - h_ii) = 0: undefined, as R's NaN
+    df_resid = int((ww > 0).sum()) - X.shape[1] - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = est / se
     back = uy[0] / ux
-    return pd.DataFrame({"est": est * back, "se": se * back, "z": est / se, "pvalue": np.asarray(res.pvalues)[1:],
-                         "beta": est * sx / sy, "beta_se": se * sx / sy, "vif": vif},
+    return pd.DataFrame({"est": est * back, "se": se * back, "t": t, "pvalue": 2 * stats.t.sf(np.abs(t), df_resid),
+                         "beta": est * sx / sy, "beta_se": se * sx / sy, "vif": np.diag(np.linalg.inv(Rxx))},
                         index=pd.Index(names, name="driver"))
+
+
+def _max_leverage(exog: np.ndarray, w: np.ndarray) -> float:
+    """Largest hat value of the (weighted) least-squares fit: ``h = rowsums(Q²)`` of the thin QR
+    of ``diag(√w) X``."""
+    q, _ = np.linalg.qr(np.sqrt(w)[:, None] * exog)
+    return float((q ** 2).sum(axis=1).max())
 
 
 def _construct_scores(df: pd.DataFrame, inst, names: list[str]) -> pd.DataFrame:
@@ -186,6 +210,11 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
         if (w > 0).sum() <= p + 1 or n_eff <= p + 1:
             raise AnalysisError(f"the weights leave {int((w > 0).sum())} complete rows with a positive weight "
                                 f"(Kish effective sample size {n_eff:.3g}) for {p} drivers: need more than {p + 1}")
+        if (w == 0).any():
+            zero = sub.index[w == 0]
+            warns.append(f"{len(zero)} of {n} complete rows have weight 0 and do not count (N = {n - len(zero)}, as "
+                         f"R's nobs() of the weighted lm): rows {', '.join(map(str, zero[:10]))}"
+                         + (" ..." if len(zero) > 10 else ""))
     _, sd = scaled_moments(X if w is None else X[w > 0])
     const = [c for c, s in zip(drivers + [outcome], sd) if not s > 0]
     if const:
@@ -205,7 +234,7 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
     sh = shap(R)[0]
     rw = ri.relative_weights(R)[0]
     r2 = float(sh.sum())
-    coef = _ols(X[:, -1], X[:, :-1], drivers, w)
+    coef = _ols(X[:, -1], X[:, :-1], drivers, w, R[0, :-1, :-1])
     perf = center[:-1] + unit[:-1] * np.average(Xs[:, :-1], axis=0, weights=w)
     imp = pd.DataFrame({"beta": coef["beta"].to_numpy(), "shapley": sh, "relative_weight": rw,
                         "shapley_pct": 100 * sh / r2, "relative_weight_pct": 100 * rw / r2},
@@ -228,14 +257,15 @@ def _key_drivers(data, outcome: str, drivers, bootstrap: int = 0, seed: int | No
             imp[f"{name}_lower"] = np.quantile(vals, a, axis=0)
             imp[f"{name}_upper"] = np.quantile(vals, 1 - a, axis=0)
         r2_int = (float(np.quantile(r2b, a)), float(np.quantile(r2b, 1 - a)))
-    bad = coef.index[~np.isfinite(coef[["est", "se", "z", "pvalue"]].to_numpy(dtype=float)).all(axis=1)].tolist()
+    bad = coef.index[~np.isfinite(coef[["est", "se", "t", "pvalue"]].to_numpy(dtype=float)).all(axis=1)].tolist()
     if bad:
         warns.append(f"the HC3 standard errors of {bad} are not finite (a row with leverage 1: one respondent "
                      "alone determines a coefficient); read the betas with care")
     high_vif = coef.index[coef["vif"] > 5].tolist()
     if high_vif:
         warns.append(f"VIF above 5 for {high_vif}: betas are unstable; the R² shares remain interpretable")
-    return KeyDriversResult(outcome, tuple(drivers), r2, imp, coef, n, method, int(bootstrap), seed, confidence,
+    n_used = n if w is None else int((w > 0).sum())
+    return KeyDriversResult(outcome, tuple(drivers), r2, imp, coef, n_used, method, int(bootstrap), seed, confidence,
                             r2_int, tuple(warns))
 
 

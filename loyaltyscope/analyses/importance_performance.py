@@ -14,7 +14,8 @@ Importance comes from a key-driver result (Shapley share by default), from SEM o
 effects (any table with columns ``from, to, total``, or a result with ``.effects`` in that
 shape: the total effect of each construct on ``outcome``), or a Series. Performance is a
 Series (driver → mean), or is computed from ``data`` as the mean of each driver's column or,
-for a construct, the mean of its items (``items={construct: [item, ...]}`` or an instrument).
+for a construct, the mean of its items (``items={construct: [item, ...]}`` or an instrument;
+an instrument's reverse-keyed items are reversed first).
 R: no single function; ``ggplot2`` scatter with ``geom_vline/geom_hline`` at the means.
 """
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, require_columns,
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, keyed_items, require_columns,
                                           resolve_instrument)
 from loyaltyscope.analyses.path_effects import effect_matrix
 from loyaltyscope.analyses.figures import ipa_figure
@@ -120,7 +121,7 @@ def _performance(names, data, instrument, items) -> pd.Series:
             out[nm] = float(df[nm].mean())
         elif nm in groups and all(i in df.columns for i in groups[nm]):
             require_columns(df, list(groups[nm]))
-            out[nm] = float(df[list(groups[nm])].mean(axis=1).mean())
+            out[nm] = float(keyed_items(df, groups[nm], inst).mean(axis=1).mean())
         else:
             missing.append(nm)
     if missing:

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["AnalysisError", "as_frame", "resolve_instrument", "require_columns", "complete_rows",
-           "resolve_weights", "construct_items", "fmt_p", "one_blas_thread", "name_list", "extreme_values"]
+           "resolve_weights", "construct_items", "keyed_items", "item_means", "fmt_p", "one_blas_thread",
+           "name_list", "extreme_values"]
 
 
 class AnalysisError(ValueError):
@@ -49,6 +50,25 @@ def construct_items(inst, constructs: Iterable[str] | None = None) -> dict[str, 
     """``{construct: [item ids]}`` of an instrument, in the instrument's order."""
     names = list(constructs) if constructs is not None else list(inst.constructs)
     return {c: list(inst.items_of(c)) for c in names if inst.items_of(c)}
+
+
+def keyed_items(df: pd.DataFrame, items: Iterable[str], inst=None) -> pd.DataFrame:
+    """``df[items]`` with the instrument's reverse-keyed items among them reversed
+    (``max + min − x`` of the item's scale, ``ls.reverse_score``); unchanged without an
+    instrument. R: ``psych::reverse.code(keys, items, mini, maxi)``."""
+    items = list(items)
+    rev = [i for i in items if inst is not None and i in set(inst.reverse_keyed)]
+    if not rev:
+        return df[items]
+    from loyaltyscope import reverse_score
+    return reverse_score(df[items], inst, items=rev)
+
+
+def item_means(df: pd.DataFrame, groups: dict, inst=None) -> pd.DataFrame:
+    """Scale scores ``{name: mean of the answered items}`` per respondent, reverse-keyed items of
+    the instrument reversed first (NaN where no item is answered). R: ``psych::scoreItems(keys,
+    items, totals = FALSE, impute = "none")``."""
+    return pd.DataFrame({c: keyed_items(df, its, inst).mean(axis=1) for c, its in groups.items()}, index=df.index)
 
 
 def name_list(names, what: str) -> list:

@@ -7,7 +7,8 @@
    φ fixed at 1 —; the Wald test of φ = 1 for the latent
    correlation (std_lv fit: ``z = (1 − φ̂) / se(φ̂)``); HTMT (Henseler, Ringle & Sarstedt 2015;
    ``ls.htmt``) and the Fornell–Larcker (1981) criterion (``ls.fornell_larcker``).
-2. Dick & Basu (1994) segments from the two scale scores (item means): each score is split at
+2. Dick & Basu (1994) segments from the two scale scores (item means, the instrument's
+   reverse-keyed items reversed first): each score is split at
    the sample median (``split="median"``) or at the scale midpoint (``"midpoint"``); a score
    strictly above the cut is high. High attitude + high behavior: "true loyalty"; high
    attitude + low behavior: "latent loyalty"; low attitude + high behavior: "spurious
@@ -31,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, extreme_values, fmt_p, name_list, require_columns,
-                                          resolve_instrument)
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, extreme_values, fmt_p, item_means, keyed_items,
+                                          name_list, require_columns, resolve_instrument)
 from loyaltyscope.analyses.nested import compare
 from loyaltyscope.analyses.figures import segments_figure
 from loyaltyscope.numerics.display import ResultProtocol
@@ -174,8 +175,9 @@ def _phases(df, inst, segments) -> pd.DataFrame:
     from loyaltyscope import alpha
     rows = []
     for ph, its in items.items():
-        s = df[its].mean(axis=1)
-        row = {"phase": ph, "mean": s.mean(), "sd": s.std(), "alpha": alpha(df[its]).raw_alpha}
+        keyed = keyed_items(df, its, inst)
+        s = keyed.mean(axis=1)
+        row = {"phase": ph, "mean": s.mean(), "sd": s.std(), "alpha": alpha(keyed).raw_alpha}
         for seg in SEGMENTS:
             row[f"mean_{seg.split()[0]}"] = s[segments == seg].mean()
         rows.append(row)
@@ -224,7 +226,7 @@ def loyalty(data, attitudinal=None, behavioral=None, split: str = "median", beha
     warns: list[str] = extreme_values(df, att + [b for b in beh if b in df.columns])
     fits: dict = {}
     unmatched: dict = {}
-    scores = pd.DataFrame({"attitudinal": df[att].mean(axis=1)}, index=df.index)
+    scores = item_means(df, {"attitudinal": att}, inst)
     if behavior is not None:
         scores["behavioral"], unmatched = _join_behavior(df, behavior, behavior_column, id_column)
         if unmatched["respondents"]:
@@ -241,7 +243,7 @@ def loyalty(data, attitudinal=None, behavioral=None, split: str = "median", beha
         if not beh:
             raise AnalysisError("no behavioral items and no behavior=: pass behavioral=[...] or behavior=")
         require_columns(df, beh, "data (behavioral items)")
-        scores["behavioral"] = df[beh].mean(axis=1)
+        scores["behavioral"] = keyed_items(df, beh, inst).mean(axis=1)
         from loyaltyscope import DataError
         try:
             validity = _validity(df, att, beh, estimator, fits, warns)

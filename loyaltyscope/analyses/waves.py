@@ -6,9 +6,10 @@
 2. With scalar invariance: latent mean differences from the scalar model (the first wave's
    latent means fixed at 0; est, SE, z, p), with ``d = κ / sqrt(ψ_first)`` in the first wave's
    latent SD.
-3. Always (and the basis of the verdict when scalar invariance fails): scale scores (item
-   means) compared by Welch's ANOVA and Games–Howell pairwise tests with Hedges' g
-   (pingouin: ``welch_anova``, ``pairwise_gameshowell``).
+3. Always (and the basis of the verdict when scalar invariance fails): scale scores (the mean
+   of the answered items, the instrument's reverse-keyed items reversed first) compared by
+   Welch's ANOVA and Games–Howell pairwise tests with Hedges' g (pingouin: ``welch_anova``,
+   ``pairwise_gameshowell``).
 4. NPS per wave (``ls.nps``) and its change from the first wave, with the interval
    ``Δ ± z sqrt(se_1² + se_2²)`` (independent samples).
 5. A plain-language verdict stating the cut-offs: |d| < 0.2 negligible, < 0.5 small,
@@ -27,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, construct_items, extreme_values, fmt_p,
-                                          require_columns, resolve_instrument)
+                                          item_means, require_columns, resolve_instrument)
 from loyaltyscope.analyses.figures import waves_figure
 from loyaltyscope.numerics.display import ResultProtocol
 from loyaltyscope.numerics.options import check_choice, check_level, check_positive
@@ -191,7 +192,7 @@ def compare_waves(data, wave: str, model: str | None = None, *, instrument=None,
         warns += [f"{lvl}: {w}" for w in f.warnings]
     level = _supported(inv.table, inv.cutoffs)
     latent = _latent_means(inv.fits["scalar"], waves) if level in ("scalar", "strict") else pd.DataFrame()
-    scores = pd.DataFrame({c: df[its].mean(axis=1) for c, its in groups.items()}, index=df.index)
+    scores = item_means(df, groups, inst)
     scale_tests, pairwise = _scale_tests(scores, df[wave])
     if nps_item is None and inst is not None:
         cand = [i.id for i in inst.items if inst.scales[i.scale].type == "nps" and i.id in df.columns]
