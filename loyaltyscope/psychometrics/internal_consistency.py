@@ -11,8 +11,13 @@ Formulas (C = item covariance matrix, R = cov2cor(C), k items):
 - per item: r_drop (corrected item-total) = (C_i·1 - C_ii)/sqrt(C_ii · 1ᵀC_{-i}1); raw_r =
   correlation with the mean score; std_r = (R1)_i/sqrt(1ᵀR1); r_cor = the same with SMCs on
   the diagonal; alpha if deleted = alpha of C_{-i} (psych's ``alpha.drop``).
+- ``check_keys`` (psych ``check.keys = TRUE``): the items whose loading on the first principal
+  component of R (signed so that its loadings sum positive, as ``psych::principal``) is
+  negative are reversed; this replaces ``reverse``, as in psych.
 - Feldt's interval: 1 - (1 - α) F_{1-p/2; n-1, (n-1)(k-1)} .. 1 - (1 - α) F_{p/2; ...}
-  (psych ``alpha.ci``); bootstrap: percentile interval of raw alpha over row resamples.
+  (psych ``alpha.ci``); bootstrap: percentile interval of raw alpha over row resamples. With a
+  correlation matrix, n is ``nobs``; psych 2.2.9 passes the number of *items* as n there (its
+  ``nsub`` is the matrix's row count), an interval we do not reproduce.
 - psych computes C as ``cov(x, use = "pairwise")`` — kept as the default (``use="pairwise"``).
 - omega (psych::omega): an orthogonal (varimax) solution, oblimin on it, a one-factor
   solution of the factor correlations gives g loadings of the group factors, the
@@ -159,6 +164,36 @@ class AlphaResult(ResultProtocol):
         return {"confidence intervals of raw alpha": self.ci, "item statistics": self.item_stats}
 
 
+def first_component_negative(R: np.ndarray) -> np.ndarray:
+    """Mask of the items loading negatively on the first principal component of R, the
+    component signed so that its loadings sum positive (psych ``principal``; ``check.keys``)."""
+    _, v = np.linalg.eigh(R)
+    v1 = v[:, -1]
+    return (v1 if v1.sum() >= 0 else -v1) < 0
+
+
+def _checked_keys(items, reverse) -> tuple[list[str], list[str]]:
+    """psych's ``check.keys``: the items to reverse (replacing ``reverse``) and the warnings."""
+    if corr.is_correlation_matrix(items):
+        R, names = correlation_input(items, context="alpha")
+        names = list(names)
+    else:
+        m = item_matrix(items, context="alpha")
+        keep = [j for j, nm in enumerate(m.names) if nm not in m.constant]
+        names = [m.names[j] for j in keep]
+        R = corr.pairwise_cor(m.x[:, keep])[0]
+    if np.isnan(R).any():
+        return list(reverse or ()), []         # undefined correlations: reported by alpha itself
+    found = [names[i] for i in np.nonzero(first_component_negative(R))[0]]
+    warns = []
+    if found:
+        warns.append(f"check_keys: {', '.join(found)} loaded negatively on the first principal component and "
+                     f"were reversed (psych: 'automatically reversed')")
+    if reverse is not None and sorted(reverse) != sorted(found):
+        warns.append(f"check_keys replaced reverse={list(reverse)} by {found} (as psych's check.keys replaces keys)")
+    return found, warns
+
+
 def _alpha_items(items, reverse):
     """Validated item matrix, reverse-keyed as psych's ``keys``: ``(m, x, reversed)``."""
     m = item_matrix(items, context="alpha")
@@ -243,8 +278,8 @@ def _not_pd_warning(R, names, what: str) -> list[str]:
 
 
 @corr.small_blas
-def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: int | None = None,
-          ci: float = 0.95, nobs: int | None = None) -> AlphaResult:
+def alpha(items, *, use: str = "pairwise", reverse=None, check_keys: bool = False, n_boot: int = 0,
+          seed: int | None = None, ci: float = 0.95, nobs: int | None = None) -> AlphaResult:
     """Coefficient alpha and item statistics, as ``psych::alpha``.
 
     Parameters
@@ -256,6 +291,9 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
         Covariances from pairwise-complete data (psych's default) or complete rows only.
     reverse : list of str, optional
         Items to reverse-key as (max + min) - x, max and min over all items (psych ``keys``).
+    check_keys : bool
+        Reverse the items that load negatively on the first principal component instead
+        (psych ``check.keys = TRUE``; replaces ``reverse``, as in psych).
     n_boot, seed : int
         Bootstrap resamples of rows for a percentile interval of raw alpha (0: none).
     ci : float
@@ -273,16 +311,20 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
     --------
     >>> a = ls.alpha(bfi[["A1", "A2", "A3", "A4", "A5"]], reverse=["A1"])   # doctest: +SKIP
 
-    R equivalent: ``psych::alpha(x)`` (``keys = c("A1")`` for ``reverse``).
+    R equivalent: ``psych::alpha(x)`` (``keys = c("A1")`` for ``reverse``, ``check.keys = TRUE`` for
+    ``check_keys``).
     """
     if use not in ("pairwise", "listwise"):
         raise ValueError(f"use={use!r}: expected 'pairwise' or 'listwise'")
+    key_warns: list[str] = []
+    if check_keys:
+        reverse, key_warns = _checked_keys(items, reverse)
     if corr.is_correlation_matrix(items):
-        return _alpha_from_matrix(items, nobs, reverse, ci)
+        return _alpha_from_matrix(items, nobs, reverse, ci, key_warns)
     m, x, rev = _alpha_items(items, reverse)
     names = list(m.names)
     keep = [j for j, nm in enumerate(names) if nm not in m.constant]
-    warns = [f"item {nm!r} has no variance (a single response category); it was left out of alpha and its "
+    warns = key_warns + [f"item {nm!r} has no variance (a single response category); it was left out of alpha and its "
              f"statistics are NaN" for nm in m.constant]
     if len(keep) < 2:
         raise ItemDataError([(None, f"alpha needs at least two items with variance; usable: "
@@ -327,7 +369,7 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
         warnings=emit(warns, PsychometricWarning))
 
 
-def _alpha_from_matrix(r, nobs, reverse, ci) -> AlphaResult:
+def _alpha_from_matrix(r, nobs, reverse, ci, key_warns=()) -> AlphaResult:
     R, names = correlation_input(r, context="alpha")
     names = list(names)
     rev = tuple(reverse or ())
@@ -347,7 +389,7 @@ def _alpha_from_matrix(r, nobs, reverse, ci) -> AlphaResult:
                                "r_cor": RC.sum(0) / np.sqrt(RC.sum()), "r_drop": r_drop, "mean": nan, "sd": nan,
                                "alpha_if_deleted": [d[0] for d in drops], "std_alpha_if_deleted": [d[1] for d in drops],
                                "average_r_if_deleted": [d[2] for d in drops]}, index=names)
-    warns = _not_pd_warning(C, names, "correlation matrix")
+    warns = list(key_warns) + _not_pd_warning(C, names, "correlation matrix")
     neg = [names[i] for i in range(k) if r_drop[i] < 0]
     if neg:
         warns.append(f"negative corrected item-total (item-rest) correlation for {', '.join(neg)}: "
@@ -405,9 +447,10 @@ class OmegaResult(ResultProtocol):
         return {"Schmid-Leiman loadings": self.loadings, "omega by group factor": self.group}
 
 
-def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list):
-    with quiet_emission():                                     # its messages are omega's, issued once by omega
-        fa_v = _efa(R, nf, rotation="varimax", method=method)  # psych: fa(m, nfactors, rotate = "varimax")
+def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list, names=None):
+    Rn = R if names is None else pd.DataFrame(R, index=list(names), columns=list(names))   # items named in warnings
+    with quiet_emission():                                      # its messages are omega's, issued once by omega
+        fa_v = _efa(Rn, nf, rotation="varimax", method=method)  # psych: fa(m, nfactors, rotate = "varimax")
     fit_only = ("a correlation matrix without nobs", "degrees of freedom: the model is saturated")   # not omega's
     warns.extend(w for w in fa_v.warnings if w not in warns and not any(f in w for f in fit_only))
     orth = fa_v.loadings.to_numpy()
@@ -493,7 +536,7 @@ def omega(data, n_factors: int = 3, method: str = "minres", rotation: str = "obl
     if method == "ml" and p < 6:
         warns.append(f"{n_factors} factors are too many for {p} items with ML; minres used instead (as psych)")
         method = "minres"
-    g, sm, h2, u2, phi = _schmid(R, int(n_factors), method, rotation, warns)
+    g, sm, h2, u2, phi = _schmid(R, int(n_factors), method, rotation, warns, names)
     key = np.ones(p)
     if flip:
         key = np.sign(g)
