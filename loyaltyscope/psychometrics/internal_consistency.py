@@ -174,7 +174,7 @@ def first_component_negative(R: np.ndarray) -> np.ndarray:
 
 def _checked_keys(items, reverse) -> tuple[list[str], list[str]]:
     """psych's ``check.keys``: the items to reverse (replacing ``reverse``) and the warnings."""
-    if corr.is_correlation_matrix(items):
+    if corr.is_matrix_input(items):
         R, names = correlation_input(items, context="alpha")
         names = list(names)
     else:
@@ -319,7 +319,7 @@ def alpha(items, *, use: str = "pairwise", reverse=None, check_keys: bool = Fals
     key_warns: list[str] = []
     if check_keys:
         reverse, key_warns = _checked_keys(items, reverse)
-    if corr.is_correlation_matrix(items):
+    if corr.is_matrix_input(items):
         return _alpha_from_matrix(items, nobs, reverse, ci, key_warns)
     m, x, rev = _alpha_items(items, reverse)
     names = list(m.names)
@@ -370,6 +370,8 @@ def alpha(items, *, use: str = "pairwise", reverse=None, check_keys: bool = Fals
 
 
 def _alpha_from_matrix(r, nobs, reverse, ci, key_warns=()) -> AlphaResult:
+    """alpha of a correlation or covariance matrix (psych: ``C <- x``; raw alpha and r_drop from C,
+    the standardized statistics from cov2cor(C))."""
     R, names = correlation_input(r, context="alpha")
     names = list(names)
     rev = tuple(reverse or ())
@@ -377,19 +379,21 @@ def _alpha_from_matrix(r, nobs, reverse, ci, key_warns=()) -> AlphaResult:
     if unknown:
         raise ItemDataError([(u, f"reverse: item {u!r} is not in the correlation matrix") for u in unknown], "alpha")
     key = np.array([-1.0 if nm in rev else 1.0 for nm in names])
-    C = R * np.outer(key, key)
+    cov = R if corr.is_correlation_matrix(r) else np.asarray(r, dtype=float)
+    C, R = cov * np.outer(key, key), R * np.outer(key, key)
     k = len(names)
-    tot = alpha_from_cov(C, C)
-    drops = _alpha_drops(C, np.ones(k), C)
-    RC = C.copy()
-    np.fill_diagonal(RC, corr.smc(C))
-    r_drop = np.array([(C[:, i].sum() - 1) / np.sqrt(np.delete(np.delete(C, i, 0), i, 1).sum()) for i in range(k)])
+    tot = alpha_from_cov(C, R)
+    drops = _alpha_drops(C, np.ones(k), R)
+    RC = R.copy()
+    np.fill_diagonal(RC, corr.smc(R))
+    r_drop = np.array([(C[:, i].sum() - C[i, i]) / np.sqrt(C[i, i] * np.delete(np.delete(C, i, 0), i, 1).sum())
+                       for i in range(k)])
     nan = np.full(k, np.nan)
-    item_stats = pd.DataFrame({"n": nan, "raw_r": nan, "std_r": C.sum(0) / np.sqrt(C.sum()),
+    item_stats = pd.DataFrame({"n": nan, "raw_r": nan, "std_r": R.sum(0) / np.sqrt(R.sum()),
                                "r_cor": RC.sum(0) / np.sqrt(RC.sum()), "r_drop": r_drop, "mean": nan, "sd": nan,
                                "alpha_if_deleted": [d[0] for d in drops], "std_alpha_if_deleted": [d[1] for d in drops],
                                "average_r_if_deleted": [d[2] for d in drops]}, index=names)
-    warns = list(key_warns) + _not_pd_warning(C, names, "correlation matrix")
+    warns = list(key_warns) + _not_pd_warning(R, names, "correlation matrix")
     neg = [names[i] for i in range(k) if r_drop[i] < 0]
     if neg:
         warns.append(f"negative corrected item-total (item-rest) correlation for {', '.join(neg)}: "

@@ -35,11 +35,14 @@ make_data <- function(spec) {
   i <- seq_len(nrow(x))
   for (h in spec$holes) x[[h[[1]]]][(i - 1) %% h[[2]] == h[[3]]] <- NA
   if (length(spec$empty)) x[unlist(spec$empty), ] <- NA
+  if (isTRUE(spec$complete)) x <- na.omit(x)
   rownames(x) <- NULL
   x
 }
-spec <- function(data, items, reversed = character(0), rows = NULL, recode = list(), holes = list(), empty = integer(0))
-  list(data = data, items = items, reversed = reversed, rows = rows, recode = recode, holes = holes, empty = empty)
+spec <- function(data, items, reversed = character(0), rows = NULL, recode = list(), holes = list(), empty = integer(0),
+                 complete = FALSE)
+  list(data = data, items = items, reversed = reversed, rows = rows, recode = recode, holes = holes, empty = empty,
+       complete = complete)
 mat <- function(m) unname(lapply(seq_len(nrow(m)), function(i) as.numeric(m[i, ])))
 # a matrix that may hold infinite values (thresholds of empty end categories): +-Inf as the strings
 # "Inf" / "-Inf" (JSON has no infinity; null stays R's NA)
@@ -68,7 +71,7 @@ write_json <- function(obj, file) writeLines(toJSON(obj, auto_unbox = TRUE, digi
 efa_case <- function(sp, nf, fm, rot, scores = "regression", cor = "cor", input = "raw", n_obs = NA,
                      score_rows = 1:12) {
   x <- make_data(sp)
-  r <- if (input == "raw") x else cor(x, use = "pairwise")
+  r <- switch(input, raw = x, cor = cor(x, use = "pairwise"), cov = cov(x, use = "pairwise"))
   res <- tryCatch(capture(fa(r, nfactors = nf, fm = fm, rotate = rot, scores = scores, cor = cor, n.obs = n_obs)),
                   error = function(e) list(error = conditionMessage(e)))
   if (!is.null(res$error)) {
@@ -79,7 +82,7 @@ efa_case <- function(sp, nf, fm, rot, scores = "regression", cor = "cor", input 
   f <- res$value
   L <- unclass(f$loadings)
   sc <- NULL
-  if (!is.null(f$scores) && input == "raw") sc <- mat(f$scores[score_rows, , drop = FALSE])
+  if (!is.null(f$scores) && input == "raw" && !is.null(dim(f$scores))) sc <- mat(f$scores[score_rows, , drop = FALSE])
   list(spec = sp, options = list(nfactors = nf, fm = fm, rotate = rot, scores = scores, cor = cor, input = input,
                                  n.obs = if (is.na(n_obs)) NULL else n_obs, use = "pairwise"),
        loadings = mat(L), communality = num(f$communality), uniquenesses = num(f$uniquenesses),
@@ -138,6 +141,23 @@ for (fm in FMS) {
 }
 efa[["bfi25cor_5f_minres_oblimin_nobs"]] <- efa_case(bfi25, 5, "minres", "oblimin", input = "cor", n_obs = 2800)
 efa[["pdcor_2f_ml_promax_nobs"]] <- efa_case(pd, 2, "ml", "promax", input = "cor", n_obs = 75)
+# a covariance matrix (psych: isCovariance, then cov2cor), raw data with an n.obs psych ignores
+efa[["hscov_3f_minres_oblimin_nobs"]] <- efa_case(hs, 3, "minres", "oblimin", input = "cov", n_obs = 301)
+efa[["pdcov_2f_ml_varimax_nobs"]] <- efa_case(pd, 2, "ml", "varimax", input = "cov", n_obs = 75)
+efa[["pdcov_2f_pa_promax"]] <- efa_case(pd, 2, "pa", "promax", input = "cov")
+efa[["hs_3f_minres_oblimin_raw_nobs200"]] <- efa_case(hs, 3, "minres", "oblimin", n_obs = 200)
+efa[["bfiN_2f_ml_none_raw_nobs500"]] <- efa_case(spec("bfi.csv", paste0("N", 1:5)), 2, "ml", "none", n_obs = 500)
+# no or negative degrees of freedom: 10 items 6 factors (dof 0), 5 items 3 factors (dof -2), 9 items 6 factors
+efa[["bfiAC_6f_minres_oblimin_dof0"]] <- efa_case(bfi_ac, 6, "minres", "oblimin")
+efa[["bfiAC_6f_ml_varimax_dof0"]] <- efa_case(bfi_ac, 6, "ml", "varimax")
+efa[["bfiN_3f_minres_oblimin_dofneg"]] <- efa_case(spec("bfi.csv", paste0("N", 1:5)), 3, "minres", "oblimin")
+efa[["hs_6f_minres_varimax_dofneg"]] <- efa_case(hs, 6, "minres", "varimax")
+efa[["bfiAC_5f_minres_promax"]] <- efa_case(bfi_ac, 5, "minres", "promax")
+# tenBerge scores (psych's factor.scores method "tenBerge")
+efa[["hs_3f_minres_oblimin_tenberge"]] <- efa_case(hs, 3, "minres", "oblimin", scores = "tenBerge")
+efa[["hs_2f_ml_varimax_tenberge"]] <- efa_case(hs, 2, "ml", "varimax", scores = "tenBerge")
+efa[["bfi25_5f_minres_oblimin_tenberge"]] <- efa_case(bfi25, 5, "minres", "oblimin", scores = "tenBerge")
+efa[["hsmiss_3f_pa_promax_tenberge"]] <- efa_case(hsm, 3, "pa", "promax", scores = "tenBerge")
 # polychoric input
 efa[["bfiAC_poly_2f_minres_oblimin"]] <- efa_case(bfi_ac, 2, "minres", "oblimin", cor = "poly")
 efa[["bfiEO_poly_2f_ml_varimax"]] <- efa_case(bfi_eo, 2, "ml", "varimax", cor = "poly")
@@ -149,7 +169,7 @@ cat("efa:", length(efa), "\n")
 fac <- list()
 fac_case <- function(sp, input = "raw", n_obs = NULL) {
   x <- make_data(sp)
-  r <- if (input == "raw") x else cor(x, use = "pairwise")
+  r <- if (input == "cor") cor(x, use = "pairwise") else x
   k <- capture(KMO(r))$value
   b <- capture(if (is.null(n_obs)) cortest.bartlett(r) else cortest.bartlett(r, n = n_obs))$value
   list(spec = sp, options = list(input = input, n = n_obs), kmo = num(k$MSA), kmo_items = num(k$MSAi),
@@ -169,17 +189,19 @@ fac$bfi_two_items <- fac_case(spec("bfi.csv", c("A2", "A3")))
 fac$pd <- fac_case(pd)
 fac$pd_miss <- fac_case(pdm)
 fac$pd_cor <- fac_case(pd, "cor", 75)
+fac$hs_raw_n200 <- fac_case(hs, "raw", 200)          # psych: n is the rows of raw data, the given n is ignored
+fac$bfi_ac_raw_n100 <- fac_case(bfi_ac, "raw", 100)
 out(fac, "factorability.json")
 
 ## ---- alpha ----------------------------------------------------------------------------------
-alpha_case <- function(sp, keys = NULL, check_keys = FALSE, input = "raw", n_obs = NULL) {
+alpha_case <- function(sp, keys = NULL, check_keys = FALSE, input = "raw", n_obs = NULL, use = "pairwise") {
   x <- make_data(sp)
-  r <- if (input == "raw") x else cor(x, use = "pairwise")
-  res <- capture(alpha(r, keys = keys, check.keys = check_keys, n.obs = n_obs, warnings = TRUE))
+  r <- switch(input, raw = x, cor = cor(x, use = "pairwise"), cov = cov(x, use = "pairwise"))
+  res <- capture(alpha(r, keys = keys, check.keys = check_keys, n.obs = n_obs, warnings = TRUE, use = use))
   a <- res$value
   is <- a$item.stats; ad <- a$alpha.drop
   col <- function(df, nm) if (nm %in% colnames(df)) num(df[[nm]]) else NULL
-  list(spec = sp, options = list(keys = keys, check.keys = check_keys, input = input, n.obs = n_obs),
+  list(spec = sp, options = list(keys = keys, check.keys = check_keys, input = input, n.obs = n_obs, use = use),
        reversed_names = nz(rownames(is)[grepl("-$", rownames(is))]),
        raw_alpha = num(a$total$raw_alpha), std_alpha = num(a$total$std.alpha), g6 = num(a$total[["G6(smc)"]]),
        average_r = num(a$total$average_r), s_n = num(a$total[["S/N"]]), ase = num(a$total$ase),
@@ -216,11 +238,23 @@ al$pd_x_miss <- alpha_case(spec("political_democracy_missing.csv", c("x1", "x2",
 al$pd_y_miss <- alpha_case(spec("political_democracy_missing.csv", paste0("y", 1:4)))
 al$bfiN_cor <- alpha_case(spec("bfi.csv", paste0("N", 1:5)), input = "cor", n_obs = 2800)
 al$hs_textual_cor <- alpha_case(spec("holzinger_swineford_1939.csv", c("x4", "x5", "x6")), input = "cor", n_obs = 301)
+al$hs_textual_cov <- alpha_case(spec("holzinger_swineford_1939.csv", c("x4", "x5", "x6")), input = "cov", n_obs = 301)
+al$pd_y_cov <- alpha_case(spec("political_democracy.csv", paste0("y", 1:8)), input = "cov", n_obs = 75)
+al$bfiC_keys_check <- alpha_case(spec("bfi.csv", paste0("C", 1:5)), keys = c("C1"), check_keys = TRUE)
+al$bfi_mixed_signs_check <- alpha_case(spec("bfi.csv", c("A1", "A2", "C4", "C2", "E1", "E3")), check_keys = TRUE)
+al$bfiAC_holes_complete <- alpha_case(spec("bfi.csv", c(paste0("A", 1:5), paste0("C", 1:5)), reversed = REV,
+                                           holes = list(list("A3", 2, 0), list("C2", 3, 1)), rows = 500),
+                                      use = "complete.obs")
+al$hs_miss_complete <- alpha_case(hsm, use = "complete.obs")
+al$bfiAC_holes_naomit <- alpha_case(spec("bfi.csv", c(paste0("A", 1:5), paste0("C", 1:5)), reversed = REV,
+                                         holes = list(list("A3", 2, 0), list("C2", 3, 1)), rows = 500, complete = TRUE))
+al$hs_miss_naomit <- alpha_case(spec("holzinger_swineford_1939_missing.csv", HS9, complete = TRUE))
 out(al, "alpha.json")
 
 ## ---- omega ----------------------------------------------------------------------------------
-om_case <- function(sp, nf, fm = "minres", rot = "oblimin") {
+om_case <- function(sp, nf, fm = "minres", rot = "oblimin", input = "raw") {
   x <- make_data(sp)
+  if (input == "cov") x <- cov(x, use = "pairwise")
   res <- tryCatch(capture(omega(x, nfactors = nf, fm = fm, rotate = rot, plot = FALSE)),
                   error = function(e) list(error = conditionMessage(e)))
   if (!is.null(res$error))
@@ -228,7 +262,7 @@ om_case <- function(sp, nf, fm = "minres", rot = "oblimin") {
   o <- res$value
   sl <- o$schmid$sl
   grp <- colnames(sl)[grepl("^F[0-9]+\\*$", colnames(sl))]
-  list(spec = sp, options = list(nfactors = nf, fm = fm, rotate = rot),
+  list(spec = sp, options = list(nfactors = nf, fm = fm, rotate = rot, input = input),
        omega_h = num(o$omega_h), omega_tot = num(o$omega.tot), alpha = num(o$alpha), omega_lim = num(o$omega.lim),
        g6 = num(o$G6), ecv = num(o$ECV), g_loadings = num(sl[, "g"]), group_loadings = mat(sl[, grp, drop = FALSE]),
        h2 = num(sl[, "h2"]), u2 = num(sl[, "u2"]), flipped = nz(rownames(sl)[grepl("-$", rownames(sl))]),
@@ -249,6 +283,10 @@ om$bfi_AC_2_minres <- om_case(bfi_ac, 2)
 om$bfi_AC_3_ml_promax <- om_case(bfi_ac, 3, "ml", "promax")
 om$pd_3_minres <- om_case(pd, 3)
 om$pd_2_ml <- om_case(pd, 2, "ml")
+om$hs_1_minres <- om_case(hs, 1)
+om$bfi_rev_6_minres <- om_case(bfir, 6)
+om$hscov_3_minres <- om_case(hs, 3, input = "cov")
+om$pdcov_3_ml <- om_case(pd, 3, "ml", input = "cov")
 out(om, "omega.json")
 
 ## ---- polychoric -----------------------------------------------------------------------------
