@@ -34,7 +34,7 @@ DATA = REF / "data"
 
 # folders that hold reference case files (*.json); each must be non-empty
 CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_sweep", "extra_esem", "extra_ordinal", "extra_ordinal_x",
-                "extra_wlsmv", "extra_psych", "extra_study", "analyses", "partable", "pls/boot_bca",
+                "extra_wlsmv", "extra_psych", "extra_psych2", "extra_study", "analyses", "partable", "pls/boot_bca",
                 "pls/seminr_py")
 
 # The documented defaults, per kind of case (the acceptance criteria of the estimation issues).
@@ -59,13 +59,24 @@ DEFAULT_TOLERANCES = {
     "modindices": {"est_rel": 1e-3, "est_floor": 0.1, "se_rel": 0.01, "std_all": 2e-3, "chisq_rel": 0.002,
                    "index": 0.002, "mi_rel": 2e-3, "mi": 2e-3, "epc_rel": 2e-3, "epc": 1e-3},
     "pls_bootstrap": {"interval": 2e-3, "mean": 2e-3, "sd": 2e-3, "predict": 2e-3},
+    # the psych sweep (extra_psych2, tests/psychometrics/test_psych_sweep.py)
+    "psych_efa": {"loading": 1e-3, "communality": 1e-3, "phi": 1e-3, "eigenvalue": 1e-3, "rmsr": 1e-4,
+                  "chisq_rel": 1e-3, "pvalue": 1e-3, "objective_rel": 1e-3, "tli": 1e-3, "fit": 1e-4, "rmsea": 1e-3,
+                  "scores": 2e-3},
+    "psych_factorability": {"kmo": 1e-8, "bartlett_chisq_rel": 1e-8, "bartlett_p": 1e-10},
+    "psych_alpha": {"alpha": 1e-8, "ase": 1e-8},
+    "psych_omega": {"omega": 2e-3, "loading": 5e-3},
+    "psych_polychoric": {"rho": 5e-4, "tau": 1e-8},
+    "psych_retention": {"map": 1e-8, "pc_eigenvalue": 1e-8, "fa_eigenvalue": 1e-3},
 }
 # kind of the files that carry no "kind" field (several cases in one file, or raw R output)
 FILE_KINDS = {"extra/boot_intervals": "boot_intervals", "extra_psych/efa": "efa",
               "extra_psych/polychoric": "polychoric",
               "extra_psych/reliability": "reliability", "extra_psych/retention": "retention", "analyses/lrt": "lrt",
               "partable/lavaanify": "partable", "pls/boot_bca/bca_reference": "pls_bootstrap",
-              "pls/seminr_py/seminr_py_reference": "pls_bootstrap"}
+              "pls/seminr_py/seminr_py_reference": "pls_bootstrap",
+              **{f"extra_psych2/{f}": f"psych_{f}" for f in ("efa", "factorability", "alpha", "omega", "polychoric",
+                                                             "retention")}}
 INDEX_KEYS = ("cfi", "tli", "rmsea", "srmr", "cfi.robust", "tli.robust", "rmsea.robust", "cfi.scaled",
               "rmsea.scaled", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "pvalue", "pvalue.scaled",
               "tli.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled",

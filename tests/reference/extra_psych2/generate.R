@@ -2,9 +2,8 @@
 # tests/psychometrics/test_psych_sweep.py. Widens ../extra_psych to more factor counts, data sets,
 # item subsets, missing-data patterns, correlation-matrix input, scores, and the option
 # combinations of alpha / omega / polychoric / KMO / Bartlett / MAP.
-# Run from this folder: Rscript generate.R   (writes efa.json, factorability.json, alpha.json,
-# omega.json, polychoric.json, retention.json; tolerances and exclusions are added by
-# tolerances.json through the same writer).
+# Run from this folder: Rscript generate.R && /work/venv/bin/python ../write_tolerances.py
+# (writes efa.json, factorability.json, alpha.json, omega.json, polychoric.json, retention.json).
 #
 # Every case names its data by a declarative spec that the test rebuilds exactly:
 #   data    : CSV file (the package's bundled data, or tests/reference/data)
@@ -56,12 +55,13 @@ capture <- function(expr) {
     w <<- c(w, conditionMessage(wn)); invokeRestart("muffleWarning") })
   list(value = val, warnings = w)
 }
-# per-statistic tolerances (absolute unless *_rel) and exclusions (case -> reason), kept in
-# tolerances.R so that a re-run of this script writes the same ones
-source("tolerances.R")
+# exclusions (case, or "case:statistic,...", -> reason) are kept in excluded.R; the per-statistic
+# tolerances are inserted afterwards by tests/reference/write_tolerances.py from DEFAULT_TOLERANCES
+# ("psych_<file>") in tests/reference.py:  python ../write_tolerances.py
+source("excluded.R")
 out <- function(obj, file) {
   key <- sub("\\.json$", "", file)
-  obj <- c(list(tolerances = TOLERANCES[[key]]), if (length(EXCLUDED[[key]])) list(excluded = EXCLUDED[[key]]), obj)
+  obj <- c(if (length(EXCLUDED[[key]])) list(excluded = EXCLUDED[[key]]), obj)
   write_json(obj, file)
 }
 write_json <- function(obj, file) writeLines(toJSON(obj, auto_unbox = TRUE, digits = NA, null = "null", na = "null",
