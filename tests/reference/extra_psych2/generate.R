@@ -161,6 +161,7 @@ efa[["hsmiss_3f_pa_promax_tenberge"]] <- efa_case(hsm, 3, "pa", "promax", scores
 # polychoric input
 efa[["bfiAC_poly_2f_minres_oblimin"]] <- efa_case(bfi_ac, 2, "minres", "oblimin", cor = "poly")
 efa[["bfiEO_poly_2f_ml_varimax"]] <- efa_case(bfi_eo, 2, "ml", "varimax", cor = "poly")
+efa[["bfiholes15_poly_3f_minres_oblimin"]] <- efa_case(bfih, 3, "minres", "oblimin", cor = "poly")
 efa[["bfiN_poly_1f_pa"]] <- efa_case(spec("bfi.csv", paste0("N", 1:5)), 1, "pa", "none", cor = "poly")
 out(efa, "efa.json")
 cat("efa:", length(efa), "\n")
@@ -292,7 +293,10 @@ out(om, "omega.json")
 ## ---- polychoric -----------------------------------------------------------------------------
 pc_case <- function(sp, global = TRUE, correct = 0.5) {
   x <- make_data(sp)
-  res <- capture(polychoric(x, global = global, correct = correct))
+  res <- tryCatch(capture(polychoric(x, global = global, correct = correct)),
+                  error = function(e) list(error = conditionMessage(e)))
+  if (!is.null(res$error))
+    return(list(spec = sp, options = list(global = global, correct = correct), r_error = res$error))
   p <- res$value
   list(spec = sp, options = list(global = global, correct = correct), rho = mat(p$rho), tau = mat_inf(p$tau),
        r_warnings = nz(res$warnings))
@@ -323,6 +327,15 @@ pc$bfi_mixed_cat_c0 <- pc_case(spec("bfi.csv", c("A2", "C1", "E3", "N1"), rows =
                                correct = 0)
 pc$bfi10_first120 <- pc_case(spec("bfi.csv", B25[6:15], rows = 120))
 pc$bfi10_first120_local <- pc_case(spec("bfi.csv", B25[6:15], rows = 120), global = FALSE)
+zero <- list(); for (v in paste0("N", 1:5)) for (k in 1:6) zero <- c(zero, list(list(v, k, k - 1)))
+pc$bfiN_zero_coded <- pc_case(spec("bfi.csv", paste0("N", 1:5), rows = 700, recode = zero))
+pc$bfiC_gap_global <- pc_case(spec("bfi.csv", paste0("C", 1:5), rows = 500, recode = list(list("C1", 3, 2))))
+pc$bfiC_gap_local <- pc_case(spec("bfi.csv", paste0("C", 1:5), rows = 500, recode = list(list("C1", 3, 2))), global = FALSE)
+pc$bfiA_first40_local <- pc_case(spec("bfi.csv", paste0("A", 1:5), rows = 40), global = FALSE)
+pc$bfiA_first40 <- pc_case(spec("bfi.csv", paste0("A", 1:5), rows = 40))
+pc$bfiE_binary_holes <- pc_case(spec("bfi.csv", paste0("E", 1:5), rows = 900, recode = bin,
+                                     holes = list(list("E1", 4, 0), list("E3", 3, 2))))
+pc$hs_ordinal_missing <- pc_case(spec("hs_ordinal_missing.csv", paste0("x", 1:9)))
 out(pc, "polychoric.json")
 
 ## ---- MAP, observed eigenvalues of fa.parallel -----------------------------------------------
