@@ -62,7 +62,8 @@ DEFAULT_TOLERANCES = {
     # the psych sweep (extra_psych2, tests/psychometrics/test_psych_sweep.py)
     "psych_efa": {"loading": 1e-3, "communality": 1e-3, "phi": 1e-3, "eigenvalue": 1e-3, "rmsr": 1e-4,
                   "chisq_rel": 1e-3, "pvalue": 1e-3, "objective_rel": 1e-3, "tli": 1e-3, "fit": 1e-4, "rmsea": 1e-3,
-                  "scores": 2e-3},
+                  "scores": 2e-3, "variance": 1e-3, "complexity": 5e-3,
+                  "complexity_definition": 1e-10},
     "psych_factorability": {"kmo": 1e-8, "bartlett_chisq_rel": 1e-8, "bartlett_p": 1e-10},
     "psych_alpha": {"alpha": 1e-8, "ase": 1e-8},
     "psych_omega": {"omega": 2e-3, "loading": 5e-3},

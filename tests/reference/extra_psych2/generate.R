@@ -92,6 +92,8 @@ efa_case <- function(sp, nf, fm, rot, scores = "regression", cor = "cor", input 
        STATISTIC = num(f$STATISTIC), PVAL = num(f$PVAL), dof = num(f$dof), objective = num(f$objective),
        TLI = num(f$TLI), RMSEA = num(f$RMSEA[1:3]), BIC = num(f$BIC), null_chisq = num(f$null.chisq),
        null_dof = num(f$null.dof), fit = num(f$fit), fit_off = num(f$fit.off), n_obs = num(f$n.obs),
+       Vaccounted = mat(f$Vaccounted), complexity = num(f$complexity),
+       Structure = if (is.null(f$Structure)) NULL else mat(unclass(f$Structure)),
        weights = if (is.null(f$weights)) NULL else mat(f$weights), score_rows = score_rows, scores = sc,
        r_warnings = nz(res$warnings))
 }
