@@ -113,15 +113,22 @@ _FIT = (("rms", "rmsr", "rmsr", False), ("crms", "crms", "rmsr", False), ("chi",
         ("fit", "fit", "fit", False), ("fit_off", "fit_off", "fit", False))
 
 
+def _data_and_use(spec: dict) -> tuple[pd.DataFrame, str]:
+    """A spec with ``complete`` (psych on na.omit(x)) is ours with use="listwise" on the data with holes."""
+    if spec.get("complete"):
+        return make_data({**spec, "complete": False}), "listwise"
+    return make_data(spec), "pairwise"
+
+
 def run_efa(case: dict):
     o = case["options"]
-    x = make_data(case["spec"])
+    x, use = _data_and_use(case["spec"])
     scores = {"regression": "regression", "Bartlett": "bartlett", "tenBerge": "tenberge"}.get(o.get("scores"))
     kw = dict(rotation=o["rotate"], method=o["fm"], cor="poly" if o.get("cor") == "poly" else "pearson",
               nobs=o.get("n.obs"))
     if o.get("input") in ("cor", "cov"):
         return ls.efa(_matrix(x, o["input"]), o["nfactors"], **kw)
-    return ls.efa(x, o["nfactors"], scores=scores, **kw)
+    return ls.efa(x, o["nfactors"], scores=scores, use=use, **kw)
 
 
 def compare_efa(name: str) -> list[str]:
@@ -401,15 +408,17 @@ RET, RET_TOL, _ = _load("retention")
 @pytest.mark.parametrize("name", list(RET))
 def test_map_and_observed_eigenvalues_equal_psych(name):
     case, t = RET[name], RET_TOL
-    x = make_data(case["spec"])
+    x, use = _data_and_use(case["spec"])
+    poly = case["options"].get("cor") == "poly"
     errors: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        m = ls.velicer_map(x, n=case["options"]["n"])
-        pa = ls.parallel_analysis(x, n_iter=2, seed=1)
+        m = ls.velicer_map(ls.polychoric(x).rho if poly else x, n=case["options"]["n"], use=use)
+        pa = ls.parallel_analysis(x, n_iter=2, seed=1, use=use, cor="poly" if poly else "pearson")
     ref_map = _vec(case["map"])
     ours_map = m.map.to_numpy()[1:]
     n = min(len(ours_map), len(ref_map))
+    t = {**t, "map": t["map_poly"], "pc_eigenvalue": t["eigenvalue_poly"]} if poly else t
     _check(errors, "MAP", ours_map[:n], ref_map[:n], t["map"])
     if n < len(ref_map):
         _check(errors, "MAP beyond p - 1 components (psych: NA)", ref_map[n:], np.full(len(ref_map) - n, np.nan), 0)

@@ -160,6 +160,12 @@ efa[["hs_3f_minres_oblimin_tenberge"]] <- efa_case(hs, 3, "minres", "oblimin", s
 efa[["hs_2f_ml_varimax_tenberge"]] <- efa_case(hs, 2, "ml", "varimax", scores = "tenBerge")
 efa[["bfi25_5f_minres_oblimin_tenberge"]] <- efa_case(bfi25, 5, "minres", "oblimin", scores = "tenBerge")
 efa[["hsmiss_3f_pa_promax_tenberge"]] <- efa_case(hsm, 3, "pa", "promax", scores = "tenBerge")
+# ours use = "listwise" is fa(na.omit(x)) (the spec's complete = TRUE; the test passes the data with holes)
+hsm_c <- hsm; hsm_c$complete <- TRUE
+efa[["hsmiss_listwise_3f_minres_oblimin"]] <- efa_case(hsm_c, 3, "minres", "oblimin")
+efa[["hsmiss_listwise_2f_ml_promax_bartlett"]] <- efa_case(hsm_c, 2, "ml", "promax", scores = "Bartlett")
+bfih_c <- bfih; bfih_c$complete <- TRUE
+efa[["bfiholes15_listwise_3f_pa_varimax"]] <- efa_case(bfih_c, 3, "pa", "varimax")
 # polychoric input
 efa[["bfiAC_poly_2f_minres_oblimin"]] <- efa_case(bfi_ac, 2, "minres", "oblimin", cor = "poly")
 efa[["bfiEO_poly_2f_ml_varimax"]] <- efa_case(bfi_eo, 2, "ml", "varimax", cor = "poly")
@@ -341,12 +347,12 @@ pc$hs_ordinal_missing <- pc_case(spec("hs_ordinal_missing.csv", paste0("x", 1:9)
 out(pc, "polychoric.json")
 
 ## ---- MAP, observed eigenvalues of fa.parallel -----------------------------------------------
-ret_case <- function(sp, n = 8) {
+ret_case <- function(sp, n = 8, cor = "cor") {
   x <- make_data(sp)
-  v <- capture(VSS(x, n = n, plot = FALSE))$value
-  rx <- cor(x, use = "pairwise")
+  v <- capture(VSS(x, n = n, plot = FALSE, cor = cor))$value
+  rx <- if (cor == "poly") polychoric(x)$rho else cor(x, use = "pairwise")
   f1 <- capture(fa(rx, 1, rotate = "none", fm = "minres", warnings = FALSE))$value
-  list(spec = sp, options = list(n = n), map = num(v$map), map_nfact = which.min(v$map),
+  list(spec = sp, options = list(n = n, cor = cor), map = num(v$map), map_nfact = which.min(v$map),
        pc_values = num(eigen(rx)$values), fa_values = num(f1$values))
 }
 ret <- list()
@@ -361,4 +367,8 @@ ret$bfi_n <- ret_case(spec("bfi.csv", paste0("N", 1:5)), 4)
 ret$bfi_holes15 <- ret_case(bfih)
 ret$pd <- ret_case(pd)
 ret$pd_miss <- ret_case(pdm)
+ret$bfi_ac_poly <- ret_case(bfi_ac, cor = "poly")
+ret$bfi_n_poly <- ret_case(spec("bfi.csv", paste0("N", 1:5)), 4, cor = "poly")
+hsm_c <- hsm; hsm_c$complete <- TRUE
+ret$hs_miss_listwise <- ret_case(hsm_c)
 out(ret, "retention.json")
