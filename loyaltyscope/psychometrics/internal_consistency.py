@@ -13,12 +13,15 @@ Formulas (C = item covariance matrix, R = cov2cor(C), k items):
   the diagonal; alpha if deleted = alpha of C_{-i} (psych's ``alpha.drop``).
 - ``check_keys`` (psych ``check.keys = TRUE``): the items whose loading on the first principal
   component of R (signed so that its loadings sum positive, as ``psych::principal``) is
-  negative are reversed; this replaces ``reverse``, as in psych.
+  negative are reversed; if there are any, they replace ``reverse``, as in psych.
 - Feldt's interval: 1 - (1 - α) F_{1-p/2; n-1, (n-1)(k-1)} .. 1 - (1 - α) F_{p/2; ...}
   (psych ``alpha.ci``); bootstrap: percentile interval of raw alpha over row resamples. With a
   correlation matrix, n is ``nobs``; psych 2.2.9 passes the number of *items* as n there (its
   ``nsub`` is the matrix's row count), an interval we do not reproduce.
 - psych computes C as ``cov(x, use = "pairwise")`` — kept as the default (``use="pairwise"``).
+- an item without variance is left out of C and of the item statistics but counted in the total
+  score at its one value (psych: "deleted but still is counted in the score"; psych takes the
+  value from the first row, 0 when that row is missing — we take the item's value).
 - omega (psych::omega): an orthogonal (varimax) solution, oblimin on it, a one-factor
   solution of the factor correlations gives g loadings of the group factors, the
   Schmid–Leiman transformation gives general loadings g_i and group loadings;
@@ -185,10 +188,10 @@ def _checked_keys(items, reverse) -> tuple[list[str], list[str]]:
     if np.isnan(R).any():
         return list(reverse or ()), []         # undefined correlations: reported by alpha itself
     found = [names[i] for i in np.nonzero(first_component_negative(R))[0]]
-    warns = []
-    if found:
-        warns.append(f"check_keys: {', '.join(found)} loaded negatively on the first principal component and "
-                     f"were reversed (psych: 'automatically reversed')")
+    if not found:                               # psych: keys are replaced only when an item loads negatively
+        return list(reverse or ()), []
+    warns = [f"check_keys: {', '.join(found)} loaded negatively on the first principal component and were "
+             f"reversed (psych: 'automatically reversed')"]
     if reverse is not None and sorted(reverse) != sorted(found):
         warns.append(f"check_keys replaced reverse={list(reverse)} by {found} (as psych's check.keys replaces keys)")
     return found, warns
@@ -293,7 +296,8 @@ def alpha(items, *, use: str = "pairwise", reverse=None, check_keys: bool = Fals
         Items to reverse-key as (max + min) - x, max and min over all items (psych ``keys``).
     check_keys : bool
         Reverse the items that load negatively on the first principal component instead
-        (psych ``check.keys = TRUE``; replaces ``reverse``, as in psych).
+        (psych ``check.keys = TRUE``; when some item loads negatively, replaces ``reverse``, as in
+        psych).
     n_boot, seed : int
         Bootstrap resamples of rows for a percentile interval of raw alpha (0: none).
     ci : float
@@ -360,6 +364,9 @@ def alpha(items, *, use: str = "pairwise", reverse=None, check_keys: bool = Fals
                      f"probably reverse-keyed items that were not reversed")
     with np.errstate(invalid="ignore"):
         total = np.nanmean(xk, axis=1)
+    if m.constant:                     # psych: "deleted but still counted in the score", at its one value
+        values = [float(np.nanmax(x[:, names.index(nm)])) for nm in m.constant]
+        total = (k * total + sum(values)) / (k + len(values))
     return AlphaResult(
         raw_alpha=float(tot["raw_alpha"]), std_alpha=float(tot["std_alpha"]), g6=float(tot["g6"]),
         average_r=float(tot["average_r"]), median_r=float(tot["median_r"]), s_n=float(tot["s_n"]),

@@ -206,12 +206,16 @@ out(fac, "factorability.json")
 alpha_case <- function(sp, keys = NULL, check_keys = FALSE, input = "raw", n_obs = NULL, use = "pairwise") {
   x <- make_data(sp)
   r <- switch(input, raw = x, cor = cor(x, use = "pairwise"), cov = cov(x, use = "pairwise"))
-  res <- capture(alpha(r, keys = keys, check.keys = check_keys, n.obs = n_obs, warnings = TRUE, use = use))
+  res <- tryCatch(capture(alpha(r, keys = keys, check.keys = check_keys, n.obs = n_obs, warnings = TRUE, use = use)),
+                  error = function(e) list(error = conditionMessage(e)))
+  if (!is.null(res$error))
+    return(list(spec = sp, options = list(keys = keys, check.keys = check_keys, input = input, n.obs = n_obs, use = use),
+                r_error = res$error))
   a <- res$value
   is <- a$item.stats; ad <- a$alpha.drop
   col <- function(df, nm) if (nm %in% colnames(df)) num(df[[nm]]) else NULL
   list(spec = sp, options = list(keys = keys, check.keys = check_keys, input = input, n.obs = n_obs, use = use),
-       reversed_names = nz(rownames(is)[grepl("-$", rownames(is))]),
+       reversed_names = nz(rownames(is)[grepl("-$", rownames(is))]), item_names = sub("-$", "", rownames(is)),
        raw_alpha = num(a$total$raw_alpha), std_alpha = num(a$total$std.alpha), g6 = num(a$total[["G6(smc)"]]),
        average_r = num(a$total$average_r), s_n = num(a$total[["S/N"]]), ase = num(a$total$ase),
        mean = num(a$total$mean), sd = num(a$total$sd), median_r = num(a$total$median_r),
@@ -255,6 +259,12 @@ al$bfiAC_holes_complete <- alpha_case(spec("bfi.csv", c(paste0("A", 1:5), paste0
                                            holes = list(list("A3", 2, 0), list("C2", 3, 1)), rows = 500),
                                       use = "complete.obs")
 al$hs_miss_complete <- alpha_case(hsm, use = "complete.obs")
+const_A3 <- lapply(c(1, 2, 4, 5, 6), function(k) list("A3", k, 3))
+al$bfiA_constant_item <- alpha_case(spec("bfi.csv", paste0("A", 2:5), recode = const_A3))
+al$bfiA_constant_item_keys <- alpha_case(spec("bfi.csv", paste0("A", 1:5), recode = const_A3), keys = "A1")
+al$hs_keys_continuous <- alpha_case(spec("holzinger_swineford_1939.csv", c("x1", "x2", "x3", "x4")), keys = "x2")
+al$hs_check_keys_continuous <- alpha_case(spec("holzinger_swineford_1939.csv", c("x1", "x2", "x3", "x4")),
+                                          keys = "x2", check_keys = TRUE)
 al$bfiAC_holes_naomit <- alpha_case(spec("bfi.csv", c(paste0("A", 1:5), paste0("C", 1:5)), reversed = REV,
                                          holes = list(list("A3", 2, 0), list("C2", 3, 1)), rows = 500, complete = TRUE))
 al$hs_miss_naomit <- alpha_case(spec("holzinger_swineford_1939_missing.csv", HS9, complete = TRUE))
@@ -293,6 +303,8 @@ om$bfi_AC_3_ml_promax <- om_case(bfi_ac, 3, "ml", "promax")
 om$pd_3_minres <- om_case(pd, 3)
 om$pd_2_ml <- om_case(pd, 2, "ml")
 om$hs_1_minres <- om_case(hs, 1)
+om$bfi_unrev_4_geominQ <- om_case(bfi25, 4, "minres", "geominQ")
+om$pd_3_pa_promax <- om_case(pd, 3, "pa", "promax")
 om$bfi_rev_6_minres <- om_case(bfir, 6)
 om$hscov_3_minres <- om_case(hs, 3, input = "cov")
 om$pdcov_3_ml <- om_case(pd, 3, "ml", input = "cov")
@@ -306,7 +318,8 @@ pc_case <- function(sp, global = TRUE, correct = 0.5) {
   if (!is.null(res$error))
     return(list(spec = sp, options = list(global = global, correct = correct), r_error = res$error))
   p <- res$value
-  list(spec = sp, options = list(global = global, correct = correct), rho = mat(p$rho), tau = mat_inf(p$tau),
+  list(spec = sp, options = list(global = global, correct = correct), names = rownames(p$rho),
+       rho = mat(p$rho), tau = mat_inf(p$tau),
        r_warnings = nz(res$warnings))
 }
 pc <- list()
@@ -344,6 +357,7 @@ pc$bfiA_first40 <- pc_case(spec("bfi.csv", paste0("A", 1:5), rows = 40))
 pc$bfiE_binary_holes <- pc_case(spec("bfi.csv", paste0("E", 1:5), rows = 900, recode = bin,
                                      holes = list(list("E1", 4, 0), list("E3", 3, 2))))
 pc$hs_ordinal_missing <- pc_case(spec("hs_ordinal_missing.csv", paste0("x", 1:9)))
+pc$bfiA_constant_item <- pc_case(spec("bfi.csv", paste0("A", 1:5), rows = 600, recode = const_A3))
 out(pc, "polychoric.json")
 
 ## ---- MAP, observed eigenvalues of fa.parallel -----------------------------------------------
