@@ -16,7 +16,9 @@ NOT_IDENTIFIED <- paste("not identified (dof <= 0): the factor model has no uniq
 OMEGA_COV <- paste("psych 2.2.9 quirk: omega (omegah) takes a covariance matrix that is not a correlation matrix as",
                    "raw data (its rows as respondents) unless covar = TRUE; ours converts it with cov2cor as fa does",
                    "(docs/psychometrics.md)")
-EXCLUDED <- list(efa = list(bfiAC_6f_minres_oblimin_dof0 = NOT_IDENTIFIED, bfiAC_6f_ml_varimax_dof0 = NOT_IDENTIFIED,
+QUARTIMAX <- paste("psych 2.2.9 does not know rotate = 'Quartimax' ('Specified rotation not found, rotate = none",
+                   "used'); ours takes the name as quartimax (GPArotation), documented in psychometrics/rotation.py")
+EXCLUDED <- list(efa = list(hs_3f_minres_Quartimax = QUARTIMAX, bfi25_5f_minres_Quartimax = QUARTIMAX, bfiAC_6f_minres_oblimin_dof0 = NOT_IDENTIFIED, bfiAC_6f_ml_varimax_dof0 = NOT_IDENTIFIED,
                             bfiN_3f_minres_oblimin_dofneg = NOT_IDENTIFIED, hs_6f_minres_varimax_dofneg = NOT_IDENTIFIED),
                  factorability = list(),
                  alpha = list(`bfiN_cor:feldt` = FELDT_MATRIX, `hs_textual_cor:feldt` = FELDT_MATRIX,

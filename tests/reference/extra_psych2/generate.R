@@ -160,6 +160,18 @@ efa[["hs_3f_minres_oblimin_tenberge"]] <- efa_case(hs, 3, "minres", "oblimin", s
 efa[["hs_2f_ml_varimax_tenberge"]] <- efa_case(hs, 2, "ml", "varimax", scores = "tenBerge")
 efa[["bfi25_5f_minres_oblimin_tenberge"]] <- efa_case(bfi25, 5, "minres", "oblimin", scores = "tenBerge")
 efa[["hsmiss_3f_pa_promax_tenberge"]] <- efa_case(hsm, 3, "pa", "promax", scores = "tenBerge")
+# psych's capitalised names: Varimax = GPArotation::Varimax (no Kaiser normalisation), Promax = psych::Promax
+# (stats::promax-like, no row normalisation), Quartimax (not a psych name)
+for (rot in c("Varimax", "Promax", "Quartimax")) {
+  efa[[paste0("hs_3f_minres_", rot)]] <- efa_case(hs, 3, "minres", rot)
+  efa[[paste0("bfi25_5f_minres_", rot)]] <- efa_case(bfi25, 5, "minres", rot)
+}
+for (rot in c("Varimax", "Promax")) {
+  efa[[paste0("pd_2f_ml_", rot)]] <- efa_case(pd, 2, "ml", rot)
+  efa[[paste0("pd_3f_pa_", rot)]] <- efa_case(pd, 3, "pa", rot)
+  efa[[paste0("hsmiss_3f_ml_", rot)]] <- efa_case(hsm, 3, "ml", rot)
+  efa[[paste0("bfiAC_2f_pa_", rot)]] <- efa_case(bfi_ac, 2, "pa", rot)
+}
 # ours use = "listwise" is fa(na.omit(x)) (the spec's complete = TRUE; the test passes the data with holes)
 hsm_c <- hsm; hsm_c$complete <- TRUE
 efa[["hsmiss_listwise_3f_minres_oblimin"]] <- efa_case(hsm_c, 3, "minres", "oblimin")
