@@ -163,16 +163,17 @@ def compare_efa(name: str) -> list[str]:
             _check(errors, rk, fm[ok], case[rk], t[tk], rel)
     if case.get("RMSEA") is not None:
         _check(errors, "RMSEA", fm[["rmsea", "rmsea_lower", "rmsea_upper"]], case["RMSEA"], t["rmsea"])
+    skip = _excluded_statistics(EFA_EXCLUDED, name)
     if e.score_weights is not None and case.get("weights") is not None:
         W = e.score_weights.to_numpy()[:, cols] * signs
-        _check(errors, "score weights", W, as_matrix(case["weights"], p), t["scores"])
+        _check(errors, "score weights", W, as_matrix(case["weights"], p), t["scores"], skip=skip)
         rows = np.asarray(case["score_rows"], int) - 1
         S = e.scores.to_numpy()[rows][:, cols] * signs
-        _check(errors, "scores", S, as_matrix(case["scores"], len(rows)), t["scores"])
+        _check(errors, "scores", S, as_matrix(case["scores"], len(rows)), t["scores"], skip=skip)
     return errors
 
 
-EFA_CASES = [n for n in EFA if n not in EFA_EXCLUDED and "r_error" not in EFA[n]]
+EFA_CASES = [n for n in EFA if n not in EFA_EXCLUDED and "r_error" not in EFA[n]]   # "case:stat" keys skip stats
 
 
 @pytest.mark.parametrize("name", EFA_CASES)
@@ -195,7 +196,19 @@ def test_efa_where_psych_fails_is_an_error_or_a_warning_here(name):
     assert e.warnings, f"{name}: psych fails ({EFA[name]['r_error']}); ours returned without a warning"
 
 
-@pytest.mark.parametrize("name", [n for n in EFA_EXCLUDED if EFA[n]["dof"] <= 0])
+def test_one_factor_tenberge_scores_have_unit_variance():
+    """Excluded from the equality test (psych's diag() of a scalar): ours are the regression
+    weights scaled to unit score variance, i.e. psych's weights / sqrt(λᵀR⁻¹λ)."""
+    case = EFA["bfiN_1f_minres_tenberge"]
+    e = _quietly(run_efa, case)
+    W, R, lam = e.score_weights.to_numpy(), e.correlation.to_numpy(), e.loadings.to_numpy()
+    assert abs((W.T @ R @ W)[0, 0] - 1) < 1e-10
+    reg = np.linalg.solve(R, lam)
+    assert max_abs_diff(W, reg / np.sqrt(lam.T @ reg)[0, 0]) < 1e-10
+    assert max_abs_diff(reg, as_matrix(case["weights"], 5)) < EFA_TOL["scores"]    # psych's = regression
+
+
+@pytest.mark.parametrize("name", [n for n in EFA_EXCLUDED if ":" not in n and EFA[n]["dof"] <= 0])
 def test_efa_without_degrees_of_freedom_says_so(name):
     """Excluded from the equality test (not identified); ours must warn that the fit statistics
     are undefined and leave them NaN, and the model-free numbers must still equal psych's."""
@@ -221,14 +234,14 @@ FAC, FAC_TOL, _ = _load("factorability")
 @pytest.mark.parametrize("name", list(FAC))
 def test_kmo_bartlett_equal_psych(name):
     case, t = FAC[name], FAC_TOL
-    x = make_data(case["spec"])
+    x, use = _data_and_use(case["spec"])
     raw = case["options"]["input"] == "raw"
     data = x if raw else _cor(x)
     errors: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        k = ls.kmo(data)
-        b = ls.bartlett(data, nobs=case["options"].get("n"))
+        k = ls.kmo(data, use=use)
+        b = ls.bartlett(data, nobs=case["options"].get("n"), use=use)
     _check(errors, "KMO overall", k.overall, case["kmo"], t["kmo"])
     _check(errors, "KMO items", k.per_item, case["kmo_items"], t["kmo"])
     _check(errors, "Bartlett chisq", b.chisq / case["chisq"], 1.0, t["bartlett_chisq_rel"])

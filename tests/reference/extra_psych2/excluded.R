@@ -18,7 +18,11 @@ OMEGA_COV <- paste("psych 2.2.9 quirk: omega (omegah) takes a covariance matrix 
                    "(docs/psychometrics.md)")
 QUARTIMAX <- paste("psych 2.2.9 does not know rotate = 'Quartimax' ('Specified rotation not found, rotate = none",
                    "used'); ours takes the name as quartimax (GPArotation), documented in psychometrics/rotation.py")
-EXCLUDED <- list(efa = list(hs_3f_minres_Quartimax = QUARTIMAX, bfi25_5f_minres_Quartimax = QUARTIMAX, bfiAC_6f_minres_oblimin_dof0 = NOT_IDENTIFIED, bfiAC_6f_ml_varimax_dof0 = NOT_IDENTIFIED,
+TENBERGE_1F <- paste("psych 2.2.9 bug: invMatSqrt() of the 1 x 1 matrix L'R^-1 L calls diag() on a scalar, which",
+                    "R reads as the size of an identity matrix, so the inverse square root becomes 1 and one-factor",
+                    "tenBerge weights are the regression weights R^-1 L; ours scales them to unit score variance",
+                    "(the tenBerge definition, as for k > 1 where both agree)")
+EXCLUDED <- list(efa = list(`bfiN_1f_minres_tenberge:score weights,scores` = TENBERGE_1F, hs_3f_minres_Quartimax = QUARTIMAX, bfi25_5f_minres_Quartimax = QUARTIMAX, bfiAC_6f_minres_oblimin_dof0 = NOT_IDENTIFIED, bfiAC_6f_ml_varimax_dof0 = NOT_IDENTIFIED,
                             bfiN_3f_minres_oblimin_dofneg = NOT_IDENTIFIED, hs_6f_minres_varimax_dofneg = NOT_IDENTIFIED),
                  factorability = list(),
                  alpha = list(`bfiN_cor:feldt` = FELDT_MATRIX, `hs_textual_cor:feldt` = FELDT_MATRIX,

@@ -160,6 +160,10 @@ efa[["hs_3f_minres_oblimin_tenberge"]] <- efa_case(hs, 3, "minres", "oblimin", s
 efa[["hs_2f_ml_varimax_tenberge"]] <- efa_case(hs, 2, "ml", "varimax", scores = "tenBerge")
 efa[["bfi25_5f_minres_oblimin_tenberge"]] <- efa_case(bfi25, 5, "minres", "oblimin", scores = "tenBerge")
 efa[["hsmiss_3f_pa_promax_tenberge"]] <- efa_case(hsm, 3, "pa", "promax", scores = "tenBerge")
+efa[["bfiN_1f_minres_tenberge"]] <- efa_case(spec("bfi.csv", paste0("N", 1:5)), 1, "minres", "none", scores = "tenBerge")
+efa[["bfiAC_poly_2f_minres_oblimin_tenberge"]] <- efa_case(bfi_ac, 2, "minres", "oblimin", cor = "poly",
+                                                           scores = "tenBerge")
+efa[["pd_3f_ml_geominQ_tenberge"]] <- efa_case(pd, 3, "ml", "geominQ", scores = "tenBerge")
 # psych's capitalised names: Varimax = GPArotation::Varimax (no Kaiser normalisation), Promax = psych::Promax
 # (stats::promax-like, no row normalisation), Quartimax (not a psych name)
 for (rot in c("Varimax", "Promax", "Quartimax")) {
@@ -210,6 +214,10 @@ fac$bfi_two_items <- fac_case(spec("bfi.csv", c("A2", "A3")))
 fac$pd <- fac_case(pd)
 fac$pd_miss <- fac_case(pdm)
 fac$pd_cor <- fac_case(pd, "cor", 75)
+hsm_c <- hsm; hsm_c$complete <- TRUE
+fac$hs_miss_listwise <- fac_case(hsm_c)
+bfih_c <- bfih; bfih_c$complete <- TRUE
+fac$bfi_holes15_listwise <- fac_case(bfih_c)
 fac$hs_raw_n200 <- fac_case(hs, "raw", 200)          # psych: n is the rows of raw data, the given n is ignored
 fac$bfi_ac_raw_n100 <- fac_case(bfi_ac, "raw", 100)
 out(fac, "factorability.json")
