@@ -52,7 +52,7 @@ from loyaltyscope.psychometrics.exploratory import efa as _efa, extract_minres, 
 from loyaltyscope.psychometrics.itemdata import (ItemDataError, PsychometricWarning, correlation_input, emit,
                                                  item_matrix, nonpositive_definite_items, prepare_correlations,
                                                  quiet_emission)
-from loyaltyscope.psychometrics.rotation import rotate
+from loyaltyscope.psychometrics.rotation import OBLIQUE, canonical_rotation, rotate
 
 __all__ = ["alpha", "AlphaResult", "omega", "OmegaResult", "alpha_from_cov", "feldt_interval"]
 
@@ -539,6 +539,9 @@ def omega(data, n_factors: int = 3, method: str = "minres", rotation: str = "obl
 
     R equivalent: ``psych::omega(x, nfactors = 3, fm = "minres")``.
     """
+    if canonical_rotation(rotation) not in OBLIQUE:
+        raise ValueError(f"rotation={rotation!r}: omega's Schmid-Leiman transformation needs an oblique rotation, one "
+                         f"of {', '.join(OBLIQUE)} (psych's schmid() knows no orthogonal one)")
     ci = prepare_correlations(data, use=use, context="omega")
     R = ci.r.copy()
     names = list(ci.names)

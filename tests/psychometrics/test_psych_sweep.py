@@ -388,6 +388,15 @@ def test_omega_equals_psych(name):
     assert not errors, f"{name}:\n" + "\n".join(errors)
 
 
+@pytest.mark.parametrize("rotation", ["varimax", "Varimax", "quartimax", "geominT", "equamax", "none"])
+def test_omega_refuses_an_orthogonal_rotation(rotation):
+    """psych's schmid() has no orthogonal rotation (it fails); ours says why instead of
+    computing g loadings from an identity factor correlation matrix."""
+    x = make_data(OMEGA["hs_3_minres"]["spec"])
+    with pytest.raises(ValueError, match="oblique"):
+        ls.omega(x, 3, rotation=rotation)
+
+
 # ----------------------------------------------------------------------------- polychoric
 POLY, POLY_TOL, POLY_EXCLUDED = _load("polychoric")
 
