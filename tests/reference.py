@@ -34,8 +34,8 @@ DATA = REF / "data"
 
 # folders that hold reference case files (*.json); each must be non-empty
 CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_sweep", "extra_esem", "extra_ordinal", "extra_ordinal_x",
-                "extra_wlsmv", "extra_psych", "extra_reliability", "extra_drivers", "extra_study", "analyses",
-                "partable", "pls/boot_bca", "pls/seminr_py", "pls/sweep")
+                "extra_wlsmv", "extra_psych", "extra_psych2", "extra_reliability", "extra_drivers", "extra_study",
+                "analyses", "partable", "pls/boot_bca", "pls/seminr_py", "pls/sweep")
 
 # The documented defaults, per kind of case (the acceptance criteria of the estimation issues).
 # Meanings: ``*_rel`` relative, else absolute; "est" is relative to max(|est|, est_floor).
@@ -62,13 +62,27 @@ DEFAULT_TOLERANCES = {
     "pls_sweep": {"bootstrap": 1e-6, "predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
                   "vif": 1e-6, "reliability": 1e-6, "htmt": 1e-6, "fornell_larcker": 1e-6, "cross_loading": 1e-6,
                   "score": 1e-6},
+    # the psych sweep (extra_psych2, tests/psychometrics/test_psych_sweep.py)
+    "psych_efa": {"loading": 1e-3, "communality": 1e-3, "phi": 1e-3, "eigenvalue": 1e-3, "rmsr": 1e-4,
+                  "chisq_rel": 1e-3, "pvalue": 1e-3, "objective_rel": 1e-3, "tli": 1e-3, "fit": 1e-4, "rmsea": 1e-3,
+                  "scores": 2e-3, "variance": 1e-3, "complexity": 5e-3,
+                  "complexity_definition": 1e-10},
+    "psych_factorability": {"kmo": 1e-8, "bartlett_chisq_rel": 1e-8, "bartlett_p": 1e-10},
+    "psych_alpha": {"alpha": 1e-8, "ase": 1e-8},
+    "psych_omega": {"omega": 2e-3, "loading": 5e-3},
+    "psych_polychoric": {"rho": 5e-4, "tau": 1e-8},
+    "psych_retention": {"map": 1e-8, "pc_eigenvalue": 1e-8, "fa_eigenvalue": 1e-3,
+                        # on polychoric input: psych's rho stops ~1e-4 short (optimize), as "rho" above
+                        "map_poly": 5e-4, "eigenvalue_poly": 5e-4},
 }
 # kind of the files that carry no "kind" field (several cases in one file, or raw R output)
 FILE_KINDS = {"extra/boot_intervals": "boot_intervals", "extra_psych/efa": "efa",
               "extra_psych/polychoric": "polychoric",
               "extra_psych/reliability": "reliability", "extra_reliability/reliability_sweep": "reliability", "extra_psych/retention": "retention", "analyses/lrt": "lrt",
               "partable/lavaanify": "partable", "pls/boot_bca/bca_reference": "pls_bootstrap",
-              "pls/seminr_py/seminr_py_reference": "pls_bootstrap"}
+              "pls/seminr_py/seminr_py_reference": "pls_bootstrap",
+              **{f"extra_psych2/{f}": f"psych_{f}" for f in ("efa", "factorability", "alpha", "omega", "polychoric",
+                                                             "retention")}}
 INDEX_KEYS = ("cfi", "tli", "rmsea", "srmr", "cfi.robust", "tli.robust", "rmsea.robust", "cfi.scaled",
               "rmsea.scaled", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "pvalue", "pvalue.scaled",
               "tli.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "rmsea.pvalue.scaled",

@@ -31,7 +31,7 @@ import numpy as np
 from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["small_blas", "power_of_two_scales", "listwise_cor", "pairwise_cor", "pairwise_cor_masked", "pairwise_cov", "pairwise_count", "listwise", "smc", "cor_smooth", "pinv",
-           "cov2cor", "is_correlation_matrix"]
+           "cov2cor", "is_correlation_matrix", "is_covariance_matrix", "is_matrix_input"]
 
 
 small_blas = single_blas_thread   # run a function with one BLAS thread (see numerics.threads)
@@ -199,17 +199,32 @@ def cor_smooth(r: np.ndarray, eig_tol: float = 1e-12) -> tuple[np.ndarray, bool]
     return cov2cor((v * w) @ v.T), True
 
 
-def is_correlation_matrix(a) -> bool:
-    """Square, symmetric, unit diagonal (psych's ``isCorrelation`` test)."""
+def _square_float(a) -> np.ndarray | None:
     shape = getattr(a, "shape", None)
     if shape is not None and (len(shape) != 2 or shape[0] != shape[1]):
-        return False  # not square: no conversion (which would warn on, e.g., complex data)
+        return None  # not square: no conversion (which would warn on, e.g., complex data)
     try:
         a = np.asarray(a, dtype=float) if not hasattr(a, "to_numpy") else a.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):
-        return False
-    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
-        return False
-    if np.isnan(a).any():
-        return False
-    return bool(np.allclose(a, a.T) and np.allclose(np.diag(a), 1.0))
+        return None
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0 or not np.isfinite(a).all():
+        return None
+    return a
+
+
+def is_correlation_matrix(a) -> bool:
+    """Square, symmetric, unit diagonal (psych's ``isCorrelation`` test)."""
+    a = _square_float(a)
+    return a is not None and bool(np.allclose(a, a.T) and np.allclose(np.diag(a), 1.0))
+
+
+def is_covariance_matrix(a) -> bool:
+    """Square and symmetric with more than one row (psych's ``isCovariance``, which ``fa``,
+    ``omega`` and ``alpha`` use to take a covariance matrix as a matrix, not as data)."""
+    a = _square_float(a)
+    return a is not None and a.shape[0] > 1 and bool(np.allclose(a, a.T, rtol=1.5e-8, atol=0.0))
+
+
+def is_matrix_input(a) -> bool:
+    """A correlation or covariance matrix given instead of raw data."""
+    return is_correlation_matrix(a) or is_covariance_matrix(a)

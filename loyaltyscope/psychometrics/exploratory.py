@@ -37,8 +37,8 @@ by the pairwise counts when the correlations come from raw data), the empirical 
 the likelihood-ratio objective tr(Σ̂⁻¹R) - log|Σ̂⁻¹R| - p with Bartlett's correction
 (n - 1 - (2p + 5)/6 - 2k/3), Tucker–Lewis index, RMSEA with its 90% interval, BIC.
 
-Factor scores: ``regression`` (Thurstone, W = R⁻¹ΛΦ) or ``bartlett``
-(W = U⁻²Λ(ΛᵀU⁻²Λ)⁻¹), applied to the standardised data as ``psych::factor.scores`` (which,
+Factor scores: ``regression`` (Thurstone, W = R⁻¹ΛΦ), ``bartlett`` (W = U⁻²Λ(ΛᵀU⁻²Λ)⁻¹) or
+``tenberge`` (correlation-preserving, see :func:`factor_score_weights`), applied to the standardised data as ``psych::factor.scores`` (which,
 after ``cor = "poly"``, takes R for the weights from the Pearson correlations of the raw data;
 reproduced here). Rows with a missing answer get missing scores, as in psych.
 
@@ -310,7 +310,9 @@ def factor_score_weights(r: np.ndarray, L: np.ndarray, phi: np.ndarray, method: 
     """Factor score weights as ``psych::factor.scores``.
 
     regression (Thurstone): W = R⁻¹ΛΦ (pseudo-inverse if R is singular);
-    bartlett: W = U⁻²Λ(ΛᵀU⁻²Λ)⁻¹ with U² = 1 - diag(ΛΦΛᵀ).
+    bartlett: W = U⁻²Λ(ΛᵀU⁻²Λ)⁻¹ with U² = 1 - diag(ΛΦΛᵀ);
+    tenberge (ten Berge, Krijnen, Wansbeek & Shapiro 1999, correlation-preserving): with
+    L = ΛΦ^{1/2}, W = R^{-1/2} R^{-1/2} L (LᵀR⁻¹L)^{-1/2} Φ^{1/2}.
     """
     if method == "regression":
         S = L @ phi
@@ -322,7 +324,27 @@ def factor_score_weights(r: np.ndarray, L: np.ndarray, phi: np.ndarray, method: 
         u2 = 1 - np.einsum("ij,jk,ik->i", L, phi, L)
         Lu = L / u2[:, None]
         return Lu @ np.linalg.inv(L.T @ Lu)
-    raise ValueError(f"scores={method!r}: expected None, 'regression' or 'bartlett'")
+    if method == "tenberge":
+        Ls = L @ _mat_sqrt(phi)
+        r5 = _inv_mat_sqrt(r)                   # psych: of R before cor.smooth, the inverse after it
+        C = r5 @ Ls @ _inv_mat_sqrt(Ls.T @ np.linalg.solve(corr.cor_smooth(r)[0], Ls))
+        return r5 @ C @ _mat_sqrt(phi)
+    raise ValueError(f"scores={method!r}: expected None, 'regression', 'bartlett' or 'tenberge'")
+
+
+def _mat_sqrt(a: np.ndarray) -> np.ndarray:
+    """Symmetric square root, negative eigenvalues set to machine epsilon (psych ``matSqrt``)."""
+    w, v = np.linalg.eigh(a)
+    w = np.where(w < 0, np.finfo(float).eps, w)
+    return (v * np.sqrt(w)) @ v.T
+
+
+def _inv_mat_sqrt(a: np.ndarray) -> np.ndarray:
+    """Inverse symmetric square root, eigenvalues below eps set to 100 eps (psych ``invMatSqrt``)."""
+    w, v = np.linalg.eigh(a)
+    eps = np.finfo(float).eps
+    w = np.where(w < eps, 100 * eps, w)
+    return (v / np.sqrt(w)) @ v.T
 
 
 # ---- result ------------------------------------------------------------------------------------------
@@ -430,8 +452,8 @@ def _check_efa_arguments(method, rotation, scores, keep, heywood) -> str:
     rotation = canonical_rotation(rotation)
     if rotation not in ROTATIONS:
         raise ValueError(f"rotation={rotation!r}: expected one of {', '.join(ROTATIONS)} (or 'geomin')")
-    if scores not in (None, "regression", "bartlett"):
-        raise ValueError(f"scores={scores!r}: expected None, 'regression' or 'bartlett'")
+    if scores not in (None, "regression", "bartlett", "tenberge"):
+        raise ValueError(f"scores={scores!r}: expected None, 'regression', 'bartlett' or 'tenberge'")
     if keep not in ("identity", "best"):
         raise ValueError(f"keep={keep!r}: expected 'identity' or 'best'")
     if heywood not in ("bound", "free"):
@@ -575,9 +597,11 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
         Missing data: pairwise-complete correlations (psych's default) or complete rows only
         (as ``fa(na.omit(x))``).
     nobs : float, optional
-        Respondents behind a correlation matrix (psych ``n.obs``).
-    scores : {None, "regression", "bartlett"}
-        Factor scores to compute (raw data only).
+        Respondents behind a correlation or covariance matrix (psych ``n.obs``). With raw data
+        n is the number of rows, as in psych; a ``nobs`` given then is ignored with a warning.
+    scores : {None, "regression", "bartlett", "tenberge"}
+        Factor scores to compute (raw data only; psych ``scores``, ``"tenBerge"`` spelled
+        ``"tenberge"``).
     n_starts : int, optional
         Rotation starts (identity first, then random orthogonal matrices drawn with ``seed``);
         default 1 (psych's single identity start) except geomin, whose criterion often has
@@ -605,7 +629,7 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
     R equivalent: ``psych::fa(bfi[1:25], nfactors = 5, rotate = "oblimin", fm = "minres")``.
     """
     rotation = _check_efa_arguments(method, rotation, scores, keep, heywood)
-    ci = prepare_correlations(data, cor=cor, use=use, nobs=nobs, context="efa",
+    ci = prepare_correlations(data, cor=cor, use=use, nobs=nobs, context="efa", nobs_of_raw_data=False,
                               require_pd=(method == "ml"), purpose="a maximum likelihood factor analysis")
     R, names = ci.r, list(ci.names)
     p, k = len(names), int(n_factors)
@@ -622,7 +646,8 @@ def efa(data, n_factors: int = 1, rotation: str = "oblimin", method: str = "minr
     st = fa_stats(R, L, phi, ci.nobs, ci.np_obs)
     if st["df"] <= 0:
         warns.append(f"{k} factor(s) of {p} items leave {st['df']:g} degrees of freedom: the model is saturated or "
-                     f"over-parameterised, so the chi-square, TLI, RMSEA and BIC are undefined (NaN)")
+                     f"over-parameterised (not identified, the loadings are not unique), so the p-value, RMSEA and "
+                     f"BIC are undefined (NaN); the chi-square and TLI are reported as psych does, without meaning")
     elif not np.isfinite(ci.nobs):
         warns.append("a correlation matrix without nobs: the chi-square, TLI, RMSEA and BIC need the number of "
                      "respondents and are NaN")

@@ -140,7 +140,7 @@ def bartlett(data, nobs: float | None = None, *, use: str = "pairwise") -> Bartl
     Returns a :class:`BartlettResult` (``.chisq``, ``.df``, ``.pvalue``).
     R equivalent: ``psych::cortest.bartlett(x)``.
     """
-    ci = prepare_correlations(data, use=use, nobs=nobs, context="bartlett")
+    ci = prepare_correlations(data, use=use, nobs=nobs, context="bartlett", nobs_of_raw_data=False)
     if not np.isfinite(ci.nobs):
         raise ValueError("bartlett: a correlation matrix was given without nobs; the test needs the number of "
                          "respondents (psych silently assumes 100)")

@@ -11,9 +11,17 @@ Formulas (C = item covariance matrix, R = cov2cor(C), k items):
 - per item: r_drop (corrected item-total) = (C_i·1 - C_ii)/sqrt(C_ii · 1ᵀC_{-i}1); raw_r =
   correlation with the mean score; std_r = (R1)_i/sqrt(1ᵀR1); r_cor = the same with SMCs on
   the diagonal; alpha if deleted = alpha of C_{-i} (psych's ``alpha.drop``).
+- ``check_keys`` (psych ``check.keys = TRUE``): the items whose loading on the first principal
+  component of R (signed so that its loadings sum positive, as ``psych::principal``) is
+  negative are reversed; if there are any, they replace ``reverse``, as in psych.
 - Feldt's interval: 1 - (1 - α) F_{1-p/2; n-1, (n-1)(k-1)} .. 1 - (1 - α) F_{p/2; ...}
-  (psych ``alpha.ci``); bootstrap: percentile interval of raw alpha over row resamples.
+  (psych ``alpha.ci``); bootstrap: percentile interval of raw alpha over row resamples. With a
+  correlation matrix, n is ``nobs``; psych 2.2.9 passes the number of *items* as n there (its
+  ``nsub`` is the matrix's row count), an interval we do not reproduce.
 - psych computes C as ``cov(x, use = "pairwise")`` — kept as the default (``use="pairwise"``).
+- an item without variance is left out of C and of the item statistics but counted in the total
+  score at its one value (psych: "deleted but still is counted in the score"; psych takes the
+  value from the first row, 0 when that row is missing — we take the item's value).
 - omega (psych::omega): an orthogonal (varimax) solution, oblimin on it, a one-factor
   solution of the factor correlations gives g loadings of the group factors, the
   Schmid–Leiman transformation gives general loadings g_i and group loadings;
@@ -44,7 +52,7 @@ from loyaltyscope.psychometrics.exploratory import efa as _efa, extract_minres, 
 from loyaltyscope.psychometrics.itemdata import (ItemDataError, PsychometricWarning, correlation_input, emit,
                                                  item_matrix, nonpositive_definite_items, prepare_correlations,
                                                  quiet_emission)
-from loyaltyscope.psychometrics.rotation import rotate
+from loyaltyscope.psychometrics.rotation import OBLIQUE, canonical_rotation, rotate
 
 __all__ = ["alpha", "AlphaResult", "omega", "OmegaResult", "alpha_from_cov", "feldt_interval"]
 
@@ -167,6 +175,36 @@ class AlphaResult(ResultProtocol):
         return {"confidence intervals of raw alpha": self.ci, "item statistics": self.item_stats}
 
 
+def first_component_negative(R: np.ndarray) -> np.ndarray:
+    """Mask of the items loading negatively on the first principal component of R, the
+    component signed so that its loadings sum positive (psych ``principal``; ``check.keys``)."""
+    _, v = np.linalg.eigh(R)
+    v1 = v[:, -1]
+    return (v1 if v1.sum() >= 0 else -v1) < 0
+
+
+def _checked_keys(items, reverse) -> tuple[list[str], list[str]]:
+    """psych's ``check.keys``: the items to reverse (replacing ``reverse``) and the warnings."""
+    if corr.is_matrix_input(items):
+        R, names = correlation_input(items, context="alpha")
+        names = list(names)
+    else:
+        m = item_matrix(items, context="alpha")
+        keep = [j for j, nm in enumerate(m.names) if nm not in m.constant]
+        names = [m.names[j] for j in keep]
+        R = corr.pairwise_cor(m.x[:, keep])[0]
+    if np.isnan(R).any():
+        return list(reverse or ()), []         # undefined correlations: reported by alpha itself
+    found = [names[i] for i in np.nonzero(first_component_negative(R))[0]]
+    if not found:                               # psych: keys are replaced only when an item loads negatively
+        return list(reverse or ()), []
+    warns = [f"check_keys: {', '.join(found)} loaded negatively on the first principal component and were "
+             f"reversed (psych: 'automatically reversed')"]
+    if reverse is not None and sorted(reverse) != sorted(found):
+        warns.append(f"check_keys replaced reverse={list(reverse)} by {found} (as psych's check.keys replaces keys)")
+    return found, warns
+
+
 def _alpha_items(items, reverse):
     """Validated item matrix, reverse-keyed as psych's ``keys``: ``(m, x, reversed)``."""
     m = item_matrix(items, context="alpha")
@@ -251,8 +289,8 @@ def _not_pd_warning(R, names, what: str) -> list[str]:
 
 
 @corr.small_blas
-def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: int | None = None,
-          ci: float = 0.95, nobs: int | None = None) -> AlphaResult:
+def alpha(items, *, use: str = "pairwise", reverse=None, check_keys: bool = False, n_boot: int = 0,
+          seed: int | None = None, ci: float = 0.95, nobs: int | None = None) -> AlphaResult:
     """Coefficient alpha and item statistics, as ``psych::alpha``.
 
     Parameters
@@ -264,6 +302,10 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
         Covariances from pairwise-complete data (psych's default) or complete rows only.
     reverse : list of str, optional
         Items to reverse-key as (max + min) - x, max and min over all items (psych ``keys``).
+    check_keys : bool
+        Reverse the items that load negatively on the first principal component instead
+        (psych ``check.keys = TRUE``; when some item loads negatively, replaces ``reverse``, as in
+        psych).
     n_boot, seed : int
         Bootstrap resamples of rows for a percentile interval of raw alpha (0: none).
     ci : float
@@ -281,16 +323,20 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
     --------
     >>> a = ls.alpha(bfi[["A1", "A2", "A3", "A4", "A5"]], reverse=["A1"])   # doctest: +SKIP
 
-    R equivalent: ``psych::alpha(x)`` (``keys = c("A1")`` for ``reverse``).
+    R equivalent: ``psych::alpha(x)`` (``keys = c("A1")`` for ``reverse``, ``check.keys = TRUE`` for
+    ``check_keys``).
     """
     if use not in ("pairwise", "listwise"):
         raise ValueError(f"use={use!r}: expected 'pairwise' or 'listwise'")
-    if corr.is_correlation_matrix(items):
-        return _alpha_from_matrix(items, nobs, reverse, ci)
+    key_warns: list[str] = []
+    if check_keys:
+        reverse, key_warns = _checked_keys(items, reverse)
+    if corr.is_matrix_input(items):
+        return _alpha_from_matrix(items, nobs, reverse, ci, key_warns)
     m, x, rev = _alpha_items(items, reverse)
     names = list(m.names)
     keep = [j for j, nm in enumerate(names) if nm not in m.constant]
-    warns = [f"item {nm!r} has no variance (a single response category); it was left out of alpha and its "
+    warns = key_warns + [f"item {nm!r} has no variance (a single response category); it was left out of alpha and its "
              f"statistics are NaN" for nm in m.constant]
     if len(keep) < 2:
         raise ItemDataError([(None, f"alpha needs at least two items with variance; usable: "
@@ -325,6 +371,9 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
         warns.append(f"negative corrected item-total (item-rest) correlation for {', '.join(neg)}: "
                      f"probably reverse-keyed items that were not reversed")
     total = _row_means(xk)
+    if m.constant:                     # psych: "deleted but still counted in the score", at its one value
+        values = [float(np.nanmax(x[:, names.index(nm)])) for nm in m.constant]
+        total = (k * total + sum(values)) / (k + len(values))
     return AlphaResult(
         raw_alpha=float(tot["raw_alpha"]), std_alpha=float(tot["std_alpha"]), g6=float(tot["g6"]),
         average_r=float(tot["average_r"]), median_r=float(tot["median_r"]), s_n=float(tot["s_n"]),
@@ -334,7 +383,9 @@ def alpha(items, *, use: str = "pairwise", reverse=None, n_boot: int = 0, seed: 
         warnings=emit(warns, PsychometricWarning))
 
 
-def _alpha_from_matrix(r, nobs, reverse, ci) -> AlphaResult:
+def _alpha_from_matrix(r, nobs, reverse, ci, key_warns=()) -> AlphaResult:
+    """alpha of a correlation or covariance matrix (psych: ``C <- x``; raw alpha and r_drop from C,
+    the standardized statistics from cov2cor(C))."""
     R, names = correlation_input(r, context="alpha")
     names = list(names)
     rev = tuple(reverse or ())
@@ -342,19 +393,21 @@ def _alpha_from_matrix(r, nobs, reverse, ci) -> AlphaResult:
     if unknown:
         raise ItemDataError([(u, f"reverse: item {u!r} is not in the correlation matrix") for u in unknown], "alpha")
     key = np.array([-1.0 if nm in rev else 1.0 for nm in names])
-    C = R * np.outer(key, key)
+    cov = R if corr.is_correlation_matrix(r) else np.asarray(r, dtype=float)
+    C, R = cov * np.outer(key, key), R * np.outer(key, key)
     k = len(names)
-    tot = alpha_from_cov(C, C)
-    drops = _alpha_drops(C, np.ones(k), C)
-    RC = C.copy()
-    np.fill_diagonal(RC, corr.smc(C))
-    r_drop = np.array([(C[:, i].sum() - 1) / np.sqrt(np.delete(np.delete(C, i, 0), i, 1).sum()) for i in range(k)])
+    tot = alpha_from_cov(C, R)
+    drops = _alpha_drops(C, np.ones(k), R)
+    RC = R.copy()
+    np.fill_diagonal(RC, corr.smc(R))
+    r_drop = np.array([(C[:, i].sum() - C[i, i]) / np.sqrt(C[i, i] * np.delete(np.delete(C, i, 0), i, 1).sum())
+                       for i in range(k)])
     nan = np.full(k, np.nan)
-    item_stats = pd.DataFrame({"n": nan, "raw_r": nan, "std_r": C.sum(0) / np.sqrt(C.sum()),
+    item_stats = pd.DataFrame({"n": nan, "raw_r": nan, "std_r": R.sum(0) / np.sqrt(R.sum()),
                                "r_cor": RC.sum(0) / np.sqrt(RC.sum()), "r_drop": r_drop, "mean": nan, "sd": nan,
                                "alpha_if_deleted": [d[0] for d in drops], "std_alpha_if_deleted": [d[1] for d in drops],
                                "average_r_if_deleted": [d[2] for d in drops]}, index=names)
-    warns = _not_pd_warning(C, names, "correlation matrix")
+    warns = list(key_warns) + _not_pd_warning(R, names, "correlation matrix")
     neg = [names[i] for i in range(k) if r_drop[i] < 0]
     if neg:
         warns.append(f"negative corrected item-total (item-rest) correlation for {', '.join(neg)}: "
@@ -412,9 +465,10 @@ class OmegaResult(ResultProtocol):
         return {"Schmid-Leiman loadings": self.loadings, "omega by group factor": self.group}
 
 
-def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list):
-    with quiet_emission():                                     # its messages are omega's, issued once by omega
-        fa_v = _efa(R, nf, rotation="varimax", method=method)  # psych: fa(m, nfactors, rotate = "varimax")
+def _schmid(R: np.ndarray, nf: int, method: str, rotation: str, warns: list, names=None):
+    Rn = R if names is None else pd.DataFrame(R, index=list(names), columns=list(names))   # items named in warnings
+    with quiet_emission():                                      # its messages are omega's, issued once by omega
+        fa_v = _efa(Rn, nf, rotation="varimax", method=method)  # psych: fa(m, nfactors, rotate = "varimax")
     fit_only = ("a correlation matrix without nobs", "degrees of freedom: the model is saturated")   # not omega's
     warns.extend(w for w in fa_v.warnings if w not in warns and not any(f in w for f in fit_only))
     orth = fa_v.loadings.to_numpy()
@@ -491,6 +545,9 @@ def omega(data, n_factors: int = 3, method: str = "minres", rotation: str = "obl
 
     R equivalent: ``psych::omega(x, nfactors = 3, fm = "minres")``.
     """
+    if canonical_rotation(rotation) not in OBLIQUE:
+        raise ValueError(f"rotation={rotation!r}: omega's Schmid-Leiman transformation needs an oblique rotation, one "
+                         f"of {', '.join(OBLIQUE)} (psych's schmid() knows no orthogonal one)")
     ci = prepare_correlations(data, use=use, context="omega")
     R = ci.r.copy()
     names = list(ci.names)
@@ -499,7 +556,7 @@ def omega(data, n_factors: int = 3, method: str = "minres", rotation: str = "obl
     if method == "ml" and p < 6:
         warns.append(f"{n_factors} factors are too many for {p} items with ML; minres used instead (as psych)")
         method = "minres"
-    g, sm, h2, u2, phi = _schmid(R, int(n_factors), method, rotation, warns)
+    g, sm, h2, u2, phi = _schmid(R, int(n_factors), method, rotation, warns, names)
     key = np.ones(p)
     if flip:
         key = np.sign(g)

@@ -393,19 +393,23 @@ def _few_pairwise_rows(counts, names) -> list[str]:
 
 def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", nobs=None,
                          context: str = "factor analysis", require_pd: bool = False,
-                         purpose: str = "results that need its inverse") -> CorrelationInput:
+                         purpose: str = "results that need its inverse", nobs_of_raw_data: bool = True
+                         ) -> CorrelationInput:
     """Validate input (raw responses or a correlation matrix) and compute the correlations.
 
     Raw data: Pearson correlations (pairwise-complete as ``cor(x, use = "pairwise")``, or on the
     complete rows for ``use="listwise"``) or polychoric (``cor="poly"``, psych's two-step
     estimator). A correlation matrix is recognised as psych's ``isCorrelation`` does (square,
-    symmetric, unit diagonal); give ``nobs`` for the statistics that need a sample size.
+    symmetric, unit diagonal), a covariance matrix as its ``isCovariance`` (square, symmetric)
+    and converted with ``cov2cor``; give ``nobs`` for the statistics that need a sample size.
+    ``nobs_of_raw_data=False``: with raw data n is the number of rows and a given ``nobs`` is
+    ignored with a warning (psych's ``fa`` and ``cortest.bartlett`` set n from the data).
     """
     if cor not in ("pearson", "poly"):
         raise ValueError(f"cor={cor!r}: expected 'pearson' or 'poly'")
     if use not in ("pairwise", "listwise"):
         raise ValueError(f"use={use!r}: expected 'pairwise' or 'listwise'")
-    if corr.is_correlation_matrix(data):
+    if corr.is_matrix_input(data):
         return _matrix_input(data, nobs, context, require_pd, purpose)
     m = item_matrix(data, context=context)
     require_variance(m, context)
@@ -418,8 +422,11 @@ def prepare_correlations(data, *, cor: str = "pearson", use: str = "pairwise", n
             raise ItemDataError([(None, f"only {x.shape[0]} complete row(s) of {m.n_rows} for listwise deletion "
                                         f"(at least 3 needed for correlations); use='pairwise' uses every answer")],
                                 context)
-    n = float(x.shape[0]) if nobs is None else float(nobs)
+    n = float(x.shape[0]) if (nobs is None or not nobs_of_raw_data) else float(nobs)
     r, counts, warns = _raw_correlations(x, m.names, cor, use, context)
+    if nobs is not None and not nobs_of_raw_data and float(nobs) != n:
+        warns.insert(0, f"nobs={nobs!r} was ignored: with raw data n is the number of rows used ({n:g}), as in psych; "
+                        f"nobs is for a correlation or covariance matrix")
     if x.shape[0] <= x.shape[1]:
         msg = (f"{x.shape[0]} respondents but {x.shape[1]} items: the correlation matrix is singular, so "
                f"{purpose} cannot be computed")

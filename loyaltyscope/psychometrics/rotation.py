@@ -7,6 +7,8 @@ What each name means (psych 2.2.9 ``fa(rotate = ...)``):
 ``none``        no rotation
 ``varimax``     ``stats::varimax`` (Kaiser normalisation, the classical SVD algorithm,
                 stop when the criterion grows by less than 1e-5 relative)
+``Varimax``     ``GPArotation::Varimax`` (orthogonal GPA on the varimax criterion, *no*
+                Kaiser normalisation — a different solution from ``varimax``)
 ``quartimax``   ``GPArotation::quartimax`` (orthogonal GPA, no normalisation)
 ``equamax``     ``psych::equamax`` = ``GPArotation::cfT`` with kappa = k / (2 p)
 ``geominT``     ``GPArotation::geominT`` (orthogonal, delta = 0.01)
@@ -15,10 +17,15 @@ What each name means (psych 2.2.9 ``fa(rotate = ...)``):
                 the factors have unit variance, rows de-normalised; Phi = U⁻¹U⁻ᵀ. This
                 differs from ``stats::promax``, which builds the target from loadings that
                 were *not* row-normalised.
+``Promax``      ``psych::Promax``: the same steps without the row normalisation (stats'
+                varimax still normalises internally), as ``stats::promax``
 ``oblimin``     ``GPArotation::oblimin`` (oblique GPA, gamma = 0, i.e. quartimin)
 ``quartimin``   ``GPArotation::quartimin``
 ``geominQ``     ``GPArotation::geominQ`` (oblique, delta = 0.01); ``geomin`` is an alias
 ==============  ======================================================================
+
+``Quartimax`` is taken as ``quartimax`` (psych 2.2.9 does not know the name and leaves the
+solution unrotated with a message).
 
 The gradient projection algorithms (GPForth / GPFoblq) follow Bernaards & Jennrich (2005):
 step ``T - α G_p`` projected back to orthogonal (SVD) or unit-length-column (oblique)
@@ -63,15 +70,14 @@ from loyaltyscope.numerics.display import ResultProtocol
 __all__ = ["ROTATIONS", "ORTHOGONAL", "OBLIQUE", "RotationResult", "rotate", "canonical_rotation", "gpa_orthogonal", "gpa_oblique",
            "varimax_kaiser", "promax_kaiser", "criterion"]
 
-ORTHOGONAL = ("varimax", "quartimax", "equamax", "geominT")
-OBLIQUE = ("promax", "oblimin", "quartimin", "geominQ")
+ORTHOGONAL = ("varimax", "Varimax", "quartimax", "equamax", "geominT")
+OBLIQUE = ("promax", "Promax", "oblimin", "quartimin", "geominQ")
 ROTATIONS = ("none",) + ORTHOGONAL + OBLIQUE
-_ALIASES = {"geomin": "geominQ", "geomint": "geominT", "geominq": "geominQ", "Varimax": "varimax",
-            "Promax": "promax", "Quartimax": "quartimax"}
+_ALIASES = {"geomin": "geominQ", "geomint": "geominT", "geominq": "geominQ", "Quartimax": "quartimax"}
 
 
 def canonical_rotation(name: str) -> str:
-    """The rotation name as psych spells it (``geomin`` → ``geominQ``, ``Varimax`` → ``varimax``)."""
+    """The rotation name as psych spells it (``geomin`` → ``geominQ``, ``Quartimax`` → ``quartimax``)."""
     return _ALIASES.get(name, name)
 
 
@@ -118,7 +124,7 @@ def criterion(method: str, p: int, k: int, delta: float = 0.01):
         return _oblimin
     if method == "quartimax":
         return _quartimax
-    if method == "varimax":
+    if method in ("varimax", "Varimax"):
         return _varimax
     if method == "equamax":
         kappa = k / (2.0 * p)
@@ -226,15 +232,16 @@ def varimax_kaiser(A: np.ndarray, T: np.ndarray | None = None, eps: float = 1e-5
     return z * sc[:, None], TT, f, converged, i
 
 
-def promax_kaiser(A: np.ndarray, m: float = 4.0):
+def promax_kaiser(A: np.ndarray, m: float = 4.0, normalize: bool = True):
     """psych's ``promax``: ``kaiser(A, rotate = "Promax")`` with ``Promax(m = 4)``.
 
     h_i = sqrt(Σ_j a_ij²); X = A/h; V = varimax(X) (stats); target Q = V|V|^(m-1);
     U = (VᵀV)⁻¹VᵀQ; U ← U diag(sqrt(diag((UᵀU)⁻¹))); loadings = h · V U; the full
     transformation is R U with R the varimax rotation, and Phi = U⁻¹U⁻ᵀ.
-    Returns (L, U_full, Phi).
+    ``normalize=False`` is psych's ``Promax`` (h = 1: the target is built from the varimax
+    loadings of A itself). Returns (L, U_full, Phi).
     """
-    h = np.sqrt((A * A).sum(axis=1))
+    h = np.sqrt((A * A).sum(axis=1)) if normalize else np.ones(A.shape[0])
     h = np.where(h > 0, h, 1.0)
     W = A / h[:, None]
     V, R, _f, _c, _i = varimax_kaiser(W)
@@ -316,8 +323,9 @@ def rotate(A: np.ndarray, method: str = "oblimin", *, n_starts: int = 1, seed: i
     eps, maxit, delta
         GPArotation's convergence tolerance, iteration limit and geomin delta.
 
-    R equivalent: ``GPArotation::oblimin(A)`` etc.; ``psych::kaiser(A, "Promax")`` for promax;
-    ``stats::varimax(A)`` for varimax.
+    R equivalent: ``GPArotation::oblimin(A)`` etc.; ``psych::kaiser(A, "Promax")`` for promax,
+    ``psych::Promax(A)`` for Promax; ``stats::varimax(A)`` for varimax, ``GPArotation::Varimax(A)``
+    for Varimax.
     """
     method = _ALIASES.get(method, method)
     if method not in ROTATIONS:
@@ -327,8 +335,8 @@ def rotate(A: np.ndarray, method: str = "oblimin", *, n_starts: int = 1, seed: i
     eye = np.eye(k)
     if method == "none" or k < 2:
         return RotationResult(method, True, A.copy(), eye, eye, float("nan"), True, 0, 1, 0, ())
-    if method == "promax":
-        L, U, phi = promax_kaiser(A)
+    if method in ("promax", "Promax"):
+        L, U, phi = promax_kaiser(A, normalize=method == "promax")
         return RotationResult(method, False, L, phi, U, float("nan"), True, 0, 1, 0, ())
     rng = np.random.default_rng(seed)
     starts = [None] + [_random_orthogonal(rng, k) for _ in range(max(int(n_starts), 1) - 1)]
