@@ -141,8 +141,14 @@ def _validity(df, att, beh, estimator, fits, warns) -> pd.DataFrame:
     fits.update(two_factor=f2, one_factor=f1, two_factor_std_lv=fs)
     for nm, f in fits.items():
         warns += [f"{nm}: {w}" for w in f.warnings]
-    c = compare(f2, f1, names=["two_factor", "one_factor"])
-    warns += list(c.warnings)
+    if f2.fit_measures["df"] != f1.fit_measures["df"]:
+        c = compare(f2, f1, names=["two_factor", "one_factor"])
+        warns += list(c.warnings)
+        lrt = {"statistic": c.statistic, "df": c.df, "pvalue": c.pvalue, "criterion": c.method}
+    else:   # one item on a side: the two models are equivalent (lavaan's auto.fix.single)
+        warns.append("the two- and one-factor CFAs have the same degrees of freedom (a construct with a "
+                     "single item): they are equivalent models and the chi-square difference test is not available")
+        lrt = {"statistic": np.nan, "df": np.nan, "pvalue": np.nan, "criterion": "equivalent models"}
     p = fs.params
     phi = p[(p["op"] == "~~") & (p["lhs"] == "attitudinal") & (p["rhs"] == "purchase")].iloc[0]
     z = (1 - phi["est"]) / phi["se"]
@@ -151,9 +157,9 @@ def _validity(df, att, beh, estimator, fits, warns) -> pd.DataFrame:
     fl = fornell_larcker(two, df).table
     sqrt_ave = min(fl.loc["attitudinal", "attitudinal"], fl.loc["purchase", "purchase"])
     rows = [
-        {"test": "two- vs one-factor CFA", "statistic": c.statistic, "df": c.df, "pvalue": c.pvalue,
-         "criterion": c.method, "verdict": ("test not available" if not np.isfinite(c.pvalue) else
-                                             "two factors" if c.pvalue < 0.05 else "one factor not rejected")},
+        {"test": "two- vs one-factor CFA", **lrt,
+         "verdict": ("test not available" if not np.isfinite(lrt["pvalue"]) else
+                     "two factors" if lrt["pvalue"] < 0.05 else "one factor not rejected")},
         {"test": "phi = 1 (Wald)", "statistic": z, "df": 1.0, "pvalue": float(2 * stats.norm.sf(abs(z))),
          "criterion": f"phi = {phi['est']:.3f} [{phi['ci_lower']:.3f}, {phi['ci_upper']:.3f}]",
          "verdict": "distinct" if phi["ci_upper"] < 1 else "not distinct"},

@@ -165,6 +165,8 @@ def test_loyalty_and_waves_hostile(brand):
             call()
     one = ls.loyalty(d, attitudinal=a0, behavioral=list(inst.items_of("purchase")), estimator="ML")
     assert one.nobs == 200                    # a single name is one item, not its characters
+    v = one.validity.loc["two- vs one-factor CFA"]     # one item: equivalent models (equal df), no LRT
+    assert v["verdict"] == "test not available" and any("equivalent models" in w for w in one.warnings)
 
 
 def test_channel_preferences_bad_options():
