@@ -34,7 +34,7 @@ DATA = REF / "data"
 
 # folders that hold reference case files (*.json); each must be non-empty
 CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_sweep", "extra_esem", "extra_ordinal", "extra_ordinal_x",
-                "extra_wlsmv", "extra_psych", "extra_psych2", "extra_reliability", "extra_drivers", "extra_study",
+                "extra_wlsmv", "extra_psych", "extra_psych2", "extra_reliability", "extra_drivers", "extra_study", "extra_outputs",
                 "analyses", "partable", "pls/boot_bca", "pls/seminr_py", "pls/sweep")
 
 # The documented defaults, per kind of case (the acceptance criteria of the estimation issues).
@@ -58,6 +58,9 @@ DEFAULT_TOLERANCES = {
     "partable": {"ustart": 1e-12},
     "modindices": {"est_rel": 1e-3, "est_floor": 0.1, "se_rel": 0.01, "std_all": 2e-3, "chisq_rel": 0.002,
                    "index": 0.002, "mi_rel": 2e-3, "mi": 2e-3, "epc_rel": 2e-3, "epc": 1e-3},
+    # post-estimation outputs (extra_outputs, tests/cbsem/test_outputs_sweep.py)
+    "outputs": {"std_all": 2e-3, "chisq_rel": 1e-4, "index": 1e-4, "mi_rel": 2e-3, "mi": 2e-3, "epc_rel": 2e-3,
+                "epc": 1e-3, "moment": 1e-4, "moment_rel": 1e-4},
     "pls_bootstrap": {"interval": 2e-3, "mean": 2e-3, "sd": 2e-3, "predict": 2e-3},
     "pls_sweep": {"bootstrap": 1e-6, "predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
                   "vif": 1e-6, "reliability": 1e-6, "htmt": 1e-6, "fornell_larcker": 1e-6, "cross_loading": 1e-6,

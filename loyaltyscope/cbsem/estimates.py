@@ -96,7 +96,8 @@ def parameter_estimates(table, vals, se, std_lv, std_all, *, definitions, values
 
 def r_square(spec, table, Cs, ss):
     """R-square of endogenous variables: 1 - residual variance / implied variance (for an
-    ordinal item, of its latent response y*)."""
+    ordinal item, of its latent response y*); NaN above 1 (a negative residual variance), as
+    lavaan's ``lavInspect(fit, "rsquare")``."""
     ops, lhs, rhs, grp = (np.asarray(table[c]) for c in ("op", "lhs", "rhs", "group"))
     est = np.asarray(table["est"])
     endo = set(rhs[ops == "=~"]) | set(lhs[ops == "~"])
@@ -110,7 +111,8 @@ def r_square(spec, table, Cs, ss):
             if not len(k):
                 continue
             total = Cs[g][names.index(v), names.index(v)]
-            rows.append((ss.group_labels[g], v, 1 - est[k[0]] / total if total > 0 else np.nan))
+            r2 = 1 - est[k[0]] / total if total > 0 else np.nan
+            rows.append((ss.group_labels[g], v, r2 if r2 <= 1 else np.nan))
     return pd.DataFrame(rows, columns=["group", "variable", "r2"])
 
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["cfi", "tli", "rmsea", "rmsea_ci", "rmsea_pvalue", "srmr_bentler", "loglik", "chisq_pvalue"]
+__all__ = ["cfi", "tli", "rmsea", "rmsea_ci", "rmsea_pvalue", "srmr_bentler", "loglik", "chisq_pvalue", "nfi", "rfi",
+           "pnfi", "ifi", "rni", "mfi", "ecvi", "hoelter_cn", "gfi_ml", "agfi", "pgfi", "residual_rms"]
 
 
 def chisq_pvalue(chisq: float, df: float) -> float:
@@ -131,3 +132,125 @@ def loglik(S, ybar, Sigma, mu, n, meanstructure=True) -> float:
         d = ybar - mu
         q += d @ Sinv @ d
     return float(-n / 2 * (p * np.log(2 * np.pi) + logdet + q))
+
+
+# --------------------------------------------------------------------------- more of lav_fit_*.R
+def nfi(chisq, df, base_chisq, base_df) -> float:
+    """Normed fit index (X2_0 - X2) / X2_0 (Bentler & Bonett, 1980); NA when df > df_0 or
+    X2_0 = 0, 1 when df = 0 (lavaan's ``lav_fit_nfi``)."""
+    if df > base_df or np.isclose(base_chisq, 0.0):
+        return np.nan
+    return float((base_chisq - chisq) / base_chisq) if df > 0 else 1.0
+
+
+def rfi(chisq, df, base_chisq, base_df) -> float:
+    """Relative fit index (X2_0/df_0 - X2/df) / (X2_0/df_0), 1 when negative (Bollen, 1986;
+    ``lav_fit_rfi``)."""
+    if df > base_df:
+        return np.nan
+    if not (df > 0 and base_df > 0):
+        return 1.0
+    t1, t2 = base_chisq / base_df - chisq / df, base_chisq / base_df
+    return 1.0 if (t1 < 0 or t2 < 0) else float(t1 / t2)
+
+
+def pnfi(chisq, df, base_chisq, base_df) -> float:
+    """Parsimony normed fit index (df / df_0) NFI without its bounds (James, Mulaik & Brett,
+    1982; ``lav_fit_pnfi``)."""
+    if not (base_df > 0 and base_chisq > 0):
+        return np.nan
+    return float(df / base_df * (base_chisq - chisq) / base_chisq)
+
+
+def ifi(chisq, df, base_chisq, base_df) -> float:
+    """Incremental fit index (X2_0 - X2) / (X2_0 - df), 1 when the denominator is negative
+    (Bollen, 1989; ``lav_fit_ifi``)."""
+    t1, t2 = base_chisq - chisq, base_chisq - df
+    if t2 < 0:
+        return 1.0
+    return np.nan if np.isclose(t2, 0.0) else float(t1 / t2)
+
+
+def rni(chisq, df, base_chisq, base_df, c_hat=1.0, c_hat_null=1.0) -> float:
+    """Relative noncentrality index 1 - (X2 - c df) / (X2_0 - c_0 df_0): the CFI without its
+    bounds (McDonald & Marsh, 1990; ``lav_fit_rni``; c = c_0 = 1 unless both differ from 1)."""
+    if not (df > 0 and c_hat != 1 and c_hat_null != 1):
+        c_hat = c_hat_null = 1.0
+    t1, t2 = chisq - c_hat * df, base_chisq - c_hat_null * base_df
+    return np.nan if np.isclose(t2, 0.0) else float(1 - t1 / t2)
+
+
+def mfi(chisq, df, n) -> float:
+    """McDonald's fit index exp(-(X2 - df) / (2 N)) (``lav_fit_mfi``)."""
+    return float(np.exp(-0.5 * (chisq - df) / n))
+
+
+def ecvi(chisq, npar, n) -> float:
+    """Expected cross-validation index X2 / N + 2 npar / N (Browne & Cudeck, 1989; ``lav_fit_ecvi``)."""
+    return float(chisq / n + 2 * npar / n)
+
+
+def hoelter_cn(chisq, df, n, alpha) -> float:
+    """Hoelter's critical N, qchisq(1 - alpha, df) / (X2 / N) + 1 (``lav_fit_cn``)."""
+    if df == 0 and chisq < np.finfo(float).eps:
+        return np.nan
+    return float(special.chdtri(df, alpha) / (chisq / n) + 1) if df > 0 else 1.0     # qchisq(p, 0) = 0
+
+
+def gfi_ml(covs, sigmas, nobs, x_idx=()) -> float:
+    """Goodness-of-fit index of the covariance structure with lavaan's weight for ML (the
+    expected h1 information at the model-implied Sigma, W = D'(Sigma^-1 x Sigma^-1)D / 2 on
+    vech): per group 1 - e'We / s'Ws with e = vech(S - Sigma), s = vech(S), groups weighted by
+    N_g / N (Joreskog & Sorbom, 1984; ``lav_fit_gfi``). With fixed exogenous covariates
+    (``x_idx``) the rows and columns of W of their own moments are zero (lavaan's
+    ``lav_mvnorm_information_expected(x.idx = )``)."""
+    out = []
+    for S, Sig in zip(covs, sigmas):
+        p = S.shape[0]
+        Si = np.linalg.inv(Sig)
+        r, c = np.tril_indices(p)
+        # W[(i,j),(k,l)] for vech elements: 0.5 (dup) * (Si_ik Si_jl + Si_il Si_jk)
+        W = 0.5 * (Si[np.ix_(r, r)] * Si[np.ix_(c, c)] + Si[np.ix_(r, c)] * Si[np.ix_(c, r)])
+        mult = np.where(r == c, 1.0, 2.0)
+        W = W * np.outer(mult, mult) / 2
+        if len(x_idx):
+            xs = np.isin(r, x_idx) & np.isin(c, x_idx)
+            W[xs, :] = 0.0
+            W[:, xs] = 0.0
+        e, s = (S - Sig)[r, c], S[r, c]
+        out.append(1 - (e @ W @ e) / (s @ W @ s))
+    w = np.asarray(nobs, float)
+    return float(w @ np.asarray(out) / w.sum())
+
+
+def agfi(gfi, nel, df) -> float:
+    """AGFI = 1 - (nel / df)(1 - GFI), nel the number of sample moments (``lav_fit_agfi``)."""
+    if not (np.isfinite(gfi) and np.isfinite(nel) and np.isfinite(df)):
+        return np.nan
+    return float(1 - nel / df * (1 - gfi)) if df > 0 else 1.0
+
+
+def pgfi(gfi, nel, df) -> float:
+    """PGFI = (df / nel) GFI (``lav_fit_pgfi``)."""
+    if not (np.isfinite(gfi) and np.isfinite(nel) and np.isfinite(df)) or nel == 0:
+        return np.nan
+    return float(df / nel * gfi)
+
+
+def residual_rms(covs, sigmas, nobs) -> dict:
+    """Root mean square residuals of the covariance part, groups weighted by N_g / N
+    (lavaan's ``lav_residuals_summary``, ``unbiased = FALSE``): ``rmr_nomean`` of S - Sigma,
+    ``srmr_bentler_nomean`` of (S - Sigma) / (sd_i sd_j) with the observed sds, both over the
+    p(p+1)/2 non-duplicated elements; ``crmr_nomean`` of cor(S) - cor(Sigma) over the
+    p(p-1)/2 off-diagonal ones (Bollen, 1989)."""
+    n = np.asarray(nobs, float)
+    parts = {"rmr_nomean": [], "srmr_bentler_nomean": [], "crmr_nomean": []}
+    for S, Sig in zip(covs, sigmas):
+        sd, sdh = np.sqrt(np.diag(S)), np.sqrt(np.diag(Sig))
+        low, strict = np.tril_indices_from(S), np.tril_indices_from(S, -1)
+        R = S - Sig
+        parts["rmr_nomean"].append(np.sqrt(np.mean(R[low] ** 2)))
+        parts["srmr_bentler_nomean"].append(np.sqrt(np.mean((R / np.outer(sd, sd))[low] ** 2)))
+        C = S / np.outer(sd, sd) - Sig / np.outer(sdh, sdh)
+        parts["crmr_nomean"].append(np.sqrt(np.mean(C[strict] ** 2)) if len(strict[0]) else np.nan)
+    return {k: float(n @ np.asarray(v) / n.sum()) for k, v in parts.items()}

@@ -122,13 +122,15 @@ def ordinal_fit_measures(model, ss, mom, chisq, df, npar, Einv, robust: bool, np
     # SRMR (lavaan's srmr_bentler_nomean for categorical data): residual correlations, the
     # mean square taken over the p(p-1)/2 correlations plus nvar (the items and any covariates:
     # lavaan's pta$nvar; the diagonal residuals are 0)
-    srmr = 0.0
+    # (lavaan's crmr_nomean: the same residuals over the p(p-1)/2 correlations alone)
+    srmr = crmr = 0.0
     for n, R, m in zip(ss.nobs, ss.cor, mom):
         res = (R - m["Sigma_star"])[model.I, model.J]
         srmr += n / ss.ntotal * np.sqrt(np.sum(res ** 2) / (len(model.I) + model.nvar))
+        crmr += n / ss.ntotal * np.sqrt(np.sum(res ** 2) / len(model.I)) if len(model.I) else np.nan
     out["srmr"] = srmr
     out["srmr_bentler_nomean"] = srmr
-    out["crmr_nomean"] = srmr
+    out["crmr_nomean"] = crmr
     if not robust:
         return out
     jacs = [m["jac"] for m in mom]

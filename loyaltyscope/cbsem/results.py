@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from loyaltyscope._version import __version__
+from loyaltyscope.cbsem.fit_measures import other_measures
 from loyaltyscope.numerics.display import ResultProtocol, frame_html, para_html
 
 __all__ = ["SemResult", "COUNT_MEASURES"]
@@ -95,8 +96,24 @@ class SemResult(ResultProtocol):
 
     @cached_property
     def fit_measures(self) -> Mapping[str, float]:
-        """Fit measures keyed by lavaan's names (R: ``fitMeasures(fit)``)."""
-        return MappingProxyType({k: float(v) for k, v in dict(self._lazy_value("fit_measures")).items()})
+        """Fit measures keyed by lavaan's names (R: ``fitMeasures(fit)``): the estimator's and
+        :func:`~loyaltyscope.cbsem.fit_measures.other_measures` computed from them."""
+        fm = {k: float(v) for k, v in dict(self._lazy_value("fit_measures")).items()}
+        opts = self.options
+        categorical = bool(getattr(opts, "ordered", ()))
+        ml = self.estimator.upper().startswith("ML")
+        fiml = str(getattr(opts, "missing", "")).lower() in ("fiml", "ml", "ml.x")
+        meanstructure = "~1" in set(np.asarray(self._table.get("op", ()), dtype=object))
+        if self._sample_covs and self._implied_covs:
+            t = self._table
+            exo = np.asarray(t.get("exo", ()), dtype=float) == 1
+            xs = set(np.asarray(t["lhs"], dtype=object)[exo]) if exo.any() else set()
+            x_idx = [i for i, v in enumerate(self.ov_names) if v in xs]
+            more = other_measures(fm, self._sample_covs, self._implied_covs, self.nobs, meanstructure=meanstructure,
+                                  categorical=categorical, ml=ml, plain_robust=not (fiml or categorical),
+                                  x_idx=x_idx)
+            fm.update({k: float(v) for k, v in more.items() if k not in fm})
+        return MappingProxyType(fm)
 
     @property
     def chisq(self) -> float:
