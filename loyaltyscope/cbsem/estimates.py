@@ -44,13 +44,13 @@ def theta_names(table, free, ntheta) -> list[str]:
 
 
 def parameter_estimates(table, vals, se, std_lv, std_all, *, definitions, values_of, theta, vcov,
-                        ngroups: int, ops=("=~", "<~", "~", "~~", "~1", "|")) -> pd.DataFrame:
+                        ngroups: int, ops=("=~", "<~", "~", "~~", "~1", "|"), std_nox=None) -> pd.DataFrame:
     """Assemble the tidy table from the row estimates, standard errors and standardized values.
 
     Parameters
     ----------
     table : the parameter table (columns lhs, op, rhs, group, label).
-    vals, se, std_lv, std_all : per table row.
+    vals, se, std_lv, std_all : per table row; ``std_nox`` too (optional: a ``std_nox`` column).
     definitions : ``(name, Expression)`` of the ``:=`` rows; ``values_of(theta)`` maps labels
         (and defined names) to values; ``vcov`` the covariance matrix of theta (or None).
     ops : which operators' rows to show, in table order.
@@ -60,6 +60,8 @@ def parameter_estimates(table, vals, se, std_lv, std_all, *, definitions, values
     keep = np.isin(op, list(ops))
     cols = {"lhs": lhs[keep], "op": op[keep], "rhs": rhs[keep], "group": grp[keep], "label": lab[keep],
             "est": vals[keep], "se": se[keep], "std_lv": std_lv[keep], "std_all": std_all[keep]}
+    if std_nox is not None:
+        cols["std_nox"] = std_nox[keep]
     if definitions:
         first = label_rows(table)
 
@@ -82,6 +84,8 @@ def parameter_estimates(table, vals, se, std_lv, std_all, *, definitions, values
                  "rhs": np.array([e.text.replace(" ", "") for _, e in definitions], dtype=object),
                  "group": np.zeros(len(names), int), "label": names, "est": est_d, "se": se_d,
                  "std_lv": defs(theta, std_lv), "std_all": defs(theta, std_all)}
+        if std_nox is not None:
+            extra["std_nox"] = defs(theta, std_nox)
         cols = {c: np.concatenate([cols[c], extra[c]]) for c in cols}
     est, se_k = cols["est"], cols["se"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -89,6 +93,8 @@ def parameter_estimates(table, vals, se, std_lv, std_all, *, definitions, values
     out = {c: cols[c] for c in ("lhs", "op", "rhs", "group", "label", "est", "se")}
     out.update(z=z, pvalue=2 * stats.norm.sf(np.abs(z)), ci_lower=est - _Z975 * se_k,
                ci_upper=est + _Z975 * se_k, std_lv=cols["std_lv"], std_all=cols["std_all"])
+    if "std_nox" in cols:
+        out["std_nox"] = cols["std_nox"]
     if ngroups == 1:
         del out["group"]
     return pd.DataFrame(out)
@@ -117,7 +123,8 @@ def r_square(spec, table, Cs, ss):
 
 
 def params_table(spec, table, vals, vcov, theta, Cs, ngroups, values_of) -> pd.DataFrame:
-    """lavaan's ``parameterEstimates(fit, standardized = TRUE)`` for any estimator: the rows
+    """lavaan's ``parameterEstimates(fit, standardized = TRUE)`` (``std.lv``, ``std.all``,
+    ``std.nox``) for any estimator: the rows
     ``=~ ~ ~~ ~1 | ~*~`` in table order, then the defined parameters. Standardized values use
     the implied covariance matrices ``Cs`` of all (observed + latent) variables per group; a
     scale row ``y ~*~ y`` is reported unstandardized in ``std_lv`` and times sd(y) in
@@ -128,13 +135,15 @@ def params_table(spec, table, vals, vcov, theta, Cs, ngroups, values_of) -> pd.D
     sd = {g + 1: dict(zip(names, np.sqrt(np.clip(np.diag(C), 0, None)))) for g, C in enumerate(Cs)}
     std_lv = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.lv")
     std_all = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.all")
+    ov_x = tuple(spec.ov_x) + tuple(getattr(spec, "ov_x_free", ()))
+    std_nox = standardize_rows(lhs, ops, rhs, grp, vals, sd, spec.lv_names, "std.nox", ov_x=ov_x)
     dl = ops == "~*~"
     if dl.any():
         std_lv[dl] = vals[dl]
-        std_all[dl] = [vals[k] * sd[grp[k]][lhs[k]] for k in np.flatnonzero(dl)]
+        std_all[dl] = std_nox[dl] = [vals[k] * sd[grp[k]][lhs[k]] for k in np.flatnonzero(dl)]
     return parameter_estimates(table, vals, np.asarray(table["se"], dtype=float), std_lv, std_all,
                                definitions=spec.definitions, values_of=values_of, theta=theta, vcov=vcov,
-                               ngroups=ngroups, ops=("=~", "<~", "~", "~~", "~1", "|", "~*~"))
+                               ngroups=ngroups, ops=("=~", "<~", "~", "~~", "~1", "|", "~*~"), std_nox=std_nox)
 
 
 def diagnostics(spec, table, sigmas, ngroups, group_labels) -> list[str]:

@@ -47,7 +47,9 @@ class SemResult(ResultProtocol):
         ``df`` and ``pvalue`` are also attributes.
     r2 : DataFrame ``group, variable, r2`` for endogenous variables.
     implied, residuals, sample_cov : {group label: DataFrame} model-implied, residual
-        (S - Sigma) and sample covariance (ordinal: polychoric correlation) matrices.
+        (S - Sigma) and sample covariance (ordinal: polychoric correlation) matrices;
+        ``residuals_cor`` (correlation residuals), ``implied_mean`` (with a mean structure),
+        ``cov_lv`` / ``cor_lv`` (the latent variables' implied covariance / correlation).
     vcov : covariance matrix of the free parameters.
     nobs : observations per group; ``group_labels``; ``estimator``; ``options`` (the resolved
         :class:`~loyaltyscope.cbsem.options.SemOptions`); ``dropped`` (excluded rows).
@@ -163,6 +165,57 @@ class SemResult(ResultProtocol):
         return self._per_group([S - Sig for S, Sig in zip(self._sample_covs, self._implied_covs)])
 
     @cached_property
+    def residuals_cor(self) -> Mapping[Any, pd.DataFrame]:
+        """Correlation residuals cor(S) - cor(Sigma) per group (Bollen's; R:
+        ``residuals(fit, type = "cor")$cov``)."""
+        def cor(M):
+            d = np.sqrt(np.diag(M))
+            return M / np.outer(d, d)
+        return self._per_group([cor(S) - cor(Sig) for S, Sig in zip(self._sample_covs, self._implied_covs)])
+
+    @cached_property
+    def _latent_moments(self):
+        """Per group (latent names, model-implied covariance of the latent variables, implied
+        means of the observed variables or None) from the table's estimates (RAM)."""
+        from loyaltyscope.cbsem.ram import implied, make_layout
+        t = self._table
+        op, lhs = np.asarray(t["op"], dtype=object), np.asarray(t["lhs"], dtype=object)
+        lv = list(dict.fromkeys(lhs[np.isin(op, ["=~", "<~"])]))
+        ms = "~1" in set(op)
+        out = []
+        for g in range(1, self.ngroups + 1):
+            layout = make_layout(t, g, self.ov_names, lv)
+            _Sig, mu, C, _B, _M = implied(layout, np.asarray(t["est"], dtype=float))
+            p = len(self.ov_names)
+            out.append((lv, C[p:, p:], mu if ms else None))
+        return out
+
+    @cached_property
+    def cov_lv(self) -> Mapping[Any, pd.DataFrame]:
+        """Model-implied covariance matrix of the latent variables per group
+        (R: ``lavInspect(fit, "cov.lv")``)."""
+        return MappingProxyType({lab: pd.DataFrame(C, index=lv, columns=lv)
+                                 for lab, (lv, C, _mu) in zip(self.group_labels, self._latent_moments)})
+
+    @cached_property
+    def cor_lv(self) -> Mapping[Any, pd.DataFrame]:
+        """Model-implied correlation matrix of the latent variables per group
+        (R: ``lavInspect(fit, "cor.lv")``)."""
+        out = {}
+        for lab, C in self.cov_lv.items():
+            d = np.sqrt(np.diag(C.to_numpy()))
+            out[lab] = C / np.outer(d, d)
+        return MappingProxyType(out)
+
+    @cached_property
+    def implied_mean(self) -> Mapping[Any, pd.Series]:
+        """Model-implied means of the observed variables per group, with a mean structure
+        (R: ``fitted(fit)$mean``); empty without one."""
+        return MappingProxyType({lab: pd.Series(mu, index=list(self.ov_names))
+                                 for lab, (_lv, _C, mu) in zip(self.group_labels, self._latent_moments)
+                                 if mu is not None})
+
+    @cached_property
     def vcov(self) -> pd.DataFrame:
         """Covariance matrix of the free parameters (R: ``vcov(fit)``); NaN if not identified."""
         q = len(self._theta_names)
@@ -178,7 +231,8 @@ class SemResult(ResultProtocol):
         return self._modindices() if self._modindices is not None else pd.DataFrame()
 
     def modindices(self, minimum: float = 0.0, sort: bool = True) -> pd.DataFrame:
-        """Modification indices with expected parameter change (``mi, epc, sepc_all``).
+        """Modification indices with expected parameter change (``mi, epc, sepc_lv, sepc_all,
+        sepc_nox``).
 
         R equivalent: ``modindices(fit, minimum.value = minimum, sort. = sort)``.
         """

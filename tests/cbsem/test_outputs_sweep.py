@@ -20,7 +20,8 @@ CASES = rf.case_names(FOLDER, kind="outputs")
 # names ours reports where lavaan's fitMeasures() has none: ntotal (lavaan: only with a
 # likelihood), the shift parameter of the scaled-and-shifted test (lavaan: lavTest(fit))
 OURS_ONLY = ("ntotal", "chisq.shift.parameter")
-STATS = ("fit_measures", "modindices", "standardized", "implied", "residuals", "rsquare", "cov_lv")
+STATS = ("fit_measures", "modindices", "standardized", "implied", "implied_mean", "residuals", "residuals_cor",
+         "rsquare", "cov_lv", "cor_lv")
 
 
 @lru_cache(maxsize=None)
@@ -139,6 +140,27 @@ def _check_residuals(fit, case, t):
                           t["moment"], t["moment_rel"])
 
 
+def _check_residuals_cor(fit, case, t):
+    return _matrix_errors("residual cor", fit.residuals_cor, _refs(case, "residuals_cor", "cov"), case["ov_names"],
+                          t["moment"], t["moment_rel"])
+
+
+def _check_implied_mean(fit, case, t):
+    errors = []
+    for lab, ref in _refs(case, "implied", "mean"):
+        if ref is None:
+            continue
+        if not fit.implied_mean:       # no mean structure: lavaan's fitted() means are the sample means
+            return []
+        ours = fit.implied_mean[lab] if lab is not None else next(iter(fit.implied_mean.values()))
+        o = ours.loc[case["ov_names"]].to_numpy()
+        bad = ~np.isclose(o, np.asarray(ref, float), atol=t["moment"], rtol=t["moment_rel"])
+        if bad.any():
+            errors.append(f"implied mean [{lab}] {np.asarray(case['ov_names'])[bad][:3]}: ours {o[bad][:3]} "
+                          f"vs {np.asarray(ref)[bad][:3]}")
+    return errors
+
+
 def _check_rsquare(fit, case, t):
     errors = []
     r2 = fit.r2
@@ -153,23 +175,25 @@ def _check_rsquare(fit, case, t):
     return errors
 
 
-def _check_cov_lv(fit, case, t):
-    if not hasattr(fit, "cov_lv"):
-        pytest.skip("no cov_lv accessor")
-    errors = []
-    for lab, ref in _by_group(case, "cov_lv"):
-        names = ref["names"] if isinstance(ref["names"], list) else [ref["names"]]
-        if not names:
-            continue
-        errors += _matrix_errors("cov.lv", fit.cov_lv, [(lab, ref["m"])], names, t["moment"], t["moment_rel"])
-    return errors
+def _lv_matrix(field):
+    def check(fit, case, t):
+        if not case["lv_names"]:
+            return []
+        errors = []
+        for lab, ref in _by_group(case, field):
+            names = ref["names"] if isinstance(ref["names"], list) else [ref["names"]]
+            errors += _matrix_errors(field, getattr(fit, field), [(lab, ref["m"])], names, t["moment"],
+                                     t["moment_rel"])
+        return errors
+    return check
 
 
 CHECKS = {"fit_measures": _check_fit_measures, "modindices": _check_modindices, "standardized": _check_standardized,
-          "implied": _check_implied, "residuals": _check_residuals, "rsquare": _check_rsquare, "cov_lv": _check_cov_lv}
+          "implied": _check_implied, "implied_mean": _check_implied_mean, "residuals": _check_residuals,
+          "residuals_cor": _check_residuals_cor, "rsquare": _check_rsquare, "cov_lv": _lv_matrix("cov_lv"),
+          "cor_lv": _lv_matrix("cor_lv")}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("stat", STATS)
 @pytest.mark.parametrize("name", CASES)
 def test_outputs_match_lavaan(name, stat):
