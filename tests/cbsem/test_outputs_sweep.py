@@ -1,4 +1,4 @@
-"""Every post-estimation quantity of a fit against lavaan 0.6-14 on 43 models
+"""Every post-estimation quantity of a fit against lavaan 0.6-14 on 62 models
 (tests/reference/extra_outputs, generate.R beside the JSON): every ``fitMeasures`` name ours
 reports, modification indices (mi, epc, sepc.all), std.lv / std.all, the model-implied moments,
 raw residuals, R-square and the latent covariance matrix. Tolerances: each file's

@@ -24,6 +24,11 @@ BACE <- 'agree =~ A2 + A3 + A5\nconsc =~ C1 + C2 + C3\nextra =~ E1 + E3 + E4'
 BMIM <- 'agree =~ A2 + A3 + A4 + A5\nagree ~ age + gender'
 GROW <- 'i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4\ns =~ 0*t1 + 1*t2 + 2*t3 + 3*t4\nt1 ~ 0*1\nt2 ~ 0*1\nt3 ~ 0*1\nt4 ~ 0*1\ni ~ 1\ns ~ 1'
 GROWX <- 'i =~ 1*t1 + 1*t2 + 1*t3 + 1*t4\ns =~ 0*t1 + 1*t2 + 2*t3 + 3*t4\nt1 ~ 0*1\nt2 ~ 0*1\nt3 ~ 0*1\nt4 ~ 0*1\ni ~ 1\ns ~ 1\ni + s ~ x1 + x2'
+B5 <- 'agree =~ A1 + A2 + A3 + A4 + A5\nconsc =~ C1 + C2 + C3 + C4 + C5\nextra =~ E1 + E2 + E3 + E4 + E5\nneuro =~ N1 + N2 + N3 + N4 + N5\nopen =~ O1 + O2 + O3 + O4 + O5'
+TWO <- 'visual =~ x1 + x2\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8'
+HSLR <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ntextual ~ a*visual\nspeed ~ b*textual\nind := a*b'
+HSFX <- 'visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nx1 ~ 0*1\nx4 ~ 0*1\nvisual ~ 1\ntextual ~ 1'
+PDMS <- 'ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem60 ~ ind60'
 C <- function(name, data, model, options = list()) list(name = name, data = data, model = model, options = options)
 cases <- list(
   C("out_hs", hs, HS), C("out_hs_stdlv", hs, HS, list(std.lv = TRUE)),
@@ -50,7 +55,22 @@ cases <- list(
   C("out_growth", gr, GROW), C("out_growth_x", gr, GROWX), C("out_growth_fiml", grm, GROW, list(missing = "fiml")),
   C("out_ord_hs", hso, HS, list(ordered = paste0("x", 1:9))),
   C("out_ord_hs_two", hso, HS2, list(ordered = paste0("x", 1:6))),
-  C("out_ord_hs_groups", hso, HS2, list(ordered = paste0("x", 1:6), group = "school"))
+  C("out_ord_hs_groups", hso, HS2, list(ordered = paste0("x", 1:6), group = "school")),
+  C("out_bfi_five", bfi, B5), C("out_bfi_five_mlm", bfi, B5, list(estimator = "MLM")),
+  C("out_hs_two_items", hs, TWO), C("out_hs_two_items_groups", hs, TWO, list(group = "school")),
+  C("out_hs_sem_defined", hs, HSLR), C("out_hs_sem_defined_mlr", hs, HSLR, list(estimator = "MLR")),
+  C("out_hs_fixed_intercepts", hs, HSFX, list(meanstructure = TRUE)),
+  C("out_hs_groups_scalar_stdlv", hs, HS, list(group = "school", group.equal = c("loadings", "intercepts"), std.lv = TRUE)),
+  C("out_hs_groups_strict", hs, HS, list(group = "school", group.equal = c("loadings", "intercepts", "residuals"))),
+  C("out_hs_groups_lv", hs, HSR, list(group = "school", group.equal = c("loadings", "intercepts", "regressions"))),
+  C("out_hs_fiml_groups_mlr", hsm, HS, list(missing = "fiml", group = "school", estimator = "MLR")),
+  C("out_mimic_fixedx_false_mlr", hs, MIM, list(fixed.x = FALSE, estimator = "MLR")),
+  C("out_mimic_fiml", hsm, MIM, list(missing = "fiml")),
+  C("out_pd_ms", pd, PDMS, list(meanstructure = TRUE)), C("out_pd_mlm", pd, PD, list(estimator = "MLM")),
+  C("out_pd_one_factor", pd, 'dem =~ y1 + y2 + y3 + y4 + y5 + y6 + y7 + y8'),
+  C("out_hs_dwls", hs, HS, list(estimator = "DWLS")),
+  C("out_growth_mlr", gr, GROW, list(estimator = "MLR")),
+  C("out_ord_hs_stdlv", hso, HS, list(ordered = paste0("x", 1:9), std.lv = TRUE))
 )
 # What the equality test leaves out, and why (docs/lavaan-outputs.md): per case, per statistic
 # either a reason (the whole statistic) or named items with their reasons.
@@ -65,13 +85,18 @@ PATH_X <- list(rows = list(c("x1", "~", "x4"), c("x1", "~", "x5"), c("x1", "~", 
                               "(its extended model's information for the covariate moments); not reproduced"))
 ONE_LV <- paste("lavInspect(fit, \"cor.lv\") of a single latent variable is its variance in lavaan 0.6-14",
                 "(lav_object_inspect_cov_lv converts to correlations only when nrow > 1); ours is 1")
+NO_WLS_MI <- "ours computes no modification indices for (D)WLS fits of continuous data"
+# the rules that follow from a case's options or shape (FIML fmin, (D)WLS modification indices,
+# cor.lv of one latent variable), then the cases named below
+auto_excluded <- function(cs, fit) {
+  out <- list()
+  if (identical(cs$options$missing, "fiml")) out$fit_measures <- FMIN
+  if (!is.null(cs$options$ordered)) out$modindices <- NO_ORD_MI
+  if (identical(cs$options$estimator, "DWLS")) out$modindices <- NO_WLS_MI
+  if (length(lavNames(fit, "lv")) == 1L) out$cor_lv <- ONE_LV
+  out
+}
 EXCLUDED <- list(
-  out_hs_one = list(cor_lv = ONE_LV), out_bfi_agree = list(cor_lv = ONE_LV), out_bfi_mimic = list(cor_lv = ONE_LV),
-  out_hs_fiml = list(fit_measures = FMIN), out_hs_fiml_mlr = list(fit_measures = FMIN),
-  out_hs_fiml_groups = list(fit_measures = FMIN), out_bfi_three_fiml = list(fit_measures = FMIN),
-  out_growth_fiml = list(fit_measures = FMIN),
-  out_ord_hs = list(modindices = NO_ORD_MI), out_ord_hs_two = list(modindices = NO_ORD_MI),
-  out_ord_hs_groups = list(modindices = NO_ORD_MI),
   out_hs_cross = list(modindices = paste("near-singular information (x9 on two factors plus x7 ~~ x8: se of speed =~ x9",
                                          "1.03, of x7 ~~ x8 2.7); lavaan even reports MIs for the fixed marker loadings,",
                                          "which are not identified given the free factor variances")),
@@ -107,7 +132,7 @@ for (cs in cases) {
               rsquare = lapply(r2, function(v) as.list(v)),
               cov_lv = lapply(cl, function(m) list(names = colnames(m), m = mat(unclass(m)))),
               cor_lv = lapply(crl, function(m) list(names = colnames(m), m = mat(unclass(m)))),
-              excluded = EXCLUDED[[cs$name]],
+              excluded = c(auto_excluded(cs, fit), EXCLUDED[[cs$name]]),
               warnings = fitted$warnings, lavaan_version = as.character(packageVersion("lavaan")))
   write_case(out)
 }
