@@ -60,7 +60,7 @@ DEFAULT_TOLERANCES = {
                    "index": 0.002, "mi_rel": 2e-3, "mi": 2e-3, "epc_rel": 2e-3, "epc": 1e-3},
     # post-estimation outputs (extra_outputs, tests/cbsem/test_outputs_sweep.py)
     "outputs": {"std_all": 2e-3, "chisq_rel": 1e-4, "index": 1e-4, "mi_rel": 2e-3, "mi": 2e-3, "epc_rel": 2e-3,
-                "epc": 1e-3, "moment": 1e-4, "moment_rel": 1e-4},
+                "epc": 1e-3, "moment": 1e-4, "moment_rel": 1e-4, "std_se_rel": 2e-3, "std_se": 1e-5},
     "pls_bootstrap": {"interval": 2e-3, "mean": 2e-3, "sd": 2e-3, "predict": 2e-3},
     "pls_sweep": {"bootstrap": 1e-6, "predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
                   "vif": 1e-6, "reliability": 1e-6, "htmt": 1e-6, "fornell_larcker": 1e-6, "cross_loading": 1e-6,

@@ -164,6 +164,41 @@ class SemResult(ResultProtocol):
         """Sample minus implied covariance per group (R: ``resid(fit)$cov``)."""
         return self._per_group([S - Sig for S, Sig in zip(self._sample_covs, self._implied_covs)])
 
+    def standardized_solution(self, type: str = "std.all") -> pd.DataFrame:
+        """Standardized estimates with delta-method standard errors, z, p-values and 95 %
+        intervals (``lhs, op, rhs, [group], est_std, se, z, pvalue, ci_lower, ci_upper``) for
+        the rows ``=~ ~ ~~ ~1`` of continuous-data fits. R equivalent:
+        ``standardizedSolution(fit, type = type)`` (``"std.all"``, ``"std.lv"``, ``"std.nox"``)."""
+        from scipy import stats
+        from loyaltyscope.cbsem.standardized_solution import standardized_se
+        col = {"std.all": "std_all", "std.lv": "std_lv", "std.nox": "std_nox"}.get(type)
+        if col is None:
+            raise ValueError(f"type={type!r}: expected 'std.all', 'std.lv' or 'std.nox'")
+        t = pd.DataFrame(dict(self._table))
+        t = t[t["op"].isin(["=~", "~", "~~", "~1"])]
+        lv = self._latent_moments[0][0]
+        exo = t[(t["exo"] == 1) & (t["op"] == "~~")] if "exo" in t else t.iloc[:0]
+        p = self.params
+        keyed = p if "group" in p.columns else p.assign(group=1)
+        keyed = keyed[keyed["op"].isin(["=~", "~", "~~", "~1"])]
+        vcov = self._vcov_theta if self._vcov_theta is not None and not self.options.ordered else np.full((1, 1), np.nan)
+        se = standardized_se(dict(self._table), self.ov_names, lv, vcov, type, ov_x=tuple(set(exo["lhs"])))
+        se_by_key = {(a, o, b, g): s for a, o, b, g, s in zip(self._table["lhs"], self._table["op"], self._table["rhs"],
+                                                              self._table["group"], se)}
+        group_of = {lab: i + 1 for i, lab in enumerate(self.group_labels)}
+        g_num = [group_of.get(g, g) for g in keyed["group"]]
+        se_col = np.array([se_by_key.get((a, o, b, g), np.nan) for a, o, b, g in
+                           zip(keyed["lhs"], keyed["op"], keyed["rhs"], g_num)], dtype=float)
+        est = keyed[col].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se_col > 0, est / se_col, np.nan)
+        out = keyed[["lhs", "op", "rhs", "group"]].assign(est_std=est, se=se_col, z=z,
+                                                          pvalue=2 * stats.norm.sf(np.abs(z)),
+                                                          ci_lower=est - 1.959963984540054 * se_col,
+                                                          ci_upper=est + 1.959963984540054 * se_col)
+        out = out.reset_index(drop=True)
+        return out.drop(columns="group") if self.ngroups == 1 else out
+
     @cached_property
     def residuals_cor(self) -> Mapping[Any, pd.DataFrame]:
         """Correlation residuals cor(S) - cor(Sigma) per group (Bollen's; R:

@@ -1,7 +1,8 @@
 """Every post-estimation quantity of a fit against lavaan 0.6-14 on 62 models
 (tests/reference/extra_outputs, generate.R beside the JSON): every ``fitMeasures`` name ours
-reports, modification indices (mi, epc, sepc.all), std.lv / std.all, the model-implied moments,
-raw residuals, R-square and the latent covariance matrix. Tolerances: each file's
+reports, modification indices (mi, epc, sepc.lv, sepc.all, sepc.nox), std.lv / std.all / std.nox,
+standardizedSolution() with its standard errors, the model-implied moments, raw and correlation
+residuals, R-square and the latent covariance and correlation matrices. Tolerances: each file's
 ``tolerances``; the cases and statistics kept out of the equality test are in ``excluded``
 (with the reason), as docs/lavaan-outputs.md says."""
 
@@ -21,7 +22,7 @@ CASES = rf.case_names(FOLDER, kind="outputs")
 # likelihood), the shift parameter of the scaled-and-shifted test (lavaan: lavTest(fit))
 OURS_ONLY = ("ntotal", "chisq.shift.parameter")
 STATS = ("fit_measures", "modindices", "standardized", "implied", "implied_mean", "residuals", "residuals_cor",
-         "rsquare", "cov_lv", "cor_lv")
+         "rsquare", "cov_lv", "cor_lv", "std_se")
 
 
 @lru_cache(maxsize=None)
@@ -96,6 +97,28 @@ def _check_standardized(fit, case, t):
         for col, rc in (("std_lv", "std.lv"), ("std_all", "std.all"), ("std_nox", "std.nox")):
             if col in ours.index and not rf.close(ours[col], ref.get(rc), atol=t["std_all"]):
                 errors.append(f"{col} {name}: ours {ours[col]!r} vs {ref.get(rc)!r}")
+    return errors
+
+
+def _check_std_se(fit, case, t):
+    errors = []
+    for field, kind in (("std_all_solution", "std.all"), ("std_lv_solution", "std.lv")):
+        ours = fit.standardized_solution(kind)
+        idx = {rf._key(r["lhs"], r["op"], r["rhs"], r.get("group", 1)): r for _, r in ours.iterrows()}
+        for ref in case[field]:
+            if ref["op"] not in ("=~", "~", "~~", "~1"):
+                continue
+            g = ref.get("group", 1)
+            o = idx.get(rf._key(ref["lhs"], ref["op"], ref["rhs"], g))
+            if o is None:
+                errors.append(f"{kind} {ref['lhs']} {ref['op']} {ref['rhs']} [{g}]: missing from ours")
+                continue
+            if not rf.close(o["est_std"], ref["est.std"], atol=t["std_all"]):
+                errors.append(f"{kind} {ref['lhs']} {ref['op']} {ref['rhs']} [{g}]: ours {o['est_std']!r} "
+                              f"vs {ref['est.std']!r}")
+            if not rf.close(o["se"], ref.get("se"), atol=t["std_se"], rtol=t["std_se_rel"]):
+                errors.append(f"se {kind} {ref['lhs']} {ref['op']} {ref['rhs']} [{g}]: ours {o['se']!r} "
+                              f"vs {ref.get('se')!r}")
     return errors
 
 
@@ -191,7 +214,7 @@ def _lv_matrix(field):
 CHECKS = {"fit_measures": _check_fit_measures, "modindices": _check_modindices, "standardized": _check_standardized,
           "implied": _check_implied, "implied_mean": _check_implied_mean, "residuals": _check_residuals,
           "residuals_cor": _check_residuals_cor, "rsquare": _check_rsquare, "cov_lv": _lv_matrix("cov_lv"),
-          "cor_lv": _lv_matrix("cor_lv")}
+          "cor_lv": _lv_matrix("cor_lv"), "std_se": _check_std_se}
 
 
 @pytest.mark.parametrize("stat", STATS)

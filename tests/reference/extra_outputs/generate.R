@@ -91,7 +91,10 @@ NO_WLS_MI <- "ours computes no modification indices for (D)WLS fits of continuou
 auto_excluded <- function(cs, fit) {
   out <- list()
   if (identical(cs$options$missing, "fiml")) out$fit_measures <- FMIN
-  if (!is.null(cs$options$ordered)) out$modindices <- NO_ORD_MI
+  if (!is.null(cs$options$ordered)) {
+    out$modindices <- NO_ORD_MI
+    out$std_se <- "ours gives no standard errors of standardized values for ordinal fits"
+  }
   if (identical(cs$options$estimator, "DWLS")) out$modindices <- NO_WLS_MI
   if (length(lavNames(fit, "lv")) == 1L) out$cor_lv <- ONE_LV
   out
