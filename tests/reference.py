@@ -61,6 +61,7 @@ DEFAULT_TOLERANCES = {
     # post-estimation outputs (extra_outputs, tests/cbsem/test_outputs_sweep.py)
     "outputs": {"std_all": 2e-3, "chisq_rel": 1e-4, "index": 1e-4, "mi_rel": 2e-3, "mi": 2e-3, "epc_rel": 2e-3,
                 "epc": 1e-3, "moment": 1e-4, "moment_rel": 1e-4, "std_se_rel": 2e-3, "std_se": 1e-5},
+    "outputs_lrt": {"chisq_rel": 1e-4, "aic_rel": 1e-6, "chisq_diff_rel": 1e-3, "pvalue_rel": 1e-3, "pvalue": 1e-8},
     "pls_bootstrap": {"interval": 2e-3, "mean": 2e-3, "sd": 2e-3, "predict": 2e-3},
     "pls_sweep": {"bootstrap": 1e-6, "predict": 1e-6, "weight": 1e-6, "loading": 1e-6, "path": 1e-6, "r2": 1e-6, "effect": 1e-6, "f2": 1e-6,
                   "vif": 1e-6, "reliability": 1e-6, "htmt": 1e-6, "fornell_larcker": 1e-6, "cross_loading": 1e-6,
@@ -79,7 +80,7 @@ DEFAULT_TOLERANCES = {
                         "map_poly": 5e-4, "eigenvalue_poly": 5e-4},
 }
 # kind of the files that carry no "kind" field (several cases in one file, or raw R output)
-FILE_KINDS = {"extra/boot_intervals": "boot_intervals", "extra_psych/efa": "efa",
+FILE_KINDS = {"extra_outputs/lrt_sweep": "outputs_lrt", "extra/boot_intervals": "boot_intervals", "extra_psych/efa": "efa",
               "extra_psych/polychoric": "polychoric",
               "extra_psych/reliability": "reliability", "extra_reliability/reliability_sweep": "reliability", "extra_psych/retention": "retention", "analyses/lrt": "lrt",
               "partable/lavaanify": "partable", "pls/boot_bca/bca_reference": "pls_bootstrap",

@@ -226,3 +226,30 @@ def test_outputs_match_lavaan(name, stat):
         pytest.skip(reason)
     errors = CHECKS[stat](_fit(name), case, rf.tolerances(case))
     assert not errors, "\n".join(errors[:15])
+
+
+# --------------------------------------------------------------------------- lavTestLRT
+LRT = rf.load_case_set("lrt_sweep", FOLDER)
+
+
+@pytest.mark.parametrize("name", [k for k in LRT if k not in ("kind", "lavaan")])
+def test_compare_matches_lavTestLRT(name):
+    case, t = LRT[name], LRT.tolerances
+    data = rf.load_data(case["data"])
+    fits = [ls.sem(f["model"], data, **rf.sem_kwargs(f)) for f in case["fits"]]
+    table = ls.compare(*fits).table
+    errors = []
+    for col, key, tol in (("df", "df", None), ("aic", "aic", "aic_rel"), ("bic", "bic", "aic_rel"),
+                          ("chisq", "chisq", "chisq_rel"), ("chisq_diff", "chisq_diff", "chisq_diff_rel"),
+                          ("df_diff", "df_diff", None), ("pvalue", "pvalue", "pvalue_rel")):
+        ours, ref = table[col].to_numpy(float), np.asarray(case[key], dtype=float)
+        for i, (o, r) in enumerate(zip(ours, ref)):
+            if key == "chisq" and abs(r) < 1e-6:        # a saturated model: 0 up to rounding
+                ok = abs(o) < 1e-6
+            elif tol is None:
+                ok = (np.isnan(o) and np.isnan(r)) or o == r
+            else:
+                ok = rf.close(o, r, atol=t.get("pvalue", 0.0) if key == "pvalue" else 0.0, rtol=t[tol])
+            if not ok:
+                errors.append(f"{col} [{i}]: ours {o!r} vs lavaan {r!r}")
+    assert not errors, "\n".join(errors)
