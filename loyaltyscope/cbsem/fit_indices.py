@@ -242,9 +242,11 @@ def residual_rms(covs, sigmas, nobs) -> dict:
     (lavaan's ``lav_residuals_summary``, ``unbiased = FALSE``): ``rmr_nomean`` of S - Sigma,
     ``srmr_bentler_nomean`` of (S - Sigma) / (sd_i sd_j) with the observed sds, both over the
     p(p+1)/2 non-duplicated elements; ``crmr_nomean`` of cor(S) - cor(Sigma) over the
-    p(p-1)/2 off-diagonal ones (Bollen, 1989)."""
+    p(p-1)/2 off-diagonal ones (Bollen, 1989); ``srmr_mplus_nomean`` of the correlation
+    residuals and the relative variance residuals (s_ii - sigma_ii) / s_ii over p(p+1)/2
+    (lavaan's ``lav_fit_srmr_mplus``)."""
     n = np.asarray(nobs, float)
-    parts = {"rmr_nomean": [], "srmr_bentler_nomean": [], "crmr_nomean": []}
+    parts = {"rmr_nomean": [], "srmr_bentler_nomean": [], "crmr_nomean": [], "srmr_mplus_nomean": []}
     for S, Sig in zip(covs, sigmas):
         sd, sdh = np.sqrt(np.diag(S)), np.sqrt(np.diag(Sig))
         low, strict = np.tril_indices_from(S), np.tril_indices_from(S, -1)
@@ -253,4 +255,6 @@ def residual_rms(covs, sigmas, nobs) -> dict:
         parts["srmr_bentler_nomean"].append(np.sqrt(np.mean((R / np.outer(sd, sd))[low] ** 2)))
         C = S / np.outer(sd, sd) - Sig / np.outer(sdh, sdh)
         parts["crmr_nomean"].append(np.sqrt(np.mean(C[strict] ** 2)) if len(strict[0]) else np.nan)
+        rel_var = (np.diag(S) - np.diag(Sig)) / np.diag(S)
+        parts["srmr_mplus_nomean"].append(np.sqrt((np.sum(C[strict] ** 2) + np.sum(rel_var ** 2)) / len(low[0])))
     return {k: float(n @ np.asarray(v) / n.sum()) for k, v in parts.items()}

@@ -14,8 +14,8 @@ factors; the N its RMSEA uses: N for ML, N - G for (D)WLS as lavaan's
 - ``other_measures``: what lavaan's ``fitMeasures(fit)`` adds from those numbers and the
   covariance matrices: ``nnfi, rfi, nfi, pnfi, ifi, rni`` (and ``*.scaled``, ``nnfi.robust``,
   ``rni.robust``), ``mfi, ecvi, cn_05, cn_01``, the covariance-part residual summaries
-  ``rmr_nomean, srmr_bentler_nomean, crmr_nomean``, ``srmr_bentler`` (= ``srmr``) and, without a
-  mean structure, ``rmr`` and ``crmr`` (equal to the ``_nomean`` ones), ``gfi, agfi, pgfi`` without a mean structure.
+  ``rmr_nomean, srmr_bentler_nomean, crmr_nomean, srmr_mplus_nomean``, ``srmr_bentler`` (= ``srmr``)
+  and, without a mean structure, ``rmr``, ``crmr`` and ``srmr_mplus`` (equal to the ``_nomean`` ones), ``gfi, agfi, pgfi`` without a mean structure.
 
 R equivalent: ``lavaan::fitMeasures(fit)`` (``lav_fit_measures``).
 """
@@ -99,7 +99,9 @@ def other_measures(fm, covs, sigmas, nobs, *, meanstructure: bool, categorical: 
     if plain_robust and "baseline.chisq.scaling.factor" in fm:
         out["rni.robust"] = fi.rni(x2, d, fm["baseline.chisq"], fm["baseline.df"], fm["chisq.scaling.factor"],
                                    fm["baseline.chisq.scaling.factor"])
-    out.update(_notclose(fm, n if ml else n, G, ml and "chisq.scaling.factor" in fm, plain_robust))
+    out.update(_notclose(fm, n, G, ml and "chisq.scaling.factor" in fm, plain_robust))
+    if categorical and "chisq.scaled" in fm:      # scaled-and-shifted: the scaled X2 on df
+        out["rmsea.notclose.pvalue.scaled"] = 1 - fi.rmsea_pvalue(fm["chisq.scaled"], d, n, G, h0=0.08)
     out.update({"cn_05": fi.hoelter_cn(x2, d, n, 0.05), "cn_01": fi.hoelter_cn(x2, d, n, 0.01),
                 "mfi": fi.mfi(x2, d, n)})
     if not categorical:
@@ -109,7 +111,7 @@ def other_measures(fm, covs, sigmas, nobs, *, meanstructure: bool, categorical: 
         if "srmr" in fm:        # lavaan's srmr is Bentler's (mimic = "lavaan")
             out["srmr_bentler"] = fm["srmr"]
         if not meanstructure:
-            out.update({"rmr": rms["rmr_nomean"], "crmr": rms["crmr_nomean"]})
+            out.update({"rmr": rms["rmr_nomean"], "crmr": rms["crmr_nomean"], "srmr_mplus": rms["srmr_mplus_nomean"]})
             gfi = fi.gfi_ml(covs, sigmas, nobs, x_idx) if ml else np.nan
             if np.isfinite(gfi):
                 p = covs[0].shape[0]
