@@ -78,14 +78,16 @@ def _incremental(fm, suffix=""):
 
 
 def other_measures(fm, covs, sigmas, nobs, *, meanstructure: bool, categorical: bool, ml: bool,
-                   plain_robust: bool, x_idx=()) -> dict:
+                   plain_robust: bool, x_idx=(), n_wls_obs=None) -> dict:
     """The remaining ``fitMeasures`` names computed from the reported ones (``fm``: chisq, df,
     baseline.*, npar, their ``.scaled`` versions, the scaling factors) and the per-group sample
     and implied covariance matrices. ``ml``: N is the total sample size (else N - G, as lavaan's
     ``lav_utils_get_ntotal``); ``plain_robust``: a Satorra-Bentler / Yuan-Bentler test on
     complete data, whose ``rni.robust`` uses X2 and the two scaling factors (with FIML or ordinal
     data lavaan's robust X2 is another statistic, not reported here); ``x_idx``: the fixed
-    exogenous covariates (their moments carry no weight in the GFI). ``nnfi`` is the TLI."""
+    exogenous covariates (their moments carry no weight in the GFI); ``n_wls_obs``: for ordinal
+    data, the number of sample statistics of the first group (thresholds and polychoric
+    correlations), giving lavaan's WRMR = sqrt(X2 / n) (``lav_fit_wrmr``). ``nnfi`` is the TLI."""
     if "chisq" not in fm:
         return {}
     G = len(nobs)
@@ -104,6 +106,8 @@ def other_measures(fm, covs, sigmas, nobs, *, meanstructure: bool, categorical: 
         out["rmsea.notclose.pvalue.scaled"] = 1 - fi.rmsea_pvalue(fm["chisq.scaled"], d, n, G, h0=0.08)
     out.update({"cn_05": fi.hoelter_cn(x2, d, n, 0.05), "cn_01": fi.hoelter_cn(x2, d, n, 0.01),
                 "mfi": fi.mfi(x2, d, n)})
+    if categorical and n_wls_obs:
+        out["wrmr"] = float(np.sqrt(x2 / n_wls_obs))
     if not categorical:
         out["ecvi"] = fi.ecvi(x2, fm["npar"], n)
         rms = fi.residual_rms(covs, sigmas, nobs)

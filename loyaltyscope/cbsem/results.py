@@ -111,9 +111,14 @@ class SemResult(ResultProtocol):
             exo = np.asarray(t.get("exo", ()), dtype=float) == 1
             xs = set(np.asarray(t["lhs"], dtype=object)[exo]) if exo.any() else set()
             x_idx = [i for i, v in enumerate(self.ov_names) if v in xs]
+            n_wls = None
+            if categorical and not xs and set(opts.ordered) >= set(self.ov_names):   # all items ordinal
+                p = len(self.ov_names)
+                ops, grp = np.asarray(t["op"], dtype=object), np.asarray(t["group"])
+                n_wls = int(np.sum((ops == "|") & (grp == 1))) + p * (p - 1) // 2
             more = other_measures(fm, self._sample_covs, self._implied_covs, self.nobs, meanstructure=meanstructure,
                                   categorical=categorical, ml=ml, plain_robust=not (fiml or categorical),
-                                  x_idx=x_idx)
+                                  x_idx=x_idx, n_wls_obs=n_wls)
             fm.update({k: float(v) for k, v in more.items() if k not in fm})
         return MappingProxyType(fm)
 
