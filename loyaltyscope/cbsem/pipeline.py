@@ -105,9 +105,9 @@ def _fill_exo(table: pd.DataFrame, spec: ModelSpec, ss: SampleStats):
     table["ustart"] = ust
 
 
-def data_stage(model: str, data, options: SemOptions, sample_cov):
+def data_stage(model: str, data, options: SemOptions, sample_cov, sample_mean=None):
     """Columns, number of groups and the mean structure (lavaan: ``meanstructure = "default"``:
-    with groups, ``~ 1`` rows, FIML or ordinal items)."""
+    with groups, ``~ 1`` rows, ``sample.mean =`` given, FIML or ordinal items)."""
     if sample_cov is not None:
         ngroups = len(sample_cov) if isinstance(sample_cov, (list, tuple)) else 1
         columns = None
@@ -130,7 +130,7 @@ def data_stage(model: str, data, options: SemOptions, sample_cov):
     elif options.meanstructure is not None:
         ms = options.meanstructure
     else:
-        ms = ngroups > 1 or any(f.op == "~1" for f in _parsed(model))
+        ms = ngroups > 1 or sample_mean is not None or any(f.op == "~1" for f in _parsed(model))
     return columns, ngroups, ms
 
 
@@ -172,7 +172,7 @@ def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=N
         start: SemResult | None = None) -> SemResult:
     """Every stage of one fit, in order (with one BLAS thread: the matrices are small, and a
     BLAS thread pool costs more than it saves, several-fold on a busy machine)."""
-    columns, ngroups, ms = data_stage(model, data, options, sample_cov)
+    columns, ngroups, ms = data_stage(model, data, options, sample_cov, sample_mean)
     notes = ()
     if options.categorical:              # ordered covariates are numeric covariates (lavaan)
         from loyaltyscope.cbsem.estimators import dwls
