@@ -30,7 +30,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         start: SemResult | None = None, boot_ci: str = "perc", bollen_stine: bool = False,
         workers: int | None = None, progress: bool | None = None, rotation: str = "geomin",
         rotation_se: str = "bordered", rotation_args: dict | None = None,
-        parameterization: str = "delta") -> SemResult:
+        parameterization: str = "delta", orthogonal: bool = False, **lavaan_options) -> SemResult:
     """Fit a structural equation / confirmatory factor model by maximum likelihood.
 
     Parameters
@@ -76,6 +76,12 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         (:mod:`loyaltyscope.cbsem.bootstrap`). R: ``se = "bootstrap", bootstrap = 1000``.
     bollen_stine : also the Bollen-Stine bootstrap p-value of the model test
         (``result.extra["bollen_stine"]``; R: ``test = "bollen.stine"``).
+    orthogonal : fix the covariances among latent variables that are added by default to 0
+        (lavaan's ``orthogonal = TRUE``; covariances written in the model stay free).
+    **lavaan_options : lavaan's ``test``, ``information``, ``h1_information``,
+        ``observed_information``, ``likelihood``, ``std_ov``, ``int_ov_free``, ``int_lv_free``,
+        ``ridge``: accepted at the value lavaan uses for the fit; any other value raises
+        ``NotImplementedError`` naming the option (:mod:`loyaltyscope.cbsem.options`).
     rotation, rotation_se, rotation_args : EFA blocks (``efa("b")*f1 + efa("b")*f2 =~ ...``,
         :mod:`loyaltyscope.cbsem.esem`): ``"geomin"`` (default) or ``"oblimin"``; standard errors
         ``"bordered"`` (lavaan's default) or ``"delta"``; lavaan's ``rotation.args``
@@ -101,7 +107,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
                               bootstrap=bootstrap, seed=seed, boot_ci=boot_ci, bollen_stine=bollen_stine,
                               workers=workers, progress=progress, parameterization=parameterization,
                               data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None,
-                              raw_data=sample_cov is None)
+                              raw_data=sample_cov is None, orthogonal=orthogonal,
+                              lavaan_options=lavaan_options)
     if has_efa_blocks(model):    # ESEM: the unrotated form is fitted, then rotated (cbsem/esem.py)
         return fit_esem(model, data, options, _rotation_args(rotation, rotation_args, seed), rotation_se=rotation_se,
                         sample_cov=sample_cov, sample_nobs=sample_nobs, sample_mean=sample_mean, start=start)

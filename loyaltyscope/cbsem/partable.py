@@ -131,8 +131,11 @@ def _group_value(values, g: int, ngroups: int, what: str, f: Formula):
 
 def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int = 1,
                    std_lv: bool = False, meanstructure: bool = False, fixed_x: bool = True,
-                   group_equal=(), group_partial=(), ordered=()) -> ModelSpec:
-    """Build the lavaan-style parameter table from parsed formulas (see module docstring)."""
+                   group_equal=(), group_partial=(), ordered=(), orthogonal: bool = False) -> ModelSpec:
+    """Build the lavaan-style parameter table from parsed formulas (see module docstring).
+    ``orthogonal``: the covariances among latent variables that the table adds by default are
+    fixed to 0 (lavaan's ``orthogonal = TRUE`` in ``lav_partable_flat``: rows with ``user == 0``
+    only; a covariance written in the model stays as written)."""
     lv, ov, ov_ind, ov_x, lv_x, lv_y, ov_y = _variable_sets(formulas)
     ordered = tuple(v for v in ov if v in set(ordered or ()))
     user_var_names = set()
@@ -248,6 +251,8 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
             elif op == "~~" and lhs == rhs and lhs in lv and std_lv and not (
                     g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal):
                 row.update(free=0, ustart=1.0)   # lavaan frees them after group 1 when loadings are equal
+            elif op == "~~" and lhs != rhs and orthogonal and lhs in lv and rhs in lv:
+                row.update(free=0, ustart=0.0)   # orthogonal = TRUE
             if lhs in ov_x or rhs in ov_x:
                 row.update(free=0, exo=1)
             if op == "~1" and lhs in lv:

@@ -44,12 +44,13 @@ __all__ = ["run", "data_stage", "model_spec", "finish", "ml_sample_stats", "fit_
 
 @functools.lru_cache(maxsize=64)
 def _cached_spec(model, columns, ngroups, std_lv, meanstructure, fixed_x, group_equal, group_partial,
-                 ordered) -> ModelSpec:
+                 ordered, orthogonal=False) -> ModelSpec:
     formulas = parse_model(model)
     check_formulas(formulas, columns)
     spec = build_partable(formulas, data_columns=None if columns is None else list(columns),
                           ngroups=ngroups, std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x,
-                          group_equal=group_equal, group_partial=group_partial, ordered=ordered)
+                          group_equal=group_equal, group_partial=group_partial, ordered=ordered,
+                          orthogonal=orthogonal)
     check_spec(spec, ngroups)
     for a in spec.columns.values():      # shared by every fit of this model: read-only
         a.setflags(write=False)
@@ -62,7 +63,7 @@ def model_spec(model: str, columns, ngroups: int, options: SemOptions, meanstruc
     in) and each caller gets its own (copy-on-write) table."""
     spec = _cached_spec(model, None if columns is None else tuple(columns), int(ngroups),
                         options.std_lv, bool(meanstructure), options.fixed_x, options.group_equal,
-                        options.group_partial, options.ordered)
+                        options.group_partial, options.ordered, options.orthogonal)
     own = dataclasses.replace(spec, table=spec.table.copy(deep=False))
     own.__dict__["columns"] = spec.columns          # the cached_property, already computed
     return own
@@ -168,6 +169,23 @@ def continuous_wls_stage(spec, data, options, sample_cov, sample_nobs, sample_me
     _fill_exo(table, spec, ss)
     return ss, continuous_wls.fit(spec, table, ss, options)
 
+def standardized_data(data: pd.DataFrame, spec: ModelSpec, options: SemOptions) -> pd.DataFrame:
+    """lavaan's ``std.ov = TRUE``: per group, the observed variables that are not fixed.x
+    covariates centred and divided by their sd (N - 1), over the rows that enter the fit (the
+    complete rows under listwise deletion; each column's observed values under FIML), as
+    ``lav_data_full``'s ``scale(X[[g]])`` on the data after listwise deletion."""
+    cols = [v for v in spec.ov_names if v not in set(spec.ov_x)]
+    out = data.copy()
+    out[cols] = out[cols].astype(float)
+    keys = data[options.group] if options.group is not None else pd.Series(0, index=data.index)
+    rows_in = data[list(spec.ov_names)].notna().all(axis=1) if options.missing == "listwise" else True
+    for _, idx in keys[keys.notna()].groupby(keys[keys.notna()], sort=False).groups.items():
+        part = out.loc[idx, cols]
+        used = part[rows_in[idx]] if options.missing == "listwise" else part
+        out.loc[idx, cols] = (part - used.mean()) / used.std(ddof=1)
+    return out
+
+
 def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=None, sample_mean=None,
         start: SemResult | None = None) -> SemResult:
     """Every stage of one fit, in order (with one BLAS thread: the matrices are small, and a
@@ -183,6 +201,8 @@ def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=N
             ss = dwls.sample_stats(spec, data, options)
             return finish(spec, dwls.fit(spec, ss, options), options, ss, notes)
         data_warnings = check_data(data, spec.ov_names, options.group, options.missing) if sample_cov is None else []
+        if options.std_ov:
+            data = standardized_data(data, spec, options)
         if options.continuous_wls:
             ss, fitted = continuous_wls_stage(spec, data, options, sample_cov, sample_nobs, sample_mean)
             return finish(spec, fitted, options, ss, data_warnings)
