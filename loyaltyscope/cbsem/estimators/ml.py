@@ -150,6 +150,7 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
         F, _grad, info = ml_gradient_information(problem, theta)
     vcov_theta, ident_msgs = _vcov(problem, info, N, theta, h, ineq, nonlinear is not None, table, free)
     warnings.extend(ident_msgs)
+    identified = vcov_theta is not None
     if options.se == "none":
         vcov_theta = None        # asked for no standard errors (the identification check still ran)
     robust = None
@@ -159,13 +160,13 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
         # lavaan's information = "observed" (the default under missing = "ml"): the Hessian
         Hphi = problem.K.T @ observed_information(problem, theta) @ problem.K
         vcov_theta = problem.K @ np.linalg.inv(N * Hphi) @ problem.K.T
-    if vcov_theta is not None and (se_kind or test_kind):
+    if identified and (se_kind or test_kind):     # the scaled test also under se = "none" (lavaan)
         # se = "robust.sem" / "robust.huber.white" and test = "satorra.bentler" / "yuan.bentler.mplus"
         # (MLM and MLR are ML with both of one kind); the bread is the information asked for
         done = {}
         for kind in {k for k in (se_kind, test_kind) if k}:
             done[kind] = robust_ml(problem, theta, ss.data, kind, df, information=options.information)
-        if se_kind:
+        if se_kind and vcov_theta is not None:
             vcov_theta = done[se_kind][0]
         if test_kind:
             robust = {"kind": test_kind, "c_hat": done[test_kind][1], "information": options.information}
