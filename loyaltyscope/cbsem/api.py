@@ -109,6 +109,8 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
                               data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None,
                               raw_data=sample_cov is None, orthogonal=orthogonal,
                               lavaan_options=lavaan_options)
+    if has_efa_blocks(model) and options.likelihood != "normal":
+        raise NotImplementedError("likelihood='wishart' with EFA blocks is not implemented")
     if has_efa_blocks(model):    # ESEM: the unrotated form is fitted, then rotated (cbsem/esem.py)
         return fit_esem(model, data, options, _rotation_args(rotation, rotation_args, seed), rotation_se=rotation_se,
                         sample_cov=sample_cov, sample_nobs=sample_nobs, sample_mean=sample_mean, start=start)

@@ -32,6 +32,9 @@ Defaults (lavaan 0.6-14, ``sem()``/``cfa()``):
   computed) or ``"theta"`` (residual variances fixed, scales computed; ordinal items only).
 - ``meanstructure``: ``None`` = decide from the data (groups, ``~ 1`` rows, ``sample_mean=``,
   FIML, ordinal items).
+- ``likelihood="wishart"``: ML on the unbiased covariance matrix with N - 1
+  (:mod:`loyaltyscope.cbsem.wishart`); estimator ML with standard errors and test, one group,
+  listwise, no fixed.x covariates, no EFA blocks.
 - ``std_ov=True``: the observed variables (not fixed.x covariates) are standardized within each
   group before fitting, over the rows that enter the fit (lavaan's ``std.ov``, R's ``scale()``:
   sd with N - 1; under FIML over each column's observed values).
@@ -98,6 +101,7 @@ class SemOptions:
     workers: int | None = None
     progress: bool | None = None
     orthogonal: bool = False
+    likelihood: str = "normal"           # the ML family: "normal" or "wishart" (cbsem/wishart.py)
     std_ov: bool = False                 # observed variables standardized per group before fitting
     information: str = "expected"        # the ML family: "expected" or "observed" (lavaan's information)
     rotation: str | None = None          # ESEM: the rotation of the EFA blocks (set by cbsem/esem.py)
@@ -257,6 +261,10 @@ def resolve_options(*, estimator=None, se=None, missing="listwise", ordered=None
     information = "observed" if (miss == "fiml" or se == "robust.huber.white") else "expected"
     if ml_family:           # the ML family: test= and information= as lavaan (robust.py)
         test, information = _ml_test_information(other, test, information, miss, se, missing_features)
+    likelihood = "normal"
+    if other.get("likelihood") == "wishart" and est == "ML" and miss == "listwise" and group is None \
+            and se in ("standard", "none") and test == "standard" and not bollen_stine:
+        likelihood = other.pop("likelihood")
     std_ov = other.pop("std_ov", False)
     if std_ov is not False and std_ov is not True:
         problems.append(f"std_ov={std_ov!r}: expected True or False")
@@ -279,6 +287,7 @@ def resolve_options(*, estimator=None, se=None, missing="listwise", ordered=None
                       fixed_x=bool(fixed_x), max_iter=max_iter, bootstrap=bootstrap, seed=seed,
                       boot_ci=str(boot_ci), bollen_stine=bool(bollen_stine), workers=workers,
                       progress=progress, parameterization=param, orthogonal=bool(orthogonal), std_ov=std_ov is True,
+                      likelihood=likelihood,
                       information=information)
 
 

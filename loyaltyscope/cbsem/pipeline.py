@@ -207,6 +207,12 @@ def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=N
             ss, fitted = continuous_wls_stage(spec, data, options, sample_cov, sample_nobs, sample_mean)
             return finish(spec, fitted, options, ss, data_warnings)
         ss = ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
+        if options.likelihood == "wishart":
+            from loyaltyscope.cbsem.wishart import wishart_result, wishart_stats
+            if spec.ov_x:
+                raise NotImplementedError("likelihood='wishart' with fixed.x covariates is not implemented "
+                                          f"({', '.join(spec.ov_x)}); use fixed_x=False or likelihood='normal'")
+            return wishart_result(fit_ml_stage(spec, wishart_stats(ss), options, start, data_warnings), ss)
         return fit_ml_stage(spec, ss, options, start, data_warnings)
 
 

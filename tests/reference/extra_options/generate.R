@@ -132,6 +132,13 @@ cases <- list(
   c1("o_hsm_std_ov_fiml_mlr", HM, HS, std.ov = TRUE, missing = "ml", estimator = "MLR"),
   c1("o_hs_std_ov_wlsmv", H, HS, std.ov = TRUE, estimator = "WLSMV"),
   c1("o_bfi_ac_std_ov_g_fiml", B, BAC, std.ov = TRUE, missing = "ml", group = "gender"),
+  # likelihood = "wishart" (ML, one group, no fixed.x covariates)
+  c1("o_hs_wishart", H, HS, likelihood = "wishart"),
+  c1("o_hs_wishart_ms_stdlv", H, HSS, likelihood = "wishart", meanstructure = TRUE, std.lv = TRUE),
+  c1("o_hsm_wishart_listwise", HM, HS, likelihood = "wishart"),
+  c1("o_pd_wishart", P, PD, likelihood = "wishart"),
+  c1("o_hs_wishart_mimic_fixedx_false", H, MIM2, likelihood = "wishart", fixed.x = FALSE),
+  c1("o_bfi_ac_wishart_orthogonal", B, BAC, likelihood = "wishart", orthogonal = TRUE),
   # se =, test = and information = of the ML family, mixed (MLM/MLR are ML with one kind of both)
   c1("o_hs_ml_information_observed", H, HS, information = "observed"),
   c1("o_hs_ml_test_satorra_bentler", H, HS, test = "satorra.bentler"),
@@ -151,7 +158,9 @@ cases <- list(
   c1("o_pd_ml_information_observed_ms", P, PD, information = "observed", meanstructure = TRUE),
   c1("o_bfi_ac_mlr_information_expected_g", B, BAC, estimator = "MLR", information = "expected", group = "gender"),
   # lavaan options ls.sem does not implement (refused = TRUE in the JSON)
-  c1("r_hs_wishart", H, HS, likelihood = "wishart"),
+  c1("r_hs_wishart_groups", H, HS, likelihood = "wishart", group = "school"),
+  c1("r_hs_wishart_mimic", H, MIM2, likelihood = "wishart"),
+  c1("r_hs_wishart_mlr", H, HS, likelihood = "wishart", estimator = "MLR"),
   c1("r_hs_information_first_order", H, HS, information = "first.order"),
   c1("r_hsm_fiml_information_expected", HM, HS, missing = "ml", information = "expected"),
   c1("r_hsm_fiml_test_satorra_bentler", HM, HS, missing = "ml", estimator = "MLR", test = "satorra.bentler"),
