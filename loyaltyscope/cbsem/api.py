@@ -78,10 +78,12 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         (``result.extra["bollen_stine"]``; R: ``test = "bollen.stine"``).
     orthogonal : fix the covariances among latent variables that are added by default to 0
         (lavaan's ``orthogonal = TRUE``; covariances written in the model stay free).
-    **lavaan_options : lavaan's ``test``, ``information``, ``h1_information``,
-        ``observed_information``, ``likelihood``, ``std_ov``, ``int_ov_free``, ``int_lv_free``,
-        ``ridge``: accepted at the value lavaan uses for the fit; any other value raises
-        ``NotImplementedError`` naming the option (:mod:`loyaltyscope.cbsem.options`).
+    **lavaan_options : lavaan's ``test``, ``information`` (the ML family: standard /
+        Satorra-Bentler / Yuan-Bentler-Mplus tests, expected / observed information),
+        ``likelihood="wishart"``, ``std_ov``, ``int_ov_free``, ``int_lv_free``; ``h1_information``,
+        ``observed_information``, ``ridge`` at lavaan's value only. What is not implemented raises
+        ``NotImplementedError`` naming the option (:mod:`loyaltyscope.cbsem.options`,
+        docs/lavaan-options.md).
     rotation, rotation_se, rotation_args : EFA blocks (``efa("b")*f1 + efa("b")*f2 =~ ...``,
         :mod:`loyaltyscope.cbsem.esem`): ``"geomin"`` (default) or ``"oblimin"``; standard errors
         ``"bordered"`` (lavaan's default) or ``"delta"``; lavaan's ``rotation.args``

@@ -35,6 +35,10 @@ Defaults (lavaan 0.6-14, ``sem()``/``cfa()``):
 - ``likelihood="wishart"``: ML on the unbiased covariance matrix with N - 1
   (:mod:`loyaltyscope.cbsem.wishart`); estimator ML with standard errors and test, one group,
   listwise, no fixed.x covariates, no EFA blocks.
+- ``int_ov_free=False`` / ``int_lv_free=True``: the intercepts of the observed variables that
+  the table adds by default fixed to 0 / the latent means free (lavaan's ``int.ov.free``,
+  ``int.lv.free``; with both, the parameterization of lavaan's ``growth()``); written
+  intercepts stay as written. They apply when the model has a mean structure.
 - ``std_ov=True``: the observed variables (not fixed.x covariates) are standardized within each
   group before fitting, over the rows that enter the fit (lavaan's ``std.ov``, R's ``scale()``:
   sd with N - 1; under FIML over each column's observed values).
@@ -42,7 +46,7 @@ Defaults (lavaan 0.6-14, ``sem()``/``cfa()``):
   fixed to 0 (lavaan's ``orthogonal``; written covariances stay free).
 
 lavaan's other options (``test``, ``information``, ``h1_information``, ``observed_information``,
-``likelihood``, ``int_ov_free``, ``int_lv_free``, ``ridge``; lavaan's dots become
+``likelihood``, ``ridge``; lavaan's dots become
 underscores) are accepted only at the value lavaan itself uses for the fit (e.g.
 ``test="satorra.bentler"`` with MLM, ``information="observed"`` with FIML,
 ``likelihood="normal"`` with ML); any other value is a ``NotImplementedError`` naming the
@@ -101,6 +105,8 @@ class SemOptions:
     workers: int | None = None
     progress: bool | None = None
     orthogonal: bool = False
+    int_ov_free: bool = True             # lavaan's int.ov.free / int.lv.free (default intercepts, means)
+    int_lv_free: bool = False
     likelihood: str = "normal"           # the ML family: "normal" or "wishart" (cbsem/wishart.py)
     std_ov: bool = False                 # observed variables standardized per group before fitting
     information: str = "expected"        # the ML family: "expected" or "observed" (lavaan's information)
@@ -261,6 +267,10 @@ def resolve_options(*, estimator=None, se=None, missing="listwise", ordered=None
     information = "observed" if (miss == "fiml" or se == "robust.huber.white") else "expected"
     if ml_family:           # the ML family: test= and information= as lavaan (robust.py)
         test, information = _ml_test_information(other, test, information, miss, se, missing_features)
+    int_ov_free, int_lv_free = other.pop("int_ov_free", True), other.pop("int_lv_free", False)
+    for name, value in (("int_ov_free", int_ov_free), ("int_lv_free", int_lv_free)):
+        if value is not True and value is not False:
+            problems.append(f"{name}={value!r}: expected True or False")
     likelihood = "normal"
     if other.get("likelihood") == "wishart" and est == "ML" and miss == "listwise" and group is None \
             and se in ("standard", "none") and test == "standard" and not bollen_stine:
@@ -287,7 +297,7 @@ def resolve_options(*, estimator=None, se=None, missing="listwise", ordered=None
                       fixed_x=bool(fixed_x), max_iter=max_iter, bootstrap=bootstrap, seed=seed,
                       boot_ci=str(boot_ci), bollen_stine=bool(bollen_stine), workers=workers,
                       progress=progress, parameterization=param, orthogonal=bool(orthogonal), std_ov=std_ov is True,
-                      likelihood=likelihood,
+                      likelihood=likelihood, int_ov_free=int_ov_free is True, int_lv_free=int_lv_free is True,
                       information=information)
 
 
@@ -329,7 +339,7 @@ def _lavaan_only(given: dict, est: str, miss: str, test: str, information: str) 
                 "h1_information": ("default", "unstructured" if wls else "structured"),
                 "observed_information": ("default", "hessian"),
                 "likelihood": ("default",) + (() if wls else ("normal",)),
-                "int_ov_free": (True,), "int_lv_free": (False,), "ridge": (False,)}
+                "ridge": (False,)}
     out = []
     for name, value in given.items():
         if name not in accepted:

@@ -44,13 +44,13 @@ __all__ = ["run", "data_stage", "model_spec", "finish", "ml_sample_stats", "fit_
 
 @functools.lru_cache(maxsize=64)
 def _cached_spec(model, columns, ngroups, std_lv, meanstructure, fixed_x, group_equal, group_partial,
-                 ordered, orthogonal=False) -> ModelSpec:
+                 ordered, orthogonal=False, int_free=(True, False)) -> ModelSpec:
     formulas = parse_model(model)
     check_formulas(formulas, columns)
     spec = build_partable(formulas, data_columns=None if columns is None else list(columns),
                           ngroups=ngroups, std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x,
                           group_equal=group_equal, group_partial=group_partial, ordered=ordered,
-                          orthogonal=orthogonal)
+                          orthogonal=orthogonal, int_free=int_free)
     check_spec(spec, ngroups)
     for a in spec.columns.values():      # shared by every fit of this model: read-only
         a.setflags(write=False)
@@ -63,7 +63,8 @@ def model_spec(model: str, columns, ngroups: int, options: SemOptions, meanstruc
     in) and each caller gets its own (copy-on-write) table."""
     spec = _cached_spec(model, None if columns is None else tuple(columns), int(ngroups),
                         options.std_lv, bool(meanstructure), options.fixed_x, options.group_equal,
-                        options.group_partial, options.ordered, options.orthogonal)
+                        options.group_partial, options.ordered, options.orthogonal,
+                        (options.int_ov_free, options.int_lv_free))
     own = dataclasses.replace(spec, table=spec.table.copy(deep=False))
     own.__dict__["columns"] = spec.columns          # the cached_property, already computed
     return own

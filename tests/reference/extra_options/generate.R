@@ -21,6 +21,12 @@ H <- "holzinger_swineford_1939.csv"; HM <- "holzinger_swineford_1939_missing.csv
 P <- "political_democracy.csv"; PM <- "political_democracy_missing.csv"; B <- "bfi.csv"
 G <- "demo_growth.csv"; GM <- "demo_growth_missing.csv"
 c1 <- function(name, data, model, ...) list(name = name, data = data, model = model, options = list(...))
+# lavaan's sem() overrides int.ov.free / int.lv.free (it sets TRUE / FALSE whatever is given), so the
+# cases that set them are fitted by lavaan() with the rest of sem()'s settings, which honours them
+# (lavaan's growth() is the same with int.ov.free = FALSE, int.lv.free = TRUE)
+sem_int <- function(..., int.ov.free = TRUE, int.lv.free = FALSE) lavaan::lavaan(..., int.ov.free = int.ov.free,
+  int.lv.free = int.lv.free, auto.fix.first = TRUE, auto.fix.single = TRUE, auto.var = TRUE,
+  auto.cov.lv.x = TRUE, auto.cov.y = TRUE, auto.th = TRUE, auto.delta = TRUE, auto.efa = TRUE)
 cases <- list(
   c1("o_hs_ml_ms", H, HS, meanstructure = TRUE),
   c1("o_hs_mlr_ms_stdlv", H, HS, estimator = "MLR", meanstructure = TRUE, std.lv = TRUE),
@@ -132,6 +138,12 @@ cases <- list(
   c1("o_hsm_std_ov_fiml_mlr", HM, HS, std.ov = TRUE, missing = "ml", estimator = "MLR"),
   c1("o_hs_std_ov_wlsmv", H, HS, std.ov = TRUE, estimator = "WLSMV"),
   c1("o_bfi_ac_std_ov_g_fiml", B, BAC, std.ov = TRUE, missing = "ml", group = "gender"),
+  # int.ov.free = FALSE + int.lv.free = TRUE: lavaan's growth() parameterization
+  c1("o_gr_growth_style", G, GR, int.ov.free = FALSE, int.lv.free = TRUE, meanstructure = TRUE),
+  c1("o_gr_growth_style_fiml_mlr", GM, GRX, int.ov.free = FALSE, int.lv.free = TRUE, missing = "ml", estimator = "MLR"),
+  c1("o_gr_growth_style_wlsmv", G, GR, int.ov.free = FALSE, int.lv.free = TRUE, meanstructure = TRUE, estimator = "WLSMV"),
+  c1("o_gr_growth_style_mlm_stdlv", G, GRX, int.ov.free = FALSE, int.lv.free = TRUE, meanstructure = TRUE,
+     estimator = "MLM", fixed.x = FALSE),
   # likelihood = "wishart" (ML, one group, no fixed.x covariates)
   c1("o_hs_wishart", H, HS, likelihood = "wishart"),
   c1("o_hs_wishart_ms_stdlv", H, HSS, likelihood = "wishart", meanstructure = TRUE, std.lv = TRUE),
@@ -174,8 +186,9 @@ cases <- list(
   c1("r_hs_test_mean_var_adjusted", H, HS, test = "mean.var.adjusted"),
   c1("r_hs_test_scaled_shifted", H, HS, test = "scaled.shifted"),
   c1("r_hsm_missing_ml_x", HM, MIM2, missing = "ml.x"),
-  c1("r_hs_int_ov_free_false", H, HS, meanstructure = TRUE, int.ov.free = FALSE),
-  c1("r_hs_g_int_lv_free", H, HS, group = "school", group.equal = "intercepts", int.lv.free = TRUE),
+  c1("o_hs_int_ov_free_false", H, HS, meanstructure = TRUE, int.ov.free = FALSE),
+  c1("o_hs_g_int_lv_free", H, paste0(HS, '\nx1 ~ 0*1\nx4 ~ 0*1\nx7 ~ 0*1'), group = "school",
+     group.equal = c("loadings", "intercepts"), int.lv.free = TRUE),
   c1("r_hs_ridge", H, HS, ridge = TRUE)
 )
 measures <- c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",
@@ -200,10 +213,12 @@ excluded <- list(
   o_hs_wlsmv_mimic_fixedx_true_g = list(fit = c("cfi.robust", "tli.robust"), reason = WLSMV_CFI),
   o_hsm_wlsmv_pairwise_g_scalar = list(fit = c("cfi.robust", "tli.robust"), reason = WLSMV_CFI))
 for (cs in cases) {
+  if (!is.null(cs$options$int.ov.free) || !is.null(cs$options$int.lv.free)) cs$fun <- "sem_int"
   fitted <- tryCatch(fit_case(cs, case_data(cs$data)), error = function(e) { cat(cs$name, "ERROR", conditionMessage(e), "\n"); NULL })
   if (is.null(fitted)) next
   out <- case_json(cs, fitted, measures)
   out$refused <- startsWith(cs$name, "r_")
+  if (!is.null(cs$fun)) out$call <- sub("^sem\\(", "lavaan(", paste0(out$call, " with sem()'s auto.* settings"))
   if (!is.null(excluded[[cs$name]])) out$excluded <- excluded[[cs$name]]
   write_case(out)
 }
