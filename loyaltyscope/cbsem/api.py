@@ -20,6 +20,9 @@ from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["sem", "cfa"]
 
+# options an EFA-block (ESEM) fit takes at lavaan's default only (cbsem/esem.py reads none of them)
+ESEM_FIXED_OPTIONS = ("orthogonal", "std_ov", "likelihood", "int_ov_free", "int_lv_free", "test", "information")
+
 
 @single_blas_thread   # small matrices: extra BLAS threads only contend (also for lazily computed parts)
 def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None = None,
@@ -111,8 +114,16 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
                               data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None,
                               raw_data=sample_cov is None, orthogonal=orthogonal,
                               lavaan_options=lavaan_options)
-    if has_efa_blocks(model) and options.likelihood != "normal":
-        raise NotImplementedError("likelihood='wishart' with EFA blocks is not implemented")
+    if has_efa_blocks(model):
+        plain = resolve_options(estimator=estimator, se=None, missing=missing, ordered=ordered, group=group,
+                                data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None,
+                                raw_data=sample_cov is None)
+        changed = [f"{k}={getattr(options, k)!r}" for k in ESEM_FIXED_OPTIONS if getattr(options, k) != getattr(plain, k)]
+        if options.se not in (plain.se, "bootstrap", "none"):
+            changed.append(f"se={options.se!r} with estimator={options.estimator!r}")
+        if changed:
+            raise NotImplementedError(f"{', '.join(changed)} with EFA blocks (efa(...)*) is not implemented; the "
+                                      "exploratory SEM uses lavaan's defaults for these options")
     if has_efa_blocks(model):    # ESEM: the unrotated form is fitted, then rotated (cbsem/esem.py)
         return fit_esem(model, data, options, _rotation_args(rotation, rotation_args, seed), rotation_se=rotation_se,
                         sample_cov=sample_cov, sample_nobs=sample_nobs, sample_mean=sample_mean, start=start)

@@ -262,7 +262,32 @@ def resolve_options(*, estimator=None, se=None, missing="listwise", ordered=None
         problems.append(f"bootstrap={bootstrap}: at least 2 resamples are needed")
     if workers is not None:
         workers = _positive_int(workers, "workers", "a positive integer (or None = all cores)", problems, None)
-    other = dict(lavaan_options or {})
+    extra = _other_options(lavaan_options or {}, est=est, miss=miss, se=se, group=group, ordered=ordered,
+                           raw_data=raw_data, bollen_stine=bollen_stine, ml_family=ml_family, problems=problems,
+                           missing_features=missing_features)
+    if problems:
+        raise ValueError("invalid options:\n  - " + "\n  - ".join(problems) if len(problems) > 1
+                         else problems[0])
+    if missing_features:
+        raise NotImplementedError("; ".join(missing_features))
+    if fixed_x is None:      # lavaan: fixed.x = "default" is FALSE for the (D)WLS family on continuous data
+        fixed_x = not (wls_family and not ordered)
+    return SemOptions(estimator=est, se=se, missing=miss, ordered=ordered, group=group,
+                      group_equal=_names(group_equal, "group_equal"),
+                      group_partial=_names(group_partial, "group_partial"), std_lv=bool(std_lv),
+                      meanstructure=None if meanstructure is None else bool(meanstructure),
+                      fixed_x=bool(fixed_x), max_iter=max_iter, bootstrap=bootstrap, seed=seed,
+                      boot_ci=str(boot_ci), bollen_stine=bool(bollen_stine), workers=workers,
+                      progress=progress, parameterization=param, orthogonal=bool(orthogonal), **extra)
+
+
+def _other_options(lavaan_options: dict, *, est, miss, se, group, ordered, raw_data, bollen_stine, ml_family,
+                   problems: list, missing_features: list) -> dict:
+    """lavaan's options passed as ``**lavaan_options`` (test, information, int.ov.free,
+    int.lv.free, likelihood, std.ov and the ones accepted at lavaan's value only), resolved into
+    SemOptions fields; what is wrong or not implemented is appended to ``problems`` /
+    ``missing_features``."""
+    other = dict(lavaan_options)
     test = _TESTS[est]
     information = "observed" if (miss == "fiml" or se == "robust.huber.white") else "expected"
     if ml_family:           # the ML family: test= and information= as lavaan (robust.py)
@@ -283,22 +308,8 @@ def resolve_options(*, estimator=None, se=None, missing="listwise", ordered=None
                                 "missing='listwise' or 'fiml' only, not with ordered=, sample_cov= or "
                                 "missing='pairwise'")
     missing_features += _lavaan_only(other, est, miss, test, information)
-    if problems:
-        raise ValueError("invalid options:\n  - " + "\n  - ".join(problems) if len(problems) > 1
-                         else problems[0])
-    if missing_features:
-        raise NotImplementedError("; ".join(missing_features))
-    if fixed_x is None:      # lavaan: fixed.x = "default" is FALSE for the (D)WLS family on continuous data
-        fixed_x = not (wls_family and not ordered)
-    return SemOptions(estimator=est, se=se, test=test, missing=miss, ordered=ordered, group=group,
-                      group_equal=_names(group_equal, "group_equal"),
-                      group_partial=_names(group_partial, "group_partial"), std_lv=bool(std_lv),
-                      meanstructure=None if meanstructure is None else bool(meanstructure),
-                      fixed_x=bool(fixed_x), max_iter=max_iter, bootstrap=bootstrap, seed=seed,
-                      boot_ci=str(boot_ci), bollen_stine=bool(bollen_stine), workers=workers,
-                      progress=progress, parameterization=param, orthogonal=bool(orthogonal), std_ov=std_ov is True,
-                      likelihood=likelihood, int_ov_free=int_ov_free is True, int_lv_free=int_lv_free is True,
-                      information=information)
+    return dict(test=test, information=information, int_ov_free=int_ov_free is True,
+                int_lv_free=int_lv_free is True, likelihood=likelihood, std_ov=std_ov is True)
 
 
 def _ml_test_information(other: dict, test: str, information: str, miss: str, se: str,

@@ -110,3 +110,13 @@ def test_wls_with_more_moments_than_rows_is_refused_as_lavaan():
     model = CASES["o_pd_wlsmv"]["model"]
     with pytest.raises(ls.DataError, match="Gamma"):
         ls.sem(model, pd.read_csv(data_path("political_democracy.csv")), estimator="WLS", meanstructure=True)
+
+
+@pytest.mark.parametrize("kw", [dict(orthogonal=True), dict(std_ov=True), dict(likelihood="wishart"),
+                                dict(test="satorra.bentler"), dict(information="observed"), dict(se="robust.sem")])
+def test_efa_blocks_refuse_the_options_they_do_not_read(kw):
+    """An ESEM fit (efa() blocks) would ignore these options: it refuses them by name."""
+    hs = pd.read_csv(data_path("holzinger_swineford_1939.csv"))
+    model = 'efa("b")*f1 + efa("b")*f2 =~ x1 + x2 + x3 + x4 + x5 + x6'
+    with pytest.raises(NotImplementedError, match=next(iter(kw))):
+        ls.sem(model, hs, **kw)
