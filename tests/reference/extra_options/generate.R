@@ -83,6 +83,8 @@ cases <- list(
   c1("o_pd_listwise_holes", PM, PD),
   c1("o_pd_wlsmv", P, PD, estimator = "WLSMV"),
   c1("o_pd_dwls_stdlv", P, PD, estimator = "DWLS", std.lv = TRUE),
+  # lavaan refuses this one (Gamma not positive definite: 75 rows, 77 moments), no file is written;
+  # test_wls_with_more_moments_than_rows_is_refused_as_lavaan checks that ours refuses it too
   c1("o_pd_wls_ms", P, PD, estimator = "WLS", meanstructure = TRUE),
   c1("o_bfi_ac_ml", B, BAC),
   c1("o_bfi_ac_fiml_mlr", B, BAC, missing = "ml", estimator = "MLR"),
@@ -126,6 +128,10 @@ cases <- list(
      group = "school", group.equal = "loadings"),
   c1("o_hs_orthogonal_sem_stdlv", H, HSS, orthogonal = TRUE, std.lv = TRUE),
   c1("o_hsm_orthogonal_fiml", HM, HS, orthogonal = TRUE, missing = "ml"),
+  c1("o_bfi_ac_ordered_orthogonal_stdlv", B, BAC, orthogonal = TRUE, std.lv = TRUE,
+     ordered = c("A1", "A2", "A3", "A4", "A5", "C1", "C2", "C3", "C4", "C5")),
+  c1("o_hs_wlsmv_orthogonal_g", H, HS, orthogonal = TRUE, estimator = "WLSMV", group = "school"),
+  c1("o_hs_mlr_orthogonal_sample_ms", H, HSS, orthogonal = TRUE, estimator = "MLR", meanstructure = TRUE),
   c1("o_hs_mlr_information_expected", H, HS, estimator = "MLR", information = "expected"),
   c1("o_hs_mlm_test_satorra_bentler", H, HS, estimator = "MLM", test = "satorra.bentler", se = "robust.sem"),
   c1("o_hsm_fiml_information_observed", HM, HS, missing = "ml", information = "observed", likelihood = "normal"),
