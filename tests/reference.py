@@ -34,7 +34,8 @@ DATA = REF / "data"
 
 # folders that hold reference case files (*.json); each must be non-empty
 CASE_FOLDERS = ("cases", "extra", "extra_core", "extra_sweep", "extra_esem", "extra_ordinal", "extra_ordinal_x",
-                "extra_wlsmv", "extra_psych", "extra_psych2", "extra_reliability", "extra_drivers", "extra_study", "extra_outputs",
+                "extra_wlsmv", "extra_options", "extra_outputs", "extra_psych", "extra_psych2", "extra_reliability",
+                "extra_drivers", "extra_study",
                 "analyses", "partable", "pls/boot_bca", "pls/seminr_py", "pls/sweep")
 
 # The documented defaults, per kind of case (the acceptance criteria of the estimation issues).

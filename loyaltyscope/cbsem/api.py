@@ -20,6 +20,9 @@ from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["sem", "cfa"]
 
+# options an EFA-block (ESEM) fit takes at lavaan's default only (cbsem/esem.py reads none of them)
+ESEM_FIXED_OPTIONS = ("orthogonal", "std_ov", "likelihood", "int_ov_free", "int_lv_free", "test", "information")
+
 
 @single_blas_thread   # small matrices: extra BLAS threads only contend (also for lazily computed parts)
 def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None = None,
@@ -30,7 +33,7 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         start: SemResult | None = None, boot_ci: str = "perc", bollen_stine: bool = False,
         workers: int | None = None, progress: bool | None = None, rotation: str = "geomin",
         rotation_se: str = "bordered", rotation_args: dict | None = None,
-        parameterization: str = "delta") -> SemResult:
+        parameterization: str = "delta", orthogonal: bool = False, **lavaan_options) -> SemResult:
     """Fit a structural equation / confirmatory factor model by maximum likelihood.
 
     Parameters
@@ -76,6 +79,14 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
         (:mod:`loyaltyscope.cbsem.bootstrap`). R: ``se = "bootstrap", bootstrap = 1000``.
     bollen_stine : also the Bollen-Stine bootstrap p-value of the model test
         (``result.extra["bollen_stine"]``; R: ``test = "bollen.stine"``).
+    orthogonal : fix the covariances among latent variables that are added by default to 0
+        (lavaan's ``orthogonal = TRUE``; covariances written in the model stay free).
+    **lavaan_options : lavaan's ``test``, ``information`` (the ML family: standard /
+        Satorra-Bentler / Yuan-Bentler-Mplus tests, expected / observed information),
+        ``likelihood="wishart"``, ``std_ov``, ``int_ov_free``, ``int_lv_free``; ``h1_information``,
+        ``observed_information``, ``ridge`` at lavaan's value only. What is not implemented raises
+        ``NotImplementedError`` naming the option (:mod:`loyaltyscope.cbsem.options`,
+        docs/lavaan-options.md).
     rotation, rotation_se, rotation_args : EFA blocks (``efa("b")*f1 + efa("b")*f2 =~ ...``,
         :mod:`loyaltyscope.cbsem.esem`): ``"geomin"`` (default) or ``"oblimin"``; standard errors
         ``"bordered"`` (lavaan's default) or ``"delta"``; lavaan's ``rotation.args``
@@ -101,7 +112,18 @@ def sem(model: str, data: pd.DataFrame | None = None, *, estimator: str | None =
                               bootstrap=bootstrap, seed=seed, boot_ci=boot_ci, bollen_stine=bollen_stine,
                               workers=workers, progress=progress, parameterization=parameterization,
                               data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None,
-                              raw_data=sample_cov is None)
+                              raw_data=sample_cov is None, orthogonal=orthogonal,
+                              lavaan_options=lavaan_options)
+    if has_efa_blocks(model):
+        plain = resolve_options(estimator=estimator, se=None, missing=missing, ordered=ordered, group=group,
+                                data_columns=list(data.columns) if isinstance(data, pd.DataFrame) else None,
+                                raw_data=sample_cov is None)
+        changed = [f"{k}={getattr(options, k)!r}" for k in ESEM_FIXED_OPTIONS if getattr(options, k) != getattr(plain, k)]
+        if options.se not in (plain.se, "bootstrap", "none"):
+            changed.append(f"se={options.se!r} with estimator={options.estimator!r}")
+        if changed:
+            raise NotImplementedError(f"{', '.join(changed)} with EFA blocks (efa(...)*) is not implemented; the "
+                                      "exploratory SEM uses lavaan's defaults for these options")
     if has_efa_blocks(model):    # ESEM: the unrotated form is fitted, then rotated (cbsem/esem.py)
         return fit_esem(model, data, options, _rotation_args(rotation, rotation_args, seed), rotation_se=rotation_se,
                         sample_cov=sample_cov, sample_nobs=sample_nobs, sample_mean=sample_mean, start=start)

@@ -159,7 +159,7 @@ def _unrotated_fit(model, data, options, sample_cov, sample_nobs, sample_mean, s
     """The unrotated model through the pipeline's stages (as ``pipeline.run``, keeping the parameter
     table and the sample statistics); returns (blocks, spec, ss, fit)."""
     text1, _ = expand_efa_blocks(model)
-    columns, ngroups, ms = pipeline.data_stage(text1, data, options, sample_cov)
+    columns, ngroups, ms = pipeline.data_stage(text1, data, options, sample_cov, sample_mean)
     text, blocks = expand_efa_blocks(model, ngroups, options.group_equal)
     spec = pipeline.model_spec(text, columns, ngroups, options, ms)
     data_warnings = check_data(data, spec.ov_names, options.group, options.missing) if sample_cov is None else []

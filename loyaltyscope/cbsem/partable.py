@@ -131,8 +131,13 @@ def _group_value(values, g: int, ngroups: int, what: str, f: Formula):
 
 def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int = 1,
                    std_lv: bool = False, meanstructure: bool = False, fixed_x: bool = True,
-                   group_equal=(), group_partial=(), ordered=()) -> ModelSpec:
-    """Build the lavaan-style parameter table from parsed formulas (see module docstring)."""
+                   group_equal=(), group_partial=(), ordered=(), orthogonal: bool = False,
+                   int_free: tuple[bool, bool] = (True, False)) -> ModelSpec:
+    """Build the lavaan-style parameter table from parsed formulas (see module docstring).
+    ``orthogonal``: the covariances among latent variables that the table adds by default are
+    fixed to 0 (lavaan's ``orthogonal = TRUE`` in ``lav_partable_flat``: rows with ``user == 0``
+    only; a covariance written in the model stays as written). ``int_free``: lavaan's
+    (``int.ov.free``, ``int.lv.free``) for the intercepts and means the table adds by default."""
     lv, ov, ov_ind, ov_x, lv_x, lv_y, ov_y = _variable_sets(formulas)
     ordered = tuple(v for v in ov if v in set(ordered or ()))
     user_var_names = set()
@@ -239,23 +244,9 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
                 row.update(free=0, exo=1)
             rows.append(row)
         for lhs, op, rhs in defaults:
-            row = dict(lhs=lhs, op=op, rhs=rhs, user=0, group=g + 1, free=1, ustart=np.nan,
-                       label="", exo=0)
-            if op == "~~" and lhs == rhs and lhs in composites:
-                row.update(free=0, ustart=0.0)   # lavaan 0.6: a composite has no disturbance (f ~~ 0*f)
-            elif op == "~~" and lhs == rhs and lhs in single:
-                row.update(free=0, ustart=0.0)   # auto.fix.single: the only indicator of a factor
-            elif op == "~~" and lhs == rhs and lhs in lv and std_lv and not (
-                    g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal):
-                row.update(free=0, ustart=1.0)   # lavaan frees them after group 1 when loadings are equal
-            if lhs in ov_x or rhs in ov_x:
-                row.update(free=0, exo=1)
-            if op == "~1" and lhs in lv:
-                free_mean = g > 0 and "intercepts" in group_equal and "means" not in group_equal
-                row.update(free=1 if free_mean else 0, ustart=np.nan if free_mean else 0.0)
-            if op == "~1" and lhs in ordered:
-                row.update(free=0, ustart=0.0)
-            rows.append(row)
+            rows.append(_default_row(lhs, op, rhs, g, lv=lv, ov_x=ov_x, ordered=ordered, composites=composites,
+                                     single=single, std_lv=std_lv, group_equal=group_equal, orthogonal=orthogonal,
+                                     int_free=int_free))
     cols = ["lhs", "op", "rhs", "user", "group", "free", "ustart", "label", "exo"]
     table = pd.DataFrame({c: pd.array([r[c] for r in rows], dtype=object) if c in ("lhs", "op", "rhs", "label")
                           else np.array([r[c] for r in rows]) for c in cols})
@@ -268,6 +259,33 @@ def build_partable(formulas: list[Formula], *, data_columns=None, ngroups: int =
                      ordered=tuple(ordered), ngroups=ngroups, meanstructure=meanstructure,
                      std_lv=std_lv, definitions=tuple(definitions), constraints=tuple(constraints),
                      ov_x_free=tuple(free_x))
+
+
+def _default_row(lhs, op, rhs, g, *, lv, ov_x, ordered, composites, single, std_lv, group_equal, orthogonal,
+                 int_free) -> dict:
+    """One row the table adds by default (``user = 0``) in group ``g`` (0-based), with lavaan's
+    rules for what is fixed: composites' disturbances, auto.fix.single, std.lv, orthogonal,
+    fixed.x covariates, latent means (free after group 1 with equal intercepts, or everywhere
+    with int.lv.free), observed intercepts (fixed to 0 without int.ov.free, and for ordinal
+    items)."""
+    row = dict(lhs=lhs, op=op, rhs=rhs, user=0, group=g + 1, free=1, ustart=np.nan, label="", exo=0)
+    if op == "~~" and lhs == rhs and lhs in composites:
+        row.update(free=0, ustart=0.0)   # lavaan 0.6: a composite has no disturbance (f ~~ 0*f)
+    elif op == "~~" and lhs == rhs and lhs in single:
+        row.update(free=0, ustart=0.0)   # auto.fix.single: the only indicator of a factor
+    elif op == "~~" and lhs == rhs and lhs in lv and std_lv and not (
+            g > 0 and "loadings" in group_equal and "lv.variances" not in group_equal):
+        row.update(free=0, ustart=1.0)   # lavaan frees them after group 1 when loadings are equal
+    elif op == "~~" and lhs != rhs and orthogonal and lhs in lv and rhs in lv:
+        row.update(free=0, ustart=0.0)   # orthogonal = TRUE
+    if lhs in ov_x or rhs in ov_x:
+        row.update(free=0, exo=1)
+    if op == "~1" and lhs in lv:
+        free_mean = int_free[1] or (g > 0 and "intercepts" in group_equal and "means" not in group_equal)
+        row.update(free=1 if free_mean else 0, ustart=np.nan if free_mean else 0.0)
+    elif op == "~1" and (lhs in ordered or (not int_free[0] and lhs not in ov_x)):
+        row.update(free=0, ustart=0.0)
+    return row
 
 
 def _single_indicators(user_rows, ordered) -> set[str]:

@@ -44,12 +44,13 @@ __all__ = ["run", "data_stage", "model_spec", "finish", "ml_sample_stats", "fit_
 
 @functools.lru_cache(maxsize=64)
 def _cached_spec(model, columns, ngroups, std_lv, meanstructure, fixed_x, group_equal, group_partial,
-                 ordered) -> ModelSpec:
+                 ordered, orthogonal=False, int_free=(True, False)) -> ModelSpec:
     formulas = parse_model(model)
     check_formulas(formulas, columns)
     spec = build_partable(formulas, data_columns=None if columns is None else list(columns),
                           ngroups=ngroups, std_lv=std_lv, meanstructure=meanstructure, fixed_x=fixed_x,
-                          group_equal=group_equal, group_partial=group_partial, ordered=ordered)
+                          group_equal=group_equal, group_partial=group_partial, ordered=ordered,
+                          orthogonal=orthogonal, int_free=int_free)
     check_spec(spec, ngroups)
     for a in spec.columns.values():      # shared by every fit of this model: read-only
         a.setflags(write=False)
@@ -62,7 +63,8 @@ def model_spec(model: str, columns, ngroups: int, options: SemOptions, meanstruc
     in) and each caller gets its own (copy-on-write) table."""
     spec = _cached_spec(model, None if columns is None else tuple(columns), int(ngroups),
                         options.std_lv, bool(meanstructure), options.fixed_x, options.group_equal,
-                        options.group_partial, options.ordered)
+                        options.group_partial, options.ordered, options.orthogonal,
+                        (options.int_ov_free, options.int_lv_free))
     own = dataclasses.replace(spec, table=spec.table.copy(deep=False))
     own.__dict__["columns"] = spec.columns          # the cached_property, already computed
     return own
@@ -105,9 +107,9 @@ def _fill_exo(table: pd.DataFrame, spec: ModelSpec, ss: SampleStats):
     table["ustart"] = ust
 
 
-def data_stage(model: str, data, options: SemOptions, sample_cov):
+def data_stage(model: str, data, options: SemOptions, sample_cov, sample_mean=None):
     """Columns, number of groups and the mean structure (lavaan: ``meanstructure = "default"``:
-    with groups, ``~ 1`` rows, FIML or ordinal items)."""
+    with groups, ``~ 1`` rows, ``sample.mean =`` given, FIML or ordinal items)."""
     if sample_cov is not None:
         ngroups = len(sample_cov) if isinstance(sample_cov, (list, tuple)) else 1
         columns = None
@@ -130,7 +132,7 @@ def data_stage(model: str, data, options: SemOptions, sample_cov):
     elif options.meanstructure is not None:
         ms = options.meanstructure
     else:
-        ms = ngroups > 1 or any(f.op == "~1" for f in _parsed(model))
+        ms = ngroups > 1 or sample_mean is not None or any(f.op == "~1" for f in _parsed(model))
     return columns, ngroups, ms
 
 
@@ -168,11 +170,28 @@ def continuous_wls_stage(spec, data, options, sample_cov, sample_nobs, sample_me
     _fill_exo(table, spec, ss)
     return ss, continuous_wls.fit(spec, table, ss, options)
 
+def standardized_data(data: pd.DataFrame, spec: ModelSpec, options: SemOptions) -> pd.DataFrame:
+    """lavaan's ``std.ov = TRUE``: per group, the observed variables that are not fixed.x
+    covariates centred and divided by their sd (N - 1), over the rows that enter the fit (the
+    complete rows under listwise deletion; each column's observed values under FIML), as
+    ``lav_data_full``'s ``scale(X[[g]])`` on the data after listwise deletion."""
+    cols = [v for v in spec.ov_names if v not in set(spec.ov_x)]
+    out = data.copy()
+    out[cols] = out[cols].astype(float)
+    keys = data[options.group] if options.group is not None else pd.Series(0, index=data.index)
+    rows_in = data[list(spec.ov_names)].notna().all(axis=1) if options.missing == "listwise" else True
+    for _, idx in keys[keys.notna()].groupby(keys[keys.notna()], sort=False).groups.items():
+        part = out.loc[idx, cols]
+        used = part[rows_in[idx]] if options.missing == "listwise" else part
+        out.loc[idx, cols] = (part - used.mean()) / used.std(ddof=1)
+    return out
+
+
 def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=None, sample_mean=None,
         start: SemResult | None = None) -> SemResult:
     """Every stage of one fit, in order (with one BLAS thread: the matrices are small, and a
     BLAS thread pool costs more than it saves, several-fold on a busy machine)."""
-    columns, ngroups, ms = data_stage(model, data, options, sample_cov)
+    columns, ngroups, ms = data_stage(model, data, options, sample_cov, sample_mean)
     notes = ()
     if options.categorical:              # ordered covariates are numeric covariates (lavaan)
         from loyaltyscope.cbsem.estimators import dwls
@@ -183,10 +202,18 @@ def run(model: str, data, options: SemOptions, *, sample_cov=None, sample_nobs=N
             ss = dwls.sample_stats(spec, data, options)
             return finish(spec, dwls.fit(spec, ss, options), options, ss, notes)
         data_warnings = check_data(data, spec.ov_names, options.group, options.missing) if sample_cov is None else []
+        if options.std_ov:
+            data = standardized_data(data, spec, options)
         if options.continuous_wls:
             ss, fitted = continuous_wls_stage(spec, data, options, sample_cov, sample_nobs, sample_mean)
             return finish(spec, fitted, options, ss, data_warnings)
         ss = ml_sample_stats(spec, data, options, sample_cov, sample_nobs, sample_mean)
+        if options.likelihood == "wishart":
+            from loyaltyscope.cbsem.wishart import wishart_result, wishart_stats
+            if spec.ov_x:
+                raise NotImplementedError("likelihood='wishart' with fixed.x covariates is not implemented "
+                                          f"({', '.join(spec.ov_x)}); use fixed_x=False or likelihood='normal'")
+            return wishart_result(fit_ml_stage(spec, wishart_stats(ss), options, start, data_warnings), ss)
         return fit_ml_stage(spec, ss, options, start, data_warnings)
 
 

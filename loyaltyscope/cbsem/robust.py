@@ -222,7 +222,8 @@ def sample_gamma(X: np.ndarray, meanstructure: bool, x_idx=()) -> np.ndarray:
 
 
 @single_blas_thread
-def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float, K=None):
+def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float, K=None,
+              information: str | None = None):
     """Robust vcov of theta and the scaling factor of the test (see the module docstring).
 
     Parameters
@@ -230,6 +231,8 @@ def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float
     datas : complete-case data matrix per group (rows = cases, columns = observed variables).
     kind : ``"MLR"`` or ``"MLM"``.
     K : reparametrisation theta = theta0 + K phi (equality constraints); vcov is for theta.
+    information : the information E (the bread, and E^-1 in the trace): ``"observed"`` or
+        ``"expected"``; ``None``: lavaan's default of the kind (observed for MLR, expected for MLM).
 
     With fixed.x covariates (``problem.x_idx``) the h1 information A1 has the rows/columns of
     the x moments set to zero and Gamma is the fixed.x Gamma (:func:`sample_gamma`), as lavaan
@@ -247,7 +250,7 @@ def robust_ml(problem: MLProblem, theta: np.ndarray, datas, kind: str, df: float
     N = float(sum(problem.nobs))
     ms = problem.meanstructure
     derivs = group_derivatives(problem, theta)
-    if kind == "MLR":
+    if (information or ("observed" if kind == "MLR" else "expected")) == "observed":
         Eth = observed_information(problem, theta)
     else:
         Eth = ml_gradient_information(problem, theta)[2]

@@ -3,7 +3,12 @@
 - ``"moments"``: per latent variable, a one-factor principal-axis approximation on its
   observed indicators gives loadings (rescaled to the marker when the first loading is fixed)
   and the factor variance; residual variances are half the observed variances (lavaan's
-  rule); regressions and covariances start at 0; intercepts at the sample means.
+  rule); regressions and covariances start at 0; intercepts at the sample means. The
+  loadings are oriented so that the first indicator loads positively: under ``std.lv`` (no
+  marker) the sign of a factor is not identified, and lavaan's FABIN 3 start (the first
+  indicator's loading sqrt(psi) > 0) decides which of the two reflections its optimiser
+  reports; starting on the same side gives the same signs (a factor of reverse-keyed first
+  items keeps lavaan's sign).
 - ``"simple"``: lavaan's ``start = "simple"``: loadings 1, latent variances 0.05, residual
   variances half the observed variances, everything else 0.
 - ``"jitter"``: the moment start multiplied by uniform(0.5, 1.5) noise from a fixed seed.
@@ -44,7 +49,7 @@ def _one_factor(S_block: np.ndarray, iterations: int = 3):
         vals, vecs = np.linalg.eigh(R)
         lam = vecs[:, -1] * np.sqrt(max(vals[-1], 1e-6))
         h = lam * lam
-    if lam.sum() < 0:
+    if lam[0] < 0:      # lavaan's orientation: the first indicator loads positively (see module docstring)
         lam = -lam
     return lam
 

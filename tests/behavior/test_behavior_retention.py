@@ -120,7 +120,7 @@ def test_sem_from_moments_equals_sem_on_data(engine, quiet):
     m = ls.moments(hs, [f"x{i}" for i in range(1, 10)], engine=engine)
     fit = ls.sem(model, **m.sem_inputs())
     assert fit.fit_measures["chisq"] == pytest.approx(85.306, abs=1e-3)     # lavaan 0.6-14, HolzingerSwineford1939
-    ref = ls.sem(model, hs)
+    ref = ls.sem(model, hs, meanstructure=True)   # sample_mean= implies the mean structure (lavaan)
     np.testing.assert_allclose(fit.params["est"], ref.params["est"], rtol=1e-6)
 
 

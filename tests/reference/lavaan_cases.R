@@ -13,7 +13,7 @@ fit_case <- function(cs, d) {
   args <- c(list(model = cs$model, data = d), cs$options)
   warns <- character(0)
   set.seed(20261129)   # lavaan draws random rotation starts (ESEM): reproducible files
-  fit <- withCallingHandlers(do.call("sem", args),
+  fit <- withCallingHandlers(do.call(if (is.null(cs$fun)) "sem" else cs$fun, args),   # cs$fun: another lavaan function
                              warning = function(w) { warns <<- c(warns, conditionMessage(w)); invokeRestart("muffleWarning") })
   list(fit = fit, warnings = warns)
 }

@@ -150,16 +150,26 @@ def fit(spec: ModelSpec, table: dict, ss: SampleStats, options, start=None):
         F, _grad, info = ml_gradient_information(problem, theta)
     vcov_theta, ident_msgs = _vcov(problem, info, N, theta, h, ineq, nonlinear is not None, table, free)
     warnings.extend(ident_msgs)
+    identified = vcov_theta is not None
     if options.se == "none":
         vcov_theta = None        # asked for no standard errors (the identification check still ran)
     robust = None
-    if ss.patterns is not None and est_name == "ML" and vcov_theta is not None:
-        # lavaan: missing = "ml" uses the observed information (the Hessian) for standard errors
+    se_kind = {"robust.sem": "MLM", "robust.huber.white": "MLR"}.get(options.se)
+    test_kind = {"satorra.bentler": "MLM", "yuan.bentler.mplus": "MLR"}.get(options.test)
+    if se_kind is None and options.information == "observed" and vcov_theta is not None:
+        # lavaan's information = "observed" (the default under missing = "ml"): the Hessian
         Hphi = problem.K.T @ observed_information(problem, theta) @ problem.K
         vcov_theta = problem.K @ np.linalg.inv(N * Hphi) @ problem.K.T
-    if est_name in ("MLR", "MLM") and vcov_theta is not None:
-        vcov_theta, c_hat, _ = robust_ml(problem, theta, ss.data, est_name, df)
-        robust = {"kind": est_name, "c_hat": c_hat}
+    if identified and (se_kind or test_kind):     # the scaled test also under se = "none" (lavaan)
+        # se = "robust.sem" / "robust.huber.white" and test = "satorra.bentler" / "yuan.bentler.mplus"
+        # (MLM and MLR are ML with both of one kind); the bread is the information asked for
+        done = {}
+        for kind in {k for k in (se_kind, test_kind) if k}:
+            done[kind] = robust_ml(problem, theta, ss.data, kind, df, information=options.information)
+        if se_kind and vcov_theta is not None:
+            vcov_theta = done[se_kind][0]
+        if test_kind:
+            robust = {"kind": test_kind, "c_hat": done[test_kind][1], "information": options.information}
     pnames = theta_names(table, free, ntheta)
     extra = dict(start_strategy=result.strategy, fmin=F / 2)
     boot = None
@@ -309,12 +319,12 @@ def _baseline_key(spec, *extra):
     return (tuple(spec.ov_names), tuple(spec.ov_x), tuple(getattr(spec, "ov_x_free", ())), spec.meanstructure) + extra
 
 
-def _baseline_scaling(spec, ss, kind, bdf):
+def _baseline_scaling(spec, ss, kind, bdf, information=None):
     """Scaling factor of the robust test of the baseline model."""
     def compute():
         prob, theta = _baseline_problem(spec, ss)
-        return robust_ml(prob, theta, ss.data, kind, bdf)[1]
-    return _on_sample(ss, _baseline_key(spec, "scaling", kind, bdf), compute)
+        return robust_ml(prob, theta, ss.data, kind, bdf, information=information)[1]
+    return _on_sample(ss, _baseline_key(spec, "scaling", kind, bdf, information), compute)
 
 
 def _fiml_logl(problem, F):
@@ -351,7 +361,7 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
            "bic2": -2 * logl + np.log((N + 2) / 24) * npar, "ntotal": float(N),
            "srmr": fi.srmr_bentler(ss.cov, ss.mean, sigmas, mus, ss.nobs, ms)}
     if robust is not None:
-        c, c0 = robust["c_hat"], _baseline_scaling(spec, ss, robust["kind"], bdf)
+        c, c0 = robust["c_hat"], _baseline_scaling(spec, ss, robust["kind"], bdf, robust["information"])
         out.update(scaled_measures(chisq / c, c, bchisq / c0, c0, df, bdf, N, G))
         out.update({
             "cfi.robust": fi.cfi(chisq, df, bchisq, bdf, c, c0), "tli.robust": fi.tli(chisq, df, bchisq, bdf, c, c0),
