@@ -138,7 +138,7 @@ def loglik(S, ybar, Sigma, mu, n, meanstructure=True) -> float:
 def nfi(chisq, df, base_chisq, base_df) -> float:
     """Normed fit index (X2_0 - X2) / X2_0 (Bentler & Bonett, 1980); NA when df > df_0 or
     X2_0 = 0, 1 when df = 0 (lavaan's ``lav_fit_nfi``)."""
-    if df > base_df or np.isclose(base_chisq, 0.0):
+    if df > base_df or abs(base_chisq) <= 1e-8:
         return np.nan
     return float((base_chisq - chisq) / base_chisq) if df > 0 else 1.0
 
@@ -168,7 +168,7 @@ def ifi(chisq, df, base_chisq, base_df) -> float:
     t1, t2 = base_chisq - chisq, base_chisq - df
     if t2 < 0:
         return 1.0
-    return np.nan if np.isclose(t2, 0.0) else float(t1 / t2)
+    return np.nan if abs(t2) <= 1e-8 else float(t1 / t2)
 
 
 def rni(chisq, df, base_chisq, base_df, c_hat=1.0, c_hat_null=1.0) -> float:
@@ -177,7 +177,7 @@ def rni(chisq, df, base_chisq, base_df, c_hat=1.0, c_hat_null=1.0) -> float:
     if not (df > 0 and c_hat != 1 and c_hat_null != 1):
         c_hat = c_hat_null = 1.0
     t1, t2 = chisq - c_hat * df, base_chisq - c_hat_null * base_df
-    return np.nan if np.isclose(t2, 0.0) else float(1 - t1 / t2)
+    return np.nan if abs(t2) <= 1e-8 else float(1 - t1 / t2)
 
 
 def mfi(chisq, df, n) -> float:
@@ -248,13 +248,19 @@ def residual_rms(covs, sigmas, nobs) -> dict:
     n = np.asarray(nobs, float)
     parts = {"rmr_nomean": [], "srmr_bentler_nomean": [], "crmr_nomean": [], "srmr_mplus_nomean": []}
     for S, Sig in zip(covs, sigmas):
-        sd, sdh = np.sqrt(np.diag(S)), np.sqrt(np.diag(Sig))
-        low, strict = np.tril_indices_from(S), np.tril_indices_from(S, -1)
-        R = S - Sig
-        parts["rmr_nomean"].append(np.sqrt(np.mean(R[low] ** 2)))
-        parts["srmr_bentler_nomean"].append(np.sqrt(np.mean((R / np.outer(sd, sd))[low] ** 2)))
-        C = S / np.outer(sd, sd) - Sig / np.outer(sdh, sdh)
-        parts["crmr_nomean"].append(np.sqrt(np.mean(C[strict] ** 2)) if len(strict[0]) else np.nan)
-        rel_var = (np.diag(S) - np.diag(Sig)) / np.diag(S)
-        parts["srmr_mplus_nomean"].append(np.sqrt((np.sum(C[strict] ** 2) + np.sum(rel_var ** 2)) / len(low[0])))
+        # sums over the symmetric matrices: lower triangle with diagonal = (total + trace) / 2,
+        # strictly lower = (total - trace) / 2
+        p = S.shape[0]
+        n_low, n_strict = p * (p + 1) / 2, p * (p - 1) / 2
+        d, dh = np.diag(S), np.diag(Sig)
+        inv, invh = 1 / np.sqrt(d), 1 / np.sqrt(dh)
+        R2 = (S - Sig) ** 2
+        Z2 = R2 * np.outer(inv * inv, inv * inv)
+        C2 = (S * np.outer(inv, inv) - Sig * np.outer(invh, invh)) ** 2
+        off = (C2.sum() - np.trace(C2)) / 2
+        parts["rmr_nomean"].append(np.sqrt((R2.sum() + np.trace(R2)) / 2 / n_low))
+        parts["srmr_bentler_nomean"].append(np.sqrt((Z2.sum() + np.trace(Z2)) / 2 / n_low))
+        parts["crmr_nomean"].append(np.sqrt(off / n_strict) if n_strict else np.nan)
+        rel_var = (d - dh) / d
+        parts["srmr_mplus_nomean"].append(np.sqrt((off + rel_var @ rel_var) / n_low))
     return {k: float(n @ np.asarray(v) / n.sum()) for k, v in parts.items()}

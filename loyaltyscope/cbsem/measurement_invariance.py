@@ -128,7 +128,7 @@ class InvarianceResult(ResultProtocol):
 
 def _difference(f0, f1, robust: bool):
     """Chi-square difference of nested fit f0 (more constrained) against f1."""
-    m0, m1 = f0.fit_measures, f1.fit_measures
+    m0, m1 = f0._estimator_fit_measures, f1._estimator_fit_measures
     d = m0["df"] - m1["df"]
     if d <= 0:
         return np.nan, np.nan, np.nan
@@ -212,7 +212,7 @@ def _fit_ladder(model, data, group, levels, estimator, missing, group_partial, s
 
 def _ladder_row(lvl, fit, previous, prev, robust, delta_cfi, delta_rmsea, alpha) -> dict:
     """The row of one level: its fit measures and the comparison with the previous level."""
-    m = fit.fit_measures
+    m = fit._estimator_fit_measures
     row = {k: m.get(k, np.nan) for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr")}
     if robust:
         row.update({k: m.get(k, np.nan) for k in ("chisq.scaled", "chisq.scaling.factor", "cfi.robust",
@@ -222,8 +222,8 @@ def _ladder_row(lvl, fit, previous, prev, robust, delta_cfi, delta_rmsea, alpha)
     if prev is not None:
         T, d, p = _difference(fit, previous, robust)
         cfi_key, rmsea_key = ("cfi.robust", "rmsea.robust") if robust else ("cfi", "rmsea")
-        dc = m[cfi_key] - previous.fit_measures[cfi_key]
-        dr = m[rmsea_key] - previous.fit_measures[rmsea_key]
+        dc = m[cfi_key] - previous._estimator_fit_measures[cfi_key]
+        dr = m[rmsea_key] - previous._estimator_fit_measures[rmsea_key]
         row.update(delta_chisq=T, delta_df=d, delta_pvalue=p, delta_cfi=dc, delta_rmsea=dr)
         worse = dc < -delta_cfi or dr > delta_rmsea
         sig = p < alpha if np.isfinite(p) else False

@@ -97,10 +97,17 @@ class SemResult(ResultProtocol):
         return self._lazy_value("params")
 
     @cached_property
+    def _estimator_fit_measures(self) -> Mapping[str, float]:
+        """The estimator's fit measures (chi-squares, CFI/TLI/RMSEA/SRMR and their scaled and
+        robust versions, information criteria): what the invariance ladder and ``ls.compare``
+        read, without the descriptive rest of :attr:`fit_measures`."""
+        return MappingProxyType({k: float(v) for k, v in dict(self._lazy_value("fit_measures")).items()})
+
+    @cached_property
     def fit_measures(self) -> Mapping[str, float]:
         """Fit measures keyed by lavaan's names (R: ``fitMeasures(fit)``): the estimator's and
         :func:`~loyaltyscope.cbsem.fit_measures.other_measures` computed from them."""
-        fm = {k: float(v) for k, v in dict(self._lazy_value("fit_measures")).items()}
+        fm = dict(self._estimator_fit_measures)
         opts = self.options
         categorical = bool(getattr(opts, "ordered", ()))
         ml = self.estimator.upper().startswith("ML")
