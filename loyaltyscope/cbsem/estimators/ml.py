@@ -355,7 +355,8 @@ def _fit_measures(spec, ss, sigmas, mus, F, df, npar, N, robust=None, problem=No
         lx = sum(fi.loglik(S[np.ix_(xi, xi)], m[xi], S[np.ix_(xi, xi)], m[xi], n, True)
                  for S, m, n in zip(ss.cov, ss.mean, ss.nobs))
         logl, ulogl = logl - lx, ulogl - lx
-    out = {"fmin": F / 2, **test_measures(chisq, df, bchisq, bdf, npar, N, G),
+    out = {"fmin": chisq / (2 * N) if fiml else F / 2,   # lavaan: X2 / 2N under FIML
+           **test_measures(chisq, df, bchisq, bdf, npar, N, G),
            "logl": logl, "unrestricted.logl": ulogl,
            "aic": -2 * logl + 2 * npar, "bic": -2 * logl + np.log(N) * npar,
            "bic2": -2 * logl + np.log((N + 2) / 24) * npar, "ntotal": float(N),

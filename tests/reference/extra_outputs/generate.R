@@ -74,8 +74,6 @@ cases <- list(
 )
 # What the equality test leaves out, and why (docs/lavaan-outputs.md): per case, per statistic
 # either a reason (the whole statistic) or named items with their reasons.
-FMIN <- list(fmin = paste("lavaan's fmin under FIML is chisq / (2 N); ours reports half the FIML discrepancy with",
-                          "its constants (computed in estimators/ml.py, outside this sweep's modules)"))
 NO_ORD_MI <- "ours computes no modification indices for ordinal (DWLS) fits"
 PATH_X <- list(rows = list(c("x1", "~", "x4"), c("x1", "~", "x5"), c("x1", "~", "x6"), c("x2", "~", "x4"),
                            c("x2", "~", "x5"), c("x2", "~", "x6"), c("x3", "~", "x4"), c("x3", "~", "x5"),
@@ -86,11 +84,10 @@ PATH_X <- list(rows = list(c("x1", "~", "x4"), c("x1", "~", "x5"), c("x1", "~", 
 ONE_LV <- paste("lavInspect(fit, \"cor.lv\") of a single latent variable is its variance in lavaan 0.6-14",
                 "(lav_object_inspect_cov_lv converts to correlations only when nrow > 1); ours is 1")
 NO_WLS_MI <- "ours computes no modification indices for (D)WLS fits of continuous data"
-# the rules that follow from a case's options or shape (FIML fmin, (D)WLS modification indices,
+# the rules that follow from a case's options or shape ((D)WLS modification indices,
 # cor.lv of one latent variable), then the cases named below
 auto_excluded <- function(cs, fit) {
   out <- list()
-  if (identical(cs$options$missing, "fiml")) out$fit_measures <- FMIN
   if (!is.null(cs$options$ordered)) {
     out$modindices <- NO_ORD_MI
     out$std_se <- "ours gives no standard errors of standardized values for ordinal fits"
