@@ -275,7 +275,10 @@ class SemResult(ResultProtocol):
 
     @cached_property
     def _modindices_table(self) -> pd.DataFrame:
-        return self._modindices() if self._modindices is not None else pd.DataFrame()
+        if self._modindices is None:
+            raise NotImplementedError(f"modification indices of {self.estimator} fits are not implemented "
+                                      "(ML, MLR, MLM and FIML fits have them; lavaan also gives them for (D)WLS)")
+        return self._modindices()
 
     def modindices(self, minimum: float = 0.0, sort: bool = True) -> pd.DataFrame:
         """Modification indices with expected parameter change (``mi, epc, sepc_lv, sepc_all,

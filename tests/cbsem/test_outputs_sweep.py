@@ -222,6 +222,14 @@ CHECKS = {"fit_measures": _check_fit_measures, "modindices": _check_modindices, 
 def test_outputs_match_lavaan(name, stat):
     case = _case(name)
     reason = _excluded(case, stat)
+    if isinstance(reason, str) and stat == "modindices" and "no modification indices" in reason:
+        with pytest.raises(NotImplementedError, match="modification indices"):   # said, not an empty table
+            _fit(name).modindices()
+        return
+    if isinstance(reason, str) and stat == "std_se" and "no standard errors" in reason:
+        for kind in ("std.all", "std.lv"):
+            assert _fit(name).standardized_solution(kind)["se"].isna().all()
+        return
     if isinstance(reason, str):
         pytest.skip(reason)
     errors = CHECKS[stat](_fit(name), case, rf.tolerances(case))
