@@ -57,7 +57,8 @@ def keyed_items(df: pd.DataFrame, items: Iterable[str], inst=None) -> pd.DataFra
     (``max + min − x`` of the item's scale, ``ls.reverse_score``); unchanged without an
     instrument. R: ``psych::reverse.code(keys, items, mini, maxi)``."""
     items = list(items)
-    rev = [i for i in items if inst is not None and i in set(inst.reverse_keyed)]
+    reversed_ = set(inst.reverse_keyed) if inst is not None else set()
+    rev = [i for i in items if i in reversed_]
     if not rev:
         return df[items]
     from loyaltyscope import reverse_score

@@ -249,7 +249,7 @@ def loyalty(data, attitudinal=None, behavioral=None, split: str = "median", beha
         if not beh:
             raise AnalysisError("no behavioral items and no behavior=: pass behavioral=[...] or behavior=")
         require_columns(df, beh, "data (behavioral items)")
-        scores["behavioral"] = keyed_items(df, beh, inst).mean(axis=1)
+        scores["behavioral"] = item_means(df, {"behavioral": beh}, inst)["behavioral"]
         from loyaltyscope import DataError
         try:
             validity = _validity(df, att, beh, estimator, fits, warns)

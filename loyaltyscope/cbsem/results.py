@@ -24,6 +24,7 @@ import pandas as pd
 
 from loyaltyscope._version import __version__
 from loyaltyscope.cbsem.fit_measures import other_measures
+from loyaltyscope.numerics.correlation_matrix import cov2cor
 from loyaltyscope.numerics.display import ResultProtocol, frame_html, para_html
 
 __all__ = ["SemResult", "COUNT_MEASURES"]
@@ -215,10 +216,7 @@ class SemResult(ResultProtocol):
     def residuals_cor(self) -> Mapping[Any, pd.DataFrame]:
         """Correlation residuals cor(S) - cor(Sigma) per group (Bollen's; R:
         ``residuals(fit, type = "cor")$cov``)."""
-        def cor(M):
-            d = np.sqrt(np.diag(M))
-            return M / np.outer(d, d)
-        return self._per_group([cor(S) - cor(Sig) for S, Sig in zip(self._sample_covs, self._implied_covs)])
+        return self._per_group([cov2cor(S) - cov2cor(Sig) for S, Sig in zip(self._sample_covs, self._implied_covs)])
 
     @cached_property
     def _latent_moments(self):
@@ -248,11 +246,8 @@ class SemResult(ResultProtocol):
     def cor_lv(self) -> Mapping[Any, pd.DataFrame]:
         """Model-implied correlation matrix of the latent variables per group
         (R: ``lavInspect(fit, "cor.lv")``)."""
-        out = {}
-        for lab, C in self.cov_lv.items():
-            d = np.sqrt(np.diag(C.to_numpy()))
-            out[lab] = C / np.outer(d, d)
-        return MappingProxyType(out)
+        return MappingProxyType({lab: pd.DataFrame(cov2cor(C.to_numpy()), index=C.index, columns=C.columns)
+                                 for lab, C in self.cov_lv.items()})
 
     @cached_property
     def implied_mean(self) -> Mapping[Any, pd.Series]:

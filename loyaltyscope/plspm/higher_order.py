@@ -29,6 +29,7 @@ import pandas as pd
 from loyaltyscope.plspm.algorithm import lv_correlations
 from loyaltyscope.plspm.consistent import disattenuate
 from loyaltyscope.plspm.errors import PLSError
+from loyaltyscope.plspm.estimates import hoc_composite_reliability
 from loyaltyscope.plspm.quality import block_loadings, htmt_matrix
 from loyaltyscope.plspm.specification import ModelSpecError, PLSSpec
 from loyaltyscope.plspm.tables import measurement_tables
@@ -154,10 +155,15 @@ def _measurement_with_dimensions(res, first, dims: list, consistent: bool) -> di
     q = np.concatenate([res._est.rho_a[0], first._est.rho_a[0][pos1]])
     block, m = spec.item_block, len(spec.constructs)
     R = lv_correlations(S, w[None], block, m)
-    if consistent:
+    if consistent:      # the reliabilities estimate_stack used: a HOC's is that of its dimensions' composite
         sizes = np.bincount(block, minlength=m)
-        reflective = np.array([spec.modes[c] == "A" and sizes[k] > 1 for k, c in enumerate(spec.constructs)])
-        R = disattenuate(R, np.where(reflective, q, 1.0)[None])
+        reflective = np.array([spec.modes[c] == "A" and sizes[k] > 1 and c not in s2.loc_reliability
+                               for k, c in enumerate(spec.constructs)])
+        qq = np.where(reflective, q, 1.0)[None]
+        for name, rel in s2.loc_reliability.items():
+            j = spec.constructs.index(name)
+            qq[:, j] = hoc_composite_reliability(S[None], w[None], block == j, np.asarray(rel, dtype=float))
+        R = disattenuate(R, qq)
     tabs = measurement_tables(spec, S, lam, q, block_loadings(S, w[None], block, m)[0], htmt_matrix(S, block, m)[0],
                               R[0])
     vif = pd.concat([tabs.pop("outer_vif"), res.vif[res.vif["kind"] == "inner"]], ignore_index=True)

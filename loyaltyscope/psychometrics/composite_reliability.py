@@ -113,13 +113,15 @@ def omega_categorical(common: np.ndarray, V: np.ndarray, thresholds: list, scale
     R_true = common * np.outer(scales, scales)
     R_tot = corr.cov2cor(V)
     t = [np.asarray(thresholds[j], float) * scales[j] for j in range(len(scales))]
+    marg = [float(norm_cdf(tj).sum()) for tj in t]
     num = den = 0.0
-    for j in range(len(t)):
-        for jp in range(len(t)):
+    for j in range(len(t)):            # both matrices are symmetric: each pair j < j' counts twice
+        for jp in range(j, len(t)):
             h, k = np.meshgrid(t[j], t[jp], indexing="ij")
-            pp = norm_cdf(t[j]).sum() * norm_cdf(t[jp]).sum()
-            num += bvn_cdf(h, k, np.full(h.shape, R_true[j, jp])).sum() - pp
-            den += bvn_cdf(h, k, np.full(h.shape, R_tot[j, jp])).sum() - pp
+            w = 1.0 if jp == j else 2.0
+            pp = marg[j] * marg[jp]
+            num += w * (bvn_cdf(h, k, np.full(h.shape, R_true[j, jp])).sum() - pp)
+            den += w * (bvn_cdf(h, k, np.full(h.shape, R_tot[j, jp])).sum() - pp)
     return float(num / den)
 
 

@@ -115,18 +115,6 @@ class MeasurementFit:
     nobs: int
     ordered: frozenset = frozenset()
 
-    @property
-    def lam(self) -> dict:
-        return self.blocks[0].lam
-
-    @property
-    def phi(self) -> dict:
-        return self.blocks[0].phi
-
-    @property
-    def S(self) -> pd.DataFrame:
-        return self.blocks[0].S
-
 
 def implied_latent_cov(rows, latent: list) -> np.ndarray:
     """Model-implied covariance matrix of the latent variables (R ``lavInspect(fit, "cov.lv")``).

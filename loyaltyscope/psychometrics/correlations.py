@@ -28,6 +28,7 @@ import functools
 
 import numpy as np
 
+from loyaltyscope.numerics.correlation_matrix import cov2cor
 from loyaltyscope.numerics.threads import single_blas_thread
 
 __all__ = ["small_blas", "power_of_two_scales", "listwise_cor", "pairwise_cor", "pairwise_cor_masked", "pairwise_cov", "pairwise_count", "listwise", "smc", "cor_smooth", "pinv",
@@ -154,14 +155,6 @@ def listwise_cor(x: np.ndarray) -> np.ndarray:
 def listwise(x: np.ndarray) -> np.ndarray:
     """Rows without any missing value."""
     return x[~np.isnan(x).any(axis=1)]
-
-
-def cov2cor(c: np.ndarray) -> np.ndarray:
-    """``stats::cov2cor``."""
-    s = 1.0 / np.sqrt(np.diag(c))
-    r = c * s[:, None] * s[None, :]
-    np.fill_diagonal(r, 1.0)
-    return r
 
 
 def pinv(a: np.ndarray) -> np.ndarray:

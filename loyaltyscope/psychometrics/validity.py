@@ -167,7 +167,7 @@ def _htmt_data(model, data, use):
     if problems:
         raise ItemDataError(problems, "htmt")
     groups = [np.array([items.index(i) for i in its]) for its in first.values()]
-    return list(first), first, groups, x
+    return list(first), first, groups, x, items
 
 
 def _nonfinite_cells(est: np.ndarray, names, first) -> list[str]:
@@ -202,6 +202,13 @@ def _htmt_bootstrap(x, groups, names, est, cor, htmt2, absolute, n_boot, seed, c
     return pd.DataFrame(rows, columns=["construct_1", "construct_2", "htmt", "lower", "upper", "n_boot"])
 
 
+def _htmt_warnings(est, names, first) -> list[str]:
+    """Single-indicator constructs, then the other non-finite cells of an HTMT table."""
+    warns = [f"construct {c!r} has a single indicator; its HTMT values are undefined (NaN)"
+             for c, its in first.items() if len(its) < 2]
+    return warns + [w for w in _nonfinite_cells(est, names, first) if "single indicator" not in w]
+
+
 def _htmt_from_matrix(model, sample_cov, sample_nobs, htmt2, absolute, n_boot) -> HTMTResult:
     if n_boot:
         raise ValueError("a bootstrap needs raw data; give data= instead of sample_cov=")
@@ -211,9 +218,7 @@ def _htmt_from_matrix(model, sample_cov, sample_nobs, htmt2, absolute, n_boot) -
     groups = [np.array([items.index(i) for i in its]) for its in first.values()]
     est = htmt_matrix(R[np.ix_(idx, idx)], groups, htmt2, absolute)
     cons = list(first)
-    warns = [f"construct {c!r} has a single indicator; its HTMT values are undefined (NaN)"
-             for c, its in first.items() if len(its) < 2]
-    warns += [w for w in _nonfinite_cells(est, cons, first) if "single indicator" not in w]
+    warns = _htmt_warnings(est, cons, first)
     return HTMTResult(pd.DataFrame(est, index=cons, columns=cons), int(sample_nobs or 0), "sample_cov", bool(htmt2),
                       warnings=emit(warns, PsychometricWarning))
 
@@ -260,9 +265,7 @@ def htmt(model: str, data: pd.DataFrame | None = None, *, use: str = "listwise",
         return _htmt_from_matrix(model, sample_cov, sample_nobs, htmt2, absolute, n_boot)
     if data is None:
         raise ValueError("give data= (item responses) or sample_cov= (their covariance or correlation matrix)")
-    names, first, groups, x = _htmt_data(model, data, use)
-    items = [i for its in first.values() for i in its]
-    items = list(dict.fromkeys(items))
+    names, first, groups, x, items = _htmt_data(model, data, use)
     if ordered is not None and ordered is not False:
         listed = items if ordered is True else list(ordered)
         if sorted(set(listed) & set(items)) != sorted(items):
@@ -275,9 +278,7 @@ def htmt(model: str, data: pd.DataFrame | None = None, *, use: str = "listwise",
         return _htmt_cor(xx, use, items, ordered is not None and ordered is not False)
 
     est = htmt_matrix(cor(x), groups, htmt2, absolute)
-    warns = [f"construct {c!r} has a single indicator; its HTMT values are undefined (NaN)"
-             for c, its in first.items() if len(its) < 2]
-    warns += [w for w in _nonfinite_cells(est, names, first) if "single indicator" not in w]
+    warns = _htmt_warnings(est, names, first)
     iv = lo = hi = None
     if n_boot and n_boot > 0:
         iv = _htmt_bootstrap(x, groups, names, est, cor, htmt2, absolute, n_boot, seed, ci, warns)

@@ -59,3 +59,16 @@ def test_higher_order_errors():
     with pytest.raises(ls.ModelSpecError, match="repeated_indicators"):
         ls.pls(clash, load_mobi())
     assert np.isfinite(ls.pls(clash, load_mobi(), higher_order="repeated_indicators").paths["est"]).all()
+
+
+def test_plsc_fornell_larcker_uses_the_fits_construct_correlations():
+    """Under PLSc the HOC is disattenuated with its dimensions' composite reliability; the
+    Fornell–Larcker table over stage 2 and the dimensions shows the same correlations as the fit
+    (it once used the HOC's plain rho_A: Satisfaction–Quality 0.99 against 0.89)."""
+    res = ls.pls(HOC, load_mobi(), consistent=True)
+    cc, fl = res.construct_correlations, res.fornell_larcker
+    names = list(cc.index)
+    for i, a in enumerate(names):
+        for b in names[:i]:
+            got = fl.loc[a, b] if np.isfinite(fl.loc[a, b]) else fl.loc[b, a]
+            assert got == pytest.approx(cc.loc[a, b], abs=1e-12), (a, b)
