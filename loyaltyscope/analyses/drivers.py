@@ -25,7 +25,7 @@ not in ``nobs`` (as R's ``nobs()`` of a weighted ``lm``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, extreme_values, fmt_p, item_means, keyed_items,
+from loyaltyscope.analyses.inputs import (AnalysisError, as_frame, extreme_values, item_means, keyed_items,
                                           name_list, require_columns, resolve_instrument)
 from loyaltyscope.analyses.nested import compare
 from loyaltyscope.analyses.figures import segments_figure

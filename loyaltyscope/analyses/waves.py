@@ -21,7 +21,7 @@ R: ``semTools::measEq.syntax`` / lavaan ``group.equal``; ``oneway.test(var.equal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd

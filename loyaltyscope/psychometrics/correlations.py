@@ -24,8 +24,6 @@ column recorded as 1e-300 × its values (whose squares would underflow to 0) or 
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from loyaltyscope.numerics.correlation_matrix import cov2cor
